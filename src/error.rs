@@ -1,0 +1,174 @@
+//! Typed errors of the library and the documented exit codes they map to. Messages are in
+//! French and name a place (file, sheet, column, line) — never the content of a cell.
+
+use std::fmt;
+
+/// Exit codes of the `observatoire` binary (documented in the README).
+pub mod exit_code {
+    /// Everything went well (bad cells, if any, are listed in the validation report).
+    pub const SUCCESS: u8 = 0;
+    /// Invalid input: pipeline file, missing or unreadable source, missing sheet or
+    /// required column. Nothing was written.
+    pub const INVALID_INPUT: u8 = 1;
+    /// Command-line usage error (unknown option…), reported by the argument parser.
+    pub const USAGE: u8 = 2;
+    /// Internal or output error (disk full, permission denied…). Previous outputs are
+    /// left untouched.
+    pub const INTERNAL: u8 = 3;
+}
+
+/// Any error a run can end with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error("écriture des résultats impossible dans {path} : {detail}")]
+    Output { path: String, detail: String },
+    #[error("erreur interne : {0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Pipeline(_) | Error::Source(_) => exit_code::INVALID_INPUT,
+            Error::Output { .. } | Error::Internal(_) => exit_code::INTERNAL,
+        }
+    }
+
+    pub fn output(path: &std::path::Path, e: impl fmt::Display) -> Error {
+        Error::Output {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        }
+    }
+}
+
+impl From<polars::error::PolarsError> for Error {
+    fn from(e: polars::error::PolarsError) -> Self {
+        Error::Internal(format!("calcul sur les tables : {e}"))
+    }
+}
+
+/// A problem in the pipeline file, located by line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipelineError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+    /// What to write instead.
+    pub hint: String,
+}
+
+impl fmt::Display for PipelineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "pipeline {}", self.file)?;
+        if let Some(l) = self.line {
+            write!(f, ", ligne {l}")?;
+            if let Some(c) = self.column {
+                write!(f, ", colonne {c}")?;
+            }
+        }
+        write!(f, " : {}. {}", self.message, self.hint)
+    }
+}
+
+impl std::error::Error for PipelineError {}
+
+/// A source that cannot be read at all. Bad cells are not errors: they go to the
+/// validation report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceError {
+    pub file: String,
+    pub sheet: Option<String>,
+    pub kind: SourceErrorKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceErrorKind {
+    NotFound,
+    NoFileMatches,
+    UnsupportedFormat(String),
+    PasswordProtected,
+    Corrupt(String),
+    TooLarge(String),
+    SheetNotFound {
+        wanted: String,
+        available: Vec<String>,
+    },
+    HeaderNotFound {
+        searched_rows: usize,
+    },
+    MissingColumn {
+        field: String,
+        expected: Vec<String>,
+    },
+    Encoding(String),
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "fichier {}", self.file)?;
+        if let Some(s) = &self.sheet {
+            write!(f, ", feuille « {s} »")?;
+        }
+        write!(f, " : ")?;
+        match &self.kind {
+            SourceErrorKind::NotFound => write!(
+                f,
+                "fichier introuvable. Vérifiez le chemin dans le pipeline (il est relatif au dossier du fichier pipeline)."
+            ),
+            SourceErrorKind::NoFileMatches => write!(
+                f,
+                "aucun fichier ne correspond à ce motif. Vérifiez le chemin et les caractères * du motif."
+            ),
+            SourceErrorKind::UnsupportedFormat(ext) => write!(
+                f,
+                "format « {ext} » non pris en charge. Enregistrez le fichier en .xlsx, .xls, .ods ou .csv."
+            ),
+            SourceErrorKind::PasswordProtected => write!(
+                f,
+                "le classeur est protégé par un mot de passe. Ouvrez-le, enregistrez une copie sans mot de passe (Fichier > Informations > Protéger le classeur) et indiquez cette copie dans le pipeline."
+            ),
+            SourceErrorKind::Corrupt(detail) => write!(
+                f,
+                "le fichier est illisible ou endommagé ({detail}). Ouvrez-le dans Excel ou LibreOffice et réenregistrez-le au format .xlsx."
+            ),
+            SourceErrorKind::TooLarge(detail) => write!(
+                f,
+                "le fichier dépasse les limites de lecture ({detail}). Supprimez les lignes et colonnes vides en fin de feuille, ou découpez le fichier."
+            ),
+            SourceErrorKind::SheetNotFound { wanted, available } => write!(
+                f,
+                "la feuille « {wanted} » est introuvable. Feuilles présentes : {}. Corrigez la clé feuille du pipeline.",
+                available
+                    .iter()
+                    .map(|s| format!("« {s} »"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            SourceErrorKind::HeaderNotFound { searched_rows } => write!(
+                f,
+                "aucune ligne d'en-tête reconnue dans les {searched_rows} premières lignes. Indiquez ligne_entete = <numéro de ligne> dans le pipeline, et les noms de vos colonnes dans [sources.colonnes]."
+            ),
+            SourceErrorKind::MissingColumn { field, expected } => write!(
+                f,
+                "colonne obligatoire « {field} » introuvable (en-têtes reconnus : {}). Ajoutez le nom exact de votre colonne dans [sources.colonnes], par exemple {field} = [\"Nom de votre colonne\"].",
+                expected
+                    .iter()
+                    .map(|s| format!("« {s} »"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            SourceErrorKind::Encoding(detail) => write!(
+                f,
+                "encodage du texte illisible ({detail}). Enregistrez le CSV en UTF-8, ou indiquez encodage = \"windows-1252\" dans [sources.csv]."
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SourceError {}

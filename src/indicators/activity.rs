@@ -1,0 +1,407 @@
+//! Activity indicators of a service, per year (research/domain.md §2):
+//! - `taux_activite` of a measure service (AEMO, AED…): mean daily number of measures
+//!   exercised over the year / authorised measures;
+//! - `file_active` (ANAP): persons present at 31/12 + persons who left during the year,
+//!   i.e. distinct persons accompanied at least one day in the year;
+//! - `taux_occupation` of an establishment: journées réalisées / (places × jours
+//!   d'ouverture);
+//! - `taux_realisation`: journées réalisées / journées financées.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Datelike, NaiveDate};
+use polars::prelude::*;
+
+use super::{IndicatorDef, IndicatorRow, Results, ratio};
+use crate::error::Error;
+use crate::format::number_fr;
+use crate::tables::columns as col;
+
+pub const ACTIVITY_RATE: &str = "taux_activite";
+pub const ACTIVE_FILE: &str = "file_active";
+pub const OCCUPANCY_RATE: &str = "taux_occupation";
+pub const COMPLETION_RATE: &str = "taux_realisation";
+
+pub const DEFINITIONS: [IndicatorDef; 4] = [
+    IndicatorDef {
+        id: ACTIVITY_RATE,
+        libelle: "Taux d'activité (service de mesures)",
+        definition: "Nombre moyen de mesures exercées chaque jour de l'année, rapporté au nombre de mesures autorisées. Une mesure compte chaque jour de sa date de début à sa date de fin incluses (jusqu'au 31/12 si elle est en cours).",
+        numerateur: "mesures-jours exercées dans l'année (somme, pour chaque mesure, des jours de l'année où elle est en cours)",
+        denominateur: "mesures autorisées × nombre de jours de l'année (365 ou 366)",
+        unite: "%",
+        tables_sources: "accompagnements, services",
+        origine: "Projet de service APMN (ANEF Cantal) ; définition explicitée par l'observatoire (pas de texte national)",
+    },
+    IndicatorDef {
+        id: ACTIVE_FILE,
+        libelle: "File active",
+        definition: "Personnes accompagnées dans l'effectif au 31/12 + sorties définitives de l'année, soit le nombre de personnes distinctes accompagnées au moins un jour dans l'année.",
+        numerateur: "personnes distinctes accompagnées au moins un jour dans l'année",
+        denominateur: "—",
+        unite: "personnes",
+        tables_sources: "accompagnements",
+        origine: "ANAP, tableau de bord de la performance (Hélios)",
+    },
+    IndicatorDef {
+        id: OCCUPANCY_RATE,
+        libelle: "Taux d'occupation",
+        definition: "Journées réalisées rapportées aux journées théoriques (capacité autorisée × jours d'ouverture).",
+        numerateur: "journées réalisées dans l'année",
+        denominateur: "places autorisées × jours d'ouverture de l'année",
+        unite: "%",
+        tables_sources: "activite, services",
+        origine: "ANAP, tableau de bord de la performance (Hélios, ERRD « Autres ESMS »)",
+    },
+    IndicatorDef {
+        id: COMPLETION_RATE,
+        libelle: "Taux de réalisation de l'activité",
+        definition: "Journées réalisées rapportées aux journées financées (ou prévues) de l'année.",
+        numerateur: "journées réalisées dans l'année",
+        denominateur: "journées financées dans l'année",
+        unite: "%",
+        tables_sources: "activite",
+        origine: "ANAP, tableau de bord de la performance (Hélios)",
+    },
+];
+
+/// One service in one year, from the `services` table.
+#[derive(Debug, Clone)]
+struct ServiceYear {
+    name: Option<String>,
+    organisation: Option<String>,
+    service_type: Option<String>,
+    department: Option<String>,
+    capacity: Option<f64>,
+    unit: Option<String>,
+    opening_days: Option<f64>,
+}
+
+impl ServiceYear {
+    /// A measure service counts its capacity in measures (AEMO, AED…).
+    fn is_measure_service(&self) -> bool {
+        match self.unit.as_deref().map(crate::ingest::values::fold) {
+            Some(u) if u.starts_with("MESURE") => true,
+            Some(u) if u.starts_with("PLACE") => false,
+            _ => self
+                .service_type
+                .as_deref()
+                .map(crate::ingest::values::fold)
+                .is_some_and(|t| {
+                    t.starts_with("AEMO") || t.starts_with("AED") || t.contains("MILIEU OUVERT")
+                }),
+        }
+    }
+}
+
+fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, Error> {
+    Ok(df
+        .column(name)?
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect())
+}
+
+fn floats(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, Error> {
+    Ok(df
+        .column(name)?
+        .cast(&DataType::Float64)?
+        .f64()?
+        .iter()
+        .collect())
+}
+
+fn ints(df: &DataFrame, name: &str) -> Result<Vec<Option<i32>>, Error> {
+    Ok(df
+        .column(name)?
+        .cast(&DataType::Int32)?
+        .i32()?
+        .iter()
+        .collect())
+}
+
+fn epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
+}
+
+fn day_number(y: i32, m: u32, d: u32) -> i32 {
+    NaiveDate::from_ymd_opt(y, m, d)
+        .map(|x| (x - epoch()).num_days() as i32)
+        .unwrap_or(0)
+}
+
+/// Days of year `y` during which an accompaniment `[start, end]` (inclusive; `None` =
+/// ongoing) is in progress.
+pub fn days_in_year(start: i32, end: Option<i32>, y: i32) -> i64 {
+    let jan1 = day_number(y, 1, 1);
+    let dec31 = day_number(y, 12, 31);
+    let a = start.max(jan1);
+    let b = end.unwrap_or(dec31).min(dec31);
+    if b >= a { i64::from(b - a + 1) } else { 0 }
+}
+
+pub fn year_length(y: i32) -> f64 {
+    if NaiveDate::from_ymd_opt(y, 2, 29).is_some() {
+        366.0
+    } else {
+        365.0
+    }
+}
+
+/// Computes the four activity indicators for every service and year of `years`.
+pub fn compute(
+    services: &DataFrame,
+    accompaniments: &DataFrame,
+    activity: &DataFrame,
+    years: std::ops::RangeInclusive<i32>,
+) -> Result<Results, Error> {
+    let mut out = Results::default();
+
+    // services: (service, year) → ServiceYear
+    let mut registry: BTreeMap<(String, i32), ServiceYear> = BTreeMap::new();
+    {
+        let id = strings(services, col::SERVICE)?;
+        let name = strings(services, col::SERVICE_NAME)?;
+        let org = strings(services, col::ORGANISATION)?;
+        let typ = strings(services, col::SERVICE_TYPE)?;
+        let dep = strings(services, col::DEPARTMENT)?;
+        let year = ints(services, col::YEAR)?;
+        let cap = floats(services, col::CAPACITY)?;
+        let unit = strings(services, col::CAPACITY_UNIT)?;
+        let open = floats(services, col::OPENING_DAYS)?;
+        for i in 0..services.height() {
+            if let (Some(s), Some(y)) = (&id[i], year[i]) {
+                registry.insert(
+                    (s.clone(), y),
+                    ServiceYear {
+                        name: name[i].clone(),
+                        organisation: org[i].clone(),
+                        service_type: typ[i].clone(),
+                        department: dep[i].clone(),
+                        capacity: cap[i],
+                        unit: unit[i].clone(),
+                        opening_days: open[i],
+                    },
+                );
+            }
+        }
+    }
+    let describe = |service: &str, y: i32| -> Option<&ServiceYear> {
+        registry.get(&(service.to_string(), y)).or_else(|| {
+            registry
+                .range((service.to_string(), i32::MIN)..=(service.to_string(), i32::MAX))
+                .next_back()
+                .map(|(_, v)| v)
+        })
+    };
+    let row = |id: &str,
+               service: &str,
+               y: i32,
+               num: Option<f64>,
+               den: Option<f64>,
+               value: Option<f64>,
+               unit: &str| {
+        let d = describe(service, y);
+        IndicatorRow {
+            indicateur: id.to_string(),
+            periode: y,
+            niveau_territoire: "departement".into(),
+            code_territoire: d.and_then(|d| d.department.clone()),
+            organisation: d.and_then(|d| d.organisation.clone()),
+            service: service.to_string(),
+            nom_service: d.and_then(|d| d.name.clone()),
+            numerateur: num,
+            denominateur: den,
+            valeur: value,
+            unite: unit.to_string(),
+        }
+    };
+
+    // accompaniments: service → list of (person, start, end)
+    let mut by_service: BTreeMap<String, Vec<(String, i32, Option<i32>)>> = BTreeMap::new();
+    {
+        let svc = strings(accompaniments, col::SERVICE)?;
+        let person = strings(accompaniments, col::PERSON)?;
+        let start = ints(accompaniments, col::START)?;
+        let end = ints(accompaniments, col::END)?;
+        for i in 0..accompaniments.height() {
+            let (Some(s), Some(st)) = (&svc[i], start[i]) else {
+                continue;
+            };
+            // A record that could not be keyed counts as its own person.
+            let p = person[i].clone().unwrap_or_else(|| format!("ligne-{i}"));
+            by_service
+                .entry(s.clone())
+                .or_default()
+                .push((p, st, end[i]));
+        }
+    }
+    for (service, list) in &by_service {
+        for y in years.clone() {
+            let mut persons: BTreeSet<&str> = BTreeSet::new();
+            let mut measure_days: i64 = 0;
+            for (p, st, en) in list {
+                let d = days_in_year(*st, *en, y);
+                if d > 0 {
+                    persons.insert(p);
+                    measure_days += d;
+                }
+            }
+            out.rows.push(row(
+                ACTIVE_FILE,
+                service,
+                y,
+                Some(persons.len() as f64),
+                None,
+                Some(persons.len() as f64),
+                "personnes",
+            ));
+            let Some(desc) = describe(service, y) else {
+                out.notes.push(format!(
+                    "{service} : absent du référentiel des services, taux d'activité non calculé"
+                ));
+                continue;
+            };
+            if desc.is_measure_service() {
+                let cap = registry.get(&(service.clone(), y)).and_then(|d| d.capacity);
+                let den = cap.map(|c| c * year_length(y));
+                let num = Some(measure_days as f64);
+                let value = ratio(num, den);
+                if value.is_none() {
+                    out.notes.push(format!("{service} {y} : capacité autorisée absente ou nulle, taux d'activité non calculé"));
+                }
+                out.rows
+                    .push(row(ACTIVITY_RATE, service, y, num, den, value, "%"));
+            }
+        }
+    }
+
+    // activity: (service, year) → (sum done, sum funded, any done missing, any funded missing)
+    // (done, funded, done missing, funded missing, rows)
+    type Sums = (f64, f64, bool, bool, usize);
+    let mut act: BTreeMap<(String, i32), Sums> = BTreeMap::new();
+    {
+        let svc = strings(activity, col::SERVICE)?;
+        let year = ints(activity, col::YEAR)?;
+        let done = floats(activity, col::DAYS_DONE)?;
+        let funded = floats(activity, col::DAYS_FUNDED)?;
+        for i in 0..activity.height() {
+            let (Some(s), Some(y)) = (&svc[i], year[i]) else {
+                continue;
+            };
+            let e = act
+                .entry((s.clone(), y))
+                .or_insert((0.0, 0.0, false, false, 0));
+            match done[i] {
+                Some(v) => e.0 += v,
+                None => e.2 = true,
+            }
+            match funded[i] {
+                Some(v) => e.1 += v,
+                None => e.3 = true,
+            }
+            e.4 += 1;
+        }
+    }
+    for ((service, y), (done, funded, done_missing, funded_missing, _n)) in &act {
+        if !years.contains(y) {
+            continue;
+        }
+        let num = (!done_missing).then_some(*done);
+        if *done_missing {
+            out.notes.push(format!("{service} {y} : journées réalisées incomplètes (valeur manquante), taux d'occupation et de réalisation non calculés"));
+        }
+        if let Some(desc) = describe(service, *y)
+            && !desc.is_measure_service()
+        {
+            let d = registry.get(&(service.clone(), *y));
+            let places = d.and_then(|d| d.capacity);
+            let open = d.and_then(|d| d.opening_days).or(Some(year_length(*y)));
+            let den = places.zip(open).map(|(p, o)| p * o);
+            if den.is_none() {
+                out.notes.push(format!("{service} {y} : capacité autorisée absente du référentiel, taux d'occupation non calculé"));
+            }
+            out.rows.push(row(
+                OCCUPANCY_RATE,
+                service,
+                *y,
+                num,
+                den,
+                ratio(num, den),
+                "%",
+            ));
+        }
+        let fden = (!funded_missing).then_some(*funded);
+        out.rows.push(row(
+            COMPLETION_RATE,
+            service,
+            *y,
+            num,
+            fden,
+            ratio(num, fden),
+            "%",
+        ));
+    }
+    Ok(out)
+}
+
+/// A readable sentence for a figure, e.g. `28 482 mesures-jours / 23 725 = 120,05 %`.
+pub fn explain(row: &IndicatorRow) -> String {
+    match (row.numerateur, row.denominateur, row.valeur) {
+        (Some(n), Some(d), Some(v)) if row.unite == "%" => {
+            format!(
+                "{} / {} = {}",
+                number_fr(n, 0),
+                number_fr(d, 0),
+                crate::format::percent_fr(v, 2)
+            )
+        }
+        (_, _, Some(v)) => number_fr(v, 0),
+        _ => "non calculable".into(),
+    }
+}
+
+/// `(year, month, day)` of a day number, for tests and messages.
+pub fn date_of(day: i32) -> (i32, u32, u32) {
+    let d = epoch() + chrono::Duration::days(i64::from(day));
+    (d.year(), d.month(), d.day())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> i32 {
+        day_number(y, m, d)
+    }
+
+    #[test]
+    fn days_in_year_counts_inclusive_bounds() {
+        // Whole leap year.
+        assert_eq!(days_in_year(day(2019, 6, 1), None, 2020), 366);
+        // Starts 30 December, ends 2 January: 2 days in each year.
+        assert_eq!(
+            days_in_year(day(2020, 12, 30), Some(day(2021, 1, 2)), 2020),
+            2
+        );
+        assert_eq!(
+            days_in_year(day(2020, 12, 30), Some(day(2021, 1, 2)), 2021),
+            2
+        );
+        // One-day measure.
+        assert_eq!(
+            days_in_year(day(2021, 3, 1), Some(day(2021, 3, 1)), 2021),
+            1
+        );
+        // Entirely before or after.
+        assert_eq!(
+            days_in_year(day(2018, 1, 1), Some(day(2019, 12, 31)), 2020),
+            0
+        );
+        assert_eq!(days_in_year(day(2022, 1, 1), None, 2021), 0);
+        assert_eq!(year_length(2020), 366.0);
+        assert_eq!(year_length(2100), 365.0);
+        assert_eq!(date_of(day(2024, 2, 29)), (2024, 2, 29));
+    }
+}

@@ -1,0 +1,403 @@
+//! Finding the header of a table in a sheet and matching its columns to canonical
+//! fields. Owns header normalisation (accents, case, line breaks, footnote digits glued
+//! to a word such as `MECS1`), one- and two-row headers, and automatic detection.
+
+use super::grid::Grid;
+use super::values::fold;
+
+/// How many rows from the top automatic detection looks at.
+pub const SEARCH_ROWS: usize = 40;
+
+/// Normalises a header text for comparison: lower case, no accents, punctuation turned
+/// into spaces, runs of spaces collapsed, a footnote number glued to the last word
+/// removed (`MECS1` → `mecs`, `Autres3` → `autres`, but `2021` stays).
+pub fn normalize(s: &str) -> String {
+    let folded = fold(s).to_lowercase();
+    let spaced: String = folded
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let mut words: Vec<String> = spaced.split_whitespace().map(str::to_string).collect();
+    if let Some(last) = words.last_mut() {
+        let letters = last.trim_end_matches(|c: char| c.is_ascii_digit());
+        let digits = last.len() - letters.len();
+        if !letters.is_empty()
+            && (1..=2).contains(&digits)
+            && letters.chars().all(char::is_alphabetic)
+        {
+            *last = letters.to_string();
+        }
+    }
+    words.join(" ")
+}
+
+/// One column of a located header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderColumn {
+    pub index: usize,
+    /// Upper row text (group) for a two-row header, after merged-cell filling.
+    pub upper: Option<String>,
+    /// Lower row text (or the only row).
+    pub lower: Option<String>,
+}
+
+impl HeaderColumn {
+    /// Display text: `Accueil / Date de sortie`, or the single header.
+    pub fn display(&self) -> String {
+        match (&self.upper, &self.lower) {
+            (Some(u), Some(l)) if u != l => format!(
+                "{} / {}",
+                crate::ingest::values::clean_text(u),
+                crate::ingest::values::clean_text(l)
+            ),
+            (_, Some(l)) => crate::ingest::values::clean_text(l),
+            (Some(u), None) => crate::ingest::values::clean_text(u),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// Normalised texts this column answers to: lower, `upper lower`, upper.
+    pub fn keys(&self) -> Vec<String> {
+        let mut k = Vec::new();
+        if let Some(l) = &self.lower {
+            k.push(normalize(l));
+        }
+        if let (Some(u), Some(l)) = (&self.upper, &self.lower) {
+            k.push(normalize(&format!("{u} {l}")));
+        }
+        if let Some(u) = &self.upper {
+            k.push(normalize(u));
+        }
+        k.retain(|s| !s.is_empty());
+        k
+    }
+}
+
+/// A located header: its rows (0-based) and columns.
+#[derive(Debug, Clone)]
+pub struct Header {
+    pub rows: Vec<usize>,
+    pub columns: Vec<HeaderColumn>,
+}
+
+impl Header {
+    /// First data row (0-based).
+    pub fn data_start(&self) -> usize {
+        self.rows.last().map(|r| r + 1).unwrap_or(0)
+    }
+}
+
+/// Builds the header found at `rows` (one or two consecutive rows).
+pub fn header_at(grid: &Grid, rows: &[usize]) -> Header {
+    let width = grid.width();
+    let text = |r: usize, c: usize| grid.get(r, c).as_text().filter(|s| !s.trim().is_empty());
+    let mut columns = Vec::new();
+    match rows {
+        [r] => {
+            for c in 0..width {
+                if let Some(t) = text(*r, c) {
+                    columns.push(HeaderColumn {
+                        index: c,
+                        upper: None,
+                        lower: Some(t),
+                    });
+                }
+            }
+        }
+        [r1, r2, ..] => {
+            // Without merge information (ODS, CSV), a group label in the upper row covers
+            // the empty cells to its right as long as the lower row has labels there.
+            let mut group: Option<String> = None;
+            for c in 0..width {
+                let up = text(*r1, c);
+                let low = text(*r2, c);
+                let upper = match (&up, &low) {
+                    (Some(u), Some(_)) => {
+                        group = Some(u.clone());
+                        Some(u.clone())
+                    }
+                    (Some(u), None) => {
+                        group = None;
+                        Some(u.clone())
+                    }
+                    (None, Some(_)) => group.clone(),
+                    (None, None) => {
+                        group = None;
+                        None
+                    }
+                };
+                if upper.is_some() || low.is_some() {
+                    let (upper, lower) = match low {
+                        Some(l) => (upper, Some(l)),
+                        None => (None, upper),
+                    };
+                    columns.push(HeaderColumn {
+                        index: c,
+                        upper,
+                        lower,
+                    });
+                }
+            }
+        }
+        [] => {}
+    }
+    Header {
+        rows: rows.to_vec(),
+        columns,
+    }
+}
+
+/// Something to find among the header columns: a canonical field or a reference
+/// measure, with the user's header texts (tried first, also as prefixes) and the
+/// built-in ones (exact only).
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub key: String,
+    pub user: Vec<String>,
+    pub builtin: Vec<String>,
+    pub required: bool,
+}
+
+/// Assigns header columns to targets. Each column serves one target. Order: exact
+/// matches on user texts, exact matches on built-in texts, then user texts as a word
+/// prefix of the header (`Total des enfants accueillis` matches
+/// `Total des enfants accueillis = (A) + (B)`).
+pub fn match_columns(header: &Header, targets: &[Target]) -> Vec<Option<usize>> {
+    let mut assigned: Vec<Option<usize>> = vec![None; targets.len()];
+    let mut taken = vec![false; header.columns.len()];
+    let keys: Vec<Vec<String>> = header.columns.iter().map(HeaderColumn::keys).collect();
+    // `colonne C` designates a column by its letter, for headers that repeat a text.
+    for (ti, t) in targets.iter().enumerate() {
+        if let Some(idx) = t.user.iter().find_map(|u| column_letter_ref(u))
+            && let Some(ci) = header.columns.iter().position(|c| c.index == idx)
+            && !taken[ci]
+        {
+            assigned[ti] = Some(ci);
+            taken[ci] = true;
+        }
+    }
+    let passes: [(bool, bool); 3] = [(true, false), (false, false), (true, true)];
+    for (use_user, prefix) in passes {
+        for (ti, t) in targets.iter().enumerate() {
+            if assigned[ti].is_some() {
+                continue;
+            }
+            let texts: Vec<String> = if use_user {
+                t.user.iter().map(|s| normalize(s)).collect()
+            } else {
+                t.builtin.iter().map(|s| normalize(s)).collect()
+            };
+            'outer: for text in texts.iter().filter(|s| !s.is_empty()) {
+                for (ci, ks) in keys.iter().enumerate() {
+                    if taken[ci] {
+                        continue;
+                    }
+                    let hit = ks.iter().any(|k| {
+                        if prefix {
+                            k.starts_with(&format!("{text} "))
+                        } else {
+                            k == text
+                        }
+                    });
+                    if hit {
+                        assigned[ti] = Some(ci);
+                        taken[ci] = true;
+                        break 'outer;
+                    }
+                }
+            }
+        }
+    }
+    assigned
+}
+
+/// `colonne C` → Some(2).
+pub fn column_letter_ref(text: &str) -> Option<usize> {
+    let t = text.trim();
+    let rest = t
+        .strip_prefix("colonne ")
+        .or_else(|| t.strip_prefix("Colonne "))?
+        .trim();
+    if rest.is_empty() || rest.len() > 3 || !rest.chars().all(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let mut n = 0usize;
+    for c in rest.to_ascii_uppercase().bytes() {
+        n = n * 26 + usize::from(c - b'A' + 1);
+    }
+    Some(n - 1)
+}
+
+/// Score of a candidate header: required targets found weigh more than optional ones.
+fn score(header: &Header, targets: &[Target]) -> (usize, usize) {
+    let m = match_columns(header, targets);
+    let required = targets
+        .iter()
+        .zip(&m)
+        .filter(|(t, m)| t.required && m.is_some())
+        .count();
+    let any = m.iter().filter(|m| m.is_some()).count();
+    (required, any)
+}
+
+/// Finds the header automatically: the row (or pair of rows) within the first
+/// [`SEARCH_ROWS`] rows that matches the most targets. `None` if nothing matches.
+pub fn detect(grid: &Grid, targets: &[Target]) -> Option<Header> {
+    // Ties go to a one-row header (a title row above a header is not a group row).
+    let mut best: Option<((usize, usize, bool), Header)> = None;
+    let limit = grid.height().min(SEARCH_ROWS);
+    for r in 0..limit {
+        if grid.row_is_empty(r) {
+            continue;
+        }
+        let mut candidates = vec![header_at(grid, &[r])];
+        if r + 1 < grid.height() && !grid.row_is_empty(r + 1) {
+            candidates.push(header_at(grid, &[r, r + 1]));
+        }
+        for h in candidates {
+            let (req, any) = score(&h, targets);
+            let s = (req, any, h.rows.len() == 1);
+            if s.1 == 0 {
+                continue;
+            }
+            let better = match &best {
+                None => true,
+                Some((bs, _)) => s > *bs,
+            };
+            if better {
+                best = Some((s, h));
+            }
+        }
+    }
+    best.map(|(_, h)| h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::grid::Cell;
+    use super::*;
+
+    fn t(s: &str) -> Cell {
+        Cell::Text(s.into())
+    }
+
+    fn target(key: &str, user: &[&str], builtin: &[&str], required: bool) -> Target {
+        Target {
+            key: key.into(),
+            user: user.iter().map(|s| s.to_string()).collect(),
+            builtin: builtin.iter().map(|s| s.to_string()).collect(),
+            required,
+        }
+    }
+
+    #[test]
+    fn normalisation_rules() {
+        assert_eq!(normalize("  Date de fin "), "date de fin");
+        assert_eq!(
+            normalize("Nom de naissance\nde la mère"),
+            "nom de naissance de la mere"
+        );
+        assert_eq!(normalize("MECS1"), "mecs");
+        assert_eq!(normalize("A.P. Mineurs1"), "a p mineurs");
+        assert_eq!(normalize("2021"), "2021");
+        assert_eq!(normalize("Code\n région"), "code region");
+        assert_eq!(normalize("Né(e) le"), normalize("ne(e) le"));
+        assert_eq!(normalize("N° dossier"), "n dossier");
+        assert_eq!(normalize("ÉTABLISSEMENTS"), "etablissements");
+    }
+
+    #[test]
+    fn detects_single_row_header_below_titles() {
+        let g = Grid {
+            rows: vec![
+                vec![t("Tableau 1 - Enfants accueillis")],
+                vec![t("Source : DREES")],
+                vec![],
+                vec![
+                    t("Code région"),
+                    t("Code département"),
+                    t("Département"),
+                    t("Total "),
+                ],
+                vec![t("84"), t("01"), t("Ain"), Cell::Number(1619.0)],
+            ],
+        };
+        let targets = vec![
+            target("code_territoire", &[], &["code departement"], true),
+            target("libelle_territoire", &[], &["departement"], false),
+            target("total", &["Total"], &[], false),
+        ];
+        let h = detect(&g, &targets).unwrap();
+        assert_eq!(h.rows, vec![3]);
+        assert_eq!(match_columns(&h, &targets), vec![Some(1), Some(2), Some(3)]);
+    }
+
+    #[test]
+    fn two_row_header_with_group_labels() {
+        let g = Grid {
+            rows: vec![
+                vec![
+                    t("Identité"),
+                    Cell::Empty,
+                    t("Mère"),
+                    t("Accueil"),
+                    Cell::Empty,
+                    t("Cadre"),
+                ],
+                vec![
+                    t("Nom"),
+                    t("Prénom"),
+                    t("Nom de famille"),
+                    t("Date d'admission"),
+                    t("Date de sortie"),
+                ],
+                vec![t("X"), t("Y"), t("Z"), t("01/01/2021")],
+            ],
+        };
+        let targets = vec![
+            target("nom_mere", &["Mère Nom de famille"], &[], false),
+            target("nom", &[], &["nom", "nom de famille"], false),
+            target("prenom", &[], &["prenom"], false),
+            target("date_debut", &[], &["date d'admission"], true),
+            target("date_fin", &[], &["date de sortie"], false),
+            target("cadre", &[], &["cadre"], false),
+        ];
+        let h = detect(&g, &targets).unwrap();
+        assert_eq!(h.rows, vec![0, 1]);
+        let m = match_columns(&h, &targets);
+        let col = |i: usize| m[i].map(|c| h.columns[c].index);
+        assert_eq!(col(0), Some(2));
+        assert_eq!(col(1), Some(0));
+        assert_eq!(col(2), Some(1));
+        assert_eq!(col(3), Some(3));
+        assert_eq!(col(4), Some(4));
+        assert_eq!(col(5), Some(5));
+        assert_eq!(h.columns[4].display(), "Accueil / Date de sortie");
+    }
+
+    #[test]
+    fn columns_by_letter() {
+        assert_eq!(column_letter_ref("colonne A"), Some(0));
+        assert_eq!(column_letter_ref("Colonne ab"), Some(27));
+        assert_eq!(column_letter_ref("colonne 3"), None);
+        let g = Grid {
+            rows: vec![vec![t("Départements"), t("Départements"), t("Total")]],
+        };
+        let targets = vec![
+            target("code", &["colonne A"], &[], true),
+            target("libelle", &["colonne B"], &[], false),
+        ];
+        let h = header_at(&g, &[0]);
+        assert_eq!(match_columns(&h, &targets), vec![Some(0), Some(1)]);
+    }
+
+    #[test]
+    fn user_texts_match_as_prefix() {
+        let g = Grid {
+            rows: vec![vec![t("Total des enfants accueillis = (A) + (B)")]],
+        };
+        let targets = vec![target("x", &["Total des enfants accueillis"], &[], true)];
+        let h = header_at(&g, &[0]);
+        assert_eq!(match_columns(&h, &targets), vec![Some(0)]);
+    }
+}

@@ -1,0 +1,1054 @@
+//! Stage 1 — ingest. Reads the sources a pipeline lists (xlsx, xlsm, xlsb, xls, ods,
+//! csv), finds each table's header, maps columns onto the canonical tables and interprets
+//! every cell. Output: the canonical tables as DataFrames (identity fields still inside
+//! `accompagnements`, which never leaves memory), the validation report, and the list of
+//! input files with their SHA-256 for the manifest.
+//!
+//! A source that cannot be read at all (missing file, sheet or required column, corrupt
+//! or password-protected workbook) stops the run with a [`SourceError`]; bad cells never
+//! do: they go to the validation report, and every row read is accepted, rejected or
+//! excluded by reason.
+
+pub mod csv;
+pub mod grid;
+pub mod header;
+pub mod values;
+pub mod workbook;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, SourceError, SourceErrorKind};
+use crate::pipeline::{HeaderSel, PeriodSel, Pipeline, SheetSel, SourceSpec};
+use crate::tables::{Field, Table, columns as col};
+use crate::validation::{Issue, Severity, SourceStats, ValidationReport};
+use grid::{Grid, cell_ref};
+use header::{Header, Target};
+use values::{Kind, Missing, Parsed, Value};
+
+/// The canonical tables after ingest.
+#[derive(Debug, Clone)]
+pub struct CanonicalTables {
+    pub services: DataFrame,
+    /// Contains direct identifiers: only the pseudonymisation stage may read them.
+    pub accompaniments: DataFrame,
+    pub activity: DataFrame,
+    pub reference: DataFrame,
+}
+
+/// An input file as recorded in the manifest.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct InputFile {
+    pub chemin: String,
+    pub sha256: String,
+    pub octets: u64,
+    pub format: String,
+}
+
+/// Everything ingest produces.
+#[derive(Debug, Clone)]
+pub struct Ingested {
+    pub tables: CanonicalTables,
+    pub report: ValidationReport,
+    pub inputs: Vec<InputFile>,
+}
+
+/// Reads every source of `pipeline`.
+pub fn ingest(pipeline: &Pipeline) -> Result<Ingested, Error> {
+    let mut builders: BTreeMap<Table, TableBuilder> = Table::ALL
+        .iter()
+        .map(|t| (*t, TableBuilder::new(*t)))
+        .collect();
+    let mut report = ValidationReport::default();
+    let mut inputs: Vec<InputFile> = Vec::new();
+    for (i, src) in pipeline.spec.sources.iter().enumerate() {
+        let table = Table::from_id(src.table.get_ref())
+            .ok_or_else(|| Error::Internal("table non validée".into()))?;
+        let source_name = src
+            .nom
+            .clone()
+            .unwrap_or_else(|| format!("source {}", i + 1));
+        for path in resolve_files(pipeline, src)? {
+            let display = display_path(pipeline, &path);
+            let input = hash_file(&path, &display)?;
+            if !inputs.iter().any(|f| f.chemin == input.chemin) {
+                inputs.push(input);
+            }
+            for (sheet, grid, is_1904) in read_sheets(&path, &display, src)? {
+                let builder = builders
+                    .get_mut(&table)
+                    .ok_or_else(|| Error::Internal("table".into()))?;
+                let ctx = SheetContext {
+                    source_name: &source_name,
+                    file: &display,
+                    sheet: sheet.as_deref(),
+                    spec: src,
+                    table,
+                    is_1904,
+                };
+                let stats = map_sheet(&ctx, &grid, builder, &mut report.problemes)?;
+                report.sources.push(stats);
+            }
+        }
+    }
+    let mut take = |t: Table| -> Result<DataFrame, Error> {
+        builders
+            .remove(&t)
+            .map(TableBuilder::finish)
+            .unwrap_or_else(|| TableBuilder::new(t).finish())
+    };
+    let tables = CanonicalTables {
+        services: take(Table::Services)?,
+        accompaniments: take(Table::Accompaniments)?,
+        activity: take(Table::Activity)?,
+        reference: take(Table::Reference)?,
+    };
+    Ok(Ingested {
+        tables,
+        report,
+        inputs,
+    })
+}
+
+fn display_path(pipeline: &Pipeline, path: &Path) -> String {
+    // Paths are shown relative to the pipeline's directory when possible.
+    path.strip_prefix(&pipeline.base_dir)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+fn resolve_files(pipeline: &Pipeline, src: &SourceSpec) -> Result<Vec<PathBuf>, SourceError> {
+    let raw = src.fichier.get_ref();
+    let full = pipeline.resolve(raw);
+    if raw.contains(['*', '?', '[']) {
+        let pattern = full.to_string_lossy().to_string();
+        let mut found: Vec<PathBuf> = glob::glob(&pattern)
+            .map_err(|_| SourceError {
+                file: raw.clone(),
+                sheet: None,
+                kind: SourceErrorKind::NoFileMatches,
+            })?
+            .filter_map(Result::ok)
+            .filter(|p| p.is_file())
+            .collect();
+        found.sort();
+        if found.is_empty() {
+            return Err(SourceError {
+                file: raw.clone(),
+                sheet: None,
+                kind: SourceErrorKind::NoFileMatches,
+            });
+        }
+        Ok(found)
+    } else if full.is_file() {
+        Ok(vec![full])
+    } else {
+        Err(SourceError {
+            file: raw.clone(),
+            sheet: None,
+            kind: SourceErrorKind::NotFound,
+        })
+    }
+}
+
+fn hash_file(path: &Path, display: &str) -> Result<InputFile, SourceError> {
+    let mut f = std::fs::File::open(path).map_err(|_| SourceError {
+        file: display.into(),
+        sheet: None,
+        kind: SourceErrorKind::NotFound,
+    })?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut total = 0u64;
+    loop {
+        let n = f.read(&mut buf).map_err(|e| SourceError {
+            file: display.into(),
+            sheet: None,
+            kind: SourceErrorKind::Corrupt(e.kind().to_string()),
+        })?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    Ok(InputFile {
+        chemin: display.to_string(),
+        sha256: hex::encode(hasher.finalize()),
+        octets: total,
+        format: path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_lowercase(),
+    })
+}
+
+type SheetGrid = (Option<String>, Grid, bool);
+
+fn read_sheets(
+    path: &Path,
+    display: &str,
+    src: &SourceSpec,
+) -> Result<Vec<SheetGrid>, SourceError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_lowercase();
+    if ext == "csv" || ext == "txt" {
+        let enc = match src
+            .csv
+            .as_ref()
+            .and_then(|c| c.encodage.as_ref())
+            .map(|e| e.get_ref().as_str())
+        {
+            Some("utf-8") => csv::Encoding::Utf8,
+            Some("windows-1252") => csv::Encoding::Windows1252,
+            _ => csv::Encoding::Auto,
+        };
+        let sep = src
+            .csv
+            .as_ref()
+            .and_then(|c| c.separateur.as_ref())
+            .and_then(|s| s.get_ref().bytes().next());
+        let (grid, _) = csv::read_csv(path, display, enc, sep)?;
+        return Ok(vec![(None, grid, false)]);
+    }
+    let mut wb = workbook::Workbook::open(path, display)?;
+    let infos = wb.sheet_infos();
+    let names: Vec<String> = infos.iter().map(|s| s.name.clone()).collect();
+    let not_found = |wanted: String| SourceError {
+        file: display.into(),
+        sheet: None,
+        kind: SourceErrorKind::SheetNotFound {
+            wanted,
+            available: names.clone(),
+        },
+    };
+    let chosen: Vec<String> = if let Some(list) = &src.feuilles {
+        let mut out = Vec::new();
+        for pat in list.get_ref() {
+            let p = glob::Pattern::new(pat).map_err(|_| not_found(pat.clone()))?;
+            let matched: Vec<String> = infos
+                .iter()
+                .filter(|s| s.visible && p.matches(&s.name))
+                .map(|s| s.name.clone())
+                .collect();
+            if matched.is_empty() {
+                return Err(not_found(pat.clone()));
+            }
+            for m in matched {
+                if !out.contains(&m) {
+                    out.push(m);
+                }
+            }
+        }
+        out
+    } else {
+        match src.feuille.as_ref().map(|s| s.get_ref()) {
+            Some(SheetSel::Name(n)) => {
+                let found = names
+                    .iter()
+                    .find(|s| *s == n)
+                    .or_else(|| names.iter().find(|s| values::fold(s) == values::fold(n)))
+                    .ok_or_else(|| not_found(n.clone()))?;
+                vec![found.clone()]
+            }
+            Some(SheetSel::Position(p)) => {
+                let found = names
+                    .get(p.saturating_sub(1))
+                    .filter(|_| *p >= 1)
+                    .ok_or_else(|| not_found(format!("n° {p}")))?;
+                vec![found.clone()]
+            }
+            None => {
+                let first = infos
+                    .iter()
+                    .find(|s| s.visible)
+                    .or(infos.first())
+                    .ok_or_else(|| not_found("1".into()))?;
+                vec![first.name.clone()]
+            }
+        }
+    };
+    let mut out = Vec::new();
+    for name in chosen {
+        let grid = wb.read_sheet(&name)?;
+        out.push((Some(name), grid, wb.is_1904));
+    }
+    Ok(out)
+}
+
+struct SheetContext<'a> {
+    source_name: &'a str,
+    file: &'a str,
+    sheet: Option<&'a str>,
+    spec: &'a SourceSpec,
+    table: Table,
+    is_1904: bool,
+}
+
+impl SheetContext<'_> {
+    fn issue(
+        &self,
+        cell: Option<String>,
+        column: Option<String>,
+        field: Option<&str>,
+        code: &str,
+        severity: Severity,
+        message: String,
+    ) -> Issue {
+        Issue {
+            fichier: self.file.to_string(),
+            feuille: self.sheet.map(str::to_string),
+            cellule: cell,
+            colonne: column,
+            champ: field.map(str::to_string),
+            code: code.to_string(),
+            gravite: severity,
+            message,
+        }
+    }
+
+    fn err(&self, kind: SourceErrorKind) -> SourceError {
+        SourceError {
+            file: self.file.to_string(),
+            sheet: self.sheet.map(str::to_string),
+            kind,
+        }
+    }
+}
+
+/// What a matched column feeds.
+#[derive(Debug, Clone)]
+enum Role {
+    Field(&'static Field),
+    Measure(String),
+}
+
+fn targets_for(ctx: &SheetContext) -> (Vec<Target>, Vec<Role>) {
+    let mut targets = Vec::new();
+    let mut roles = Vec::new();
+    let user = |name: &str| -> Vec<String> {
+        ctx.spec
+            .colonnes
+            .iter()
+            .find(|(k, _)| k.get_ref() == name)
+            .map(|(_, v)| v.list())
+            .unwrap_or_default()
+    };
+    for f in ctx.table.fields() {
+        let u = user(f.name);
+        // A constant service from the source replaces the column.
+        if f.name == "service" && ctx.spec.service.is_some() && u.is_empty() {
+            continue;
+        }
+        let required = f.required && !(ctx.table == Table::Activity && f.name == "annee");
+        targets.push(Target {
+            key: f.name.to_string(),
+            user: u,
+            builtin: f.synonyms.iter().map(|s| s.to_string()).collect(),
+            required,
+        });
+        roles.push(Role::Field(f));
+    }
+    if let Some(r) = &ctx.spec.reference {
+        for (var, syn) in &r.mesures {
+            targets.push(Target {
+                key: var.clone(),
+                user: syn.list(),
+                builtin: vec![],
+                required: true,
+            });
+            roles.push(Role::Measure(var.clone()));
+        }
+    }
+    (targets, roles)
+}
+
+fn locate_header(
+    ctx: &SheetContext,
+    grid: &Grid,
+    targets: &[Target],
+) -> Result<Header, SourceError> {
+    match ctx.spec.ligne_entete.as_ref().map(|h| h.get_ref()) {
+        Some(HeaderSel::Row(n)) => Ok(header::header_at(grid, &[n - 1])),
+        Some(HeaderSel::Rows(v)) => {
+            let rows: Vec<usize> = v.iter().map(|n| n - 1).collect();
+            Ok(header::header_at(grid, &rows))
+        }
+        _ => header::detect(grid, targets).ok_or(ctx.err(SourceErrorKind::HeaderNotFound {
+            searched_rows: header::SEARCH_ROWS.min(grid.height().max(1)),
+        })),
+    }
+}
+
+fn is_total_row(ctx: &SheetContext, grid: &Grid, row: usize) -> bool {
+    let first = grid
+        .rows
+        .get(row)
+        .and_then(|r| r.iter().find(|c| !c.is_empty()))
+        .and_then(|c| c.as_text());
+    let Some(first) = first else { return false };
+    let norm = header::normalize(&first);
+    let defaults = ["total", "sous total", "total general"];
+    let user = ctx.spec.lignes_total.clone().unwrap_or_default();
+    defaults
+        .iter()
+        .map(|s| s.to_string())
+        .chain(user.iter().map(|s| header::normalize(s)))
+        .any(|m| !m.is_empty() && (norm == m || norm.starts_with(&format!("{m} "))))
+}
+
+fn bump(map: &mut BTreeMap<String, usize>, key: &str) {
+    *map.entry(key.to_string()).or_default() += 1;
+}
+
+/// Maps the rows of one sheet into `builder`.
+fn map_sheet(
+    ctx: &SheetContext,
+    grid: &Grid,
+    builder: &mut TableBuilder,
+    issues: &mut Vec<Issue>,
+) -> Result<SourceStats, SourceError> {
+    let (targets, roles) = targets_for(ctx);
+    let header = locate_header(ctx, grid, &targets)?;
+    let matched = header::match_columns(&header, &targets);
+    // Required columns must exist.
+    for (t, m) in targets.iter().zip(&matched) {
+        if t.required && m.is_none() {
+            let mut expected = t.user.clone();
+            expected.extend(t.builtin.iter().cloned());
+            return Err(ctx.err(SourceErrorKind::MissingColumn {
+                field: t.key.clone(),
+                expected,
+            }));
+        }
+    }
+    let mut stats = SourceStats {
+        source: ctx.source_name.to_string(),
+        fichier: ctx.file.to_string(),
+        feuille: ctx.sheet.map(str::to_string),
+        table: ctx.table.id().to_string(),
+        lignes_entete: header.rows.iter().map(|r| r + 1).collect(),
+        ..Default::default()
+    };
+    // Columns in play: (grid column, header display, role).
+    let mut cols: Vec<(usize, String, Role)> = Vec::new();
+    for ((m, role), _t) in matched.iter().zip(&roles).zip(&targets) {
+        if let Some(ci) = m {
+            let hc = &header.columns[*ci];
+            cols.push((hc.index, hc.display(), role.clone()));
+        }
+    }
+    let used: Vec<usize> = cols.iter().map(|c| c.0).collect();
+    let wide: Vec<(usize, String, Option<String>, Option<String>)> = match ctx
+        .spec
+        .reference
+        .as_ref()
+        .and_then(|r| r.colonnes_larges.as_ref())
+    {
+        Some(w) => {
+            let excluded: Vec<String> = w.exclure.iter().map(|s| header::normalize(s)).collect();
+            header
+                .columns
+                .iter()
+                .filter(|hc| !used.contains(&hc.index))
+                .filter(|hc| !hc.keys().iter().any(|k| excluded.contains(k)))
+                .map(|hc| (hc.index, hc.display(), hc.upper.clone(), hc.lower.clone()))
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    let period = match ctx.spec.reference.as_ref().map(|r| r.periode.get_ref()) {
+        Some(PeriodSel::Year(y)) => Some(*y),
+        Some(PeriodSel::FromSheet(_)) => {
+            let y = ctx.sheet.and_then(|s| s.trim().parse::<i32>().ok());
+            if y.is_none() {
+                return Err(ctx.err(SourceErrorKind::Corrupt(
+                    "le nom de la feuille n'est pas une année, alors que periode = \"feuille\""
+                        .into(),
+                )));
+            }
+            y
+        }
+        None => None,
+    };
+
+    let mut seen_data = false;
+    let mut end_of_table: Option<usize> = None;
+    let start = header.data_start();
+    for r in start..grid.height() {
+        if grid.row_is_empty(r) {
+            if seen_data && end_of_table.is_none() {
+                end_of_table = Some(r);
+            }
+            continue;
+        }
+        stats.lignes_lues += 1;
+        if end_of_table.is_some() {
+            bump(&mut stats.lignes_exclues, "sous_le_tableau");
+            continue;
+        }
+        if is_total_row(ctx, grid, r) {
+            bump(&mut stats.lignes_exclues, "ligne_total");
+            issues.push(
+                ctx.issue(
+                    Some(format!("ligne {}", r + 1)),
+                    None,
+                    None,
+                    "ligne_total",
+                    Severity::Info,
+                    "ligne de total ou de sous-total : mise de côté (les totaux sont recalculés)"
+                        .into(),
+                ),
+            );
+            continue;
+        }
+        // Interpret every column in play.
+        let mut row = RowValues::default();
+        let mut rejected: Option<&'static str> = None;
+        let mut any_value = false;
+        for (c, display, role) in &cols {
+            let cell = grid.get(r, *c);
+            let (kind, field_name, identifying, required) = match role {
+                Role::Field(f) => (
+                    f.kind,
+                    f.name.to_string(),
+                    f.identifying,
+                    targets.iter().any(|t| t.key == f.name && t.required),
+                ),
+                Role::Measure(m) => (Kind::Number, m.clone(), false, false),
+            };
+            let mut parsed = values::parse(cell, kind, ctx.is_1904);
+            if let (Parsed::Value(Value::Text(t)), Role::Field(f)) = (&parsed, role)
+                && let Some(mapped) = map_value(ctx.spec, f.name, t)
+            {
+                parsed = Parsed::Value(Value::Text(mapped));
+            }
+            let place = Some(cell_ref(r, *c));
+            let col_name = Some(display.clone());
+            match parsed {
+                Parsed::Value(v) => {
+                    any_value = true;
+                    row.values.insert(field_name, v);
+                }
+                Parsed::Missing(Missing::Empty) => {
+                    if required {
+                        rejected.get_or_insert("valeur_obligatoire_manquante");
+                        issues.push(ctx.issue(place, col_name, Some(&field_name), "valeur_obligatoire_manquante", Severity::Error,
+                            format!("valeur obligatoire absente ({}) : la ligne est rejetée ; complétez la cellule", field_label(role))));
+                    }
+                }
+                Parsed::Missing(Missing::Marker(m)) => {
+                    any_value = true;
+                    let (sev, code) = if required {
+                        (Severity::Error, "valeur_obligatoire_manquante")
+                    } else {
+                        (Severity::Info, "valeur_non_disponible")
+                    };
+                    if required {
+                        rejected.get_or_insert(code);
+                    }
+                    issues.push(ctx.issue(place, col_name, Some(&field_name), code, sev,
+                        format!("valeur signalée comme non disponible ({m}) pour {} : traitée comme manquante", field_label(role))));
+                }
+                Parsed::Missing(Missing::ErrorCell(e)) => {
+                    any_value = true;
+                    let sev = if required {
+                        Severity::Error
+                    } else {
+                        Severity::Warning
+                    };
+                    if required {
+                        rejected.get_or_insert("cellule_en_erreur");
+                    }
+                    issues.push(ctx.issue(place, col_name, Some(&field_name), "cellule_en_erreur", sev,
+                        format!("cellule en erreur de formule ({e}) pour {} : corrigez la formule dans le tableur ; valeur traitée comme manquante", field_label(role))));
+                }
+                Parsed::Invalid(inv) => {
+                    any_value = true;
+                    let sev = if required {
+                        Severity::Error
+                    } else {
+                        Severity::Warning
+                    };
+                    if required {
+                        rejected.get_or_insert(inv.code());
+                    }
+                    // Never echo the value of an identifying or free-text cell.
+                    let shown = match (identifying, kind, cell.as_text()) {
+                        (
+                            false,
+                            Kind::Number | Kind::Integer | Kind::Bool | Kind::Month,
+                            Some(t),
+                        ) if t.chars().count() <= 20 => {
+                            format!(" (« {} »)", values::clean_text(&t))
+                        }
+                        _ => String::new(),
+                    };
+                    issues.push(ctx.issue(
+                        place,
+                        col_name,
+                        Some(&field_name),
+                        inv.code(),
+                        sev,
+                        format!(
+                            "valeur illisible pour {}{shown} : {}",
+                            field_label(role),
+                            inv.hint()
+                        ),
+                    ));
+                }
+            }
+        }
+        if !any_value && wide.iter().all(|(c, ..)| grid.get(r, *c).is_empty()) {
+            bump(&mut stats.lignes_exclues, "ligne_sans_donnees");
+            continue;
+        }
+        seen_data = true;
+        if rejected.is_none()
+            && let Some(reason) = check_row(ctx, &mut row, r, issues)
+        {
+            rejected = Some(reason);
+        }
+        if let Some(reason) = rejected {
+            bump(&mut stats.lignes_rejetees, reason);
+            continue;
+        }
+        // Reference rows: territory filter, then one row per value column.
+        if ctx.table == Table::Reference {
+            let Some(reference) = &ctx.spec.reference else {
+                continue;
+            };
+            let code = row
+                .text("code_territoire")
+                .map(|c| normalise_territory_code(&c))
+                .unwrap_or_default();
+            if reference.codes_departement_seulement && !is_department_code(&code) {
+                bump(&mut stats.lignes_exclues, "territoire_hors_niveau");
+                issues.push(ctx.issue(
+                    Some(format!("ligne {}", r + 1)),
+                    None,
+                    Some("code_territoire"),
+                    "territoire_hors_niveau",
+                    Severity::Info,
+                    "ligne mise de côté : son code n'est pas un code de département (total, région ou France)".into(),
+                ));
+                continue;
+            }
+            let label = row.text("libelle_territoire");
+            let mut produced = 0;
+            for (c, display, role) in &cols {
+                if let Role::Measure(var) = role
+                    && let Some(v) = row.number(var)
+                {
+                    let _ = (c, display);
+                    builder.push_reference(
+                        ctx,
+                        &reference.source,
+                        var,
+                        period,
+                        &reference.niveau,
+                        &code,
+                        label.as_deref(),
+                        None,
+                        None,
+                        v,
+                    );
+                    produced += 1;
+                }
+            }
+            for (c, display, upper, lower) in &wide {
+                let cell = grid.get(r, *c);
+                match values::parse(cell, Kind::Number, ctx.is_1904) {
+                    Parsed::Value(Value::Number(v)) => {
+                        let variable = &reference
+                            .colonnes_larges
+                            .as_ref()
+                            .map(|w| w.variable.clone())
+                            .unwrap_or_default();
+                        let d1 = upper.as_deref().map(values::clean_text);
+                        let d2 = lower.as_deref().map(values::clean_text);
+                        let (d1, d2) = if d1.is_none() { (d2, None) } else { (d1, d2) };
+                        builder.push_reference(
+                            ctx,
+                            &reference.source,
+                            variable,
+                            period,
+                            &reference.niveau,
+                            &code,
+                            label.as_deref(),
+                            d1,
+                            d2,
+                            v,
+                        );
+                        produced += 1;
+                    }
+                    Parsed::Missing(Missing::Empty) => {}
+                    Parsed::Missing(Missing::Marker(m)) => issues.push(ctx.issue(
+                        Some(cell_ref(r, *c)),
+                        Some(display.clone()),
+                        None,
+                        "valeur_non_disponible",
+                        Severity::Info,
+                        format!("valeur signalée comme non disponible ({m})"),
+                    )),
+                    _ => issues.push(ctx.issue(
+                        Some(cell_ref(r, *c)),
+                        Some(display.clone()),
+                        None,
+                        "nombre_invalide",
+                        Severity::Warning,
+                        format!("valeur illisible : {}", values::Invalid::NotANumber.hint()),
+                    )),
+                }
+            }
+            stats.lignes_acceptees += 1;
+            stats.lignes_produites += produced;
+            continue;
+        }
+        builder.push_row(ctx, &row);
+        stats.lignes_acceptees += 1;
+        stats.lignes_produites += 1;
+    }
+    if let Some(end) = end_of_table
+        && let Some(n) = stats.lignes_exclues.get("sous_le_tableau")
+    {
+        issues.push(ctx.issue(
+            Some(format!("ligne {}", end + 1)),
+            None,
+            None,
+            "sous_le_tableau",
+            Severity::Warning,
+            format!("le tableau s'arrête à la première ligne vide (ligne {}) : {n} ligne(s) non vide(s) en dessous (notes, second tableau) n'ont pas été lues ; si ce sont des données, supprimez la ligne vide", end + 1),
+        ));
+    }
+    Ok(stats)
+}
+
+fn field_label(role: &Role) -> String {
+    match role {
+        Role::Field(f) => format!("« {} » ({})", f.name, f.label),
+        Role::Measure(m) => format!("« {m} »"),
+    }
+}
+
+/// Applies `[sources.valeurs.<field>]`, comparing without case or accents.
+fn map_value(spec: &SourceSpec, field: &str, text: &str) -> Option<String> {
+    let map = spec
+        .valeurs
+        .iter()
+        .find(|(k, _)| k.get_ref() == field)
+        .map(|(_, v)| v)?;
+    let key = values::fold(text);
+    map.iter()
+        .find(|(raw, _)| values::fold(raw) == key)
+        .map(|(_, v)| v.clone())
+}
+
+/// Table-specific coherence checks. Returns a rejection reason.
+fn check_row(
+    ctx: &SheetContext,
+    row: &mut RowValues,
+    r: usize,
+    issues: &mut Vec<Issue>,
+) -> Option<&'static str> {
+    match ctx.table {
+        Table::Accompaniments => {
+            if let (Some(Value::Date(a)), Some(Value::Date(b))) =
+                (row.values.get("date_debut"), row.values.get("date_fin"))
+                && b < a
+            {
+                issues.push(ctx.issue(Some(format!("ligne {}", r + 1)), None, Some("date_fin"), "dates_incoherentes", Severity::Error,
+                    "la date de fin précède la date de début : la ligne est rejetée ; corrigez l'une des deux dates".into()));
+                return Some("dates_incoherentes");
+            }
+            None
+        }
+        Table::Activity => {
+            let month_year = match row.values.get("mois") {
+                Some(Value::Month { year, .. }) => *year,
+                _ => None,
+            };
+            if !row.values.contains_key("annee") {
+                match month_year {
+                    Some(y) => {
+                        row.values
+                            .insert("annee".into(), Value::Integer(i64::from(y)));
+                    }
+                    None => {
+                        issues.push(ctx.issue(Some(format!("ligne {}", r + 1)), None, Some("annee"), "annee_manquante", Severity::Error,
+                            "année introuvable (ni colonne année, ni mois sous forme de date) : la ligne est rejetée".into()));
+                        return Some("annee_manquante");
+                    }
+                }
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+/// Département codes: `1` → `01`; `2A`, `2B`, `971`… kept.
+fn normalise_territory_code(code: &str) -> String {
+    let c = code.trim().to_uppercase();
+    if c.len() == 1 && c.chars().all(|ch| ch.is_ascii_digit()) {
+        format!("0{c}")
+    } else {
+        c
+    }
+}
+
+/// Codes of territories at département level: 01–95, 2A and 2B (and 20, the
+/// Collectivité de Corse since 2018), 69D and 69M (Nouveau Rhône and Métropole de Lyon,
+/// which exercises the département's powers), 971–976.
+pub fn is_department_code(code: &str) -> bool {
+    match code {
+        "2A" | "2B" | "69D" | "69M" => true,
+        c if c.len() == 2 && c.chars().all(|ch| ch.is_ascii_digit()) => {
+            matches!(c.parse::<u32>(), Ok(n) if (1..=95).contains(&n))
+        }
+        c if c.len() == 3 && c.chars().all(|ch| ch.is_ascii_digit()) => {
+            matches!(c.parse::<u32>(), Ok(n) if (971..=976).contains(&n))
+        }
+        _ => false,
+    }
+}
+
+#[derive(Debug, Default)]
+struct RowValues {
+    values: BTreeMap<String, Value>,
+}
+
+impl RowValues {
+    fn text(&self, k: &str) -> Option<String> {
+        match self.values.get(k)? {
+            Value::Text(t) => Some(t.clone()),
+            Value::Integer(i) => Some(i.to_string()),
+            Value::Number(n) => Some(grid::Cell::Number(*n).as_text().unwrap_or_default()),
+            _ => None,
+        }
+    }
+    fn number(&self, k: &str) -> Option<f64> {
+        match self.values.get(k)? {
+            Value::Number(n) => Some(*n),
+            Value::Integer(i) => Some(*i as f64),
+            _ => None,
+        }
+    }
+}
+
+/// Column-wise accumulation of one canonical table.
+struct TableBuilder {
+    table: Table,
+    columns: Vec<(String, ColumnData)>,
+    height: usize,
+    /// Reference rows by key (variable, period, level, code, dimensions): a key seen
+    /// twice (two territories mapped onto one code) adds up, so the key stays unique.
+    reference_keys: BTreeMap<RefKey, usize>,
+}
+
+type RefKey = (
+    String,
+    String,
+    Option<i32>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+enum ColumnData {
+    Text(Vec<Option<String>>),
+    Date(Vec<Option<i32>>),
+    Int(Vec<Option<i32>>),
+    Num(Vec<Option<f64>>),
+    Bool(Vec<Option<bool>>),
+}
+
+fn epoch_days(d: NaiveDate) -> i32 {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    (d - epoch).num_days() as i32
+}
+
+impl TableBuilder {
+    fn new(table: Table) -> TableBuilder {
+        let mut columns: Vec<(String, ColumnData)> = Vec::new();
+        let text = |n: &str| (n.to_string(), ColumnData::Text(Vec::new()));
+        match table {
+            Table::Reference => {
+                columns.push(text(col::SOURCE));
+                columns.push(text(col::REF_SOURCE));
+                columns.push(text(col::REF_VARIABLE));
+                columns.push((col::REF_PERIOD.into(), ColumnData::Int(Vec::new())));
+                columns.push(text(col::REF_LEVEL));
+                columns.push(text(col::REF_CODE));
+                columns.push(text(col::REF_LABEL));
+                columns.push(text(col::REF_DIM1));
+                columns.push(text(col::REF_DIM2));
+                columns.push((col::REF_VALUE.into(), ColumnData::Num(Vec::new())));
+            }
+            _ => {
+                columns.push(text(col::SOURCE));
+                if !table.fields().iter().any(|f| f.name == col::ORGANISATION) {
+                    columns.push(text(col::ORGANISATION));
+                }
+                for f in table.fields() {
+                    let data = match f.kind {
+                        Kind::Text => ColumnData::Text(Vec::new()),
+                        Kind::Date => ColumnData::Date(Vec::new()),
+                        Kind::Integer | Kind::Month => ColumnData::Int(Vec::new()),
+                        Kind::Number => ColumnData::Num(Vec::new()),
+                        Kind::Bool => ColumnData::Bool(Vec::new()),
+                    };
+                    columns.push((f.name.to_string(), data));
+                }
+            }
+        }
+        TableBuilder {
+            table,
+            columns,
+            height: 0,
+            reference_keys: BTreeMap::new(),
+        }
+    }
+
+    fn push_row(&mut self, ctx: &SheetContext, row: &RowValues) {
+        for (name, data) in &mut self.columns {
+            let v = row.values.get(name.as_str());
+            match data {
+                ColumnData::Text(vec) => vec.push(match name.as_str() {
+                    col::SOURCE => Some(ctx.source_name.to_string()),
+                    col::ORGANISATION if v.is_none() => ctx.spec.organisation.clone(),
+                    col::SERVICE if v.is_none() => ctx.spec.service.clone(),
+                    _ => match v {
+                        Some(Value::Text(t)) => Some(t.clone()),
+                        Some(Value::Integer(i)) => Some(i.to_string()),
+                        Some(Value::Number(n)) => grid::Cell::Number(*n).as_text(),
+                        _ => None,
+                    },
+                }),
+                ColumnData::Date(vec) => vec.push(match v {
+                    Some(Value::Date(d)) => Some(epoch_days(*d)),
+                    _ => None,
+                }),
+                ColumnData::Int(vec) => vec.push(match v {
+                    Some(Value::Integer(i)) => i32::try_from(*i).ok(),
+                    Some(Value::Month { month, .. }) => Some(*month as i32),
+                    _ => None,
+                }),
+                ColumnData::Num(vec) => vec.push(match v {
+                    Some(Value::Number(n)) => Some(*n),
+                    Some(Value::Integer(i)) => Some(*i as f64),
+                    _ => None,
+                }),
+                ColumnData::Bool(vec) => vec.push(match v {
+                    Some(Value::Bool(b)) => Some(*b),
+                    _ => None,
+                }),
+            }
+        }
+        self.height += 1;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push_reference(
+        &mut self,
+        ctx: &SheetContext,
+        publisher: &str,
+        variable: &str,
+        period: Option<i32>,
+        level: &str,
+        code: &str,
+        label: Option<&str>,
+        dim1: Option<String>,
+        dim2: Option<String>,
+        value: f64,
+    ) {
+        let key: RefKey = (
+            publisher.to_string(),
+            variable.to_string(),
+            period,
+            level.to_string(),
+            code.to_string(),
+            dim1.clone(),
+            dim2.clone(),
+        );
+        if let Some(&i) = self.reference_keys.get(&key) {
+            for (name, data) in &mut self.columns {
+                if let (ColumnData::Num(vec), true) = (data, name == col::REF_VALUE)
+                    && let Some(Some(v)) = vec.get_mut(i)
+                {
+                    *v += value;
+                }
+            }
+            return;
+        }
+        self.reference_keys.insert(key, self.height);
+        for (name, data) in &mut self.columns {
+            match data {
+                ColumnData::Text(vec) => vec.push(match name.as_str() {
+                    col::SOURCE => Some(ctx.source_name.to_string()),
+                    col::REF_SOURCE => Some(publisher.to_string()),
+                    col::REF_VARIABLE => Some(variable.to_string()),
+                    col::REF_LEVEL => Some(level.to_string()),
+                    col::REF_CODE => Some(code.to_string()),
+                    col::REF_LABEL => label.map(str::to_string),
+                    col::REF_DIM1 => dim1.clone(),
+                    col::REF_DIM2 => dim2.clone(),
+                    _ => None,
+                }),
+                ColumnData::Int(vec) => vec.push(period),
+                ColumnData::Num(vec) => vec.push(Some(value)),
+                ColumnData::Date(vec) => vec.push(None),
+                ColumnData::Bool(vec) => vec.push(None),
+            }
+        }
+        self.height += 1;
+    }
+
+    fn finish(self) -> Result<DataFrame, Error> {
+        let _ = self.table;
+        let mut cols: Vec<Column> = Vec::with_capacity(self.columns.len());
+        for (name, data) in self.columns {
+            let name = PlSmallStr::from(name.as_str());
+            let series = match data {
+                ColumnData::Text(v) => Series::new(name, v),
+                ColumnData::Date(v) => Series::new(name, v).cast(&DataType::Date)?,
+                ColumnData::Int(v) => Series::new(name, v),
+                ColumnData::Num(v) => Series::new(name, v),
+                ColumnData::Bool(v) => Series::new(name, v),
+            };
+            cols.push(series.into());
+        }
+        Ok(DataFrame::new(self.height, cols)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn department_codes() {
+        for ok in [
+            "01", "19", "20", "21", "95", "2A", "2B", "69D", "69M", "971", "974", "976",
+        ] {
+            assert!(is_department_code(ok), "{ok}");
+        }
+        for no in ["00", "96", "101", "977", "", "FRANCE METROPOLITAINE", "69X"] {
+            assert!(!is_department_code(no), "{no}");
+        }
+        assert_eq!(normalise_territory_code("1"), "01");
+        assert_eq!(normalise_territory_code(" 2a "), "2A");
+    }
+}

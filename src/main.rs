@@ -1,0 +1,146 @@
+//! The `observatoire` command line. Parses arguments (help in French), runs the library
+//! and maps its typed errors to the documented exit codes, once.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use observatoire::error::{Error, exit_code};
+use observatoire::pipeline::Pipeline;
+use observatoire::{indicators, run};
+
+const HELP_TEMPLATE: &str = "\
+{before-help}{name} {version} — {about}
+
+{usage-heading} {usage}
+
+{all-args}{after-help}";
+
+#[derive(Parser)]
+#[command(
+    name = "observatoire",
+    version,
+    about = "des tableurs des associations aux indicateurs anonymes (Parquet, graphiques, rapport)",
+    help_template = HELP_TEMPLATE,
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true,
+    subcommand_help_heading = "Commandes",
+    next_help_heading = "Options",
+    after_help = "Codes de sortie : 0 succès ; 1 entrée invalide (pipeline, fichier, feuille ou colonne) ; 2 erreur d'utilisation ; 3 erreur interne ou d'écriture.\nExemple : observatoire executer pipelines/demo.toml"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Afficher l'aide
+    #[arg(short = 'h', long = "aide", alias = "help", action = clap::ArgAction::Help, global = true)]
+    aide: Option<bool>,
+    /// Afficher la version
+    #[arg(short = 'V', long = "version", action = clap::ArgAction::Version)]
+    version: Option<bool>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Exécuter un pipeline de bout en bout : lecture, pseudonymisation, indicateurs, Parquet, graphique, rapport.
+    #[command(alias = "run", help_template = HELP_TEMPLATE, next_help_heading = "Options")]
+    Executer {
+        /// Fichier pipeline (.toml)
+        #[arg(value_name = "PIPELINE")]
+        pipeline: PathBuf,
+        /// Dossier de sortie (remplacé en entier, seulement si l'exécution réussit)
+        #[arg(short, long, value_name = "DOSSIER")]
+        sortie: Option<PathBuf>,
+    },
+    /// Vérifier les fichiers d'entrée d'un pipeline et écrire seulement le rapport de validation.
+    #[command(alias = "check", help_template = HELP_TEMPLATE, next_help_heading = "Options")]
+    Verifier {
+        /// Fichier pipeline (.toml)
+        #[arg(value_name = "PIPELINE")]
+        pipeline: PathBuf,
+        /// Dossier de sortie du rapport de validation
+        #[arg(short, long, value_name = "DOSSIER")]
+        sortie: Option<PathBuf>,
+    },
+    /// Lister les indicateurs calculés, avec leur définition.
+    #[command(help_template = HELP_TEMPLATE)]
+    Indicateurs,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit_code::USAGE
+            } else {
+                exit_code::SUCCESS
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match execute(cli.command) {
+        Ok(()) => ExitCode::from(exit_code::SUCCESS),
+        Err(e) => {
+            eprintln!("Erreur : {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn execute(command: Command) -> Result<(), Error> {
+    match command {
+        Command::Executer { pipeline, sortie } => {
+            let p = Pipeline::load(&pipeline)?;
+            let out = run::output_dir(&p, sortie.as_deref());
+            eprintln!("Exécution du pipeline « {} »…", p.spec.pipeline.nom);
+            let s = run::run(&p, &out)?;
+            println!("Données d'entrée :\n{}", s.validation);
+            println!(
+                "{} indicateurs calculés. Résultats écrits dans {} :",
+                s.indicators,
+                s.output_dir.display()
+            );
+            for f in &s.files {
+                println!("  {}", s.output_dir.join(f).display());
+            }
+            if p.spec.pipeline.demonstration {
+                println!(
+                    "DÉMONSTRATION : données fictives, résultats à ne pas diffuser comme réels."
+                );
+            }
+            println!(
+                "Ouvrez {} dans un navigateur.",
+                s.output_dir.join("rapport.html").display()
+            );
+            Ok(())
+        }
+        Command::Verifier { pipeline, sortie } => {
+            let p = Pipeline::load(&pipeline)?;
+            let out = sortie.unwrap_or_else(|| run::output_dir(&p, None).join("validation"));
+            let s = run::check(&p, &out)?;
+            println!("Données d'entrée :\n{}", s.validation);
+            println!(
+                "Rapport de validation écrit dans {}",
+                s.output_dir.display()
+            );
+            for f in &s.files {
+                println!("  {}", s.output_dir.join(f).display());
+            }
+            Ok(())
+        }
+        Command::Indicateurs => {
+            for d in indicators::catalogue() {
+                println!("{} — {} ({})", d.id, d.libelle, d.unite);
+                println!("  Définition : {}", d.definition);
+                println!("  Formule : {} / {}", d.numerateur, d.denominateur);
+                println!(
+                    "  Sources : {} ; origine : {}\n",
+                    d.tables_sources, d.origine
+                );
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! HTML reports rendered from the templates under `reports/` (embedded in the binary,
+//! so a report opens offline and the tool needs no files at run time): the activity
+//! report, with each figure next to its definition, and the validation report.
+
+use minijinja::{
+    Environment, context,
+    value::{Serde, Value},
+};
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::format::{number_fr, percent_fr};
+use crate::indicators::{IndicatorDef, IndicatorRow, Results, catalogue};
+use crate::validation::{Severity, ValidationReport};
+
+const STYLE: &str = include_str!("../../reports/style.css");
+const REPORT_TEMPLATE: &str = include_str!("../../reports/rapport.html");
+const VALIDATION_TEMPLATE: &str = include_str!("../../reports/validation.html");
+
+/// What the activity report needs besides the figures.
+pub struct ReportInput<'a> {
+    pub title: &'a str,
+    pub pipeline: &'a str,
+    pub years: std::ops::RangeInclusive<i32>,
+    pub demonstration: bool,
+    pub chart_svg: Option<&'a str>,
+    pub results: &'a Results,
+    pub validation: &'a ValidationReport,
+}
+
+#[derive(Serialize)]
+struct Section {
+    def: IndicatorDef,
+    lignes: Vec<Line>,
+}
+
+#[derive(Serialize)]
+struct Line {
+    service: String,
+    nom_service: String,
+    organisation: String,
+    territoire: String,
+    cellules: Vec<CellView>,
+}
+
+#[derive(Serialize)]
+struct CellView {
+    valeur: String,
+    detail: String,
+}
+
+#[derive(Serialize)]
+struct SourceView {
+    source: String,
+    fichier: String,
+    feuille: Option<String>,
+    lignes_lues: usize,
+    lignes_acceptees: usize,
+    rejetees: usize,
+    exclues: usize,
+}
+
+fn tool() -> String {
+    format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+}
+
+fn env() -> Result<Environment<'static>, Error> {
+    let mut env = Environment::new();
+    env.add_template("rapport.html", REPORT_TEMPLATE)
+        .map_err(|e| Error::Internal(format!("modèle de rapport : {e}")))?;
+    env.add_template("validation.html", VALIDATION_TEMPLATE)
+        .map_err(|e| Error::Internal(format!("modèle de validation : {e}")))?;
+    Ok(env)
+}
+
+fn cell_view(row: Option<&IndicatorRow>) -> CellView {
+    let Some(r) = row else {
+        return CellView {
+            valeur: "—".into(),
+            detail: String::new(),
+        };
+    };
+    match (r.valeur, r.unite.as_str()) {
+        (Some(v), "%") => CellView {
+            valeur: percent_fr(v, 2),
+            detail: match (r.numerateur, r.denominateur) {
+                (Some(n), Some(d)) => format!("{} / {}", number_fr(n, 0), number_fr(d, 0)),
+                _ => String::new(),
+            },
+        },
+        (Some(v), _) => CellView {
+            valeur: number_fr(v, 0),
+            detail: String::new(),
+        },
+        (None, _) => CellView {
+            valeur: "n.c.".into(),
+            detail: "non calculable".into(),
+        },
+    }
+}
+
+/// Renders the activity report.
+pub fn render_report(input: &ReportInput) -> Result<String, Error> {
+    let years: Vec<i32> = input.years.clone().collect();
+    let mut sections = Vec::new();
+    for def in catalogue() {
+        let rows: Vec<&IndicatorRow> = input
+            .results
+            .rows
+            .iter()
+            .filter(|r| r.indicateur == def.id)
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let mut services: Vec<&str> = rows.iter().map(|r| r.service.as_str()).collect();
+        services.sort_unstable();
+        services.dedup();
+        let lignes = services
+            .iter()
+            .map(|s| {
+                let first = rows.iter().find(|r| r.service == *s);
+                Line {
+                    service: s.to_string(),
+                    nom_service: first
+                        .and_then(|r| r.nom_service.clone())
+                        .unwrap_or_default(),
+                    organisation: first
+                        .and_then(|r| r.organisation.clone())
+                        .unwrap_or_default(),
+                    territoire: first
+                        .and_then(|r| r.code_territoire.clone())
+                        .unwrap_or_default(),
+                    cellules: years
+                        .iter()
+                        .map(|y| {
+                            cell_view(
+                                rows.iter()
+                                    .find(|r| r.service == *s && r.periode == *y)
+                                    .copied(),
+                            )
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        sections.push(Section { def, lignes });
+    }
+    let sources: Vec<SourceView> = input
+        .validation
+        .sources
+        .iter()
+        .map(|s| SourceView {
+            source: s.source.clone(),
+            fichier: s.fichier.clone(),
+            feuille: s.feuille.clone(),
+            lignes_lues: s.lignes_lues,
+            lignes_acceptees: s.lignes_acceptees,
+            rejetees: s.rejected(),
+            exclues: s.excluded(),
+        })
+        .collect();
+    let env = env()?;
+    let tmpl = env
+        .get_template("rapport.html")
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    tmpl.render(context! {
+        titre => input.title,
+        pipeline => input.pipeline,
+        periode => format!("{}–{}", input.years.start(), input.years.end()),
+        outil => tool(),
+        demonstration => input.demonstration,
+        style => STYLE,
+        graphique => input.chart_svg,
+        annees => years,
+        sections => Value::from(Serde(&sections)),
+        notes => input.results.notes.clone(),
+        sources => Value::from(Serde(&sources)),
+        problemes => context! {
+            erreurs => input.validation.count(Severity::Error),
+            avertissements => input.validation.count(Severity::Warning),
+            informations => input.validation.count(Severity::Info),
+        },
+    })
+    .map_err(|e| Error::Internal(format!("rendu du rapport : {e}")))
+}
+
+/// Renders the validation report.
+pub fn render_validation(
+    report: &ValidationReport,
+    pipeline: &str,
+    demonstration: bool,
+) -> Result<String, Error> {
+    let env = env()?;
+    let tmpl = env
+        .get_template("validation.html")
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    tmpl.render(context! {
+        pipeline => pipeline,
+        outil => tool(),
+        demonstration => demonstration,
+        style => STYLE,
+        sources => Value::from(Serde(&report.sources)),
+        problemes => Value::from(Serde(&report.problemes)),
+    })
+    .map_err(|e| Error::Internal(format!("rendu du rapport de validation : {e}")))
+}

@@ -1,0 +1,495 @@
+//! The canonical tables: the contract between stages (DESIGN.md §3). Owns the list of
+//! tables, their fields (name, kind, whether required or identifying, default header
+//! synonyms) and the column names of the DataFrames each stage hands to the next.
+//!
+//! Field names are French snake_case identifiers because users write them in pipeline
+//! files; they are stable.
+
+use crate::ingest::values::Kind;
+
+/// A canonical table a source can feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Table {
+    /// One row per service and year: capacity, opening days, territory.
+    Services,
+    /// One row per person per measure or admission (identity fields until pseudonymised).
+    Accompaniments,
+    /// Aggregated activity: journées per service and month or year.
+    Activity,
+    /// Public context figures (DREES, INSEE) in long format.
+    Reference,
+}
+
+impl Table {
+    pub const ALL: [Table; 4] = [
+        Table::Services,
+        Table::Accompaniments,
+        Table::Activity,
+        Table::Reference,
+    ];
+
+    /// Identifier used in pipeline files.
+    pub fn id(self) -> &'static str {
+        match self {
+            Table::Services => "services",
+            Table::Accompaniments => "accompagnements",
+            Table::Activity => "activite",
+            Table::Reference => "reference",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Table> {
+        Table::ALL.into_iter().find(|t| t.id() == id)
+    }
+
+    pub fn fields(self) -> &'static [Field] {
+        match self {
+            Table::Services => SERVICES,
+            Table::Accompaniments => ACCOMPANIMENTS,
+            Table::Activity => ACTIVITY,
+            Table::Reference => REFERENCE,
+        }
+    }
+
+    pub fn field(self, name: &str) -> Option<&'static Field> {
+        self.fields().iter().find(|f| f.name == name)
+    }
+}
+
+/// One canonical field.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    pub name: &'static str,
+    pub kind: Kind,
+    /// A row without this value is rejected.
+    pub required: bool,
+    /// Direct identifier: its value is never shown in any message, log or output.
+    pub identifying: bool,
+    /// Header texts recognised without configuration (compared after normalisation).
+    pub synonyms: &'static [&'static str],
+    /// French description for documentation and messages.
+    pub label: &'static str,
+}
+
+const fn f(
+    name: &'static str,
+    kind: Kind,
+    required: bool,
+    identifying: bool,
+    synonyms: &'static [&'static str],
+    label: &'static str,
+) -> Field {
+    Field {
+        name,
+        kind,
+        required,
+        identifying,
+        synonyms,
+        label,
+    }
+}
+
+use Kind::*;
+
+/// `service` is filled from the source's `service` setting when no column is mapped.
+pub const SERVICES: &[Field] = &[
+    f(
+        "service",
+        Text,
+        true,
+        false,
+        &["code service", "service", "finess", "code"],
+        "code du service (FINESS si connu)",
+    ),
+    f(
+        "nom_service",
+        Text,
+        false,
+        false,
+        &["nom du service", "nom", "libelle"],
+        "nom du service",
+    ),
+    f(
+        "organisation",
+        Text,
+        false,
+        false,
+        &["organisation", "association", "organisme gestionnaire"],
+        "organisation gestionnaire",
+    ),
+    f(
+        "type_service",
+        Text,
+        true,
+        false,
+        &["type", "type de service", "categorie"],
+        "type (MECS, AEMO, DITEP…)",
+    ),
+    f(
+        "secteur",
+        Text,
+        false,
+        false,
+        &["secteur"],
+        "secteur (protection de l'enfance, médico-social, social)",
+    ),
+    f(
+        "modalite",
+        Text,
+        false,
+        false,
+        &["modalite", "mode d'accueil"],
+        "modalité (internat, milieu ouvert…)",
+    ),
+    f(
+        "departement",
+        Text,
+        false,
+        false,
+        &["departement", "dep", "code departement"],
+        "département d'implantation",
+    ),
+    f(
+        "territoire",
+        Text,
+        false,
+        false,
+        &["territoire", "arrondissement", "secteur interne"],
+        "territoire interne",
+    ),
+    f(
+        "annee",
+        Integer,
+        true,
+        false,
+        &["annee", "exercice"],
+        "année de l'autorisation",
+    ),
+    f(
+        "capacite",
+        Number,
+        true,
+        false,
+        &[
+            "capacite autorisee",
+            "capacite",
+            "places",
+            "mesures autorisees",
+        ],
+        "capacité autorisée (places ou mesures)",
+    ),
+    f(
+        "unite_capacite",
+        Text,
+        false,
+        false,
+        &["unite", "unite de capacite"],
+        "unité de la capacité : places ou mesures",
+    ),
+    f(
+        "jours_ouverture",
+        Number,
+        false,
+        false,
+        &[
+            "jours d'ouverture",
+            "jours ouverture",
+            "nombre de jours d'ouverture",
+        ],
+        "jours d'ouverture dans l'année",
+    ),
+];
+
+pub const ACCOMPANIMENTS: &[Field] = &[
+    f(
+        "numero_dossier",
+        Text,
+        false,
+        true,
+        &["n° dossier", "numero de dossier", "dossier"],
+        "numéro de dossier interne",
+    ),
+    f(
+        "nom",
+        Text,
+        false,
+        true,
+        &["nom", "nom de famille", "nom de l'enfant"],
+        "nom de la personne",
+    ),
+    f(
+        "prenom",
+        Text,
+        false,
+        true,
+        &["prenom", "prenoms", "prenom(s)"],
+        "prénom",
+    ),
+    f(
+        "date_naissance",
+        Date,
+        false,
+        true,
+        &[
+            "date de naissance",
+            "ne(e) le",
+            "nee le",
+            "date naiss",
+            "date naiss.",
+            "naissance",
+        ],
+        "date de naissance",
+    ),
+    f("sexe", Text, false, false, &["sexe", "genre"], "sexe"),
+    f(
+        "nom_mere",
+        Text,
+        false,
+        true,
+        &[
+            "nom de la mere",
+            "nom mere",
+            "nom de naissance de la mere",
+            "nom de famille de la mere",
+        ],
+        "nom de famille de la mère",
+    ),
+    f(
+        "service",
+        Text,
+        true,
+        false,
+        &["code service", "service"],
+        "code du service",
+    ),
+    f(
+        "type_mesure",
+        Text,
+        false,
+        false,
+        &[
+            "type de mesure",
+            "mesure",
+            "type accueil",
+            "type d'accueil",
+            "statut",
+        ],
+        "type de mesure ou d'accueil",
+    ),
+    f(
+        "cadre",
+        Text,
+        false,
+        false,
+        &["cadre", "cadre juridique", "cadre legal"],
+        "cadre : administratif ou judiciaire",
+    ),
+    f(
+        "modalite",
+        Text,
+        false,
+        false,
+        &["modalite", "mode d'accompagnement"],
+        "modalité d'accompagnement",
+    ),
+    f(
+        "date_debut",
+        Date,
+        true,
+        false,
+        &[
+            "date de debut",
+            "debut",
+            "date d'admission",
+            "admission",
+            "date entree",
+            "date d'entree",
+            "entree",
+        ],
+        "date de début (admission)",
+    ),
+    f(
+        "date_fin",
+        Date,
+        false,
+        false,
+        &[
+            "date de fin",
+            "fin",
+            "date de sortie",
+            "sortie",
+            "date sortie",
+        ],
+        "date de fin (vide si en cours)",
+    ),
+    f(
+        "motif_sortie",
+        Text,
+        false,
+        false,
+        &["motif de fin", "motif de sortie", "motif sortie"],
+        "motif de fin ou de sortie",
+    ),
+    f(
+        "departement_residence",
+        Text,
+        false,
+        false,
+        &[
+            "departement d'origine",
+            "departement de residence",
+            "dep. residence",
+        ],
+        "département de résidence",
+    ),
+    f(
+        "notification_mdph",
+        Bool,
+        false,
+        false,
+        &["notification mdph", "mdph"],
+        "notification MDPH",
+    ),
+    f(
+        "mesure_ase",
+        Bool,
+        false,
+        false,
+        &["mesure ase en cours", "mesure ase", "ase"],
+        "mesure de protection de l'enfance connue",
+    ),
+];
+
+pub const ACTIVITY: &[Field] = &[
+    f(
+        "service",
+        Text,
+        true,
+        false,
+        &["code service", "service"],
+        "code du service",
+    ),
+    f(
+        "annee",
+        Integer,
+        false,
+        false,
+        &["annee", "exercice"],
+        "année (déduite du mois s'il est une date)",
+    ),
+    f(
+        "mois",
+        Month,
+        false,
+        false,
+        &["mois", "periode"],
+        "mois (1–12, nom du mois ou date)",
+    ),
+    f(
+        "journees_realisees",
+        Number,
+        false,
+        false,
+        &["journees realisees", "jours realises", "nombre de journees"],
+        "journées réalisées",
+    ),
+    f(
+        "journees_financees",
+        Number,
+        false,
+        false,
+        &[
+            "journees financees",
+            "journees theoriques",
+            "journees prevues",
+            "journees previsionnelles",
+        ],
+        "journées financées ou théoriques",
+    ),
+    f(
+        "mesures_exercees",
+        Number,
+        false,
+        false,
+        &["mesures exercees", "nombre de mesures"],
+        "mesures exercées (moyenne du mois)",
+    ),
+];
+
+/// Reference rows are produced one per value column (see the pipeline's `mesures` or
+/// `colonnes_larges`), so only the identifying columns of the territory are fields here.
+pub const REFERENCE: &[Field] = &[
+    f(
+        "code_territoire",
+        Text,
+        true,
+        false,
+        &["code departement", "code territoire", "code"],
+        "code du territoire",
+    ),
+    f(
+        "libelle_territoire",
+        Text,
+        false,
+        false,
+        &["departement", "libelle", "territoire"],
+        "libellé du territoire",
+    ),
+];
+
+/// Column names of the canonical DataFrames (the in-memory contract).
+pub mod columns {
+    pub const SOURCE: &str = "source";
+    pub const ORGANISATION: &str = "organisation";
+    pub const SERVICE: &str = "service";
+    /// Pseudonymous person key, added by the pseudonymisation stage.
+    pub const PERSON: &str = "personne";
+    pub const YEAR: &str = "annee";
+    pub const MONTH: &str = "mois";
+    pub const START: &str = "date_debut";
+    pub const END: &str = "date_fin";
+    pub const CAPACITY: &str = "capacite";
+    pub const CAPACITY_UNIT: &str = "unite_capacite";
+    pub const OPENING_DAYS: &str = "jours_ouverture";
+    pub const SERVICE_TYPE: &str = "type_service";
+    pub const SERVICE_NAME: &str = "nom_service";
+    pub const DEPARTMENT: &str = "departement";
+    pub const DAYS_DONE: &str = "journees_realisees";
+    pub const DAYS_FUNDED: &str = "journees_financees";
+    pub const REF_SOURCE: &str = "source_reference";
+    pub const REF_VARIABLE: &str = "variable";
+    pub const REF_PERIOD: &str = "periode";
+    pub const REF_LEVEL: &str = "niveau_territoire";
+    pub const REF_CODE: &str = "code_territoire";
+    pub const REF_LABEL: &str = "libelle_territoire";
+    pub const REF_DIM1: &str = "dimension_1";
+    pub const REF_DIM2: &str = "dimension_2";
+    pub const REF_VALUE: &str = "valeur";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_ids_round_trip_and_fields_are_unique() {
+        for t in Table::ALL {
+            assert_eq!(Table::from_id(t.id()), Some(t));
+            let mut names: Vec<_> = t.fields().iter().map(|f| f.name).collect();
+            names.sort_unstable();
+            let n = names.len();
+            names.dedup();
+            assert_eq!(n, names.len(), "duplicate field in {}", t.id());
+        }
+        assert!(
+            Table::Accompaniments
+                .field("nom")
+                .is_some_and(|f| f.identifying)
+        );
+        assert!(
+            Table::Accompaniments
+                .field("date_debut")
+                .is_some_and(|f| f.required)
+        );
+    }
+}

@@ -1,0 +1,293 @@
+//! The validation report: every problem found in the inputs, with its place (file,
+//! sheet, cell, column), a stable code, a severity and a French message saying what to
+//! fix — never the content of an identifying cell — plus the row accounting of every
+//! source (accepted, rejected by reason, excluded by reason). Owns the report's model and
+//! its CSV / HTML / terminal renderings.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// How serious a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Severity {
+    /// The row was rejected.
+    #[serde(rename = "erreur")]
+    Error,
+    /// The value was set aside; the row was kept.
+    #[serde(rename = "avertissement")]
+    Warning,
+    /// For information (a missing-value marker, a total row set aside…).
+    #[serde(rename = "information")]
+    Info,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Error => "erreur",
+            Severity::Warning => "avertissement",
+            Severity::Info => "information",
+        }
+    }
+}
+
+/// One problem, located.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Issue {
+    pub fichier: String,
+    pub feuille: Option<String>,
+    /// Cell reference such as `C14`, or the row (`ligne 14`) when the whole row is meant.
+    pub cellule: Option<String>,
+    /// Column header as written in the file.
+    pub colonne: Option<String>,
+    /// Canonical field concerned.
+    pub champ: Option<String>,
+    pub code: String,
+    pub gravite: Severity,
+    pub message: String,
+}
+
+/// Row accounting of one source sheet.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SourceStats {
+    pub source: String,
+    pub fichier: String,
+    pub feuille: Option<String>,
+    pub table: String,
+    /// 1-based header rows.
+    pub lignes_entete: Vec<usize>,
+    /// Non-empty rows below the header.
+    pub lignes_lues: usize,
+    pub lignes_acceptees: usize,
+    /// Rejected rows by reason code.
+    pub lignes_rejetees: BTreeMap<String, usize>,
+    /// Rows that are not data (totals, notes, a second table below) by reason code.
+    pub lignes_exclues: BTreeMap<String, usize>,
+    /// Canonical rows produced (a reference row per value column, for instance).
+    pub lignes_produites: usize,
+}
+
+impl SourceStats {
+    pub fn rejected(&self) -> usize {
+        self.lignes_rejetees.values().sum()
+    }
+    pub fn excluded(&self) -> usize {
+        self.lignes_exclues.values().sum()
+    }
+    /// Every row read is accepted, rejected or excluded: nothing is dropped silently.
+    pub fn balanced(&self) -> bool {
+        self.lignes_lues == self.lignes_acceptees + self.rejected() + self.excluded()
+    }
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ValidationReport {
+    pub sources: Vec<SourceStats>,
+    pub problemes: Vec<Issue>,
+}
+
+impl ValidationReport {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.problemes
+            .iter()
+            .filter(|i| i.gravite == severity)
+            .count()
+    }
+
+    /// CSV for spreadsheets: `;` separator, UTF-8 with BOM so Excel shows accents.
+    pub fn to_csv(&self) -> Result<Vec<u8>, String> {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(Vec::new());
+        w.write_record([
+            "fichier", "feuille", "cellule", "colonne", "champ", "code", "gravite", "message",
+        ])
+        .map_err(|e| e.to_string())?;
+        for i in &self.problemes {
+            w.write_record([
+                i.fichier.as_str(),
+                i.feuille.as_deref().unwrap_or(""),
+                i.cellule.as_deref().unwrap_or(""),
+                i.colonne.as_deref().unwrap_or(""),
+                i.champ.as_deref().unwrap_or(""),
+                i.code.as_str(),
+                i.gravite.label(),
+                i.message.as_str(),
+            ])
+            .map_err(|e| e.to_string())?;
+        }
+        let mut out = b"\xEF\xBB\xBF".to_vec();
+        out.extend(w.into_inner().map_err(|e| e.to_string())?);
+        Ok(out)
+    }
+
+    /// Row accounting as CSV (one line per source sheet and reason).
+    pub fn stats_csv(&self) -> Result<Vec<u8>, String> {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(Vec::new());
+        w.write_record([
+            "source", "fichier", "feuille", "table", "statut", "motif", "lignes",
+        ])
+        .map_err(|e| e.to_string())?;
+        for s in &self.sources {
+            let base = [
+                s.source.as_str(),
+                s.fichier.as_str(),
+                s.feuille.as_deref().unwrap_or(""),
+                s.table.as_str(),
+            ];
+            let mut rec = |statut: &str, motif: &str, n: usize| {
+                let n = n.to_string();
+                let mut r: Vec<&str> = base.to_vec();
+                r.extend([statut, motif, n.as_str()]);
+                w.write_record(&r).map_err(|e| e.to_string())
+            };
+            rec("lue", "", s.lignes_lues)?;
+            rec("acceptee", "", s.lignes_acceptees)?;
+            for (m, n) in &s.lignes_rejetees {
+                rec("rejetee", m, *n)?;
+            }
+            for (m, n) in &s.lignes_exclues {
+                rec("exclue", m, *n)?;
+            }
+        }
+        let mut out = b"\xEF\xBB\xBF".to_vec();
+        out.extend(w.into_inner().map_err(|e| e.to_string())?);
+        Ok(out)
+    }
+
+    /// Problems grouped by (file, sheet, code) with counts, for summaries.
+    pub fn grouped(&self) -> Vec<IssueGroup> {
+        type Key = (String, String, String, Severity);
+        let mut map: BTreeMap<Key, (usize, String, Vec<String>)> = BTreeMap::new();
+        for i in &self.problemes {
+            let key = (
+                i.fichier.clone(),
+                i.feuille.clone().unwrap_or_default(),
+                i.code.clone(),
+                i.gravite,
+            );
+            let e = map
+                .entry(key)
+                .or_insert_with(|| (0, i.message.clone(), Vec::new()));
+            e.0 += 1;
+            if e.2.len() < 8
+                && let Some(c) = &i.cellule
+            {
+                e.2.push(c.clone());
+            }
+        }
+        let mut v: Vec<IssueGroup> = map
+            .into_iter()
+            .map(
+                |((fichier, feuille, code, gravite), (nombre, exemple, cellules))| IssueGroup {
+                    fichier,
+                    feuille,
+                    code,
+                    gravite,
+                    nombre,
+                    exemple,
+                    cellules,
+                },
+            )
+            .collect();
+        v.sort_by(|a, b| a.gravite.cmp(&b.gravite).then(b.nombre.cmp(&a.nombre)));
+        v
+    }
+
+    /// Short French summary for the terminal.
+    pub fn terminal_summary(&self) -> String {
+        let mut s = String::new();
+        for src in &self.sources {
+            s.push_str(&format!(
+                "  {} — {}{} : {} lignes lues, {} acceptées, {} rejetées, {} exclues (totaux, notes)\n",
+                src.source,
+                src.fichier,
+                src.feuille.as_deref().map(|f| format!(" [{f}]")).unwrap_or_default(),
+                src.lignes_lues,
+                src.lignes_acceptees,
+                src.rejected(),
+                src.excluded()
+            ));
+        }
+        s.push_str(&format!(
+            "  Problèmes : {} erreur(s), {} avertissement(s), {} information(s)\n",
+            self.count(Severity::Error),
+            self.count(Severity::Warning),
+            self.count(Severity::Info)
+        ));
+        for g in self
+            .grouped()
+            .iter()
+            .filter(|g| g.gravite != Severity::Info)
+            .take(6)
+        {
+            s.push_str(&format!(
+                "    - {} {} × {} ({}{}) : {}\n",
+                g.gravite.label(),
+                g.nombre,
+                g.code,
+                g.fichier,
+                if g.feuille.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", g.feuille)
+                },
+                g.exemple
+            ));
+        }
+        s
+    }
+}
+
+/// Problems of one kind in one sheet.
+#[derive(Debug, Clone, Serialize)]
+pub struct IssueGroup {
+    pub fichier: String,
+    pub feuille: String,
+    pub code: String,
+    pub gravite: Severity,
+    pub nombre: usize,
+    pub exemple: String,
+    pub cellules: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_has_bom_and_semicolons() {
+        let r = ValidationReport {
+            sources: vec![],
+            problemes: vec![Issue {
+                fichier: "a.xlsx".into(),
+                feuille: Some("Mesures".into()),
+                cellule: Some("C14".into()),
+                colonne: Some("Date de début".into()),
+                champ: Some("date_debut".into()),
+                code: "date_invalide".into(),
+                gravite: Severity::Error,
+                message: "date illisible; écrivez JJ/MM/AAAA".into(),
+            }],
+        };
+        let csv = String::from_utf8(r.to_csv().unwrap()).unwrap();
+        assert!(csv.starts_with('\u{feff}'));
+        assert!(csv.contains("a.xlsx;Mesures;C14;Date de début;date_debut;date_invalide;erreur;\"date illisible; écrivez JJ/MM/AAAA\""));
+    }
+
+    #[test]
+    fn stats_balance() {
+        let mut s = SourceStats {
+            lignes_lues: 10,
+            lignes_acceptees: 7,
+            ..Default::default()
+        };
+        s.lignes_rejetees.insert("date_invalide".into(), 2);
+        s.lignes_exclues.insert("ligne_total".into(), 1);
+        assert!(s.balanced());
+    }
+}
