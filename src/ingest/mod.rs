@@ -808,12 +808,12 @@ fn normalise_territory_code(code: &str) -> String {
     }
 }
 
-/// Codes of territories at département level: 01–95, 2A and 2B (and 20, the
-/// Collectivité de Corse since 2018), 69D and 69M (Nouveau Rhône and Métropole de Lyon,
-/// which exercises the département's powers), 971–976.
+/// Codes of départements: 01–95, 2A and 2B (and 20, the Collectivité de Corse that
+/// DREES uses since 2018), 971–976. The parts of the Rhône (69D Nouveau Rhône, 69M
+/// Métropole de Lyon) are not: the département is 69.
 pub fn is_department_code(code: &str) -> bool {
     match code {
-        "2A" | "2B" | "69D" | "69M" => true,
+        "2A" | "2B" => true,
         c if c.len() == 2 && c.chars().all(|ch| ch.is_ascii_digit()) => {
             matches!(c.parse::<u32>(), Ok(n) if (1..=95).contains(&n))
         }
@@ -1041,11 +1041,20 @@ mod tests {
     #[test]
     fn department_codes() {
         for ok in [
-            "01", "19", "20", "21", "95", "2A", "2B", "69D", "69M", "971", "974", "976",
+            "01", "19", "20", "21", "95", "2A", "2B", "971", "974", "976",
         ] {
             assert!(is_department_code(ok), "{ok}");
         }
-        for no in ["00", "96", "101", "977", "", "FRANCE METROPOLITAINE", "69X"] {
+        for no in [
+            "00",
+            "96",
+            "101",
+            "977",
+            "",
+            "FRANCE METROPOLITAINE",
+            "69D",
+            "69M",
+        ] {
             assert!(!is_department_code(no), "{no}");
         }
         assert_eq!(normalise_territory_code("1"), "01");

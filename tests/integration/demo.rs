@@ -1,0 +1,368 @@
+//! The demo pipeline on sample-data/: every output is written, the sample services'
+//! figures match values computed by hand from the generator's truth, no name or birth
+//! date leaks into any output, the Parquet table reads the same in pyarrow, and the
+//! committed sample files are exactly what the generator makes.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use observatoire::format::percent_fr;
+use observatoire::ingest;
+use observatoire::pipeline::Pipeline;
+use observatoire::publish::paths;
+use observatoire::run;
+use polars::prelude::*;
+
+use crate::util::*;
+
+/// Runs the demo once for all tests of this module.
+fn demo_output() -> &'static PathBuf {
+    static OUT: OnceLock<PathBuf> = OnceLock::new();
+    OUT.get_or_init(|| {
+        let out = temp_dir("demo").join("sortie");
+        let p = Pipeline::load(&repo().join("pipelines/demo.toml")).unwrap();
+        run::run(&p, &out).unwrap_or_else(|e| panic!("{e}"));
+        out
+    })
+}
+
+fn indicators() -> DataFrame {
+    let f = std::fs::File::open(demo_output().join(paths::INDICATORS)).unwrap();
+    ParquetReader::new(f).finish().unwrap()
+}
+
+fn value(
+    df: &DataFrame,
+    id: &str,
+    service: &str,
+    year: i32,
+) -> (Option<f64>, Option<f64>, Option<f64>) {
+    let ind = strings(df, "indicateur");
+    let svc = strings(df, "service");
+    let per = ints(df, "periode");
+    let (n, d, v) = (
+        floats(df, "numerateur"),
+        floats(df, "denominateur"),
+        floats(df, "valeur"),
+    );
+    let i = (0..df.height())
+        .find(|&i| {
+            ind[i].as_deref() == Some(id)
+                && svc[i].as_deref() == Some(service)
+                && per[i] == Some(year)
+        })
+        .unwrap_or_else(|| panic!("{id} {service} {year}"));
+    (n[i], d[i], v[i])
+}
+
+#[test]
+fn demo_writes_every_output() {
+    let out = demo_output();
+    for f in [
+        paths::INDICATORS,
+        paths::CHART_SVG,
+        paths::CHART_PNG,
+        paths::REPORT,
+        paths::PROBLEMS,
+        paths::ROWS,
+        paths::VALIDATION_HTML,
+        paths::MANIFEST,
+    ] {
+        let meta = std::fs::metadata(out.join(f)).unwrap_or_else(|_| panic!("{f} manquant"));
+        assert!(meta.len() > 0, "{f} vide");
+    }
+    let png = std::fs::read(out.join(paths::CHART_PNG)).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    let svg = std::fs::read_to_string(out.join(paths::CHART_SVG)).unwrap();
+    assert!(
+        svg.contains("@font-face") && svg.contains("121,4"),
+        "embedded font and French format"
+    );
+    let html = std::fs::read_to_string(out.join(paths::REPORT)).unwrap();
+    assert!(html.contains("DÉMONSTRATION"));
+    assert!(
+        html.contains("121,38\u{a0}%")
+            && html.contains("120,05\u{a0}%")
+            && html.contains("115,00\u{a0}%")
+    );
+    assert!(html.contains("Définition") && html.contains("ANAP"));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join(paths::MANIFEST)).unwrap()).unwrap();
+    assert_eq!(manifest["demonstration"], true);
+    // Six distinct files (two workbooks and a CSV pair each feed two sources).
+    assert_eq!(manifest["entrees"].as_array().unwrap().len(), 6);
+    for e in manifest["entrees"].as_array().unwrap() {
+        assert_eq!(e["sha256"].as_str().unwrap().len(), 64);
+    }
+    assert!(
+        manifest["lignes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["lignes_lues"].as_u64().unwrap() > 0)
+    );
+    assert!(manifest["outil"]["version"].is_string());
+}
+
+#[test]
+fn sample_services_golden_values() {
+    let df = indicators();
+    // APMN: authorised 65 measures (2020–2022), 73 (2023); measure-days from the data.
+    // 2020: 27 358 / (65 × 366 = 23 790) = 115,00 %
+    // 2021: 28 482 / (65 × 365 = 23 725) = 120,05 %
+    // 2022: 28 797 / 23 725 = 121,38 %
+    // 2023: 31 441 / (73 × 365 = 26 645) = 118,00 %
+    let expected = [
+        (2020, 27358.0, 23790.0, "115,00"),
+        (2021, 28482.0, 23725.0, "120,05"),
+        (2022, 28797.0, 23725.0, "121,38"),
+        (2023, 31441.0, 26645.0, "118,00"),
+    ];
+    for (y, n, d, pct) in expected {
+        let (num, den, v) = value(&df, "taux_activite", "APMN-15", y);
+        assert_eq!((num, den), (Some(n), Some(d)), "{y}");
+        assert_eq!(percent_fr(v.unwrap(), 2), format!("{pct}\u{a0}%"), "{y}");
+    }
+    // Occupancy = journées réalisées (sum of the monthly sheet) / (places × opening days).
+    // MECS Les Tilleuls, 30 places, 365 days: 2021: 10 420 / 10 950 = 95,16 %.
+    let (n, d, v) = value(&df, "taux_occupation", "MECS-63", 2021);
+    assert_eq!((n, d), (Some(10420.0), Some(10950.0)));
+    assert_eq!(percent_fr(v.unwrap(), 2), "95,16\u{a0}%");
+    // 2020 is a leap year but the registry gives 366 opening days: 10 170 / 10 980.
+    assert_eq!(
+        value(&df, "taux_occupation", "MECS-63", 2020).1,
+        Some(10980.0)
+    );
+    // DITEP Le Cèdre, 45 places, 196 opening days in 2020: 7 951 / 8 820 = 90,15 %.
+    let (n, d, v) = value(&df, "taux_occupation", "DITEP-15", 2020);
+    assert_eq!((n, d), (Some(7951.0), Some(8820.0)));
+    assert_eq!(percent_fr(v.unwrap(), 2), "90,15\u{a0}%");
+    // Placement familial, 40 places, CSV Windows-1252: 2022: 14 018 / 14 600 = 96,01 %.
+    let (n, d, v) = value(&df, "taux_occupation", "PF-63", 2022);
+    assert_eq!((n, d), (Some(14018.0), Some(14600.0)));
+    assert_eq!(percent_fr(v.unwrap(), 2), "96,01\u{a0}%");
+    // File active = distinct children accompanied ≥ 1 day in the year (truth of the
+    // generator, sample-data/verite.json).
+    let fa = |s: &str| -> Vec<f64> {
+        (2020..=2023)
+            .map(|y| value(&df, "file_active", s, y).2.unwrap())
+            .collect()
+    };
+    assert_eq!(fa("APMN-15"), vec![142.0, 149.0, 154.0, 164.0]);
+    assert_eq!(fa("MECS-63"), vec![45.0, 52.0, 41.0, 41.0]);
+    assert_eq!(fa("DITEP-15"), vec![47.0, 53.0, 59.0, 51.0]);
+    assert_eq!(fa("PF-63"), vec![49.0, 55.0, 50.0, 49.0]);
+}
+
+/// Every identity value of the sample data, read through ingest (names of children and
+/// mothers, birth dates in the formats an output could use).
+fn identities() -> (BTreeSet<String>, BTreeSet<String>) {
+    let p = Pipeline::load(&repo().join("pipelines/demo.toml")).unwrap();
+    let ing = ingest::ingest(&p).unwrap();
+    let a = &ing.tables.accompaniments;
+    let mut names = BTreeSet::new();
+    for c in ["nom", "prenom", "nom_mere"] {
+        for v in strings(a, c).into_iter().flatten() {
+            names.insert(observatoire::ingest::values::fold(&v));
+        }
+    }
+    let mut dates = BTreeSet::new();
+    for d in ints(a, "date_naissance").into_iter().flatten() {
+        let (y, m, dd) = observatoire::indicators::activity::date_of(d);
+        dates.insert(format!("{dd:02}/{m:02}/{y}"));
+        dates.insert(format!("{y}-{m:02}-{dd:02}"));
+    }
+    assert!(
+        names.len() > 100 && dates.len() > 300,
+        "{} {}",
+        names.len(),
+        dates.len()
+    );
+    (names, dates)
+}
+
+fn text_of(path: &Path) -> Option<String> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    match ext {
+        "parquet" => {
+            let df = ParquetReader::new(std::fs::File::open(path).unwrap())
+                .finish()
+                .unwrap();
+            let mut s = String::new();
+            for c in df.columns() {
+                let as_text = c.cast(&DataType::String).unwrap();
+                for v in as_text.str().unwrap().iter().flatten() {
+                    s.push_str(v);
+                    s.push('\n');
+                }
+            }
+            // Also the file's key-value metadata, raw.
+            s.push_str(&String::from_utf8_lossy(&std::fs::read(path).unwrap()));
+            Some(s)
+        }
+        "png" => None,
+        _ => Some(String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned()),
+    }
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files(&p))
+        } else {
+            out.push(p)
+        }
+    }
+    out
+}
+
+#[test]
+fn no_name_or_birth_date_in_any_output() {
+    let (names, dates) = identities();
+    let out = demo_output();
+    let all = files(out);
+    assert!(all.len() >= 8);
+    for f in all {
+        let Some(text) = text_of(&f) else { continue };
+        let folded = observatoire::ingest::values::fold(&text);
+        let tokens: BTreeSet<&str> = folded
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| t.len() >= 3)
+            .collect();
+        for n in &names {
+            // Whole names (with their hyphens and spaces) and single-word names as words.
+            let hit = if n.contains([' ', '-', '\'']) {
+                folded.contains(n.as_str())
+            } else {
+                tokens.contains(n.as_str())
+            };
+            assert!(!hit, "{} contient un nom de l'exemple", f.display());
+        }
+        for d in &dates {
+            assert!(
+                !text.contains(d.as_str()),
+                "{} contient une date de naissance",
+                f.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn parquet_reads_the_same_in_pyarrow() {
+    let path = demo_output().join(paths::INDICATORS);
+    let script = "import sys, json, pyarrow.parquet as pq\n\
+                  t = pq.read_table(sys.argv[1])\n\
+                  print(json.dumps({'schema': [f.name + ':' + str(f.type) for f in t.schema], 'rows': t.to_pylist()}))";
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&path)
+        .output();
+    let ok = matches!(&out, Ok(o) if o.status.success());
+    if !ok {
+        let why = out
+            .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+            .unwrap_or_else(|e| e.to_string());
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "pyarrow requis en CI : {why}"
+        );
+        eprintln!(
+            "IGNORÉ : pyarrow indisponible ({})",
+            why.lines().last().unwrap_or("")
+        );
+        return;
+    }
+    let json: serde_json::Value = serde_json::from_slice(&out.unwrap().stdout).unwrap();
+    // Text columns are Arrow strings (pyarrow may show string, large_string or
+    // string_view depending on its version).
+    let schema: Vec<String> = json["schema"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .unwrap()
+                .replace("large_string", "string")
+                .replace("string_view", "string")
+        })
+        .collect();
+    assert_eq!(
+        schema,
+        vec![
+            "indicateur:string",
+            "periode:int32",
+            "niveau_territoire:string",
+            "code_territoire:string",
+            "organisation:string",
+            "service:string",
+            "nom_service:string",
+            "numerateur:double",
+            "denominateur:double",
+            "valeur:double",
+            "unite:string"
+        ]
+    );
+    let rows = json["rows"].as_array().unwrap();
+    let df = indicators();
+    assert_eq!(rows.len(), df.height());
+    let ind = strings(&df, "indicateur");
+    let svc = strings(&df, "service");
+    let per = ints(&df, "periode");
+    let val = floats(&df, "valeur");
+    let num = floats(&df, "numerateur");
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r["indicateur"].as_str(), ind[i].as_deref());
+        assert_eq!(r["service"].as_str(), svc[i].as_deref());
+        assert_eq!(r["periode"].as_i64(), per[i].map(i64::from));
+        // JSON text round trip: equal to the last bit or two.
+        let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) => (a - b).abs() <= 1e-12 * a.abs().max(1.0),
+            (a, b) => a == b,
+        };
+        assert!(close(r["valeur"].as_f64(), val[i]), "{i}");
+        assert!(close(r["numerateur"].as_f64(), num[i]), "{i}");
+    }
+}
+
+#[test]
+fn committed_sample_data_is_what_the_generator_makes() {
+    let dir = temp_dir("regen");
+    let written = observatoire_exemple::generate(&dir).unwrap();
+    assert!(written.len() >= 7);
+    for p in written {
+        let rel = p.strip_prefix(&dir).unwrap();
+        let committed = repo().join("sample-data").join(rel);
+        let a = std::fs::read(&p).unwrap();
+        let b = std::fs::read(&committed)
+            .unwrap_or_else(|_| panic!("{} absent du dépôt", rel.display()));
+        assert!(
+            a == b,
+            "{} diffère de ce que produit le générateur : relancez cargo run -p observatoire-exemple -- sample-data",
+            rel.display()
+        );
+    }
+}
+
+#[test]
+fn same_inputs_same_outputs() {
+    let out2 = temp_dir("demo2").join("sortie");
+    let p = Pipeline::load(&repo().join("pipelines/demo.toml")).unwrap();
+    run::run(&p, &out2).unwrap();
+    for f in [
+        paths::INDICATORS,
+        paths::CHART_SVG,
+        paths::CHART_PNG,
+        paths::REPORT,
+        paths::PROBLEMS,
+    ] {
+        assert_eq!(
+            std::fs::read(demo_output().join(f)).unwrap(),
+            std::fs::read(out2.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}

@@ -1,0 +1,119 @@
+//! The two real public workbooks of ../shared/fixtures/ (not in the repository), read
+//! through the pipeline files written for them.
+
+use std::collections::BTreeMap;
+
+use observatoire::ingest;
+use observatoire::pipeline::Pipeline;
+
+use crate::util::*;
+
+#[test]
+fn drees_tab1_ase_gives_one_row_per_department_with_workbook_values() {
+    if fixture("drees-beneficiaires-aide-sociale-departementale-2020.xlsx").is_none() {
+        return;
+    }
+    let p = Pipeline::load(&repo().join("pipelines/drees-ase-2020.toml")).unwrap();
+    let ing = ingest::ingest(&p).unwrap();
+    let r = &ing.tables.reference;
+    let codes = strings(r, "code_territoire");
+    let vars = strings(r, "variable");
+    let vals = floats(r, "valeur");
+    let mut by_code: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+    for i in 0..r.height() {
+        by_code
+            .entry(codes[i].clone().unwrap())
+            .or_default()
+            .insert(vars[i].clone().unwrap(), vals[i].unwrap());
+    }
+    // 95 metropolitan rows (Corse as the single Collectivité de Corse "20" in 2020; the
+    // Rhône as 69, its parts 69D and 69M set aside) + 4 DROM (Mayotte excluded).
+    assert_eq!(
+        by_code.len(),
+        99,
+        "{:?}",
+        by_code.keys().collect::<Vec<_>>()
+    );
+    for v in by_code.values() {
+        assert_eq!(v.len(), 3);
+    }
+    let ain = &by_code["01"];
+    assert_eq!(ain["enfants_confies_ase"], 1514.0);
+    assert_eq!(ain["placements_directs"], 105.0);
+    assert_eq!(ain["enfants_accueillis"], 1619.0);
+    // Rhône = 69D (1 240) + 69M (3 030); the parts are not rows of their own.
+    assert_eq!(by_code["69"]["enfants_accueillis"], 1240.0 + 3030.0);
+    assert!(!by_code.contains_key("69D") && !by_code.contains_key("69M"));
+    assert_eq!(by_code["20"]["enfants_accueillis"], 531.0);
+    assert_eq!(by_code["974"]["enfants_accueillis"], 2732.0);
+    assert!(
+        !by_code.contains_key("976"),
+        "Mayotte n'est pas dans le fichier"
+    );
+    // No total row, no region row: the national total is not among the values and the
+    // region block (Île-de-France 29065) was not read.
+    assert!(!vals.contains(&Some(199530.0)) && !vals.contains(&Some(29065.0)));
+    let total: f64 = by_code.values().map(|v| v["enfants_accueillis"]).sum();
+    assert_eq!(
+        total, 199530.0,
+        "the départements add up to the published France total"
+    );
+    // Every row read is accounted for.
+    let s = &ing.report.sources[0];
+    assert!(s.balanced());
+    assert_eq!(s.lignes_exclues["ligne_total"], 3);
+    assert!(s.lignes_exclues["sous_le_tableau"] > 0);
+}
+
+#[test]
+fn insee_strict_ooxml_yields_population_by_department_and_age_band() {
+    if fixture("insee-estimations-population-departement-sexe-age-1975-2022.xlsx").is_none() {
+        return;
+    }
+    let p = Pipeline::load(&repo().join("pipelines/insee-population.toml")).unwrap();
+    let ing = ingest::ingest(&p).unwrap();
+    let r = &ing.tables.reference;
+    let code = strings(r, "code_territoire");
+    let period = ints(r, "periode");
+    let sex = strings(r, "dimension_1");
+    let band = strings(r, "dimension_2");
+    let val = floats(r, "valeur");
+    let find = |c: &str, y: i32, s: &str, b: &str| -> Option<f64> {
+        (0..r.height())
+            .find(|&i| {
+                code[i].as_deref() == Some(c)
+                    && period[i] == Some(y)
+                    && sex[i].as_deref() == Some(s)
+                    && band[i].as_deref() == Some(b)
+            })
+            .and_then(|i| val[i])
+    };
+    // Values read off the workbook (sheet 2020, row 6 and row 103).
+    assert_eq!(find("01", 2020, "Ensemble", "0 à 4 ans"), Some(38745.0));
+    assert_eq!(find("01", 2020, "Ensemble", "5 à 9 ans"), Some(44448.0));
+    assert_eq!(find("971", 2020, "Ensemble", "0 à 4 ans"), Some(18662.0));
+    assert!(find("01", 2020, "Hommes", "0 à 4 ans").is_some());
+    assert!(find("01", 2020, "Femmes", "95 ans et plus").is_some());
+    // Hommes + Femmes = Ensemble, for every département and band of 2020.
+    for c in ["01", "15", "63", "75", "974"] {
+        let e = find(c, 2020, "Ensemble", "15 à 19 ans").unwrap();
+        let h = find(c, 2020, "Hommes", "15 à 19 ans").unwrap();
+        let f = find(c, 2020, "Femmes", "15 à 19 ans").unwrap();
+        assert_eq!(e, h + f, "{c}");
+    }
+    // One row per département per year: 96 + 5 DROM (Mayotte included by INSEE).
+    let mut depts: Vec<&str> = (0..r.height())
+        .filter(|&i| period[i] == Some(2020))
+        .filter_map(|i| code[i].as_deref())
+        .collect();
+    depts.sort_unstable();
+    depts.dedup();
+    assert_eq!(depts.len(), 101);
+    // Five sheets (2018–2022), no total columns, no "France" rows.
+    let mut years: Vec<i32> = period.iter().flatten().copied().collect();
+    years.sort_unstable();
+    years.dedup();
+    assert_eq!(years, vec![2018, 2019, 2020, 2021, 2022]);
+    assert!(band.iter().all(|b| b.as_deref() != Some("Total")));
+    assert!(ing.report.sources.iter().all(|s| s.balanced()));
+}

@@ -1,0 +1,126 @@
+//! Golden tests: indicators on small inputs whose values are computed by hand below,
+//! with the edge cases (measures starting or ending inside the year, open-ended
+//! measures, a leap year, the same person twice, a service opening mid-year, zero
+//! denominators → no value).
+
+use observatoire::indicators::activity::{
+    self, ACTIVE_FILE, ACTIVITY_RATE, COMPLETION_RATE, OCCUPANCY_RATE,
+};
+use observatoire::indicators::{IndicatorRow, Results};
+use observatoire::ingest;
+use observatoire::pseudonymise::{PseudonymKey, pseudonymise};
+
+use crate::util::*;
+
+fn compute() -> Results {
+    let dir = temp_dir("golden");
+    std::fs::write(
+        dir.join("services.csv"),
+        "Code service;Type;Année;Capacité autorisée;Unité;Jours d'ouverture\n\
+         AEMO-T;AEMO;2020;2;mesures;366\nAEMO-T;AEMO;2021;2;mesures;365\nAEMO-T;AEMO;2022;4;mesures;365\n\
+         MECS-T;MECS;2020;10;places;184\nMECS-T;MECS;2021;10;places;365\nMECS-T;MECS;2022;0;places;365\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("mesures.csv"),
+        "Nom;Prénom;Date de naissance;Date de début;Date de fin\n\
+         Arnaud;Alice;01/02/2010;01/11/2019;31/03/2020\n\
+         Bernard;Bruno;02/03/2011;28/02/2020;\n\
+         Colin;Chloé;03/04/2012;31/12/2021;01/01/2022\n\
+         ARNAUD;Alice;01/02/2010;2022-06-01;2022-06-30\n\
+         Durand;Denis;04/05/2013;01/03/2021;10/03/2021\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("activite.csv"),
+        "Année;Journées réalisées;Journées financées\n2020;1700;1840\n2021;3 400;3650\n2022;3000;0\n",
+    )
+    .unwrap();
+    let p = pipeline(
+        &dir,
+        "[pipeline]\nnom = \"golden\"\n[periode]\ndebut = 2020\nfin = 2022\n\
+         [[sources]]\nfichier = \"services.csv\"\ntable = \"services\"\n\
+         [[sources]]\nfichier = \"mesures.csv\"\ntable = \"accompagnements\"\nservice = \"AEMO-T\"\n\
+         [[sources]]\nfichier = \"activite.csv\"\ntable = \"activite\"\nservice = \"MECS-T\"\n",
+    );
+    let ing = ingest::ingest(&p).unwrap();
+    let acc = pseudonymise(
+        &ing.tables.accompaniments,
+        &PseudonymKey::from_bytes([7; 32]),
+    )
+    .unwrap();
+    activity::compute(
+        &ing.tables.services,
+        &acc,
+        &ing.tables.activity,
+        2020..=2022,
+    )
+    .unwrap()
+}
+
+fn get<'a>(r: &'a Results, id: &str, service: &str, year: i32) -> &'a IndicatorRow {
+    r.rows
+        .iter()
+        .find(|x| x.indicateur == id && x.service == service && x.periode == year)
+        .unwrap_or_else(|| panic!("{id} {service} {year} absent"))
+}
+
+#[test]
+fn activity_rate_by_hand() {
+    let r = compute();
+    // 2020 (leap year, 366 days):
+    //   Alice 01/11/2019–31/03/2020 → 31 + 29 + 31 = 91 days in 2020;
+    //   Bruno 28/02/2020–(open) → 366 − 58 = 308 days.
+    //   399 measure-days / (2 measures × 366) = 399 / 732 = 54,51 %.
+    let a = get(&r, ACTIVITY_RATE, "AEMO-T", 2020);
+    assert_eq!((a.numerateur, a.denominateur), (Some(399.0), Some(732.0)));
+    assert!((a.valeur.unwrap() - 399.0 / 732.0).abs() < 1e-12);
+    // 2021: Bruno 365 + Chloé 31/12 (1 day) + Denis 01/03–10/03 (10 days) = 376 / 730.
+    let a = get(&r, ACTIVITY_RATE, "AEMO-T", 2021);
+    assert_eq!((a.numerateur, a.denominateur), (Some(376.0), Some(730.0)));
+    // 2022 (capacity raised to 4): Bruno 365 + Chloé 01/01 (1) + Alice June (30) = 396
+    // / (4 × 365 = 1 460) = 27,12 %.
+    let a = get(&r, ACTIVITY_RATE, "AEMO-T", 2022);
+    assert_eq!((a.numerateur, a.denominateur), (Some(396.0), Some(1460.0)));
+    assert_eq!(
+        observatoire::format::percent_fr(a.valeur.unwrap(), 2),
+        "27,12\u{a0}%"
+    );
+}
+
+#[test]
+fn active_file_by_hand() {
+    let r = compute();
+    // 2020: Alice, Bruno. 2021: Bruno, Chloé, Denis. 2022: Bruno, Chloé, Alice — Alice
+    // (written "ARNAUD" the second time) is one person, counted once.
+    let fa: Vec<f64> = (2020..=2022)
+        .map(|y| get(&r, ACTIVE_FILE, "AEMO-T", y).valeur.unwrap())
+        .collect();
+    assert_eq!(fa, vec![2.0, 3.0, 3.0]);
+}
+
+#[test]
+fn occupancy_and_completion_by_hand() {
+    let r = compute();
+    // Opened 1 July 2020: 184 opening days. 1 700 / (10 places × 184) = 92,39 %.
+    let o = get(&r, OCCUPANCY_RATE, "MECS-T", 2020);
+    assert_eq!((o.numerateur, o.denominateur), (Some(1700.0), Some(1840.0)));
+    assert_eq!(
+        observatoire::format::percent_fr(o.valeur.unwrap(), 2),
+        "92,39\u{a0}%"
+    );
+    // 2021: 3 400 / (10 × 365 = 3 650) = 93,15 %.
+    let o = get(&r, OCCUPANCY_RATE, "MECS-T", 2021);
+    assert_eq!((o.numerateur, o.denominateur), (Some(3400.0), Some(3650.0)));
+    assert_eq!(
+        observatoire::format::percent_fr(o.valeur.unwrap(), 2),
+        "93,15\u{a0}%"
+    );
+    // 2022: zero capacity and zero funded days → no value (not 0, not infinity).
+    assert_eq!(get(&r, OCCUPANCY_RATE, "MECS-T", 2022).valeur, None);
+    assert_eq!(get(&r, COMPLETION_RATE, "MECS-T", 2022).valeur, None);
+    // Completion 2020: 1 700 / 1 840 financed days.
+    let c = get(&r, COMPLETION_RATE, "MECS-T", 2020);
+    assert_eq!((c.numerateur, c.denominateur), (Some(1700.0), Some(1840.0)));
+    assert!(r.notes.is_empty() || r.notes.iter().all(|n| !n.contains("Alice")));
+}

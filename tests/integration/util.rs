@@ -1,0 +1,72 @@
+//! Shared helpers: temporary directories, the shared fixtures folder, pipelines from text.
+
+use std::path::{Path, PathBuf};
+
+use observatoire::pipeline::Pipeline;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fresh empty directory under the system temp dir.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("observatoire-it-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// `../shared/fixtures/<name>` when present; otherwise prints why the test is skipped.
+pub fn fixture(name: &str) -> Option<PathBuf> {
+    let p = repo().join("../shared/fixtures").join(name);
+    if p.is_file() {
+        Some(p)
+    } else {
+        eprintln!(
+            "IGNORÉ : {} absent (dossier ../shared/fixtures/ non disponible)",
+            p.display()
+        );
+        None
+    }
+}
+
+/// Writes `text` as `pipeline.toml` in `dir` and parses it.
+pub fn pipeline(dir: &Path, text: &str) -> Pipeline {
+    let path = dir.join("pipeline.toml");
+    std::fs::write(&path, text).unwrap();
+    Pipeline::load(&path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+pub fn strings(df: &polars::prelude::DataFrame, col: &str) -> Vec<Option<String>> {
+    df.column(col)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect()
+}
+
+pub fn floats(df: &polars::prelude::DataFrame, col: &str) -> Vec<Option<f64>> {
+    use polars::prelude::DataType;
+    df.column(col)
+        .unwrap()
+        .cast(&DataType::Float64)
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .collect()
+}
+
+pub fn ints(df: &polars::prelude::DataFrame, col: &str) -> Vec<Option<i32>> {
+    use polars::prelude::DataType;
+    df.column(col)
+        .unwrap()
+        .cast(&DataType::Int32)
+        .unwrap()
+        .i32()
+        .unwrap()
+        .iter()
+        .collect()
+}
