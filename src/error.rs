@@ -24,6 +24,10 @@ pub enum Error {
     Pipeline(#[from] PipelineError),
     #[error(transparent)]
     Source(#[from] SourceError),
+    #[error(
+        "le dossier de sortie {0} existe, n'est pas vide et ne contient pas de résultats de l'observatoire (pas de manifeste.json) : il serait remplacé en entier. Choisissez un dossier nouveau ou vide avec --sortie"
+    )]
+    ForeignOutputDir(String),
     #[error("écriture des résultats impossible dans {path} : {detail}")]
     Output { path: String, detail: String },
     #[error("erreur interne : {0}")]
@@ -33,7 +37,9 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Pipeline(_) | Error::Source(_) => exit_code::INVALID_INPUT,
+            Error::Pipeline(_) | Error::Source(_) | Error::ForeignOutputDir(_) => {
+                exit_code::INVALID_INPUT
+            }
             Error::Output { .. } | Error::Internal(_) => exit_code::INTERNAL,
         }
     }

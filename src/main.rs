@@ -118,7 +118,7 @@ fn execute(command: Command) -> Result<(), Error> {
         }
         Command::Verifier { pipeline, sortie } => {
             let p = Pipeline::load(&pipeline)?;
-            let out = sortie.unwrap_or_else(|| run::output_dir(&p, None).join("validation"));
+            let out = sortie.unwrap_or_else(|| run::check_dir(&p));
             let s = run::check(&p, &out)?;
             println!("Données d'entrée :\n{}", s.validation);
             println!(

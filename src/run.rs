@@ -129,6 +129,14 @@ fn summary(dir: PathBuf, staging_files: Vec<String>, ing: &Ingested, indicators:
     }
 }
 
+/// Default directory of `verifier`: beside the run's outputs, `<sortie>-verification`,
+/// so a check never replaces the outputs of the last run.
+pub fn check_dir(pipeline: &Pipeline) -> PathBuf {
+    let out = output_dir(pipeline, None);
+    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("sortie");
+    out.with_file_name(format!("{name}-verification"))
+}
+
 /// Checks the inputs only: writes the validation report and the manifest.
 pub fn check(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
     let ing = ingest::ingest(pipeline)?;

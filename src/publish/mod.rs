@@ -46,6 +46,18 @@ pub struct Staging {
 
 impl Staging {
     pub fn new(target: &Path) -> Result<Staging, Error> {
+        // The target is replaced as a whole: refuse a directory that holds something else
+        // than a previous run (a user's documents folder given by mistake).
+        if target.is_dir() {
+            let non_empty = std::fs::read_dir(target)
+                .map(|mut d| d.next().is_some())
+                .unwrap_or(true);
+            if non_empty && !target.join(paths::MANIFEST).is_file() {
+                return Err(Error::ForeignOutputDir(target.display().to_string()));
+            }
+        } else if target.exists() {
+            return Err(Error::ForeignOutputDir(target.display().to_string()));
+        }
         let name = target
             .file_name()
             .and_then(|n| n.to_str())
@@ -128,11 +140,26 @@ mod tests {
     }
 
     #[test]
+    fn refuses_to_replace_a_foreign_directory() {
+        let root = tmp("foreign");
+        let target = root.join("documents");
+        std::fs::create_dir_all(&target).unwrap();
+        std::fs::write(target.join("lettre.odt"), b"x").unwrap();
+        assert!(matches!(
+            Staging::new(&target),
+            Err(Error::ForeignOutputDir(_))
+        ));
+        assert!(target.join("lettre.odt").exists());
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
     fn commit_replaces_and_drop_discards() {
         let root = tmp("staging");
         let target = root.join("sortie");
         let mut s = Staging::new(&target).unwrap();
         s.write("a/b.txt", b"un".to_vec()).unwrap();
+        s.write(paths::MANIFEST, b"{}".to_vec()).unwrap();
         s.commit().unwrap();
         assert_eq!(std::fs::read(target.join("a/b.txt")).unwrap(), b"un");
         // A run that fails before commit leaves the previous outputs untouched.

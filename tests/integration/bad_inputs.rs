@@ -312,7 +312,7 @@ fn cli_exit_codes_and_failed_run_leaves_previous_outputs() {
     std::fs::write(dir.join("abime.xlsx"), b"rien").unwrap();
     let out = dir.join("sortie");
     std::fs::create_dir_all(&out).unwrap();
-    std::fs::write(out.join("precedent.txt"), "résultats précédents").unwrap();
+    std::fs::write(out.join("manifeste.json"), "résultats précédents").unwrap();
     std::fs::write(
         dir.join("p.toml"),
         source("abime.xlsx", "accompagnements", ""),
@@ -330,7 +330,7 @@ fn cli_exit_codes_and_failed_run_leaves_previous_outputs() {
         "{err}"
     );
     assert_eq!(
-        std::fs::read_to_string(out.join("precedent.txt")).unwrap(),
+        std::fs::read_to_string(out.join("manifeste.json")).unwrap(),
         "résultats précédents"
     );
     assert_eq!(
