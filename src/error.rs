@@ -24,6 +24,8 @@ pub enum Error {
     Pipeline(#[from] PipelineError),
     #[error(transparent)]
     Source(#[from] SourceError),
+    #[error(transparent)]
+    Key(#[from] crate::pseudonymise::keys::KeyError),
     #[error(
         "le dossier de sortie {0} existe, n'est pas vide et ne contient pas de résultats de l'observatoire (pas de manifeste.json) : il serait remplacé en entier. Choisissez un dossier nouveau ou vide avec --sortie"
     )]
@@ -37,7 +39,7 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Pipeline(_) | Error::Source(_) | Error::ForeignOutputDir(_) => {
+            Error::Pipeline(_) | Error::Source(_) | Error::Key(_) | Error::ForeignOutputDir(_) => {
                 exit_code::INVALID_INPUT
             }
             Error::Output { .. } | Error::Internal(_) => exit_code::INTERNAL,
@@ -113,6 +115,7 @@ pub enum SourceErrorKind {
         expected: Vec<String>,
     },
     Encoding(String),
+    NotAnExtract(String),
 }
 
 impl fmt::Display for SourceError {
@@ -168,6 +171,10 @@ impl fmt::Display for SourceError {
                     .map(|s| format!("« {s} »"))
                     .collect::<Vec<_>>()
                     .join(", ")
+            ),
+            SourceErrorKind::NotAnExtract(detail) => write!(
+                f,
+                "ce fichier Parquet n'est pas un extrait de l'observatoire ({detail}). Transmettez le dossier extrait/ produit par « observatoire partenaire »."
             ),
             SourceErrorKind::Encoding(detail) => write!(
                 f,

@@ -5,10 +5,11 @@
 //! DESIGN.md §2; stages talk only through the canonical tables of [`tables`]:
 //!
 //! ```text
-//! pipeline ─► ingest ─► pseudonymise ─► indicators ─► publish
-//!  (TOML)     (cells →   (identities →   (long-format  (Parquet, charts, HTML report,
-//!             tables,     person keys)    table)        validation report, manifest)
-//!             validation)
+//! pipeline ─► ingest ─► pseudonymise ─► link ─► indicators ─► publish
+//!  (TOML)     (cells →   (identities →   (one     (long-format  (Parquet, charts, HTML
+//!             tables,     keyed           person   table)        report, validation
+//!             validation) pseudonyms)     across                 report, manifest)
+//!                                         sources)
 //! ```
 //!
 //! [`run`] chains the stages for one pipeline; [`error`] holds the typed errors and the
@@ -18,6 +19,7 @@ pub mod error;
 pub mod format;
 pub mod indicators;
 pub mod ingest;
+pub mod link;
 pub mod pipeline;
 pub mod pseudonymise;
 pub mod publish;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use observatoire::error::{Error, exit_code};
 use observatoire::pipeline::Pipeline;
+use observatoire::pseudonymise::keys::SecretKey;
 use observatoire::{indicators, run};
 
 const HELP_TEMPLATE: &str = "\
@@ -62,9 +63,39 @@ enum Command {
         #[arg(short, long, value_name = "DOSSIER")]
         sortie: Option<PathBuf>,
     },
+    /// Chez un partenaire : produire l'extrait pseudonymisé (Parquet, sans nom ni date de naissance) à transmettre à l'observatoire.
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options")]
+    Partenaire {
+        /// Fichier pipeline (.toml) du partenaire
+        #[arg(value_name = "PIPELINE")]
+        pipeline: PathBuf,
+        /// Dossier de sortie de l'extrait
+        #[arg(short, long, value_name = "DOSSIER")]
+        sortie: Option<PathBuf>,
+    },
+    /// Gérer les clés secrètes de pseudonymisation.
+    #[command(subcommand, help_template = HELP_TEMPLATE)]
+    Cle(CleCommand),
     /// Lister les indicateurs calculés, avec leur définition.
     #[command(help_template = HELP_TEMPLATE)]
     Indicateurs,
+}
+
+#[derive(Subcommand)]
+enum CleCommand {
+    /// Créer une clé secrète de 256 bits (fichier lisible par vous seul, droits 0600).
+    #[command(help_template = HELP_TEMPLATE)]
+    Creer {
+        /// Chemin du fichier de clé à créer (jamais écrasé ; ne le mettez pas dans un dépôt)
+        #[arg(value_name = "FICHIER")]
+        fichier: PathBuf,
+    },
+    /// Afficher l'empreinte d'une clé (ce qui figure dans les manifestes), jamais la clé.
+    #[command(help_template = HELP_TEMPLATE)]
+    Empreinte {
+        #[arg(value_name = "FICHIER")]
+        fichier: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -128,6 +159,40 @@ fn execute(command: Command) -> Result<(), Error> {
             for f in &s.files {
                 println!("  {}", s.output_dir.join(f).display());
             }
+            Ok(())
+        }
+        Command::Partenaire { pipeline, sortie } => {
+            let p = Pipeline::load(&pipeline)?;
+            let out = sortie.unwrap_or_else(|| run::partner_dir(&p));
+            let s = run::partner(&p, &out)?;
+            println!("Données d'entrée :\n{}", s.validation);
+            println!(
+                "Extrait pseudonymisé écrit dans {} :",
+                s.output_dir.display()
+            );
+            for f in &s.files {
+                println!("  {}", s.output_dir.join(f).display());
+            }
+            println!(
+                "Transmettez le dossier extrait/ à l'observatoire par un canal sûr : il reste une donnée personnelle (pseudonymisée)."
+            );
+            Ok(())
+        }
+        Command::Cle(CleCommand::Creer { fichier }) => {
+            let k = SecretKey::create_file(&fichier)?;
+            println!(
+                "Clé créée : {} (droits 0600). Empreinte : {}",
+                fichier.display(),
+                k.fingerprint()
+            );
+            println!(
+                "Conservez-la hors de tout dépôt et de toute sortie ; sans elle, les pseudonymes ne peuvent plus être recalculés."
+            );
+            Ok(())
+        }
+        Command::Cle(CleCommand::Empreinte { fichier }) => {
+            let k = SecretKey::load(&fichier)?;
+            println!("{}", k.fingerprint());
             Ok(())
         }
         Command::Indicateurs => {

@@ -31,7 +31,41 @@ pub struct PipelineSpec {
     #[serde(default)]
     pub sorties: Outputs,
     #[serde(default)]
+    pub confidentialite: PrivacySpec,
+    #[serde(default)]
     pub sources: Vec<SourceSpec>,
+}
+
+/// Keys, pseudonymisation and linkage settings (`[confidentialite]`).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacySpec {
+    /// The collective's key file (pseudonyms made at the partners), relative to the
+    /// pipeline file; or `cle_env`, the name of an environment variable holding it.
+    #[serde(default)]
+    pub cle: Option<String>,
+    #[serde(default)]
+    pub cle_env: Option<String>,
+    /// The observatory's own key (re-keying before linkage).
+    #[serde(default)]
+    pub cle_observatoire: Option<String>,
+    #[serde(default)]
+    pub cle_observatoire_env: Option<String>,
+    /// The public demonstration keys: only for `demonstration = true` on sample-data/.
+    #[serde(default)]
+    pub cle_demonstration: Option<Spanned<bool>>,
+    /// Keys for stepwise linkage, strictest first; each a list of identity fields.
+    #[serde(default)]
+    pub cles_appariement: Option<Vec<Vec<Spanned<String>>>>,
+    /// Fuzzy linkage on Bloom-filter encodings (default: yes).
+    #[serde(default)]
+    pub appariement_flou: Option<bool>,
+    /// Dice threshold of fuzzy linkage (default 0,8).
+    #[serde(default)]
+    pub seuil_dice: Option<Spanned<f64>>,
+    /// Lower bounds of age bands in years (default `[0, 3, 6, 11, 16, 18, 21]`).
+    #[serde(default)]
+    pub tranches_age: Option<Spanned<Vec<u32>>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -276,6 +310,59 @@ impl Pipeline {
                     per.debut.get_ref()
                 ),
             ));
+        }
+        let conf = &self.spec.confidentialite;
+        if let Some(keys) = &conf.cles_appariement {
+            for k in keys.iter().flatten() {
+                if !crate::pseudonymise::KEY_FIELDS.contains(&k.get_ref().as_str()) {
+                    return Err(self.err_at(
+                        k.span(),
+                        format!(
+                            "champ d'identité « {} » inconnu dans cles_appariement",
+                            k.get_ref()
+                        ),
+                        format!(
+                            "champs possibles : {}{}",
+                            crate::pseudonymise::KEY_FIELDS.join(", "),
+                            suggest(k.get_ref(), &crate::pseudonymise::KEY_FIELDS)
+                        ),
+                    ));
+                }
+            }
+        }
+        if let Some(t) = &conf.seuil_dice
+            && !(0.5..=1.0).contains(t.get_ref())
+        {
+            return Err(self.err_at(
+                t.span(),
+                "seuil_dice hors limites".into(),
+                "écrivez un seuil entre 0.5 et 1.0, par exemple seuil_dice = 0.8".into(),
+            ));
+        }
+        if let Some(b) = &conf.tranches_age
+            && (b.get_ref().is_empty() || b.get_ref().windows(2).any(|w| w[0] >= w[1]))
+        {
+            return Err(self.err_at(
+                b.span(),
+                "tranches_age doit être une liste croissante de bornes inférieures".into(),
+                "par exemple tranches_age = [0, 3, 6, 11, 16, 18, 21]".into(),
+            ));
+        }
+        if let Some(d) = &conf.cle_demonstration
+            && *d.get_ref()
+        {
+            let in_sample = self.spec.sources.iter().all(|s| {
+                Path::new(s.fichier.get_ref())
+                    .components()
+                    .any(|c| c.as_os_str() == "sample-data")
+            });
+            if !self.spec.pipeline.demonstration || !in_sample {
+                return Err(self.err_at(
+                    d.span(),
+                    "la clé de démonstration est publique : elle n'est permise que pour les données fictives de sample-data/".into(),
+                    "retirez cle_demonstration et indiquez cle = \"chemin/vers/la.cle\" (créée par « observatoire cle creer »)".into(),
+                ));
+            }
         }
         for src in &self.spec.sources {
             let Some(table) = Table::from_id(src.table.get_ref()) else {

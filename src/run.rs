@@ -8,10 +8,14 @@ use std::path::{Path, PathBuf};
 use crate::error::Error;
 use crate::indicators::{self, Results};
 use crate::ingest::{self, Ingested};
+use crate::link;
 use crate::pipeline::Pipeline;
-use crate::pseudonymise::{PseudonymKey, pseudonymise};
+use crate::pseudonymise::generalise::DEFAULT_AGE_BANDS;
+use crate::pseudonymise::keys::{KeyError, SecretKey};
+use crate::pseudonymise::{self};
 use crate::publish::{Staging, chart, manifest, parquet, paths, report};
 use crate::validation::Severity;
+use polars::prelude::DataFrame;
 
 /// What a run wrote, for the terminal.
 #[derive(Debug, Clone)]
@@ -84,7 +88,7 @@ fn write_manifest(
     pipeline: &Pipeline,
     ing: &Ingested,
     indicators: usize,
-    pseudo: &str,
+    privacy: serde_json::Value,
 ) -> Result<(), Error> {
     let outputs: Vec<manifest::OutputFile> = staging
         .written()
@@ -104,7 +108,7 @@ fn write_manifest(
             parametres: manifest::settings_json(&pipeline.text),
         },
         demonstration: pipeline.spec.pipeline.demonstration,
-        pseudonymisation: pseudo.to_string(),
+        confidentialite: privacy,
         entrees: ing.inputs.clone(),
         lignes: ing.report.sources.clone(),
         problemes: manifest::ProblemCounts {
@@ -137,35 +141,180 @@ pub fn check_dir(pipeline: &Pipeline) -> PathBuf {
     out.with_file_name(format!("{name}-verification"))
 }
 
+/// Default directory of `partenaire`: `<sortie>-partenaire`.
+pub fn partner_dir(pipeline: &Pipeline) -> PathBuf {
+    let out = output_dir(pipeline, None);
+    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("sortie");
+    out.with_file_name(format!("{name}-partenaire"))
+}
+
 /// Checks the inputs only: writes the validation report and the manifest.
 pub fn check(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
     let ing = ingest::ingest(pipeline)?;
     let mut staging = Staging::new(out)?;
     write_validation(&mut staging, pipeline, &ing)?;
-    write_manifest(
-        &mut staging,
-        pipeline,
-        &ing,
-        0,
-        "aucune (vérification des entrées seulement)",
-    )?;
+    write_manifest(&mut staging, pipeline, &ing, 0, serde_json::Value::Null)?;
     let files = staging.written().iter().map(|(p, _)| p.clone()).collect();
     let dir = staging.commit()?;
     Ok(summary(dir, files, &ing, 0))
 }
 
+/// The keys a run uses.
+pub struct Keys {
+    /// The collective's key: pseudonyms made at the partners.
+    pub collective: SecretKey,
+    /// The observatory's key: re-keying before linkage (absent at a partner).
+    pub observatory: Option<SecretKey>,
+}
+
+fn load_key(
+    pipeline: &Pipeline,
+    file: &Option<String>,
+    env: &Option<String>,
+    default_env: &str,
+) -> Result<SecretKey, KeyError> {
+    if let Some(f) = file {
+        return SecretKey::load(&pipeline.resolve(f));
+    }
+    if let Some(v) = env {
+        return SecretKey::from_env(v);
+    }
+    if std::env::var_os(default_env).is_some() {
+        return SecretKey::from_env(default_env);
+    }
+    Err(KeyError::NotConfigured(default_env.to_string()))
+}
+
+/// Resolves the keys of `pipeline` (files, environment variables, or the public
+/// demonstration keys, which the pipeline validation allows only on sample-data/).
+pub fn load_keys(pipeline: &Pipeline, observatory: bool) -> Result<Keys, Error> {
+    let c = &pipeline.spec.confidentialite;
+    if c.cle_demonstration.as_ref().is_some_and(|d| *d.get_ref()) {
+        return Ok(Keys {
+            collective: SecretKey::demonstration("collectif"),
+            observatory: observatory.then(|| SecretKey::demonstration("observatoire")),
+        });
+    }
+    let collective = load_key(pipeline, &c.cle, &c.cle_env, "OBSERVATOIRE_CLE")?;
+    let observatory = if observatory {
+        Some(load_key(
+            pipeline,
+            &c.cle_observatoire,
+            &c.cle_observatoire_env,
+            "OBSERVATOIRE_CLE_OBSERVATOIRE",
+        )?)
+    } else {
+        None
+    };
+    Ok(Keys {
+        collective,
+        observatory,
+    })
+}
+
+/// Pseudonymisation settings of `pipeline`.
+pub fn pseudonymise_settings(pipeline: &Pipeline) -> pseudonymise::Settings {
+    let c = &pipeline.spec.confidentialite;
+    pseudonymise::Settings {
+        key_set: c
+            .cles_appariement
+            .as_ref()
+            .map(|k| {
+                k.iter()
+                    .map(|fields| fields.iter().map(|f| f.get_ref().clone()).collect())
+                    .collect()
+            })
+            .unwrap_or_else(pseudonymise::default_key_set),
+        age_bands: c
+            .tranches_age
+            .as_ref()
+            .map(|t| t.get_ref().clone())
+            .unwrap_or_else(|| DEFAULT_AGE_BANDS.to_vec()),
+        reference_year: *pipeline.spec.periode.fin.get_ref(),
+    }
+}
+
+fn link_settings(pipeline: &Pipeline) -> link::Settings {
+    let c = &pipeline.spec.confidentialite;
+    link::Settings {
+        fuzzy: c.appariement_flou.unwrap_or(true),
+        threshold: c.seuil_dice.as_ref().map(|t| *t.get_ref()).unwrap_or(0.8),
+    }
+}
+
+/// The persons of a run: pseudonymised, re-keyed, linked accompaniments.
+pub struct Linked {
+    pub table: DataFrame,
+    pub privacy: serde_json::Value,
+}
+
+/// Pseudonymises the local accompaniments, adds the partners' extracts, re-keys
+/// everything with the observatory's key and links it.
+pub fn pseudonymise_and_link(pipeline: &Pipeline, ing: &Ingested) -> Result<Option<Linked>, Error> {
+    let local = &ing.tables.accompaniments;
+    let extracts = &ing.tables.extracts;
+    if local.height() == 0 && extracts.height() == 0 {
+        return Ok(None);
+    }
+    let keys = load_keys(pipeline, true)?;
+    let observatory = keys
+        .observatory
+        .as_ref()
+        .ok_or_else(|| Error::Internal("clé de l'observatoire".into()))?;
+    let mut parts: Vec<DataFrame> = Vec::new();
+    let mut pseudo_report = None;
+    if local.height() > 0 {
+        let (extract, report) =
+            pseudonymise::pseudonymise(local, &keys.collective, &pseudonymise_settings(pipeline))?;
+        pseudo_report = Some(report);
+        parts.push(extract);
+    }
+    if extracts.height() > 0 {
+        parts.push(extracts.clone());
+    }
+    let all = ingest::stack(parts)?;
+    let rekeyed = pseudonymise::rekey(&all, observatory)?;
+    let (table, link_report) = link::link(&rekeyed, &link_settings(pipeline))?;
+    let privacy = serde_json::json!({
+        "empreinte_cle_collectif": keys.collective.fingerprint(),
+        "empreinte_cle_observatoire": observatory.fingerprint(),
+        "cles_de_demonstration": keys.collective.is_demonstration(),
+        "pseudonymisation_locale": pseudo_report,
+        "extraits_partenaires": extracts.height(),
+        "appariement": link_report,
+    });
+    Ok(Some(Linked { table, privacy }))
+}
+
 /// Runs the whole pipeline into `out`.
 pub fn run(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
     let ing = ingest::ingest(pipeline)?;
-    let key = PseudonymKey::ephemeral()?;
-    let accompaniments = pseudonymise(&ing.tables.accompaniments, &key)?;
+    let linked = pseudonymise_and_link(pipeline, &ing)?;
     let years = pipeline.spec.periode.years();
-    let results: Results = indicators::activity::compute(
-        &ing.tables.services,
-        &accompaniments,
-        &ing.tables.activity,
-        years.clone(),
-    )?;
+    let mut results = Results::default();
+    if let Some(l) = &linked {
+        results = indicators::activity::compute(
+            &ing.tables.services,
+            &l.table,
+            &ing.tables.activity,
+            years.clone(),
+        )?;
+        let bands = pseudonymise_settings(pipeline).age_bands;
+        results.rows.extend(indicators::cross_sector::compute(
+            &ing.tables.services,
+            &l.table,
+            years.clone(),
+            &bands,
+        )?);
+    } else if ing.tables.activity.height() > 0 {
+        let none = DataFrame::empty();
+        results = indicators::activity::compute(
+            &ing.tables.services,
+            &none,
+            &ing.tables.activity,
+            years.clone(),
+        )?;
+    }
     let demo = pipeline.spec.pipeline.demonstration;
 
     let mut staging = Staging::new(out)?;
@@ -196,6 +345,10 @@ pub fn run(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
     } else {
         None
     };
+    let privacy = linked
+        .as_ref()
+        .map(|l| l.privacy.clone())
+        .unwrap_or(serde_json::Value::Null);
     if pipeline.spec.sorties.rapport {
         let html = report::render_report(&report::ReportInput {
             title: &format!("Rapport d'activité — {}", pipeline.spec.pipeline.nom),
@@ -205,20 +358,75 @@ pub fn run(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
             chart_svg: chart_svg.as_deref(),
             results: &results,
             validation: &ing.report,
+            linkage: &privacy,
         })?;
         staging.write(paths::REPORT, html.into_bytes())?;
     }
     write_validation(&mut staging, pipeline, &ing)?;
-    write_manifest(
-        &mut staging,
-        pipeline,
-        &ing,
-        results.rows.len(),
-        "clé HMAC-SHA-256 aléatoire propre à l'exécution, jamais écrite ; identités supprimées avant le calcul",
-    )?;
+    write_manifest(&mut staging, pipeline, &ing, results.rows.len(), privacy)?;
     let files = staging.written().iter().map(|(p, _)| p.clone()).collect();
     let dir = staging.commit()?;
     Ok(summary(dir, files, &ing, results.rows.len()))
+}
+
+/// At a partner: reads the spreadsheets, pseudonymises them with the collective's key
+/// and writes the pseudonymised extract (Parquet, no direct identifier) with the
+/// validation report and the manifest. Only this directory leaves the partner.
+pub fn partner(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
+    let ing = ingest::ingest(pipeline)?;
+    let keys = load_keys(pipeline, false)?;
+    let mut staging = Staging::new(out)?;
+    let demo = pipeline.spec.pipeline.demonstration;
+    let meta = [
+        (
+            "observatoire:version",
+            env!("CARGO_PKG_VERSION").to_string(),
+        ),
+        (
+            "observatoire:extrait",
+            "pseudonymisé : données personnelles, à transmettre par un canal sûr".to_string(),
+        ),
+        ("observatoire:empreinte_cle", keys.collective.fingerprint()),
+        (
+            "observatoire:demonstration",
+            if demo {
+                "DÉMONSTRATION — données fictives".into()
+            } else {
+                "non".into()
+            },
+        ),
+    ];
+    let mut privacy =
+        serde_json::json!({ "empreinte_cle_collectif": keys.collective.fingerprint() });
+    if ing.tables.accompaniments.height() > 0 {
+        let (extract, report) = pseudonymise::pseudonymise(
+            &ing.tables.accompaniments,
+            &keys.collective,
+            &pseudonymise_settings(pipeline),
+        )?;
+        staging.write(
+            paths::EXTRACT_ACCOMPANIMENTS,
+            parquet::to_parquet(&extract, &meta)?,
+        )?;
+        privacy["pseudonymisation"] = serde_json::to_value(&report).unwrap_or_default();
+    }
+    if ing.tables.services.height() > 0 {
+        staging.write(
+            paths::EXTRACT_SERVICES,
+            parquet::to_parquet(&ing.tables.services, &meta)?,
+        )?;
+    }
+    if ing.tables.activity.height() > 0 {
+        staging.write(
+            paths::EXTRACT_ACTIVITY,
+            parquet::to_parquet(&ing.tables.activity, &meta)?,
+        )?;
+    }
+    write_validation(&mut staging, pipeline, &ing)?;
+    write_manifest(&mut staging, pipeline, &ing, 0, privacy)?;
+    let files = staging.written().iter().map(|(p, _)| p.clone()).collect();
+    let dir = staging.commit()?;
+    Ok(summary(dir, files, &ing, 0))
 }
 
 /// The activity / occupancy chart: one line per service.
@@ -228,7 +436,7 @@ fn rate_chart(results: &Results, demo: bool) -> chart::ChartSpec {
         .rows
         .iter()
         .filter(|r| r.indicateur == ACTIVITY_RATE || r.indicateur == OCCUPANCY_RATE)
-        .map(|r| (r.service.clone(), r.indicateur.clone()))
+        .filter_map(|r| r.service.clone().map(|s| (s, r.indicateur.clone())))
         .collect();
     services.sort();
     services.dedup();
@@ -238,14 +446,14 @@ fn rate_chart(results: &Results, demo: bool) -> chart::ChartSpec {
             let mut points: Vec<(i32, f64)> = results
                 .rows
                 .iter()
-                .filter(|r| &r.service == s && &r.indicateur == ind)
+                .filter(|r| r.service.as_ref() == Some(s) && &r.indicateur == ind)
                 .filter_map(|r| r.valeur.map(|v| (r.periode, v)))
                 .collect();
             points.sort_by_key(|p| p.0);
             let name = results
                 .rows
                 .iter()
-                .find(|r| &r.service == s)
+                .find(|r| r.service.as_ref() == Some(s))
                 .and_then(|r| r.nom_service.clone())
                 .unwrap_or_else(|| s.clone());
             let kind = if ind == ACTIVITY_RATE {

@@ -209,8 +209,10 @@ pub fn compute(
             niveau_territoire: "departement".into(),
             code_territoire: d.and_then(|d| d.department.clone()),
             organisation: d.and_then(|d| d.organisation.clone()),
-            service: service.to_string(),
+            service: Some(service.to_string()),
             nom_service: d.and_then(|d| d.name.clone()),
+            ventilation: None,
+            modalite: None,
             numerateur: num,
             denominateur: den,
             valeur: value,
@@ -220,7 +222,7 @@ pub fn compute(
 
     // accompaniments: service → list of (person, start, end)
     let mut by_service: BTreeMap<String, Vec<(String, i32, Option<i32>)>> = BTreeMap::new();
-    {
+    if accompaniments.height() > 0 {
         let svc = strings(accompaniments, col::SERVICE)?;
         let person = strings(accompaniments, col::PERSON)?;
         let start = ints(accompaniments, col::START)?;

@@ -5,6 +5,7 @@
 //! origin), shown next to every figure in reports.
 
 pub mod activity;
+pub mod cross_sector;
 
 use polars::prelude::*;
 use serde::Serialize;
@@ -33,6 +34,8 @@ pub mod columns {
     pub const ORGANISATION: &str = "organisation";
     pub const SERVICE: &str = "service";
     pub const SERVICE_NAME: &str = "nom_service";
+    pub const BREAKDOWN: &str = "ventilation";
+    pub const BREAKDOWN_VALUE: &str = "modalite";
     pub const NUMERATOR: &str = "numerateur";
     pub const DENOMINATOR: &str = "denominateur";
     pub const VALUE: &str = "valeur";
@@ -47,8 +50,12 @@ pub struct IndicatorRow {
     pub niveau_territoire: String,
     pub code_territoire: Option<String>,
     pub organisation: Option<String>,
-    pub service: String,
+    /// `None` for figures pooled over services (territory or whole network).
+    pub service: Option<String>,
     pub nom_service: Option<String>,
+    /// Breakdown dimension (`type_mesure`, `tranche_age`…) and its value.
+    pub ventilation: Option<String>,
+    pub modalite: Option<String>,
     pub numerateur: Option<f64>,
     pub denominateur: Option<f64>,
     /// `None` when it cannot be computed (zero or missing denominator): never 0 or ∞.
@@ -69,11 +76,18 @@ impl Results {
     pub fn to_dataframe(&self) -> Result<DataFrame, Error> {
         let mut rows = self.rows.clone();
         rows.sort_by(|a, b| {
-            (a.indicateur.as_str(), a.service.as_str(), a.periode).cmp(&(
-                b.indicateur.as_str(),
-                b.service.as_str(),
-                b.periode,
-            ))
+            let key = |r: &IndicatorRow| {
+                (
+                    r.indicateur.clone(),
+                    r.service.clone(),
+                    r.niveau_territoire.clone(),
+                    r.code_territoire.clone(),
+                    r.ventilation.clone(),
+                    r.modalite.clone(),
+                    r.periode,
+                )
+            };
+            key(a).cmp(&key(b))
         });
         let s = |f: fn(&IndicatorRow) -> Option<String>| -> Vec<Option<String>> {
             rows.iter().map(f).collect()
@@ -91,8 +105,10 @@ impl Results {
             Column::new(LEVEL.into(), s(|r| Some(r.niveau_territoire.clone()))),
             Column::new(TERRITORY.into(), s(|r| r.code_territoire.clone())),
             Column::new(ORGANISATION.into(), s(|r| r.organisation.clone())),
-            Column::new(SERVICE.into(), s(|r| Some(r.service.clone()))),
+            Column::new(SERVICE.into(), s(|r| r.service.clone())),
             Column::new(SERVICE_NAME.into(), s(|r| r.nom_service.clone())),
+            Column::new(BREAKDOWN.into(), s(|r| r.ventilation.clone())),
+            Column::new(BREAKDOWN_VALUE.into(), s(|r| r.modalite.clone())),
             Column::new(NUMERATOR.into(), n(|r| r.numerateur)),
             Column::new(DENOMINATOR.into(), n(|r| r.denominateur)),
             Column::new(VALUE.into(), n(|r| r.valeur)),
@@ -104,7 +120,11 @@ impl Results {
 
 /// Every indicator this version computes.
 pub fn catalogue() -> Vec<IndicatorDef> {
-    activity::DEFINITIONS.to_vec()
+    activity::DEFINITIONS
+        .iter()
+        .chain(cross_sector::DEFINITIONS.iter())
+        .copied()
+        .collect()
 }
 
 pub fn definition(id: &str) -> Option<IndicatorDef> {

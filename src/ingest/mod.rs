@@ -38,6 +38,8 @@ pub struct CanonicalTables {
     pub services: DataFrame,
     /// Contains direct identifiers: only the pseudonymisation stage may read them.
     pub accompaniments: DataFrame,
+    /// Pseudonymised extracts received from partners (Parquet, no direct identifier).
+    pub extracts: DataFrame,
     pub activity: DataFrame,
     pub reference: DataFrame,
 }
@@ -67,6 +69,8 @@ pub fn ingest(pipeline: &Pipeline) -> Result<Ingested, Error> {
         .collect();
     let mut report = ValidationReport::default();
     let mut inputs: Vec<InputFile> = Vec::new();
+    let mut parquet_parts: BTreeMap<Table, Vec<DataFrame>> = BTreeMap::new();
+    let mut extract_parts: Vec<DataFrame> = Vec::new();
     for (i, src) in pipeline.spec.sources.iter().enumerate() {
         let table = Table::from_id(src.table.get_ref())
             .ok_or_else(|| Error::Internal("table non validée".into()))?;
@@ -79,6 +83,30 @@ pub fn ingest(pipeline: &Pipeline) -> Result<Ingested, Error> {
             let input = hash_file(&path, &display)?;
             if !inputs.iter().any(|f| f.chemin == input.chemin) {
                 inputs.push(input);
+            }
+            if path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+            {
+                let df = read_parquet(&path, &display, table)?;
+                report.sources.push(SourceStats {
+                    source: source_name.clone(),
+                    fichier: display.clone(),
+                    feuille: None,
+                    table: table.id().to_string(),
+                    lignes_entete: vec![],
+                    lignes_lues: df.height(),
+                    lignes_acceptees: df.height(),
+                    lignes_produites: df.height(),
+                    ..Default::default()
+                });
+                if table == Table::Accompaniments {
+                    extract_parts.push(df);
+                } else {
+                    parquet_parts.entry(table).or_default().push(df);
+                }
+                continue;
             }
             for (sheet, grid, is_1904) in read_sheets(&path, &display, src)? {
                 let builder = builders
@@ -98,22 +126,118 @@ pub fn ingest(pipeline: &Pipeline) -> Result<Ingested, Error> {
         }
     }
     let mut take = |t: Table| -> Result<DataFrame, Error> {
-        builders
+        let built = builders
             .remove(&t)
             .map(TableBuilder::finish)
-            .unwrap_or_else(|| TableBuilder::new(t).finish())
+            .unwrap_or_else(|| TableBuilder::new(t).finish())?;
+        let mut parts = vec![built];
+        parts.extend(parquet_parts.remove(&t).unwrap_or_default());
+        stack(parts)
     };
     let tables = CanonicalTables {
         services: take(Table::Services)?,
         accompaniments: take(Table::Accompaniments)?,
         activity: take(Table::Activity)?,
         reference: take(Table::Reference)?,
+        extracts: stack(extract_parts)?,
     };
     Ok(Ingested {
         tables,
         report,
         inputs,
     })
+}
+
+/// Stacks DataFrames vertically; columns missing from a part are filled with nulls, and
+/// each column takes the type of its first occurrence.
+pub fn stack(parts: Vec<DataFrame>) -> Result<DataFrame, Error> {
+    let parts: Vec<DataFrame> = parts.into_iter().filter(|d| d.width() > 0).collect();
+    let Some(first) = parts.first() else {
+        return Ok(DataFrame::empty());
+    };
+    let mut schema: Vec<(PlSmallStr, DataType)> = first
+        .columns()
+        .iter()
+        .map(|c| (c.name().clone(), c.dtype().clone()))
+        .collect();
+    for p in &parts[1..] {
+        for c in p.columns() {
+            if !schema.iter().any(|(n, _)| n == c.name()) {
+                schema.push((c.name().clone(), c.dtype().clone()));
+            }
+        }
+    }
+    let mut out: Option<DataFrame> = None;
+    for p in &parts {
+        let mut cols: Vec<Column> = Vec::with_capacity(schema.len());
+        for (name, dtype) in &schema {
+            let c = match p.column(name.as_str()) {
+                Ok(c) => c.cast(dtype)?,
+                Err(_) => Column::full_null(name.clone(), p.height(), dtype),
+            };
+            cols.push(c);
+        }
+        let df = DataFrame::new(p.height(), cols)?;
+        match &mut out {
+            None => out = Some(df),
+            Some(o) => {
+                o.vstack_mut(&df)?;
+            }
+        }
+    }
+    Ok(out.unwrap_or_default())
+}
+
+/// Reads a Parquet source: a partner's pseudonymised extract (`accompagnements`) or a
+/// canonical table written by `partenaire`. An extract holding direct identifiers is
+/// refused.
+fn read_parquet(path: &Path, display: &str, table: Table) -> Result<DataFrame, SourceError> {
+    let err = |detail: String| SourceError {
+        file: display.to_string(),
+        sheet: None,
+        kind: SourceErrorKind::Corrupt(detail),
+    };
+    let f = std::fs::File::open(path).map_err(|_| SourceError {
+        file: display.into(),
+        sheet: None,
+        kind: SourceErrorKind::NotFound,
+    })?;
+    let df = ParquetReader::new(f)
+        .finish()
+        .map_err(|_| err("fichier Parquet illisible".into()))?;
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let required: Vec<&str> = match table {
+        Table::Accompaniments => {
+            if let Some(id) = crate::pseudonymise::IDENTITY_COLUMNS
+                .iter()
+                .find(|c| names.iter().any(|n| n == *c))
+            {
+                return Err(SourceError {
+                    file: display.into(),
+                    sheet: None,
+                    kind: SourceErrorKind::NotAnExtract(format!(
+                        "il contient la colonne identifiante « {id} »"
+                    )),
+                });
+            }
+            vec![col::SERVICE, col::START, "pseudonyme_1"]
+        }
+        Table::Services => vec![col::SERVICE, col::YEAR],
+        Table::Activity => vec![col::SERVICE, col::YEAR],
+        Table::Reference => vec![col::REF_VARIABLE, col::REF_CODE, col::REF_VALUE],
+    };
+    if let Some(missing) = required.iter().find(|r| !names.iter().any(|n| n == *r)) {
+        return Err(SourceError {
+            file: display.into(),
+            sheet: None,
+            kind: SourceErrorKind::NotAnExtract(format!("la colonne « {missing} » manque")),
+        });
+    }
+    Ok(df)
 }
 
 fn display_path(pipeline: &Pipeline, path: &Path) -> String {

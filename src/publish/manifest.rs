@@ -13,8 +13,8 @@ pub struct Manifest {
     pub outil: Tool,
     pub pipeline: PipelineInfo,
     pub demonstration: bool,
-    /// How person keys were made (never the key itself).
-    pub pseudonymisation: String,
+    /// Key fingerprints (never the keys), pseudonymisation and linkage counts.
+    pub confidentialite: serde_json::Value,
     pub entrees: Vec<InputFile>,
     pub lignes: Vec<SourceStats>,
     pub problemes: ProblemCounts,

@@ -33,6 +33,10 @@ pub mod paths {
     pub const ROWS: &str = "validation/lignes.csv";
     pub const VALIDATION_HTML: &str = "validation/rapport-validation.html";
     pub const MANIFEST: &str = "manifeste.json";
+    /// The pseudonymised extract a partner sends to the observatory.
+    pub const EXTRACT_ACCOMPANIMENTS: &str = "extrait/accompagnements.parquet";
+    pub const EXTRACT_SERVICES: &str = "extrait/services.parquet";
+    pub const EXTRACT_ACTIVITY: &str = "extrait/activite.parquet";
 }
 
 /// A staging directory that becomes the output directory on [`Staging::commit`], and

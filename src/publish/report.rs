@@ -26,6 +26,8 @@ pub struct ReportInput<'a> {
     pub chart_svg: Option<&'a str>,
     pub results: &'a Results,
     pub validation: &'a ValidationReport,
+    /// Key fingerprints and linkage counts (JSON from the run), or null.
+    pub linkage: &'a serde_json::Value,
 }
 
 #[derive(Serialize)]
@@ -113,18 +115,53 @@ pub fn render_report(input: &ReportInput) -> Result<String, Error> {
         if rows.is_empty() {
             continue;
         }
-        let mut services: Vec<&str> = rows.iter().map(|r| r.service.as_str()).collect();
-        services.sort_unstable();
-        services.dedup();
-        let lignes = services
+        // One line per perimeter: a service, or a pooled territory / breakdown.
+        type LineKey = (
+            Option<String>,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let key = |r: &IndicatorRow| -> LineKey {
+            (
+                r.service.clone(),
+                r.niveau_territoire.clone(),
+                r.code_territoire.clone(),
+                r.ventilation.clone(),
+                r.modalite.clone(),
+            )
+        };
+        let mut keys: Vec<LineKey> = rows.iter().map(|r| key(r)).collect();
+        keys.sort();
+        keys.dedup();
+        let lignes = keys
             .iter()
-            .map(|s| {
-                let first = rows.iter().find(|r| r.service == *s);
+            .map(|k| {
+                let first = rows.iter().find(|r| key(r) == *k);
+                let (label, sub) = match (&k.0, k.3.as_deref(), &k.4) {
+                    (Some(s), _, _) => (
+                        first
+                            .and_then(|r| r.nom_service.clone())
+                            .unwrap_or_default(),
+                        s.clone(),
+                    ),
+                    (None, Some("type_mesure"), Some(v)) => {
+                        (format!("Type de mesure : {v}"), String::new())
+                    }
+                    (None, Some("tranche_age"), Some(v)) => {
+                        (format!("Âge au 31/12 : {v}"), String::new())
+                    }
+                    (None, Some(d), Some(v)) => (format!("{d} : {v}"), String::new()),
+                    (None, _, _) if k.1 == "departement" => (
+                        format!("Département {}", k.2.clone().unwrap_or_default()),
+                        String::new(),
+                    ),
+                    (None, _, _) => ("Ensemble du réseau".to_string(), String::new()),
+                };
                 Line {
-                    service: s.to_string(),
-                    nom_service: first
-                        .and_then(|r| r.nom_service.clone())
-                        .unwrap_or_default(),
+                    service: sub,
+                    nom_service: label,
                     organisation: first
                         .and_then(|r| r.organisation.clone())
                         .unwrap_or_default(),
@@ -136,7 +173,7 @@ pub fn render_report(input: &ReportInput) -> Result<String, Error> {
                         .map(|y| {
                             cell_view(
                                 rows.iter()
-                                    .find(|r| r.service == *s && r.periode == *y)
+                                    .find(|r| key(r) == *k && r.periode == *y)
                                     .copied(),
                             )
                         })
@@ -175,6 +212,7 @@ pub fn render_report(input: &ReportInput) -> Result<String, Error> {
         annees => years,
         sections => Value::from(Serde(&sections)),
         notes => input.results.notes.clone(),
+        appariement => Value::from(Serde(input.linkage)),
         sources => Value::from(Serde(&sources)),
         problemes => context! {
             erreurs => input.validation.count(Severity::Error),

@@ -17,7 +17,7 @@ use polars::prelude::*;
 use crate::util::*;
 
 /// Runs the demo once for all tests of this module.
-fn demo_output() -> &'static PathBuf {
+pub fn demo_output() -> &'static PathBuf {
     static OUT: OnceLock<PathBuf> = OnceLock::new();
     OUT.get_or_init(|| {
         let out = temp_dir("demo").join("sortie");
@@ -157,7 +157,7 @@ fn sample_services_golden_values() {
 
 /// Every identity value of the sample data, read through ingest (names of children and
 /// mothers, birth dates in the formats an output could use).
-fn identities() -> (BTreeSet<String>, BTreeSet<String>) {
+pub fn identities() -> (BTreeSet<String>, BTreeSet<String>) {
     let p = Pipeline::load(&repo().join("pipelines/demo.toml")).unwrap();
     let ing = ingest::ingest(&p).unwrap();
     let a = &ing.tables.accompaniments;
@@ -182,7 +182,7 @@ fn identities() -> (BTreeSet<String>, BTreeSet<String>) {
     (names, dates)
 }
 
-fn text_of(path: &Path) -> Option<String> {
+pub fn text_of(path: &Path) -> Option<String> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     match ext {
         "parquet" => {
@@ -206,7 +206,7 @@ fn text_of(path: &Path) -> Option<String> {
     }
 }
 
-fn files(dir: &Path) -> Vec<PathBuf> {
+pub fn files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap().flatten() {
         let p = e.path();
@@ -221,7 +221,11 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 
 /// Whether `text` contains one of `names` (compared without case or accents: whole
 /// names with their hyphens or spaces, single-word names as whole words) or `dates`.
-fn leaks(text: &str, names: &BTreeSet<String>, dates: &BTreeSet<String>) -> Option<&'static str> {
+pub fn leaks(
+    text: &str,
+    names: &BTreeSet<String>,
+    dates: &BTreeSet<String>,
+) -> Option<&'static str> {
     let folded = observatoire::ingest::values::fold(text);
     let tokens: BTreeSet<&str> = folded
         .split(|c: char| !c.is_alphanumeric())
@@ -324,6 +328,8 @@ fn parquet_reads_the_same_in_pyarrow() {
             "organisation:string",
             "service:string",
             "nom_service:string",
+            "ventilation:string",
+            "modalite:string",
             "numerateur:double",
             "denominateur:double",
             "valeur:double",

@@ -8,7 +8,9 @@ use observatoire::indicators::activity::{
 };
 use observatoire::indicators::{IndicatorRow, Results};
 use observatoire::ingest;
-use observatoire::pseudonymise::{PseudonymKey, pseudonymise};
+use observatoire::link;
+use observatoire::pseudonymise::keys::SecretKey;
+use observatoire::pseudonymise::{self, Settings};
 
 use crate::util::*;
 
@@ -44,11 +46,18 @@ fn compute() -> Results {
          [[sources]]\nfichier = \"activite.csv\"\ntable = \"activite\"\nservice = \"MECS-T\"\n",
     );
     let ing = ingest::ingest(&p).unwrap();
-    let acc = pseudonymise(
+    let settings = Settings {
+        key_set: pseudonymise::default_key_set(),
+        age_bands: vec![0, 18],
+        reference_year: 2022,
+    };
+    let (extract, _) = pseudonymise::pseudonymise(
         &ing.tables.accompaniments,
-        &PseudonymKey::from_bytes([7; 32]),
+        &SecretKey::from_bytes([7; 32]),
+        &settings,
     )
     .unwrap();
+    let (acc, _) = link::link(&extract, &link::Settings::default()).unwrap();
     activity::compute(
         &ing.tables.services,
         &acc,
@@ -61,7 +70,7 @@ fn compute() -> Results {
 fn get<'a>(r: &'a Results, id: &str, service: &str, year: i32) -> &'a IndicatorRow {
     r.rows
         .iter()
-        .find(|x| x.indicateur == id && x.service == service && x.periode == year)
+        .find(|x| x.indicateur == id && x.service.as_deref() == Some(service) && x.periode == year)
         .unwrap_or_else(|| panic!("{id} {service} {year} absent"))
 }
 

@@ -4,4 +4,5 @@ mod bad_inputs;
 mod demo;
 mod fixtures;
 mod golden;
+mod privacy;
 mod util;

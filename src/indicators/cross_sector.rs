@@ -1,0 +1,288 @@
+//! Cross-sector indicators (the collective's headline figures): the share of children
+//! with a child-protection measure in the year who are also accompanied by a DITEP in
+//! the year, and the share of DITEP children who have a child-protection measure in the
+//! year — numerator and denominator, pooled, by département, by type of measure and by
+//! age band, per year. They need linked persons (stage `link`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use polars::prelude::*;
+
+use super::activity::days_in_year;
+use super::{IndicatorDef, IndicatorRow, ratio};
+use crate::error::Error;
+use crate::ingest::values::fold;
+use crate::pseudonymise::columns as pcol;
+use crate::pseudonymise::generalise::{age_at_year_end, age_band};
+use crate::tables::columns as col;
+
+pub const PE_ALSO_DITEP: &str = "part_pe_accompagnes_ditep";
+pub const DITEP_ALSO_PE: &str = "part_ditep_avec_mesure_pe";
+
+pub const DEFINITIONS: [IndicatorDef; 2] = [
+    IndicatorDef {
+        id: PE_ALSO_DITEP,
+        libelle: "Part des enfants suivis en protection de l'enfance également accompagnés par un DITEP",
+        definition: "Parmi les enfants ayant au moins un jour de mesure ou d'accueil de protection de l'enfance dans l'année, part de ceux qui ont aussi au moins un jour d'accompagnement par un DITEP dans l'année. Les personnes sont reconnues d'un fichier à l'autre par appariement pseudonymisé (clés exactes, puis encodage flou).",
+        numerateur: "enfants suivis en protection de l'enfance et accompagnés par un DITEP dans l'année",
+        denominateur: "enfants suivis en protection de l'enfance dans l'année",
+        unite: "%",
+        tables_sources: "accompagnements (appariés), services",
+        origine: "Charte de coopération inter-associative (article 4) ; enquête AIRe",
+    },
+    IndicatorDef {
+        id: DITEP_ALSO_PE,
+        libelle: "Part des enfants accompagnés par un DITEP ayant une mesure de protection de l'enfance",
+        definition: "Parmi les enfants ayant au moins un jour d'accompagnement par un DITEP dans l'année, part de ceux qui ont aussi au moins un jour de mesure ou d'accueil de protection de l'enfance dans l'année.",
+        numerateur: "enfants accompagnés par un DITEP et suivis en protection de l'enfance dans l'année",
+        denominateur: "enfants accompagnés par un DITEP dans l'année",
+        unite: "%",
+        tables_sources: "accompagnements (appariés), services",
+        origine: "Enquête AIRe (38 %) ; charte de coopération inter-associative",
+    },
+];
+
+/// The sector of a service, from the services table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sector {
+    ChildProtection,
+    Ditep,
+    Other,
+}
+
+fn sector_of(secteur: Option<&str>, type_service: Option<&str>) -> Sector {
+    let t = type_service.map(fold).unwrap_or_default();
+    if t.contains("ITEP") {
+        return Sector::Ditep;
+    }
+    let s = secteur.map(fold).unwrap_or_default();
+    if s.starts_with("PROTECTION") {
+        return Sector::ChildProtection;
+    }
+    if [
+        "MECS",
+        "AEMO",
+        "AED",
+        "PLACEMENT",
+        "FOYER",
+        "POUPONNIERE",
+        "VILLAGE",
+        "LIEU DE VIE",
+    ]
+    .iter()
+    .any(|p| t.starts_with(p))
+    {
+        return Sector::ChildProtection;
+    }
+    Sector::Other
+}
+
+fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, Error> {
+    Ok(df
+        .column(name)?
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect())
+}
+
+fn ints(df: &DataFrame, name: &str) -> Result<Vec<Option<i32>>, Error> {
+    Ok(df
+        .column(name)?
+        .cast(&DataType::Int32)?
+        .i32()?
+        .iter()
+        .collect())
+}
+
+/// Computes both shares for every year, pooled and broken down.
+pub fn compute(
+    services: &DataFrame,
+    linked: &DataFrame,
+    years: std::ops::RangeInclusive<i32>,
+    age_bounds: &[u32],
+) -> Result<Vec<IndicatorRow>, Error> {
+    // service → (sector, département)
+    let mut info: BTreeMap<String, (Sector, Option<String>)> = BTreeMap::new();
+    {
+        let id = strings(services, col::SERVICE)?;
+        let sect = strings(services, "secteur")?;
+        let typ = strings(services, col::SERVICE_TYPE)?;
+        let dep = strings(services, col::DEPARTMENT)?;
+        for i in 0..services.height() {
+            if let Some(s) = &id[i] {
+                info.insert(
+                    s.clone(),
+                    (
+                        sector_of(sect[i].as_deref(), typ[i].as_deref()),
+                        dep[i].clone(),
+                    ),
+                );
+            }
+        }
+    }
+    let person = strings(linked, col::PERSON)?;
+    let service = strings(linked, col::SERVICE)?;
+    let measure = strings(linked, "type_mesure")?;
+    let start = ints(linked, col::START)?;
+    let end = ints(linked, col::END)?;
+    let birth_year = ints(linked, pcol::BIRTH_YEAR)?;
+
+    let mut rows = Vec::new();
+    for y in years {
+        // For each person: sectors present in the year, départements and measure types
+        // per sector, age band.
+        #[derive(Default)]
+        struct Seen {
+            pe_deps: BTreeSet<String>,
+            ditep_deps: BTreeSet<String>,
+            pe_types: BTreeSet<String>,
+            pe: bool,
+            ditep: bool,
+            band: Option<String>,
+        }
+        let mut people: BTreeMap<&str, Seen> = BTreeMap::new();
+        for i in 0..linked.height() {
+            let (Some(p), Some(s), Some(st)) = (&person[i], &service[i], start[i]) else {
+                continue;
+            };
+            if days_in_year(st, end[i], y) == 0 {
+                continue;
+            }
+            let Some((sector, dep)) = info.get(s) else {
+                continue;
+            };
+            let e = people.entry(p.as_str()).or_default();
+            if e.band.is_none() {
+                e.band = birth_year[i].map(|b| age_band(age_at_year_end(b, y), age_bounds));
+            }
+            match sector {
+                Sector::ChildProtection => {
+                    e.pe = true;
+                    if let Some(d) = dep {
+                        e.pe_deps.insert(d.clone());
+                    }
+                    e.pe_types
+                        .insert(measure[i].clone().unwrap_or_else(|| "non renseigné".into()));
+                }
+                Sector::Ditep => {
+                    e.ditep = true;
+                    if let Some(d) = dep {
+                        e.ditep_deps.insert(d.clone());
+                    }
+                }
+                Sector::Other => {}
+            }
+        }
+        // (indicator, level, code, breakdown, value) → (numerator, denominator)
+        type Key = (
+            &'static str,
+            &'static str,
+            Option<String>,
+            Option<&'static str>,
+            Option<String>,
+        );
+        let mut cells: BTreeMap<Key, (usize, usize)> = BTreeMap::new();
+        let mut bump = |k: Key, hit: bool| {
+            let e = cells.entry(k).or_default();
+            e.1 += 1;
+            if hit {
+                e.0 += 1;
+            }
+        };
+        for s in people.values() {
+            if s.pe {
+                bump((PE_ALSO_DITEP, "ensemble", None, None, None), s.ditep);
+                for d in &s.pe_deps {
+                    bump(
+                        (PE_ALSO_DITEP, "departement", Some(d.clone()), None, None),
+                        s.ditep,
+                    );
+                }
+                for t in &s.pe_types {
+                    bump(
+                        (
+                            PE_ALSO_DITEP,
+                            "ensemble",
+                            None,
+                            Some("type_mesure"),
+                            Some(t.clone()),
+                        ),
+                        s.ditep,
+                    );
+                }
+                if let Some(b) = &s.band {
+                    bump(
+                        (
+                            PE_ALSO_DITEP,
+                            "ensemble",
+                            None,
+                            Some("tranche_age"),
+                            Some(b.clone()),
+                        ),
+                        s.ditep,
+                    );
+                }
+            }
+            if s.ditep {
+                bump((DITEP_ALSO_PE, "ensemble", None, None, None), s.pe);
+                for d in &s.ditep_deps {
+                    bump(
+                        (DITEP_ALSO_PE, "departement", Some(d.clone()), None, None),
+                        s.pe,
+                    );
+                }
+                if let Some(b) = &s.band {
+                    bump(
+                        (
+                            DITEP_ALSO_PE,
+                            "ensemble",
+                            None,
+                            Some("tranche_age"),
+                            Some(b.clone()),
+                        ),
+                        s.pe,
+                    );
+                }
+            }
+        }
+        for ((id, level, code, dim, value), (num, den)) in cells {
+            let (num, den) = (num as f64, den as f64);
+            rows.push(IndicatorRow {
+                indicateur: id.to_string(),
+                periode: y,
+                niveau_territoire: level.to_string(),
+                code_territoire: code,
+                organisation: None,
+                service: None,
+                nom_service: None,
+                ventilation: dim.map(str::to_string),
+                modalite: value,
+                numerateur: Some(num),
+                denominateur: Some(den),
+                valeur: ratio(Some(num), Some(den)),
+                unite: "%".into(),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sectors() {
+        assert_eq!(
+            sector_of(Some("Protection de l'enfance"), Some("AEMO")),
+            Sector::ChildProtection
+        );
+        assert_eq!(
+            sector_of(Some("Médico-social"), Some("DITEP")),
+            Sector::Ditep
+        );
+        assert_eq!(sector_of(None, Some("MECS")), Sector::ChildProtection);
+        assert_eq!(sector_of(Some("Médico-social"), Some("IME")), Sector::Other);
+    }
+}

@@ -1,0 +1,244 @@
+//! Keyed Bloom-filter encodings of identities (cryptographic long-term keys, CLK;
+//! Schnell 2009/2011, as in clkhash): name bigrams and birth-date tokens are hashed with
+//! HMAC-SHA-256 under the collective's key into a 1 024-bit filter; two encodings of the
+//! same person spelled slightly differently share most bits, which Dice similarity
+//! measures. A keyed permutation of the bits re-keys filters at the observatory without
+//! changing any similarity.
+
+use chrono::{Datelike, NaiveDate};
+
+use super::keys::SecretKey;
+
+/// Filter length in bits.
+pub const BITS: usize = 1024;
+const WORDS: usize = BITS / 64;
+
+/// A 1 024-bit encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Clk(pub [u64; WORDS]);
+
+/// Identity fields, already normalised (see [`super::normalise`]).
+#[derive(Debug, Clone, Default)]
+pub struct ClkInput<'a> {
+    pub prenom: Option<&'a str>,
+    pub nom: Option<&'a str>,
+    pub nom_mere: Option<&'a str>,
+    pub naissance: Option<NaiveDate>,
+    pub sexe: Option<char>,
+}
+
+/// Bits set per token, by field: names weigh by their bigrams, the birth date by a few
+/// strong tokens (year; day and month as an unordered pair, robust to a day/month swap;
+/// day and month in order).
+const K_FIRST_NAME: usize = 14;
+const K_SURNAME: usize = 10;
+const K_MOTHER: usize = 8;
+const K_YEAR: usize = 24;
+const K_DAY_MONTH_SET: usize = 20;
+const K_DAY_MONTH: usize = 12;
+const K_SEX: usize = 8;
+
+fn bigrams(s: &str) -> Vec<String> {
+    let padded: Vec<char> = std::iter::once('_')
+        .chain(s.chars())
+        .chain(std::iter::once('_'))
+        .collect();
+    padded.windows(2).map(|w| w.iter().collect()).collect()
+}
+
+impl Clk {
+    pub fn empty() -> Clk {
+        Clk([0; WORDS])
+    }
+
+    /// Encodes an identity. Returns `None` when there is too little to encode (no first
+    /// name or no birth date).
+    pub fn encode(key: &SecretKey, input: &ClkInput) -> Option<Clk> {
+        let (prenom, naissance) = (input.prenom.filter(|s| !s.is_empty())?, input.naissance?);
+        let mut clk = Clk::empty();
+        let mut add = |token: &str, k: usize| {
+            let mac = key.mac("observatoire/clk/v1", &[token.as_bytes()]);
+            let h1 = u64::from_le_bytes(mac[0..8].try_into().unwrap_or([0; 8]));
+            let h2 = u64::from_le_bytes(mac[8..16].try_into().unwrap_or([0; 8])) | 1;
+            for i in 0..k as u64 {
+                let bit = (h1.wrapping_add(i.wrapping_mul(h2)) % BITS as u64) as usize;
+                clk.0[bit / 64] |= 1u64 << (bit % 64);
+            }
+        };
+        for b in bigrams(prenom) {
+            add(&format!("P:{b}"), K_FIRST_NAME);
+        }
+        if let Some(nom) = input.nom.filter(|s| !s.is_empty()) {
+            for b in bigrams(nom) {
+                add(&format!("N:{b}"), K_SURNAME);
+            }
+        }
+        if let Some(m) = input.nom_mere.filter(|s| !s.is_empty()) {
+            for b in bigrams(m) {
+                add(&format!("M:{b}"), K_MOTHER);
+            }
+        }
+        let (d, m) = (naissance.day(), naissance.month());
+        add(&format!("A:{}", naissance.year()), K_YEAR);
+        add(&format!("JM:{}-{}", d.min(m), d.max(m)), K_DAY_MONTH_SET);
+        add(&format!("J:{d}/M:{m}"), K_DAY_MONTH);
+        if let Some(s) = input.sexe {
+            add(&format!("S:{s}"), K_SEX);
+        }
+        Some(clk)
+    }
+
+    pub fn count_ones(&self) -> u32 {
+        self.0.iter().map(|w| w.count_ones()).sum()
+    }
+
+    /// Sørensen–Dice similarity: 2·|A∧B| / (|A|+|B|).
+    pub fn dice(&self, other: &Clk) -> f64 {
+        let mut inter = 0u32;
+        let mut total = 0u32;
+        for i in 0..WORDS {
+            inter += (self.0[i] & other.0[i]).count_ones();
+            total += self.0[i].count_ones() + other.0[i].count_ones();
+        }
+        if total == 0 {
+            0.0
+        } else {
+            2.0 * f64::from(inter) / f64::from(total)
+        }
+    }
+
+    pub fn to_hex(&self) -> String {
+        let mut bytes = Vec::with_capacity(BITS / 8);
+        for w in self.0 {
+            bytes.extend_from_slice(&w.to_le_bytes());
+        }
+        hex::encode(bytes)
+    }
+
+    pub fn from_hex(s: &str) -> Option<Clk> {
+        let bytes = hex::decode(s).ok()?;
+        if bytes.len() != BITS / 8 {
+            return None;
+        }
+        let mut c = Clk::empty();
+        for (i, chunk) in bytes.chunks_exact(8).enumerate() {
+            c.0[i] = u64::from_le_bytes(chunk.try_into().ok()?);
+        }
+        Some(c)
+    }
+
+    /// Applies a bit permutation.
+    pub fn permute(&self, perm: &[u16]) -> Clk {
+        let mut out = Clk::empty();
+        for (from, to) in perm.iter().enumerate() {
+            if self.0[from / 64] >> (from % 64) & 1 == 1 {
+                let to = *to as usize;
+                out.0[to / 64] |= 1u64 << (to % 64);
+            }
+        }
+        out
+    }
+}
+
+/// A permutation of the filter's bits derived from `key` (Fisher–Yates driven by HMAC
+/// output), used by the observatory to re-key partners' filters.
+pub fn keyed_permutation(key: &SecretKey) -> Vec<u16> {
+    let mut perm: Vec<u16> = (0..BITS as u16).collect();
+    let mut counter = 0u64;
+    let mut pool: Vec<u8> = Vec::new();
+    let mut next = |bound: usize| -> usize {
+        loop {
+            if pool.len() < 8 {
+                pool.extend_from_slice(
+                    &key.mac("observatoire/clk-permutation/v1", &[&counter.to_le_bytes()]),
+                );
+                counter += 1;
+            }
+            let v = u64::from_le_bytes(pool[..8].try_into().unwrap_or([0; 8]));
+            pool.drain(..8);
+            // Rejection sampling keeps the draw uniform.
+            let limit = u64::MAX - (u64::MAX % bound as u64);
+            if v < limit {
+                return (v % bound as u64) as usize;
+            }
+        }
+    };
+    for i in (1..BITS).rev() {
+        let j = next(i + 1);
+        perm.swap(i, j);
+    }
+    perm
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clk(
+        key: &SecretKey,
+        prenom: &str,
+        nom: &str,
+        mere: Option<&str>,
+        y: i32,
+        m: u32,
+        d: u32,
+    ) -> Clk {
+        Clk::encode(
+            key,
+            &ClkInput {
+                prenom: Some(prenom),
+                nom: Some(nom),
+                nom_mere: mere,
+                naissance: NaiveDate::from_ymd_opt(y, m, d),
+                sexe: Some('F'),
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn similar_identities_score_high_and_different_ones_low() {
+        let k = SecretKey::from_bytes([3; 32]);
+        let a = clk(&k, "MARIEEVE", "FAURE", Some("BERARD"), 2012, 3, 7);
+        assert_eq!(a.dice(&a), 1.0);
+        let typo = clk(&k, "MARIEEVE", "FAUER", Some("BERARD"), 2012, 3, 7);
+        let swap = clk(&k, "MARIEEVE", "FAURE", Some("BERARD"), 2012, 7, 3);
+        let no_mother = clk(&k, "MARIEEVE", "FAURE", None, 2012, 3, 7);
+        let other = clk(&k, "LUCAS", "MARTIN", Some("DUBOIS"), 2012, 3, 7);
+        let sister = clk(&k, "CHLOE", "FAURE", Some("BERARD"), 2012, 3, 7);
+        assert!(a.dice(&typo) > 0.85, "{}", a.dice(&typo));
+        assert!(a.dice(&swap) > 0.85, "{}", a.dice(&swap));
+        assert!(a.dice(&no_mother) > 0.8, "{}", a.dice(&no_mother));
+        assert!(a.dice(&other) < 0.6, "{}", a.dice(&other));
+        assert!(a.dice(&sister) < a.dice(&typo));
+        // Another key gives unrelated filters.
+        let k2 = SecretKey::from_bytes([4; 32]);
+        assert!(a.dice(&clk(&k2, "MARIEEVE", "FAURE", Some("BERARD"), 2012, 3, 7)) < 0.7);
+        assert!(
+            Clk::encode(
+                &k,
+                &ClkInput {
+                    prenom: Some("X"),
+                    ..Default::default()
+                }
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn hex_round_trip_and_permutation_keeps_similarity() {
+        let k = SecretKey::from_bytes([5; 32]);
+        let a = clk(&k, "THEO", "LEGOFF", Some("NDIAYE"), 2009, 11, 30);
+        let b = clk(&k, "TEHO", "LEGOFF", Some("NDIAYE"), 2009, 11, 30);
+        assert_eq!(Clk::from_hex(&a.to_hex()), Some(a));
+        let perm = keyed_permutation(&SecretKey::from_bytes([9; 32]));
+        let mut sorted = perm.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..BITS as u16).collect::<Vec<_>>());
+        let (pa, pb) = (a.permute(&perm), b.permute(&perm));
+        assert_ne!(pa, a);
+        assert_eq!(pa.count_ones(), a.count_ones());
+        assert!((pa.dice(&pb) - a.dice(&b)).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,286 @@
+//! Secret keys: creation (256 bits, file mode 0600), loading from a file or an
+//! environment variable with refusals (missing, too short, readable by others),
+//! fingerprints (recorded in outputs instead of the key), and the well-known
+//! demonstration key, allowed only for the synthetic `sample-data/`.
+
+use std::path::Path;
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::{Digest, Sha256};
+
+/// Key length in bytes.
+pub const KEY_BYTES: usize = 32;
+
+/// Why a key cannot be used (French messages, never the key itself).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    #[error(
+        "clé introuvable : {0}. Créez-la avec « observatoire cle creer {0} » ou indiquez son chemin dans [confidentialite]"
+    )]
+    Missing(String),
+    #[error(
+        "aucune clé indiquée : écrivez [confidentialite] cle = \"chemin/vers/la.cle\" dans le pipeline (clé créée par « observatoire cle creer »), ou définissez la variable d'environnement {0}"
+    )]
+    NotConfigured(String),
+    #[error("la variable d'environnement {0} est vide ou absente")]
+    MissingEnv(String),
+    #[error(
+        "clé trop courte dans {0} : {1} octets, {KEY_BYTES} octets (64 caractères hexadécimaux) sont exigés. Recréez-la avec « observatoire cle creer »"
+    )]
+    TooShort(String, usize),
+    #[error("clé illisible dans {0} : 64 caractères hexadécimaux (0-9, a-f) sont attendus")]
+    NotHex(String),
+    #[error(
+        "la clé {0} est lisible par d'autres utilisateurs (droits {1:o}) : restreignez-la avec « chmod 600 {0} »"
+    )]
+    Readable(String, u32),
+    #[error(
+        "la clé de démonstration n'est permise que pour un pipeline de démonstration (demonstration = true) dont toutes les sources sont dans sample-data/"
+    )]
+    DemoNotAllowed,
+    #[error("le fichier de clé {0} existe déjà : il n'est jamais écrasé (choisissez un autre nom)")]
+    Exists(String),
+    #[error("création de la clé impossible ({0})")]
+    Io(String),
+}
+
+/// A 256-bit secret key, wiped from memory when dropped.
+#[derive(Clone)]
+pub struct SecretKey {
+    bytes: [u8; KEY_BYTES],
+    demo: bool,
+}
+
+impl Drop for SecretKey {
+    fn drop(&mut self) {
+        self.bytes = [0; KEY_BYTES];
+        std::hint::black_box(&self.bytes);
+    }
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SecretKey({})", self.fingerprint())
+    }
+}
+
+impl SecretKey {
+    pub fn from_bytes(bytes: [u8; KEY_BYTES]) -> SecretKey {
+        SecretKey { bytes, demo: false }
+    }
+
+    /// A fresh random key.
+    pub fn random() -> Result<SecretKey, KeyError> {
+        let mut k = [0u8; KEY_BYTES];
+        getrandom::fill(&mut k).map_err(|e| KeyError::Io(e.to_string()))?;
+        Ok(SecretKey::from_bytes(k))
+    }
+
+    /// The well-known demonstration key for `role` (public: never for real data).
+    pub fn demonstration(role: &str) -> SecretKey {
+        let digest = Sha256::digest(format!("observatoire/cle-de-demonstration/{role}").as_bytes());
+        let mut bytes = [0u8; KEY_BYTES];
+        bytes.copy_from_slice(&digest);
+        SecretKey { bytes, demo: true }
+    }
+
+    pub fn is_demonstration(&self) -> bool {
+        self.demo
+    }
+
+    /// Short public fingerprint: identifies which key was used, reveals nothing of it.
+    pub fn fingerprint(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(b"observatoire/empreinte/v1");
+        h.update(self.bytes);
+        let hex = hex::encode(h.finalize());
+        format!("{}{}", if self.demo { "demo-" } else { "" }, &hex[..16])
+    }
+
+    /// HMAC-SHA-256 of `fields` under `domain`, with a separator between fields so that
+    /// ("AB","C") and ("A","BC") differ.
+    pub fn mac(&self, domain: &str, fields: &[&[u8]]) -> [u8; 32] {
+        // HMAC accepts keys of any length: new_from_slice cannot fail here.
+        let mut mac = match <Hmac<Sha256> as KeyInit>::new_from_slice(&self.bytes) {
+            Ok(m) => m,
+            Err(_) => unreachable!("HMAC takes keys of any size"),
+        };
+        mac.update(domain.as_bytes());
+        for f in fields {
+            mac.update(&[0x1F]);
+            mac.update(f);
+        }
+        let out = mac.finalize().into_bytes();
+        let mut a = [0u8; 32];
+        a.copy_from_slice(&out);
+        a
+    }
+
+    /// Hex pseudonym of text fields.
+    pub fn pseudonym(&self, domain: &str, fields: &[&str]) -> String {
+        let f: Vec<&[u8]> = fields.iter().map(|s| s.as_bytes()).collect();
+        hex::encode(self.mac(domain, &f))
+    }
+
+    /// Reads a key file (64 hex characters), refusing one readable by others.
+    pub fn load(path: &Path) -> Result<SecretKey, KeyError> {
+        let shown = path.display().to_string();
+        let meta = std::fs::metadata(path).map_err(|_| KeyError::Missing(shown.clone()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                return Err(KeyError::Readable(shown, mode));
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = meta;
+        let text = std::fs::read_to_string(path).map_err(|_| KeyError::NotHex(shown.clone()))?;
+        Self::parse_hex(text.trim(), &shown)
+    }
+
+    /// Reads a key from the environment variable `var` (64 hex characters).
+    pub fn from_env(var: &str) -> Result<SecretKey, KeyError> {
+        let v = std::env::var(var).map_err(|_| KeyError::MissingEnv(var.to_string()))?;
+        if v.trim().is_empty() {
+            return Err(KeyError::MissingEnv(var.to_string()));
+        }
+        Self::parse_hex(v.trim(), &format!("${var}"))
+    }
+
+    fn parse_hex(text: &str, shown: &str) -> Result<SecretKey, KeyError> {
+        let bytes = hex::decode(text).map_err(|_| KeyError::NotHex(shown.to_string()))?;
+        if bytes.len() < KEY_BYTES {
+            return Err(KeyError::TooShort(shown.to_string(), bytes.len()));
+        }
+        let mut k = [0u8; KEY_BYTES];
+        // Longer keys are condensed, not truncated.
+        if bytes.len() == KEY_BYTES {
+            k.copy_from_slice(&bytes);
+        } else {
+            k.copy_from_slice(&Sha256::digest(&bytes));
+        }
+        Ok(SecretKey::from_bytes(k))
+    }
+
+    /// Creates a new random key file with mode 0600; never overwrites.
+    pub fn create_file(path: &Path) -> Result<SecretKey, KeyError> {
+        let shown = path.display().to_string();
+        if path.exists() {
+            return Err(KeyError::Exists(shown));
+        }
+        let key = SecretKey::random()?;
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| KeyError::Io(e.to_string()))?;
+        }
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        use std::io::Write;
+        let mut f = opts.open(path).map_err(|e| KeyError::Io(e.to_string()))?;
+        f.write_all(format!("{}\n", hex::encode(key.bytes)).as_bytes())
+            .map_err(|e| KeyError::Io(e.to_string()))?;
+        Ok(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmp(name: &str) -> std::path::PathBuf {
+        let d =
+            std::env::temp_dir().join(format!("observatoire-cle-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn create_load_and_refuse() {
+        let d = tmp("a");
+        let p = d.join("collectif.cle");
+        let k = SecretKey::create_file(&p).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        let again = SecretKey::load(&p).unwrap();
+        assert_eq!(k.fingerprint(), again.fingerprint());
+        assert!(matches!(
+            SecretKey::create_file(&p),
+            Err(KeyError::Exists(_))
+        ));
+        assert!(matches!(
+            SecretKey::load(&d.join("absente.cle")),
+            Err(KeyError::Missing(_))
+        ));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+            assert!(matches!(
+                SecretKey::load(&p),
+                Err(KeyError::Readable(_, 0o644))
+            ));
+            let short = d.join("courte.cle");
+            std::fs::write(&short, "00112233").unwrap();
+            std::fs::set_permissions(&short, std::fs::Permissions::from_mode(0o600)).unwrap();
+            assert!(matches!(
+                SecretKey::load(&short),
+                Err(KeyError::TooShort(_, 4))
+            ));
+            let bad = d.join("texte.cle");
+            std::fs::write(&bad, "ceci n'est pas une clé").unwrap();
+            std::fs::set_permissions(&bad, std::fs::Permissions::from_mode(0o600)).unwrap();
+            assert!(matches!(SecretKey::load(&bad), Err(KeyError::NotHex(_))));
+        }
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn fingerprints_and_macs() {
+        let a = SecretKey::from_bytes([1; 32]);
+        let b = SecretKey::from_bytes([2; 32]);
+        assert_ne!(a.fingerprint(), b.fingerprint());
+        assert_eq!(a.fingerprint().len(), 16);
+        assert!(!a.fingerprint().contains(&hex::encode([1u8; 8])));
+        assert_eq!(a.pseudonym("d", &["LEA"]), a.pseudonym("d", &["LEA"]));
+        assert_ne!(a.pseudonym("d", &["LEA"]), b.pseudonym("d", &["LEA"]));
+        assert_ne!(
+            a.pseudonym("d", &["AB", "C"]),
+            a.pseudonym("d", &["A", "BC"])
+        );
+        assert_ne!(a.pseudonym("d", &["LEA"]), a.pseudonym("e", &["LEA"]));
+        let demo = SecretKey::demonstration("collectif");
+        assert!(demo.is_demonstration() && demo.fingerprint().starts_with("demo-"));
+        assert!(!format!("{demo:?}").contains(&hex::encode(demo.mac("x", &[]))));
+    }
+
+    #[test]
+    fn keys_from_environment() {
+        // SAFETY: test-local variable names, no other thread reads them.
+        unsafe {
+            std::env::set_var("OBSERVATOIRE_TEST_CLE_OK", "ab".repeat(32));
+            std::env::set_var("OBSERVATOIRE_TEST_CLE_COURTE", "ab".repeat(8));
+        }
+        assert!(SecretKey::from_env("OBSERVATOIRE_TEST_CLE_OK").is_ok());
+        assert!(matches!(
+            SecretKey::from_env("OBSERVATOIRE_TEST_CLE_COURTE"),
+            Err(KeyError::TooShort(_, 8))
+        ));
+        assert!(matches!(
+            SecretKey::from_env("OBSERVATOIRE_TEST_CLE_ABSENTE"),
+            Err(KeyError::MissingEnv(_))
+        ));
+    }
+}

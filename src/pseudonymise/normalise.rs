@@ -1,0 +1,92 @@
+//! Normalisation of identity fields before keying. Every rule is documented and tested:
+//! names — Unicode NFKD, combining accents removed, œ/æ/ß spelled out, upper case, only
+//! A–Z kept (hyphens, spaces, apostrophes, digits dropped), so NFC and NFD inputs agree;
+//! dates — reduced to what a key uses (full date, month and year, or year); sex — F / M.
+
+use chrono::{Datelike, NaiveDate};
+use unicode_normalization::UnicodeNormalization;
+
+/// `Marie-Ève` and `MARIE EVE` give `MARIEEVE`; `N'Diaye` gives `NDIAYE`; `Lætitia`
+/// gives `LAETITIA`; `Strauß` gives `STRAUSS`.
+pub fn name(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.nfkd() {
+        match c {
+            'œ' | 'Œ' => out.push_str("OE"),
+            'æ' | 'Æ' => out.push_str("AE"),
+            'ß' => out.push_str("SS"),
+            'ø' | 'Ø' => out.push('O'),
+            'đ' | 'Đ' => out.push('D'),
+            'ł' | 'Ł' => out.push('L'),
+            c if c.is_ascii_alphabetic() => out.push(c.to_ascii_uppercase()),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `YYYY-MM-DD`.
+pub fn full_date(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// `YYYY-MM` (the D226-3-4 key uses month and year of birth only).
+pub fn month_year(d: NaiveDate) -> String {
+    format!("{:04}-{:02}", d.year(), d.month())
+}
+
+/// `YYYY`.
+pub fn year(d: NaiveDate) -> String {
+    format!("{:04}", d.year())
+}
+
+/// Sex as `F` or `M` from the usual spellings (F, M, G for garçon, H, 1, 2, fille…).
+pub fn sex(s: &str) -> Option<char> {
+    match name(s).as_str() {
+        "F" | "FILLE" | "FEMININ" | "FEMME" | "2" => Some('F'),
+        "M" | "G" | "H" | "GARCON" | "MASCULIN" | "HOMME" => Some('M'),
+        _ => match s.trim() {
+            "1" => Some('M'),
+            "2" => Some('F'),
+            _ => None,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_rules() {
+        assert_eq!(name("Marie-Ève"), "MARIEEVE");
+        assert_eq!(name("marie eve"), "MARIEEVE");
+        assert_eq!(name("N'Diaye"), "NDIAYE");
+        assert_eq!(name("N’Diaye"), "NDIAYE");
+        assert_eq!(name("Lætitia"), "LAETITIA");
+        assert_eq!(name("Cœur"), "COEUR");
+        assert_eq!(name("Strauß"), "STRAUSS");
+        assert_eq!(name("Ça"), "CA");
+        assert_eq!(name("  Le Goff  "), "LEGOFF");
+        assert_eq!(name("Dupont 2"), "DUPONT");
+        assert_eq!(name("ﬁlle"), "FILLE"); // compatibility ligature (NFKD)
+        assert_eq!(name("Søren"), "SOREN");
+        assert_eq!(name(""), "");
+        // NFC and NFD spellings of the same name.
+        assert_eq!(name("H\u{e9}l\u{e8}ne"), name("He\u{301}le\u{300}ne"));
+        assert_eq!(name("H\u{e9}l\u{e8}ne"), "HELENE");
+    }
+
+    #[test]
+    fn date_and_sex_rules() {
+        let d = NaiveDate::from_ymd_opt(2012, 3, 7).unwrap();
+        assert_eq!(full_date(d), "2012-03-07");
+        assert_eq!(month_year(d), "2012-03");
+        assert_eq!(year(d), "2012");
+        assert_eq!(sex("F"), Some('F'));
+        assert_eq!(sex("g"), Some('M'));
+        assert_eq!(sex("Garçon"), Some('M'));
+        assert_eq!(sex("2"), Some('F'));
+        assert_eq!(sex("?"), None);
+    }
+}

@@ -1,0 +1,295 @@
+//! Privacy and linkage: the cross-sector shares equal the generator's truth, the
+//! partner's extract holds no direct identifier, re-keying changes every pseudonym, the
+//! two-place flow (partner extract → observatory) gives the same figures as one run,
+//! keys are refused when missing or readable by others, and nothing leaks.
+
+use std::path::{Path, PathBuf};
+
+use observatoire::error::Error;
+use observatoire::ingest;
+use observatoire::pipeline::Pipeline;
+use observatoire::pseudonymise::keys::{KeyError, SecretKey};
+use observatoire::pseudonymise::{self, IDENTITY_COLUMNS, pseudonym_columns};
+use observatoire::publish::paths;
+use observatoire::run;
+use polars::prelude::*;
+
+use crate::demo::{demo_output, files, identities, leaks, text_of};
+use crate::util::*;
+
+fn truth() -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(repo().join("sample-data/verite.json")).unwrap())
+        .unwrap()
+}
+
+fn read(path: &Path) -> DataFrame {
+    ParquetReader::new(std::fs::File::open(path).unwrap())
+        .finish()
+        .unwrap()
+}
+
+/// (numerator, denominator) of a pooled or per-département row.
+fn share(df: &DataFrame, id: &str, year: i32, dep: Option<&str>) -> (f64, f64) {
+    let ind = strings(df, "indicateur");
+    let per = ints(df, "periode");
+    let code = strings(df, "code_territoire");
+    let dim = strings(df, "ventilation");
+    let (n, d) = (floats(df, "numerateur"), floats(df, "denominateur"));
+    let i = (0..df.height())
+        .find(|&i| {
+            ind[i].as_deref() == Some(id)
+                && per[i] == Some(year)
+                && code[i].as_deref() == dep
+                && dim[i].is_none()
+        })
+        .unwrap_or_else(|| panic!("{id} {year} {dep:?}"));
+    (n[i].unwrap(), d[i].unwrap())
+}
+
+#[test]
+fn cross_sector_shares_equal_the_generators_truth() {
+    let df = read(&demo_output().join(paths::INDICATORS));
+    let t = truth();
+    for y in 2020..=2023 {
+        let yt = &t["chevauchement"]["par_annee"][y.to_string()];
+        let both = yt["ditep_avec_mesure_pe"].as_f64().unwrap();
+        let pe = yt["enfants_protection"].as_f64().unwrap();
+        let ditep = yt["enfants_ditep"].as_f64().unwrap();
+        assert_eq!(
+            share(&df, "part_pe_accompagnes_ditep", y, None),
+            (both, pe),
+            "{y}"
+        );
+        assert_eq!(
+            share(&df, "part_ditep_avec_mesure_pe", y, None),
+            (both, ditep),
+            "{y}"
+        );
+        for dep in ["15", "63"] {
+            let n = yt["ditep_avec_mesure_pe_par_departement"][dep]
+                .as_f64()
+                .unwrap();
+            let d = yt["enfants_protection_par_departement"][dep]
+                .as_f64()
+                .unwrap();
+            assert_eq!(
+                share(&df, "part_pe_accompagnes_ditep", y, Some(dep)),
+                (n, d),
+                "{y} {dep}"
+            );
+        }
+    }
+    // Breakdowns by type of measure and by age band exist and never exceed the pooled
+    // denominator.
+    let dims: Vec<Option<String>> = strings(&df, "ventilation");
+    assert!(dims.iter().any(|d| d.as_deref() == Some("type_mesure")));
+    assert!(dims.iter().any(|d| d.as_deref() == Some("tranche_age")));
+}
+
+#[test]
+fn extract_has_no_identifier_and_rekeying_changes_every_pseudonym() {
+    let p = Pipeline::load(&repo().join("pipelines/demo.toml")).unwrap();
+    let ing = ingest::ingest(&p).unwrap();
+    let settings = run::pseudonymise_settings(&p);
+    let key = SecretKey::demonstration("collectif");
+    let (extract, report) =
+        pseudonymise::pseudonymise(&ing.tables.accompaniments, &key, &settings).unwrap();
+    let names: Vec<String> = extract
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for c in IDENTITY_COLUMNS.iter().chain(["motif_sortie"].iter()) {
+        assert!(
+            !names.contains(&c.to_string()),
+            "{c} est encore dans l'extrait"
+        );
+    }
+    assert_eq!(report.enregistrements, extract.height());
+    assert_eq!(report.sans_cle, 0);
+    assert!(report.k_anonymat >= 1);
+    // Same input and key → same pseudonyms; another key → other pseudonyms.
+    let (again, _) =
+        pseudonymise::pseudonymise(&ing.tables.accompaniments, &key, &settings).unwrap();
+    assert!(extract.equals_missing(&again));
+    let (other, _) = pseudonymise::pseudonymise(
+        &ing.tables.accompaniments,
+        &SecretKey::from_bytes([9; 32]),
+        &settings,
+    )
+    .unwrap();
+    let a = strings(&extract, "pseudonyme_1");
+    let b = strings(&other, "pseudonyme_1");
+    assert!(a.iter().zip(&b).all(|(x, y)| x.is_none() || x != y));
+    // Re-keying at the observatory changes every pseudonym, block key and filter.
+    let rekeyed = pseudonymise::rekey(&extract, &SecretKey::demonstration("observatoire")).unwrap();
+    let mut cols = pseudonym_columns(&extract);
+    cols.extend(["pseudonyme_dossier", "clk", "bloc_1", "bloc_2", "bloc_3"].map(String::from));
+    for c in cols {
+        let before = strings(&extract, &c);
+        let after = strings(&rekeyed, &c);
+        let non_null = before.iter().filter(|v| v.is_some()).count();
+        let changed = before
+            .iter()
+            .zip(&after)
+            .filter(|(x, y)| x.is_some() && x != y)
+            .count();
+        assert_eq!(changed, non_null, "{c}");
+        assert_eq!(
+            after.iter().filter(|v| v.is_some()).count(),
+            non_null,
+            "{c}"
+        );
+    }
+}
+
+/// The demo pipeline rewritten with real key files and absolute paths, in `dir`.
+fn pipeline_with_keys(dir: &Path, collective: &Path, observatory: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(repo().join("pipelines/demo.toml")).unwrap();
+    let sample = repo().join("sample-data");
+    let text = text
+        .replace("../sample-data", &sample.display().to_string())
+        .replace(
+            "cle_demonstration = true",
+            &format!(
+                "cle = \"{}\"\ncle_observatoire = \"{}\"",
+                collective.display(),
+                observatory.display()
+            ),
+        )
+        .replace("demonstration = true", "demonstration = false");
+    let p = dir.join("reseau.toml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn partner_extract_then_observatory_gives_the_same_figures_as_one_run() {
+    let dir = temp_dir("two-places");
+    let (kc, ko) = (
+        dir.join("cles/collectif.cle"),
+        dir.join("cles/observatoire.cle"),
+    );
+    SecretKey::create_file(&kc).unwrap();
+    SecretKey::create_file(&ko).unwrap();
+    let p = Pipeline::load(&pipeline_with_keys(&dir, &kc, &ko)).unwrap();
+    run::run(&p, &dir.join("un-poste")).unwrap();
+    // At the partner: only the extract leaves.
+    let partner_out = dir.join("partenaire");
+    run::partner(&p, &partner_out).unwrap();
+    let extract = read(&partner_out.join(paths::EXTRACT_ACCOMPANIMENTS));
+    for c in IDENTITY_COLUMNS {
+        assert!(extract.column(c).is_err(), "{c}");
+    }
+    // At the observatory: the extracts only.
+    let obs = format!(
+        "[pipeline]\nnom = \"observatoire\"\n[periode]\ndebut = 2020\nfin = 2023\n\
+         [confidentialite]\ncle = \"{}\"\ncle_observatoire = \"{}\"\n\
+         [[sources]]\nfichier = \"partenaire/extrait/services.parquet\"\ntable = \"services\"\n\
+         [[sources]]\nfichier = \"partenaire/extrait/activite.parquet\"\ntable = \"activite\"\n\
+         [[sources]]\nfichier = \"partenaire/extrait/accompagnements.parquet\"\ntable = \"accompagnements\"\n",
+        kc.display(),
+        ko.display()
+    );
+    std::fs::write(dir.join("observatoire.toml"), obs).unwrap();
+    let o = Pipeline::load(&dir.join("observatoire.toml")).unwrap();
+    run::run(&o, &dir.join("observatoire")).unwrap();
+    let a = read(&dir.join("un-poste").join(paths::INDICATORS));
+    let b = read(&dir.join("observatoire").join(paths::INDICATORS));
+    assert_eq!(a.height(), b.height());
+    assert!(
+        a.equals_missing(&b),
+        "the two-place flow must give the same figures"
+    );
+    // An extract still holding names is refused at the observatory.
+    let mut with_names = extract.clone();
+    with_names
+        .with_column(Column::new("nom".into(), vec!["X"; extract.height()]))
+        .unwrap();
+    let mut f =
+        std::fs::File::create(dir.join("partenaire/extrait/accompagnements.parquet")).unwrap();
+    ParquetWriter::new(&mut f).finish(&mut with_names).unwrap();
+    match run::run(&o, &dir.join("observatoire")) {
+        Err(Error::Source(e)) => assert!(e.to_string().contains("« nom »"), "{e}"),
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+    // The partner's directory leaks no name; its only dates are the measures' start and
+    // end (a measure may start on some child's birthday, so dates are checked by column).
+    let (names, _) = identities();
+    let no_dates = std::collections::BTreeSet::new();
+    for f in files(&partner_out) {
+        if let Some(text) = text_of(&f) {
+            assert!(leaks(&text, &names, &no_dates).is_none(), "{}", f.display());
+        }
+    }
+    let date_columns: Vec<String> = extract
+        .columns()
+        .iter()
+        .filter(|c| matches!(c.dtype(), DataType::Date | DataType::Datetime(..)))
+        .map(|c| c.name().to_string())
+        .collect();
+    assert_eq!(date_columns, vec!["date_debut", "date_fin"]);
+}
+
+#[test]
+fn keys_are_refused_when_missing_readable_or_demo_outside_sample_data() {
+    let dir = temp_dir("key-refusals");
+    let (kc, ko) = (dir.join("collectif.cle"), dir.join("observatoire.cle"));
+    // Missing key.
+    let p = Pipeline::load(&pipeline_with_keys(&dir, &kc, &ko)).unwrap();
+    assert!(matches!(
+        run::run(&p, &dir.join("s")),
+        Err(Error::Key(KeyError::Missing(_)))
+    ));
+    // Readable by others.
+    SecretKey::create_file(&kc).unwrap();
+    SecretKey::create_file(&ko).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&kc, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let e = run::run(&p, &dir.join("s")).map(|_| ()).unwrap_err();
+        assert!(matches!(e, Error::Key(KeyError::Readable(_, 0o640))), "{e}");
+        assert!(e.to_string().contains("chmod 600"), "{e}");
+        assert_eq!(e.exit_code(), 1);
+    }
+    assert!(!dir.join("s").exists(), "nothing written");
+    // The public demonstration key on data outside sample-data/ is a pipeline error.
+    std::fs::write(dir.join("a.csv"), "x").unwrap();
+    let text = "[pipeline]\nnom = \"x\"\ndemonstration = true\n[periode]\ndebut = 2021\nfin = 2021\n\
+                [confidentialite]\ncle_demonstration = true\n\
+                [[sources]]\nfichier = \"a.csv\"\ntable = \"accompagnements\"\nservice = \"S\"\n";
+    std::fs::write(dir.join("demo.toml"), text).unwrap();
+    let e = Pipeline::load(&dir.join("demo.toml")).unwrap_err();
+    assert_eq!(e.line, Some(8));
+    assert!(e.message.contains("sample-data"), "{}", e.message);
+}
+
+#[test]
+fn cli_creates_a_private_key() {
+    let bin = env!("CARGO_BIN_EXE_observatoire");
+    let dir = temp_dir("cli-key");
+    let path = dir.join("ma.cle");
+    let o = std::process::Command::new(bin)
+        .args(["cle", "creer"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let fp = String::from_utf8_lossy(&o.stdout).to_string();
+    let key_text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(key_text.trim().len(), 64);
+    assert!(!fp.contains(key_text.trim()), "the key is never printed");
+    let o = std::process::Command::new(bin)
+        .args(["cle", "creer"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "never overwrites");
+    let o = std::process::Command::new(bin)
+        .args(["cle", "empreinte"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(fp.contains(String::from_utf8_lossy(&o.stdout).trim()));
+}
