@@ -15,6 +15,7 @@ pub mod mecs;
 pub mod names;
 pub mod output;
 pub mod pf;
+pub mod population;
 pub mod registry;
 pub mod rng;
 pub mod truth;
