@@ -60,7 +60,7 @@ pub struct PrivacySpec {
     /// Fuzzy linkage on Bloom-filter encodings (default: yes).
     #[serde(default)]
     pub appariement_flou: Option<bool>,
-    /// Dice threshold of fuzzy linkage (default 0,8).
+    /// Dice threshold of fuzzy linkage (default 0,75).
     #[serde(default)]
     pub seuil_dice: Option<Spanned<f64>>,
     /// Lower bounds of age bands in years (default `[0, 3, 6, 11, 16, 18, 21]`).
@@ -336,7 +336,7 @@ impl Pipeline {
             return Err(self.err_at(
                 t.span(),
                 "seuil_dice hors limites".into(),
-                "écrivez un seuil entre 0.5 et 1.0, par exemple seuil_dice = 0.8".into(),
+                "écrivez un seuil entre 0.5 et 1.0, par exemple seuil_dice = 0.75".into(),
             ));
         }
         if let Some(b) = &conf.tranches_age

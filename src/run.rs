@@ -238,7 +238,8 @@ fn link_settings(pipeline: &Pipeline) -> link::Settings {
     let c = &pipeline.spec.confidentialite;
     link::Settings {
         fuzzy: c.appariement_flou.unwrap_or(true),
-        threshold: c.seuil_dice.as_ref().map(|t| *t.get_ref()).unwrap_or(0.8),
+        threshold: c.seuil_dice.as_ref().map(|t| *t.get_ref()).unwrap_or(0.75),
+        ..link::Settings::default()
     }
 }
 

@@ -5,6 +5,8 @@
 //! keyed blocks, with one-to-one greedy assignment above a threshold. Adds the `personne`
 //! column and reports how each link was made.
 
+pub mod quality;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use polars::prelude::*;
@@ -21,16 +23,26 @@ pub struct Settings {
     pub fuzzy: bool,
     /// Minimum Dice similarity for a fuzzy link.
     pub threshold: f64,
+    /// Minimum Dice similarity for an exact-key link to be accepted.
+    pub verification: f64,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             fuzzy: true,
-            threshold: 0.8,
+            threshold: 0.75,
+            verification: 0.75,
         }
     }
 }
+
+/// Dice similarity a fuzzy link needs when the two birth dates differ.
+pub const DIFFERENT_DATES_THRESHOLD: f64 = 0.95;
+/// Dice similarity an exact-key link needs when the surnames differ.
+pub const SURNAME_MISMATCH_THRESHOLD: f64 = 0.9;
+/// Minimum first-name similarity of a fuzzy link (twins differ by their first name).
+pub const FIRST_NAME_THRESHOLD: f64 = 0.4;
 
 /// How well linkage went (counts only).
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -42,6 +54,8 @@ pub struct Report {
     /// Links made by each exact key, in order (then the file number).
     pub liens_exacts: Vec<usize>,
     pub liens_dossier: usize,
+    /// Exact-key matches refused because birth dates or encodings disagree.
+    pub liens_exacts_refuses: usize,
     pub liens_flous: usize,
     pub paires_comparees: usize,
     /// Fuzzy links whose runner-up is within 0,02 of the chosen similarity.
@@ -103,24 +117,72 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
     let services = text(extract, col::SERVICE)?;
     let mut any_key = vec![false; n];
 
+    // Bloom encodings and birth-date controls, used to verify exact links and for the
+    // fuzzy pass.
+    let clks: Vec<Option<Clk>> = match extract.column(pcol::CLK) {
+        Ok(_) => text(extract, pcol::CLK)?
+            .iter()
+            .map(|c| c.as_deref().and_then(Clk::from_hex))
+            .collect(),
+        Err(_) => vec![None; n],
+    };
+    let optional = |name: &str| -> Result<Vec<Option<String>>, Error> {
+        match extract.column(name) {
+            Ok(_) => text(extract, name),
+            Err(_) => Ok(vec![None; n]),
+        }
+    };
+    let controls = optional(pcol::BIRTH_CONTROL)?;
+    let surnames = optional(pcol::SURNAME_CONTROL)?;
+    let first_names: Vec<Option<Clk>> = optional(pcol::FIRST_NAME_CLK)?
+        .iter()
+        .map(|c| c.as_deref().and_then(Clk::from_hex))
+        .collect();
+    // Two records sharing an exact key are the same person unless what else is known
+    // contradicts it: different birth dates (day and month in either order), or
+    // encodings too dissimilar (homonyms: same first name, birth month and mother's
+    // name, but another child).
+    let agree = |i: usize, j: usize| -> bool {
+        if let (Some(a), Some(b)) = (&controls[i], &controls[j])
+            && a != b
+        {
+            return false;
+        }
+        let similarity = match (&clks[i], &clks[j]) {
+            (Some(a), Some(b)) => a.dice(b),
+            _ => return true,
+        };
+        // Another surname (the key does not hold it) needs near-identical encodings.
+        let same_surname = match (&surnames[i], &surnames[j]) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        };
+        similarity >= settings.verification
+            && (same_surname || similarity >= SURNAME_MISMATCH_THRESHOLD)
+    };
+
     // Exact stepwise linkage.
     for name in pseudonym_columns(extract) {
         let values = text(extract, &name)?;
-        let mut first: HashMap<&str, usize> = HashMap::new();
+        let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
         let mut links = 0;
         for (i, v) in values.iter().enumerate() {
             let Some(v) = v else { continue };
             any_key[i] = true;
-            match first.get(v.as_str()) {
-                Some(&j) => {
+            let members = groups.entry(v.as_str()).or_default();
+            match members.iter().copied().find(|&j| agree(i, j)) {
+                Some(j) => {
                     if uf.union(i, j) {
                         links += 1;
                     }
                 }
                 None => {
-                    first.insert(v, i);
+                    if !members.is_empty() {
+                        report.liens_exacts_refuses += 1;
+                    }
                 }
             }
+            members.push(i);
         }
         report.liens_exacts.push(links);
     }
@@ -144,13 +206,6 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
     }
 
     // Fuzzy linkage between clusters of different services.
-    let clks: Vec<Option<Clk>> = match extract.column(pcol::CLK) {
-        Ok(_) => text(extract, pcol::CLK)?
-            .iter()
-            .map(|c| c.as_deref().and_then(Clk::from_hex))
-            .collect(),
-        Err(_) => vec![None; n],
-    };
     for (i, c) in clks.iter().enumerate() {
         if c.is_some() {
             any_key[i] = true;
@@ -160,11 +215,19 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
     if settings.fuzzy {
         // Cluster view after the exact pass.
         let mut rep_clk: BTreeMap<usize, Clk> = BTreeMap::new();
+        let mut rep_control: HashMap<usize, &str> = HashMap::new();
+        let mut rep_first: HashMap<usize, Clk> = HashMap::new();
         let mut cluster_services: HashMap<usize, BTreeSet<String>> = HashMap::new();
         for i in 0..n {
             let r = uf.find(i);
             if let Some(c) = clks[i] {
                 rep_clk.entry(r).or_insert(c);
+            }
+            if let Some(c) = &controls[i] {
+                rep_control.entry(r).or_insert(c.as_str());
+            }
+            if let Some(c) = first_names[i] {
+                rep_first.entry(r).or_insert(c);
             }
             if let Some(s) = &services[i] {
                 cluster_services.entry(r).or_default().insert(s.clone());
@@ -203,7 +266,20 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
                     };
                     report.paires_comparees += 1;
                     let d = ca.dice(cb);
-                    if d >= settings.threshold {
+                    // Different birth dates (day and month in either order): only a
+                    // near-identical encoding may still be the same child with a
+                    // mistyped date; homonyms born on other days are not.
+                    let dates_differ = matches!((rep_control.get(&a), rep_control.get(&b)), (Some(x), Some(y)) if x != y);
+                    let needed = if dates_differ {
+                        settings.threshold.max(DIFFERENT_DATES_THRESHOLD)
+                    } else {
+                        settings.threshold
+                    };
+                    let first_name_ok = match (rep_first.get(&a), rep_first.get(&b)) {
+                        (Some(x), Some(y)) => x.dice(y) >= FIRST_NAME_THRESHOLD,
+                        _ => true,
+                    };
+                    if d >= needed && first_name_ok {
                         candidates.push((d, a, b));
                     }
                 }
@@ -314,7 +390,7 @@ mod tests {
             &df,
             &Settings {
                 fuzzy: false,
-                threshold: 0.8,
+                ..Settings::default()
             },
         )
         .unwrap();

@@ -30,7 +30,7 @@ pub struct ClkInput<'a> {
 /// Bits set per token, by field: names weigh by their bigrams, the birth date by a few
 /// strong tokens (year; day and month as an unordered pair, robust to a day/month swap;
 /// day and month in order).
-const K_FIRST_NAME: usize = 14;
+const K_FIRST_NAME: usize = 10;
 const K_SURNAME: usize = 10;
 const K_MOTHER: usize = 8;
 const K_YEAR: usize = 24;
@@ -84,6 +84,25 @@ impl Clk {
         add(&format!("J:{d}/M:{m}"), K_DAY_MONTH);
         if let Some(s) = input.sexe {
             add(&format!("S:{s}"), K_SEX);
+        }
+        Some(clk)
+    }
+
+    /// Encoding of the first name alone (its bigrams), to tell twins apart: they share
+    /// everything but the first name.
+    pub fn encode_first_name(key: &SecretKey, prenom: &str) -> Option<Clk> {
+        if prenom.is_empty() {
+            return None;
+        }
+        let mut clk = Clk::empty();
+        for b in bigrams(prenom) {
+            let mac = key.mac("observatoire/clk-prenom/v1", &[b.as_bytes()]);
+            let h1 = u64::from_le_bytes(mac[0..8].try_into().unwrap_or([0; 8]));
+            let h2 = u64::from_le_bytes(mac[8..16].try_into().unwrap_or([0; 8])) | 1;
+            for i in 0..K_FIRST_NAME as u64 {
+                let bit = (h1.wrapping_add(i.wrapping_mul(h2)) % BITS as u64) as usize;
+                clk.0[bit / 64] |= 1u64 << (bit % 64);
+            }
         }
         Some(clk)
     }

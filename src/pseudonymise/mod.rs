@@ -48,6 +48,13 @@ pub mod columns {
     /// Pseudonym of (service, numéro de dossier): links records within one service.
     pub const FILE_PSEUDONYM: &str = "pseudonyme_dossier";
     pub const CLK: &str = "clk";
+    /// Keyed control of the birth date (year, day and month in either order): two
+    /// records sharing an exact key but not this control are different children.
+    pub const BIRTH_CONTROL: &str = "controle_naissance";
+    /// Keyed control of the normalised surname.
+    pub const SURNAME_CONTROL: &str = "controle_nom";
+    /// Bloom encoding of the first name alone.
+    pub const FIRST_NAME_CLK: &str = "clk_prenom";
     /// `bloc_1`…`bloc_3`: keyed blocking keys for fuzzy linkage.
     pub const BLOCK_PREFIX: &str = "bloc_";
     pub const BLOCKS: usize = 3;
@@ -167,6 +174,9 @@ pub fn pseudonymise(
         (0..tiers).map(|_| Vec::with_capacity(n)).collect();
     let mut file_pseudo: Vec<Option<String>> = Vec::with_capacity(n);
     let mut clks: Vec<Option<String>> = Vec::with_capacity(n);
+    let mut controls: Vec<Option<String>> = Vec::with_capacity(n);
+    let mut surname_controls: Vec<Option<String>> = Vec::with_capacity(n);
+    let mut first_name_clks: Vec<Option<String>> = Vec::with_capacity(n);
     let mut blocks: Vec<Vec<Option<String>>> = (0..columns::BLOCKS)
         .map(|_| Vec::with_capacity(n))
         .collect();
@@ -228,6 +238,24 @@ pub fn pseudonymise(
             keyed = true;
         }
         clks.push(clk.map(|c| c.to_hex()));
+        surname_controls.push(
+            id.nom
+                .as_ref()
+                .map(|s| key.pseudonym("observatoire/controle-nom/v1", &[s])),
+        );
+        first_name_clks.push(
+            id.prenom
+                .as_deref()
+                .and_then(|p| Clk::encode_first_name(key, p))
+                .map(|c| c.to_hex()),
+        );
+        controls.push(id.naissance.map(|d| {
+            let (a, b) = (d.day().min(d.month()), d.day().max(d.month()));
+            key.pseudonym(
+                "observatoire/controle-naissance/v1",
+                &[&d.year().to_string(), &a.to_string(), &b.to_string()],
+            )
+        }));
         // Blocking keys: birth year + month; birth year + first letters of the first
         // name; birth year + first letters of the surname.
         let y = id.naissance.map(normalise::year);
@@ -282,6 +310,12 @@ pub fn pseudonymise(
     }
     out.with_column(Column::new(columns::FILE_PSEUDONYM.into(), file_pseudo))?;
     out.with_column(Column::new(columns::CLK.into(), clks))?;
+    out.with_column(Column::new(columns::BIRTH_CONTROL.into(), controls))?;
+    out.with_column(Column::new(
+        columns::SURNAME_CONTROL.into(),
+        surname_controls,
+    ))?;
+    out.with_column(Column::new(columns::FIRST_NAME_CLK.into(), first_name_clks))?;
     for (b, v) in blocks.into_iter().enumerate() {
         out.with_column(Column::new(
             format!("{}{}", columns::BLOCK_PREFIX, b + 1).into(),
@@ -324,6 +358,8 @@ pub fn rekey(extract: &DataFrame, observatory: &SecretKey) -> Result<DataFrame, 
     let mut out = extract.clone();
     let mut names: Vec<String> = pseudonym_columns(extract);
     names.push(columns::FILE_PSEUDONYM.into());
+    names.push(columns::BIRTH_CONTROL.into());
+    names.push(columns::SURNAME_CONTROL.into());
     for b in 1..=columns::BLOCKS {
         names.push(format!("{}{b}", columns::BLOCK_PREFIX));
     }
@@ -336,14 +372,18 @@ pub fn rekey(extract: &DataFrame, observatory: &SecretKey) -> Result<DataFrame, 
         out.with_column(Column::new(name.as_str().into(), re))?;
     }
     let perm = bloom::keyed_permutation(observatory);
-    let clks = text_col(extract, columns::CLK)?;
-    let re: Vec<Option<String>> = clks
-        .into_iter()
-        .map(|c| {
-            c.and_then(|h| Clk::from_hex(&h))
-                .map(|c| c.permute(&perm).to_hex())
-        })
-        .collect();
-    out.with_column(Column::new(columns::CLK.into(), re))?;
+    for name in [columns::CLK, columns::FIRST_NAME_CLK] {
+        let Ok(clks) = text_col(extract, name) else {
+            continue;
+        };
+        let re: Vec<Option<String>> = clks
+            .into_iter()
+            .map(|c| {
+                c.and_then(|h| Clk::from_hex(&h))
+                    .map(|c| c.permute(&perm).to_hex())
+            })
+            .collect();
+        out.with_column(Column::new(name.into(), re))?;
+    }
     Ok(out)
 }

@@ -4,5 +4,7 @@ mod bad_inputs;
 mod demo;
 mod fixtures;
 mod golden;
+mod linkage;
+mod linkage_harness;
 mod privacy;
 mod util;
