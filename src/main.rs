@@ -128,6 +128,9 @@ fn execute(command: Command) -> Result<(), Error> {
             eprintln!("Exécution du pipeline « {} »…", p.spec.pipeline.nom);
             let s = run::run(&p, &out)?;
             println!("Données d'entrée :\n{}", s.validation);
+            for l in &s.privacy {
+                println!("{l}");
+            }
             println!(
                 "{} indicateurs calculés. Résultats écrits dans {} :",
                 s.indicators,
@@ -166,6 +169,9 @@ fn execute(command: Command) -> Result<(), Error> {
             let out = sortie.unwrap_or_else(|| run::partner_dir(&p));
             let s = run::partner(&p, &out)?;
             println!("Données d'entrée :\n{}", s.validation);
+            for l in &s.privacy {
+                println!("{l}");
+            }
             println!(
                 "Extrait pseudonymisé écrit dans {} :",
                 s.output_dir.display()

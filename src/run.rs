@@ -25,6 +25,52 @@ pub struct Summary {
     pub validation: String,
     pub indicators: usize,
     pub errors: usize,
+    /// French lines on keys, pseudonymisation and linkage (counts and fingerprints only).
+    pub privacy: Vec<String>,
+}
+
+/// Terminal lines describing the privacy JSON of a run (counts and fingerprints only).
+fn privacy_lines(p: &serde_json::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let get = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_u64()).unwrap_or(0);
+    if let Some(f) = p.get("empreinte_cle_collectif").and_then(|v| v.as_str()) {
+        out.push(format!("Clé du collectif : empreinte {f}"));
+    }
+    if let Some(f) = p.get("empreinte_cle_observatoire").and_then(|v| v.as_str()) {
+        out.push(format!("Clé de l'observatoire : empreinte {f}"));
+    }
+    if p.get("cles_de_demonstration").and_then(|v| v.as_bool()) == Some(true) {
+        out.push(
+            "DÉMONSTRATION : clés publiques, valables seulement pour les données fictives".into(),
+        );
+    }
+    for key in ["pseudonymisation", "pseudonymisation_locale"] {
+        if let Some(r) = p.get(key).filter(|v| !v.is_null()) {
+            out.push(format!(
+                "Pseudonymisation : {} enregistrements, {} sans aucune clé ; k-anonymat de l'extrait (plus petit groupe de mêmes quasi-identifiants) : {}",
+                get(r, "enregistrements"),
+                get(r, "sans_cle"),
+                get(r, "k_anonymat")
+            ));
+        }
+    }
+    if let Some(r) = p.get("appariement") {
+        let exact: Vec<String> = r
+            .get("liens_exacts")
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().map(|x| x.to_string()).collect())
+            .unwrap_or_default();
+        out.push(format!(
+            "Appariement : {} enregistrements → {} personnes ; liens exacts par clé : {} ; liens approchés : {} (dont {} ambigus) ; sans clé : {}",
+            get(r, "enregistrements"),
+            get(r, "personnes"),
+            exact.join(" + "),
+            get(r, "liens_flous"),
+            get(r, "paires_ambigues"),
+            get(r, "enregistrements_sans_cle")
+        ));
+    }
+    out
 }
 
 /// Output directory: the `--sortie` argument, else the pipeline's `sorties.dossier`,
@@ -123,13 +169,20 @@ fn write_manifest(
     staging.write(paths::MANIFEST, json)
 }
 
-fn summary(dir: PathBuf, staging_files: Vec<String>, ing: &Ingested, indicators: usize) -> Summary {
+fn summary(
+    dir: PathBuf,
+    staging_files: Vec<String>,
+    ing: &Ingested,
+    indicators: usize,
+    privacy: &serde_json::Value,
+) -> Summary {
     Summary {
         output_dir: dir,
         files: staging_files,
         validation: ing.report.terminal_summary(),
         indicators,
         errors: ing.report.count(Severity::Error),
+        privacy: privacy_lines(privacy),
     }
 }
 
@@ -156,7 +209,7 @@ pub fn check(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
     write_manifest(&mut staging, pipeline, &ing, 0, serde_json::Value::Null)?;
     let files = staging.written().iter().map(|(p, _)| p.clone()).collect();
     let dir = staging.commit()?;
-    Ok(summary(dir, files, &ing, 0))
+    Ok(summary(dir, files, &ing, 0, &serde_json::Value::Null))
 }
 
 /// The keys a run uses.
@@ -364,10 +417,16 @@ pub fn run(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
         staging.write(paths::REPORT, html.into_bytes())?;
     }
     write_validation(&mut staging, pipeline, &ing)?;
-    write_manifest(&mut staging, pipeline, &ing, results.rows.len(), privacy)?;
+    write_manifest(
+        &mut staging,
+        pipeline,
+        &ing,
+        results.rows.len(),
+        privacy.clone(),
+    )?;
     let files = staging.written().iter().map(|(p, _)| p.clone()).collect();
     let dir = staging.commit()?;
-    Ok(summary(dir, files, &ing, results.rows.len()))
+    Ok(summary(dir, files, &ing, results.rows.len(), &privacy))
 }
 
 /// At a partner: reads the spreadsheets, pseudonymises them with the collective's key
@@ -424,10 +483,10 @@ pub fn partner(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
         )?;
     }
     write_validation(&mut staging, pipeline, &ing)?;
-    write_manifest(&mut staging, pipeline, &ing, 0, privacy)?;
+    write_manifest(&mut staging, pipeline, &ing, 0, privacy.clone())?;
     let files = staging.written().iter().map(|(p, _)| p.clone()).collect();
     let dir = staging.commit()?;
-    Ok(summary(dir, files, &ing, 0))
+    Ok(summary(dir, files, &ing, 0, &privacy))
 }
 
 /// The activity / occupancy chart: one line per service.

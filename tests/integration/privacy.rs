@@ -293,3 +293,39 @@ fn cli_creates_a_private_key() {
         .unwrap();
     assert!(fp.contains(String::from_utf8_lossy(&o.stdout).trim()));
 }
+
+#[test]
+fn command_line_output_and_files_of_a_run_leak_nothing() {
+    let bin = env!("CARGO_BIN_EXE_observatoire");
+    let dir = temp_dir("cli-leak");
+    let out = dir.join("sortie");
+    let o = std::process::Command::new(bin)
+        .args(["executer", "pipelines/demo.toml", "--sortie"])
+        .arg(&out)
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let terminal = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(terminal.contains("DÉMONSTRATION") && terminal.contains("empreinte demo-"));
+    let (names, dates) = identities();
+    assert!(
+        leaks(&terminal, &names, &dates).is_none(),
+        "le terminal montre une donnée identifiante"
+    );
+    for f in files(&out) {
+        if let Some(text) = text_of(&f) {
+            assert!(leaks(&text, &names, &dates).is_none(), "{}", f.display());
+            // No pseudonym or encoding of a person is published either.
+            assert!(
+                !text.contains("pseudonyme_1") && !text.contains("\"clk\""),
+                "{}",
+                f.display()
+            );
+        }
+    }
+}
