@@ -66,6 +66,10 @@ pub struct PrivacySpec {
     /// Lower bounds of age bands in years (default `[0, 3, 6, 11, 16, 18, 21]`).
     #[serde(default)]
     pub tranches_age: Option<Spanned<Vec<u32>>>,
+    /// Territory level of the residence in the extract: `departement` (default),
+    /// `region` or `aucun`.
+    #[serde(default)]
+    pub niveau_residence: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -346,6 +350,15 @@ impl Pipeline {
                 b.span(),
                 "tranches_age doit être une liste croissante de bornes inférieures".into(),
                 "par exemple tranches_age = [0, 3, 6, 11, 16, 18, 21]".into(),
+            ));
+        }
+        if let Some(n) = &conf.niveau_residence
+            && !["departement", "region", "aucun"].contains(&n.get_ref().as_str())
+        {
+            return Err(self.err_at(
+                n.span(),
+                format!("niveau_residence « {} » inconnu", n.get_ref()),
+                "écrivez niveau_residence = \"departement\", \"region\" ou \"aucun\"".into(),
             ));
         }
         if let Some(d) = &conf.cle_demonstration

@@ -10,7 +10,7 @@ use crate::indicators::{self, Results};
 use crate::ingest::{self, Ingested};
 use crate::link;
 use crate::pipeline::Pipeline;
-use crate::pseudonymise::generalise::DEFAULT_AGE_BANDS;
+use crate::pseudonymise::generalise::{DEFAULT_AGE_BANDS, ResidenceLevel};
 use crate::pseudonymise::keys::{KeyError, SecretKey};
 use crate::pseudonymise::{self};
 use crate::publish::{Staging, chart, manifest, parquet, paths, report};
@@ -284,7 +284,32 @@ pub fn pseudonymise_settings(pipeline: &Pipeline) -> pseudonymise::Settings {
             .map(|t| t.get_ref().clone())
             .unwrap_or_else(|| DEFAULT_AGE_BANDS.to_vec()),
         reference_year: *pipeline.spec.periode.fin.get_ref(),
+        residence_level: match c.niveau_residence.as_ref().map(|n| n.get_ref().as_str()) {
+            Some("region") => ResidenceLevel::Region,
+            Some("aucun") => ResidenceLevel::None,
+            _ => ResidenceLevel::Department,
+        },
+        coded_values: coded_values(pipeline),
     }
+}
+
+/// Canonical values of free-text fields the pipeline maps to codes
+/// (`[sources.valeurs.motif_sortie]`), by field.
+fn coded_values(
+    pipeline: &Pipeline,
+) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let mut out: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for src in &pipeline.spec.sources {
+        for (field, map) in &src.valeurs {
+            if pseudonymise::FREE_TEXT_COLUMNS.contains(&field.get_ref().as_str()) {
+                out.entry(field.get_ref().clone())
+                    .or_default()
+                    .extend(map.values().cloned());
+            }
+        }
+    }
+    out
 }
 
 fn link_settings(pipeline: &Pipeline) -> link::Settings {

@@ -69,6 +69,140 @@ pub fn department_of(residence: &str) -> Option<String> {
     None
 }
 
+/// Territory level residences are reduced to before leaving a partner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResidenceLevel {
+    Department,
+    Region,
+    /// Residence dropped altogether.
+    None,
+}
+
+/// Département → région (INSEE codes since 2016; DROM regions 01–06).
+const REGIONS: &[(&str, &str)] = &[
+    ("01", "84"),
+    ("02", "32"),
+    ("03", "84"),
+    ("04", "93"),
+    ("05", "93"),
+    ("06", "93"),
+    ("07", "84"),
+    ("08", "44"),
+    ("09", "76"),
+    ("10", "44"),
+    ("11", "76"),
+    ("12", "76"),
+    ("13", "93"),
+    ("14", "28"),
+    ("15", "84"),
+    ("16", "75"),
+    ("17", "75"),
+    ("18", "24"),
+    ("19", "75"),
+    ("20", "94"),
+    ("2A", "94"),
+    ("2B", "94"),
+    ("21", "27"),
+    ("22", "53"),
+    ("23", "75"),
+    ("24", "75"),
+    ("25", "27"),
+    ("26", "84"),
+    ("27", "28"),
+    ("28", "24"),
+    ("29", "53"),
+    ("30", "76"),
+    ("31", "76"),
+    ("32", "76"),
+    ("33", "75"),
+    ("34", "76"),
+    ("35", "53"),
+    ("36", "24"),
+    ("37", "24"),
+    ("38", "84"),
+    ("39", "27"),
+    ("40", "75"),
+    ("41", "24"),
+    ("42", "84"),
+    ("43", "84"),
+    ("44", "52"),
+    ("45", "24"),
+    ("46", "76"),
+    ("47", "75"),
+    ("48", "76"),
+    ("49", "52"),
+    ("50", "28"),
+    ("51", "44"),
+    ("52", "44"),
+    ("53", "52"),
+    ("54", "44"),
+    ("55", "44"),
+    ("56", "53"),
+    ("57", "44"),
+    ("58", "27"),
+    ("59", "32"),
+    ("60", "32"),
+    ("61", "28"),
+    ("62", "32"),
+    ("63", "84"),
+    ("64", "75"),
+    ("65", "76"),
+    ("66", "76"),
+    ("67", "44"),
+    ("68", "44"),
+    ("69", "84"),
+    ("70", "27"),
+    ("71", "27"),
+    ("72", "52"),
+    ("73", "84"),
+    ("74", "84"),
+    ("75", "11"),
+    ("76", "28"),
+    ("77", "11"),
+    ("78", "11"),
+    ("79", "75"),
+    ("80", "32"),
+    ("81", "76"),
+    ("82", "76"),
+    ("83", "93"),
+    ("84", "93"),
+    ("85", "52"),
+    ("86", "75"),
+    ("87", "75"),
+    ("88", "44"),
+    ("89", "27"),
+    ("90", "27"),
+    ("91", "11"),
+    ("92", "11"),
+    ("93", "11"),
+    ("94", "11"),
+    ("95", "11"),
+    ("971", "01"),
+    ("972", "02"),
+    ("973", "03"),
+    ("974", "04"),
+    ("976", "06"),
+];
+
+/// The région of a département code.
+pub fn region_of(department: &str) -> Option<&'static str> {
+    REGIONS
+        .iter()
+        .find(|(d, _)| *d == department)
+        .map(|(_, r)| *r)
+}
+
+/// A residence reduced to `level`.
+pub fn residence_at(residence: &str, level: ResidenceLevel) -> Option<String> {
+    match level {
+        ResidenceLevel::None => None,
+        ResidenceLevel::Department => department_of(residence),
+        ResidenceLevel::Region => department_of(residence)
+            .and_then(|d| region_of(&d))
+            .map(str::to_string),
+    }
+}
+
 /// Smallest number of rows sharing the same values of `columns` (0 for no rows).
 pub fn smallest_group(df: &DataFrame, columns: &[&str]) -> Result<usize, Error> {
     let mut keys: Vec<Vec<String>> = vec![Vec::new(); df.height()];
@@ -115,6 +249,28 @@ mod tests {
         assert_eq!(department_of("20200"), Some("2B".into()));
         assert_eq!(department_of("Aurillac"), None);
         assert_eq!(department_of("12 rue des Lilas"), None);
+    }
+
+    #[test]
+    fn regions() {
+        assert_eq!(region_of("15"), Some("84"));
+        assert_eq!(region_of("2A"), Some("94"));
+        assert_eq!(region_of("974"), Some("04"));
+        assert_eq!(region_of("99"), None);
+        assert_eq!(
+            residence_at("63113", ResidenceLevel::Region),
+            Some("84".into())
+        );
+        assert_eq!(
+            residence_at("63113", ResidenceLevel::Department),
+            Some("63".into())
+        );
+        assert_eq!(residence_at("63113", ResidenceLevel::None), None);
+        // Every département code has a région.
+        for n in 1..=95 {
+            let d = format!("{n:02}");
+            assert!(region_of(&d).is_some(), "{d}");
+        }
     }
 
     #[test]

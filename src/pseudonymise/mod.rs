@@ -40,6 +40,8 @@ pub const FREE_TEXT_COLUMNS: [&str; 1] = ["motif_sortie"];
 /// Columns of the pseudonymised extract added by this stage.
 pub mod columns {
     pub const BIRTH_YEAR: &str = "annee_naissance";
+    /// Residence reduced to the pipeline's territory level (département by default).
+    pub const RESIDENCE: &str = "territoire_residence";
     pub const BIRTH_MONTH: &str = "mois_naissance";
     pub const AGE: &str = "age_fin_periode";
     pub const AGE_BAND: &str = "tranche_age_fin_periode";
@@ -92,6 +94,24 @@ pub struct Settings {
     pub age_bands: Vec<u32>,
     /// Ages are computed at 31/12 of this year.
     pub reference_year: i32,
+    /// Territory level the residence is reduced to.
+    pub residence_level: generalise::ResidenceLevel,
+    /// Free-text fields kept because the pipeline maps them to codes: only these
+    /// canonical values pass; any other text is dropped.
+    pub coded_values: std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+}
+
+impl Settings {
+    /// Defaults: D226-3-4 key set, default age bands, residence by département.
+    pub fn new(reference_year: i32) -> Settings {
+        Settings {
+            key_set: default_key_set(),
+            age_bands: generalise::DEFAULT_AGE_BANDS.to_vec(),
+            reference_year,
+            residence_level: generalise::ResidenceLevel::Department,
+            coded_values: Default::default(),
+        }
+    }
 }
 
 /// What this stage did, for the manifest and the report (counts only).
@@ -168,6 +188,11 @@ pub fn pseudonymise(
     let service = text_col(accompaniments, col::SERVICE)?;
     let births = day_col(accompaniments, "date_naissance")?;
     let residence = text_col(accompaniments, "departement_residence")?;
+    let free_text: Vec<(&str, Vec<Option<String>>)> = FREE_TEXT_COLUMNS
+        .iter()
+        .filter(|c| settings.coded_values.contains_key(**c))
+        .map(|c| Ok((*c, text_col(accompaniments, c)?)))
+        .collect::<Result<_, Error>>()?;
 
     let tiers = settings.key_set.len();
     let mut pseudonyms: Vec<Vec<Option<String>>> =
@@ -293,11 +318,24 @@ pub fn pseudonymise(
             .copied(),
     );
     out.with_column(Column::new("sexe".into(), sexes))?;
+    out = out.drop_many(["departement_residence"]);
     let generalised: Vec<Option<String>> = residence
         .iter()
-        .map(|r| r.as_deref().and_then(generalise::department_of))
+        .map(|r| {
+            r.as_deref()
+                .and_then(|r| generalise::residence_at(r, settings.residence_level))
+        })
         .collect();
-    out.with_column(Column::new("departement_residence".into(), generalised))?;
+    out.with_column(Column::new(columns::RESIDENCE.into(), generalised))?;
+    // Free text passes only as one of the codes the pipeline maps it to.
+    for (name, values) in free_text {
+        let allowed = settings.coded_values.get(name);
+        let kept: Vec<Option<String>> = values
+            .into_iter()
+            .map(|v| v.filter(|v| allowed.is_some_and(|a| a.contains(v))))
+            .collect();
+        out.with_column(Column::new(name.into(), kept))?;
+    }
     out.with_column(Column::new(columns::BIRTH_YEAR.into(), years))?;
     out.with_column(Column::new(columns::BIRTH_MONTH.into(), months))?;
     out.with_column(Column::new(columns::AGE.into(), ages))?;
@@ -326,7 +364,7 @@ pub fn pseudonymise(
         "annee_naissance",
         "mois_naissance",
         "sexe",
-        "departement_residence",
+        columns::RESIDENCE,
         col::SERVICE,
     ];
     report.k_anonymat = generalise::smallest_group(&out, &qi)?;

@@ -117,3 +117,33 @@ fn insee_strict_ooxml_yields_population_by_department_and_age_band() {
     assert!(band.iter().all(|b| b.as_deref() != Some("Total")));
     assert!(ing.report.sources.iter().all(|s| s.balanced()));
 }
+
+#[test]
+fn region_table_agrees_with_the_drees_workbook() {
+    let Some(path) = fixture("drees-beneficiaires-aide-sociale-departementale-2020.xlsx") else {
+        return;
+    };
+    let mut wb = observatoire::ingest::workbook::Workbook::open(&path, "drees").unwrap();
+    let g = wb.read_sheet("Tab1-ase").unwrap();
+    let mut checked = 0;
+    for r in 5..106 {
+        let (Some(region), Some(dep)) = (g.get(r, 0).as_text(), g.get(r, 1).as_text()) else {
+            continue;
+        };
+        if !observatoire::ingest::is_department_code(&dep) {
+            continue;
+        }
+        // DREES codes the DROM regions 101–104; INSEE 01–04.
+        let region = region
+            .strip_prefix("10")
+            .map(|d| format!("0{d}"))
+            .unwrap_or(region);
+        assert_eq!(
+            observatoire::pseudonymise::generalise::region_of(&dep),
+            Some(region.as_str()),
+            "{dep}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 99);
+}

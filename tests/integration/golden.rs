@@ -46,11 +46,7 @@ fn compute() -> Results {
          [[sources]]\nfichier = \"activite.csv\"\ntable = \"activite\"\nservice = \"MECS-T\"\n",
     );
     let ing = ingest::ingest(&p).unwrap();
-    let settings = Settings {
-        key_set: pseudonymise::default_key_set(),
-        age_bands: vec![0, 18],
-        reference_year: 2022,
-    };
+    let settings = Settings::new(2022);
     let (extract, _) = pseudonymise::pseudonymise(
         &ing.tables.accompaniments,
         &SecretKey::from_bytes([7; 32]),

@@ -75,11 +75,7 @@ pub struct Measured {
 pub fn measure(pop: &TestPopulation, fuzzy: bool, threshold: f64) -> Measured {
     let key = SecretKey::from_bytes([11; 32]);
     let observatory = SecretKey::from_bytes([12; 32]);
-    let settings = pseudonymise::Settings {
-        key_set: pseudonymise::default_key_set(),
-        age_bands: vec![0, 3, 6, 11, 16, 18, 21],
-        reference_year: 2023,
-    };
+    let settings = pseudonymise::Settings::new(2023);
     let t0 = Instant::now();
     let (a, _) =
         pseudonymise::pseudonymise(&accompaniments(&pop.protection, "PE"), &key, &settings)

@@ -329,3 +329,52 @@ fn command_line_output_and_files_of_a_run_leak_nothing() {
         }
     }
 }
+
+#[test]
+fn free_text_leaves_only_as_a_mapped_code_and_residence_is_generalised() {
+    let dir = temp_dir("free-text");
+    std::fs::write(
+        dir.join("a.csv"),
+        "Nom;Prénom;Date de naissance;Date de début;Date de fin;Motif de sortie;Département de résidence\n\
+         Arnaud;Alice;01/02/2010;01/01/2021;30/06/2021;Retour en famille;63113\n\
+         Bernard;Bruno;02/03/2011;01/01/2021;30/06/2021;parti chez sa tante Josette;15014\n",
+    )
+    .unwrap();
+    let text = "[pipeline]\nnom = \"x\"\n[periode]\ndebut = 2021\nfin = 2021\n\
+                [confidentialite]\nniveau_residence = \"region\"\n\
+                [[sources]]\nfichier = \"a.csv\"\ntable = \"accompagnements\"\nservice = \"S\"\n\
+                [sources.valeurs.motif_sortie]\n\"Retour en famille\" = \"retour en famille\"\n";
+    let p = pipeline(&dir, text);
+    let ing = ingest::ingest(&p).unwrap();
+    let settings = run::pseudonymise_settings(&p);
+    let (extract, _) = pseudonymise::pseudonymise(
+        &ing.tables.accompaniments,
+        &SecretKey::from_bytes([1; 32]),
+        &settings,
+    )
+    .unwrap();
+    assert_eq!(
+        strings(&extract, "motif_sortie"),
+        vec![Some("retour en famille".into()), None]
+    );
+    assert_eq!(
+        strings(&extract, "territoire_residence"),
+        vec![Some("84".into()), Some("84".into())]
+    );
+    // Without a mapping, the free-text column does not leave at all.
+    let p = pipeline(
+        &dir,
+        &text.replace(
+            "[sources.valeurs.motif_sortie]\n\"Retour en famille\" = \"retour en famille\"\n",
+            "",
+        ),
+    );
+    let ing = ingest::ingest(&p).unwrap();
+    let (extract, _) = pseudonymise::pseudonymise(
+        &ing.tables.accompaniments,
+        &SecretKey::from_bytes([1; 32]),
+        &run::pseudonymise_settings(&p),
+    )
+    .unwrap();
+    assert!(extract.column("motif_sortie").is_err());
+}
