@@ -370,30 +370,15 @@ pub fn run(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
     let ing = ingest::ingest(pipeline)?;
     let linked = pseudonymise_and_link(pipeline, &ing)?;
     let years = pipeline.spec.periode.years();
-    let mut results = Results::default();
-    if let Some(l) = &linked {
-        results = indicators::activity::compute(
-            &ing.tables.services,
-            &l.table,
-            &ing.tables.activity,
-            years.clone(),
-        )?;
-        let bands = pseudonymise_settings(pipeline).age_bands;
-        results.rows.extend(indicators::cross_sector::compute(
-            &ing.tables.services,
-            &l.table,
-            years.clone(),
-            &bands,
-        )?);
-    } else if ing.tables.activity.height() > 0 {
-        let none = DataFrame::empty();
-        results = indicators::activity::compute(
-            &ing.tables.services,
-            &none,
-            &ing.tables.activity,
-            years.clone(),
-        )?;
-    }
+    let none = DataFrame::empty();
+    let bands = pseudonymise_settings(pipeline).age_bands;
+    let results: Results = indicators::compute_all(&indicators::Inputs {
+        services: &ing.tables.services,
+        persons: linked.as_ref().map(|l| &l.table).unwrap_or(&none),
+        activity: &ing.tables.activity,
+        years: years.clone(),
+        age_bands: &bands,
+    })?;
     let demo = pipeline.spec.pipeline.demonstration;
 
     let mut staging = Staging::new(out)?;

@@ -1,13 +1,11 @@
 //! Activity indicators of a service, per year (research/domain.md §2):
 //! - `taux_activite` of a measure service (AEMO, AED…): mean daily number of measures
 //!   exercised over the year / authorised measures;
-//! - `file_active` (ANAP): persons present at 31/12 + persons who left during the year,
-//!   i.e. distinct persons accompanied at least one day in the year;
 //! - `taux_occupation` of an establishment: journées réalisées / (places × jours
 //!   d'ouverture);
 //! - `taux_realisation`: journées réalisées / journées financées.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
@@ -18,11 +16,10 @@ use crate::format::number_fr;
 use crate::tables::columns as col;
 
 pub const ACTIVITY_RATE: &str = "taux_activite";
-pub const ACTIVE_FILE: &str = "file_active";
 pub const OCCUPANCY_RATE: &str = "taux_occupation";
 pub const COMPLETION_RATE: &str = "taux_realisation";
 
-pub const DEFINITIONS: [IndicatorDef; 4] = [
+pub const DEFINITIONS: [IndicatorDef; 3] = [
     IndicatorDef {
         id: ACTIVITY_RATE,
         libelle: "Taux d'activité (service de mesures)",
@@ -32,16 +29,6 @@ pub const DEFINITIONS: [IndicatorDef; 4] = [
         unite: "%",
         tables_sources: "accompagnements, services",
         origine: "Projet de service APMN (ANEF Cantal) ; définition explicitée par l'observatoire (pas de texte national)",
-    },
-    IndicatorDef {
-        id: ACTIVE_FILE,
-        libelle: "File active",
-        definition: "Personnes accompagnées dans l'effectif au 31/12 + sorties définitives de l'année, soit le nombre de personnes distinctes accompagnées au moins un jour dans l'année.",
-        numerateur: "personnes distinctes accompagnées au moins un jour dans l'année",
-        denominateur: "—",
-        unite: "personnes",
-        tables_sources: "accompagnements",
-        origine: "ANAP, tableau de bord de la performance (Hélios)",
     },
     IndicatorDef {
         id: OCCUPANCY_RATE,
@@ -125,7 +112,7 @@ fn epoch() -> NaiveDate {
     NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
 }
 
-fn day_number(y: i32, m: u32, d: u32) -> i32 {
+pub fn day_number(y: i32, m: u32, d: u32) -> i32 {
     NaiveDate::from_ymd_opt(y, m, d)
         .map(|x| (x - epoch()).num_days() as i32)
         .unwrap_or(0)
@@ -149,7 +136,17 @@ pub fn year_length(y: i32) -> f64 {
     }
 }
 
-/// Computes the four activity indicators for every service and year of `years`.
+/// The family entry point of the registry.
+pub fn compute_family(inputs: &super::Inputs) -> Result<Results, Error> {
+    compute(
+        inputs.services,
+        inputs.persons,
+        inputs.activity,
+        inputs.years.clone(),
+    )
+}
+
+/// Computes the activity indicators for every service and year of `years`.
 pub fn compute(
     services: &DataFrame,
     accompaniments: &DataFrame,
@@ -211,12 +208,11 @@ pub fn compute(
             organisation: d.and_then(|d| d.organisation.clone()),
             service: Some(service.to_string()),
             nom_service: d.and_then(|d| d.name.clone()),
-            ventilation: None,
-            modalite: None,
             numerateur: num,
             denominateur: den,
             valeur: value,
             unite: unit.to_string(),
+            ..Default::default()
         }
     };
 
@@ -241,24 +237,10 @@ pub fn compute(
     }
     for (service, list) in &by_service {
         for y in years.clone() {
-            let mut persons: BTreeSet<&str> = BTreeSet::new();
             let mut measure_days: i64 = 0;
-            for (p, st, en) in list {
-                let d = days_in_year(*st, *en, y);
-                if d > 0 {
-                    persons.insert(p);
-                    measure_days += d;
-                }
+            for (_, st, en) in list {
+                measure_days += days_in_year(*st, *en, y);
             }
-            out.rows.push(row(
-                ACTIVE_FILE,
-                service,
-                y,
-                Some(persons.len() as f64),
-                None,
-                Some(persons.len() as f64),
-                "personnes",
-            ));
             let Some(desc) = describe(service, y) else {
                 out.notes.push(format!(
                     "{service} : absent du référentiel des services, taux d'activité non calculé"

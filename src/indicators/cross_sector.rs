@@ -95,6 +95,23 @@ fn ints(df: &DataFrame, name: &str) -> Result<Vec<Option<i32>>, Error> {
         .collect())
 }
 
+/// The family entry point of the registry.
+pub fn compute_family(inputs: &super::Inputs) -> Result<super::Results, Error> {
+    if inputs.persons.height() == 0 || inputs.persons.column(col::PERSON).is_err() {
+        return Ok(super::Results::default());
+    }
+    let rows = compute(
+        inputs.services,
+        inputs.persons,
+        inputs.years.clone(),
+        inputs.age_bands,
+    )?;
+    Ok(super::Results {
+        rows,
+        notes: Vec::new(),
+    })
+}
+
 /// Computes both shares for every year, pooled and broken down.
 pub fn compute(
     services: &DataFrame,
@@ -253,15 +270,13 @@ pub fn compute(
                 periode: y,
                 niveau_territoire: level.to_string(),
                 code_territoire: code,
-                organisation: None,
-                service: None,
-                nom_service: None,
                 ventilation: dim.map(str::to_string),
                 modalite: value,
                 numerateur: Some(num),
                 denominateur: Some(den),
                 valeur: ratio(Some(num), Some(den)),
                 unite: "%".into(),
+                ..Default::default()
             });
         }
     }

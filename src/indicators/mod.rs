@@ -6,6 +6,8 @@
 
 pub mod activity;
 pub mod cross_sector;
+pub mod derive;
+pub mod persons;
 
 use polars::prelude::*;
 use serde::Serialize;
@@ -40,10 +42,16 @@ pub mod columns {
     pub const DENOMINATOR: &str = "denominateur";
     pub const VALUE: &str = "valeur";
     pub const UNIT: &str = "unite";
+    pub const CHANGE_YEAR: &str = "evolution_annuelle";
+    pub const CHANGE_BASE: &str = "evolution_depuis_base";
+    pub const PEERS_N: &str = "pairs_nombre";
+    pub const PEERS_Q1: &str = "pairs_q1";
+    pub const PEERS_MEDIAN: &str = "pairs_mediane";
+    pub const PEERS_Q3: &str = "pairs_q3";
 }
 
 /// One computed figure.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct IndicatorRow {
     pub indicateur: String,
     pub periode: i32,
@@ -61,6 +69,17 @@ pub struct IndicatorRow {
     /// `None` when it cannot be computed (zero or missing denominator): never 0 or ∞.
     pub valeur: Option<f64>,
     pub unite: String,
+    /// Change from the previous year (value − previous value; for a rate, in ratio
+    /// units: 0,05 = 5 points).
+    pub evolution_annuelle: Option<f64>,
+    /// Change from the first year of the period.
+    pub evolution_depuis_base: Option<f64>,
+    /// Peer comparison (services of the same type, same indicator and year): number of
+    /// services, first quartile, median, third quartile.
+    pub pairs_nombre: Option<f64>,
+    pub pairs_q1: Option<f64>,
+    pub pairs_mediane: Option<f64>,
+    pub pairs_q3: Option<f64>,
 }
 
 /// The indicators and the notes explaining figures that could not be computed.
@@ -113,18 +132,144 @@ impl Results {
             Column::new(DENOMINATOR.into(), n(|r| r.denominateur)),
             Column::new(VALUE.into(), n(|r| r.valeur)),
             Column::new(UNIT.into(), s(|r| Some(r.unite.clone()))),
+            Column::new(CHANGE_YEAR.into(), n(|r| r.evolution_annuelle)),
+            Column::new(CHANGE_BASE.into(), n(|r| r.evolution_depuis_base)),
+            Column::new(PEERS_N.into(), n(|r| r.pairs_nombre)),
+            Column::new(PEERS_Q1.into(), n(|r| r.pairs_q1)),
+            Column::new(PEERS_MEDIAN.into(), n(|r| r.pairs_mediane)),
+            Column::new(PEERS_Q3.into(), n(|r| r.pairs_q3)),
         ];
         Ok(DataFrame::new(rows.len(), cols)?)
     }
 }
 
-/// Every indicator this version computes.
+/// What the services table says of each service (its latest year).
+#[derive(Debug, Clone, Default)]
+pub struct ServiceInfo {
+    pub name: Option<String>,
+    pub organisation: Option<String>,
+    pub department: Option<String>,
+    pub service_type: Option<String>,
+}
+
+/// Services by code.
+#[derive(Debug, Clone, Default)]
+pub struct Directory(std::collections::BTreeMap<String, ServiceInfo>);
+
+impl Directory {
+    pub fn from_services(services: &DataFrame) -> Result<Directory, Error> {
+        let text = |name: &str| -> Result<Vec<Option<String>>, Error> {
+            match services.column(name) {
+                Ok(c) => Ok(c.str()?.iter().map(|v| v.map(str::to_string)).collect()),
+                Err(_) => Ok(vec![None; services.height()]),
+            }
+        };
+        let id = text(crate::tables::columns::SERVICE)?;
+        let name = text(crate::tables::columns::SERVICE_NAME)?;
+        let org = text(crate::tables::columns::ORGANISATION)?;
+        let dep = text(crate::tables::columns::DEPARTMENT)?;
+        let typ = text(crate::tables::columns::SERVICE_TYPE)?;
+        let year: Vec<Option<i32>> = match services.column(crate::tables::columns::YEAR) {
+            Ok(c) => c.cast(&DataType::Int32)?.i32()?.iter().collect(),
+            Err(_) => vec![None; services.height()],
+        };
+        let mut latest: std::collections::BTreeMap<String, (i32, ServiceInfo)> = Default::default();
+        for i in 0..services.height() {
+            let Some(s) = &id[i] else { continue };
+            let y = year[i].unwrap_or(i32::MIN);
+            let info = ServiceInfo {
+                name: name[i].clone(),
+                organisation: org[i].clone(),
+                department: dep[i].clone(),
+                service_type: typ[i].clone(),
+            };
+            if latest.get(s).is_none_or(|(ly, _)| y >= *ly) {
+                latest.insert(s.clone(), (y, info));
+            }
+        }
+        Ok(Directory(
+            latest.into_iter().map(|(k, (_, v))| (k, v)).collect(),
+        ))
+    }
+
+    pub fn get(&self, service: &str) -> Option<&ServiceInfo> {
+        self.0.get(service)
+    }
+}
+
+/// What indicators are computed from: the canonical tables after pseudonymisation and
+/// linkage (`persons` holds the linked accompaniments, or no rows).
+pub struct Inputs<'a> {
+    pub services: &'a DataFrame,
+    pub persons: &'a DataFrame,
+    pub activity: &'a DataFrame,
+    pub years: std::ops::RangeInclusive<i32>,
+    /// Lower bounds of age bands.
+    pub age_bands: &'a [u32],
+}
+
+/// How figures of finer perimeters add up to coarser ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pooling {
+    /// The family computes every perimeter itself (distinct persons…).
+    ByFamily,
+    /// Numerators and denominators of services add up (rates of capacity use).
+    SumServices,
+}
+
+/// A family of indicators computed in one pass over the same tables: its definitions,
+/// its computation, and how it pools. Adding an indicator means adding its definition
+/// and its rows to a family (or a new family here), plus its golden test.
+pub struct Family {
+    pub definitions: &'static [IndicatorDef],
+    pub compute: fn(&Inputs) -> Result<Results, Error>,
+    pub pooling: Pooling,
+}
+
+/// The registry: every indicator family, in report order.
+pub fn registry() -> Vec<Family> {
+    vec![
+        Family {
+            definitions: &activity::DEFINITIONS,
+            compute: activity::compute_family,
+            pooling: Pooling::SumServices,
+        },
+        Family {
+            definitions: &persons::DEFINITIONS,
+            compute: persons::compute,
+            pooling: Pooling::ByFamily,
+        },
+        Family {
+            definitions: &cross_sector::DEFINITIONS,
+            compute: cross_sector::compute_family,
+            pooling: Pooling::ByFamily,
+        },
+    ]
+}
+
+/// Every indicator of the registry.
 pub fn catalogue() -> Vec<IndicatorDef> {
-    activity::DEFINITIONS
+    registry()
         .iter()
-        .chain(cross_sector::DEFINITIONS.iter())
-        .copied()
+        .flat_map(|f| f.definitions.iter().copied())
         .collect()
+}
+
+/// Computes every family, pools, then adds evolutions and peer comparisons.
+pub fn compute_all(inputs: &Inputs) -> Result<Results, Error> {
+    let mut out = Results::default();
+    for family in registry() {
+        let mut r = (family.compute)(inputs)?;
+        if family.pooling == Pooling::SumServices {
+            let pooled = derive::pool_services(&r.rows);
+            r.rows.extend(pooled);
+        }
+        out.rows.extend(r.rows);
+        out.notes.extend(r.notes);
+    }
+    derive::peers(&mut out.rows, inputs.services)?;
+    derive::evolutions(&mut out.rows, *inputs.years.start());
+    Ok(out)
 }
 
 pub fn definition(id: &str) -> Option<IndicatorDef> {

@@ -116,21 +116,28 @@ pub fn render_report(input: &ReportInput) -> Result<String, Error> {
             continue;
         }
         // One line per perimeter: a service, or a pooled territory / breakdown.
-        type LineKey = (
-            Option<String>,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        );
+        // One line per perimeter (service, organisation, département, network) and
+        // breakdown value; services first.
+        type LineKey = (u8, String, String, Option<String>, Option<String>);
         let key = |r: &IndicatorRow| -> LineKey {
-            (
-                r.service.clone(),
-                r.niveau_territoire.clone(),
-                r.code_territoire.clone(),
-                r.ventilation.clone(),
-                r.modalite.clone(),
-            )
+            let (rank, label, sub) = match (
+                &r.service,
+                &r.organisation,
+                r.niveau_territoire.as_str(),
+                &r.code_territoire,
+            ) {
+                (Some(s), _, _, _) => (
+                    0,
+                    r.nom_service.clone().unwrap_or_else(|| s.clone()),
+                    s.clone(),
+                ),
+                (None, Some(o), _, _) => (1, format!("Organisation : {o}"), String::new()),
+                (None, None, "departement", Some(d)) => {
+                    (2, format!("Département {d}"), String::new())
+                }
+                _ => (3, "Ensemble du réseau".to_string(), String::new()),
+            };
+            (rank, label, sub, r.ventilation.clone(), r.modalite.clone())
         };
         let mut keys: Vec<LineKey> = rows.iter().map(|r| key(r)).collect();
         keys.sort();
@@ -139,29 +146,17 @@ pub fn render_report(input: &ReportInput) -> Result<String, Error> {
             .iter()
             .map(|k| {
                 let first = rows.iter().find(|r| key(r) == *k);
-                let (label, sub) = match (&k.0, k.3.as_deref(), &k.4) {
-                    (Some(s), _, _) => (
-                        first
-                            .and_then(|r| r.nom_service.clone())
-                            .unwrap_or_default(),
-                        s.clone(),
-                    ),
-                    (None, Some("type_mesure"), Some(v)) => {
-                        (format!("Type de mesure : {v}"), String::new())
-                    }
-                    (None, Some("tranche_age"), Some(v)) => {
-                        (format!("Âge au 31/12 : {v}"), String::new())
-                    }
-                    (None, Some(d), Some(v)) => (format!("{d} : {v}"), String::new()),
-                    (None, _, _) if k.1 == "departement" => (
-                        format!("Département {}", k.2.clone().unwrap_or_default()),
-                        String::new(),
-                    ),
-                    (None, _, _) => ("Ensemble du réseau".to_string(), String::new()),
+                let breakdown = match (k.3.as_deref(), &k.4) {
+                    (Some("type_mesure"), Some(v)) => format!(" — type de mesure : {v}"),
+                    (Some("cadre"), Some(v)) => format!(" — cadre : {v}"),
+                    (Some("tranche_age"), Some(v)) => format!(" — âge au 31/12 : {v}"),
+                    (Some("sexe"), Some(v)) => format!(" — sexe : {v}"),
+                    (Some(d), Some(v)) => format!(" — {d} : {v}"),
+                    _ => String::new(),
                 };
                 Line {
-                    service: sub,
-                    nom_service: label,
+                    service: k.2.clone(),
+                    nom_service: format!("{}{breakdown}", k.1),
                     organisation: first
                         .and_then(|r| r.organisation.clone())
                         .unwrap_or_default(),

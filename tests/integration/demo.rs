@@ -333,7 +333,13 @@ fn parquet_reads_the_same_in_pyarrow() {
             "numerateur:double",
             "denominateur:double",
             "valeur:double",
-            "unite:string"
+            "unite:string",
+            "evolution_annuelle:double",
+            "evolution_depuis_base:double",
+            "pairs_nombre:double",
+            "pairs_q1:double",
+            "pairs_mediane:double",
+            "pairs_q3:double"
         ]
     );
     let rows = json["rows"].as_array().unwrap();

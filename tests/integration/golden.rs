@@ -3,10 +3,11 @@
 //! measures, a leap year, the same person twice, a service opening mid-year, zero
 //! denominators → no value).
 
-use observatoire::indicators::activity::{
-    self, ACTIVE_FILE, ACTIVITY_RATE, COMPLETION_RATE, OCCUPANCY_RATE,
+use observatoire::indicators::activity::{ACTIVITY_RATE, COMPLETION_RATE, OCCUPANCY_RATE};
+use observatoire::indicators::persons::{
+    ACTIVE_FILE, BY_AGE, BY_SEX, BY_TYPE, ENTRIES, EXITS, MEAN_DURATION, PRESENT,
 };
-use observatoire::indicators::{IndicatorRow, Results};
+use observatoire::indicators::{self, IndicatorRow, Inputs, Results};
 use observatoire::ingest;
 use observatoire::link;
 use observatoire::pseudonymise::keys::SecretKey;
@@ -25,12 +26,12 @@ fn compute() -> Results {
     .unwrap();
     std::fs::write(
         dir.join("mesures.csv"),
-        "Nom;Prénom;Date de naissance;Date de début;Date de fin\n\
-         Arnaud;Alice;01/02/2010;01/11/2019;31/03/2020\n\
-         Bernard;Bruno;02/03/2011;28/02/2020;\n\
-         Colin;Chloé;03/04/2012;31/12/2021;01/01/2022\n\
-         ARNAUD;Alice;01/02/2010;2022-06-01;2022-06-30\n\
-         Durand;Denis;04/05/2013;01/03/2021;10/03/2021\n",
+        "Nom;Prénom;Date de naissance;Sexe;Type de mesure;Cadre;Date de début;Date de fin\n\
+         Arnaud;Alice;01/02/2010;F;AED;administratif;01/11/2019;31/03/2020\n\
+         Bernard;Bruno;02/03/2011;M;AEMO;judiciaire;28/02/2020;\n\
+         Colin;Chloé;03/04/2012;F;AEMO;judiciaire;31/12/2021;01/01/2022\n\
+         ARNAUD;Alice;01/02/2010;F;AED;administratif;2022-06-01;2022-06-30\n\
+         Durand;Denis;04/05/2013;M;AEMO;judiciaire;01/03/2021;10/03/2021\n",
     )
     .unwrap();
     std::fs::write(
@@ -54,19 +55,25 @@ fn compute() -> Results {
     )
     .unwrap();
     let (acc, _) = link::link(&extract, &link::Settings::default()).unwrap();
-    activity::compute(
-        &ing.tables.services,
-        &acc,
-        &ing.tables.activity,
-        2020..=2022,
-    )
+    indicators::compute_all(&Inputs {
+        services: &ing.tables.services,
+        persons: &acc,
+        activity: &ing.tables.activity,
+        years: 2020..=2022,
+        age_bands: &settings.age_bands,
+    })
     .unwrap()
 }
 
 fn get<'a>(r: &'a Results, id: &str, service: &str, year: i32) -> &'a IndicatorRow {
     r.rows
         .iter()
-        .find(|x| x.indicateur == id && x.service.as_deref() == Some(service) && x.periode == year)
+        .find(|x| {
+            x.indicateur == id
+                && x.service.as_deref() == Some(service)
+                && x.periode == year
+                && x.ventilation.is_none()
+        })
         .unwrap_or_else(|| panic!("{id} {service} {year} absent"))
 }
 
@@ -128,4 +135,113 @@ fn occupancy_and_completion_by_hand() {
     let c = get(&r, COMPLETION_RATE, "MECS-T", 2020);
     assert_eq!((c.numerateur, c.denominateur), (Some(1700.0), Some(1840.0)));
     assert!(r.notes.is_empty() || r.notes.iter().all(|n| !n.contains("Alice")));
+}
+
+fn breakdown<'a>(
+    r: &'a Results,
+    id: &str,
+    service: &str,
+    year: i32,
+    value: &str,
+) -> &'a IndicatorRow {
+    r.rows
+        .iter()
+        .find(|x| {
+            x.indicateur == id
+                && x.service.as_deref() == Some(service)
+                && x.periode == year
+                && x.modalite.as_deref() == Some(value)
+        })
+        .unwrap_or_else(|| panic!("{id} {service} {year} {value} absent"))
+}
+
+#[test]
+fn persons_entries_exits_and_durations_by_hand() {
+    let r = compute();
+    let v = |id: &str, y: i32| get(&r, id, "AEMO-T", y).valeur;
+    // Present on 31/12: 2020 Bruno; 2021 Bruno and Chloé (her measure runs 31/12–01/01);
+    // 2022 Bruno.
+    assert_eq!(
+        [v(PRESENT, 2020), v(PRESENT, 2021), v(PRESENT, 2022)],
+        [Some(1.0), Some(2.0), Some(1.0)]
+    );
+    // Entries: 2020 Bruno; 2021 Chloé, Denis; 2022 Alice's second measure.
+    assert_eq!(
+        [v(ENTRIES, 2020), v(ENTRIES, 2021), v(ENTRIES, 2022)],
+        [Some(1.0), Some(2.0), Some(1.0)]
+    );
+    // Exits: 2020 Alice (01/11/2019 → 31/03/2020 = 30 + 31 + 31 + 29 + 30 = 151 days);
+    // 2021 Denis (9 days); 2022 Chloé (1 day) and Alice (29 days): mean 15.
+    assert_eq!(
+        [v(EXITS, 2020), v(EXITS, 2021), v(EXITS, 2022)],
+        [Some(1.0), Some(1.0), Some(2.0)]
+    );
+    let d = get(&r, MEAN_DURATION, "AEMO-T", 2020);
+    assert_eq!(
+        (d.numerateur, d.denominateur, d.valeur),
+        (Some(151.0), Some(1.0), Some(151.0))
+    );
+    assert_eq!(v(MEAN_DURATION, 2021), Some(9.0));
+    let d = get(&r, MEAN_DURATION, "AEMO-T", 2022);
+    assert_eq!(
+        (d.numerateur, d.denominateur, d.valeur),
+        (Some(30.0), Some(2.0), Some(15.0))
+    );
+}
+
+#[test]
+fn breakdowns_by_hand() {
+    let r = compute();
+    // 2022: AEMO (Bruno, Chloé) 2 of 3 measures active in the year; AED (Alice) 1 of 3.
+    let t = breakdown(&r, BY_TYPE, "AEMO-T", 2022, "AEMO");
+    assert_eq!((t.numerateur, t.denominateur), (Some(2.0), Some(3.0)));
+    assert_eq!(
+        breakdown(&r, BY_TYPE, "AEMO-T", 2022, "AED").numerateur,
+        Some(1.0)
+    );
+    // 2021 by sex: Bruno and Denis (M), Chloé (F).
+    let m = breakdown(&r, BY_SEX, "AEMO-T", 2021, "M");
+    assert_eq!((m.numerateur, m.denominateur), (Some(2.0), Some(3.0)));
+    // 2020 by age at 31/12/2020: Alice 10, Bruno 9 → both 6-10 ans.
+    let a = breakdown(&r, BY_AGE, "AEMO-T", 2020, "6-10 ans");
+    assert_eq!(
+        (a.numerateur, a.denominateur, a.valeur),
+        (Some(2.0), Some(2.0), Some(1.0))
+    );
+}
+
+#[test]
+fn pooled_perimeters_and_evolutions_by_hand() {
+    let r = compute();
+    // The network's file active equals the only measure service's.
+    let network = |id: &str, y: i32| {
+        r.rows
+            .iter()
+            .find(|x| {
+                x.indicateur == id
+                    && x.periode == y
+                    && x.service.is_none()
+                    && x.organisation.is_none()
+                    && x.code_territoire.is_none()
+                    && x.ventilation.is_none()
+            })
+            .unwrap_or_else(|| panic!("{id} {y}"))
+    };
+    assert_eq!(network(ACTIVE_FILE, 2021).valeur, Some(3.0));
+    // Pooled activity rate of the network = the service's (one measure service).
+    assert_eq!(network(ACTIVITY_RATE, 2021).numerateur, Some(376.0));
+    // Evolutions: file active 2 → 3 → 3.
+    let fa = get(&r, ACTIVE_FILE, "AEMO-T", 2021);
+    assert_eq!(fa.evolution_annuelle, Some(1.0));
+    let fa = get(&r, ACTIVE_FILE, "AEMO-T", 2022);
+    assert_eq!(
+        (fa.evolution_annuelle, fa.evolution_depuis_base),
+        (Some(0.0), Some(1.0))
+    );
+    // Activity rate: 376/730 − 399/732.
+    let t = get(&r, ACTIVITY_RATE, "AEMO-T", 2021);
+    assert!((t.evolution_annuelle.unwrap() - (376.0 / 730.0 - 399.0 / 732.0)).abs() < 1e-12);
+    // Peers: one AEMO service → it is its own median.
+    assert_eq!(t.pairs_nombre, Some(1.0));
+    assert_eq!(t.pairs_mediane, t.valeur);
 }
