@@ -77,8 +77,12 @@ enum Command {
     #[command(subcommand, help_template = HELP_TEMPLATE)]
     Cle(CleCommand),
     /// Lister les indicateurs calculés, avec leur définition.
-    #[command(help_template = HELP_TEMPLATE)]
-    Indicateurs,
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options")]
+    Indicateurs {
+        /// Écrire le catalogue au format Markdown (celui de docs/indicateurs.md)
+        #[arg(long)]
+        markdown: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -201,7 +205,11 @@ fn execute(command: Command) -> Result<(), Error> {
             println!("{}", k.fingerprint());
             Ok(())
         }
-        Command::Indicateurs => {
+        Command::Indicateurs { markdown: true } => {
+            print!("{}", indicators::registry_markdown());
+            Ok(())
+        }
+        Command::Indicateurs { markdown: false } => {
             for d in indicators::catalogue() {
                 println!("{} — {} ({})", d.id, d.libelle, d.unite);
                 println!("  Définition : {}", d.definition);

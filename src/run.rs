@@ -399,6 +399,10 @@ pub fn run(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
         ),
     ];
     staging.write(paths::INDICATORS, parquet::to_parquet(&df, &meta)?)?;
+    staging.write(
+        paths::REGISTRY,
+        parquet::to_parquet(&indicators::registry_dataframe()?, &meta)?,
+    )?;
 
     let chart_svg = if pipeline.spec.sorties.graphique {
         let spec = rate_chart(&results, demo);

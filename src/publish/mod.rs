@@ -26,6 +26,7 @@ use crate::error::Error;
 /// Relative paths of the outputs.
 pub mod paths {
     pub const INDICATORS: &str = "indicateurs.parquet";
+    pub const REGISTRY: &str = "registre_indicateurs.parquet";
     pub const CHART_SVG: &str = "graphiques/taux.svg";
     pub const CHART_PNG: &str = "graphiques/taux.png";
     pub const REPORT: &str = "rapport.html";
