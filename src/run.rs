@@ -376,6 +376,7 @@ pub fn run(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
         services: &ing.tables.services,
         persons: linked.as_ref().map(|l| &l.table).unwrap_or(&none),
         activity: &ing.tables.activity,
+        reference: &ing.tables.reference,
         years: years.clone(),
         age_bands: &bands,
     })?;

@@ -5,6 +5,7 @@
 //! origin), shown next to every figure in reports.
 
 pub mod activity;
+pub mod context;
 pub mod cross_sector;
 pub mod derive;
 pub mod persons;
@@ -203,6 +204,7 @@ pub struct Inputs<'a> {
     pub services: &'a DataFrame,
     pub persons: &'a DataFrame,
     pub activity: &'a DataFrame,
+    pub reference: &'a DataFrame,
     pub years: std::ops::RangeInclusive<i32>,
     /// Lower bounds of age bands.
     pub age_bands: &'a [u32],
@@ -242,6 +244,11 @@ pub fn registry() -> Vec<Family> {
         Family {
             definitions: &cross_sector::DEFINITIONS,
             compute: cross_sector::compute_family,
+            pooling: Pooling::ByFamily,
+        },
+        Family {
+            definitions: &context::DEFINITIONS,
+            compute: context::compute,
             pooling: Pooling::ByFamily,
         },
     ]

@@ -90,6 +90,17 @@ fn cell_view(row: Option<&IndicatorRow>) -> CellView {
                 _ => String::new(),
             },
         },
+        (Some(v), "‰") => CellView {
+            valeur: format!("{}{}‰", number_fr(v * 1000.0, 1), crate::format::NBSP),
+            detail: match (r.numerateur, r.denominateur) {
+                (Some(n), Some(d)) => format!("{} / {}", number_fr(n, 0), number_fr(d, 0)),
+                _ => String::new(),
+            },
+        },
+        (Some(v), "jours") => CellView {
+            valeur: format!("{} j", number_fr(v, 1)),
+            detail: String::new(),
+        },
         (Some(v), _) => CellView {
             valeur: number_fr(v, 0),
             detail: String::new(),

@@ -147,3 +147,49 @@ fn region_table_agrees_with_the_drees_workbook() {
     }
     assert_eq!(checked, 99);
 }
+
+#[test]
+fn ase_rate_per_1000_under_21_from_drees_and_insee() {
+    if fixture("drees-beneficiaires-aide-sociale-departementale-2020.xlsx").is_none()
+        || fixture("insee-estimations-population-departement-sexe-age-1975-2022.xlsx").is_none()
+    {
+        return;
+    }
+    let p = Pipeline::load(&repo().join("pipelines/contexte-territorial.toml")).unwrap();
+    let ing = ingest::ingest(&p).unwrap();
+    // The workbook's Ain row (sheet 2021, Ensemble): 0-4 ans 38 656, 5-9 ans 43 720,
+    // 10-14 ans 46 254, 15-19 ans 40 939, 20-24 ans 32 298 → under 21:
+    // 38 656 + 43 720 + 46 254 + 40 939 + 32 298 / 5 = 176 028,6.
+    let _ = ing;
+    let out = temp_dir("context").join("sortie");
+    observatoire::run::run(&p, &out).unwrap();
+    let f = std::fs::File::open(out.join("indicateurs.parquet")).unwrap();
+    use polars::prelude::SerReader;
+    let df = polars::prelude::ParquetReader::new(f).finish().unwrap();
+    let (code, num, den, val) = (
+        strings(&df, "code_territoire"),
+        floats(&df, "numerateur"),
+        floats(&df, "denominateur"),
+        floats(&df, "valeur"),
+    );
+    let ind = strings(&df, "indicateur");
+    let find = |c: Option<&str>| {
+        (0..df.height())
+            .find(|&i| {
+                ind[i].as_deref() == Some("enfants_accueillis_ase_pour_1000_moins_21_ans")
+                    && code[i].as_deref() == c
+            })
+            .unwrap_or_else(|| panic!("{c:?}"))
+    };
+    let ain = find(Some("01"));
+    assert_eq!(num[ain], Some(1619.0));
+    assert!((den[ain].unwrap() - 176_028.6).abs() < 1e-6);
+    assert_eq!(
+        observatoire::format::number_fr(val[ain].unwrap() * 1000.0, 2),
+        "9,20"
+    );
+    // Corsica: DREES counts the Collectivité (20), INSEE 2A and 2B.
+    assert_eq!(num[find(Some("20"))], Some(531.0));
+    // All départements: the DREES France total (hors Mayotte).
+    assert_eq!(num[find(None)], Some(199_530.0));
+}

@@ -59,6 +59,7 @@ fn compute() -> Results {
         services: &ing.tables.services,
         persons: &acc,
         activity: &ing.tables.activity,
+        reference: &ing.tables.reference,
         years: 2020..=2022,
         age_bands: &settings.age_bands,
     })

@@ -1,0 +1,162 @@
+//! Territorial context from public reference tables (DREES, INSEE): the number of
+//! children accepted by the ASE per 1 000 young people under 21, by département and for
+//! all départements together. The under-21 population is the INSEE estimate at 1 January
+//! of the next year (closest to the DREES count at 31 December), ages 0–19 plus a fifth
+//! of the 20–24 band (ages assumed evenly spread within the band); if that year is
+//! missing, the estimate of the same year is used.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+
+use super::{IndicatorDef, IndicatorRow, Inputs, Results, ratio};
+use crate::error::Error;
+use crate::ingest::values::fold;
+use crate::tables::columns as col;
+
+pub const ASE_PER_1000: &str = "enfants_accueillis_ase_pour_1000_moins_21_ans";
+
+pub const DEFINITIONS: [IndicatorDef; 1] = [IndicatorDef {
+    id: ASE_PER_1000,
+    libelle: "Enfants accueillis à l'ASE pour 1 000 jeunes de moins de 21 ans",
+    definition: "Enfants confiés à l'ASE et placements directs au 31/12 (DREES, enquête Aide sociale), rapportés à la population de moins de 21 ans estimée par l'INSEE au 1er janvier suivant (0-19 ans, plus un cinquième des 20-24 ans).",
+    numerateur: "enfants accueillis à l'ASE au 31/12 (DREES, variable enfants_accueillis)",
+    denominateur: "population de moins de 21 ans (INSEE)",
+    unite: "‰",
+    tables_sources: "reference (DREES, INSEE)",
+    origine: "DREES, ONPE (taux pour 1 000 moins de 21 ans)",
+}];
+
+/// Variable of the DREES table counted in the numerator.
+pub const DREES_VARIABLE: &str = "enfants_accueillis";
+/// Variable of the INSEE table.
+pub const POPULATION_VARIABLE: &str = "population";
+
+fn text(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, Error> {
+    match df.column(name) {
+        Ok(c) => Ok(c.str()?.iter().map(|v| v.map(str::to_string)).collect()),
+        Err(_) => Ok(vec![None; df.height()]),
+    }
+}
+
+/// Share of an INSEE age band that is under 21: `0 à 4 ans` → 1, `20 à 24 ans` → 1/5,
+/// older bands → 0.
+pub fn under_21_share(band: &str) -> f64 {
+    let digits: Vec<u32> = band
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    match digits.as_slice() {
+        [lo, hi, ..] if *hi < 21 => {
+            let _ = lo;
+            1.0
+        }
+        [lo, hi, ..] if *lo <= 20 => f64::from(21 - lo) / f64::from(hi - lo + 1),
+        _ => 0.0,
+    }
+}
+
+pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
+    let r = inputs.reference;
+    let mut out = Results::default();
+    if r.height() == 0 {
+        return Ok(out);
+    }
+    let var = text(r, col::REF_VARIABLE)?;
+    let code = text(r, col::REF_CODE)?;
+    let dim1 = text(r, col::REF_DIM1)?;
+    let dim2 = text(r, col::REF_DIM2)?;
+    let period: Vec<Option<i32>> = r
+        .column(col::REF_PERIOD)?
+        .cast(&DataType::Int32)?
+        .i32()?
+        .iter()
+        .collect();
+    let value: Vec<Option<f64>> = r
+        .column(col::REF_VALUE)?
+        .cast(&DataType::Float64)?
+        .f64()?
+        .iter()
+        .collect();
+    let mut counts: BTreeMap<(i32, String), f64> = BTreeMap::new();
+    let mut population: BTreeMap<(i32, String), f64> = BTreeMap::new();
+    for i in 0..r.height() {
+        let (Some(v), Some(c), Some(p), Some(x)) = (&var[i], &code[i], period[i], value[i]) else {
+            continue;
+        };
+        if v == DREES_VARIABLE {
+            *counts.entry((p, c.clone())).or_default() += x;
+        } else if v == POPULATION_VARIABLE
+            && dim1[i].as_deref().map(fold).as_deref() == Some("ENSEMBLE")
+            && let Some(band) = &dim2[i]
+        {
+            *population.entry((p, c.clone())).or_default() += x * under_21_share(band);
+        }
+    }
+    let mut national: BTreeMap<i32, (f64, f64)> = BTreeMap::new();
+    for ((year, dep), n) in &counts {
+        if !inputs.years.contains(year) {
+            continue;
+        }
+        // INSEE splits Corsica (2A, 2B) where DREES counts the Collectivité (20).
+        let corsica = |y: i32| -> Option<f64> {
+            Some(population.get(&(y, "2A".to_string()))? + population.get(&(y, "2B".to_string()))?)
+        };
+        let pop_of = |y: i32| -> Option<f64> {
+            population
+                .get(&(y, dep.clone()))
+                .copied()
+                .or_else(|| if dep == "20" { corsica(y) } else { None })
+        };
+        let pop = pop_of(year + 1).or_else(|| pop_of(*year));
+        let Some(pop) = pop else {
+            out.notes.push(format!(
+                "Département {dep} {year} : population INSEE absente, taux pour 1 000 non calculé"
+            ));
+            continue;
+        };
+        let e = national.entry(*year).or_default();
+        e.0 += n;
+        e.1 += pop;
+        let pop = &pop;
+        out.rows.push(IndicatorRow {
+            indicateur: ASE_PER_1000.into(),
+            periode: *year,
+            niveau_territoire: "departement".into(),
+            code_territoire: Some(dep.clone()),
+            numerateur: Some(*n),
+            denominateur: Some(*pop),
+            valeur: ratio(Some(*n), Some(*pop)),
+            unite: "‰".into(),
+            ..Default::default()
+        });
+    }
+    for (year, (n, pop)) in national {
+        out.rows.push(IndicatorRow {
+            indicateur: ASE_PER_1000.into(),
+            periode: year,
+            niveau_territoire: "ensemble".into(),
+            numerateur: Some(n),
+            denominateur: Some(pop),
+            valeur: ratio(Some(n), Some(pop)),
+            unite: "‰".into(),
+            ..Default::default()
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn under_21_shares() {
+        assert_eq!(under_21_share("0 à 4 ans"), 1.0);
+        assert_eq!(under_21_share("15 à 19 ans"), 1.0);
+        assert_eq!(under_21_share("20 à 24 ans"), 0.2);
+        assert_eq!(under_21_share("25 à 29 ans"), 0.0);
+        assert_eq!(under_21_share("95 ans et plus"), 0.0);
+    }
+}
