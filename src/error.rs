@@ -30,6 +30,10 @@ pub enum Error {
         "le dossier de sortie {0} existe, n'est pas vide et ne contient pas de résultats de l'observatoire (pas de manifeste.json) : il serait remplacé en entier. Choisissez un dossier nouveau ou vide avec --sortie"
     )]
     ForeignOutputDir(String),
+    #[error(
+        "les extraits n'ont pas été pseudonymisés avec la même clé du collectif ni le même jeu de clés d'appariement ({0}) : les mêmes enfants n'y auraient pas les mêmes pseudonymes. Demandez aux partenaires de refaire leur extrait avec la clé et les cles_appariement du collectif"
+    )]
+    InconsistentExtracts(String),
     #[error("écriture des résultats impossible dans {path} : {detail}")]
     Output { path: String, detail: String },
     #[error("erreur interne : {0}")]
@@ -39,9 +43,11 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Pipeline(_) | Error::Source(_) | Error::Key(_) | Error::ForeignOutputDir(_) => {
-                exit_code::INVALID_INPUT
-            }
+            Error::Pipeline(_)
+            | Error::Source(_)
+            | Error::Key(_)
+            | Error::ForeignOutputDir(_)
+            | Error::InconsistentExtracts(_) => exit_code::INVALID_INPUT,
             Error::Output { .. } | Error::Internal(_) => exit_code::INTERNAL,
         }
     }

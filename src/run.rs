@@ -335,16 +335,30 @@ pub fn pseudonymise_and_link(pipeline: &Pipeline, ing: &Ingested) -> Result<Opti
     if local.height() == 0 && extracts.height() == 0 {
         return Ok(None);
     }
-    let keys = load_keys(pipeline, true)?;
-    let observatory = keys
-        .observatory
-        .as_ref()
-        .ok_or_else(|| Error::Internal("clé de l'observatoire".into()))?;
+    let c = &pipeline.spec.confidentialite;
+    let demo = c.cle_demonstration.as_ref().is_some_and(|d| *d.get_ref());
+    // The observatory holds its own key; the collective's key is needed only to
+    // pseudonymise spreadsheets read here (extracts arrive already pseudonymised).
+    let observatory = if demo {
+        SecretKey::demonstration("observatoire")
+    } else {
+        load_key(
+            pipeline,
+            &c.cle_observatoire,
+            &c.cle_observatoire_env,
+            "OBSERVATOIRE_CLE_OBSERVATOIRE",
+        )?
+    };
     let mut parts: Vec<DataFrame> = Vec::new();
     let mut pseudo_report = None;
     if local.height() > 0 {
+        let collective = if demo {
+            SecretKey::demonstration("collectif")
+        } else {
+            load_key(pipeline, &c.cle, &c.cle_env, "OBSERVATOIRE_CLE")?
+        };
         let (extract, report) =
-            pseudonymise::pseudonymise(local, &keys.collective, &pseudonymise_settings(pipeline))?;
+            pseudonymise::pseudonymise(local, &collective, &pseudonymise_settings(pipeline))?;
         pseudo_report = Some(report);
         parts.push(extract);
     }
@@ -352,12 +366,23 @@ pub fn pseudonymise_and_link(pipeline: &Pipeline, ing: &Ingested) -> Result<Opti
         parts.push(extracts.clone());
     }
     let all = ingest::stack(parts)?;
-    let rekeyed = pseudonymise::rekey(&all, observatory)?;
+    // Every part must come from the same collective key and the same key set, or the
+    // same child would get unrelated pseudonyms.
+    let fingerprints = pseudonymise::distinct_values(&all, pseudonymise::columns::KEY_FINGERPRINT)?;
+    let key_sets = pseudonymise::distinct_values(&all, pseudonymise::columns::KEY_SET)?;
+    if fingerprints.len() > 1 || key_sets.len() > 1 {
+        return Err(Error::InconsistentExtracts(format!(
+            "empreintes de clé {} ; jeux de clés {}",
+            fingerprints.join(", "),
+            key_sets.join(" / ")
+        )));
+    }
+    let rekeyed = pseudonymise::rekey(&all, &observatory)?;
     let (table, link_report) = link::link(&rekeyed, &link_settings(pipeline))?;
     let privacy = serde_json::json!({
-        "empreinte_cle_collectif": keys.collective.fingerprint(),
+        "empreinte_cle_collectif": fingerprints.first(),
         "empreinte_cle_observatoire": observatory.fingerprint(),
-        "cles_de_demonstration": keys.collective.is_demonstration(),
+        "cles_de_demonstration": observatory.is_demonstration(),
         "pseudonymisation_locale": pseudo_report,
         "extraits_partenaires": extracts.height(),
         "appariement": link_report,

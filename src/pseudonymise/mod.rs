@@ -53,6 +53,10 @@ pub mod columns {
     /// Keyed control of the birth date (year, day and month in either order): two
     /// records sharing an exact key but not this control are different children.
     pub const BIRTH_CONTROL: &str = "controle_naissance";
+    /// Fingerprint of the collective's key the extract was made with.
+    pub const KEY_FINGERPRINT: &str = "empreinte_cle";
+    /// The key set, e.g. `prenom+mois_naissance+nom_mere|nom+prenom+date_naissance+sexe`.
+    pub const KEY_SET: &str = "jeu_de_cles";
     /// Keyed control of the normalised surname.
     pub const SURNAME_CONTROL: &str = "controle_nom";
     /// Bloom encoding of the first name alone.
@@ -350,6 +354,15 @@ pub fn pseudonymise(
     out.with_column(Column::new(columns::CLK.into(), clks))?;
     out.with_column(Column::new(columns::BIRTH_CONTROL.into(), controls))?;
     out.with_column(Column::new(
+        columns::KEY_FINGERPRINT.into(),
+        vec![key.fingerprint(); n],
+    ))?;
+    let key_set: Vec<String> = settings.key_set.iter().map(|k| k.join("+")).collect();
+    out.with_column(Column::new(
+        columns::KEY_SET.into(),
+        vec![key_set.join("|"); n],
+    ))?;
+    out.with_column(Column::new(
         columns::SURNAME_CONTROL.into(),
         surname_controls,
     ))?;
@@ -370,6 +383,17 @@ pub fn pseudonymise(
     report.k_anonymat = generalise::smallest_group(&out, &qi)?;
     report.quasi_identifiants = qi.iter().map(|s| s.to_string()).collect();
     Ok((out, report))
+}
+
+/// Distinct non-null values of a text column (empty if the column is absent).
+pub fn distinct_values(df: &DataFrame, name: &str) -> Result<Vec<String>, Error> {
+    let Ok(c) = df.column(name) else {
+        return Ok(Vec::new());
+    };
+    let mut v: Vec<String> = c.str()?.iter().flatten().map(str::to_string).collect();
+    v.sort_unstable();
+    v.dedup();
+    Ok(v)
 }
 
 /// Names of the pseudonym columns of an extract, in key order.

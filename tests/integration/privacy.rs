@@ -182,13 +182,13 @@ fn partner_extract_then_observatory_gives_the_same_figures_as_one_run() {
         assert!(extract.column(c).is_err(), "{c}");
     }
     // At the observatory: the extracts only.
+    // The observatory holds only its own key.
     let obs = format!(
         "[pipeline]\nnom = \"observatoire\"\n[periode]\ndebut = 2020\nfin = 2023\n\
-         [confidentialite]\ncle = \"{}\"\ncle_observatoire = \"{}\"\n\
+         [confidentialite]\ncle_observatoire = \"{}\"\n\
          [[sources]]\nfichier = \"partenaire/extrait/services.parquet\"\ntable = \"services\"\n\
          [[sources]]\nfichier = \"partenaire/extrait/activite.parquet\"\ntable = \"activite\"\n\
-         [[sources]]\nfichier = \"partenaire/extrait/accompagnements.parquet\"\ntable = \"accompagnements\"\n",
-        kc.display(),
+         [[sources]]\nfichier = \"partenaire*/extrait/accompagnements.parquet\"\ntable = \"accompagnements\"\n",
         ko.display()
     );
     std::fs::write(dir.join("observatoire.toml"), obs).unwrap();
@@ -201,6 +201,18 @@ fn partner_extract_then_observatory_gives_the_same_figures_as_one_run() {
         a.equals_missing(&b),
         "the two-place flow must give the same figures"
     );
+    // An extract made with another collective key cannot be mixed in.
+    let other_key = dir.join("cles/autre.cle");
+    SecretKey::create_file(&other_key).unwrap();
+    let other = Pipeline::load(&pipeline_with_keys(&dir, &other_key, &ko)).unwrap();
+    run::partner(&other, &dir.join("partenaire-autre-cle")).unwrap();
+    match run::run(&o, &dir.join("observatoire")) {
+        Err(e @ Error::InconsistentExtracts(_)) => {
+            assert!(e.to_string().contains("même clé"), "{e}")
+        }
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+    std::fs::remove_dir_all(dir.join("partenaire-autre-cle")).unwrap();
     // An extract still holding names is refused at the observatory.
     let mut with_names = extract.clone();
     with_names
