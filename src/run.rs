@@ -390,6 +390,31 @@ pub fn pseudonymise_and_link(pipeline: &Pipeline, ing: &Ingested) -> Result<Opti
     Ok(Some(Linked { table, privacy }))
 }
 
+/// Replaces staff identifiers in `personnel` and `formation` with pseudonyms under the
+/// collective's key (needed only when those tables hold identifiers).
+pub fn pseudonymise_staff_tables(
+    pipeline: &Pipeline,
+    ing: &Ingested,
+) -> Result<(DataFrame, DataFrame), Error> {
+    let has_ids = |df: &DataFrame| {
+        df.column("salarie")
+            .is_ok_and(|c| c.null_count() < df.height())
+    };
+    if !has_ids(&ing.tables.staff) && !has_ids(&ing.tables.training) {
+        return Ok((ing.tables.staff.clone(), ing.tables.training.clone()));
+    }
+    let c = &pipeline.spec.confidentialite;
+    let key = if c.cle_demonstration.as_ref().is_some_and(|d| *d.get_ref()) {
+        SecretKey::demonstration("collectif")
+    } else {
+        load_key(pipeline, &c.cle, &c.cle_env, "OBSERVATOIRE_CLE")?
+    };
+    Ok((
+        pseudonymise::pseudonymise_staff(&ing.tables.staff, &key)?,
+        pseudonymise::pseudonymise_staff(&ing.tables.training, &key)?,
+    ))
+}
+
 /// Runs the whole pipeline into `out`.
 pub fn run(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
     let ing = ingest::ingest(pipeline)?;
@@ -397,11 +422,16 @@ pub fn run(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
     let years = pipeline.spec.periode.years();
     let none = DataFrame::empty();
     let bands = pseudonymise_settings(pipeline).age_bands;
+    let (staff, training) = pseudonymise_staff_tables(pipeline, &ing)?;
     let results: Results = indicators::compute_all(&indicators::Inputs {
         services: &ing.tables.services,
         persons: linked.as_ref().map(|l| &l.table).unwrap_or(&none),
         activity: &ing.tables.activity,
         reference: &ing.tables.reference,
+        staff: &staff,
+        training: &training,
+        satisfaction: &ing.tables.satisfaction,
+        action_plan: &ing.tables.action_plan,
         years: years.clone(),
         age_bands: &bands,
     })?;
@@ -515,6 +545,17 @@ pub fn partner(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
             paths::EXTRACT_SERVICES,
             parquet::to_parquet(&ing.tables.services, &meta)?,
         )?;
+    }
+    let (staff, training) = pseudonymise_staff_tables(pipeline, &ing)?;
+    for (path, df) in [
+        (paths::EXTRACT_STAFF, &staff),
+        (paths::EXTRACT_TRAINING, &training),
+        (paths::EXTRACT_SATISFACTION, &ing.tables.satisfaction),
+        (paths::EXTRACT_ACTION_PLAN, &ing.tables.action_plan),
+    ] {
+        if df.height() > 0 {
+            staging.write(path, parquet::to_parquet(df, &meta)?)?;
+        }
     }
     if ing.tables.activity.height() > 0 {
         staging.write(

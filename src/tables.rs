@@ -18,14 +18,27 @@ pub enum Table {
     Activity,
     /// Public context figures (DREES, INSEE) in long format.
     Reference,
+    /// One row per employee per year: job, ETP, entry and exit, absences by motif.
+    Staff,
+    /// One row per training taken or requested.
+    Training,
+    /// One row per satisfaction questionnaire sent.
+    Satisfaction,
+    /// COPIL qualité action plan: sub-actions per year and their status; indicators with
+    /// target and observed value.
+    ActionPlan,
 }
 
 impl Table {
-    pub const ALL: [Table; 4] = [
+    pub const ALL: [Table; 8] = [
         Table::Services,
         Table::Accompaniments,
         Table::Activity,
         Table::Reference,
+        Table::Staff,
+        Table::Training,
+        Table::Satisfaction,
+        Table::ActionPlan,
     ];
 
     /// Identifier used in pipeline files.
@@ -35,6 +48,10 @@ impl Table {
             Table::Accompaniments => "accompagnements",
             Table::Activity => "activite",
             Table::Reference => "reference",
+            Table::Staff => "personnel",
+            Table::Training => "formation",
+            Table::Satisfaction => "satisfaction",
+            Table::ActionPlan => "plan_action",
         }
     }
 
@@ -48,6 +65,10 @@ impl Table {
             Table::Accompaniments => ACCOMPANIMENTS,
             Table::Activity => ACTIVITY,
             Table::Reference => REFERENCE,
+            Table::Staff => STAFF,
+            Table::Training => TRAINING,
+            Table::Satisfaction => SATISFACTION,
+            Table::ActionPlan => ACTION_PLAN,
         }
     }
 
@@ -434,6 +455,363 @@ pub const REFERENCE: &[Field] = &[
         false,
         &["departement", "libelle", "territoire"],
         "libellé du territoire",
+    ),
+];
+
+/// `salarie` is an identifier (matricule, name): replaced by a keyed pseudonym before
+/// any indicator.
+pub const STAFF: &[Field] = &[
+    f(
+        "salarie",
+        Text,
+        true,
+        true,
+        &["matricule", "identifiant", "salarie", "nom prenom", "nom"],
+        "identifiant du salarié (matricule)",
+    ),
+    f(
+        "service",
+        Text,
+        true,
+        false,
+        &["code service", "service"],
+        "code du service",
+    ),
+    f(
+        "annee",
+        Integer,
+        true,
+        false,
+        &["annee", "exercice"],
+        "année",
+    ),
+    f(
+        "metier",
+        Text,
+        false,
+        false,
+        &["fonction", "metier", "emploi", "poste"],
+        "métier ou fonction",
+    ),
+    f(
+        "etp",
+        Number,
+        true,
+        false,
+        &["etp", "etp moyen", "equivalent temps plein"],
+        "équivalent temps plein moyen de l'année",
+    ),
+    f(
+        "date_entree",
+        Date,
+        false,
+        false,
+        &["date d'entree", "entree", "date entree"],
+        "date d'entrée dans le service",
+    ),
+    f(
+        "date_sortie",
+        Date,
+        false,
+        false,
+        &["date de sortie", "sortie", "date sortie"],
+        "date de sortie (vide si présent)",
+    ),
+    f(
+        "type_contrat",
+        Text,
+        false,
+        false,
+        &["contrat", "type de contrat"],
+        "type de contrat (CDI, CDD)",
+    ),
+    f(
+        "absence_maladie",
+        Number,
+        false,
+        false,
+        &["jours maladie", "absences maladie"],
+        "jours calendaires d'absence pour maladie",
+    ),
+    f(
+        "absence_accident_travail",
+        Number,
+        false,
+        false,
+        &["jours accident du travail", "absences at"],
+        "jours d'absence pour accident du travail ou maladie professionnelle",
+    ),
+    f(
+        "absence_maternite",
+        Number,
+        false,
+        false,
+        &["jours maternite paternite", "absences maternite"],
+        "jours d'absence pour maternité ou paternité",
+    ),
+    f(
+        "absence_autres",
+        Number,
+        false,
+        false,
+        &[
+            "autres absences (jours)",
+            "absences autres",
+            "autres absences",
+        ],
+        "autres jours d'absence (congés spéciaux…, hors congés payés)",
+    ),
+];
+
+pub const TRAINING: &[Field] = &[
+    f(
+        "salarie",
+        Text,
+        true,
+        true,
+        &["matricule", "identifiant", "salarie"],
+        "identifiant du salarié (matricule)",
+    ),
+    f(
+        "service",
+        Text,
+        true,
+        false,
+        &["code service", "service"],
+        "code du service",
+    ),
+    f(
+        "theme",
+        Text,
+        true,
+        false,
+        &["theme", "formation", "intitule"],
+        "thème (ESOPPE, analyse systémique…)",
+    ),
+    f(
+        "organisme",
+        Text,
+        false,
+        false,
+        &["organisme", "organisme de formation"],
+        "organisme de formation",
+    ),
+    f(
+        "date",
+        Date,
+        false,
+        false,
+        &["date", "date de la formation", "date de debut"],
+        "date de la formation",
+    ),
+    f(
+        "annee",
+        Integer,
+        false,
+        false,
+        &["annee", "exercice"],
+        "année (déduite de la date sinon)",
+    ),
+    f(
+        "jours_demandes",
+        Number,
+        false,
+        false,
+        &["jours demandes", "nombre de jours demandes"],
+        "jours de formation demandés",
+    ),
+    f(
+        "jours_realises",
+        Number,
+        false,
+        false,
+        &["jours realises", "nombre de jours realises"],
+        "jours de formation réalisés",
+    ),
+    f(
+        "inter_associatif",
+        Bool,
+        false,
+        false,
+        &[
+            "inter associatif",
+            "inter-associatif (oui/non)",
+            "session inter associative",
+        ],
+        "session inter-associative (programme commun de la charte)",
+    ),
+];
+
+pub const SATISFACTION: &[Field] = &[
+    f(
+        "service",
+        Text,
+        true,
+        false,
+        &["code service", "service"],
+        "code du service",
+    ),
+    f(
+        "numero",
+        Text,
+        false,
+        false,
+        &["n", "numero", "n° questionnaire"],
+        "numéro du questionnaire",
+    ),
+    f(
+        "type_repondant",
+        Text,
+        true,
+        false,
+        &["destinataire", "public", "type de repondant", "repondant"],
+        "type de répondant : famille, jeune, partenaire",
+    ),
+    f(
+        "date_envoi",
+        Date,
+        false,
+        false,
+        &["date d'envoi", "envoye le", "date envoi"],
+        "date d'envoi",
+    ),
+    f(
+        "annee",
+        Integer,
+        false,
+        false,
+        &["annee"],
+        "année (déduite de la date d'envoi sinon)",
+    ),
+    f(
+        "retourne",
+        Bool,
+        false,
+        false,
+        &[
+            "retourne",
+            "retourne (x)",
+            "reponse recue",
+            "reponse recue (oui/non)",
+        ],
+        "questionnaire retourné",
+    ),
+    f(
+        "question_1",
+        Number,
+        false,
+        false,
+        &[],
+        "score à la question 1 (1 à 4)",
+    ),
+    f(
+        "question_2",
+        Number,
+        false,
+        false,
+        &[],
+        "score à la question 2 (1 à 4)",
+    ),
+    f(
+        "question_3",
+        Number,
+        false,
+        false,
+        &[],
+        "score à la question 3 (1 à 4)",
+    ),
+    f(
+        "question_4",
+        Number,
+        false,
+        false,
+        &[],
+        "score à la question 4 (1 à 4)",
+    ),
+    f(
+        "question_5",
+        Number,
+        false,
+        false,
+        &[],
+        "score à la question 5 (1 à 4)",
+    ),
+    f(
+        "satisfaction_globale",
+        Number,
+        false,
+        false,
+        &["satisfaction globale", "note globale", "note globale /4"],
+        "score de satisfaction globale (1 à 4)",
+    ),
+];
+
+pub const ACTION_PLAN: &[Field] = &[
+    f(
+        "service",
+        Text,
+        false,
+        false,
+        &["code service", "service"],
+        "code du service (sinon le plan vaut pour l'organisation)",
+    ),
+    f(
+        "fiche",
+        Text,
+        true,
+        false,
+        &["fiche", "fiche action"],
+        "fiche action",
+    ),
+    f("objectif", Text, false, false, &["objectif"], "objectif"),
+    f(
+        "sous_action",
+        Text,
+        false,
+        false,
+        &["sous action", "sous-action"],
+        "sous-action",
+    ),
+    f("annee", Integer, true, false, &["annee"], "année (N à N+4)"),
+    f(
+        "statut",
+        Text,
+        false,
+        false,
+        &["statut", "etat"],
+        "statut : prévu, en cours, réalisé, reporté, abandonné",
+    ),
+    f(
+        "indicateur",
+        Text,
+        false,
+        false,
+        &["indicateur"],
+        "indicateur de suivi ou de résultat",
+    ),
+    f(
+        "type_indicateur",
+        Text,
+        false,
+        false,
+        &["type", "type (suivi/resultat)", "type d'indicateur"],
+        "type d'indicateur : suivi ou résultat",
+    ),
+    f(
+        "cible",
+        Number,
+        false,
+        false,
+        &["cible", "valeur cible", "objectif chiffre"],
+        "valeur cible",
+    ),
+    f(
+        "valeur",
+        Number,
+        false,
+        false,
+        &["valeur observee", "valeur", "realise"],
+        "valeur observée",
     ),
 ];
 

@@ -5,10 +5,15 @@
 //! origin), shown next to every figure in reports.
 
 pub mod activity;
+pub mod cols;
 pub mod context;
 pub mod cross_sector;
 pub mod derive;
+pub mod hr;
 pub mod persons;
+pub mod quality;
+pub mod satisfaction;
+pub mod training;
 
 use polars::prelude::*;
 use serde::Serialize;
@@ -205,6 +210,11 @@ pub struct Inputs<'a> {
     pub persons: &'a DataFrame,
     pub activity: &'a DataFrame,
     pub reference: &'a DataFrame,
+    /// Staff and training with pseudonymised staff ids.
+    pub staff: &'a DataFrame,
+    pub training: &'a DataFrame,
+    pub satisfaction: &'a DataFrame,
+    pub action_plan: &'a DataFrame,
     pub years: std::ops::RangeInclusive<i32>,
     /// Lower bounds of age bands.
     pub age_bands: &'a [u32],
@@ -244,6 +254,26 @@ pub fn registry() -> Vec<Family> {
         Family {
             definitions: &cross_sector::DEFINITIONS,
             compute: cross_sector::compute_family,
+            pooling: Pooling::ByFamily,
+        },
+        Family {
+            definitions: &hr::DEFINITIONS,
+            compute: hr::compute,
+            pooling: Pooling::ByFamily,
+        },
+        Family {
+            definitions: &training::DEFINITIONS,
+            compute: training::compute,
+            pooling: Pooling::ByFamily,
+        },
+        Family {
+            definitions: &satisfaction::DEFINITIONS,
+            compute: satisfaction::compute,
+            pooling: Pooling::ByFamily,
+        },
+        Family {
+            definitions: &quality::DEFINITIONS,
+            compute: quality::compute,
             pooling: Pooling::ByFamily,
         },
         Family {

@@ -40,6 +40,11 @@ pub struct CanonicalTables {
     pub accompaniments: DataFrame,
     /// Pseudonymised extracts received from partners (Parquet, no direct identifier).
     pub extracts: DataFrame,
+    /// Staff (identifier still inside: only the pseudonymisation stage may read it).
+    pub staff: DataFrame,
+    pub training: DataFrame,
+    pub satisfaction: DataFrame,
+    pub action_plan: DataFrame,
     pub activity: DataFrame,
     pub reference: DataFrame,
 }
@@ -139,6 +144,10 @@ pub fn ingest(pipeline: &Pipeline) -> Result<Ingested, Error> {
         accompaniments: take(Table::Accompaniments)?,
         activity: take(Table::Activity)?,
         reference: take(Table::Reference)?,
+        staff: take(Table::Staff)?,
+        training: take(Table::Training)?,
+        satisfaction: take(Table::Satisfaction)?,
+        action_plan: take(Table::ActionPlan)?,
         extracts: stack(extract_parts)?,
     };
     Ok(Ingested {
@@ -229,6 +238,22 @@ fn read_parquet(path: &Path, display: &str, table: Table) -> Result<DataFrame, S
         Table::Services => vec![col::SERVICE, col::YEAR],
         Table::Activity => vec![col::SERVICE, col::YEAR],
         Table::Reference => vec![col::REF_VARIABLE, col::REF_CODE, col::REF_VALUE],
+        Table::Staff | Table::Training => {
+            if names.iter().any(|n| n == "salarie")
+                && !names.iter().any(|n| n == "salarie_pseudonyme")
+            {
+                return Err(SourceError {
+                    file: display.into(),
+                    sheet: None,
+                    kind: SourceErrorKind::NotAnExtract(
+                        "il contient la colonne identifiante « salarie »".into(),
+                    ),
+                });
+            }
+            vec![col::SERVICE]
+        }
+        Table::Satisfaction => vec![col::SERVICE],
+        Table::ActionPlan => vec!["fiche", col::YEAR],
     };
     if let Some(missing) = required.iter().find(|r| !names.iter().any(|n| n == *r)) {
         return Err(SourceError {
@@ -475,7 +500,13 @@ fn targets_for(ctx: &SheetContext) -> (Vec<Target>, Vec<Role>) {
         if f.name == "service" && ctx.spec.service.is_some() && u.is_empty() {
             continue;
         }
-        let required = f.required && !(ctx.table == Table::Activity && f.name == "annee");
+        // The year may come from a date (month of activity, training date, sending date).
+        let year_from_date = f.name == "annee"
+            && matches!(
+                ctx.table,
+                Table::Activity | Table::Training | Table::Satisfaction
+            );
+        let required = f.required && !year_from_date;
         targets.push(Target {
             key: f.name.to_string(),
             user: u,
@@ -912,6 +943,28 @@ fn check_row(
                     None => {
                         issues.push(ctx.issue(Some(format!("ligne {}", r + 1)), None, Some("annee"), "annee_manquante", Severity::Error,
                             "année introuvable (ni colonne année, ni mois sous forme de date) : la ligne est rejetée".into()));
+                        return Some("annee_manquante");
+                    }
+                }
+            }
+            None
+        }
+        Table::Training | Table::Satisfaction => {
+            let date_field = if ctx.table == Table::Training {
+                "date"
+            } else {
+                "date_envoi"
+            };
+            if !row.values.contains_key("annee") {
+                match row.values.get(date_field) {
+                    Some(Value::Date(d)) => {
+                        use chrono::Datelike;
+                        row.values
+                            .insert("annee".into(), Value::Integer(i64::from(d.year())));
+                    }
+                    _ => {
+                        issues.push(ctx.issue(Some(format!("ligne {}", r + 1)), None, Some("annee"), "annee_manquante", Severity::Error,
+                            "année introuvable (ni colonne année, ni date) : la ligne est rejetée".into()));
                         return Some("annee_manquante");
                     }
                 }

@@ -385,6 +385,45 @@ pub fn pseudonymise(
     Ok((out, report))
 }
 
+/// Column of staff pseudonyms (tables `personnel` and `formation`).
+pub const STAFF_PSEUDONYM: &str = "salarie_pseudonyme";
+
+/// Replaces the staff identifier (`salarie`: matricule or name) of `personnel` or
+/// `formation` with a keyed pseudonym, per organisation, so that the same employee has
+/// the same pseudonym in both tables. Rows already pseudonymised (from a partner's
+/// extract) keep theirs.
+pub fn pseudonymise_staff(df: &DataFrame, key: &SecretKey) -> Result<DataFrame, Error> {
+    if df.height() == 0 || df.column("salarie").is_err() {
+        return Ok(df.clone());
+    }
+    let ids = text_col(df, "salarie")?;
+    let orgs = match df.column(col::ORGANISATION) {
+        Ok(_) => text_col(df, col::ORGANISATION)?,
+        Err(_) => vec![None; df.height()],
+    };
+    let existing = match df.column(STAFF_PSEUDONYM) {
+        Ok(_) => text_col(df, STAFF_PSEUDONYM)?,
+        Err(_) => vec![None; df.height()],
+    };
+    let pseudonyms: Vec<Option<String>> = (0..df.height())
+        .map(|i| match (&ids[i], &existing[i]) {
+            (_, Some(p)) => Some(p.clone()),
+            (Some(id), None) => {
+                let id = crate::ingest::values::fold(id);
+                let org = orgs[i]
+                    .as_deref()
+                    .map(crate::ingest::values::fold)
+                    .unwrap_or_default();
+                Some(key.pseudonym("observatoire/salarie/v1", &[&org, &id]))
+            }
+            (None, None) => None,
+        })
+        .collect();
+    let mut out = df.drop_many(["salarie"]);
+    out.with_column(Column::new(STAFF_PSEUDONYM.into(), pseudonyms))?;
+    Ok(out)
+}
+
 /// Distinct non-null values of a text column (empty if the column is absent).
 pub fn distinct_values(df: &DataFrame, name: &str) -> Result<Vec<String>, Error> {
     let Ok(c) = df.column(name) else {

@@ -38,6 +38,10 @@ pub mod paths {
     pub const EXTRACT_ACCOMPANIMENTS: &str = "extrait/accompagnements.parquet";
     pub const EXTRACT_SERVICES: &str = "extrait/services.parquet";
     pub const EXTRACT_ACTIVITY: &str = "extrait/activite.parquet";
+    pub const EXTRACT_STAFF: &str = "extrait/personnel.parquet";
+    pub const EXTRACT_TRAINING: &str = "extrait/formation.parquet";
+    pub const EXTRACT_SATISFACTION: &str = "extrait/satisfaction.parquet";
+    pub const EXTRACT_ACTION_PLAN: &str = "extrait/plan_action.parquet";
 }
 
 /// A staging directory that becomes the output directory on [`Staging::commit`], and

@@ -60,6 +60,10 @@ fn compute() -> Results {
         persons: &acc,
         activity: &ing.tables.activity,
         reference: &ing.tables.reference,
+        staff: &ing.tables.staff,
+        training: &ing.tables.training,
+        satisfaction: &ing.tables.satisfaction,
+        action_plan: &ing.tables.action_plan,
         years: 2020..=2022,
         age_bands: &settings.age_bands,
     })
@@ -245,4 +249,196 @@ fn pooled_perimeters_and_evolutions_by_hand() {
     // Peers: one AEMO service → it is its own median.
     assert_eq!(t.pairs_nombre, Some(1.0));
     assert_eq!(t.pairs_mediane, t.valeur);
+}
+
+/// Staff, training, satisfaction and COPIL tables of one measure service (AEMO-T), by hand.
+fn compute_quality() -> Results {
+    let dir = temp_dir("golden-rh");
+    std::fs::write(
+        dir.join("services.csv"),
+        "Code service;Type;Année;Capacité autorisée;Unité\nAEMO-T;AEMO;2021;2;mesures\nAEMO-T;AEMO;2022;4;mesures\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("mesures.csv"),
+        "Nom;Prénom;Date de naissance;Date de début;Date de fin\n\
+         Bernard;Bruno;02/03/2011;28/02/2020;\nColin;Chloé;03/04/2012;31/12/2021;01/01/2022\n\
+         Arnaud;Alice;01/02/2010;2022-06-01;2022-06-30\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("personnel.csv"),
+        "Matricule;Année;Fonction;ETP moyen;Date d'entrée;Date de sortie;Contrat;Jours maladie;Jours accident du travail;Jours maternité/paternité;Autres absences (jours)\n\
+         E1;2021;Éducateur spécialisé;1;01/01/2015;;CDI;10;0;0;0\n\
+         E2;2021;Assistante de service social;0,8;01/01/2018;;CDI;0;5;0;0\n\
+         E3;2021;Psychologue;0,5;01/01/2019;30/06/2021;CDI;0;0;0;0\n\
+         E1;2022;Éducateur spécialisé;1;01/01/2015;;CDI;0;0;0;2\n\
+         E2;2022;Assistante de service social;0,8;01/01/2018;;CDI;0;0;60;0\n\
+         E4;2022;Éducatrice de jeunes enfants;1;01/03/2022;;CDI;0;0;0;0\n\
+         E5;2022;Éducateur spécialisé;0,5;01/09/2022;31/10/2022;CDD;0;0;0;0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("formation.csv"),
+        "Matricule;Thème;Date;Jours demandés;Jours réalisés;Inter-associatif (oui/non)\n\
+         E1;ESOPPE;15/03/2021;2;2;non\nE2;ESOPPE;15/03/2021;2;0;non\n\
+         E1;Analyse systémique;10/05/2022;3;3;oui\nE2;ESOPPE;20/09/2022;2;2;oui\nE4;Analyse systémique;10/05/2022;3;3;oui\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("satisfaction.csv"),
+        "N°;Destinataire;Date d'envoi;Retourné;Q1;Q2;Satisfaction globale\n\
+         1;famille;10/01/2021;x;4;3;4\n2;famille;10/01/2021;;;;\n3;partenaire;12/02/2021;x;2;2;2\n4;famille;15/03/2021;x;3;;3\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("copil.csv"),
+        "Fiche;Sous-action;Année;Statut;Indicateur;Type;Cible;Valeur observée\n\
+         FA3;Former à ESOPPE;2021;réalisé;;;;\nFA3;Former à l'analyse systémique;2021;reporté;;;;\n\
+         FA3;Former à ESOPPE;2022;en cours;;;;\nFA3;;2021;;Salariés formés à ESOPPE;résultat;2;1\n",
+    )
+    .unwrap();
+    let p = pipeline(
+        &dir,
+        "[pipeline]\nnom = \"golden rh\"\n[periode]\ndebut = 2021\nfin = 2022\n\
+         [[sources]]\nfichier = \"services.csv\"\ntable = \"services\"\n\
+         [[sources]]\nfichier = \"mesures.csv\"\ntable = \"accompagnements\"\nservice = \"AEMO-T\"\n\
+         [[sources]]\nfichier = \"personnel.csv\"\ntable = \"personnel\"\nservice = \"AEMO-T\"\n\
+         [[sources]]\nfichier = \"formation.csv\"\ntable = \"formation\"\nservice = \"AEMO-T\"\n\
+         [[sources]]\nfichier = \"satisfaction.csv\"\ntable = \"satisfaction\"\nservice = \"AEMO-T\"\n\
+         [sources.colonnes]\nquestion_1 = \"Q1\"\nquestion_2 = \"Q2\"\nretourne = \"Retourné\"\n\
+         [[sources]]\nfichier = \"copil.csv\"\ntable = \"plan_action\"\nservice = \"AEMO-T\"\n",
+    );
+    let ing = ingest::ingest(&p).unwrap();
+    assert!(
+        ing.report
+            .sources
+            .iter()
+            .all(|s| s.lignes_rejetees.is_empty()),
+        "{:?}",
+        ing.report.problemes
+    );
+    let key = SecretKey::from_bytes([7; 32]);
+    let (extract, _) =
+        pseudonymise::pseudonymise(&ing.tables.accompaniments, &key, &Settings::new(2022)).unwrap();
+    let (acc, _) = link::link(&extract, &link::Settings::default()).unwrap();
+    let staff = pseudonymise::pseudonymise_staff(&ing.tables.staff, &key).unwrap();
+    let training = pseudonymise::pseudonymise_staff(&ing.tables.training, &key).unwrap();
+    indicators::compute_all(&Inputs {
+        services: &ing.tables.services,
+        persons: &acc,
+        activity: &ing.tables.activity,
+        reference: &ing.tables.reference,
+        staff: &staff,
+        training: &training,
+        satisfaction: &ing.tables.satisfaction,
+        action_plan: &ing.tables.action_plan,
+        years: 2021..=2022,
+        age_bands: &[0, 18],
+    })
+    .unwrap()
+}
+
+#[test]
+fn human_resources_by_hand() {
+    use observatoire::indicators::hr::*;
+    let r = compute_quality();
+    let v = |id: &str, y: i32| get(&r, id, "AEMO-T", y);
+    // 2021: ETP 1 + 0,8 + 0,5 = 2,3, of which social workers 1,8 (the psychologist is not).
+    assert!((v(ETP_TOTAL, 2021).valeur.unwrap() - 2.3).abs() < 1e-9);
+    assert!((v(ETP_SOCIAL_WORKERS, 2021).valeur.unwrap() - 1.8).abs() < 1e-9);
+    // Absenteeism 2021: (10 + 5) / (2,3 × 365 = 839,5).
+    let a = v(ABSENTEEISM, 2021);
+    assert_eq!(a.numerateur, Some(15.0));
+    assert!((a.denominateur.unwrap() - 839.5).abs() < 1e-9);
+    // 2022: 1 + 0,8 + 1 + 0,5 = 3,3 ETP, all social workers (EJE included); absences
+    // 2 + 60 = 62 days; maternity alone 60 / (3,3 × 365).
+    assert!((v(ETP_SOCIAL_WORKERS, 2022).valeur.unwrap() - 3.3).abs() < 1e-9);
+    assert_eq!(v(ABSENTEEISM, 2022).numerateur, Some(62.0));
+    let m = breakdown(&r, ABSENTEEISM, "AEMO-T", 2022, "maternité ou paternité");
+    assert!((m.valeur.unwrap() - 60.0 / (3.3 * 365.0)).abs() < 1e-12);
+    // Present at 31/12: 2021 E1, E2 (E3 left 30/06); 2022 E1, E2, E4 (E5 left 31/10).
+    assert_eq!(v(HEADCOUNT, 2021).valeur, Some(2.0));
+    assert_eq!(v(HEADCOUNT, 2022).valeur, Some(3.0));
+    // Turnover 2022 (CDI only): entries E4, exits none (E5 is a CDD) → 0,5 / 2 = 25 %.
+    let t = v(TURNOVER, 2022);
+    assert_eq!(
+        (t.numerateur, t.denominateur, t.valeur),
+        (Some(0.5), Some(2.0), Some(0.25))
+    );
+    // Measures per social-worker ETP 2022: 396 measure-days / 365 / 3,3.
+    let m = v(MEASURES_PER_SW, 2022);
+    assert!((m.valeur.unwrap() - 396.0 / 365.0 / 3.3).abs() < 1e-12);
+}
+
+#[test]
+fn training_satisfaction_and_copil_by_hand() {
+    use observatoire::indicators::{quality::*, satisfaction::*, training::*};
+    let r = compute_quality();
+    // 2021: ESOPPE delivered to E1 only (E2 requested, 0 day); 2 of 4 days requested.
+    assert_eq!(
+        breakdown(&r, TRAINED_BY_THEME, "AEMO-T", 2021, "ESOPPE").valeur,
+        Some(1.0)
+    );
+    let c = get(&r, COMPLETION, "AEMO-T", 2021);
+    assert_eq!(
+        (c.numerateur, c.denominateur, c.valeur),
+        (Some(2.0), Some(4.0), Some(0.5))
+    );
+    // ESOPPE share: 2021 E1 of {E1, E2} = 1/2; 2022 E1, E2 of {E1, E2, E4} = 2/3.
+    let s = get(&r, ESOPPE_SHARE, "AEMO-T", 2022);
+    assert_eq!((s.numerateur, s.denominateur), (Some(2.0), Some(3.0)));
+    assert_eq!(get(&r, ESOPPE_SHARE, "AEMO-T", 2021).valeur, Some(0.5));
+    // 2022: analyse systémique E1 and E4 (6 days), one inter-association session per
+    // (theme, date): 10/05 and 20/09.
+    assert_eq!(
+        breakdown(&r, TRAINED_BY_THEME, "AEMO-T", 2022, "Analyse systémique").valeur,
+        Some(2.0)
+    );
+    assert_eq!(
+        breakdown(&r, DAYS_BY_THEME, "AEMO-T", 2022, "Analyse systémique").valeur,
+        Some(6.0)
+    );
+    assert_eq!(get(&r, INTER_SESSIONS, "AEMO-T", 2022).valeur, Some(2.0));
+    // Satisfaction 2021: 4 sent, 3 returned; families 2 of 3.
+    let rr = get(&r, RETURN_RATE, "AEMO-T", 2021);
+    assert_eq!((rr.numerateur, rr.denominateur), (Some(3.0), Some(4.0)));
+    let f = breakdown(&r, RETURN_RATE, "AEMO-T", 2021, "famille");
+    assert_eq!((f.numerateur, f.denominateur), (Some(2.0), Some(3.0)));
+    // Mean scores: Q1 (4 + 2 + 3) / 3 = 3; Q2 (3 + 2) / 2 = 2,5. Satisfied (global ≥ 3):
+    // 2 of 3.
+    assert_eq!(
+        breakdown(&r, MEAN_SCORE, "AEMO-T", 2021, "question 1").valeur,
+        Some(3.0)
+    );
+    assert_eq!(
+        breakdown(&r, MEAN_SCORE, "AEMO-T", 2021, "question 2").valeur,
+        Some(2.5)
+    );
+    let s = get(&r, SATISFIED, "AEMO-T", 2021);
+    assert_eq!((s.numerateur, s.denominateur), (Some(2.0), Some(3.0)));
+    // COPIL: fiche FA3 2021: 1 of 2 sub-actions done; 2022: 0 of 1; indicator 1 / 2.
+    let c = breakdown(&r, SUB_ACTIONS_DONE, "AEMO-T", 2021, "FA3");
+    assert_eq!((c.numerateur, c.denominateur), (Some(1.0), Some(2.0)));
+    assert_eq!(
+        breakdown(&r, SUB_ACTIONS_DONE, "AEMO-T", 2022, "FA3").valeur,
+        Some(0.0)
+    );
+    let i = breakdown(
+        &r,
+        TARGETS_REACHED,
+        "AEMO-T",
+        2021,
+        "FA3 — Salariés formés à ESOPPE (résultat)",
+    );
+    assert_eq!(
+        (i.numerateur, i.denominateur, i.valeur),
+        (Some(1.0), Some(2.0), Some(0.5))
+    );
+}
+
+#[test]
+fn the_catalogue_has_at_least_thirty_indicators_with_full_definitions() {
+    let c = indicators::catalogue();
+    assert!(c.len() >= 30, "{} indicateurs", c.len());
 }
