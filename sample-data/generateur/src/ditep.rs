@@ -22,7 +22,7 @@ pub const FILE: &str = "chemins/DITEP Le Cèdre.ods";
 const MIMETYPE: &str = "application/vnd.oasis.opendocument.spreadsheet";
 
 /// One cell of the sheet.
-enum Cell {
+pub(crate) enum Cell {
     Text(String),
     Number(i64),
     Day(Date),
@@ -66,7 +66,7 @@ fn cell_xml(cell: &Cell, bold: bool) -> String {
     }
 }
 
-fn table_xml(name: &str, columns: usize, rows: &[(Vec<Cell>, bool)]) -> String {
+pub(crate) fn table_xml(name: &str, columns: usize, rows: &[(Vec<Cell>, bool)]) -> String {
     let mut x = format!(
         "<table:table table:name=\"{}\"><table:table-column table:style-name=\"co1\" table:number-columns-repeated=\"{columns}\"/>\n",
         escape(name)
@@ -82,7 +82,7 @@ fn table_xml(name: &str, columns: usize, rows: &[(Vec<Cell>, bool)]) -> String {
     x
 }
 
-fn content_xml(tables: &[String]) -> String {
+pub(crate) fn content_xml(tables: &[String]) -> String {
     let mut x = String::from(concat!(
         r#"<?xml version="1.0" encoding="UTF-8"?>"#,
         "\n",
@@ -121,7 +121,7 @@ const MANIFEST: &str = concat!(
 );
 
 /// Packs an ODS file with fixed entry timestamps.
-fn pack(content: &str) -> Result<Vec<u8>, Box<dyn Error>> {
+pub(crate) fn pack(content: &str) -> Result<Vec<u8>, Box<dyn Error>> {
     let stamp = zip::DateTime::from_date_and_time(2024, 1, 15, 9, 0, 0)
         .map_err(|e| format!("date d'archive invalide : {e}"))?;
     let stored = SimpleFileOptions::default()

@@ -170,6 +170,86 @@ pub const NOMS: &[&str] = &[
     "Vialard",
 ];
 
+/// Women's first names for the staff files (adults born 1960–2000).
+pub const PRENOMS_ADULTES_F: &[&str] = &[
+    "Nathalie",
+    "Sandrine",
+    "Isabelle",
+    "Valérie",
+    "Stéphanie",
+    "Céline",
+    "Sophie",
+    "Aurélie",
+    "Émilie",
+    "Virginie",
+    "Karine",
+    "Sylvie",
+    "Christelle",
+    "Élodie",
+    "Delphine",
+    "Laëtitia",
+    "Séverine",
+    "Marie-Christine",
+    "Véronique",
+    "Hélène",
+    "Caroline",
+    "Julie",
+    "Mélanie",
+    "Audrey",
+    "Amandine",
+    "Pauline",
+    "Camille",
+    "Anne-Laure",
+    "Marion",
+    "Laurence",
+    "Chantal",
+    "Fabienne",
+    "Magali",
+    "Agnès",
+    "Géraldine",
+    "Muriel",
+    "Coralie",
+    "Ludivine",
+    "Marie-Pierre",
+    "Nadège",
+    "Fatima",
+    "Samia",
+];
+
+/// Men's first names for the staff files.
+pub const PRENOMS_ADULTES_M: &[&str] = &[
+    "Stéphane",
+    "Frédéric",
+    "Laurent",
+    "Christophe",
+    "Sébastien",
+    "Nicolas",
+    "Olivier",
+    "Thierry",
+    "Pascal",
+    "Philippe",
+    "Éric",
+    "Jean-Marc",
+    "Jérôme",
+    "Julien",
+    "Guillaume",
+    "Cédric",
+    "Damien",
+    "Mickaël",
+    "Vincent",
+    "Fabrice",
+    "Patrick",
+    "Hervé",
+    "Yannick",
+    "Romain",
+    "Maxime",
+    "Alexandre",
+    "Franck",
+    "Bruno",
+    "Karim",
+    "Jean-François",
+];
+
 /// Communes of the Cantal (family residence of APMN measures).
 pub const COMMUNES_15: &[&str] = &[
     "Aurillac",
@@ -1239,7 +1319,13 @@ mod tests {
 
     #[test]
     fn lists_have_no_duplicates() {
-        for list in [PRENOMS_F, PRENOMS_M, NOMS] {
+        for list in [
+            PRENOMS_F,
+            PRENOMS_M,
+            NOMS,
+            PRENOMS_ADULTES_F,
+            PRENOMS_ADULTES_M,
+        ] {
             let mut v: Vec<String> = list.iter().map(|s| fold(s)).collect();
             v.sort();
             let n = v.len();

@@ -23,6 +23,9 @@ pub struct Output {
     pub written: Vec<PathBuf>,
     /// Row counts, in order.
     pub stats: Vec<SheetStats>,
+    /// Row counts of the staff, training, satisfaction and action-plan files
+    /// (reported under their own key of `verite.json`).
+    pub stats_rh: Vec<SheetStats>,
 }
 
 impl Output {
@@ -32,6 +35,7 @@ impl Output {
             root: root.to_path_buf(),
             written: Vec::new(),
             stats: Vec::new(),
+            stats_rh: Vec::new(),
         }
     }
 
@@ -60,6 +64,23 @@ impl Output {
         lignes_donnees: usize,
     ) {
         self.stats.push(SheetStats {
+            fichier: fichier.to_string(),
+            feuille: feuille.map(str::to_string),
+            lignes_total,
+            lignes_donnees,
+        });
+    }
+
+    /// Records the row counts of a sheet of the staff, training,
+    /// satisfaction or action-plan files.
+    pub fn count_rh(
+        &mut self,
+        fichier: &str,
+        feuille: Option<&str>,
+        lignes_total: usize,
+        lignes_donnees: usize,
+    ) {
+        self.stats_rh.push(SheetStats {
             fichier: fichier.to_string(),
             feuille: feuille.map(str::to_string),
             lignes_total,

@@ -20,6 +20,15 @@ impl Rng {
         Rng(ChaCha8Rng::seed_from_u64(seed))
     }
 
+    /// A generator on an independent stream of the same seed: the files added
+    /// after the first ones draw from their own stream, so that they do not
+    /// shift the draws (and the bytes) of the files written before them.
+    pub fn stream(seed: u64, stream: u64) -> Self {
+        let mut r = ChaCha8Rng::seed_from_u64(seed);
+        r.set_stream(stream);
+        Rng(r)
+    }
+
     /// Uniform integer in `0..n` (`n > 0`; returns 0 when `n == 0`).
     pub fn below(&mut self, n: u64) -> u64 {
         if n == 0 {
@@ -94,5 +103,19 @@ mod tests {
             assert!((3..=5).contains(&x));
         }
         assert_eq!(r.range(4, 4), 4);
+    }
+
+    #[test]
+    fn streams_are_independent() {
+        let mut a = Rng::stream(SEED, 1);
+        let mut b = Rng::stream(SEED, 1);
+        let mut c = Rng::new(SEED);
+        let (xa, xb, xc): (Vec<u64>, Vec<u64>, Vec<u64>) = (
+            (0..8).map(|_| a.below(1 << 40)).collect(),
+            (0..8).map(|_| b.below(1 << 40)).collect(),
+            (0..8).map(|_| c.below(1 << 40)).collect(),
+        );
+        assert_eq!(xa, xb);
+        assert_ne!(xa, xc);
     }
 }

@@ -1,4 +1,6 @@
-//! `verite.json`: what the pipeline must find, computed from the world.
+//! `verite.json`: what the pipeline must find, computed from the world (and,
+//! under `rh_formation_satisfaction`, from the staff, trainings,
+//! questionnaires and action plan of [`crate::rh`]).
 //! No names, only counts. Keys are inserted in sorted order so the output is
 //! the same whether or not `serde_json`'s `preserve_order` feature is on.
 
@@ -10,6 +12,7 @@ use serde_json::{Map, Value, json};
 
 use crate::dates::{date, days_exclusive};
 use crate::output::Output;
+use crate::rh::Rh;
 use crate::world::{INDICATOR_YEARS, Service, Stay, World};
 
 /// Path of the file, relative to the output directory.
@@ -278,7 +281,7 @@ fn rules_json() -> Value {
 }
 
 /// Builds the truth document.
-pub fn truth(world: &World, out: &Output) -> Value {
+pub fn truth(world: &World, rh: &Rh, out: &Output) -> Value {
     let services = Service::ALL
         .iter()
         .map(|&s| (s.code().to_string(), service_json(world, s)))
@@ -311,12 +314,13 @@ pub fn truth(world: &World, out: &Output) -> Value {
         kv("services", obj(services)),
         kv("chevauchement", overlap_json(world)),
         kv("fichiers", Value::Array(files)),
+        kv(crate::rh::KEY, crate::rh::truth(rh, out)),
     ])
 }
 
 /// Writes `verite.json`.
-pub fn write(world: &World, out: &mut Output) -> Result<(), Box<dyn Error>> {
-    let v = truth(world, out);
+pub fn write(world: &World, rh: &Rh, out: &mut Output) -> Result<(), Box<dyn Error>> {
+    let v = truth(world, rh, out);
     let mut text = serde_json::to_string_pretty(&v)?;
     text.push('\n');
     out.write(FILE, text.as_bytes())?;
