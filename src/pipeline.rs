@@ -184,6 +184,13 @@ pub struct SourceSpec {
     /// Canonical field → { value in the file → canonical value }.
     #[serde(default)]
     pub valeurs: BTreeMap<Spanned<String>, BTreeMap<String, String>>,
+    /// The sheet's name is the year (`annee`) of its rows: one sheet per year.
+    #[serde(default)]
+    pub annee_depuis_feuille: bool,
+    /// Factors applied to numeric fields, e.g. `{ etp = 0.01 }` when ETP are written as
+    /// percentages.
+    #[serde(default)]
+    pub facteurs: BTreeMap<Spanned<String>, f64>,
     /// Text starting a row that is a total or a note, not data (default: `total`).
     #[serde(default)]
     pub lignes_total: Option<Vec<String>>,
@@ -390,7 +397,12 @@ impl Pipeline {
                     ),
                 ));
             };
-            for key in src.colonnes.keys().chain(src.valeurs.keys()) {
+            for key in src
+                .colonnes
+                .keys()
+                .chain(src.valeurs.keys())
+                .chain(src.facteurs.keys())
+            {
                 if table.field(key.get_ref()).is_none() {
                     let names: Vec<&str> = table.fields().iter().map(|f| f.name).collect();
                     return Err(self.err_at(

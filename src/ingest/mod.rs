@@ -502,10 +502,11 @@ fn targets_for(ctx: &SheetContext) -> (Vec<Target>, Vec<Role>) {
         }
         // The year may come from a date (month of activity, training date, sending date).
         let year_from_date = f.name == "annee"
-            && matches!(
-                ctx.table,
-                Table::Activity | Table::Training | Table::Satisfaction
-            );
+            && (ctx.spec.annee_depuis_feuille
+                || matches!(
+                    ctx.table,
+                    Table::Activity | Table::Training | Table::Satisfaction
+                ));
         let required = f.required && !year_from_date;
         targets.push(Target {
             key: f.name.to_string(),
@@ -623,6 +624,22 @@ fn map_sheet(
         }
         None => Vec::new(),
     };
+    let sheet_year: Option<i32> = if ctx.spec.annee_depuis_feuille {
+        match ctx
+            .sheet
+            .and_then(|s| s.trim().parse::<i32>().ok())
+            .filter(|y| (1900..=2100).contains(y))
+        {
+            Some(y) => Some(y),
+            None => {
+                return Err(ctx.err(SourceErrorKind::Corrupt(
+                    "le nom de la feuille n'est pas une année, alors que annee_depuis_feuille = true".into(),
+                )));
+            }
+        }
+    } else {
+        None
+    };
     let period = match ctx.spec.reference.as_ref().map(|r| r.periode.get_ref()) {
         Some(PeriodSel::Year(y)) => Some(*y),
         Some(PeriodSel::FromSheet(_)) => {
@@ -694,6 +711,17 @@ fn map_sheet(
             match parsed {
                 Parsed::Value(v) => {
                     any_value = true;
+                    // Factors (`facteurs`): ETP written as percentages, for instance.
+                    let v = match (
+                        v,
+                        ctx.spec
+                            .facteurs
+                            .iter()
+                            .find(|(k, _)| *k.get_ref() == field_name),
+                    ) {
+                        (Value::Number(n), Some((_, f))) => Value::Number(n * f),
+                        (v, _) => v,
+                    };
                     row.values.insert(field_name, v);
                 }
                 Parsed::Missing(Missing::Empty) => {
@@ -770,6 +798,12 @@ fn map_sheet(
             continue;
         }
         seen_data = true;
+        if let Some(y) = sheet_year
+            && !row.values.contains_key("annee")
+        {
+            row.values
+                .insert("annee".into(), Value::Integer(i64::from(y)));
+        }
         if rejected.is_none()
             && let Some(reason) = check_row(ctx, &mut row, r, issues)
         {

@@ -90,8 +90,8 @@ fn demo_writes_every_output() {
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join(paths::MANIFEST)).unwrap()).unwrap();
     assert_eq!(manifest["demonstration"], true);
-    // Six distinct files (two workbooks and a CSV pair each feed two sources).
-    assert_eq!(manifest["entrees"].as_array().unwrap().len(), 6);
+    // Fifteen distinct files (some workbooks feed two sources).
+    assert_eq!(manifest["entrees"].as_array().unwrap().len(), 15);
     for e in manifest["entrees"].as_array().unwrap() {
         assert_eq!(e["sha256"].as_str().unwrap().len(), 64);
     }
@@ -165,6 +165,13 @@ pub fn identities() -> (BTreeSet<String>, BTreeSet<String>) {
     for c in ["nom", "prenom", "nom_mere"] {
         for v in strings(a, c).into_iter().flatten() {
             names.insert(observatoire::ingest::values::fold(&v));
+        }
+    }
+    // Staff: identifiers and names (the DITEP file identifies staff by name).
+    for v in strings(&ing.tables.staff, "salarie").into_iter().flatten() {
+        names.insert(observatoire::ingest::values::fold(&v));
+        for w in v.split_whitespace().filter(|w| w.chars().count() >= 3) {
+            names.insert(observatoire::ingest::values::fold(w));
         }
     }
     let mut dates = BTreeSet::new();
@@ -398,6 +405,73 @@ fn same_inputs_same_outputs() {
             std::fs::read(demo_output().join(f)).unwrap(),
             std::fs::read(out2.join(f)).unwrap(),
             "{f}"
+        );
+    }
+}
+
+#[test]
+fn staff_training_and_satisfaction_figures_of_the_sample() {
+    let df = indicators();
+    let ind = strings(&df, "indicateur");
+    let svc = strings(&df, "service");
+    let per = ints(&df, "periode");
+    let modal = strings(&df, "modalite");
+    let (num, val) = (floats(&df, "numerateur"), floats(&df, "valeur"));
+    let find = |id: &str, s: &str, y: i32, m: Option<&str>| {
+        (0..df.height())
+            .find(|&i| {
+                ind[i].as_deref() == Some(id)
+                    && svc[i].as_deref() == Some(s)
+                    && per[i] == Some(y)
+                    && modal[i].as_deref() == m
+            })
+            .unwrap_or_else(|| panic!("{id} {s} {y} {m:?}"))
+    };
+    // The generator's truth (sample-data/verite.json, rh_formation_satisfaction), APMN:
+    // 2021: 11,31 ETP of which 8,23 social workers, 12 staff at 31/12, 3 trained in ESOPPE;
+    // families: 45 questionnaires sent, 14 returned. 2023: 16 staff, 6 trained in ESOPPE.
+    assert!((val[find("etp_total", "APMN-15", 2021, None)].unwrap() - 11.31).abs() < 1e-9);
+    assert!(
+        (val[find("etp_travailleurs_sociaux", "APMN-15", 2021, None)].unwrap() - 8.23).abs() < 1e-9
+    );
+    assert_eq!(
+        val[find("effectif_31_12", "APMN-15", 2021, None)],
+        Some(12.0)
+    );
+    assert_eq!(
+        val[find("effectif_31_12", "APMN-15", 2023, None)],
+        Some(16.0)
+    );
+    assert_eq!(
+        val[find("salaries_formes_par_theme", "APMN-15", 2021, Some("ESOPPE"))],
+        Some(3.0)
+    );
+    assert_eq!(
+        val[find("salaries_formes_par_theme", "APMN-15", 2023, Some("ESOPPE"))],
+        Some(6.0)
+    );
+    assert_eq!(
+        num[find("questionnaires_envoyes", "APMN-15", 2021, Some("famille"))],
+        Some(45.0)
+    );
+    assert_eq!(
+        num[find("questionnaires_retournes", "APMN-15", 2021, Some("famille"))],
+        Some(14.0)
+    );
+    // ETP written as percentages in the placement familial file (facteurs) and the DITEP
+    // staff file with one sheet per year (annee_depuis_feuille) are read.
+    assert!(val[find("etp_total", "PF-63", 2022, None)].is_some_and(|v| v > 20.0 && v < 35.0));
+    assert!(val[find("etp_total", "DITEP-15", 2020, None)].is_some_and(|v| v > 10.0));
+    // Every indicator computable from the sample tables is present.
+    let present: BTreeSet<&str> = ind.iter().flatten().map(String::as_str).collect();
+    for d in observatoire::indicators::catalogue() {
+        if d.id == "enfants_accueillis_ase_pour_1000_moins_21_ans" {
+            continue; // needs the DREES and INSEE workbooks: see pipelines/contexte-territorial.toml
+        }
+        assert!(
+            present.contains(d.id),
+            "{} absent de la démonstration",
+            d.id
         );
     }
 }
