@@ -167,10 +167,13 @@ pub fn identities() -> (BTreeSet<String>, BTreeSet<String>) {
             names.insert(observatoire::ingest::values::fold(&v));
         }
     }
-    // Staff: identifiers and names (the DITEP file identifies staff by name).
+    // Staff names (the DITEP file identifies staff by name; numeric matricules are left
+    // out: they would collide with counts).
     for v in strings(&ing.tables.staff, "salarie").into_iter().flatten() {
-        names.insert(observatoire::ingest::values::fold(&v));
-        for w in v.split_whitespace().filter(|w| w.chars().count() >= 3) {
+        for w in v
+            .split_whitespace()
+            .filter(|w| w.chars().count() >= 3 && w.chars().all(char::is_alphabetic))
+        {
             names.insert(observatoire::ingest::values::fold(w));
         }
     }

@@ -188,7 +188,11 @@ fn partner_extract_then_observatory_gives_the_same_figures_as_one_run() {
          [confidentialite]\ncle_observatoire = \"{}\"\n\
          [[sources]]\nfichier = \"partenaire/extrait/services.parquet\"\ntable = \"services\"\n\
          [[sources]]\nfichier = \"partenaire/extrait/activite.parquet\"\ntable = \"activite\"\n\
-         [[sources]]\nfichier = \"partenaire*/extrait/accompagnements.parquet\"\ntable = \"accompagnements\"\n",
+         [[sources]]\nfichier = \"partenaire*/extrait/accompagnements.parquet\"\ntable = \"accompagnements\"\n\
+         [[sources]]\nfichier = \"partenaire/extrait/personnel.parquet\"\ntable = \"personnel\"\n\
+         [[sources]]\nfichier = \"partenaire/extrait/formation.parquet\"\ntable = \"formation\"\n\
+         [[sources]]\nfichier = \"partenaire/extrait/satisfaction.parquet\"\ntable = \"satisfaction\"\n\
+         [[sources]]\nfichier = \"partenaire/extrait/plan_action.parquet\"\ntable = \"plan_action\"\n",
         ko.display()
     );
     std::fs::write(dir.join("observatoire.toml"), obs).unwrap();
