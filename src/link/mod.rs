@@ -214,7 +214,7 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
     report.enregistrements_sans_cle = any_key.iter().filter(|k| !**k).count();
     if settings.fuzzy {
         // Cluster view after the exact pass.
-        let mut rep_clk: BTreeMap<usize, Clk> = BTreeMap::new();
+        let mut rep_clk: HashMap<usize, Clk> = HashMap::new();
         let mut rep_control: HashMap<usize, &str> = HashMap::new();
         let mut rep_first: HashMap<usize, Clk> = HashMap::new();
         let mut cluster_services: HashMap<usize, BTreeSet<String>> = HashMap::new();
@@ -247,8 +247,24 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
                 }
             }
         }
-        let empty = BTreeSet::new();
-        let mut seen: BTreeSet<(usize, usize)> = BTreeSet::new();
+        // Dense per-cluster views for the hot loop: services as small sorted id lists,
+        // pairs already compared packed in a u64.
+        let mut service_ids: HashMap<&str, u32> = HashMap::new();
+        let mut dense_services: HashMap<usize, Vec<u32>> = HashMap::new();
+        for (r, set) in &cluster_services {
+            let mut ids: Vec<u32> = set
+                .iter()
+                .map(|s| {
+                    let next = service_ids.len() as u32;
+                    *service_ids.entry(s.as_str()).or_insert(next)
+                })
+                .collect();
+            ids.sort_unstable();
+            dense_services.insert(*r, ids);
+        }
+        let no_services: Vec<u32> = Vec::new();
+        let disjoint = |x: &[u32], y: &[u32]| x.iter().all(|a| y.binary_search(a).is_err());
+        let mut seen: std::collections::HashSet<u64> = std::collections::HashSet::new();
         let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
         let mut block_list: Vec<&BTreeSet<usize>> = blocks.values().collect();
         block_list.sort();
@@ -256,9 +272,9 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
             let m: Vec<usize> = members.iter().copied().collect();
             for (x, &a) in m.iter().enumerate() {
                 for &b in &m[x + 1..] {
-                    let sa = cluster_services.get(&a).unwrap_or(&empty);
-                    let sb = cluster_services.get(&b).unwrap_or(&empty);
-                    if !sa.is_disjoint(sb) || !seen.insert((a, b)) {
+                    let sa = dense_services.get(&a).unwrap_or(&no_services);
+                    let sb = dense_services.get(&b).unwrap_or(&no_services);
+                    if !disjoint(sa, sb) || !seen.insert(((a as u64) << 32) | b as u64) {
                         continue;
                     }
                     let (Some(ca), Some(cb)) = (rep_clk.get(&a), rep_clk.get(&b)) else {
