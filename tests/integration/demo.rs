@@ -79,6 +79,17 @@ fn demo_writes_every_output() {
         svg.contains("@font-face") && svg.contains("121,4"),
         "embedded font and French format"
     );
+    // Every output made with the demonstration keys says so visibly.
+    for f in [
+        paths::REPORT,
+        paths::CHART_SVG,
+        paths::PROBLEMS,
+        paths::ROWS,
+        paths::VALIDATION_HTML,
+    ] {
+        let text = std::fs::read_to_string(out.join(f)).unwrap();
+        assert!(text.contains("DÉMONSTRATION"), "{f}");
+    }
     let html = std::fs::read_to_string(out.join(paths::REPORT)).unwrap();
     assert!(html.contains("DÉMONSTRATION"));
     assert!(
