@@ -442,3 +442,31 @@ fn the_catalogue_has_at_least_thirty_indicators_with_full_definitions() {
     let c = indicators::catalogue();
     assert!(c.len() >= 30, "{} indicateurs", c.len());
 }
+
+#[test]
+fn remaining_breakdowns_by_hand() {
+    use observatoire::indicators::hr::ETP_BY_JOB;
+    use observatoire::indicators::persons::BY_FRAME;
+    use observatoire::indicators::satisfaction::{RETURNED, SENT};
+    let r = compute();
+    // 2021: judicial measures Bruno, Chloé, Denis — 3 of 3 active (Alice's are
+    // administrative and not active in 2021).
+    let j = breakdown(&r, BY_FRAME, "AEMO-T", 2021, "judiciaire");
+    assert_eq!((j.numerateur, j.denominateur), (Some(3.0), Some(3.0)));
+    // 2022: Alice (administrative) 1 of 3.
+    let a = breakdown(&r, BY_FRAME, "AEMO-T", 2022, "administratif");
+    assert_eq!((a.numerateur, a.denominateur), (Some(1.0), Some(3.0)));
+    let q = compute_quality();
+    // 2022 ETP by job: éducateurs spécialisés E1 (1) + E5 (0,5) = 1,5.
+    assert_eq!(
+        breakdown(&q, ETP_BY_JOB, "AEMO-T", 2022, "Éducateur spécialisé").valeur,
+        Some(1.5)
+    );
+    // Questionnaires 2021: 4 sent, 3 returned; partners 1 sent, 1 returned.
+    assert_eq!(get(&q, SENT, "AEMO-T", 2021).valeur, Some(4.0));
+    assert_eq!(get(&q, RETURNED, "AEMO-T", 2021).valeur, Some(3.0));
+    assert_eq!(
+        breakdown(&q, RETURNED, "AEMO-T", 2021, "partenaire").valeur,
+        Some(1.0)
+    );
+}
