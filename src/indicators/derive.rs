@@ -14,42 +14,20 @@ use crate::error::Error;
 
 /// Pools service rows of additive rates: Σ numerators / Σ denominators per perimeter.
 /// A perimeter where one service lacks its numerator or denominator gets no value.
-pub fn pool_services(rows: &[IndicatorRow]) -> Vec<IndicatorRow> {
+pub fn pool_services(rows: &[IndicatorRow], dir: &Directory) -> Vec<IndicatorRow> {
     type Key = (String, i32, Perimeter);
     let mut acc: BTreeMap<Key, (f64, f64, bool, IndicatorRow)> = BTreeMap::new();
     for r in rows
         .iter()
         .filter(|r| r.service.is_some() && r.ventilation.is_none())
     {
-        let mut perimeters = Vec::new();
-        if let Some(o) = &r.organisation {
-            perimeters.push(Perimeter::Organisation(o.clone()));
-        }
-        if let Some(d) = &r.code_territoire {
-            perimeters.push(Perimeter::Department(d.clone()));
-        }
-        perimeters.push(Perimeter::Network);
+        let Some(service) = &r.service else { continue };
+        let perimeters = Perimeter::of_service(dir, service)
+            .into_iter()
+            .filter(|p| !matches!(p, Perimeter::Service(_)));
         for p in perimeters {
-            let template = IndicatorRow {
-                indicateur: r.indicateur.clone(),
-                periode: r.periode,
-                niveau_territoire: if matches!(p, Perimeter::Department(_)) {
-                    "departement"
-                } else {
-                    "ensemble"
-                }
-                .into(),
-                code_territoire: match &p {
-                    Perimeter::Department(d) => Some(d.clone()),
-                    _ => None,
-                },
-                organisation: match &p {
-                    Perimeter::Organisation(o) => Some(o.clone()),
-                    _ => None,
-                },
-                unite: r.unite.clone(),
-                ..Default::default()
-            };
+            let mut template = p.row(dir, &r.indicateur, r.periode);
+            template.unite = r.unite.clone();
             let e = acc
                 .entry((r.indicateur.clone(), r.periode, p))
                 .or_insert((0.0, 0.0, false, template));
@@ -190,8 +168,30 @@ mod tests {
         };
         // Two services: (90 + 30) / (100 + 50) = 0,80 — not the mean of 0,90 and 0,60.
         let rows = vec![row("A", 2021, 90.0, 100.0), row("B", 2021, 30.0, 50.0)];
-        let pooled = pool_services(&rows);
-        assert_eq!(pooled.len(), 3); // organisation, département, network
+        let services = polars::df![
+            "service" => ["A", "B"],
+            "organisation" => ["O", "O"],
+            "departement" => ["15", "15"],
+            "territoire" => [Some("Aurillac"), None],
+            "annee" => [2021, 2021],
+        ]
+        .unwrap();
+        let dir = Directory::from_services(&services).unwrap();
+        let pooled = pool_services(&rows, &dir);
+        // Organisation, département, network — and the internal territory of A alone.
+        assert_eq!(pooled.len(), 4);
+        let territory = pooled
+            .iter()
+            .find(|r| r.niveau_territoire == "territoire_interne")
+            .unwrap();
+        assert_eq!(
+            (territory.code_territoire.as_deref(), territory.valeur),
+            (Some("15-Aurillac"), Some(0.9))
+        );
+        let pooled: Vec<_> = pooled
+            .into_iter()
+            .filter(|r| r.niveau_territoire != "territoire_interne")
+            .collect();
         assert!(
             pooled
                 .iter()

@@ -156,6 +156,8 @@ pub struct ServiceInfo {
     pub organisation: Option<String>,
     pub department: Option<String>,
     pub service_type: Option<String>,
+    /// Internal territory (arrondissement, sector) the service reports on.
+    pub territory: Option<String>,
 }
 
 /// Services by code.
@@ -175,6 +177,7 @@ impl Directory {
         let org = text(crate::tables::columns::ORGANISATION)?;
         let dep = text(crate::tables::columns::DEPARTMENT)?;
         let typ = text(crate::tables::columns::SERVICE_TYPE)?;
+        let territory = text("territoire")?;
         let year: Vec<Option<i32>> = match services.column(crate::tables::columns::YEAR) {
             Ok(c) => c.cast(&DataType::Int32)?.i32()?.iter().collect(),
             Err(_) => vec![None; services.height()],
@@ -188,6 +191,7 @@ impl Directory {
                 organisation: org[i].clone(),
                 department: dep[i].clone(),
                 service_type: typ[i].clone(),
+                territory: territory[i].clone(),
             };
             if latest.get(s).is_none_or(|(ly, _)| y >= *ly) {
                 latest.insert(s.clone(), (y, info));
@@ -346,7 +350,8 @@ pub fn compute_all(inputs: &Inputs) -> Result<Results, Error> {
     for family in registry() {
         let mut r = (family.compute)(inputs)?;
         if family.pooling == Pooling::SumServices {
-            let pooled = derive::pool_services(&r.rows);
+            let pooled =
+                derive::pool_services(&r.rows, &Directory::from_services(inputs.services)?);
             r.rows.extend(pooled);
         }
         out.rows.extend(r.rows);

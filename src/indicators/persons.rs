@@ -128,6 +128,9 @@ pub enum Perimeter {
     Service(String),
     Organisation(String),
     Department(String),
+    /// Internal territory of a département (arrondissement, sector), as the services
+    /// table names it.
+    Territory(String, String),
     Network,
 }
 
@@ -156,6 +159,10 @@ impl Perimeter {
                 r.niveau_territoire = "departement".into();
                 r.code_territoire = Some(d.clone());
             }
+            Perimeter::Territory(d, t) => {
+                r.niveau_territoire = "territoire_interne".into();
+                r.code_territoire = Some(format!("{d}-{t}"));
+            }
             Perimeter::Network => r.niveau_territoire = "ensemble".into(),
         }
         r
@@ -170,6 +177,9 @@ impl Perimeter {
             }
             if let Some(dep) = &d.department {
                 v.push(Perimeter::Department(dep.clone()));
+                if let Some(t) = &d.territory {
+                    v.push(Perimeter::Territory(dep.clone(), t.clone()));
+                }
             }
         }
         v.push(Perimeter::Network);
