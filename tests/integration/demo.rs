@@ -476,6 +476,21 @@ fn staff_training_and_satisfaction_figures_of_the_sample() {
     // staff file with one sheet per year (annee_depuis_feuille) are read.
     assert!(val[find("etp_total", "PF-63", 2022, None)].is_some_and(|v| v > 20.0 && v < 35.0));
     assert!(val[find("etp_total", "DITEP-15", 2020, None)].is_some_and(|v| v > 10.0));
+    // Rates pooled on the APMN's internal territory (the arrondissement d'Aurillac).
+    let code = strings(&df, "code_territoire");
+    let level = strings(&df, "niveau_territoire");
+    let t = (0..df.height())
+        .find(|&i| {
+            ind[i].as_deref() == Some("taux_activite")
+                && level[i].as_deref() == Some("territoire_interne")
+                && code[i].as_deref() == Some("15-Arrondissement d'Aurillac")
+                && per[i] == Some(2022)
+        })
+        .expect("taux d'activité du territoire interne");
+    assert_eq!(
+        observatoire::format::percent_fr(val[t].unwrap(), 2),
+        "121,38\u{a0}%"
+    );
     // Every indicator computable from the sample tables is present.
     let present: BTreeSet<&str> = ind.iter().flatten().map(String::as_str).collect();
     for d in observatoire::indicators::catalogue() {

@@ -47,10 +47,20 @@ pub fn describe(s: Service) -> [&'static str; 6] {
     }
 }
 
+/// Internal territory a service reports on: the APMN works on the arrondissement
+/// d'Aurillac (the seed's « recentrage »); the others on their whole département.
+fn territory(s: Service) -> &'static str {
+    if s.code() == "APMN-15" {
+        "Arrondissement d'Aurillac"
+    } else {
+        ""
+    }
+}
+
 /// Writes the registry (UTF-8, `;`, LF).
 pub fn write(out: &mut Output) -> Result<(), Box<dyn Error>> {
     let mut text = String::from(
-        "Code service;Nom du service;Organisation;Type;Secteur;Modalité;Département;Année;Capacité autorisée;Unité;Jours d'ouverture\n",
+        "Code service;Nom du service;Organisation;Type;Secteur;Modalité;Département;Territoire;Année;Capacité autorisée;Unité;Jours d'ouverture\n",
     );
     let mut n = 0usize;
     for s in Service::ALL {
@@ -64,6 +74,7 @@ pub fn write(out: &mut Output) -> Result<(), Box<dyn Error>> {
                 sector.into(),
                 modality.into(),
                 s.departement().into(),
+                territory(s).into(),
                 y.to_string(),
                 s.capacity(y).to_string(),
                 unit.into(),
