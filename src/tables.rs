@@ -753,7 +753,7 @@ pub const ACTION_PLAN: &[Field] = &[
         false,
         false,
         &["code service", "service"],
-        "code du service (sinon le plan vaut pour l'organisation)",
+        "code du service (sinon le plan vaut pour l'ensemble du réseau)",
     ),
     f(
         "fiche",

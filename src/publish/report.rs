@@ -146,7 +146,12 @@ pub fn render_report(input: &ReportInput) -> Result<String, Error> {
                 (None, None, "departement", Some(d)) => {
                     (2, format!("Département {d}"), String::new())
                 }
-                _ => (3, "Ensemble du réseau".to_string(), String::new()),
+                (None, None, "territoire_interne", Some(t)) => (
+                    3,
+                    format!("Territoire : {}", t.replacen('-', " — ", 1)),
+                    String::new(),
+                ),
+                _ => (4, "Ensemble du réseau".to_string(), String::new()),
             };
             (rank, label, sub, r.ventilation.clone(), r.modalite.clone())
         };

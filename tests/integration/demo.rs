@@ -101,8 +101,8 @@ fn demo_writes_every_output() {
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join(paths::MANIFEST)).unwrap()).unwrap();
     assert_eq!(manifest["demonstration"], true);
-    // Fifteen distinct files (some workbooks feed two sources).
-    assert_eq!(manifest["entrees"].as_array().unwrap().len(), 15);
+    // Seventeen distinct files (some workbooks feed two sources).
+    assert_eq!(manifest["entrees"].as_array().unwrap().len(), 17);
     for e in manifest["entrees"].as_array().unwrap() {
         assert_eq!(e["sha256"].as_str().unwrap().len(), 64);
     }
@@ -491,12 +491,20 @@ fn staff_training_and_satisfaction_figures_of_the_sample() {
         observatoire::format::percent_fr(val[t].unwrap(), 2),
         "121,38\u{a0}%"
     );
-    // Every indicator computable from the sample tables is present.
+    // Fictitious context tables: Cantal 2020, 331 children accepted / population under 21
+    // at 1 January 2021 = 5 372 + 5 956 + 6 323 + 6 095 + 4 916 / 5 = 24 729,2.
+    let c = (0..df.height())
+        .find(|&i| {
+            ind[i].as_deref() == Some("enfants_accueillis_ase_pour_1000_moins_21_ans")
+                && code[i].as_deref() == Some("15")
+                && per[i] == Some(2020)
+        })
+        .expect("taux pour 1 000 du Cantal");
+    assert_eq!(num[c], Some(331.0));
+    assert!((floats(&df, "denominateur")[c].unwrap() - 24_729.2).abs() < 1e-6);
+    // Every indicator of the catalogue is present.
     let present: BTreeSet<&str> = ind.iter().flatten().map(String::as_str).collect();
     for d in observatoire::indicators::catalogue() {
-        if d.id == "enfants_accueillis_ase_pour_1000_moins_21_ans" {
-            continue; // needs the DREES and INSEE workbooks: see pipelines/contexte-territorial.toml
-        }
         assert!(
             present.contains(d.id),
             "{} absent de la démonstration",

@@ -163,6 +163,16 @@ fn pipeline_with_keys(dir: &Path, collective: &Path, observatory: &Path) -> Path
     p
 }
 
+/// The demo's (public, fictitious) context tables, read directly by the observatory.
+fn context_sources() -> String {
+    let text = std::fs::read_to_string(repo().join("pipelines/demo.toml")).unwrap();
+    let start = text.find("[[sources]]\nnom = \"Contexte fictif").unwrap();
+    text[start..].replace(
+        "../sample-data",
+        &repo().join("sample-data").display().to_string(),
+    )
+}
+
 #[test]
 fn partner_extract_then_observatory_gives_the_same_figures_as_one_run() {
     let dir = temp_dir("two-places");
@@ -192,8 +202,9 @@ fn partner_extract_then_observatory_gives_the_same_figures_as_one_run() {
          [[sources]]\nfichier = \"partenaire/extrait/personnel.parquet\"\ntable = \"personnel\"\n\
          [[sources]]\nfichier = \"partenaire/extrait/formation.parquet\"\ntable = \"formation\"\n\
          [[sources]]\nfichier = \"partenaire/extrait/satisfaction.parquet\"\ntable = \"satisfaction\"\n\
-         [[sources]]\nfichier = \"partenaire/extrait/plan_action.parquet\"\ntable = \"plan_action\"\n",
-        ko.display()
+         [[sources]]\nfichier = \"partenaire/extrait/plan_action.parquet\"\ntable = \"plan_action\"\n{}",
+        ko.display(),
+        context_sources()
     );
     std::fs::write(dir.join("observatoire.toml"), obs).unwrap();
     let o = Pipeline::load(&dir.join("observatoire.toml")).unwrap();

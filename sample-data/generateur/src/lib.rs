@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod apmn;
+pub mod contexte;
 pub mod copil;
 pub mod dates;
 pub mod ditep;
@@ -45,6 +46,7 @@ pub fn generate(out_dir: &Path) -> Result<Vec<PathBuf>, Box<dyn Error>> {
     ditep::write(&world, &mut out)?;
     pf::write(&world, &mut out)?;
     registry::write(&mut out)?;
+    contexte::write(&mut out)?;
     rh::write(&rh, &mut out)?;
     truth::write(&world, &rh, &mut out)?;
     Ok(out.written)
