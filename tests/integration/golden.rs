@@ -470,3 +470,96 @@ fn remaining_breakdowns_by_hand() {
         Some(1.0)
     );
 }
+
+#[test]
+fn cross_sector_shares_by_hand() {
+    use observatoire::indicators::cross_sector::{DITEP_ALSO_PE, PE_ALSO_DITEP};
+    let dir = temp_dir("golden-cross");
+    std::fs::write(
+        dir.join("services.csv"),
+        "Code service;Type;Secteur;Département;Année;Capacité autorisée;Unité\n\
+         AEMO-T;AEMO;Protection de l'enfance;15;2021;10;mesures\nDITEP-T;DITEP;Médico-social;63;2021;10;places\n",
+    )
+    .unwrap();
+    // Alice: AEMO and DITEP in 2021 (the DITEP file writes her name without accent and
+    // with a space); Bruno: AEMO only; Chloé: DITEP only; Denis: AEMO ended in 2020.
+    std::fs::write(
+        dir.join("aemo.csv"),
+        "Nom;Prénom;Date de naissance;Sexe;Nom de la mère;Type de mesure;Date de début;Date de fin\n\
+         Arnaud;Anne-Lise;01/02/2010;F;Dupré;AEMO;01/01/2021;\nBernard;Bruno;02/03/2011;M;Roux;AED;01/06/2021;\n\
+         Durand;Denis;04/05/2013;M;Faure;AEMO;01/01/2019;31/12/2020\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("ditep.csv"),
+        "Nom;Prénom;Date de naissance;Sexe;Nom de la mère;Admission;Sortie\n\
+         ARNAUD;Anne Lise;01/02/2010;F;Dupre;01/09/2021;\nColin;Chloé;03/04/2012;F;Petit;01/09/2021;\n",
+    )
+    .unwrap();
+    let p = pipeline(
+        &dir,
+        "[pipeline]\nnom = \"golden intersectoriel\"\n[periode]\ndebut = 2021\nfin = 2021\n\
+         [[sources]]\nfichier = \"services.csv\"\ntable = \"services\"\n\
+         [[sources]]\nfichier = \"aemo.csv\"\ntable = \"accompagnements\"\nservice = \"AEMO-T\"\n\
+         [[sources]]\nfichier = \"ditep.csv\"\ntable = \"accompagnements\"\nservice = \"DITEP-T\"\n",
+    );
+    let ing = ingest::ingest(&p).unwrap();
+    let key = SecretKey::from_bytes([3; 32]);
+    let (extract, _) =
+        pseudonymise::pseudonymise(&ing.tables.accompaniments, &key, &Settings::new(2021)).unwrap();
+    let (acc, _) = link::link(&extract, &link::Settings::default()).unwrap();
+    let rows = observatoire::indicators::cross_sector::compute(
+        &ing.tables.services,
+        &acc,
+        2021..=2021,
+        &[0, 11, 18],
+    )
+    .unwrap();
+    let find = |id: &str, code: Option<&str>, dim: Option<&str>, value: Option<&str>| {
+        rows.iter()
+            .find(|r| {
+                r.indicateur == id
+                    && r.code_territoire.as_deref() == code
+                    && r.ventilation.as_deref() == dim
+                    && r.modalite.as_deref() == value
+            })
+            .unwrap_or_else(|| panic!("{id} {code:?} {dim:?} {value:?}"))
+    };
+    // Children with a child-protection measure in 2021: Alice, Bruno (Denis ended in
+    // 2020) → 2; of them also in the DITEP: Alice → 1/2.
+    let pe = find(PE_ALSO_DITEP, None, None, None);
+    assert_eq!(
+        (pe.numerateur, pe.denominateur, pe.valeur),
+        (Some(1.0), Some(2.0), Some(0.5))
+    );
+    // DITEP children in 2021: Alice, Chloé; with a child-protection measure: Alice → 1/2.
+    let d = find(DITEP_ALSO_PE, None, None, None);
+    assert_eq!((d.numerateur, d.denominateur), (Some(1.0), Some(2.0)));
+    // By département of the service: the AEMO is in 15, the DITEP in 63.
+    assert_eq!(
+        find(PE_ALSO_DITEP, Some("15"), None, None).denominateur,
+        Some(2.0)
+    );
+    assert_eq!(
+        find(DITEP_ALSO_PE, Some("63"), None, None).numerateur,
+        Some(1.0)
+    );
+    // By type of measure: Alice's AEMO (1 of 1 AEMO child in the DITEP), Bruno's AED (0 of 1).
+    assert_eq!(
+        find(PE_ALSO_DITEP, None, Some("type_mesure"), Some("AEMO")).valeur,
+        Some(1.0)
+    );
+    assert_eq!(
+        find(PE_ALSO_DITEP, None, Some("type_mesure"), Some("AED")).valeur,
+        Some(0.0)
+    );
+    // By age at 31/12/2021: Alice 11 (11-17 ans), Bruno 10 (0-10 ans).
+    assert_eq!(
+        find(PE_ALSO_DITEP, None, Some("tranche_age"), Some("11-17 ans")).valeur,
+        Some(1.0)
+    );
+    assert_eq!(
+        find(PE_ALSO_DITEP, None, Some("tranche_age"), Some("0-10 ans")).valeur,
+        Some(0.0)
+    );
+}
