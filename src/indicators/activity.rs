@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 
+use super::cols;
 use super::{IndicatorDef, IndicatorRow, Results, ratio};
 use crate::error::Error;
 use crate::format::number_fr;
@@ -81,33 +82,6 @@ impl ServiceYear {
     }
 }
 
-fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, Error> {
-    Ok(df
-        .column(name)?
-        .str()?
-        .iter()
-        .map(|v| v.map(str::to_string))
-        .collect())
-}
-
-fn floats(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, Error> {
-    Ok(df
-        .column(name)?
-        .cast(&DataType::Float64)?
-        .f64()?
-        .iter()
-        .collect())
-}
-
-fn ints(df: &DataFrame, name: &str) -> Result<Vec<Option<i32>>, Error> {
-    Ok(df
-        .column(name)?
-        .cast(&DataType::Int32)?
-        .i32()?
-        .iter()
-        .collect())
-}
-
 fn epoch() -> NaiveDate {
     NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
 }
@@ -158,15 +132,15 @@ pub fn compute(
     // services: (service, year) → ServiceYear
     let mut registry: BTreeMap<(String, i32), ServiceYear> = BTreeMap::new();
     {
-        let id = strings(services, col::SERVICE)?;
-        let name = strings(services, col::SERVICE_NAME)?;
-        let org = strings(services, col::ORGANISATION)?;
-        let typ = strings(services, col::SERVICE_TYPE)?;
-        let dep = strings(services, col::DEPARTMENT)?;
-        let year = ints(services, col::YEAR)?;
-        let cap = floats(services, col::CAPACITY)?;
-        let unit = strings(services, col::CAPACITY_UNIT)?;
-        let open = floats(services, col::OPENING_DAYS)?;
+        let id = cols::text(services, col::SERVICE)?;
+        let name = cols::text(services, col::SERVICE_NAME)?;
+        let org = cols::text(services, col::ORGANISATION)?;
+        let typ = cols::text(services, col::SERVICE_TYPE)?;
+        let dep = cols::text(services, col::DEPARTMENT)?;
+        let year = cols::int(services, col::YEAR)?;
+        let cap = cols::num(services, col::CAPACITY)?;
+        let unit = cols::text(services, col::CAPACITY_UNIT)?;
+        let open = cols::num(services, col::OPENING_DAYS)?;
         for i in 0..services.height() {
             if let (Some(s), Some(y)) = (&id[i], year[i]) {
                 registry.insert(
@@ -219,10 +193,10 @@ pub fn compute(
     // accompaniments: service → list of (person, start, end)
     let mut by_service: BTreeMap<String, Vec<(String, i32, Option<i32>)>> = BTreeMap::new();
     if accompaniments.height() > 0 {
-        let svc = strings(accompaniments, col::SERVICE)?;
-        let person = strings(accompaniments, col::PERSON)?;
-        let start = ints(accompaniments, col::START)?;
-        let end = ints(accompaniments, col::END)?;
+        let svc = cols::text(accompaniments, col::SERVICE)?;
+        let person = cols::text(accompaniments, col::PERSON)?;
+        let start = cols::int(accompaniments, col::START)?;
+        let end = cols::int(accompaniments, col::END)?;
         for i in 0..accompaniments.height() {
             let (Some(s), Some(st)) = (&svc[i], start[i]) else {
                 continue;
@@ -266,10 +240,10 @@ pub fn compute(
     type Sums = (f64, f64, bool, bool, usize);
     let mut act: BTreeMap<(String, i32), Sums> = BTreeMap::new();
     {
-        let svc = strings(activity, col::SERVICE)?;
-        let year = ints(activity, col::YEAR)?;
-        let done = floats(activity, col::DAYS_DONE)?;
-        let funded = floats(activity, col::DAYS_FUNDED)?;
+        let svc = cols::text(activity, col::SERVICE)?;
+        let year = cols::int(activity, col::YEAR)?;
+        let done = cols::num(activity, col::DAYS_DONE)?;
+        let funded = cols::num(activity, col::DAYS_FUNDED)?;
         for i in 0..activity.height() {
             let (Some(s), Some(y)) = (&svc[i], year[i]) else {
                 continue;

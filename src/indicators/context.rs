@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
+use super::cols;
 use super::{IndicatorDef, IndicatorRow, Inputs, Results, ratio};
 use crate::error::Error;
 use crate::ingest::values::fold;
@@ -31,13 +32,6 @@ pub const DEFINITIONS: [IndicatorDef; 1] = [IndicatorDef {
 pub const DREES_VARIABLE: &str = "enfants_accueillis";
 /// Variable of the INSEE table.
 pub const POPULATION_VARIABLE: &str = "population";
-
-fn text(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, Error> {
-    match df.column(name) {
-        Ok(c) => Ok(c.str()?.iter().map(|v| v.map(str::to_string)).collect()),
-        Err(_) => Ok(vec![None; df.height()]),
-    }
-}
 
 /// Share of an INSEE age band that is under 21: `0 à 4 ans` → 1, `20 à 24 ans` → 1/5,
 /// older bands → 0.
@@ -63,10 +57,10 @@ pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
     if r.height() == 0 {
         return Ok(out);
     }
-    let var = text(r, col::REF_VARIABLE)?;
-    let code = text(r, col::REF_CODE)?;
-    let dim1 = text(r, col::REF_DIM1)?;
-    let dim2 = text(r, col::REF_DIM2)?;
+    let var = cols::text(r, col::REF_VARIABLE)?;
+    let code = cols::text(r, col::REF_CODE)?;
+    let dim1 = cols::text(r, col::REF_DIM1)?;
+    let dim2 = cols::text(r, col::REF_DIM2)?;
     let period: Vec<Option<i32>> = r
         .column(col::REF_PERIOD)?
         .cast(&DataType::Int32)?

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use polars::prelude::*;
 
 use super::activity::days_in_year;
+use super::cols;
 use super::{IndicatorDef, IndicatorRow, ratio};
 use crate::error::Error;
 use crate::ingest::values::fold;
@@ -77,24 +78,6 @@ fn sector_of(secteur: Option<&str>, type_service: Option<&str>) -> Sector {
     Sector::Other
 }
 
-fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, Error> {
-    Ok(df
-        .column(name)?
-        .str()?
-        .iter()
-        .map(|v| v.map(str::to_string))
-        .collect())
-}
-
-fn ints(df: &DataFrame, name: &str) -> Result<Vec<Option<i32>>, Error> {
-    Ok(df
-        .column(name)?
-        .cast(&DataType::Int32)?
-        .i32()?
-        .iter()
-        .collect())
-}
-
 /// The family entry point of the registry.
 pub fn compute_family(inputs: &super::Inputs) -> Result<super::Results, Error> {
     if inputs.persons.height() == 0 || inputs.persons.column(col::PERSON).is_err() {
@@ -122,10 +105,10 @@ pub fn compute(
     // service → (sector, département)
     let mut info: BTreeMap<String, (Sector, Option<String>)> = BTreeMap::new();
     {
-        let id = strings(services, col::SERVICE)?;
-        let sect = strings(services, "secteur")?;
-        let typ = strings(services, col::SERVICE_TYPE)?;
-        let dep = strings(services, col::DEPARTMENT)?;
+        let id = cols::text(services, col::SERVICE)?;
+        let sect = cols::text(services, "secteur")?;
+        let typ = cols::text(services, col::SERVICE_TYPE)?;
+        let dep = cols::text(services, col::DEPARTMENT)?;
         for i in 0..services.height() {
             if let Some(s) = &id[i] {
                 info.insert(
@@ -138,12 +121,12 @@ pub fn compute(
             }
         }
     }
-    let person = strings(linked, col::PERSON)?;
-    let service = strings(linked, col::SERVICE)?;
-    let measure = strings(linked, "type_mesure")?;
-    let start = ints(linked, col::START)?;
-    let end = ints(linked, col::END)?;
-    let birth_year = ints(linked, pcol::BIRTH_YEAR)?;
+    let person = cols::text(linked, col::PERSON)?;
+    let service = cols::text(linked, col::SERVICE)?;
+    let measure = cols::text(linked, "type_mesure")?;
+    let start = cols::int(linked, col::START)?;
+    let end = cols::int(linked, col::END)?;
+    let birth_year = cols::int(linked, pcol::BIRTH_YEAR)?;
 
     let mut rows = Vec::new();
     for y in years {

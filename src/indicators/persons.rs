@@ -8,9 +8,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use polars::prelude::*;
-
 use super::activity::days_in_year;
+use super::cols;
 use super::{Directory, IndicatorDef, IndicatorRow, Inputs, Results, ratio};
 use crate::error::Error;
 use crate::pseudonymise::columns as pcol;
@@ -187,20 +186,6 @@ impl Perimeter {
     }
 }
 
-fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, Error> {
-    match df.column(name) {
-        Ok(c) => Ok(c.str()?.iter().map(|v| v.map(str::to_string)).collect()),
-        Err(_) => Ok(vec![None; df.height()]),
-    }
-}
-
-fn ints(df: &DataFrame, name: &str) -> Result<Vec<Option<i32>>, Error> {
-    match df.column(name) {
-        Ok(c) => Ok(c.cast(&DataType::Int32)?.i32()?.iter().collect()),
-        Err(_) => Ok(vec![None; df.height()]),
-    }
-}
-
 #[derive(Default)]
 struct Tally<'a> {
     active: BTreeSet<&'a str>,
@@ -223,14 +208,14 @@ pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
         return Ok(out);
     }
     let dir = Directory::from_services(inputs.services)?;
-    let person = strings(df, col::PERSON)?;
-    let service = strings(df, col::SERVICE)?;
-    let start = ints(df, col::START)?;
-    let end = ints(df, col::END)?;
-    let typ = strings(df, "type_mesure")?;
-    let frame = strings(df, "cadre")?;
-    let sex = strings(df, "sexe")?;
-    let birth = ints(df, pcol::BIRTH_YEAR)?;
+    let person = cols::text(df, col::PERSON)?;
+    let service = cols::text(df, col::SERVICE)?;
+    let start = cols::int(df, col::START)?;
+    let end = cols::int(df, col::END)?;
+    let typ = cols::text(df, "type_mesure")?;
+    let frame = cols::text(df, "cadre")?;
+    let sex = cols::text(df, "sexe")?;
+    let birth = cols::int(df, pcol::BIRTH_YEAR)?;
     let unknown = || "non renseigné".to_string();
     for y in inputs.years.clone() {
         let dec31 = super::activity::day_number(y, 12, 31);
