@@ -98,6 +98,13 @@ pub const DEFINITIONS: [IndicatorDef; 7] = [
     },
 ];
 
+/// An employee is present on 31/12 of `year` when they entered on or before that day
+/// and did not leave before it (the one rule for headcounts and training shares).
+pub fn present_at_year_end(entry: Option<NaiveDate>, exit: Option<NaiveDate>, year: i32) -> bool {
+    let dec31 = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default();
+    entry.is_none_or(|d| d <= dec31) && exit.is_none_or(|d| d >= dec31)
+}
+
 /// Jobs counted as social work.
 pub fn is_social_worker(job: &str) -> bool {
     let j = fold(job);
@@ -185,7 +192,6 @@ pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
         if !years.contains(&y) {
             continue;
         }
-        let dec31 = NaiveDate::from_ymd_opt(y, 12, 31).unwrap_or_default();
         let cdi = contract[i].as_deref().map(|c| fold(c).starts_with("CDI"));
         for per in Perimeter::of_service(&dir, s) {
             let a = acc.entry((y, per)).or_default();
@@ -201,9 +207,7 @@ pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
                 *a.absence.entry(motif).or_default() += absences[k][i].unwrap_or(0.0);
             }
             if let Some(p) = &person[i] {
-                let entered = entry[i].is_none_or(|d| d <= dec31);
-                let gone = exit[i].is_some_and(|d| d < dec31);
-                if entered && !gone {
+                if present_at_year_end(entry[i], exit[i], y) {
                     a.present.insert(p.clone());
                 }
                 a.any_contract |= cdi.is_some();

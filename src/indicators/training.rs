@@ -151,8 +151,7 @@ pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
             let (Some(p), Some(s), Some(y)) = (&person[i], &service[i], year[i]) else {
                 continue;
             };
-            let dec31 = NaiveDate::from_ymd_opt(y, 12, 31).unwrap_or_default();
-            if entry[i].is_some_and(|d| d > dec31) || exit[i].is_some_and(|d| d < dec31) {
+            if !super::hr::present_at_year_end(entry[i], exit[i], y) {
                 continue;
             }
             for per in Perimeter::of_service(&dir, s) {
