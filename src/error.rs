@@ -15,6 +15,9 @@ pub mod exit_code {
     /// Internal or output error (disk full, permission denied…). Previous outputs are
     /// left untouched.
     pub const INTERNAL: u8 = 3;
+    /// Disclosure control could not protect every figure (the audit found a suppressed
+    /// figure that could be recomputed): nothing was written.
+    pub const DISCLOSURE: u8 = 4;
 }
 
 /// Any error a run can end with.
@@ -36,6 +39,10 @@ pub enum Error {
     InconsistentExtracts(String),
     #[error("écriture des résultats impossible dans {path} : {detail}")]
     Output { path: String, detail: String },
+    #[error(
+        "secret statistique non garanti, rien n'a été publié : {0}. Signalez-le à l'équipe de l'observatoire avec le manifeste de la dernière exécution réussie"
+    )]
+    Disclosure(String),
     #[error("erreur interne : {0}")]
     Internal(String),
 }
@@ -49,6 +56,7 @@ impl Error {
             | Error::ForeignOutputDir(_)
             | Error::InconsistentExtracts(_) => exit_code::INVALID_INPUT,
             Error::Output { .. } | Error::Internal(_) => exit_code::INTERNAL,
+            Error::Disclosure(_) => exit_code::DISCLOSURE,
         }
     }
 

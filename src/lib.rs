@@ -5,16 +5,17 @@
 //! DESIGN.md §2; stages talk only through the canonical tables of [`tables`]:
 //!
 //! ```text
-//! pipeline ─► ingest ─► pseudonymise ─► link ─► indicators ─► publish
-//!  (TOML)     (cells →   (identities →   (one     (long-format  (Parquet, charts, HTML
-//!             tables,     keyed           person   table)        report, validation
-//!             validation) pseudonyms)     across                 report, manifest)
-//!                                         sources)
+//! pipeline ─► ingest ─► pseudonymise ─► link ─► indicators ─► disclosure ─► publish
+//!  (TOML)     (cells →   (identities →   (one     (long-format  (statistical   (Parquet,
+//!             tables,     keyed           person   table)        confidential-  charts,
+//!             validation) pseudonyms)     across                 ity: V/A/D     reports,
+//!                                         sources)               per figure)    manifest)
 //! ```
 //!
 //! [`run`] chains the stages for one pipeline; [`error`] holds the typed errors and the
 //! exit codes of the binary.
 
+pub mod disclosure;
 pub mod error;
 pub mod format;
 pub mod indicators;

@@ -11,7 +11,7 @@ use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 
 use super::cols;
-use super::{IndicatorDef, IndicatorRow, Results, ratio};
+use super::{IndicatorDef, IndicatorRow, Results, Secret, ratio};
 use crate::error::Error;
 use crate::format::number_fr;
 use crate::tables::columns as col;
@@ -30,6 +30,7 @@ pub const DEFINITIONS: [IndicatorDef; 3] = [
         unite: "%",
         tables_sources: "accompagnements, services",
         origine: "Projet de service APMN (ANEF Cantal) ; définition explicitée par l'observatoire (pas de texte national)",
+        secret: Secret::FREE,
     },
     IndicatorDef {
         id: OCCUPANCY_RATE,
@@ -40,6 +41,7 @@ pub const DEFINITIONS: [IndicatorDef; 3] = [
         unite: "%",
         tables_sources: "activite, services",
         origine: "ANAP, tableau de bord de la performance (Hélios, ERRD « Autres ESMS »)",
+        secret: Secret::FREE,
     },
     IndicatorDef {
         id: COMPLETION_RATE,
@@ -50,6 +52,7 @@ pub const DEFINITIONS: [IndicatorDef; 3] = [
         unite: "%",
         tables_sources: "activite",
         origine: "ANAP, tableau de bord de la performance (Hélios)",
+        secret: Secret::FREE,
     },
 ];
 

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 
 use super::cols;
-use super::{IndicatorDef, IndicatorRow, Inputs, Results, ratio};
+use super::{IndicatorDef, IndicatorRow, Inputs, Results, Secret, ratio};
 use crate::error::Error;
 use crate::ingest::values::fold;
 use crate::tables::columns as col;
@@ -26,6 +26,7 @@ pub const DEFINITIONS: [IndicatorDef; 1] = [IndicatorDef {
     unite: "‰",
     tables_sources: "reference (DREES, INSEE)",
     origine: "DREES, ONPE (taux pour 1 000 moins de 21 ans)",
+    secret: Secret::FREE,
 }];
 
 /// Variable of the DREES table counted in the numerator.

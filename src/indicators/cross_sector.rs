@@ -10,12 +10,18 @@ use polars::prelude::*;
 
 use super::activity::days_in_year;
 use super::cols;
-use super::{IndicatorDef, IndicatorRow, ratio};
+use super::{IndicatorDef, IndicatorRow, Measure, Secret, ratio};
 use crate::error::Error;
 use crate::ingest::values::fold;
 use crate::pseudonymise::columns as pcol;
 use crate::pseudonymise::generalise::{age_at_year_end, age_band};
 use crate::tables::columns as col;
+
+/// The children followed both in child protection and by a DITEP, counted by the
+/// départements of their child-protection services / of their DITEP (the same children
+/// for the whole network).
+pub const BOTH_FROM_PE_SIDE: &str = "enfants_pe_et_ditep_par_departement_pe";
+pub const BOTH_FROM_DITEP_SIDE: &str = "enfants_pe_et_ditep_par_departement_ditep";
 
 pub const PE_ALSO_DITEP: &str = "part_pe_accompagnes_ditep";
 pub const DITEP_ALSO_PE: &str = "part_ditep_avec_mesure_pe";
@@ -30,6 +36,10 @@ pub const DEFINITIONS: [IndicatorDef; 2] = [
         unite: "%",
         tables_sources: "accompagnements (appariés), services",
         origine: "Charte de coopération inter-associative (article 4) ; enquête AIRe",
+        secret: Secret::rate(
+            Measure::persons(BOTH_FROM_PE_SIDE),
+            Measure::persons("enfants_pe"),
+        ),
     },
     IndicatorDef {
         id: DITEP_ALSO_PE,
@@ -40,6 +50,10 @@ pub const DEFINITIONS: [IndicatorDef; 2] = [
         unite: "%",
         tables_sources: "accompagnements (appariés), services",
         origine: "Enquête AIRe (38 %) ; charte de coopération inter-associative",
+        secret: Secret::rate(
+            Measure::persons(BOTH_FROM_DITEP_SIDE),
+            Measure::persons("enfants_ditep"),
+        ),
     },
 ];
 

@@ -99,6 +99,27 @@ pub fn peers(rows: &mut [IndicatorRow], services: &DataFrame) -> Result<(), Erro
     Ok(())
 }
 
+/// Recomputes peer comparisons and evolutions from the values the rows hold now (after
+/// disclosure control has hidden some): a hidden value never enters a quartile or a
+/// difference, so none of them can be worked back to it.
+pub fn refresh(
+    rows: &mut [IndicatorRow],
+    services: &DataFrame,
+    base_year: i32,
+) -> Result<(), Error> {
+    for r in rows.iter_mut() {
+        r.evolution_annuelle = None;
+        r.evolution_depuis_base = None;
+        r.pairs_nombre = None;
+        r.pairs_q1 = None;
+        r.pairs_mediane = None;
+        r.pairs_q3 = None;
+    }
+    peers(rows, services)?;
+    evolutions(rows, base_year);
+    Ok(())
+}
+
 /// Sets the change from the previous year and from `base_year` on every row.
 pub fn evolutions(rows: &mut [IndicatorRow], base_year: i32) {
     type Key = (

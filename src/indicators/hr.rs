@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDate};
 use super::activity::{days_in_year, year_length};
 use super::cols;
 use super::persons::Perimeter;
-use super::{Directory, IndicatorDef, IndicatorRow, Inputs, Results, ratio};
+use super::{Directory, IndicatorDef, IndicatorRow, Inputs, Measure, Results, Secret, ratio};
 use crate::error::Error;
 use crate::ingest::values::fold;
 use crate::pseudonymise::STAFF_PSEUDONYM;
@@ -35,6 +35,7 @@ pub const DEFINITIONS: [IndicatorDef; 7] = [
         unite: "ETP",
         tables_sources: "personnel",
         origine: ANAP,
+        secret: Secret::count(Measure::amount("etp")),
     },
     IndicatorDef {
         id: ETP_BY_JOB,
@@ -45,6 +46,7 @@ pub const DEFINITIONS: [IndicatorDef; 7] = [
         unite: "ETP",
         tables_sources: "personnel",
         origine: ANAP,
+        secret: Secret::count(Measure::amount("etp")),
     },
     IndicatorDef {
         id: ETP_SOCIAL_WORKERS,
@@ -55,6 +57,7 @@ pub const DEFINITIONS: [IndicatorDef; 7] = [
         unite: "ETP",
         tables_sources: "personnel",
         origine: "Projet de service APMN (« 73 mesures exercées par 9 travailleurs sociaux »)",
+        secret: Secret::count(Measure::amount("etp_travailleurs_sociaux")),
     },
     IndicatorDef {
         id: MEASURES_PER_SW,
@@ -65,6 +68,7 @@ pub const DEFINITIONS: [IndicatorDef; 7] = [
         unite: "mesures par ETP",
         tables_sources: "accompagnements, personnel",
         origine: "Projet de service APMN ; CNAEMO",
+        secret: Secret::rate(Measure::FREE, Measure::amount("etp_travailleurs_sociaux")),
     },
     IndicatorDef {
         id: ABSENTEEISM,
@@ -75,6 +79,10 @@ pub const DEFINITIONS: [IndicatorDef; 7] = [
         unite: "%",
         tables_sources: "personnel",
         origine: ANAP,
+        secret: Secret::rate(
+            Measure::amount("jours_absence"),
+            Measure::amount("etp").total().scaled(365.0),
+        ),
     },
     IndicatorDef {
         id: HEADCOUNT,
@@ -85,6 +93,7 @@ pub const DEFINITIONS: [IndicatorDef; 7] = [
         unite: "salariés",
         tables_sources: "personnel",
         origine: ANAP,
+        secret: Secret::count(Measure::persons("salaries_presents_31_12")),
     },
     IndicatorDef {
         id: TURNOVER,
@@ -95,6 +104,10 @@ pub const DEFINITIONS: [IndicatorDef; 7] = [
         unite: "%",
         tables_sources: "personnel",
         origine: ANAP,
+        secret: Secret::rate(
+            Measure::persons("mouvements_personnel").scaled(0.5),
+            Measure::persons("salaries_presents_31_12").previous_year(),
+        ),
     },
 ];
 
@@ -146,6 +159,12 @@ struct Acc {
     exits: BTreeSet<String>,
     any_contract: bool,
     measure_days: f64,
+    /// Distinct employees behind each amount (for the frequency rule).
+    staff: BTreeSet<String>,
+    staff_by_job: BTreeMap<String, BTreeSet<String>>,
+    social_workers: BTreeSet<String>,
+    absent: BTreeMap<&'static str, BTreeSet<String>>,
+    absent_any: BTreeSet<String>,
 }
 
 pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
@@ -193,18 +212,31 @@ pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
             continue;
         }
         let cdi = contract[i].as_deref().map(|c| fold(c).starts_with("CDI"));
+        // An employee without pseudonym still counts once, by their line.
+        let who = person[i].clone().unwrap_or_else(|| format!("ligne {i}"));
         for per in Perimeter::of_service(&dir, s) {
             let a = acc.entry((y, per)).or_default();
             let e = etp[i].unwrap_or(0.0);
             a.etp += e;
+            a.staff.insert(who.clone());
             if let Some(j) = &job[i] {
                 *a.by_job.entry(j.clone()).or_default() += e;
+                a.staff_by_job
+                    .entry(j.clone())
+                    .or_default()
+                    .insert(who.clone());
                 if is_social_worker(j) {
                     a.etp_sw += e;
+                    a.social_workers.insert(who.clone());
                 }
             }
             for (k, (_, motif)) in MOTIFS.iter().enumerate() {
-                *a.absence.entry(motif).or_default() += absences[k][i].unwrap_or(0.0);
+                let days = absences[k][i].unwrap_or(0.0);
+                *a.absence.entry(motif).or_default() += days;
+                if days > 0.0 {
+                    a.absent.entry(motif).or_default().insert(who.clone());
+                    a.absent_any.insert(who.clone());
+                }
             }
             if let Some(p) = &person[i] {
                 if present_at_year_end(entry[i], exit[i], y) {
@@ -247,11 +279,16 @@ pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
             r.valeur = Some(n);
             r
         };
-        out.rows.push(value(row(ETP_TOTAL, "ETP"), a.etp));
-        out.rows
-            .push(value(row(ETP_SOCIAL_WORKERS, "ETP"), a.etp_sw));
+        let persons = |set: Option<&BTreeSet<String>>| Some(set.map_or(0, |s| s.len()) as f64);
+        let mut r = value(row(ETP_TOTAL, "ETP"), a.etp);
+        r.effectif_numerateur = persons(Some(&a.staff));
+        out.rows.push(r);
+        let mut r = value(row(ETP_SOCIAL_WORKERS, "ETP"), a.etp_sw);
+        r.effectif_numerateur = persons(Some(&a.social_workers));
+        out.rows.push(r);
         for (j, e) in &a.by_job {
             let mut r = value(row(ETP_BY_JOB, "ETP"), *e);
+            r.effectif_numerateur = persons(a.staff_by_job.get(j));
             r.ventilation = Some("metier".into());
             r.modalite = Some(j.clone());
             out.rows.push(r);
@@ -260,6 +297,7 @@ pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
             let mut r = row(MEASURES_PER_SW, "mesures par ETP");
             r.numerateur = Some(a.measure_days / year_length(*y));
             r.denominateur = Some(a.etp_sw);
+            r.effectif_denominateur = persons(Some(&a.social_workers));
             r.valeur = ratio(r.numerateur, r.denominateur);
             out.rows.push(r);
         }
@@ -268,6 +306,8 @@ pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
         let mut r = row(ABSENTEEISM, "%");
         r.numerateur = Some(total);
         r.denominateur = den;
+        r.effectif_numerateur = persons(Some(&a.absent_any));
+        r.effectif_denominateur = persons(Some(&a.staff));
         r.valeur = ratio(r.numerateur, den);
         out.rows.push(r);
         for (motif, days) in &a.absence {
@@ -276,6 +316,8 @@ pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
             r.modalite = Some(motif.to_string());
             r.numerateur = Some(*days);
             r.denominateur = den;
+            r.effectif_numerateur = persons(a.absent.get(motif));
+            r.effectif_denominateur = persons(Some(&a.staff));
             r.valeur = ratio(r.numerateur, den);
             out.rows.push(r);
         }

@@ -31,7 +31,132 @@ pub struct IndicatorDef {
     pub unite: &'static str,
     pub tables_sources: &'static str,
     pub origine: &'static str,
+    /// What statistical confidentiality counts in its numerator and denominator.
+    pub secret: Secret,
 }
+
+/// What the frequency rule of statistical confidentiality counts in an indicator's
+/// numerator and denominator, and which published cell each one is: two indicators
+/// naming the same quantity share cells (the denominator of the age distribution *is*
+/// the file active), so disclosure control protects them together.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Secret {
+    pub numerateur: Measure,
+    pub denominateur: Measure,
+}
+
+impl Secret {
+    /// Not about persons (capacity, actions of a plan) or from a public source.
+    pub const FREE: Secret = Secret {
+        numerateur: Measure::FREE,
+        denominateur: Measure::FREE,
+    };
+
+    pub const fn count(numerator: Measure) -> Secret {
+        Secret {
+            numerateur: numerator,
+            denominateur: Measure::FREE,
+        }
+    }
+
+    pub const fn rate(numerator: Measure, denominator: Measure) -> Secret {
+        Secret {
+            numerateur: numerator,
+            denominateur: denominator,
+        }
+    }
+}
+
+/// Whom a figure counts, for the frequency rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum MeasureKind {
+    /// Not subject to the rule.
+    Free,
+    /// A count of persons (or of their accompaniments, questionnaires): the rule
+    /// applies to the count itself.
+    Persons,
+    /// An amount summed over persons (days, ETP): the rule applies to the number of
+    /// persons behind it (`effectif_*` of the row, or the row's denominator).
+    Amount,
+}
+
+/// One side (numerator or denominator) of an indicator, as a published quantity.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Measure {
+    pub kind: MeasureKind,
+    /// Name of the quantity (cells of the same quantity, perimeter, year and breakdown
+    /// are one cell).
+    pub quantity: &'static str,
+    /// The figure is `scale ×` the quantity (absenteeism: ETP × 365).
+    pub scale: f64,
+    /// The quantity's year relative to the row's (turnover: headcount of the year before).
+    pub year_offset: i32,
+    /// The quantity is broken down like the row (`false` for the total of a distribution).
+    pub breakdown: bool,
+    /// For an amount: its persons are the row's denominator (mean duration, mean score)
+    /// rather than the row's `effectif_*`.
+    pub persons_in_denominator: bool,
+}
+
+impl Measure {
+    pub const FREE: Measure = Measure {
+        kind: MeasureKind::Free,
+        quantity: "",
+        scale: 1.0,
+        year_offset: 0,
+        breakdown: true,
+        persons_in_denominator: false,
+    };
+
+    pub const fn persons(quantity: &'static str) -> Measure {
+        Measure {
+            kind: MeasureKind::Persons,
+            quantity,
+            ..Measure::FREE
+        }
+    }
+
+    pub const fn amount(quantity: &'static str) -> Measure {
+        Measure {
+            kind: MeasureKind::Amount,
+            quantity,
+            ..Measure::FREE
+        }
+    }
+
+    /// The total over the row's breakdown (denominator of a distribution).
+    pub const fn total(self) -> Measure {
+        Measure {
+            breakdown: false,
+            ..self
+        }
+    }
+
+    pub const fn scaled(self, scale: f64) -> Measure {
+        Measure { scale, ..self }
+    }
+
+    pub const fn previous_year(self) -> Measure {
+        Measure {
+            year_offset: -1,
+            ..self
+        }
+    }
+
+    pub const fn per_denominator_person(self) -> Measure {
+        Measure {
+            persons_in_denominator: true,
+            ..self
+        }
+    }
+}
+
+/// Quantities that are the same count for the whole network (no territory): children
+/// followed in child protection and by a DITEP, counted from either side.
+pub const SAME_FOR_WHOLE_NETWORK: [(&str, &str); 1] = [(
+    cross_sector::BOTH_FROM_PE_SIDE,
+    cross_sector::BOTH_FROM_DITEP_SIDE,
+)];
 
 /// Columns of the long-format indicator table (Parquet schema, documented in the README).
 pub mod columns {
@@ -54,6 +179,8 @@ pub mod columns {
     pub const PEERS_Q1: &str = "pairs_q1";
     pub const PEERS_MEDIAN: &str = "pairs_mediane";
     pub const PEERS_Q3: &str = "pairs_q3";
+    /// Disclosure status: `V` published, `A` primary, `D` secondary suppression.
+    pub const STATUS: &str = "statut";
 }
 
 /// One computed figure.
@@ -86,6 +213,47 @@ pub struct IndicatorRow {
     pub pairs_q1: Option<f64>,
     pub pairs_mediane: Option<f64>,
     pub pairs_q3: Option<f64>,
+    /// Persons behind an amount in the numerator / denominator (staff whose ETP or
+    /// days are summed), for the frequency rule; never published.
+    #[serde(skip)]
+    pub effectif_numerateur: Option<f64>,
+    #[serde(skip)]
+    pub effectif_denominateur: Option<f64>,
+    /// Disclosure status of the figure (set by disclosure control).
+    pub statut: CellStatus,
+}
+
+/// Status of a published figure, as the European norm codes it (INSEE, Eurostat).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize)]
+pub enum CellStatus {
+    /// `V`: published.
+    #[default]
+    Published,
+    /// `D`: suppressed so that no primary cell can be recomputed (secondary).
+    Secondary,
+    /// `A`: fewer persons than the threshold (primary).
+    Primary,
+}
+
+impl CellStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            CellStatus::Published => "V",
+            CellStatus::Primary => "A",
+            CellStatus::Secondary => "D",
+        }
+    }
+
+    /// French legend.
+    pub fn legend(self) -> &'static str {
+        match self {
+            CellStatus::Published => "diffusable",
+            CellStatus::Primary => "secret primaire : moins de personnes que le seuil",
+            CellStatus::Secondary => {
+                "secret secondaire : masqué pour qu'aucune case en secret primaire ne puisse être recalculée"
+            }
+        }
+    }
 }
 
 /// The indicators and the notes explaining figures that could not be computed.
@@ -138,6 +306,7 @@ impl Results {
             Column::new(DENOMINATOR.into(), n(|r| r.denominateur)),
             Column::new(VALUE.into(), n(|r| r.valeur)),
             Column::new(UNIT.into(), s(|r| Some(r.unite.clone()))),
+            Column::new(STATUS.into(), s(|r| Some(r.statut.code().to_string()))),
             Column::new(CHANGE_YEAR.into(), n(|r| r.evolution_annuelle)),
             Column::new(CHANGE_BASE.into(), n(|r| r.evolution_depuis_base)),
             Column::new(PEERS_N.into(), n(|r| r.pairs_nombre)),
@@ -357,8 +526,7 @@ pub fn compute_all(inputs: &Inputs) -> Result<Results, Error> {
         out.rows.extend(r.rows);
         out.notes.extend(r.notes);
     }
-    derive::peers(&mut out.rows, inputs.services)?;
-    derive::evolutions(&mut out.rows, *inputs.years.start());
+    derive::refresh(&mut out.rows, inputs.services, *inputs.years.start())?;
     Ok(out)
 }
 

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::activity::days_in_year;
 use super::cols;
-use super::{Directory, IndicatorDef, IndicatorRow, Inputs, Results, ratio};
+use super::{Directory, IndicatorDef, IndicatorRow, Inputs, Measure, Results, Secret, ratio};
 use crate::error::Error;
 use crate::pseudonymise::columns as pcol;
 use crate::pseudonymise::generalise::{age_at_year_end, age_band};
@@ -38,6 +38,7 @@ pub const DEFINITIONS: [IndicatorDef; 9] = [
         unite: "personnes",
         tables_sources: "accompagnements",
         origine: ANAP,
+        secret: Secret::count(Measure::persons("file_active")),
     },
     IndicatorDef {
         id: PRESENT,
@@ -48,6 +49,7 @@ pub const DEFINITIONS: [IndicatorDef; 9] = [
         unite: "personnes",
         tables_sources: "accompagnements",
         origine: ANAP,
+        secret: Secret::count(Measure::persons("presents_31_12")),
     },
     IndicatorDef {
         id: ENTRIES,
@@ -58,6 +60,7 @@ pub const DEFINITIONS: [IndicatorDef; 9] = [
         unite: "accompagnements",
         tables_sources: "accompagnements",
         origine: ANAP,
+        secret: Secret::count(Measure::persons("entrees")),
     },
     IndicatorDef {
         id: EXITS,
@@ -68,6 +71,7 @@ pub const DEFINITIONS: [IndicatorDef; 9] = [
         unite: "accompagnements",
         tables_sources: "accompagnements",
         origine: ANAP,
+        secret: Secret::count(Measure::persons("sorties")),
     },
     IndicatorDef {
         id: MEAN_DURATION,
@@ -78,6 +82,10 @@ pub const DEFINITIONS: [IndicatorDef; 9] = [
         unite: "jours",
         tables_sources: "accompagnements",
         origine: ANAP,
+        secret: Secret::rate(
+            Measure::amount("durees_accompagnements_termines").per_denominator_person(),
+            Measure::persons("sorties"),
+        ),
     },
     IndicatorDef {
         id: BY_TYPE,
@@ -88,6 +96,10 @@ pub const DEFINITIONS: [IndicatorDef; 9] = [
         unite: "%",
         tables_sources: "accompagnements",
         origine: "Projet de service APMN ; CASF annexe 2-8 (nature de la mesure)",
+        secret: Secret::rate(
+            Measure::persons("accompagnements_en_cours"),
+            Measure::persons("accompagnements_en_cours").total(),
+        ),
     },
     IndicatorDef {
         id: BY_FRAME,
@@ -98,6 +110,10 @@ pub const DEFINITIONS: [IndicatorDef; 9] = [
         unite: "%",
         tables_sources: "accompagnements",
         origine: "CASF annexe 2-8 (DECISION : administrative / judiciaire) ; ONPE",
+        secret: Secret::rate(
+            Measure::persons("accompagnements_en_cours"),
+            Measure::persons("accompagnements_en_cours").total(),
+        ),
     },
     IndicatorDef {
         id: BY_AGE,
@@ -108,6 +124,10 @@ pub const DEFINITIONS: [IndicatorDef; 9] = [
         unite: "%",
         tables_sources: "accompagnements",
         origine: "ONPE ; rapports d'activité R314-50 CASF",
+        secret: Secret::rate(
+            Measure::persons("file_active"),
+            Measure::persons("file_active").total(),
+        ),
     },
     IndicatorDef {
         id: BY_SEX,
@@ -118,6 +138,10 @@ pub const DEFINITIONS: [IndicatorDef; 9] = [
         unite: "%",
         tables_sources: "accompagnements",
         origine: "ONPE ; rapports d'activité R314-50 CASF",
+        secret: Secret::rate(
+            Measure::persons("file_active"),
+            Measure::persons("file_active").total(),
+        ),
     },
 ];
 

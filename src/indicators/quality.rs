@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::cols;
 use super::persons::Perimeter;
-use super::{Directory, IndicatorDef, Inputs, Results, ratio};
+use super::{Directory, IndicatorDef, Inputs, Results, Secret, ratio};
 use crate::error::Error;
 use crate::ingest::values::fold;
 use crate::tables::columns as col;
@@ -26,6 +26,7 @@ pub const DEFINITIONS: [IndicatorDef; 2] = [
         unite: "%",
         tables_sources: "plan_action",
         origine: SEED,
+        secret: Secret::FREE,
     },
     IndicatorDef {
         id: TARGETS_REACHED,
@@ -36,6 +37,7 @@ pub const DEFINITIONS: [IndicatorDef; 2] = [
         unite: "%",
         tables_sources: "plan_action",
         origine: SEED,
+        secret: Secret::FREE,
     },
 ];
 

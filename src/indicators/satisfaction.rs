@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::cols;
 use super::persons::Perimeter;
-use super::{Directory, IndicatorDef, IndicatorRow, Inputs, Results, ratio};
+use super::{Directory, IndicatorDef, IndicatorRow, Inputs, Measure, Results, Secret, ratio};
 use crate::error::Error;
 use crate::tables::columns as col;
 
@@ -28,6 +28,7 @@ pub const DEFINITIONS: [IndicatorDef; 5] = [
         unite: "questionnaires",
         tables_sources: "satisfaction",
         origine: SEED,
+        secret: Secret::count(Measure::persons("questionnaires_envoyes")),
     },
     IndicatorDef {
         id: RETURNED,
@@ -38,6 +39,7 @@ pub const DEFINITIONS: [IndicatorDef; 5] = [
         unite: "questionnaires",
         tables_sources: "satisfaction",
         origine: SEED,
+        secret: Secret::count(Measure::persons("questionnaires_retournes")),
     },
     IndicatorDef {
         id: RETURN_RATE,
@@ -48,6 +50,10 @@ pub const DEFINITIONS: [IndicatorDef; 5] = [
         unite: "%",
         tables_sources: "satisfaction",
         origine: SEED,
+        secret: Secret::rate(
+            Measure::persons("questionnaires_retournes"),
+            Measure::persons("questionnaires_envoyes"),
+        ),
     },
     IndicatorDef {
         id: MEAN_SCORE,
@@ -58,6 +64,10 @@ pub const DEFINITIONS: [IndicatorDef; 5] = [
         unite: "sur 4",
         tables_sources: "satisfaction",
         origine: SEED,
+        secret: Secret::rate(
+            Measure::amount("somme_scores").per_denominator_person(),
+            Measure::persons("reponses_question"),
+        ),
     },
     IndicatorDef {
         id: SATISFIED,
@@ -68,6 +78,10 @@ pub const DEFINITIONS: [IndicatorDef; 5] = [
         unite: "%",
         tables_sources: "satisfaction",
         origine: SEED,
+        secret: Secret::rate(
+            Measure::persons("repondants_satisfaits"),
+            Measure::persons("questionnaires_notes"),
+        ),
     },
 ];
 
@@ -124,7 +138,11 @@ pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
                 .then(|| scores.iter().map(|(_, v)| v).sum::<f64>() / scores.len() as f64)
         });
         for per in Perimeter::of_service(&dir, s) {
-            for group in [None, who[i].clone()] {
+            let groups = match &who[i] {
+                Some(g) => vec![None, Some(g.clone())],
+                None => vec![None],
+            };
+            for group in groups {
                 let a = acc.entry((y, per.clone(), group)).or_default();
                 a.sent += 1;
                 if back {

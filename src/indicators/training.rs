@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 
 use super::cols;
 use super::persons::Perimeter;
-use super::{Directory, IndicatorDef, Inputs, Results, ratio};
+use super::{Directory, IndicatorDef, Inputs, Measure, Results, Secret, ratio};
 use crate::error::Error;
 use crate::ingest::values::fold;
 use crate::pseudonymise::STAFF_PSEUDONYM;
@@ -34,6 +34,7 @@ pub const DEFINITIONS: [IndicatorDef; 5] = [
         unite: "salariés",
         tables_sources: "formation",
         origine: "Projet de service APMN (indicateurs de la fiche action 3) ; bilan annuel des formations de l'ODPE (CASF L226-3-1 5°)",
+        secret: Secret::count(Measure::persons("salaries_formes")),
     },
     IndicatorDef {
         id: ESOPPE_SHARE,
@@ -44,6 +45,10 @@ pub const DEFINITIONS: [IndicatorDef; 5] = [
         unite: "%",
         tables_sources: "formation, personnel",
         origine: "Projet de service APMN (« former tous les salariés à ESOPPE »)",
+        secret: Secret::rate(
+            Measure::persons("salaries_presents_formes_esoppe"),
+            Measure::persons("salaries_presents_31_12"),
+        ),
     },
     IndicatorDef {
         id: DAYS_BY_THEME,
@@ -54,6 +59,7 @@ pub const DEFINITIONS: [IndicatorDef; 5] = [
         unite: "jours",
         tables_sources: "formation",
         origine: "Bilan annuel des formations de l'ODPE (CASF L226-3-1 5°)",
+        secret: Secret::count(Measure::amount("jours_formation_realises")),
     },
     IndicatorDef {
         id: COMPLETION,
@@ -64,6 +70,10 @@ pub const DEFINITIONS: [IndicatorDef; 5] = [
         unite: "%",
         tables_sources: "formation",
         origine: "Projet de service APMN (« nombre de journées de formation demandées et dispensées »)",
+        secret: Secret::rate(
+            Measure::amount("jours_formation_realises"),
+            Measure::amount("jours_formation_demandes"),
+        ),
     },
     IndicatorDef {
         id: INTER_SESSIONS,
@@ -74,6 +84,7 @@ pub const DEFINITIONS: [IndicatorDef; 5] = [
         unite: "sessions",
         tables_sources: "formation",
         origine: CHARTER,
+        secret: Secret::FREE,
     },
 ];
 
@@ -88,6 +99,9 @@ struct Acc {
     requested: f64,
     delivered: f64,
     sessions: BTreeSet<(String, Option<NaiveDate>)>,
+    /// Distinct employees behind the days requested and delivered (frequency rule).
+    requesting: BTreeSet<String>,
+    trained_any: BTreeSet<String>,
 }
 
 pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
@@ -125,8 +139,16 @@ pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
         }
         for per in Perimeter::of_service(&dir, s) {
             let a = acc.entry((y, per)).or_default();
-            a.requested += requested[i].unwrap_or(0.0);
+            let asked = requested[i].unwrap_or(0.0);
+            a.requested += asked;
             a.delivered += done;
+            let who = person[i].clone().unwrap_or_else(|| format!("ligne {i}"));
+            if asked > 0.0 {
+                a.requesting.insert(who.clone());
+            }
+            if done > 0.0 {
+                a.trained_any.insert(who);
+            }
             if done > 0.0 {
                 *a.days.entry(t.clone()).or_default() += done;
                 if let Some(p) = &person[i] {
@@ -175,12 +197,15 @@ pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
             r.modalite = Some(t.clone());
             r.numerateur = Some(*d);
             r.valeur = Some(*d);
+            r.effectif_numerateur = Some(a.trained.get(t).map_or(0, |p| p.len()) as f64);
             r.unite = "jours".into();
             out.rows.push(r);
         }
         let mut r = per.row(&dir, COMPLETION, *y);
         r.numerateur = Some(a.delivered);
         r.denominateur = Some(a.requested);
+        r.effectif_numerateur = Some(a.trained_any.len() as f64);
+        r.effectif_denominateur = Some(a.requesting.len() as f64);
         r.valeur = ratio(r.numerateur, r.denominateur);
         r.unite = "%".into();
         out.rows.push(r);

@@ -1,0 +1,274 @@
+//! From indicator rows to the linear system: which published number is which cell, and
+//! which linear relations an attacker knows between them. Each indicator declares in its
+//! definition ([`crate::indicators::Secret`]) what its numerator and denominator count;
+//! two rows naming the same quantity, perimeter, year and breakdown share one cell (the
+//! denominator of the age distribution is the file active). Relations:
+//!
+//! - **breakdowns**: the modalities of a breakdown add up to the total of the same
+//!   quantity and perimeter;
+//! - **perimeters**: services add up to their organisation, département, internal
+//!   territory and the whole network (départements to the network when a quantity has
+//!   no service figures);
+//! - **identities**: quantities that are the same count for the whole network.
+//!
+//! Each relation holds with a known constant (persons counted in two services, persons
+//! with no age…), which the cautious model gives the attacker.
+
+use std::collections::BTreeMap;
+
+use super::Settings;
+use super::system::{Cell, Kind, System};
+use crate::indicators::persons::Perimeter;
+use crate::indicators::{
+    Directory, IndicatorRow, Measure, MeasureKind, SAME_FOR_WHOLE_NETWORK, definition,
+};
+
+/// Where a figure is: territory level, territory code, organisation, service.
+type Place = (String, Option<String>, Option<String>, Option<String>);
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CellKey {
+    pub quantity: &'static str,
+    pub year: i32,
+    pub place: Place,
+    /// Breakdown dimension and modality.
+    pub breakdown: Option<(String, String)>,
+}
+
+/// The system and, for each row, the cells of its numerator and denominator.
+pub struct Built {
+    pub system: System,
+    pub keys: Vec<CellKey>,
+    pub row_cells: Vec<(Option<usize>, Option<usize>)>,
+    /// Rows that gave another value to a cell already seen (a modelling error: two
+    /// definitions name one quantity for different counts).
+    pub conflicts: usize,
+}
+
+fn place_of(r: &IndicatorRow) -> Place {
+    (
+        r.niveau_territoire.clone(),
+        r.code_territoire.clone(),
+        r.organisation.clone(),
+        r.service.clone(),
+    )
+}
+
+fn is_network(p: &Place) -> bool {
+    p.0 == "ensemble" && p.1.is_none() && p.2.is_none() && p.3.is_none()
+}
+
+impl Built {
+    /// Where a cell is, in French, for error messages (never its value).
+    pub fn describe(&self, cell: usize) -> String {
+        let k = &self.keys[cell];
+        let (level, code, org, service) = &k.place;
+        let mut s = format!("« {} », {}", k.quantity, k.year);
+        match (service, org, code) {
+            (Some(sv), _, _) => s.push_str(&format!(", service {sv}")),
+            (None, Some(o), _) => s.push_str(&format!(", organisation {o}")),
+            (None, None, Some(c)) => s.push_str(&format!(", {level} {c}")),
+            _ => s.push_str(", ensemble du réseau"),
+        }
+        if let Some((d, m)) = &k.breakdown {
+            s.push_str(&format!(", {d} = {m}"));
+        }
+        s
+    }
+}
+
+/// Builds the system of every row's cells, with primary cells marked.
+pub fn build(rows: &[IndicatorRow], dir: &Directory, settings: &Settings) -> Built {
+    let mut index: BTreeMap<CellKey, usize> = BTreeMap::new();
+    let mut keys: Vec<CellKey> = Vec::new();
+    let mut cells: Vec<Cell> = Vec::new();
+    let mut conflicts = 0;
+    let mut row_cells = Vec::with_capacity(rows.len());
+    for r in rows {
+        let Some(def) = definition(&r.indicateur) else {
+            row_cells.push((None, None));
+            continue;
+        };
+        let mut side = |m: Measure, value: Option<f64>, persons: Option<f64>| -> Option<usize> {
+            if m.kind == MeasureKind::Free {
+                return None;
+            }
+            let value = value? / m.scale;
+            let freq = match m.kind {
+                MeasureKind::Persons => value,
+                // Unknown persons behind an amount: cautious, treated as too few.
+                _ => persons.unwrap_or(0.0),
+            };
+            let unknown = m.kind == MeasureKind::Amount && persons.is_none();
+            let primary = unknown
+                || (freq > 0.0 && freq < f64::from(settings.threshold))
+                || (freq == 0.0 && settings.protect_zeros);
+            let key = CellKey {
+                quantity: m.quantity,
+                year: r.periode + m.year_offset,
+                place: place_of(r),
+                breakdown: if m.breakdown {
+                    r.ventilation.clone().zip(r.modalite.clone())
+                } else {
+                    None
+                },
+            };
+            Some(match index.get(&key) {
+                Some(&c) => {
+                    let cell = &mut cells[c];
+                    if (cell.value - value).abs() > 1e-9 * value.abs().max(1.0) {
+                        conflicts += 1;
+                    }
+                    cell.freq = cell.freq.min(freq);
+                    cell.primary |= primary;
+                    c
+                }
+                None => {
+                    let c = cells.len();
+                    cells.push(Cell {
+                        value,
+                        freq,
+                        kind: if m.kind == MeasureKind::Persons {
+                            Kind::Count
+                        } else {
+                            Kind::Amount
+                        },
+                        primary,
+                    });
+                    keys.push(key.clone());
+                    index.insert(key, c);
+                    c
+                }
+            })
+        };
+        let s = def.secret;
+        let num_persons = if s.numerateur.persons_in_denominator {
+            r.denominateur
+        } else {
+            r.effectif_numerateur
+        };
+        let num = side(s.numerateur, r.numerateur, num_persons);
+        let den = side(s.denominateur, r.denominateur, r.effectif_denominateur);
+        row_cells.push((num, den));
+    }
+    let mut relations = Vec::new();
+    breakdown_relations(&keys, &index, &mut relations);
+    perimeter_relations(&keys, &index, dir, &mut relations);
+    for (a, b) in SAME_FOR_WHOLE_NETWORK {
+        for (k, &ca) in index
+            .iter()
+            .filter(|(k, _)| k.quantity == a && is_network(&k.place))
+        {
+            let twin = CellKey {
+                quantity: b,
+                ..k.clone()
+            };
+            if let Some(&cb) = index.get(&twin) {
+                relations.push(sorted(vec![(ca, 1), (cb, -1)]));
+            }
+        }
+    }
+    Built {
+        system: System { cells, relations },
+        keys,
+        row_cells,
+        conflicts,
+    }
+}
+
+fn sorted(mut v: Vec<(usize, i64)>) -> Vec<(usize, i64)> {
+    v.sort_unstable();
+    v
+}
+
+/// Σ modalities − total, per quantity, year, place and dimension.
+fn breakdown_relations(
+    keys: &[CellKey],
+    index: &BTreeMap<CellKey, usize>,
+    out: &mut Vec<Vec<(usize, i64)>>,
+) {
+    let mut groups: BTreeMap<(&'static str, i32, &Place, &str), Vec<usize>> = BTreeMap::new();
+    for (c, k) in keys.iter().enumerate() {
+        if let Some((dim, _)) = &k.breakdown {
+            groups
+                .entry((k.quantity, k.year, &k.place, dim))
+                .or_default()
+                .push(c);
+        }
+    }
+    for ((quantity, year, place, _), parts) in groups {
+        let total = CellKey {
+            quantity,
+            year,
+            place: place.clone(),
+            breakdown: None,
+        };
+        if let Some(&t) = index.get(&total) {
+            let mut r: Vec<(usize, i64)> = parts.into_iter().map(|c| (c, 1)).collect();
+            r.push((t, -1));
+            out.push(sorted(r));
+        }
+    }
+}
+
+/// Σ children − parent over the perimeter hierarchy, per quantity, year and breakdown.
+fn perimeter_relations(
+    keys: &[CellKey],
+    index: &BTreeMap<CellKey, usize>,
+    dir: &Directory,
+    out: &mut Vec<Vec<(usize, i64)>>,
+) {
+    type Group<'a> = (&'static str, i32, &'a Option<(String, String)>);
+    let mut services: BTreeMap<Group, Vec<usize>> = BTreeMap::new();
+    let mut departments: BTreeMap<Group, Vec<usize>> = BTreeMap::new();
+    for (c, k) in keys.iter().enumerate() {
+        let g = (k.quantity, k.year, &k.breakdown);
+        if k.place.3.is_some() {
+            services.entry(g).or_default().push(c);
+        } else if k.place.0 == "departement" && k.place.2.is_none() {
+            departments.entry(g).or_default().push(c);
+        }
+    }
+    let parent_cell = |g: &Group, place: Place| {
+        index
+            .get(&CellKey {
+                quantity: g.0,
+                year: g.1,
+                place,
+                breakdown: g.2.clone(),
+            })
+            .copied()
+    };
+    for (g, cells) in &services {
+        let mut children: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for &c in cells {
+            let Some(service) = &keys[c].place.3 else {
+                continue;
+            };
+            for p in Perimeter::of_service(dir, service) {
+                if matches!(p, Perimeter::Service(_)) {
+                    continue;
+                }
+                if let Some(parent) = parent_cell(g, place_of(&p.row(dir, "", 0))) {
+                    children.entry(parent).or_default().push(c);
+                }
+            }
+        }
+        for (parent, kids) in children {
+            let mut r: Vec<(usize, i64)> = kids.into_iter().map(|c| (c, 1)).collect();
+            r.push((parent, -1));
+            out.push(sorted(r));
+        }
+    }
+    let network: Place = ("ensemble".into(), None, None, None);
+    for (g, cells) in &departments {
+        if services.contains_key(g) {
+            continue;
+        }
+        if let Some(parent) = parent_cell(g, network.clone()) {
+            let mut r: Vec<(usize, i64)> = cells.iter().map(|&c| (c, 1)).collect();
+            r.push((parent, -1));
+            out.push(sorted(r));
+        }
+    }
+}

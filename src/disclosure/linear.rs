@@ -1,0 +1,138 @@
+//! Exact sparse integer vectors for the linear relations between published cells.
+//! Coefficients stay integers (fraction-free elimination, divided by their gcd after
+//! every step), so "this cell is determined" is decided exactly, never up to a
+//! floating-point tolerance. An overflow is reported, never wrapped.
+
+use std::collections::BTreeMap;
+
+/// A sparse vector: (coordinate, coefficient) sorted by coordinate, no zero coefficient.
+pub type Sparse = Vec<(usize, i64)>;
+
+/// Raised when an exact coefficient would not fit in 64 bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overflow;
+
+pub fn gcd(mut a: i64, mut b: i64) -> i64 {
+    a = a.abs();
+    b = b.abs();
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// Divides by the gcd of the coefficients and makes the first coefficient positive, so
+/// two parallel vectors normalise to the same vector.
+pub fn normalise(v: &mut Sparse) {
+    let g = v.iter().fold(0, |g, &(_, c)| gcd(g, c));
+    let sign = if v.first().is_some_and(|&(_, c)| c < 0) {
+        -1
+    } else {
+        1
+    };
+    if g > 1 || sign < 0 {
+        for (_, c) in v.iter_mut() {
+            *c = *c / g * sign;
+        }
+    }
+}
+
+/// `a·x − b·y`, normalised.
+pub fn combine(a: i64, x: &[(usize, i64)], b: i64, y: &[(usize, i64)]) -> Result<Sparse, Overflow> {
+    let mut out = combine_exact(a, x, b, y)?;
+    normalise(&mut out);
+    Ok(out)
+}
+
+/// `a·x − b·y`, exactly (not rescaled).
+pub fn combine_exact(
+    a: i64,
+    x: &[(usize, i64)],
+    b: i64,
+    y: &[(usize, i64)],
+) -> Result<Sparse, Overflow> {
+    let mut out = Vec::with_capacity(x.len() + y.len());
+    let (mut i, mut j) = (0, 0);
+    let term = |c: i64, k: i64| c.checked_mul(k).ok_or(Overflow);
+    while i < x.len() || j < y.len() {
+        let (k, c) = match (x.get(i), y.get(j)) {
+            (Some(&(kx, cx)), Some(&(ky, cy))) if kx == ky => {
+                i += 1;
+                j += 1;
+                (kx, term(cx, a)?.checked_sub(term(cy, b)?).ok_or(Overflow)?)
+            }
+            (Some(&(kx, cx)), Some(&(ky, _))) if kx < ky => {
+                i += 1;
+                (kx, term(cx, a)?)
+            }
+            (Some(&(kx, cx)), None) => {
+                i += 1;
+                (kx, term(cx, a)?)
+            }
+            (_, Some(&(ky, cy))) => {
+                j += 1;
+                (ky, term(cy, b)?.checked_neg().ok_or(Overflow)?)
+            }
+            (None, None) => break,
+        };
+        if c != 0 {
+            out.push((k, c));
+        }
+    }
+    Ok(out)
+}
+
+/// Σ cᵢ·vᵢ over sparse vectors, normalised.
+pub fn linear_combination<'a>(
+    terms: impl IntoIterator<Item = (i64, &'a [(usize, i64)])>,
+) -> Result<Sparse, Overflow> {
+    let mut acc: BTreeMap<usize, i64> = BTreeMap::new();
+    for (c, v) in terms {
+        for &(k, x) in v {
+            let e = acc.entry(k).or_default();
+            *e = e
+                .checked_add(c.checked_mul(x).ok_or(Overflow)?)
+                .ok_or(Overflow)?;
+        }
+    }
+    let mut out: Sparse = acc.into_iter().filter(|&(_, c)| c != 0).collect();
+    normalise(&mut out);
+    Ok(out)
+}
+
+/// The coefficient of coordinate `k`, or 0.
+pub fn coef(v: &[(usize, i64)], k: usize) -> i64 {
+    v.binary_search_by_key(&k, |&(i, _)| i)
+        .map(|p| v[p].1)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn combine_eliminates_and_normalises() {
+        let x = vec![(0, 2), (1, 4)];
+        let y = vec![(1, 1), (2, 3)];
+        // 1·x − 4·y = 2e0 − 12e2 → normalised e0 − 6e2
+        assert_eq!(combine(1, &x, 4, &y).unwrap(), vec![(0, 1), (2, -6)]);
+        assert_eq!(combine(1, &x, 1, &x).unwrap(), vec![]);
+        let mut v = vec![(3, -4), (5, 6)];
+        normalise(&mut v);
+        assert_eq!(v, vec![(3, 2), (5, -3)]);
+        assert_eq!(coef(&v, 5), -3);
+        assert_eq!(coef(&v, 4), 0);
+        assert_eq!(combine(i64::MAX, &x, 1, &y), Err(Overflow));
+    }
+
+    #[test]
+    fn combinations_sum_terms() {
+        let a = vec![(0, 1), (1, 1)];
+        let b = vec![(1, 1), (2, 1)];
+        assert_eq!(
+            linear_combination([(1, a.as_slice()), (-1, b.as_slice())]).unwrap(),
+            vec![(0, 1), (2, -1)]
+        );
+    }
+}

@@ -1,0 +1,259 @@
+//! Stage 4 — disclosure control (DESIGN §7). Takes the computed indicator rows and
+//! decides, for every published figure, whether it can be published: **primary**
+//! suppression of figures counting fewer persons than the threshold, **secondary**
+//! suppression so that none of them can be recomputed from what is published (totals,
+//! margins, perimeters, numerators and denominators of rates, the same count in two
+//! indicators), then an **attacker audit** (exact rank test and interval bounds) that
+//! fails the run if a suppressed figure is still exposed. Owns the cell statuses
+//! (European codes V / A / D) and the per-indicator suppression figures of the
+//! manifest; the linear algebra lives in [`linear`], [`gauss`] and [`audit`], the
+//! mapping from indicator rows to cells and relations in [`cells`].
+//!
+//! Zero rule: a zero counts no one and is published (it is not a primary cell); with
+//! `secret_zeros = true` zeros are primary cells too. Distinct persons are not exactly
+//! additive over perimeters (a child followed by two services counts once for their
+//! organisation); the relations are written with the overlap as a known constant, as if
+//! the attacker knew it — the cautious assumption.
+
+pub mod audit;
+pub mod cells;
+pub mod gauss;
+pub mod linear;
+pub mod system;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::indicators::{CellStatus, Directory, IndicatorRow};
+use system::System;
+
+/// The French rule for data on natural persons (DGFiP, health data): no figure on fewer
+/// than 11 persons.
+pub const DEFAULT_THRESHOLD: u32 = 11;
+
+/// Who may read the outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Audience {
+    /// Public outputs: the threshold is at least [`DEFAULT_THRESHOLD`].
+    Public,
+    /// A service's internal dashboard: the threshold may be lowered; every output says
+    /// « diffusion interne ».
+    Internal,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Settings {
+    pub threshold: u32,
+    pub protect_zeros: bool,
+    pub audience: Audience,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            threshold: DEFAULT_THRESHOLD,
+            protect_zeros: false,
+            audience: Audience::Public,
+        }
+    }
+}
+
+/// Why a pattern is not safe (cells of the system).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
+    /// Suppressed primary cells the published cells determine exactly.
+    Recomputable(Vec<usize>),
+    /// Suppressed primary cells whose attacker interval is too narrow.
+    Narrow(Vec<audit::Narrow>),
+    /// An exact coefficient exceeded 64 bits.
+    Overflow,
+}
+
+impl From<linear::Overflow> for Failure {
+    fn from(_: linear::Overflow) -> Failure {
+        Failure::Overflow
+    }
+}
+
+/// Secondary suppression then interval repair on a system whose primary cells are
+/// marked. Deterministic. Returns the status of every cell; the pattern still has to
+/// pass [`audit_system`].
+///
+/// Interval repair: when a primary cell is not exactly recomputable but its attacker
+/// interval is too narrow, one published cell of its relations (the one with fewest
+/// persons, not zero) is suppressed and added to the cells that must stay unknown, and
+/// the elimination runs again, so that cell cannot be recomputed either and really
+/// widens the interval. Repeated until every interval is wide enough.
+pub fn protect_system(system: &System) -> Result<Vec<CellStatus>, Failure> {
+    let order = system.candidate_order();
+    let rank: BTreeMap<usize, usize> = order.iter().enumerate().map(|(p, &c)| (c, p)).collect();
+    let mut relations_of: Vec<Vec<usize>> = vec![Vec::new(); system.cells.len()];
+    for (k, r) in system.relations.iter().enumerate() {
+        for &(j, _) in r {
+            relations_of[j].push(k);
+        }
+    }
+    let mut protected: Vec<bool> = system.cells.iter().map(|c| c.primary).collect();
+    loop {
+        let mut status: Vec<CellStatus> = (0..system.cells.len())
+            .map(|j| {
+                if system.cells[j].primary {
+                    CellStatus::Primary
+                } else if protected[j] {
+                    CellStatus::Secondary
+                } else {
+                    CellStatus::Published
+                }
+            })
+            .collect();
+        for c in gauss::secondary(system, &order, &protected)? {
+            status[c] = CellStatus::Secondary;
+        }
+        let suppressed: Vec<bool> = status.iter().map(|&s| s != CellStatus::Published).collect();
+        let narrow = audit::narrow_among(system, &suppressed, None);
+        let mut added = false;
+        for n in &narrow {
+            let pick = relations_of[n.cell]
+                .iter()
+                .flat_map(|&k| system.relations[k].iter().map(|&(j, _)| j))
+                .filter(|&j| !protected[j])
+                .max_by_key(|&j| (system.cells[j].value != 0.0, rank.get(&j).copied()));
+            if let Some(j) = pick {
+                protected[j] = true;
+                added = true;
+            }
+        }
+        if !added {
+            // Safe, or nothing left to suppress: the audit reports what remains.
+            return Ok(status);
+        }
+    }
+}
+
+/// The attacker audit of a pattern: rank test and interval bounds.
+pub fn audit_system(system: &System, status: &[CellStatus]) -> Result<(), Failure> {
+    let suppressed: Vec<bool> = status.iter().map(|&s| s != CellStatus::Published).collect();
+    let exposed = audit::recomputable(system, &suppressed)?;
+    if !exposed.is_empty() {
+        return Err(Failure::Recomputable(exposed));
+    }
+    let narrow = audit::narrow_among(system, &suppressed, None);
+    if !narrow.is_empty() {
+        return Err(Failure::Narrow(narrow));
+    }
+    Ok(())
+}
+
+/// Suppression figures of one published table (indicator), for the manifest.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct TableFigures {
+    pub cases_publiees: usize,
+    pub secret_primaire: usize,
+    pub secret_secondaire: usize,
+    /// Secondary / primary suppressions (INSEE: « généralement autour de 2 »); `None`
+    /// without primary suppression.
+    pub ratio_secondaire_primaire: Option<f64>,
+}
+
+/// What disclosure control did, for the manifest and the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub seuil: u32,
+    pub zeros_en_secret: bool,
+    pub diffusion: Audience,
+    /// Cells (numerators and denominators) and relations checked by the audit.
+    pub cases_controlees: usize,
+    pub relations: usize,
+    pub audit: &'static str,
+    pub ensemble: TableFigures,
+    pub par_indicateur: BTreeMap<String, TableFigures>,
+}
+
+fn figures(statuses: impl Iterator<Item = CellStatus>) -> TableFigures {
+    let mut f = TableFigures::default();
+    for s in statuses {
+        match s {
+            CellStatus::Published => f.cases_publiees += 1,
+            CellStatus::Primary => f.secret_primaire += 1,
+            CellStatus::Secondary => f.secret_secondaire += 1,
+        }
+    }
+    if f.secret_primaire > 0 {
+        f.ratio_secondaire_primaire = Some(f.secret_secondaire as f64 / f.secret_primaire as f64);
+    }
+    f
+}
+
+/// Protects the indicator rows in place: sets every row's status, hides suppressed
+/// values (value, and numerator or denominator when that cell is suppressed), and fails
+/// if the audit finds an exposed cell. Evolutions and peer quartiles must be recomputed
+/// afterwards from what is left (`indicators::derive::refresh`).
+pub fn protect(
+    rows: &mut [IndicatorRow],
+    dir: &Directory,
+    settings: &Settings,
+) -> Result<Report, Error> {
+    let built = cells::build(rows, dir, settings);
+    let fail = |f: Failure| -> Error {
+        let places = |cells: Vec<usize>| -> String {
+            let mut v: Vec<String> = cells.iter().take(5).map(|&c| built.describe(c)).collect();
+            if cells.len() > 5 {
+                v.push(format!("et {} autres", cells.len() - 5));
+            }
+            v.join(" ; ")
+        };
+        Error::Disclosure(match f {
+            Failure::Recomputable(c) => format!(
+                "{} case(s) en secret pourraient être recalculées exactement à partir des cases publiées : {}",
+                c.len(),
+                places(c)
+            ),
+            Failure::Narrow(n) => format!(
+                "{} case(s) en secret seraient encadrées trop étroitement par les cases publiées : {}",
+                n.len(),
+                places(n.into_iter().map(|n| n.cell).collect())
+            ),
+            Failure::Overflow => {
+                "coefficients trop grands dans le système des relations entre cases".into()
+            }
+        })
+    };
+    let status = protect_system(&built.system).map_err(fail)?;
+    audit_system(&built.system, &status).map_err(fail)?;
+    let side = |c: Option<usize>| c.map_or(CellStatus::Published, |c| status[c]);
+    for (r, &(num, den)) in rows.iter_mut().zip(&built.row_cells) {
+        let (sn, sd) = (side(num), side(den));
+        r.statut = sn.max(sd);
+        if r.statut != CellStatus::Published {
+            r.valeur = None;
+        }
+        if sn != CellStatus::Published {
+            r.numerateur = None;
+        }
+        if sd != CellStatus::Published {
+            r.denominateur = None;
+        }
+    }
+    let mut per: BTreeMap<String, Vec<CellStatus>> = BTreeMap::new();
+    for r in rows.iter() {
+        per.entry(r.indicateur.clone()).or_default().push(r.statut);
+    }
+    Ok(Report {
+        seuil: settings.threshold,
+        zeros_en_secret: settings.protect_zeros,
+        diffusion: settings.audience,
+        cases_controlees: built.system.cells.len(),
+        relations: built.system.relations.len(),
+        audit: "réussi : aucune case en secret n'est recalculable (test de rang exact) et chacune garde une marge de protection (bornes par programmation linéaire)",
+        ensemble: figures(rows.iter().map(|r| r.statut)),
+        par_indicateur: per
+            .into_iter()
+            .map(|(k, v)| (k, figures(v.into_iter())))
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests;

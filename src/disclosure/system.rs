@@ -1,0 +1,64 @@
+//! The linear system that secondary suppression and the audit work on: cells (each a
+//! published number, with the persons behind it and whether it is primary-suppressed)
+//! and the exact linear relations an attacker knows between them (Σ parts − total = a
+//! known constant).
+
+/// What a cell measures, for the protection margin the audit requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A count of persons (or of their accompaniments).
+    Count,
+    /// An amount summed over persons (days, ETP).
+    Amount,
+}
+
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub value: f64,
+    /// Persons behind the figure (the frequency rule applies to it); orders candidates.
+    pub freq: f64,
+    pub kind: Kind,
+    pub primary: bool,
+}
+
+/// Cells and relations. A relation Σ cⱼ·xⱼ = b holds with b computed from the cell
+/// values (so non-additive counts, such as distinct persons over perimeters, are
+/// modelled as an attacker who knows the overlap: the cautious assumption).
+#[derive(Debug, Clone, Default)]
+pub struct System {
+    pub cells: Vec<Cell>,
+    /// Sparse integer rows, sorted by cell.
+    pub relations: Vec<Vec<(usize, i64)>>,
+}
+
+impl System {
+    /// Right-hand side of a relation from the true values.
+    pub fn rhs(&self, r: &[(usize, i64)]) -> f64 {
+        r.iter().map(|&(j, c)| c as f64 * self.cells[j].value).sum()
+    }
+
+    /// Candidates for publication, the ones to keep most first: zeros (a suppressed
+    /// zero widens no attacker interval: x ≥ 0 already says it all), then most persons,
+    /// then the cell used in most relations (totals before their parts), then input
+    /// order.
+    pub fn candidate_order(&self) -> Vec<usize> {
+        let mut uses = vec![0usize; self.cells.len()];
+        for r in &self.relations {
+            for &(j, _) in r {
+                uses[j] += 1;
+            }
+        }
+        let mut order: Vec<usize> = (0..self.cells.len())
+            .filter(|&j| !self.cells[j].primary)
+            .collect();
+        let zero = |j: usize| self.cells[j].value == 0.0;
+        order.sort_by(|&a, &b| {
+            zero(b)
+                .cmp(&zero(a))
+                .then(self.cells[b].freq.total_cmp(&self.cells[a].freq))
+                .then(uses[b].cmp(&uses[a]))
+                .then(a.cmp(&b))
+        });
+        order
+    }
+}
