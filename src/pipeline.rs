@@ -33,7 +33,21 @@ pub struct PipelineSpec {
     #[serde(default)]
     pub confidentialite: PrivacySpec,
     #[serde(default)]
+    pub secret_statistique: DisclosureSpec,
+    #[serde(default)]
     pub sources: Vec<SourceSpec>,
+}
+
+/// Statistical confidentiality of the published figures (`[secret_statistique]`).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DisclosureSpec {
+    /// No figure on fewer persons (default 11). Below 11 only for `diffusion = "interne"`.
+    #[serde(default)]
+    pub seuil: Option<Spanned<u32>>,
+    /// Zeros are primary cells too (default: no, a zero counts no one).
+    #[serde(default)]
+    pub zeros_secrets: bool,
 }
 
 /// Keys, pseudonymisation and linkage settings (`[confidentialite]`).
@@ -107,6 +121,10 @@ pub struct Outputs {
     pub graphique: bool,
     #[serde(default = "yes")]
     pub rapport: bool,
+    /// Who may read the outputs: `publique` (default) or `interne` (a service's own
+    /// dashboard; every output then says « diffusion interne »).
+    #[serde(default)]
+    pub diffusion: Option<Spanned<String>>,
 }
 
 impl Default for Outputs {
@@ -115,6 +133,7 @@ impl Default for Outputs {
             dossier: None,
             graphique: true,
             rapport: true,
+            diffusion: None,
         }
     }
 }
@@ -301,6 +320,31 @@ impl Pipeline {
         }
     }
 
+    /// Disclosure control settings of the run.
+    pub fn disclosure_settings(&self) -> crate::disclosure::Settings {
+        use crate::disclosure::{Audience, DEFAULT_THRESHOLD, Settings};
+        let audience = match self
+            .spec
+            .sorties
+            .diffusion
+            .as_ref()
+            .map(|d| d.get_ref().as_str())
+        {
+            Some("interne") => Audience::Internal,
+            _ => Audience::Public,
+        };
+        Settings {
+            threshold: self
+                .spec
+                .secret_statistique
+                .seuil
+                .as_ref()
+                .map_or(DEFAULT_THRESHOLD, |t| *t.get_ref()),
+            protect_zeros: self.spec.secret_statistique.zeros_secrets,
+            audience,
+        }
+    }
+
     fn validate(&self) -> Result<(), PipelineError> {
         let per = &self.spec.periode;
         if !(1990..=2100).contains(per.debut.get_ref())
@@ -321,6 +365,40 @@ impl Pipeline {
                     per.debut.get_ref()
                 ),
             ));
+        }
+        if let Some(d) = &self.spec.sorties.diffusion
+            && !["publique", "interne"].contains(&d.get_ref().as_str())
+        {
+            return Err(self.err_at(
+                d.span(),
+                format!("diffusion « {} » inconnue", d.get_ref()),
+                "écrivez diffusion = \"publique\" ou diffusion = \"interne\"".into(),
+            ));
+        }
+        if let Some(t) = &self.spec.secret_statistique.seuil {
+            let n = *t.get_ref();
+            if n == 0 {
+                return Err(self.err_at(
+                    t.span(),
+                    "le seuil du secret statistique doit être d'au moins 1 personne".into(),
+                    format!("écrivez seuil = {}", crate::disclosure::DEFAULT_THRESHOLD),
+                ));
+            }
+            if n < crate::disclosure::DEFAULT_THRESHOLD
+                && self.disclosure_settings().audience != crate::disclosure::Audience::Internal
+            {
+                return Err(self.err_at(
+                    t.span(),
+                    format!(
+                        "un seuil de {n} personnes est inférieur à la règle de {} pour une diffusion publique",
+                        crate::disclosure::DEFAULT_THRESHOLD
+                    ),
+                    format!(
+                        "écrivez seuil = {} ou plus ; pour le tableau de bord interne d'un service, ajoutez diffusion = \"interne\" dans [sorties]",
+                        crate::disclosure::DEFAULT_THRESHOLD
+                    ),
+                ));
+            }
         }
         let conf = &self.spec.confidentialite;
         if let Some(keys) = &conf.cles_appariement {

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::disclosure;
 use crate::error::Error;
 use crate::indicators::{self, Results};
 use crate::ingest::{self, Ingested};
@@ -146,6 +147,7 @@ fn write_manifest(
     ing: &Ingested,
     indicators: usize,
     privacy: serde_json::Value,
+    secrecy: Option<&disclosure::Report>,
 ) -> Result<(), Error> {
     let outputs: Vec<manifest::OutputFile> = staging
         .written()
@@ -174,6 +176,8 @@ fn write_manifest(
             informations: ing.report.count(Severity::Info),
         },
         indicateurs: indicators,
+        secret_statistique: serde_json::to_value(secrecy)
+            .map_err(|e| Error::Internal(e.to_string()))?,
         sorties: outputs,
     };
     let json = serde_json::to_vec_pretty(&m).map_err(|e| Error::Internal(e.to_string()))?;
@@ -217,7 +221,14 @@ pub fn check(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
     let ing = ingest::ingest(pipeline)?;
     let mut staging = Staging::new(out)?;
     write_validation(&mut staging, pipeline, &ing)?;
-    write_manifest(&mut staging, pipeline, &ing, 0, serde_json::Value::Null)?;
+    write_manifest(
+        &mut staging,
+        pipeline,
+        &ing,
+        0,
+        serde_json::Value::Null,
+        None,
+    )?;
     let files = staging.written().iter().map(|(p, _)| p.clone()).collect();
     let dir = staging.commit()?;
     Ok(summary(dir, files, &ing, 0, &serde_json::Value::Null))
@@ -434,7 +445,7 @@ pub fn run(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
     let none = DataFrame::empty();
     let bands = pseudonymise_settings(pipeline).age_bands;
     let (staff, training) = pseudonymise_staff_tables(pipeline, &ing)?;
-    let results: Results = indicators::compute_all(&indicators::Inputs {
+    let mut results: Results = indicators::compute_all(&indicators::Inputs {
         services: &ing.tables.services,
         persons: linked.as_ref().map(|l| &l.table).unwrap_or(&none),
         activity: &ing.tables.activity,
@@ -446,7 +457,13 @@ pub fn run(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
         years: years.clone(),
         age_bands: &bands,
     })?;
+    // Disclosure control, then evolutions and peer quartiles again from what is left.
+    let settings = pipeline.disclosure_settings();
+    let directory = indicators::Directory::from_services(&ing.tables.services)?;
+    let secrecy = disclosure::protect(&mut results.rows, &directory, &settings)?;
+    indicators::derive::refresh(&mut results.rows, &ing.tables.services, *years.start())?;
     let demo = pipeline.spec.pipeline.demonstration;
+    let internal = settings.audience == disclosure::Audience::Internal;
 
     let mut staging = Staging::new(out)?;
     let df = results.to_dataframe()?;
@@ -464,6 +481,21 @@ pub fn run(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
                 "non".into()
             },
         ),
+        (
+            "observatoire:diffusion",
+            if internal {
+                format!("{INTERNAL_BANNER} (seuil {})", settings.threshold)
+            } else {
+                "publique".into()
+            },
+        ),
+        (
+            "observatoire:secret_statistique",
+            format!(
+                "seuil {} personnes ; statut V diffusable, A secret primaire, D secret secondaire",
+                settings.threshold
+            ),
+        ),
     ];
     staging.write(paths::INDICATORS, parquet::to_parquet(&df, &meta)?)?;
     staging.write(
@@ -472,7 +504,7 @@ pub fn run(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
     )?;
 
     let chart_svg = if pipeline.spec.sorties.graphique {
-        let spec = rate_chart(&results, demo);
+        let spec = rate_chart(&results, demo, internal.then_some(settings.threshold));
         let rendered = chart::render(&spec).map_err(|e| Error::Internal(e.to_string()))?;
         staging.write(paths::CHART_SVG, rendered.svg.clone().into_bytes())?;
         staging.write(paths::CHART_PNG, rendered.png)?;
@@ -494,6 +526,7 @@ pub fn run(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
             results: &results,
             validation: &ing.report,
             linkage: &privacy,
+            secrecy: &secrecy,
         })?;
         staging.write(paths::REPORT, html.into_bytes())?;
     }
@@ -504,6 +537,7 @@ pub fn run(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
         &ing,
         results.rows.len(),
         privacy.clone(),
+        Some(&secrecy),
     )?;
     let files = staging.written().iter().map(|(p, _)| p.clone()).collect();
     let dir = staging.commit()?;
@@ -575,14 +609,17 @@ pub fn partner(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
         )?;
     }
     write_validation(&mut staging, pipeline, &ing)?;
-    write_manifest(&mut staging, pipeline, &ing, 0, privacy.clone())?;
+    write_manifest(&mut staging, pipeline, &ing, 0, privacy.clone(), None)?;
     let files = staging.written().iter().map(|(p, _)| p.clone()).collect();
     let dir = staging.commit()?;
     Ok(summary(dir, files, &ing, 0, &privacy))
 }
 
 /// The activity / occupancy chart: one line per service.
-fn rate_chart(results: &Results, demo: bool) -> chart::ChartSpec {
+/// Banner of the outputs of an internal dashboard (threshold possibly lowered).
+pub const INTERNAL_BANNER: &str = "DIFFUSION INTERNE — ne pas diffuser hors du service";
+
+fn rate_chart(results: &Results, demo: bool, internal: Option<u32>) -> chart::ChartSpec {
     use indicators::activity::{ACTIVITY_RATE, OCCUPANCY_RATE};
     let mut services: Vec<(String, String)> = results
         .rows
@@ -592,6 +629,22 @@ fn rate_chart(results: &Results, demo: bool) -> chart::ChartSpec {
         .collect();
     services.sort();
     services.dedup();
+    let secret: Vec<(usize, i32)> = services
+        .iter()
+        .enumerate()
+        .flat_map(|(k, (s, ind))| {
+            results
+                .rows
+                .iter()
+                .filter(move |r| {
+                    r.service.as_ref() == Some(s)
+                        && &r.indicateur == ind
+                        && r.ventilation.is_none()
+                        && r.statut != indicators::CellStatus::Published
+                })
+                .map(move |r| (k, r.periode))
+        })
+        .collect();
     let series = services
         .iter()
         .map(|(s, ind)| {
@@ -624,6 +677,14 @@ fn rate_chart(results: &Results, demo: bool) -> chart::ChartSpec {
         y_label: "Taux".into(),
         series,
         reference: Some((1.0, "Capacité autorisée (100 %)".into())),
-        banner: demo.then(|| "DÉMONSTRATION — données fictives".into()),
+        banner: match (demo, internal) {
+            (true, Some(n)) => Some(format!(
+                "DÉMONSTRATION — données fictives — {INTERNAL_BANNER} (seuil {n})"
+            )),
+            (true, None) => Some("DÉMONSTRATION — données fictives".into()),
+            (false, Some(n)) => Some(format!("{INTERNAL_BANNER} (seuil {n})")),
+            (false, None) => None,
+        },
+        secret,
     }
 }

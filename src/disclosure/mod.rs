@@ -35,11 +35,14 @@ pub const DEFAULT_THRESHOLD: u32 = 11;
 
 /// Who may read the outputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Audience {
+    #[serde(rename = "publique")]
     /// Public outputs: the threshold is at least [`DEFAULT_THRESHOLD`].
     Public,
     /// A service's internal dashboard: the threshold may be lowered; every output says
     /// « diffusion interne ».
+    #[serde(rename = "interne")]
     Internal,
 }
 

@@ -65,6 +65,41 @@ impl Secret {
             denominateur: denominator,
         }
     }
+
+    /// French description for the catalogue.
+    pub fn describe(&self) -> String {
+        let side = |m: &Measure| -> Option<String> {
+            let scope = if m.breakdown {
+                ""
+            } else {
+                " (total, hors ventilation)"
+            };
+            let year = if m.year_offset == -1 {
+                ", de l'année précédente"
+            } else {
+                ""
+            };
+            match m.kind {
+                MeasureKind::Free => None,
+                MeasureKind::Persons => Some(format!(
+                    "compte des personnes, soumis au seuil (grandeur « {} »{scope}{year})",
+                    m.quantity
+                )),
+                MeasureKind::Amount => Some(format!(
+                    "montant soumis au seuil par le nombre de personnes qui y contribuent (grandeur « {} »{scope}{year})",
+                    m.quantity
+                )),
+            }
+        };
+        match (side(&self.numerateur), side(&self.denominateur)) {
+            (None, None) => {
+                "aucun (ne porte pas sur des personnes, ou source déjà publique)".into()
+            }
+            (Some(n), None) => format!("numérateur : {n}"),
+            (None, Some(d)) => format!("dénominateur : {d}"),
+            (Some(n), Some(d)) => format!("numérateur : {n} ; dénominateur : {d}"),
+        }
+    }
 }
 
 /// Whom a figure counts, for the frequency rule.
@@ -476,12 +511,15 @@ pub fn registry_markdown() -> String {
          puis par organisation, par département et pour l'ensemble du réseau ; les indicateurs \
          intersectoriels par département et pour l'ensemble. Tous le sont pour chaque année de la \
          période, avec leur évolution annuelle et depuis la première année, et, pour les services, \
-         leur position parmi les services du même type (quartiles).\n",
+         leur position parmi les services du même type (quartiles). Le secret statistique \
+         masque tout chiffre portant sur moins de 11 personnes (secret primaire, statut A) et les \
+         chiffres qui permettraient de le recalculer (secret secondaire, statut D) ; la ligne \
+         « Secret statistique » de chaque indicateur dit ce qui est compté.\n",
     );
     for d in catalogue() {
         s.push_str(&format!(
-            "\n## {} (`{}`)\n\n{}\n\n- **Numérateur** : {}\n- **Dénominateur** : {}\n- **Unité** : {}\n- **Tables sources** : {}\n- **Origine** : {}\n",
-            d.libelle, d.id, d.definition, d.numerateur, d.denominateur, d.unite, d.tables_sources, d.origine
+            "\n## {} (`{}`)\n\n{}\n\n- **Numérateur** : {}\n- **Dénominateur** : {}\n- **Unité** : {}\n- **Tables sources** : {}\n- **Origine** : {}\n- **Secret statistique** : {}\n",
+            d.libelle, d.id, d.definition, d.numerateur, d.denominateur, d.unite, d.tables_sources, d.origine, d.secret.describe()
         ));
     }
     s

@@ -51,6 +51,10 @@ pub struct ChartSpec {
     pub reference: Option<(f64, String)>,
     /// Optional band of text across the top, e.g. `"DONNÉES DE DÉMONSTRATION"`.
     pub banner: Option<String>,
+    /// Points not shown because of statistical confidentiality: `(series index, year)`.
+    /// Each is drawn as the mark « s » at the foot of its year, in the series' colour,
+    /// with a legend entry; never as a value.
+    pub secret: Vec<(usize, i32)>,
 }
 
 /// The chart in both output formats.
@@ -188,6 +192,7 @@ struct Prepared {
     y_label: String,
     banner: Option<String>,
     lines: Vec<Line>,
+    secret: Vec<(usize, i32)>,
     reference: Option<(f64, String)>,
     /// `None` when there is no point at all.
     years: Option<(i32, i32)>,
@@ -243,9 +248,16 @@ impl Prepared {
             _ => None,
         };
 
+        let secret: Vec<(usize, i32)> = spec
+            .secret
+            .iter()
+            .copied()
+            .filter(|&(i, _)| i < lines.len())
+            .collect();
         let years = lines
             .iter()
             .flat_map(|l| l.points.iter().map(|p| p.0))
+            .chain(secret.iter().map(|&(_, y)| y))
             .fold(None, |acc: Option<(i32, i32)>, y| match acc {
                 None => Some((y, y)),
                 Some((lo, hi)) => Some((lo.min(y), hi.max(y))),
@@ -267,6 +279,7 @@ impl Prepared {
             y_label: clean_text(&spec.y_label),
             banner: spec.banner.as_deref().map(clean_text),
             lines,
+            secret,
             reference,
             years,
             x_ticks,
@@ -571,10 +584,16 @@ fn draw_dashes<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Mark of a figure withheld by statistical confidentiality (INSEE convention).
+pub const SECRET_MARK: &str = "s";
+/// Its legend.
+pub const SECRET_LEGEND: &str = "s : secret statistique (valeur non diffusée)";
+
 /// One entry of the legend.
 enum LegendKey {
     Series(usize),
     Reference,
+    Secret,
 }
 
 /// Line segment between two pixel positions.
@@ -696,6 +715,9 @@ fn draw_legend<DB: DrawingBackend>(
     if let Some((_, label)) = &p.reference {
         entries.push((LegendKey::Reference, label.clone()));
     }
+    if !p.secret.is_empty() {
+        entries.push((LegendKey::Secret, SECRET_LEGEND.to_string()));
+    }
     if entries.is_empty() {
         return Ok(top);
     }
@@ -745,6 +767,13 @@ fn draw_legend<DB: DrawingBackend>(
                 draw_marker(root, (x + swatch / 2, y), 4.5 * s, marker, color, s)?;
             }
             LegendKey::Reference => draw_dashes(root, (x, x + swatch, y), s)?,
+            LegendKey::Secret => {
+                let mark = font(15.0 * s, true)
+                    .color(&TEXT)
+                    .pos(Pos::new(HPos::Center, VPos::Center));
+                root.draw_text(SECRET_MARK, &mark, (x + swatch / 2, y))
+                    .map_err(draw_error)?;
+            }
         }
         root.draw_text(&text, &style, (x + swatch + swatch_gap, y))
             .map_err(draw_error)?;
@@ -886,9 +915,31 @@ fn draw_chart<DB: DrawingBackend>(
         }
     }
 
+    // Secret points: « s » at the foot of the year, stacked by series.
+    let mut obstacles: Vec<PixelBox> = Vec::new();
+    let mut stacked: BTreeMap<i32, i32> = BTreeMap::new();
+    for &(i, year) in &p.secret {
+        let (_, text_color, _) = series_style(i);
+        let level = stacked.entry(year).or_default();
+        let (x, _) = to_px(year, y_lo);
+        let y = plot_y.end - px(12.0, s) - *level * px(18.0, s);
+        *level += 1;
+        let style = font(15.0 * s, true)
+            .color(&text_color)
+            .pos(Pos::new(HPos::Center, VPos::Center));
+        root.draw_text(SECRET_MARK, &style, (x, y))
+            .map_err(draw_error)?;
+        let r = px(8.0, s);
+        obstacles.push(PixelBox {
+            x0: x - r,
+            y0: y - r,
+            x1: x + r,
+            y1: y + r,
+        });
+    }
+
     // Markers.
     let marker_radius = 4.5 * s;
-    let mut obstacles: Vec<PixelBox> = Vec::new();
     let mut points: Vec<LabelledPoint> = Vec::new();
     for (i, line) in p.lines.iter().enumerate() {
         let (color, _, marker) = series_style(i);
@@ -1639,6 +1690,7 @@ mod tests {
             ],
             reference: Some((1.0, "Capacité autorisée (100 %)".to_string())),
             banner: Some("DONNÉES DE DÉMONSTRATION".to_string()),
+            secret: Vec::new(),
         }
     }
 
@@ -1719,6 +1771,28 @@ mod tests {
     }
 
     #[test]
+    fn secret_points_are_marked_not_drawn_as_values() {
+        let mut spec = example();
+        // The second series' 2022 figure is withheld: no point, a mark and its legend.
+        spec.series[1].points.retain(|p| p.0 != 2022);
+        spec.secret = vec![(1, 2022), (7, 2022)];
+        let chart = render(&spec).expect("render");
+        assert!(
+            chart
+                .svg
+                .contains(SECRET_LEGEND.split(' ').next_back().unwrap_or(""))
+        );
+        assert!(chart.svg.contains("secret statistique"));
+        assert!(
+            !render(&example())
+                .unwrap()
+                .svg
+                .contains("secret statistique")
+        );
+        png_dimensions(&chart.png);
+    }
+
+    #[test]
     fn labels_are_escaped() {
         let mut spec = example();
         spec.title = "Entrées & sorties <brutes> « œ ’ ç È »".to_string();
@@ -1759,6 +1833,7 @@ mod tests {
             series: vec![],
             reference: None,
             banner: None,
+            secret: Vec::new(),
         };
         let chart = render(&empty).expect("empty chart");
         assert!(chart.svg.contains("Aucune donnée à afficher"));
@@ -1805,6 +1880,7 @@ mod tests {
                 .collect(),
             reference: Some((1.0, "Référence".to_string())),
             banner: Some("B".repeat(500)),
+            secret: Vec::new(),
         };
         let chart = render(&spec).expect("large values");
         assert_balanced_xml(&chart.svg);

@@ -19,6 +19,9 @@ pub struct Manifest {
     pub lignes: Vec<SourceStats>,
     pub problemes: ProblemCounts,
     pub indicateurs: usize,
+    /// Disclosure control: threshold, audience, audit, and per published table (each
+    /// indicator) cells published, primary and secondary suppressions and their ratio.
+    pub secret_statistique: serde_json::Value,
     pub sorties: Vec<OutputFile>,
 }
 

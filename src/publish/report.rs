@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::error::Error;
 use crate::format::{number_fr, percent_fr};
-use crate::indicators::{IndicatorDef, IndicatorRow, Results, catalogue};
+use crate::indicators::{CellStatus, IndicatorDef, IndicatorRow, Results, catalogue};
 use crate::validation::{Severity, ValidationReport};
 
 const STYLE: &str = include_str!("../../reports/style.css");
@@ -28,6 +28,8 @@ pub struct ReportInput<'a> {
     pub validation: &'a ValidationReport,
     /// Key fingerprints and linkage counts (JSON from the run), or null.
     pub linkage: &'a serde_json::Value,
+    /// What disclosure control did (threshold, audience, suppressions, audit).
+    pub secrecy: &'a crate::disclosure::Report,
 }
 
 #[derive(Serialize)]
@@ -49,6 +51,8 @@ struct Line {
 struct CellView {
     valeur: String,
     detail: String,
+    /// Status code (`A` primary, `D` secondary) when the figure is withheld.
+    secret: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -80,35 +84,38 @@ fn cell_view(row: Option<&IndicatorRow>) -> CellView {
         return CellView {
             valeur: "—".into(),
             detail: String::new(),
+            secret: None,
         };
     };
+    if r.statut != CellStatus::Published {
+        return CellView {
+            valeur: "s".into(),
+            detail: r.statut.legend().into(),
+            secret: Some(r.statut.code()),
+        };
+    }
+    let view = |valeur: String, detail: String| CellView {
+        valeur,
+        detail,
+        secret: None,
+    };
     match (r.valeur, r.unite.as_str()) {
-        (Some(v), "%") => CellView {
-            valeur: percent_fr(v, 2),
-            detail: match (r.numerateur, r.denominateur) {
-                (Some(n), Some(d)) => format!("{} / {}", number_fr(n, 0), number_fr(d, 0)),
-                _ => String::new(),
-            },
-        },
-        (Some(v), "‰") => CellView {
-            valeur: format!("{}{}‰", number_fr(v * 1000.0, 1), crate::format::NBSP),
-            detail: match (r.numerateur, r.denominateur) {
-                (Some(n), Some(d)) => format!("{} / {}", number_fr(n, 0), number_fr(d, 0)),
-                _ => String::new(),
-            },
-        },
-        (Some(v), "jours") => CellView {
-            valeur: format!("{} j", number_fr(v, 1)),
-            detail: String::new(),
-        },
-        (Some(v), _) => CellView {
-            valeur: number_fr(v, 0),
-            detail: String::new(),
-        },
-        (None, _) => CellView {
-            valeur: "n.c.".into(),
-            detail: "non calculable".into(),
-        },
+        (Some(v), "%") => view(percent_fr(v, 2), fraction(r)),
+        (Some(v), "‰") => view(
+            format!("{}{}‰", number_fr(v * 1000.0, 1), crate::format::NBSP),
+            fraction(r),
+        ),
+        (Some(v), "jours") => view(format!("{} j", number_fr(v, 1)), String::new()),
+        (Some(v), "ETP" | "sur 4" | "mesures par ETP") => view(number_fr(v, 1), String::new()),
+        (Some(v), _) => view(number_fr(v, 0), String::new()),
+        (None, _) => view("n.c.".into(), "non calculable".into()),
+    }
+}
+
+fn fraction(r: &IndicatorRow) -> String {
+    match (r.numerateur, r.denominateur) {
+        (Some(n), Some(d)) => format!("{} / {}", number_fr(n, 0), number_fr(d, 0)),
+        _ => String::new(),
     }
 }
 
@@ -218,6 +225,10 @@ pub fn render_report(input: &ReportInput) -> Result<String, Error> {
         periode => format!("{}–{}", input.years.start(), input.years.end()),
         outil => tool(),
         demonstration => input.demonstration,
+        interne => input.secrecy.diffusion == crate::disclosure::Audience::Internal,
+        secret => Value::from(Serde(input.secrecy)),
+        legende_primaire => CellStatus::Primary.legend(),
+        legende_secondaire => CellStatus::Secondary.legend(),
         style => STYLE,
         graphique => input.chart_svg,
         annees => years,

@@ -27,9 +27,31 @@ pub fn demo_output() -> &'static PathBuf {
     })
 }
 
-fn indicators() -> DataFrame {
-    let f = std::fs::File::open(demo_output().join(paths::INDICATORS)).unwrap();
+/// The demo as a service's internal dashboard would run it: threshold lowered to 1
+/// person by the explicit settings, so every computed figure is published (golden
+/// values of small figures are checked on it).
+pub fn internal_output() -> &'static PathBuf {
+    static OUT: OnceLock<PathBuf> = OnceLock::new();
+    OUT.get_or_init(|| {
+        let out = temp_dir("demo-interne").join("sortie");
+        let path = repo().join("pipelines/demo.toml");
+        let text = std::fs::read_to_string(&path).unwrap().replace(
+            "rapport = true\n",
+            "rapport = true\ndiffusion = \"interne\"\n",
+        ) + "\n[secret_statistique]\nseuil = 1\n";
+        let p = Pipeline::parse(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        run::run(&p, &out).unwrap_or_else(|e| panic!("{e}"));
+        out
+    })
+}
+
+fn read_indicators(dir: &Path) -> DataFrame {
+    let f = std::fs::File::open(dir.join(paths::INDICATORS)).unwrap();
     ParquetReader::new(f).finish().unwrap()
+}
+
+fn indicators() -> DataFrame {
+    read_indicators(demo_output())
 }
 
 fn value(
@@ -354,6 +376,7 @@ fn parquet_reads_the_same_in_pyarrow() {
             "denominateur:double",
             "valeur:double",
             "unite:string",
+            "statut:string",
             "evolution_annuelle:double",
             "evolution_depuis_base:double",
             "pairs_nombre:double",
@@ -425,7 +448,8 @@ fn same_inputs_same_outputs() {
 
 #[test]
 fn staff_training_and_satisfaction_figures_of_the_sample() {
-    let df = indicators();
+    // Small teams: read on the internal dashboard (threshold 1), where nothing is withheld.
+    let df = read_indicators(internal_output());
     let ind = strings(&df, "indicateur");
     let svc = strings(&df, "service");
     let per = ints(&df, "periode");
@@ -511,4 +535,112 @@ fn staff_training_and_satisfaction_figures_of_the_sample() {
             d.id
         );
     }
+}
+
+/// Indicators whose numerator / denominator count persons (from the registry).
+fn person_sides() -> Vec<(&'static str, Option<f64>, Option<f64>)> {
+    use observatoire::indicators::MeasureKind;
+    observatoire::indicators::catalogue()
+        .iter()
+        .map(|d| {
+            let side = |m: &observatoire::indicators::Measure| {
+                (m.kind == MeasureKind::Persons).then_some(m.scale)
+            };
+            (
+                d.id,
+                side(&d.secret.numerateur),
+                side(&d.secret.denominateur),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn demo_publishes_status_codes_and_no_count_under_the_threshold() {
+    let df = indicators();
+    let ind = strings(&df, "indicateur");
+    let status = strings(&df, "statut");
+    let (num, den, val) = (
+        floats(&df, "numerateur"),
+        floats(&df, "denominateur"),
+        floats(&df, "valeur"),
+    );
+    let sides = person_sides();
+    let mut counts = std::collections::BTreeMap::new();
+    for i in 0..df.height() {
+        let st = status[i].as_deref().expect("statut renseigné");
+        *counts.entry(st.to_string()).or_insert(0) += 1;
+        assert!(["V", "A", "D"].contains(&st), "{st}");
+        if st != "V" {
+            // Withheld, never shown as 0.
+            assert_eq!(val[i], None, "{:?}", ind[i]);
+        }
+        let id = ind[i].as_deref().unwrap();
+        let (_, sn, sd) = sides.iter().find(|s| s.0 == id).unwrap();
+        for (scale, v) in [(sn, num[i]), (sd, den[i])] {
+            if let (Some(scale), Some(v)) = (scale, v) {
+                let persons = v / scale;
+                assert!(
+                    persons == 0.0 || persons >= 11.0,
+                    "{id} publie un compte de {persons} personnes"
+                );
+            }
+        }
+    }
+    // The demo has small figures (age bands, small teams, cross-sector by département):
+    // both kinds of suppression occur, and most figures are published.
+    assert!(
+        counts["A"] > 0 && counts["D"] > 0 && counts["V"] > counts["D"],
+        "{counts:?}"
+    );
+    // File actives are large enough to be published; some age bands are not.
+    let file_active_hidden = (0..df.height())
+        .filter(|&i| ind[i].as_deref() == Some("file_active") && status[i].as_deref() != Some("V"))
+        .count();
+    assert_eq!(file_active_hidden, 0);
+
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(demo_output().join(paths::MANIFEST)).unwrap(),
+    )
+    .unwrap();
+    let secret = &manifest["secret_statistique"];
+    assert_eq!(secret["seuil"], 11);
+    assert_eq!(secret["diffusion"], "publique");
+    assert!(secret["audit"].as_str().unwrap().starts_with("réussi"));
+    assert_eq!(
+        secret["ensemble"]["secret_primaire"].as_u64().unwrap(),
+        counts["A"] as u64
+    );
+    let age = &secret["par_indicateur"]["repartition_age"];
+    assert!(age["secret_primaire"].as_u64().unwrap() > 0);
+    assert!(age["ratio_secondaire_primaire"].as_f64().is_some());
+    // The report marks withheld figures and explains the marks.
+    let html = std::fs::read_to_string(demo_output().join(paths::REPORT)).unwrap();
+    assert!(html.contains("<abbr class=\"secret\"") && html.contains("<sup>A</sup>"));
+    assert!(html.contains("secret secondaire") && html.contains("moins de 11 personnes"));
+    assert!(!html.contains("DIFFUSION INTERNE"));
+}
+
+#[test]
+fn internal_dashboard_publishes_small_figures_under_a_banner() {
+    let out = internal_output();
+    let df = read_indicators(out);
+    let status = strings(&df, "statut");
+    assert!(status.iter().all(|s| s.as_deref() == Some("V")));
+    for f in [paths::REPORT, paths::CHART_SVG] {
+        let text = std::fs::read_to_string(out.join(f)).unwrap();
+        assert!(text.contains("DIFFUSION INTERNE"), "{f}");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join(paths::MANIFEST)).unwrap()).unwrap();
+    assert_eq!(manifest["secret_statistique"]["diffusion"], "interne");
+    assert_eq!(manifest["secret_statistique"]["seuil"], 1);
+    // A lowered threshold without the explicit audience is refused, pointing at the line.
+    let path = repo().join("pipelines/demo.toml");
+    let text = std::fs::read_to_string(&path).unwrap() + "\n[secret_statistique]\nseuil = 5\n";
+    let err = Pipeline::parse(&path, text).unwrap_err().to_string();
+    assert!(
+        err.contains("seuil de 5 personnes") && err.contains("diffusion = \"interne\""),
+        "{err}"
+    );
 }
