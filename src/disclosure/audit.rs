@@ -65,30 +65,35 @@ pub fn components(system: &System, suppressed: &[bool]) -> Vec<(Vec<usize>, Vec<
     groups.into_values().collect()
 }
 
+/// Reduced row-echelon form of some rows: pivot coordinate → row, every pivot column
+/// zero in the other rows. Exact.
+fn rref(rows: Vec<Sparse>) -> Result<BTreeMap<usize, Sparse>, Overflow> {
+    let mut basis: BTreeMap<usize, Sparse> = BTreeMap::new();
+    for r in rows {
+        let mut v = r;
+        for (&p, row) in &basis {
+            let c = coef(&v, p);
+            if c != 0 {
+                v = combine(coef(row, p), &v, c, row)?;
+            }
+        }
+        let Some(&(p, _)) = v.first() else { continue };
+        for row in basis.values_mut() {
+            let c = coef(row, p);
+            if c != 0 {
+                *row = combine(coef(&v, p), row, c, &v)?;
+            }
+        }
+        basis.insert(p, v);
+    }
+    Ok(basis)
+}
+
 /// Suppressed primary cells that the published cells determine exactly (rank test).
 pub fn recomputable(system: &System, suppressed: &[bool]) -> Result<Vec<usize>, Overflow> {
     let mut out = Vec::new();
     for (cells, rows) in components(system, suppressed) {
-        // Reduced row-echelon form: pivot coordinate → row, every pivot column zero in
-        // the other rows.
-        let mut basis: BTreeMap<usize, Sparse> = BTreeMap::new();
-        for r in rows {
-            let mut v = r;
-            for (&p, row) in &basis {
-                let c = coef(&v, p);
-                if c != 0 {
-                    v = combine(coef(row, p), &v, c, row)?;
-                }
-            }
-            let Some(&(p, _)) = v.first() else { continue };
-            for row in basis.values_mut() {
-                let c = coef(row, p);
-                if c != 0 {
-                    *row = combine(coef(&v, p), row, c, &v)?;
-                }
-            }
-            basis.insert(p, v);
-        }
+        let basis = rref(rows)?;
         for i in cells {
             if system.cells[i].primary && basis.get(&i).is_some_and(|row| row.len() == 1) {
                 out.push(i);
@@ -164,10 +169,84 @@ pub fn bounds(
     out
 }
 
+/// An inner bound of the attacker interval of each suppressed primary cell, without a
+/// linear program: from the true values (a feasible point), move along each direction of
+/// the null space of the suppressed relations that changes the cell (one per free column
+/// of the reduced form), as far as non-negativity allows. The true interval contains
+/// every such segment, so a cell these bounds already protect is protected.
+fn inner_bounds(
+    system: &System,
+    cells: &[usize],
+    basis: &BTreeMap<usize, Sparse>,
+    i: usize,
+) -> (f64, f64) {
+    let v = system.cells[i].value;
+    let (mut low, mut up) = (v, v);
+    // Free columns whose direction moves cell i.
+    let free: Vec<usize> = match basis.get(&i) {
+        Some(row) => row.iter().map(|&(j, _)| j).filter(|&j| j != i).collect(),
+        None => vec![i],
+    };
+    for f in free {
+        if basis.contains_key(&f) || cells.binary_search(&f).is_err() {
+            continue;
+        }
+        // d_f = 1, d_p = −row_p[f] / row_p[p] for every pivot row holding f.
+        let mut d: Vec<(usize, f64)> = vec![(f, 1.0)];
+        for (&p, row) in basis {
+            let c = coef(row, f);
+            if c != 0 {
+                d.push((p, -(c as f64) / coef(row, p) as f64));
+            }
+        }
+        let (mut t_lo, mut t_hi) = (f64::NEG_INFINITY, f64::INFINITY);
+        for &(j, dj) in &d {
+            let x = system.cells[j].value;
+            if dj > 0.0 {
+                t_lo = t_lo.max(-x / dj);
+            } else if dj < 0.0 {
+                t_hi = t_hi.min(x / -dj);
+            }
+        }
+        let di = d.iter().find(|&&(j, _)| j == i).map_or(0.0, |&(_, x)| x);
+        for t in [t_lo, t_hi] {
+            let moved = v + di * t;
+            if moved.is_nan() {
+                continue;
+            }
+            low = low.min(moved);
+            up = up.max(moved);
+        }
+    }
+    (low.max(0.0), up)
+}
+
 /// Suppressed primary cells (all, or those of `only`) whose attacker interval leaves no
-/// protection margin.
+/// protection margin. Cells protected by a cheap inner bound need no linear program.
 pub fn narrow_among(system: &System, suppressed: &[bool], only: Option<&[usize]>) -> Vec<Narrow> {
-    bounds(system, suppressed, only)
+    let wanted = |i: usize| system.cells[i].primary && only.is_none_or(|o| o.contains(&i));
+    let mut doubtful: Vec<usize> = Vec::new();
+    for (cells, rows) in components(system, suppressed) {
+        let targets: Vec<usize> = cells.iter().copied().filter(|&i| wanted(i)).collect();
+        if targets.is_empty() {
+            continue;
+        }
+        let Ok(basis) = rref(rows) else {
+            doubtful.extend(targets);
+            continue;
+        };
+        for i in targets {
+            let (low, up) = inner_bounds(system, &cells, &basis, i);
+            let c = &system.cells[i];
+            if !protects(c.kind, c.value, low, up) {
+                doubtful.push(i);
+            }
+        }
+    }
+    if doubtful.is_empty() {
+        return Vec::new();
+    }
+    bounds(system, suppressed, Some(&doubtful))
         .into_iter()
         .filter(|&(i, low, up)| {
             let c = &system.cells[i];
