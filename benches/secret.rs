@@ -1,8 +1,11 @@
 //! Disclosure-control benchmark at national scale: a synthetic network of services in
 //! 100 départements (child-protection services of every type and DITEP, organisations,
-//! internal territories), a year's worth of ~400 000 measures over 3 years, every
-//! person-based indicator and breakdown (file active, entries, exits, durations, type of
-//! measure, legal frame, age band, sex, cross-sector shares by département, type and age),
+//! internal territories), ~450 000 measures over 5 years, their staff (jobs, ETP,
+//! absences by motif, entries and exits), training by theme and satisfaction
+//! questionnaires; every indicator and breakdown for 3 years (file active, entries,
+//! exits, durations, type of measure, legal frame, age band, sex, cross-sector shares by
+//! département, type and age; ETP by job, absenteeism by motif, headcount, turnover;
+//! trained staff and days by theme; questionnaires by respondent, scores by question),
 //! then primary and secondary suppression and the attacker audit over all of them.
 //! Run: `cargo bench --bench secret` (add `-- 100 40000` for départements and measures
 //! per département and year). Fixed seed; prints sizes and times.
@@ -37,6 +40,151 @@ const PE_TYPES: [(&str, &str); 6] = [
     ("Foyer de l'enfance", "Accueil d'urgence"),
     ("APMN", "MJAGBF"),
 ];
+
+/// Columns of one synthetic table, filled row by row.
+#[derive(Default)]
+struct Columns {
+    text: Vec<String>,
+    service: Vec<String>,
+    year: Vec<i32>,
+    label: Vec<String>,
+    days: Vec<i32>,
+    numbers: Vec<f64>,
+    more: Vec<Option<f64>>,
+    flags: Vec<bool>,
+}
+
+const JOBS: [&str; 6] = [
+    "Éducateur spécialisé",
+    "Moniteur-éducateur",
+    "Assistant de service social",
+    "Psychologue",
+    "Chef de service",
+    "Secrétaire",
+];
+const THEMES: [&str; 4] = [
+    "ESOPPE",
+    "Bientraitance",
+    "Sécurité incendie",
+    "Écrits professionnels",
+];
+
+/// Staff (one line per employee and year, 8 to 40 per service), training requests and
+/// satisfaction questionnaires (30 to 120 per service and year).
+fn staff_tables(
+    services: &DataFrame,
+    rng: &mut Rng,
+) -> Result<(DataFrame, DataFrame, DataFrame), PolarsError> {
+    let ids: Vec<String> = services
+        .column("service")?
+        .str()?
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    let day = |y: i32, doy: u64| indicators::activity::day_number(y, 1, 1) + doy as i32;
+    let mut st = Columns::default();
+    let mut dates: (Vec<i32>, Vec<Option<i32>>, Vec<String>) = Default::default();
+    let mut abs: [Vec<f64>; 4] = Default::default();
+    let mut tr = Columns::default();
+    let mut sat = Columns::default();
+    let mut questions: [Vec<Option<f64>>; 5] = Default::default();
+    for s in &ids {
+        let team = 8 + rng.below(33) as usize;
+        for k in 0..team {
+            let who = format!("{s}-S{k}");
+            let job = JOBS[rng.below(JOBS.len() as u64) as usize];
+            let entry = day(2010 + rng.below(14) as i32, rng.below(365));
+            let exit = (rng.below(6) == 0).then(|| day(2021 + rng.below(3) as i32, rng.below(365)));
+            for y in 2020..=2023 {
+                if entry > day(y, 364) || exit.is_some_and(|e| e < day(y, 0)) {
+                    continue;
+                }
+                st.text.push(who.clone());
+                st.service.push(s.clone());
+                st.year.push(y);
+                st.label.push(job.to_string());
+                st.numbers.push([1.0, 0.8, 0.5][rng.below(3) as usize]);
+                dates.0.push(entry);
+                dates.1.push(exit);
+                dates.2.push("CDI".to_string());
+                for a in abs.iter_mut() {
+                    a.push(if rng.below(4) == 0 {
+                        rng.below(40) as f64
+                    } else {
+                        0.0
+                    });
+                }
+                if rng.below(3) == 0 {
+                    tr.text.push(who.clone());
+                    tr.service.push(s.clone());
+                    tr.year.push(y);
+                    tr.label
+                        .push(THEMES[rng.below(THEMES.len() as u64) as usize].to_string());
+                    tr.days.push(day(y, rng.below(365)));
+                    let asked = 1.0 + rng.below(4) as f64;
+                    tr.numbers.push(asked);
+                    tr.more
+                        .push(Some(if rng.below(5) == 0 { 0.0 } else { asked }));
+                    tr.flags.push(rng.below(4) == 0);
+                }
+            }
+        }
+        for y in 2021..=2023 {
+            for _ in 0..30 + rng.below(91) {
+                let back = rng.below(3) > 0;
+                sat.service.push(s.clone());
+                sat.year.push(y);
+                sat.label
+                    .push(["famille", "jeune", "partenaire"][rng.below(3) as usize].to_string());
+                sat.flags.push(back);
+                sat.more.push(back.then(|| 1.0 + rng.below(4) as f64));
+                for q in questions.iter_mut() {
+                    q.push(back.then(|| 1.0 + rng.below(4) as f64));
+                }
+            }
+        }
+    }
+    let [a0, a1, a2, a3] = abs;
+    let staff = df![
+        "salarie_pseudonyme" => st.text,
+        "service" => st.service,
+        "annee" => st.year,
+        "metier" => st.label,
+        "etp" => st.numbers,
+        "date_entree" => dates.0,
+        "date_sortie" => dates.1,
+        "type_contrat" => dates.2,
+        "absence_maladie" => a0,
+        "absence_accident_travail" => a1,
+        "absence_maternite" => a2,
+        "absence_autres" => a3,
+    ]?;
+    let training = df![
+        "salarie_pseudonyme" => tr.text,
+        "service" => tr.service,
+        "annee" => tr.year,
+        "theme" => tr.label,
+        "date" => tr.days,
+        "jours_demandes" => tr.numbers,
+        "jours_realises" => tr.more,
+        "inter_associatif" => tr.flags,
+    ]?;
+    let [q1, q2, q3, q4, q5] = questions;
+    let satisfaction = df![
+        "service" => sat.service,
+        "annee" => sat.year,
+        "type_repondant" => sat.label,
+        "retourne" => sat.flags,
+        "satisfaction_globale" => sat.more,
+        "question_1" => q1,
+        "question_2" => q2,
+        "question_3" => q3,
+        "question_4" => q4,
+        "question_5" => q5,
+    ]?;
+    Ok((staff, training, satisfaction))
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<usize> = std::env::args()
@@ -159,10 +307,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "sexe" => sex,
         "annee_naissance" => birth,
     ]?;
+    let (staff, training, satisfaction) = staff_tables(&services, &mut rng)?;
     println!(
-        "Réseau synthétique : {departments} départements, {} services, {} accompagnements",
+        "Réseau synthétique : {departments} départements, {} services, {} accompagnements, {} lignes de personnel, {} de formation, {} questionnaires",
         services.height(),
-        persons.height()
+        persons.height(),
+        staff.height(),
+        training.height(),
+        satisfaction.height()
     );
 
     let empty = DataFrame::empty();
@@ -172,9 +324,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         persons: &persons,
         activity: &empty,
         reference: &empty,
-        staff: &empty,
-        training: &empty,
-        satisfaction: &empty,
+        staff: &staff,
+        training: &training,
+        satisfaction: &satisfaction,
         action_plan: &empty,
         years: years.clone(),
         age_bands: &[0, 3, 6, 11, 16, 18, 21],

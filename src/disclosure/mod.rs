@@ -81,8 +81,9 @@ impl From<linear::Overflow> for Failure {
 }
 
 /// Secondary suppression then interval repair on a system whose primary cells are
-/// marked. Deterministic. Returns the status of every cell; the pattern still has to
-/// pass [`audit_system`].
+/// marked. Deterministic. Returns the status of every cell once the interval audit of
+/// its last pass finds every primary cell protected (or the cells it cannot protect);
+/// the rank test of [`audit_system`] is still to be run on the pattern.
 ///
 /// Interval repair: when a primary cell is not exactly recomputable but its attacker
 /// interval is too narrow, one published cell of its relations (the one with fewest
@@ -128,9 +129,11 @@ pub fn protect_system(system: &System) -> Result<Vec<CellStatus>, Failure> {
                 added = true;
             }
         }
-        if !added {
-            // Safe, or nothing left to suppress: the audit reports what remains.
+        if narrow.is_empty() {
             return Ok(status);
+        }
+        if !added {
+            return Err(Failure::Narrow(narrow));
         }
     }
 }
@@ -223,8 +226,15 @@ pub fn protect(
             }
         })
     };
+    // The interval audit is the last pass of `protect_system` (on this very pattern);
+    // the exact rank test, by another method than the elimination, runs here.
     let status = protect_system(&built.system).map_err(fail)?;
-    audit_system(&built.system, &status).map_err(fail)?;
+    let suppressed: Vec<bool> = status.iter().map(|&s| s != CellStatus::Published).collect();
+    let exposed =
+        audit::recomputable(&built.system, &suppressed).map_err(|_| fail(Failure::Overflow))?;
+    if !exposed.is_empty() {
+        return Err(fail(Failure::Recomputable(exposed)));
+    }
     let side = |c: Option<usize>| c.map_or(CellStatus::Published, |c| status[c]);
     for (r, &(num, den)) in rows.iter_mut().zip(&built.row_cells) {
         let (sn, sd) = (side(num), side(den));
