@@ -246,7 +246,11 @@ fn case() -> impl Strategy<Value = (Vec<Dim>, Vec<f64>)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    // 256 cases by default; more with PROPTEST_CASES=… for a deeper run.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn suppression_never_leaves_a_recomputable_cell((dims, leaves) in case()) {
