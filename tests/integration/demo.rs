@@ -35,10 +35,10 @@ pub fn internal_output() -> &'static PathBuf {
     OUT.get_or_init(|| {
         let out = temp_dir("demo-interne").join("sortie");
         let path = repo().join("pipelines/demo.toml");
-        let text = std::fs::read_to_string(&path).unwrap().replace(
-            "rapport = true\n",
-            "rapport = true\ndiffusion = \"interne\"\n",
-        ) + "\n[secret_statistique]\nseuil = 1\n";
+        let text = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("diffusion = \"publique\"", "diffusion = \"interne\"")
+            + "\n[secret_statistique]\nseuil = 1\n";
         let p = Pipeline::parse(&path, text).unwrap_or_else(|e| panic!("{e}"));
         run::run(&p, &out).unwrap_or_else(|e| panic!("{e}"));
         out
