@@ -343,10 +343,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let built = disclosure::cells::build(&results.rows, &dir, &settings);
     let primaries = built.system.cells.iter().filter(|c| c.primary).count();
     println!(
-        "Système : {} cases, {} relations, {} en secret primaire (construit en {:.2} s)",
+        "Système : {} cases, {} relations, {} en secret primaire, {} valeurs en conflit (construit en {:.2} s)",
         built.system.cells.len(),
         built.system.relations.len(),
         primaries,
+        built.conflicts,
         t.elapsed().as_secs_f64()
     );
     let t = Instant::now();

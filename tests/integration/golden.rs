@@ -563,3 +563,29 @@ fn cross_sector_shares_by_hand() {
         Some(0.0)
     );
 }
+
+#[test]
+fn quantities_shared_by_two_indicators_have_one_value() {
+    // The registry says the age distribution's denominator is the file active, the
+    // ESOPPE share's denominator is the headcount at 31/12, absenteeism's denominator is
+    // ETP × 365…: on real computations, each shared cell must get the same value from
+    // every row that names it (otherwise disclosure control would protect a wrong model).
+    for (name, results, services) in [
+        ("activité et personnes", compute(), "AEMO-T"),
+        (
+            "RH, formation, satisfaction, COPIL",
+            compute_quality(),
+            "AEMO-T",
+        ),
+    ] {
+        let services = polars::df!["service" => [services], "annee" => [2022]].unwrap();
+        let dir = observatoire::indicators::Directory::from_services(&services).unwrap();
+        let built = observatoire::disclosure::cells::build(
+            &results.rows,
+            &dir,
+            &observatoire::disclosure::Settings::default(),
+        );
+        assert_eq!(built.conflicts, 0, "{name}");
+        assert!(!built.system.relations.is_empty(), "{name}");
+    }
+}
