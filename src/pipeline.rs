@@ -36,6 +36,37 @@ pub struct PipelineSpec {
     pub secret_statistique: DisclosureSpec,
     #[serde(default)]
     pub sources: Vec<SourceSpec>,
+    /// Reading limits (`[limites]`), to raise for very large files.
+    #[serde(default)]
+    pub limites: LimitsSpec,
+}
+
+/// Reading limits a pipeline may raise (`[limites]`); absent keys keep the defaults of
+/// [`crate::ingest::limits::Limits`].
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSpec {
+    /// Largest input file, in MiB.
+    #[serde(default)]
+    pub taille_fichier_mo: Option<Spanned<u64>>,
+    /// Largest used area of one sheet, in cells.
+    #[serde(default)]
+    pub cellules_par_feuille: Option<Spanned<u64>>,
+    /// Largest decompressed size of a zipped workbook, in MiB.
+    #[serde(default)]
+    pub taille_decompressee_mo: Option<Spanned<u64>>,
+    /// Largest number of shared strings of a workbook.
+    #[serde(default)]
+    pub chaines_partagees: Option<Spanned<u64>>,
+    /// Longest text of one cell, in characters.
+    #[serde(default)]
+    pub caracteres_par_cellule: Option<Spanned<usize>>,
+    /// Longest line of a CSV file, in KiB.
+    #[serde(default)]
+    pub longueur_ligne_ko: Option<Spanned<usize>>,
+    /// Memory of the isolated workbook reader, in MiB.
+    #[serde(default)]
+    pub memoire_lecture_mo: Option<Spanned<u64>>,
 }
 
 /// Statistical confidentiality of the published figures (`[secret_statistique]`).
@@ -317,6 +348,43 @@ impl Pipeline {
             column: Some(column),
             message,
             hint,
+        }
+    }
+
+    /// Reading limits of the run: the defaults, raised by `[limites]`.
+    pub fn limits(&self) -> crate::ingest::limits::Limits {
+        use crate::ingest::limits::{Limits, MIB};
+        let d = Limits::default();
+        let l = &self.spec.limites;
+        Limits {
+            file_bytes: l
+                .taille_fichier_mo
+                .as_ref()
+                .map_or(d.file_bytes, |v| v.get_ref().saturating_mul(MIB)),
+            cells_per_sheet: l
+                .cellules_par_feuille
+                .as_ref()
+                .map_or(d.cells_per_sheet, |v| *v.get_ref()),
+            decompressed_bytes: l
+                .taille_decompressee_mo
+                .as_ref()
+                .map_or(d.decompressed_bytes, |v| v.get_ref().saturating_mul(MIB)),
+            shared_strings: l
+                .chaines_partagees
+                .as_ref()
+                .map_or(d.shared_strings, |v| *v.get_ref()),
+            cell_chars: l
+                .caracteres_par_cellule
+                .as_ref()
+                .map_or(d.cell_chars, |v| *v.get_ref()),
+            line_bytes: l
+                .longueur_ligne_ko
+                .as_ref()
+                .map_or(d.line_bytes, |v| v.get_ref().saturating_mul(1024)),
+            reader_memory_bytes: l
+                .memoire_lecture_mo
+                .as_ref()
+                .map_or(d.reader_memory_bytes, |v| v.get_ref().saturating_mul(MIB)),
         }
     }
 

@@ -12,6 +12,7 @@
 pub mod csv;
 pub mod grid;
 pub mod header;
+pub mod limits;
 pub mod values;
 pub mod workbook;
 

@@ -1,0 +1,46 @@
+//! Reading limits: how much a source may ask the tool to allocate or to work through,
+//! checked *before* the reading library allocates (DESIGN trust rules: bounded reading).
+//! A pipeline can raise them in `[limites]`; the defaults fit one association's files
+//! and a national collection split into files of reasonable size.
+
+use serde::Serialize;
+
+/// Limits applied to every source file. Every limit that a file exceeds stops the reading
+/// of that file with a French message naming the file and the limit (never a value read
+/// from the file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Limits {
+    /// Largest input file, in bytes.
+    pub file_bytes: u64,
+    /// Largest used area of one sheet (rows × columns), in cells.
+    pub cells_per_sheet: u64,
+    /// Largest total decompressed size of the parts of a zipped workbook (xlsx, xlsm,
+    /// xlsb, ods), in bytes.
+    pub decompressed_bytes: u64,
+    /// Largest number of shared strings a workbook may declare or hold.
+    pub shared_strings: u64,
+    /// Longest text of one cell, in characters (Excel's own limit is 32 767).
+    pub cell_chars: usize,
+    /// Longest line of a CSV file, in bytes.
+    pub line_bytes: usize,
+    /// Memory a workbook reader may use when reading is isolated in a child process,
+    /// in bytes (address-space limit of the child).
+    pub reader_memory_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            file_bytes: 512 * MIB,
+            cells_per_sheet: 20_000_000,
+            decompressed_bytes: 2 * 1024 * MIB,
+            shared_strings: 5_000_000,
+            cell_chars: 32_767,
+            line_bytes: 4 * MIB as usize,
+            reader_memory_bytes: 4 * 1024 * MIB,
+        }
+    }
+}
+
+/// One mebibyte.
+pub const MIB: u64 = 1024 * 1024;
