@@ -64,6 +64,9 @@ pub struct LimitsSpec {
     /// Longest line of a CSV file, in KiB.
     #[serde(default)]
     pub longueur_ligne_ko: Option<Spanned<usize>>,
+    /// Largest total text of one sheet once read, in MiB.
+    #[serde(default)]
+    pub texte_par_feuille_mo: Option<Spanned<u64>>,
     /// Memory of the isolated workbook reader, in MiB.
     #[serde(default)]
     pub memoire_lecture_mo: Option<Spanned<u64>>,
@@ -381,6 +384,10 @@ impl Pipeline {
                 .longueur_ligne_ko
                 .as_ref()
                 .map_or(d.line_bytes, |v| v.get_ref().saturating_mul(1024)),
+            sheet_text_bytes: l
+                .texte_par_feuille_mo
+                .as_ref()
+                .map_or(d.sheet_text_bytes, |v| v.get_ref().saturating_mul(MIB)),
             reader_memory_bytes: l
                 .memoire_lecture_mo
                 .as_ref()

@@ -1,0 +1,1043 @@
+//! Pre-checks of a workbook file before calamine reads it. Owns what a file really is
+//! (its first bytes, whatever its extension says) and, for each format, the sizes and
+//! counts calamine would allocate from: the zip central directory and the bytes actually
+//! inflated (declared sizes can lie), shared-string counts, the repeated rows and columns
+//! and cell texts of an ODS `content.xml`, the DIMENSIONS records and cell positions of an
+//! `.xls`. Streaming readers only: nothing here holds more than one XML event or one BIFF
+//! record at a time (the `.xls` workbook stream, bounded by the file size, excepted).
+//!
+//! Formats that calamine reads whole when it opens them (`.ods`, `.xls`) have every sheet
+//! checked here; for `.xlsx`, `.xlsm` and `.xlsb` the sheets are read lazily and each
+//! selected sheet is bounded while its grid is built (see `workbook`).
+//!
+//! Errors are [`SourceErrorKind`]s in French that name the limit and the `[limites]` key
+//! that raises it, never a value read from the file.
+
+use std::cell::Cell as StdCell;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+
+use quick_xml::events::{BytesStart, Event};
+
+use super::grid::cell_ref;
+use super::limits::{Limits, MIB};
+use crate::error::SourceErrorKind;
+
+/// The workbook formats calamine reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `.xlsx` and `.xlsm` (Office Open XML).
+    Xlsx,
+    /// `.xlsb` (binary Office Open).
+    Xlsb,
+    /// `.xls` (Excel 97–2003, BIFF in an OLE container).
+    Xls,
+    /// `.ods` (OpenDocument).
+    Ods,
+}
+
+impl Format {
+    /// The format an extension names, lower case, without the dot.
+    pub fn from_extension(ext: &str) -> Option<Format> {
+        match ext {
+            "xlsx" | "xlsm" => Some(Format::Xlsx),
+            "xlsb" => Some(Format::Xlsb),
+            "xls" => Some(Format::Xls),
+            "ods" => Some(Format::Ods),
+            _ => None,
+        }
+    }
+
+    fn is_zip(self) -> bool {
+        !matches!(self, Format::Xls)
+    }
+}
+
+/// How to raise a limit, appended to every limit message.
+pub fn raise_hint(key: &str) -> String {
+    format!(
+        "limite « {key} » ; si le fichier est légitime, augmentez-la dans la section [limites] du pipeline"
+    )
+}
+
+fn too_large(what: String, key: &str) -> SourceErrorKind {
+    SourceErrorKind::TooLarge(format!("{what} ({})", raise_hint(key)))
+}
+
+/// The message for a decompressed size over the limit.
+pub fn decompressed_too_large(limits: &Limits) -> SourceErrorKind {
+    too_large(
+        format!(
+            "contenu décompressé de plus de {} Mo",
+            limits.decompressed_bytes / MIB
+        ),
+        "taille_decompressee_mo",
+    )
+}
+
+/// The message for a shared-string count over the limit.
+pub fn shared_strings_too_many(limits: &Limits) -> SourceErrorKind {
+    too_large(
+        format!("plus de {} textes partagés", limits.shared_strings),
+        "chaines_partagees",
+    )
+}
+
+/// The message for a used area over the limit; `sheet` says which sheet when the error
+/// does not carry it (a position, never a name read from the file).
+pub fn area_too_large(limits: &Limits, sheet: Option<usize>) -> SourceErrorKind {
+    too_large(
+        format!(
+            "{}zone utilisée de plus de {} cellules (de A1 à la dernière cellule remplie)",
+            sheet_prefix(sheet),
+            limits.cells_per_sheet
+        ),
+        "cellules_par_feuille",
+    )
+}
+
+/// The message for one cell's text over the limit.
+pub fn cell_too_long(limits: &Limits, sheet: Option<usize>, row: u64, col: u64) -> SourceErrorKind {
+    let place = match (usize::try_from(row), usize::try_from(col)) {
+        (Ok(r), Ok(c)) => cell_ref(r, c),
+        _ => "?".into(),
+    };
+    too_large(
+        format!(
+            "{}cellule {place} : texte de plus de {} caractères",
+            sheet_prefix(sheet),
+            limits.cell_chars
+        ),
+        "caracteres_par_cellule",
+    )
+}
+
+/// The message for a sheet whose texts together exceed the limit.
+pub fn sheet_text_too_large(limits: &Limits, sheet: Option<usize>) -> SourceErrorKind {
+    too_large(
+        format!(
+            "{}textes de plus de {} Mo au total une fois la feuille dépliée",
+            sheet_prefix(sheet),
+            limits.sheet_text_bytes / MIB
+        ),
+        "texte_par_feuille_mo",
+    )
+}
+
+fn sheet_prefix(sheet: Option<usize>) -> String {
+    sheet.map_or(String::new(), |n| format!("feuille n° {n}, "))
+}
+
+fn corrupt(detail: &str) -> SourceErrorKind {
+    SourceErrorKind::Corrupt(detail.to_string())
+}
+
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+const ZIP_EMPTY_MAGIC: &[u8] = b"PK\x05\x06";
+pub(crate) const CFB_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// Checks that the file's first bytes are those of `format`, and says in French what the
+/// file really is when they are not (a PDF, an HTML export, a CSV renamed…).
+pub fn sniff(path: &Path, format: Format) -> Result<(), SourceErrorKind> {
+    let mut head = Vec::with_capacity(1024);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(1024).read_to_end(&mut head))
+        .map_err(|_| SourceErrorKind::NotFound)?;
+    if head.is_empty() {
+        return Err(corrupt("le fichier est vide (0 octet)"));
+    }
+    let is_zip = head.starts_with(ZIP_MAGIC) || head.starts_with(ZIP_EMPTY_MAGIC);
+    let is_cfb = head.starts_with(&CFB_MAGIC);
+    match format {
+        _ if format.is_zip() && is_zip => Ok(()),
+        Format::Xls if is_cfb => Ok(()),
+        // An encrypted .xlsx is an OLE container: told apart by the caller.
+        Format::Xlsx | Format::Xlsb if is_cfb => Ok(()),
+        Format::Ods if is_cfb => Err(corrupt(
+            "c'est en réalité un classeur Excel 97-2003 (.xls) renommé en .ods : renommez-le en .xls",
+        )),
+        Format::Xls if is_zip => Err(corrupt(
+            "c'est en réalité un classeur .xlsx ou .ods renommé en .xls : rétablissez sa vraie extension",
+        )),
+        _ => Err(corrupt(describe(&head))),
+    }
+}
+
+/// What a file that is not a workbook looks like, from its first bytes.
+fn describe(head: &[u8]) -> &'static str {
+    let text = String::from_utf8_lossy(head).to_lowercase();
+    let trimmed = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    if head.starts_with(b"%PDF") {
+        "c'est en réalité un document PDF, pas un classeur : demandez le fichier Excel ou CSV d'origine"
+    } else if trimmed.starts_with("<!doctype html")
+        || trimmed.starts_with("<html")
+        || trimmed.starts_with("<table")
+        || (trimmed.starts_with('<') && text.contains("<table"))
+    {
+        "c'est en réalité une page HTML (export de logiciel) enregistrée avec une extension de classeur"
+    } else if trimmed.starts_with("<?xml") {
+        "c'est en réalité un fichier XML (par exemple « Feuille de calcul XML 2003 »), pas un classeur"
+    } else if head.starts_with(b"{\\rtf") {
+        "c'est en réalité un document RTF, pas un classeur"
+    } else if std::str::from_utf8(head).is_ok()
+        || head
+            .iter()
+            .all(|b| *b >= 0x20 || matches!(*b, b'\t' | b'\r' | b'\n'))
+    {
+        "c'est en réalité un fichier texte (un CSV ?) renommé avec une extension de classeur : rétablissez l'extension .csv"
+    } else {
+        "ce n'est pas un classeur reconnu (fichier tronqué, ou d'un autre format renommé)"
+    }
+}
+
+/// A reader that counts the bytes it yields against a budget shared by every part of an
+/// archive, and fails once the budget is spent (the zip bomb guard: inflated bytes are
+/// counted, not taken from the sizes the archive declares).
+struct Budget<'a, R> {
+    inner: R,
+    left: &'a mut u64,
+    spent: &'a StdCell<bool>,
+}
+
+impl<R: Read> Read for Budget<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > *self.left {
+            self.spent.set(true);
+            return Err(io::Error::other("budget"));
+        }
+        *self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// Checks a zipped workbook (xlsx, xlsm, xlsb, ods) before calamine opens it.
+pub fn check_zip(path: &Path, format: Format, limits: &Limits) -> Result<(), SourceErrorKind> {
+    let file = std::fs::File::open(path).map_err(|_| SourceErrorKind::NotFound)?;
+    let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(|_| {
+        corrupt("l'archive du classeur est tronquée ou endommagée (fichier incomplet ?)")
+    })?;
+    if archive.has_duplicate_names() {
+        return Err(corrupt(
+            "l'archive du classeur contient deux fois la même partie (fichier forgé ou mal réparé)",
+        ));
+    }
+    let mut declared: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive
+            .by_index_data(i)
+            .map_err(|_| corrupt("l'archive du classeur est endommagée"))?;
+        declared = declared.saturating_add(entry.size());
+    }
+    if declared > limits.decompressed_bytes {
+        return Err(decompressed_too_large(limits));
+    }
+    let mut left = limits.decompressed_bytes;
+    let spent = StdCell::new(false);
+    let mut ods_content = false;
+    for i in 0..archive.len() {
+        let part = match archive.by_index(i) {
+            Ok(p) => p,
+            Err(zip::result::ZipError::UnsupportedArchive(_)) => {
+                return Err(corrupt(
+                    "une partie du classeur est chiffrée ou compressée d'une manière non prise en charge",
+                ));
+            }
+            Err(_) => {
+                return Err(corrupt(
+                    "une partie de l'archive du classeur est endommagée",
+                ));
+            }
+        };
+        let name = part
+            .name()
+            .map(|n| n.to_ascii_lowercase())
+            .unwrap_or_default();
+        let reader = Budget {
+            inner: part,
+            left: &mut left,
+            spent: &spent,
+        };
+        let result = match format {
+            Format::Xlsx if name.ends_with("sharedstrings.xml") => {
+                scan_shared_strings_xml(BufReader::new(reader), limits)
+            }
+            Format::Xlsb if name.ends_with("sharedstrings.bin") => {
+                scan_shared_strings_bin(BufReader::new(reader), limits)
+            }
+            Format::Ods if name == "content.xml" => {
+                ods_content = true;
+                scan_ods_content(BufReader::new(reader), limits)
+            }
+            _ => drain(reader),
+        };
+        match result {
+            Ok(()) => {}
+            Err(_) if spent.get() => return Err(decompressed_too_large(limits)),
+            Err(Scan::Limit(k)) => return Err(k),
+            Err(Scan::Broken) => {
+                return Err(corrupt(
+                    "une partie de l'archive du classeur est endommagée (données compressées invalides ou somme de contrôle fausse)",
+                ));
+            }
+            Err(Scan::Xml) => {
+                return Err(corrupt(
+                    "le contenu XML du classeur est malformé (fichier forgé ou enregistré par un logiciel défaillant)",
+                ));
+            }
+        }
+    }
+    if format == Format::Ods && !ods_content {
+        return Err(corrupt(
+            "le classeur OpenDocument n'a pas de contenu (partie content.xml absente)",
+        ));
+    }
+    Ok(())
+}
+
+/// Why a scan stopped.
+#[derive(Debug)]
+enum Scan {
+    /// A limit was exceeded (the message is ready).
+    Limit(SourceErrorKind),
+    /// The bytes could not be read (inflate error, checksum, budget — told apart by the
+    /// caller).
+    Broken,
+    /// The XML is malformed.
+    Xml,
+}
+
+impl From<io::Error> for Scan {
+    fn from(_: io::Error) -> Self {
+        Scan::Broken
+    }
+}
+
+impl From<quick_xml::Error> for Scan {
+    fn from(e: quick_xml::Error) -> Self {
+        match e {
+            quick_xml::Error::Io(_) => Scan::Broken,
+            _ => Scan::Xml,
+        }
+    }
+}
+
+fn drain<R: Read>(mut r: R) -> Result<(), Scan> {
+    io::copy(&mut r, &mut io::sink())?;
+    Ok(())
+}
+
+fn xml_reader<R: BufRead>(r: R) -> quick_xml::Reader<R> {
+    let mut x = quick_xml::Reader::from_reader(r);
+    let c = x.config_mut();
+    c.check_end_names = false;
+    c.check_comments = false;
+    c.trim_text(false);
+    x
+}
+
+fn attr_u64(e: &BytesStart<'_>, local: &str) -> Option<Result<u64, ()>> {
+    for a in e.attributes().with_checks(false).flatten() {
+        if a.key.local_name().as_ref() == local {
+            return Some(a.value.trim().parse::<u64>().map_err(|_| ()));
+        }
+    }
+    None
+}
+
+fn has_attr(e: &BytesStart<'_>, local: &str) -> bool {
+    e.attributes()
+        .with_checks(false)
+        .flatten()
+        .any(|a| a.key.local_name().as_ref() == local)
+}
+
+fn attr_chars(e: &BytesStart<'_>, local: &str) -> u64 {
+    e.attributes()
+        .with_checks(false)
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == local)
+        .map_or(0, |a| a.value.chars().count() as u64)
+}
+
+/// `xl/sharedStrings.xml`: the declared number of distinct strings (`uniqueCount`, which
+/// calamine reserves room for) and the actual number of `<si>` entries, against
+/// [`Limits::shared_strings`]. (`count` is the number of references to shared strings in
+/// the sheets, legitimately larger, so it is not checked.) Each string's length is checked
+/// when a cell uses it.
+fn scan_shared_strings_xml<R: BufRead>(r: R, limits: &Limits) -> Result<(), Scan> {
+    let mut x = xml_reader(r);
+    let mut buf = Vec::new();
+    let mut n: u64 = 0;
+    loop {
+        match x.read_event_into(&mut buf)? {
+            Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref() {
+                "sst" => {
+                    if let Some(declared) = attr_u64(&e, "uniqueCount") {
+                        match declared {
+                            Ok(d) if d <= limits.shared_strings => {}
+                            _ => return Err(Scan::Limit(shared_strings_too_many(limits))),
+                        }
+                    }
+                }
+                "si" => {
+                    n += 1;
+                    if n > limits.shared_strings {
+                        return Err(Scan::Limit(shared_strings_too_many(limits)));
+                    }
+                }
+                _ => {}
+            },
+            Event::Eof => return Ok(()),
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
+/// Reads one XLSB record header (type, size), `None` at the end of the part.
+fn xlsb_record_header<R: Read>(r: &mut R) -> Result<Option<(u32, u64)>, Scan> {
+    let mut b = [0u8; 1];
+    let mut typ: u32 = 0;
+    for i in 0..2 {
+        if r.read(&mut b)? == 0 {
+            return if i == 0 { Ok(None) } else { Err(Scan::Broken) };
+        }
+        typ |= u32::from(b[0] & 0x7F) << (7 * i);
+        if b[0] & 0x80 == 0 {
+            break;
+        }
+    }
+    let mut size: u64 = 0;
+    for i in 0..4 {
+        r.read_exact(&mut b)?;
+        size |= u64::from(b[0] & 0x7F) << (7 * i);
+        if b[0] & 0x80 == 0 {
+            break;
+        }
+    }
+    Ok(Some((typ, size)))
+}
+
+/// `xl/sharedStrings.bin`: `BrtBeginSst` declares the number of distinct strings; the
+/// `BrtSSTItem` records are counted.
+fn scan_shared_strings_bin<R: Read>(mut r: R, limits: &Limits) -> Result<(), Scan> {
+    const BRT_BEGIN_SST: u32 = 0x9F;
+    const BRT_SST_ITEM: u32 = 0x13;
+    let mut n: u64 = 0;
+    while let Some((typ, size)) = xlsb_record_header(&mut r)? {
+        if typ == BRT_BEGIN_SST && size >= 8 {
+            let mut head = [0u8; 8];
+            r.read_exact(&mut head)?;
+            let unique = u32::from_le_bytes([head[4], head[5], head[6], head[7]]);
+            if u64::from(unique) > limits.shared_strings {
+                return Err(Scan::Limit(shared_strings_too_many(limits)));
+            }
+            io::copy(&mut (&mut r).take(size - 8), &mut io::sink())?;
+            continue;
+        }
+        if typ == BRT_SST_ITEM {
+            n += 1;
+            if n > limits.shared_strings {
+                return Err(Scan::Limit(shared_strings_too_many(limits)));
+            }
+        }
+        let copied = io::copy(&mut (&mut r).take(size), &mut io::sink())?;
+        if copied < size {
+            return Err(Scan::Broken);
+        }
+    }
+    Ok(())
+}
+
+/// One ODS table being scanned.
+#[derive(Default)]
+struct OdsTable {
+    /// 1-based position of the table in the workbook (used in messages).
+    position: usize,
+    /// Rows so far, repeats included.
+    rows: u64,
+    /// End (exclusive) of the last row holding a value, repeats included.
+    last_row_end: u64,
+    /// Widest row holding a value (columns up to its last value, repeats included).
+    width: u64,
+    /// Text of the sheet once repeats are unfolded, in bytes.
+    text_bytes: u64,
+}
+
+/// The row being scanned.
+#[derive(Default)]
+struct OdsRow {
+    repeat: u64,
+    col: u64,
+    extent: u64,
+    text_bytes: u64,
+}
+
+/// The cell being scanned.
+#[derive(Default)]
+struct OdsCell {
+    repeat: u64,
+    has_value: bool,
+    chars: u64,
+    bytes: u64,
+}
+
+/// `content.xml` of an ODS: every table, because calamine unfolds them all when it opens
+/// the file. For each table, the area from A1 to the last cell holding a value once
+/// `table:number-rows-repeated` and `table:number-columns-repeated` are unfolded, each
+/// cell's text (paragraphs, `text:s` runs of spaces included), and the table's text once
+/// unfolded.
+fn scan_ods_content<R: BufRead>(r: R, limits: &Limits) -> Result<(), Scan> {
+    let mut x = xml_reader(r);
+    let mut buf = Vec::new();
+    let mut tables = 0usize;
+    let mut table: Option<OdsTable> = None;
+    let mut row: Option<OdsRow> = None;
+    let mut cell: Option<OdsCell> = None;
+    loop {
+        let ev = x.read_event_into(&mut buf)?;
+        let (start, empty) = match &ev {
+            Event::Start(_) => (true, false),
+            Event::Empty(_) => (true, true),
+            _ => (false, false),
+        };
+        match ev {
+            Event::Start(ref e) | Event::Empty(ref e) if start => {
+                let local = e.local_name();
+                match local.as_ref() {
+                    "table" if table.is_none() => {
+                        tables += 1;
+                        if !empty {
+                            table = Some(OdsTable {
+                                position: tables,
+                                ..Default::default()
+                            });
+                        }
+                    }
+                    "table-row" if table.is_some() && cell.is_none() => {
+                        let repeat = match attr_u64(e, "number-rows-repeated") {
+                            Some(Ok(n)) => n.max(1),
+                            Some(Err(())) => return Err(Scan::Xml),
+                            None => 1,
+                        };
+                        let r = OdsRow {
+                            repeat,
+                            ..Default::default()
+                        };
+                        if empty {
+                            if let Some(t) = table.as_mut() {
+                                end_row(t, r, limits)?;
+                            }
+                        } else {
+                            row = Some(r);
+                        }
+                    }
+                    "table-cell" | "covered-table-cell" if row.is_some() && cell.is_none() => {
+                        let repeat = match attr_u64(e, "number-columns-repeated") {
+                            Some(Ok(n)) => n.max(1),
+                            Some(Err(())) => return Err(Scan::Xml),
+                            None => 1,
+                        };
+                        let string_value = attr_chars(e, "string-value");
+                        let c = OdsCell {
+                            repeat,
+                            has_value: has_attr(e, "value-type") || has_attr(e, "formula"),
+                            chars: string_value,
+                            bytes: string_value,
+                        };
+                        if let (Some(t), Some(r)) = (table.as_ref(), row.as_mut()) {
+                            check_cell_chars(t, r, &c, limits)?;
+                            if empty {
+                                end_cell(r, c);
+                            } else {
+                                cell = Some(c);
+                            }
+                        }
+                    }
+                    "s" if cell.is_some() => {
+                        // `<text:s text:c="n"/>`: n spaces.
+                        let n = match attr_u64(e, "c") {
+                            Some(Ok(n)) => n,
+                            Some(Err(())) => return Err(Scan::Xml),
+                            None => 1,
+                        };
+                        if let (Some(t), Some(r), Some(c)) =
+                            (table.as_ref(), row.as_ref(), cell.as_mut())
+                        {
+                            c.chars = c.chars.saturating_add(n);
+                            c.bytes = c.bytes.saturating_add(n);
+                            check_cell_chars(t, r, c, limits)?;
+                        }
+                    }
+                    "p" | "tab" | "line-break" if cell.is_some() => {
+                        if let (Some(t), Some(r), Some(c)) =
+                            (table.as_ref(), row.as_ref(), cell.as_mut())
+                        {
+                            c.chars += 1;
+                            c.bytes += 1;
+                            check_cell_chars(t, r, c, limits)?;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Event::Text(ref t) if cell.is_some() => {
+                let s: &str = t.as_ref();
+                if let (Some(tb), Some(r), Some(c)) = (table.as_ref(), row.as_ref(), cell.as_mut())
+                {
+                    c.chars = c.chars.saturating_add(s.chars().count() as u64);
+                    c.bytes = c.bytes.saturating_add(s.len() as u64);
+                    if !s.trim().is_empty() {
+                        c.has_value = true;
+                    }
+                    check_cell_chars(tb, r, c, limits)?;
+                }
+            }
+            Event::End(ref e) => match e.local_name().as_ref() {
+                "table-cell" | "covered-table-cell" => {
+                    if let (Some(r), Some(c)) = (row.as_mut(), cell.take()) {
+                        end_cell(r, c);
+                    }
+                }
+                "table-row" if cell.is_none() => {
+                    if let (Some(t), Some(r)) = (table.as_mut(), row.take()) {
+                        end_row(t, r, limits)?;
+                    }
+                }
+                "table" if cell.is_none() => {
+                    table = None;
+                }
+                _ => {}
+            },
+            Event::Eof => return Ok(()),
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
+fn check_cell_chars(t: &OdsTable, r: &OdsRow, c: &OdsCell, limits: &Limits) -> Result<(), Scan> {
+    if c.chars > limits.cell_chars as u64 {
+        return Err(Scan::Limit(cell_too_long(
+            limits,
+            Some(t.position),
+            t.rows,
+            r.col,
+        )));
+    }
+    Ok(())
+}
+
+fn end_cell(r: &mut OdsRow, c: OdsCell) {
+    r.col = r.col.saturating_add(c.repeat);
+    if c.has_value || c.bytes > 0 {
+        r.extent = r.col;
+        r.text_bytes = r
+            .text_bytes
+            .saturating_add(c.bytes.saturating_mul(c.repeat));
+    }
+}
+
+fn end_row(t: &mut OdsTable, r: OdsRow, limits: &Limits) -> Result<(), Scan> {
+    t.rows = t.rows.saturating_add(r.repeat);
+    if r.extent > 0 {
+        t.last_row_end = t.rows;
+        t.width = t.width.max(r.extent);
+        t.text_bytes = t
+            .text_bytes
+            .saturating_add(r.text_bytes.saturating_mul(r.repeat));
+    }
+    if t.last_row_end.saturating_mul(t.width) > limits.cells_per_sheet {
+        return Err(Scan::Limit(area_too_large(limits, Some(t.position))));
+    }
+    if t.text_bytes > limits.sheet_text_bytes {
+        return Err(Scan::Limit(sheet_text_too_large(limits, Some(t.position))));
+    }
+    Ok(())
+}
+
+/// Reads an `.xls` container: an encrypted `.xlsx` (an `EncryptedPackage` stream) is
+/// password protected; otherwise the BIFF workbook stream is checked by [`check_biff`].
+pub fn check_cfb(path: &Path, format: Format, limits: &Limits) -> Result<(), SourceErrorKind> {
+    let file = std::fs::File::open(path).map_err(|_| SourceErrorKind::NotFound)?;
+    let mut cfb = cfb::CompoundFile::open(file)
+        .map_err(|_| corrupt("le conteneur du classeur Excel 97-2003 est endommagé ou tronqué"))?;
+    if cfb.is_stream("EncryptedPackage") || cfb.is_stream("/EncryptedPackage") {
+        return Err(SourceErrorKind::PasswordProtected);
+    }
+    if format != Format::Xls {
+        return Err(corrupt(
+            "c'est en réalité un classeur Excel 97-2003 (.xls) renommé : rétablissez l'extension .xls",
+        ));
+    }
+    let name = ["Workbook", "Book", "/Workbook", "/Book"]
+        .into_iter()
+        .find(|n| cfb.is_stream(n))
+        .ok_or_else(|| corrupt("le classeur Excel 97-2003 n'a pas de feuilles lisibles"))?;
+    let mut stream = Vec::new();
+    cfb.open_stream(name)
+        .and_then(|s| s.take(limits.file_bytes).read_to_end(&mut stream))
+        .map_err(|_| corrupt("le classeur Excel 97-2003 est endommagé ou tronqué"))?;
+    check_biff(&stream, limits)
+}
+
+/// One BIFF record: type and data.
+fn records(stream: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
+    let mut pos = 0usize;
+    std::iter::from_fn(move || {
+        let head = stream.get(pos..pos + 4)?;
+        let typ = u16::from_le_bytes([head[0], head[1]]);
+        let len = usize::from(u16::from_le_bytes([head[2], head[3]]));
+        let data = stream.get(pos + 4..pos + 4 + len)?;
+        pos += 4 + len;
+        Some((typ, data))
+    })
+}
+
+fn u16_at(d: &[u8], at: usize) -> Option<u64> {
+    d.get(at..at + 2)
+        .map(|b| u64::from(u16::from_le_bytes([b[0], b[1]])))
+}
+
+fn u32_at(d: &[u8], at: usize) -> Option<u64> {
+    d.get(at..at + 4)
+        .map(|b| u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+}
+
+/// The BIFF workbook stream of an `.xls`: the shared strings it declares (`SST`), and for
+/// every sheet (calamine reads them all when it opens the file) the area its DIMENSIONS
+/// record claims (calamine reserves room for it) and the area its cells really cover (a
+/// forged row or column index would make calamine allocate the whole rectangle).
+pub fn check_biff(stream: &[u8], limits: &Limits) -> Result<(), SourceErrorKind> {
+    let mut sheets: Vec<usize> = Vec::new();
+    for (typ, d) in records(stream) {
+        match typ {
+            // FilePass: encrypted.
+            0x002F if u16_at(d, 0).unwrap_or(0) != 0 => {
+                return Err(SourceErrorKind::PasswordProtected);
+            }
+            // SST: cstTotal, cstUnique.
+            0x00FC if u32_at(d, 4).unwrap_or(0) > limits.shared_strings => {
+                return Err(shared_strings_too_many(limits));
+            }
+            // BoundSheet8: stream position of the sheet.
+            0x0085 => {
+                if let Some(pos) = u32_at(d, 0) {
+                    sheets.push(usize::try_from(pos).unwrap_or(usize::MAX));
+                }
+            }
+            0x000A => break,
+            _ => {}
+        }
+    }
+    for (i, pos) in sheets.into_iter().enumerate() {
+        let Some(sub) = stream.get(pos..) else {
+            continue;
+        };
+        check_biff_sheet(sub, i + 1, limits)?;
+    }
+    Ok(())
+}
+
+fn check_biff_sheet(sub: &[u8], position: usize, limits: &Limits) -> Result<(), SourceErrorKind> {
+    let (mut max_r, mut max_c) = (None::<u64>, None::<u64>);
+    let mut depth = 0usize;
+    let mut seen_bof = false;
+    let area = |r: u64, c: u64| (r + 1).saturating_mul(c + 1);
+    for (typ, d) in records(sub) {
+        if depth > 0 {
+            match typ {
+                0x0809 => depth += 1,
+                0x000A => depth -= 1,
+                _ => {}
+            }
+            continue;
+        }
+        let mut cell = |r: Option<u64>, c: Option<u64>| -> Result<(), SourceErrorKind> {
+            if let (Some(r), Some(c)) = (r, c) {
+                let r = max_r.map_or(r, |m| m.max(r));
+                let c = max_c.map_or(c, |m| m.max(c));
+                max_r = Some(r);
+                max_c = Some(c);
+                if area(r, c) > limits.cells_per_sheet {
+                    return Err(area_too_large(limits, Some(position)));
+                }
+            }
+            Ok(())
+        };
+        match typ {
+            0x0809 => {
+                if seen_bof {
+                    depth += 1;
+                } else {
+                    seen_bof = true;
+                }
+            }
+            // DIMENSIONS, as calamine reads it: rows [rf, rl), columns [cf, cl).
+            0x0200 => {
+                let (rf, rl, cf, cl) = match d.len() {
+                    10 => (u16_at(d, 0), u16_at(d, 2), u16_at(d, 4), u16_at(d, 6)),
+                    14 | 16 => (u32_at(d, 0), u32_at(d, 4), u16_at(d, 8), u16_at(d, 10)),
+                    _ => (None, None, None, None),
+                };
+                if let (Some(rf), Some(rl), Some(mut cf), Some(cl)) = (rf, rl, cf, cl) {
+                    if cf > 0xFF || cl < cf {
+                        cf = 0;
+                    }
+                    if rl >= 1 && cl >= 1 {
+                        if rl - 1 < rf {
+                            return Err(corrupt(
+                                "les dimensions déclarées d'une feuille sont incohérentes (fichier forgé ou endommagé)",
+                            ));
+                        }
+                        let rows = rl - rf;
+                        let cols = cl.saturating_sub(cf).max(1);
+                        if rows.saturating_mul(cols) > limits.cells_per_sheet {
+                            return Err(area_too_large(limits, Some(position)));
+                        }
+                    }
+                }
+            }
+            // Cells with (row, column) first: Number, Label, RString, BoolErr, Rk,
+            // LabelSst, Formula.
+            0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 => {
+                cell(u16_at(d, 0), u16_at(d, 2))?;
+            }
+            // MulRk: row, first column, …, last column.
+            0x00BD => {
+                let last = d.len().checked_sub(2).and_then(|at| u16_at(d, at));
+                cell(u16_at(d, 0), last)?;
+            }
+            0x000A => break,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn limits() -> Limits {
+        Limits::default()
+    }
+
+    fn small() -> Limits {
+        Limits {
+            cells_per_sheet: 100,
+            cell_chars: 10,
+            shared_strings: 5,
+            sheet_text_bytes: 1000,
+            decompressed_bytes: 10_000,
+            ..Limits::default()
+        }
+    }
+
+    fn limit_of(e: Scan) -> String {
+        match e {
+            Scan::Limit(SourceErrorKind::TooLarge(s)) => s,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn sniffing_names_what_the_file_really_is() {
+        let d = std::env::temp_dir().join(format!("obs-sniff-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        let cases: [(&[u8], Format, &str); 6] = [
+            (b"", Format::Xlsx, "vide"),
+            (b"%PDF-1.7\n...", Format::Xlsx, "PDF"),
+            (b"<html><body><table>", Format::Xls, "HTML"),
+            (b"Nom;Date\nA;1\n", Format::Xlsx, "texte"),
+            (b"PK\x03\x04rest", Format::Xls, "renommé en .xls"),
+            (&CFB_MAGIC, Format::Ods, "97-2003"),
+        ];
+        for (i, (bytes, f, want)) in cases.iter().enumerate() {
+            let p = d.join(format!("f{i}"));
+            std::fs::write(&p, bytes).unwrap();
+            match sniff(&p, *f) {
+                Err(SourceErrorKind::Corrupt(s)) => assert!(s.contains(want), "{s}"),
+                other => panic!("{i}: {other:?}"),
+            }
+        }
+        let p = d.join("ok");
+        std::fs::write(&p, b"PK\x03\x04....").unwrap();
+        assert!(sniff(&p, Format::Xlsx).is_ok());
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn shared_string_counts_declared_and_actual() {
+        let ok = br#"<sst count="9" uniqueCount="2"><si><t>a</t></si><si><t>b</t></si></sst>"#;
+        assert!(scan_shared_strings_xml(&ok[..], &small()).is_ok());
+        let declared = br#"<sst count="1" uniqueCount="100000000000000"><si><t>a</t></si></sst>"#;
+        assert!(
+            limit_of(scan_shared_strings_xml(&declared[..], &small()).unwrap_err())
+                .contains("chaines_partagees")
+        );
+        let overflow = br#"<sst uniqueCount="99999999999999999999999"></sst>"#;
+        assert!(scan_shared_strings_xml(&overflow[..], &limits()).is_err());
+        let actual = "<sst>".to_string() + &"<si><t>a</t></si>".repeat(6) + "</sst>";
+        assert!(
+            limit_of(scan_shared_strings_xml(actual.as_bytes(), &small()).unwrap_err())
+                .contains("chaines_partagees")
+        );
+    }
+
+    #[test]
+    fn xlsb_shared_string_count() {
+        // BrtBeginSst (0x9F) with cstUnique = 1e9, then nothing.
+        let mut b = vec![0x9F, 0x01, 8];
+        b.extend(1u32.to_le_bytes());
+        b.extend(1_000_000_000u32.to_le_bytes());
+        assert!(scan_shared_strings_bin(&b[..], &limits()).is_err());
+        let mut ok = vec![0x9F, 0x01, 8];
+        ok.extend(1u32.to_le_bytes());
+        ok.extend(1u32.to_le_bytes());
+        ok.extend([0x13, 2, 0, 0]);
+        assert!(scan_shared_strings_bin(&ok[..], &limits()).is_ok());
+    }
+
+    fn ods(body: &str) -> String {
+        format!(
+            r#"<office:document-content xmlns:office="o" xmlns:table="t" xmlns:text="x"><office:body><office:spreadsheet>{body}</office:spreadsheet></office:body></office:document-content>"#
+        )
+    }
+
+    #[test]
+    fn ods_repeats_are_unfolded_before_counting() {
+        let fine = ods(
+            r#"<table:table table:name="A"><table:table-row><table:table-cell office:value-type="float" office:value="1"/></table:table-row><table:table-row table:number-rows-repeated="1048575"><table:table-cell table:number-columns-repeated="16384"/></table:table-row></table:table>"#,
+        );
+        assert!(scan_ods_content(fine.as_bytes(), &limits()).is_ok());
+        let bomb = ods(
+            r#"<table:table table:name="A"/><table:table table:name="B"><table:table-row table:number-rows-repeated="1048576"><table:table-cell table:number-columns-repeated="16384" office:value-type="float" office:value="1"/></table:table-row></table:table>"#,
+        );
+        let msg = limit_of(scan_ods_content(bomb.as_bytes(), &limits()).unwrap_err());
+        assert!(
+            msg.contains("feuille n° 2") && msg.contains("cellules_par_feuille"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn ods_cell_text_and_space_runs() {
+        let long = ods(
+            r#"<table:table><table:table-row/><table:table-row><table:table-cell/><table:table-cell office:value-type="string"><text:p>abc<text:s text:c="4000000000"/></text:p></table:table-cell></table:table-row></table:table>"#,
+        );
+        let msg = limit_of(scan_ods_content(long.as_bytes(), &limits()).unwrap_err());
+        assert!(
+            msg.contains("cellule B2") && msg.contains("caracteres_par_cellule"),
+            "{msg}"
+        );
+        let text = ods(
+            r#"<table:table><table:table-row table:number-rows-repeated="60"><table:table-cell table:number-columns-repeated="2" office:value-type="string"><text:p>abcdefghi</text:p></table:table-cell></table:table-row></table:table>"#,
+        );
+        let wide = Limits {
+            cells_per_sheet: 1000,
+            ..small()
+        };
+        let msg = limit_of(scan_ods_content(text.as_bytes(), &wide).unwrap_err());
+        assert!(msg.contains("texte_par_feuille_mo"), "{msg}");
+    }
+
+    fn rec(typ: u16, data: &[u8]) -> Vec<u8> {
+        let mut v = typ.to_le_bytes().to_vec();
+        v.extend((data.len() as u16).to_le_bytes());
+        v.extend(data);
+        v
+    }
+
+    fn biff(sheet: Vec<u8>) -> Vec<u8> {
+        // Globals: BOF, BoundSheet8 pointing after the globals, EOF; then the sheet.
+        let bof = rec(0x0809, &[0, 6, 0x10, 0, 0, 0, 0, 0]);
+        let eof = rec(0x000A, &[]);
+        let bound_len = 4 + 8;
+        let pos = (bof.len() + bound_len + eof.len()) as u32;
+        let mut bs = pos.to_le_bytes().to_vec();
+        bs.extend([0, 0, 1, b'A']);
+        let mut v = bof.clone();
+        v.extend(rec(0x0085, &bs));
+        v.extend(eof.clone());
+        v.extend(bof);
+        v.extend(sheet);
+        v.extend(eof);
+        v
+    }
+
+    #[test]
+    fn xls_dimensions_and_cell_positions() {
+        let mut dims = 0u32.to_le_bytes().to_vec();
+        dims.extend(u32::MAX.to_le_bytes());
+        dims.extend([0, 0, 2, 0, 0, 0]);
+        let msg = match check_biff(&biff(rec(0x0200, &dims)), &limits()) {
+            Err(SourceErrorKind::TooLarge(s)) => s,
+            other => panic!("{other:?}"),
+        };
+        assert!(msg.contains("feuille n° 1") && msg.contains("cellules_par_feuille"));
+        // A number at row 60 000, column 60 000 (forged column index).
+        let mut num = 60_000u16.to_le_bytes().to_vec();
+        num.extend(60_000u16.to_le_bytes());
+        num.extend([0; 10]);
+        assert!(matches!(
+            check_biff(&biff(rec(0x0203, &num)), &limits()),
+            Err(SourceErrorKind::TooLarge(_))
+        ));
+        let mut fine = 3u16.to_le_bytes().to_vec();
+        fine.extend(2u16.to_le_bytes());
+        fine.extend([0; 10]);
+        assert!(check_biff(&biff(rec(0x0203, &fine)), &limits()).is_ok());
+        // Inverted dimensions.
+        let mut inv = 10u32.to_le_bytes().to_vec();
+        inv.extend(5u32.to_le_bytes());
+        inv.extend([0, 0, 2, 0, 0, 0]);
+        assert!(matches!(
+            check_biff(&biff(rec(0x0200, &inv)), &limits()),
+            Err(SourceErrorKind::Corrupt(_))
+        ));
+    }
+
+    fn zip_of(parts: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+        let o = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (n, b) in parts {
+            w.start_file(*n, o).unwrap();
+            w.write_all(b).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn inflated_bytes_are_counted_and_bounded() {
+        let d = std::env::temp_dir().join(format!("obs-zip-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        let p = d.join("b.xlsx");
+        let big = vec![b'a'; 50_000];
+        std::fs::write(&p, zip_of(&[("xl/worksheets/sheet1.xml", &big)])).unwrap();
+        let msg = match check_zip(&p, Format::Xlsx, &small()) {
+            Err(SourceErrorKind::TooLarge(s)) => s,
+            other => panic!("{other:?}"),
+        };
+        assert!(msg.contains("taille_decompressee_mo"), "{msg}");
+        assert!(check_zip(&p, Format::Xlsx, &limits()).is_ok());
+        // A lying central directory: the declared size is patched down to 10 bytes.
+        let mut bytes = zip_of(&[("xl/worksheets/sheet1.xml", &big)]);
+        let cd = bytes.windows(4).rposition(|w| w == b"PK\x01\x02").unwrap();
+        bytes[cd + 24..cd + 28].copy_from_slice(&10u32.to_le_bytes());
+        let lh = 0;
+        bytes[lh + 22..lh + 26].copy_from_slice(&10u32.to_le_bytes());
+        std::fs::write(&p, &bytes).unwrap();
+        assert!(check_zip(&p, Format::Xlsx, &small()).is_err());
+        // Truncated archive.
+        std::fs::write(&p, &bytes[..bytes.len() / 2]).unwrap();
+        assert!(matches!(
+            check_zip(&p, Format::Xlsx, &limits()),
+            Err(SourceErrorKind::Corrupt(_))
+        ));
+        let _ = std::fs::remove_dir_all(&d);
+    }
+}
