@@ -47,7 +47,7 @@ fn crashed(display: &str) -> SourceError {
         file: display.to_string(),
         sheet: None,
         kind: SourceErrorKind::TooLarge(format!(
-            "la lecture du classeur s'est arrêtée anormalement, le plus souvent faute de mémoire ({})",
+            "la lecture du classeur s'est arrêtée anormalement, le plus souvent faute de mémoire ; {}",
             raise_hint("memoire_lecture_mo")
         )),
     }

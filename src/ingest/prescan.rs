@@ -56,12 +56,17 @@ impl Format {
 /// How to raise a limit, appended to every limit message.
 pub fn raise_hint(key: &str) -> String {
     format!(
-        "limite « {key} » ; si le fichier est légitime, augmentez-la dans la section [limites] du pipeline"
+        "limite « {key} » de la section [limites] du pipeline, à relever si le fichier est légitime"
     )
 }
 
 fn too_large(what: String, key: &str) -> SourceErrorKind {
-    SourceErrorKind::TooLarge(format!("{what} ({})", raise_hint(key)))
+    SourceErrorKind::TooLarge(format!("{what} ; {}", raise_hint(key)))
+}
+
+/// A count in French notation (`5 000 000`).
+pub fn count(n: u64) -> String {
+    crate::format::number_fr(n as f64, 0)
 }
 
 /// The message for a decompressed size over the limit.
@@ -69,7 +74,7 @@ pub fn decompressed_too_large(limits: &Limits) -> SourceErrorKind {
     too_large(
         format!(
             "contenu décompressé de plus de {} Mo",
-            limits.decompressed_bytes / MIB
+            count(limits.decompressed_bytes / MIB)
         ),
         "taille_decompressee_mo",
     )
@@ -78,7 +83,7 @@ pub fn decompressed_too_large(limits: &Limits) -> SourceErrorKind {
 /// The message for a shared-string count over the limit.
 pub fn shared_strings_too_many(limits: &Limits) -> SourceErrorKind {
     too_large(
-        format!("plus de {} textes partagés", limits.shared_strings),
+        format!("plus de {} textes partagés", count(limits.shared_strings)),
         "chaines_partagees",
     )
 }
@@ -90,7 +95,7 @@ pub fn area_too_large(limits: &Limits, sheet: Option<usize>) -> SourceErrorKind 
         format!(
             "{}zone utilisée de plus de {} cellules (de A1 à la dernière cellule remplie)",
             sheet_prefix(sheet),
-            limits.cells_per_sheet
+            count(limits.cells_per_sheet)
         ),
         "cellules_par_feuille",
     )
@@ -106,7 +111,7 @@ pub fn cell_too_long(limits: &Limits, sheet: Option<usize>, row: u64, col: u64) 
         format!(
             "{}cellule {place} : texte de plus de {} caractères",
             sheet_prefix(sheet),
-            limits.cell_chars
+            count(limits.cell_chars as u64)
         ),
         "caracteres_par_cellule",
     )
@@ -118,7 +123,7 @@ pub fn sheet_text_too_large(limits: &Limits, sheet: Option<usize>) -> SourceErro
         format!(
             "{}textes de plus de {} Mo au total une fois la feuille dépliée",
             sheet_prefix(sheet),
-            limits.sheet_text_bytes / MIB
+            count(limits.sheet_text_bytes / MIB)
         ),
         "texte_par_feuille_mo",
     )

@@ -15,7 +15,7 @@ use std::path::Path;
 
 use calamine::{Data, DataRef, Reader, SheetVisible, Sheets, open_workbook_auto};
 
-use super::grid::{Cell, Grid, MergedRegion, cell_ref};
+use super::grid::{Cell, Grid, MergedRegion};
 use super::limits::{Limits, MIB};
 use super::prescan::{self, Format};
 use crate::error::{SourceError, SourceErrorKind};
@@ -175,8 +175,8 @@ impl Workbook {
         let meta = std::fs::metadata(path).map_err(|_| e(SourceErrorKind::NotFound))?;
         if meta.len() > limits.file_bytes {
             return Err(e(SourceErrorKind::TooLarge(format!(
-                "fichier de plus de {} Mo ({})",
-                limits.file_bytes / MIB,
+                "fichier de plus de {} Mo ; {}",
+                prescan::count(limits.file_bytes / MIB),
                 prescan::raise_hint("taille_fichier_mo")
             ))));
         }
@@ -527,13 +527,16 @@ fn translate(e: &calamine::Error) -> SourceErrorKind {
         | E::Ods(OdsError::FileNotFound(_)) => {
             "une partie obligatoire du classeur manque (fichier incomplet, ou produit par un logiciel non conforme)"
         }
+        E::Xlsx(XlsxError::Unexpected(m)) if m.contains("shared strings") => {
+            "une cellule renvoie à un texte partagé qui n'existe pas (partie des textes partagés absente ou incomplète)"
+        }
         E::Ods(OdsError::InvalidMime(_)) => "ce n'est pas un classeur OpenDocument (.ods)",
         E::Xls(XlsError::Cfb(_) | XlsError::Io(_)) | E::Io(_) => {
             "le conteneur du classeur est endommagé ou tronqué"
         }
         E::Ods(OdsError::CellLimitExceeded { .. }) => {
             return SourceErrorKind::TooLarge(format!(
-                "zone utilisée trop grande ({})",
+                "zone utilisée trop grande ; {}",
                 prescan::raise_hint("cellules_par_feuille")
             ));
         }
@@ -542,11 +545,6 @@ fn translate(e: &calamine::Error) -> SourceErrorKind {
         }
     };
     SourceErrorKind::Corrupt(detail.to_string())
-}
-
-/// Cell reference of a cell for messages (`C14`).
-pub fn place(r: u32, c: u32) -> String {
-    cell_ref(r as usize, c as usize)
 }
 
 #[cfg(test)]
