@@ -14,7 +14,7 @@
 //! that raises it, never a value read from the file.
 
 use std::cell::Cell as StdCell;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::Path;
 
 use quick_xml::events::{BytesStart, Event};
@@ -216,8 +216,10 @@ impl<R: Read> Read for Budget<'_, R> {
     }
 }
 
-/// Checks a zipped workbook (xlsx, xlsm, xlsb, ods) before calamine opens it.
-pub fn check_zip(path: &Path, format: Format, limits: &Limits) -> Result<(), SourceErrorKind> {
+/// Checks a zipped workbook (xlsx, xlsm, xlsb, ods) before calamine opens it. Returns
+/// what is left of the decompression budget. The `content.xml` of an ODS is not read here
+/// but by [`rebuild_ods`], with the budget left.
+pub fn check_zip(path: &Path, format: Format, limits: &Limits) -> Result<u64, SourceErrorKind> {
     let file = std::fs::File::open(path).map_err(|_| SourceErrorKind::NotFound)?;
     let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(|_| {
         corrupt("l'archive du classeur est tronquée ou endommagée (fichier incomplet ?)")
@@ -272,7 +274,7 @@ pub fn check_zip(path: &Path, format: Format, limits: &Limits) -> Result<(), Sou
             }
             Format::Ods if name == "content.xml" => {
                 ods_content = true;
-                scan_ods_content(BufReader::new(reader), limits)
+                Ok(())
             }
             _ => drain(reader),
         };
@@ -297,7 +299,66 @@ pub fn check_zip(path: &Path, format: Format, limits: &Limits) -> Result<(), Sou
             "le classeur OpenDocument n'a pas de contenu (partie content.xml absente)",
         ));
     }
-    Ok(())
+    Ok(left)
+}
+
+/// Rebuilds an ODS in memory for calamine: `mimetype` and `META-INF/manifest.xml` as they
+/// are, `content.xml` with only the tables `keep` accepts (see [`filter_ods_content`]),
+/// read within `budget` inflated bytes. Calamine never sees the original archive.
+pub fn rebuild_ods(
+    path: &Path,
+    limits: &Limits,
+    budget: u64,
+    keep: &dyn Fn(usize) -> bool,
+) -> Result<Vec<u8>, SourceErrorKind> {
+    let file = std::fs::File::open(path).map_err(|_| SourceErrorKind::NotFound)?;
+    let mut archive = zip::ZipArchive::new(BufReader::new(file))
+        .map_err(|_| corrupt("l'archive du classeur est tronquée ou endommagée"))?;
+    let mut w = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .large_file(budget > u64::from(u32::MAX));
+    let mut left = budget;
+    let spent = StdCell::new(false);
+    let broken = |e: Scan, spent: bool| match e {
+        _ if spent => decompressed_too_large(limits),
+        Scan::Limit(k) => k,
+        Scan::Xml => corrupt(
+            "le contenu XML du classeur est malformé (fichier forgé, ou enregistré par un logiciel défaillant)",
+        ),
+        Scan::Broken => corrupt("une partie de l'archive du classeur est endommagée"),
+    };
+    for name in ["mimetype", "META-INF/manifest.xml", "content.xml"] {
+        let part = match archive.by_name(name) {
+            Ok(p) => p,
+            // calamine names what is missing; the message is translated there.
+            Err(zip::result::ZipError::FileNotFound) => continue,
+            Err(_) => {
+                return Err(corrupt(
+                    "une partie de l'archive du classeur est endommagée",
+                ));
+            }
+        };
+        let mut reader = Budget {
+            inner: part,
+            left: &mut left,
+            spent: &spent,
+        };
+        w.start_file(name, stored)
+            .map_err(|_| corrupt("classeur impossible à recopier en mémoire"))?;
+        let result = if name == "content.xml" {
+            let mut xw = quick_xml::Writer::new(&mut w);
+            filter_ods_content(BufReader::new(reader), &mut xw, keep, limits)
+        } else {
+            io::copy(&mut reader, &mut w)
+                .map(|_| ())
+                .map_err(Scan::from)
+        };
+        result.map_err(|e| broken(e, spent.get()))?;
+    }
+    w.finish()
+        .map(io::Cursor::into_inner)
+        .map_err(|_| corrupt("classeur impossible à recopier en mémoire"))
 }
 
 /// Why a scan stopped.
@@ -488,20 +549,43 @@ struct OdsCell {
     bytes: u64,
 }
 
-/// `content.xml` of an ODS: every table, because calamine unfolds them all when it opens
-/// the file. For each table, the area from A1 to the last cell holding a value once
-/// `table:number-rows-repeated` and `table:number-columns-repeated` are unfolded, each
-/// cell's text (paragraphs, `text:s` runs of spaces included), and the table's text once
-/// unfolded.
-fn scan_ods_content<R: BufRead>(r: R, limits: &Limits) -> Result<(), Scan> {
+/// `content.xml` of an ODS, copied to `out` with the content of every table that `keep`
+/// (1-based position among named tables, as calamine lists them) rejects left out:
+/// calamine unfolds every table it is given when it opens a file, so only the selected
+/// ones are given. For each kept table, the area from A1 to the last cell holding a value
+/// once `table:number-rows-repeated` and `table:number-columns-repeated` are unfolded,
+/// each cell's text (paragraphs, `text:s` runs of spaces included), and the table's text
+/// once unfolded are checked.
+fn filter_ods_content<R: BufRead, W: Write>(
+    r: R,
+    out: &mut quick_xml::Writer<W>,
+    keep: &dyn Fn(usize) -> bool,
+    limits: &Limits,
+) -> Result<(), Scan> {
     let mut x = xml_reader(r);
     let mut buf = Vec::new();
     let mut tables = 0usize;
     let mut table: Option<OdsTable> = None;
     let mut row: Option<OdsRow> = None;
     let mut cell: Option<OdsCell> = None;
+    // Depth inside a table left out (`Some(0)`: directly inside it).
+    let mut skip: Option<usize> = None;
     loop {
         let ev = x.read_event_into(&mut buf)?;
+        if let Some(depth) = skip.as_mut() {
+            match &ev {
+                Event::Start(_) => *depth += 1,
+                Event::End(_) if *depth == 0 => skip = None,
+                Event::End(_) => *depth -= 1,
+                Event::Eof => return Ok(()),
+                _ => {}
+            }
+            if skip.is_none() {
+                out.write_event(ev)?;
+            }
+            buf.clear();
+            continue;
+        }
         let (start, empty) = match &ev {
             Event::Start(_) => (true, false),
             Event::Empty(_) => (true, true),
@@ -512,12 +596,19 @@ fn scan_ods_content<R: BufRead>(r: R, limits: &Limits) -> Result<(), Scan> {
                 let local = e.local_name();
                 match local.as_ref() {
                     "table" if table.is_none() => {
-                        tables += 1;
-                        if !empty {
-                            table = Some(OdsTable {
-                                position: tables,
-                                ..Default::default()
-                            });
+                        let named = has_attr(e, "name");
+                        if named {
+                            tables += 1;
+                        }
+                        if named && keep(tables) {
+                            if !empty {
+                                table = Some(OdsTable {
+                                    position: tables,
+                                    ..Default::default()
+                                });
+                            }
+                        } else if !empty {
+                            skip = Some(0);
                         }
                     }
                     "table-row" if table.is_some() && cell.is_none() => {
@@ -618,6 +709,7 @@ fn scan_ods_content<R: BufRead>(r: R, limits: &Limits) -> Result<(), Scan> {
             Event::Eof => return Ok(()),
             _ => {}
         }
+        out.write_event(ev)?;
         buf.clear();
     }
 }
@@ -662,9 +754,14 @@ fn end_row(t: &mut OdsTable, r: OdsRow, limits: &Limits) -> Result<(), Scan> {
     Ok(())
 }
 
-/// Reads an `.xls` container: an encrypted `.xlsx` (an `EncryptedPackage` stream) is
-/// password protected; otherwise the BIFF workbook stream is checked by [`check_biff`].
-pub fn check_cfb(path: &Path, format: Format, limits: &Limits) -> Result<(), SourceErrorKind> {
+/// Reads an OLE container: an encrypted `.xlsx` (an `EncryptedPackage` stream) is
+/// password protected, an `.xls` renamed is told apart; for an `.xls`, returns its BIFF
+/// workbook stream (bounded by the file size limit).
+pub fn read_biff_stream(
+    path: &Path,
+    format: Format,
+    limits: &Limits,
+) -> Result<Vec<u8>, SourceErrorKind> {
     let file = std::fs::File::open(path).map_err(|_| SourceErrorKind::NotFound)?;
     let mut cfb = cfb::CompoundFile::open(file)
         .map_err(|_| corrupt("le conteneur du classeur Excel 97-2003 est endommagé ou tronqué"))?;
@@ -684,7 +781,72 @@ pub fn check_cfb(path: &Path, format: Format, limits: &Limits) -> Result<(), Sou
     cfb.open_stream(name)
         .and_then(|s| s.take(limits.file_bytes).read_to_end(&mut stream))
         .map_err(|_| corrupt("le classeur Excel 97-2003 est endommagé ou tronqué"))?;
-    check_biff(&stream, limits)
+    Ok(stream)
+}
+
+/// The end (exclusive) of the BIFF substream starting at `pos`: after the EOF record that
+/// closes its first BOF, nested substreams (embedded charts) included.
+fn substream_end(stream: &[u8], pos: usize) -> usize {
+    let mut depth = 0usize;
+    let mut at = pos;
+    for (typ, d) in records(stream.get(pos..).unwrap_or_default()) {
+        at += 4 + d.len();
+        match typ {
+            0x0809 => depth += 1,
+            0x000A => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return at;
+                }
+            }
+            _ => {}
+        }
+    }
+    at
+}
+
+/// Rebuilds an `.xls` in memory for calamine, which parses every sheet when it opens a
+/// file: the workbook globals as they are, the sheets `keep` accepts (1-based position)
+/// as they are, the others reduced to an end-of-sheet record; sheet positions patched.
+/// Calamine never sees the original container.
+pub fn rebuild_xls(
+    stream: &[u8],
+    keep: &dyn Fn(usize) -> bool,
+) -> Result<Vec<u8>, SourceErrorKind> {
+    let mut globals_end = 0usize;
+    let mut bound: Vec<(usize, usize)> = Vec::new();
+    for (typ, d) in records(stream) {
+        let at = globals_end;
+        globals_end += 4 + d.len();
+        match typ {
+            0x0085 => {
+                let pos = u32_at(d, 0).and_then(|p| usize::try_from(p).ok());
+                bound.push((at + 4, pos.unwrap_or(usize::MAX)));
+            }
+            0x000A => break,
+            _ => {}
+        }
+    }
+    let mut out = stream.get(..globals_end).unwrap_or_default().to_vec();
+    const EOF: [u8; 4] = [0x0A, 0x00, 0x00, 0x00];
+    for (i, (field, pos)) in bound.into_iter().enumerate() {
+        let new_pos = u32::try_from(out.len())
+            .map_err(|_| corrupt("le classeur Excel 97-2003 est trop grand pour ce format"))?;
+        out[field..field + 4].copy_from_slice(&new_pos.to_le_bytes());
+        if keep(i + 1) && pos < stream.len() {
+            let end = substream_end(stream, pos);
+            out.extend_from_slice(&stream[pos..end]);
+        } else {
+            out.extend_from_slice(&EOF);
+        }
+    }
+    let fail = |_| corrupt("classeur impossible à recopier en mémoire");
+    let mut comp = cfb::CompoundFile::create(io::Cursor::new(Vec::new())).map_err(fail)?;
+    comp.create_stream("Workbook")
+        .and_then(|mut s| s.write_all(&out))
+        .map_err(fail)?;
+    comp.flush().map_err(fail)?;
+    Ok(comp.into_inner().into_inner())
 }
 
 /// One BIFF record: type and data.
@@ -711,10 +873,14 @@ fn u32_at(d: &[u8], at: usize) -> Option<u64> {
 }
 
 /// The BIFF workbook stream of an `.xls`: the shared strings it declares (`SST`), and for
-/// every sheet (calamine reads them all when it opens the file) the area its DIMENSIONS
+/// every sheet `keep` accepts (the ones calamine will be given) the area its DIMENSIONS
 /// record claims (calamine reserves room for it) and the area its cells really cover (a
 /// forged row or column index would make calamine allocate the whole rectangle).
-pub fn check_biff(stream: &[u8], limits: &Limits) -> Result<(), SourceErrorKind> {
+pub fn check_biff(
+    stream: &[u8],
+    limits: &Limits,
+    keep: &dyn Fn(usize) -> bool,
+) -> Result<(), SourceErrorKind> {
     let mut sheets: Vec<usize> = Vec::new();
     for (typ, d) in records(stream) {
         match typ {
@@ -737,6 +903,9 @@ pub fn check_biff(stream: &[u8], limits: &Limits) -> Result<(), SourceErrorKind>
         }
     }
     for (i, pos) in sheets.into_iter().enumerate() {
+        if !keep(i + 1) {
+            continue;
+        }
         let Some(sub) = stream.get(pos..) else {
             continue;
         };
@@ -906,6 +1075,52 @@ mod tests {
         assert!(scan_shared_strings_bin(&ok[..], &limits()).is_ok());
     }
 
+    fn scan_ods_content(xml: &[u8], l: &Limits) -> Result<(), Scan> {
+        let mut w = quick_xml::Writer::new(Vec::new());
+        filter_ods_content(xml, &mut w, &|_| true, l)
+    }
+
+    #[test]
+    fn ods_tables_left_out_are_neither_checked_nor_given() {
+        let bomb = ods(
+            r#"<table:table table:name="A"><table:table-row><table:table-cell office:value-type="float" office:value="1"/></table:table-row></table:table><table:table table:name="LEA"><table:table-row table:number-rows-repeated="1048576"><table:table-cell table:number-columns-repeated="16384" office:value-type="float" office:value="1"/></table:table-row></table:table>"#,
+        );
+        let mut w = quick_xml::Writer::new(Vec::new());
+        filter_ods_content(bomb.as_bytes(), &mut w, &|p| p == 1, &limits()).unwrap();
+        let out = String::from_utf8(w.into_inner()).unwrap();
+        assert!(
+            out.contains(r#"<table:table table:name="LEA"></table:table>"#),
+            "{out}"
+        );
+        assert!(out.contains(r#"office:value="1"/></table:table-row></table:table><table:table"#));
+        assert!(!out.contains("16384"));
+        // Everything kept is copied as it was.
+        let small = ods(
+            r#"<table:table table:name="A"><table:table-row><table:table-cell office:value-type="string"><text:p>L&apos;été <text:s/>x</text:p></table:table-cell></table:table-row></table:table><!-- c -->"#,
+        );
+        let mut w = quick_xml::Writer::new(Vec::new());
+        filter_ods_content(small.as_bytes(), &mut w, &|_| true, &limits()).unwrap();
+        assert_eq!(String::from_utf8(w.into_inner()).unwrap(), small);
+        assert!(scan_ods_content(bomb.as_bytes(), &limits()).is_err());
+    }
+
+    #[test]
+    fn xls_rebuilt_with_only_the_kept_sheets() {
+        let mut num = 3u16.to_le_bytes().to_vec();
+        num.extend(2u16.to_le_bytes());
+        num.extend([0; 2]);
+        num.extend(7.5f64.to_le_bytes());
+        let stream = biff(rec(0x0203, &num));
+        for keep in [true, false] {
+            let bytes = rebuild_xls(&stream, &|_| keep).unwrap();
+            let mut x: calamine::Xls<_> = calamine::Reader::new(io::Cursor::new(bytes)).unwrap();
+            let names: Vec<String> = calamine::Reader::sheet_names(&x);
+            assert_eq!(names, vec!["A".to_string()]);
+            let r = calamine::Reader::worksheet_range(&mut x, "A").unwrap();
+            assert_eq!(r.get_value((3, 2)).is_some(), keep);
+        }
+    }
+
     fn ods(body: &str) -> String {
         format!(
             r#"<office:document-content xmlns:office="o" xmlns:table="t" xmlns:text="x"><office:body><office:spreadsheet>{body}</office:spreadsheet></office:body></office:document-content>"#
@@ -931,7 +1146,7 @@ mod tests {
     #[test]
     fn ods_cell_text_and_space_runs() {
         let long = ods(
-            r#"<table:table><table:table-row/><table:table-row><table:table-cell/><table:table-cell office:value-type="string"><text:p>abc<text:s text:c="4000000000"/></text:p></table:table-cell></table:table-row></table:table>"#,
+            r#"<table:table table:name="A"><table:table-row/><table:table-row><table:table-cell/><table:table-cell office:value-type="string"><text:p>abc<text:s text:c="4000000000"/></text:p></table:table-cell></table:table-row></table:table>"#,
         );
         let msg = limit_of(scan_ods_content(long.as_bytes(), &limits()).unwrap_err());
         assert!(
@@ -939,7 +1154,7 @@ mod tests {
             "{msg}"
         );
         let text = ods(
-            r#"<table:table><table:table-row table:number-rows-repeated="60"><table:table-cell table:number-columns-repeated="2" office:value-type="string"><text:p>abcdefghi</text:p></table:table-cell></table:table-row></table:table>"#,
+            r#"<table:table table:name="A"><table:table-row table:number-rows-repeated="60"><table:table-cell table:number-columns-repeated="2" office:value-type="string"><text:p>abcdefghi</text:p></table:table-cell></table:table-row></table:table>"#,
         );
         let wide = Limits {
             cells_per_sheet: 1000,
@@ -960,10 +1175,10 @@ mod tests {
         // Globals: BOF, BoundSheet8 pointing after the globals, EOF; then the sheet.
         let bof = rec(0x0809, &[0, 6, 0x10, 0, 0, 0, 0, 0]);
         let eof = rec(0x000A, &[]);
-        let bound_len = 4 + 8;
+        let bound_len = 4 + 9;
         let pos = (bof.len() + bound_len + eof.len()) as u32;
         let mut bs = pos.to_le_bytes().to_vec();
-        bs.extend([0, 0, 1, b'A']);
+        bs.extend([0, 0, 1, 0, b'A']);
         let mut v = bof.clone();
         v.extend(rec(0x0085, &bs));
         v.extend(eof.clone());
@@ -978,7 +1193,7 @@ mod tests {
         let mut dims = 0u32.to_le_bytes().to_vec();
         dims.extend(u32::MAX.to_le_bytes());
         dims.extend([0, 0, 2, 0, 0, 0]);
-        let msg = match check_biff(&biff(rec(0x0200, &dims)), &limits()) {
+        let msg = match check_biff(&biff(rec(0x0200, &dims)), &limits(), &|_| true) {
             Err(SourceErrorKind::TooLarge(s)) => s,
             other => panic!("{other:?}"),
         };
@@ -988,19 +1203,19 @@ mod tests {
         num.extend(60_000u16.to_le_bytes());
         num.extend([0; 10]);
         assert!(matches!(
-            check_biff(&biff(rec(0x0203, &num)), &limits()),
+            check_biff(&biff(rec(0x0203, &num)), &limits(), &|_| true),
             Err(SourceErrorKind::TooLarge(_))
         ));
         let mut fine = 3u16.to_le_bytes().to_vec();
         fine.extend(2u16.to_le_bytes());
         fine.extend([0; 10]);
-        assert!(check_biff(&biff(rec(0x0203, &fine)), &limits()).is_ok());
+        assert!(check_biff(&biff(rec(0x0203, &fine)), &limits(), &|_| true).is_ok());
         // Inverted dimensions.
         let mut inv = 10u32.to_le_bytes().to_vec();
         inv.extend(5u32.to_le_bytes());
         inv.extend([0, 0, 2, 0, 0, 0]);
         assert!(matches!(
-            check_biff(&biff(rec(0x0200, &inv)), &limits()),
+            check_biff(&biff(rec(0x0200, &inv)), &limits(), &|_| true),
             Err(SourceErrorKind::Corrupt(_))
         ));
     }

@@ -13,7 +13,7 @@
 
 use std::path::Path;
 
-use calamine::{Data, DataRef, Reader, SheetVisible, Sheets, open_workbook_auto};
+use calamine::{Data, DataRef, Reader, SheetVisible, Sheets};
 
 use super::grid::{Cell, Grid, MergedRegion};
 use super::limits::{Limits, MIB};
@@ -24,11 +24,31 @@ use crate::error::{SourceError, SourceErrorKind};
 /// [`Limits::file_bytes`]).
 pub const MAX_FILE_BYTES: u64 = 512 * MIB;
 
+/// What calamine reads from: the file itself (`.xlsx`, `.xlsm`, `.xlsb`, read lazily), or
+/// a copy rebuilt in memory with only the selected sheets (`.ods`, `.xls`).
+pub trait ReadSeek: std::io::Read + std::io::Seek {}
+impl<T: std::io::Read + std::io::Seek> ReadSeek for T {}
+
+type Book = Sheets<Box<dyn ReadSeek>>;
+
+/// Where a workbook comes from and how to give it to calamine.
+struct Source {
+    file: String,
+    path: std::path::PathBuf,
+    format: Format,
+    limits: Limits,
+    /// `.ods`: what is left of the decompression budget after the pre-checks.
+    budget: u64,
+    /// `.xls`: the BIFF workbook stream.
+    biff: Vec<u8>,
+}
+
 /// An opened workbook.
 pub struct Workbook {
-    file: String,
-    sheets: Sheets<std::io::BufReader<std::fs::File>>,
-    limits: Limits,
+    src: Source,
+    sheets: Book,
+    /// For `.ods` and `.xls`: the positions (1-based) of the sheets calamine was given.
+    loaded: Vec<usize>,
     pub is_1904: bool,
 }
 
@@ -92,6 +112,7 @@ pub fn read_workbook_in_process(
 ) -> Result<WorkbookRead, SourceError> {
     let mut wb = Workbook::open_with(path, display, limits)?;
     let chosen = select_sheets(&wb.sheet_infos(), selection).map_err(|k| err(display, None, k))?;
+    wb.load(&chosen)?;
     let mut out = WorkbookRead {
         is_1904: wb.is_1904,
         sheets: Vec::new(),
@@ -181,17 +202,27 @@ impl Workbook {
             ))));
         }
         prescan::sniff(path, format).map_err(e)?;
-        if is_cfb(path) {
-            prescan::check_cfb(path, format, limits).map_err(e)?;
+        let (budget, biff) = if is_cfb(path) {
+            let stream = prescan::read_biff_stream(path, format, limits).map_err(e)?;
+            // The workbook globals only: the sheets are checked when they are loaded.
+            prescan::check_biff(&stream, limits, &|_| false).map_err(e)?;
+            (0, stream)
         } else {
-            prescan::check_zip(path, format, limits).map_err(e)?;
-        }
-        let opened = std::panic::catch_unwind(|| open_workbook_auto(path));
-        let sheets = match opened {
-            Ok(Ok(s)) => s,
-            Ok(Err(x)) => return Err(e(translate(&x))),
-            Err(_) => return Err(e(interrupted())),
+            (
+                prescan::check_zip(path, format, limits).map_err(e)?,
+                Vec::new(),
+            )
         };
+        let src = Source {
+            file: display.to_string(),
+            path: path.to_path_buf(),
+            format,
+            limits: *limits,
+            budget,
+            biff,
+        };
+        // `.ods` and `.xls` are opened with no sheet content (names and visibility only).
+        let sheets = src.open(&[])?;
         let is_1904 = match &sheets {
             Sheets::Xlsx(x) => x.has_1904_epoch(),
             Sheets::Xls(x) => x.has_1904_epoch(),
@@ -199,11 +230,32 @@ impl Workbook {
             Sheets::Ods(_) => false,
         };
         Ok(Workbook {
-            file: display.to_string(),
+            src,
             sheets,
-            limits: *limits,
+            loaded: Vec::new(),
             is_1904,
         })
+    }
+
+    /// Makes the sheets `names` readable: for `.ods` and `.xls`, reopens the workbook with
+    /// their content (and only theirs).
+    pub fn load(&mut self, names: &[String]) -> Result<(), SourceError> {
+        if !matches!(self.src.format, Format::Ods | Format::Xls) {
+            return Ok(());
+        }
+        let infos = self.sheet_infos();
+        let mut positions: Vec<usize> = names
+            .iter()
+            .filter_map(|n| infos.iter().position(|s| s.name == *n).map(|i| i + 1))
+            .collect();
+        positions.sort_unstable();
+        positions.dedup();
+        if positions.iter().all(|p| self.loaded.contains(p)) {
+            return Ok(());
+        }
+        self.sheets = self.src.open(&positions)?;
+        self.loaded = positions;
+        Ok(())
     }
 
     pub fn sheet_infos(&self) -> Vec<SheetInfo> {
@@ -219,8 +271,12 @@ impl Workbook {
 
     /// Reads one sheet into a grid, merged regions filled, within the limits.
     pub fn read_sheet(&mut self, name: &str) -> Result<Grid, SourceError> {
-        let file = self.file.clone();
-        let limits = self.limits;
+        let position = self.sheet_infos().iter().position(|s| s.name == name);
+        if position.is_some_and(|p| !self.loaded.contains(&(p + 1))) {
+            self.load(&[name.to_string()])?;
+        }
+        let file = self.src.file.clone();
+        let limits = self.src.limits;
         let sheets = &mut self.sheets;
         let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             build_grid(sheets, name, &limits)
@@ -253,6 +309,53 @@ impl Workbook {
                 last_col: d.end.1 as usize,
             })
             .collect()
+    }
+}
+
+impl Source {
+    /// Opens the workbook with calamine; for `.ods` and `.xls`, from a copy holding only
+    /// the sheets at `positions` (after their pre-checks).
+    fn open(&self, positions: &[usize]) -> Result<Book, SourceError> {
+        let e = |kind| err(&self.file, None, kind);
+        let keep = |p: usize| positions.contains(&p);
+        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+            || -> Result<Result<Book, calamine::Error>, SourceErrorKind> {
+                let file = || -> Result<Box<dyn ReadSeek>, SourceErrorKind> {
+                    std::fs::File::open(&self.path)
+                        .map(|f| Box::new(std::io::BufReader::new(f)) as Box<dyn ReadSeek>)
+                        .map_err(|_| SourceErrorKind::NotFound)
+                };
+                let memory = |b: Vec<u8>| Box::new(std::io::Cursor::new(b)) as Box<dyn ReadSeek>;
+                Ok(match self.format {
+                    Format::Xlsx => calamine::Xlsx::new(file()?)
+                        .map(Sheets::Xlsx)
+                        .map_err(calamine::Error::Xlsx),
+                    Format::Xlsb => calamine::Xlsb::new(file()?)
+                        .map(Sheets::Xlsb)
+                        .map_err(calamine::Error::Xlsb),
+                    Format::Ods => {
+                        let bytes =
+                            prescan::rebuild_ods(&self.path, &self.limits, self.budget, &keep)?;
+                        calamine::Ods::new(memory(bytes))
+                            .map(Sheets::Ods)
+                            .map_err(calamine::Error::Ods)
+                    }
+                    Format::Xls => {
+                        prescan::check_biff(&self.biff, &self.limits, &keep)?;
+                        let bytes = prescan::rebuild_xls(&self.biff, &keep)?;
+                        calamine::Xls::new(memory(bytes))
+                            .map(Sheets::Xls)
+                            .map_err(calamine::Error::Xls)
+                    }
+                })
+            },
+        ));
+        match opened {
+            Ok(Ok(Ok(s))) => Ok(s),
+            Ok(Ok(Err(x))) => Err(e(translate(&x))),
+            Ok(Err(k)) => Err(e(k)),
+            Err(_) => Err(e(interrupted())),
+        }
     }
 }
 
@@ -374,7 +477,7 @@ impl<'a> GridBuilder<'a> {
 }
 
 fn build_grid<'l>(
-    sheets: &mut Sheets<std::io::BufReader<std::fs::File>>,
+    sheets: &mut Book,
     name: &str,
     limits: &'l Limits,
 ) -> Result<GridBuilder<'l>, SourceErrorKind> {

@@ -532,23 +532,54 @@ pub fn cases() -> Vec<Case> {
             .mention("cellules_par_feuille")
             .mention("Activité"),
     );
-    // The bomb is in the second sheet; the pipeline reads the first one. Calamine
-    // unfolds every table of an .ods when it opens it, so the file is refused with the
-    // position of the hostile sheet (never its name).
+    // The bomb is in the second sheet, named like a child; the pipeline reads the first
+    // one. That sheet is never given to calamine (the ODS is rebuilt in memory with the
+    // selected tables only): the run succeeds and the name appears nowhere.
     let bomb = format!(
         r#"{}<table:table table:name="LEA MARTIN"><table:table-row table:number-rows-repeated="1048576"><table:table-cell table:number-columns-repeated="16384" office:value-type="float" office:value="1"/></table:table-row></table:table>"#,
         ods_activity_table("Activité")
     );
     v.push(
+        Case::new(
+            "format_ods_repetitions_feuille_non_lue",
+            pipeline("activite.ods", "feuille = \"Activité\"", ""),
+            Cmd::Executer,
+            exit::OK,
+        )
+        .file("services.csv", services_csv())
+        .file("activite.ods", ods(&bomb))
+        .secret("LEA MARTIN"),
+    );
+    // The same sheet read: refused with its position, never its name.
+    v.push(
         failing(
-            "format_ods_repetitions",
+            "format_ods_repetitions_feuille_lue",
             "activite.ods",
             ods(&bomb),
-            "feuille = \"Activité\"",
+            "feuilles = [\"*\"]",
             "",
         )
         .mention("feuille n° 2")
         .mention("cellules_par_feuille")
+        .secret("LEA MARTIN"),
+    );
+    // The same in an .xls: a sheet claiming 4 294 967 295 rows next to the one read.
+    let xls_two = xls(
+        &[
+            ("Activité", xls_activity_cells()),
+            ("LEA MARTIN", xls_dimensions(0, u32::MAX, 0, 4)),
+        ],
+        &[],
+    );
+    v.push(
+        Case::new(
+            "format_xls_dimensions_feuille_non_lue",
+            pipeline("activite.xls", "", ""),
+            Cmd::Executer,
+            exit::OK,
+        )
+        .file("services.csv", services_csv())
+        .file("activite.xls", xls_two)
         .secret("LEA MARTIN"),
     );
     let spaces = String::from(
