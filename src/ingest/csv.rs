@@ -111,7 +111,16 @@ pub fn read_csv(
                 .iter()
                 .any(|f| f.contains('\n') && f.contains(sep_char))
         {
-            layout.swallowed.push((first, last));
+            let joined = record
+                .iter()
+                .collect::<Vec<_>>()
+                .join(&sep_char.to_string());
+            let non_blank = joined
+                .split('\n')
+                .skip(1)
+                .filter(|l| l.chars().any(|c| !c.is_whitespace() && c != sep_char))
+                .count();
+            layout.swallowed.push((first, last, non_blank));
         }
         for (c, field) in record.iter().enumerate() {
             if field.chars().count() > limits.cell_chars {
@@ -273,7 +282,7 @@ mod tests {
     fn an_unclosed_quote_is_located() {
         let g = read("a;b\n1;\"x\n2;y\n3;z\n4;w\n");
         let l = g.text_layout.unwrap();
-        assert_eq!(l.swallowed, vec![(1, 4)]);
+        assert_eq!(l.swallowed, vec![(1, 4, 3)]);
         // A quoted cell with a line break but no separator is a real multi-line cell.
         let g = read("a;b\n1;\"rue\nbis\"\n2;y\n");
         let l = g.text_layout.unwrap();

@@ -63,8 +63,9 @@ pub struct TextLayout {
     /// inside a multi-line record), before trailing empty fields are dropped.
     pub fields: Vec<usize>,
     /// Records whose quoted text runs over several lines and holds separators: an
-    /// unclosed quote that swallowed the lines below. `(first row, last row)`, 0-based.
-    pub swallowed: Vec<(usize, usize)>,
+    /// unclosed quote that swallowed the lines below. `(first row, last row, non-blank
+    /// lines swallowed below the first)`, rows 0-based.
+    pub swallowed: Vec<(usize, usize, usize)>,
 }
 
 static EMPTY: Cell = Cell::Empty;

@@ -1340,9 +1340,9 @@ fn text_structure(
     stats: &mut SourceStats,
     issues: &mut Vec<Issue>,
 ) -> Option<&'static str> {
-    if let Some(&(first, last)) = layout.swallowed.iter().find(|(f, _)| *f == r) {
-        // The swallowed lines were lines of the file: read, and rejected with this one.
-        let swallowed = last - first;
+    if let Some(&(first, last, swallowed)) = layout.swallowed.iter().find(|(f, ..)| *f == r) {
+        // The swallowed non-blank lines were lines of the file: read, and rejected with
+        // this one.
         stats.lignes_lues += swallowed;
         *stats
             .lignes_rejetees
