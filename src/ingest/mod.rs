@@ -837,6 +837,29 @@ fn map_sheet(
         }
         None => Vec::new(),
     };
+    // Nothing silent: a column of the header that feeds nothing is reported (its header,
+    // never its values), so a misspelt mapping or a forgotten field is visible.
+    let unused: Vec<String> = header
+        .columns
+        .iter()
+        .filter(|hc| !used.contains(&hc.index) && !wide.iter().any(|w| w.0 == hc.index))
+        .map(|hc| format!("« {} »", shorten(&hc.display(), 40)))
+        .collect();
+    if !unused.is_empty() {
+        issues.push(ctx.issue(
+            Some(format!("ligne {}", header.rows.last().map_or(1, |r| r + 1))),
+            None,
+            None,
+            "colonnes_non_utilisees",
+            Severity::Info,
+            format!(
+                "{} colonne(s) de l'en-tête ne correspondent à aucun champ de la table {} et ne sont pas lues : {} ; pour en lire une, ajoutez-la dans [sources.colonnes]",
+                unused.len(),
+                ctx.table.id(),
+                unused.join(", ")
+            ),
+        ));
+    }
     let sheet_year: Option<i32> = if ctx.spec.annee_depuis_feuille {
         match ctx
             .sheet
