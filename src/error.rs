@@ -248,7 +248,7 @@ impl fmt::Display for SourceErrorKind {
                         .collect::<Vec<_>>()
                         .join(" et "),
                     if found.is_empty() {
-                        "aucun".to_string()
+                        "aucun en-tête reconnu sur cette ligne (est-ce bien la ligne d'en-tête ? sinon indiquez ligne_entete)".to_string()
                     } else {
                         found
                             .iter()

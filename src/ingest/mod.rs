@@ -748,6 +748,10 @@ fn map_sheet(
     let (targets, roles) = targets_for(ctx);
     let header = locate_header(ctx, grid, &targets)?;
     let matched = header::match_columns(&header, &targets);
+    // Header texts are quoted in messages only when the row really is a header (it
+    // matched at least two fields): a `ligne_entete` pointing at a data row must not
+    // print a child's row.
+    let header_trusted = matched.iter().filter(|m| m.is_some()).count() >= 2;
     // A column the pipeline names must exist: a mapping that matches nothing is an
     // error, never a field silently left empty.
     for ((t, m), role) in targets.iter().zip(&matched).zip(&roles) {
@@ -755,6 +759,7 @@ fn map_sheet(
             let found: Vec<String> = header
                 .columns
                 .iter()
+                .filter(|_| header_trusted)
                 .map(|c| shorten(&c.display(), 40))
                 .take(40)
                 .collect();
@@ -773,6 +778,7 @@ fn map_sheet(
                         .unwrap_or(usize::MAX);
                     (dist, d)
                 })
+                .filter(|_| header_trusted)
                 .filter(|(dist, d)| *dist <= (header::normalize(d).chars().count() / 3).max(2))
                 .min_by_key(|(dist, _)| *dist)
                 .map(|(_, d)| shorten(&d, 40));
@@ -845,7 +851,7 @@ fn map_sheet(
         .filter(|hc| !used.contains(&hc.index) && !wide.iter().any(|w| w.0 == hc.index))
         .map(|hc| format!("« {} »", shorten(&hc.display(), 40)))
         .collect();
-    if !unused.is_empty() {
+    if !unused.is_empty() && header_trusted {
         issues.push(ctx.issue(
             Some(format!("ligne {}", header.rows.last().map_or(1, |r| r + 1))),
             None,

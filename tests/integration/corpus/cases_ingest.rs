@@ -236,6 +236,31 @@ pub fn cases() -> Vec<Case> {
         .mention("date_fin"),
     );
 
+    // A header row set on a data row: the row is not quoted as "headers found".
+    v.push(
+        Case::new(
+            "ligne_entete_sur_une_ligne_de_donnees",
+            acc_pipeline(
+                "entête",
+                "ligne_entete = 2\n[sources.colonnes]\ndate_fin = \"Date de fin\"\n",
+            ),
+            Cmd::Executer,
+            exit::INVALID,
+        )
+        .file("services.csv", services_csv())
+        .file(
+            "mesures.csv",
+            format!(
+                "{ACC_HEADER}{NAME};{NAME2};01/01/2010;F;X;S1;AED;administratif;01/02/2021;\n{}",
+                acc_rows(3)
+            ),
+        )
+        .mention("date_fin")
+        .mention("ligne_entete")
+        .secret(NAME)
+        .secret(NAME2),
+    );
+
     // 5. CSV structure.
     let mut body = String::new();
     for i in 0..90 {
