@@ -27,3 +27,4 @@ pub mod publish;
 pub mod run;
 pub mod tables;
 pub mod validation;
+pub mod vocabulary;

@@ -535,6 +535,7 @@ mod tests {
                     Cell::Error("#DIV/0!".into()),
                 ],
             ],
+            ..Default::default()
         };
         let ok: Result<WorkbookRead, SourceError> = Ok(WorkbookRead {
             is_1904: true,

@@ -20,10 +20,6 @@ use super::limits::{Limits, MIB};
 use super::prescan::{self, Format};
 use crate::error::{SourceError, SourceErrorKind};
 
-/// Largest input file accepted by default, in bytes (the CSV reader's bound; workbooks use
-/// [`Limits::file_bytes`]).
-pub const MAX_FILE_BYTES: u64 = 512 * MIB;
-
 /// What calamine reads from: the file itself (`.xlsx`, `.xlsm`, `.xlsb`, read lazily), or
 /// a copy rebuilt in memory with only the selected sheets (`.ods`, `.xls`).
 pub trait ReadSeek: std::io::Read + std::io::Seek {}
