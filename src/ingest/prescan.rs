@@ -841,7 +841,10 @@ pub fn rebuild_xls(
         }
     }
     let fail = |_| corrupt("classeur impossible à recopier en mémoire");
-    let mut comp = cfb::CompoundFile::create(io::Cursor::new(Vec::new())).map_err(fail)?;
+    // Version 3 (512-byte sectors), what Excel writes and what calamine reads best.
+    let mut comp =
+        cfb::CompoundFile::create_with_version(cfb::Version::V3, io::Cursor::new(Vec::new()))
+            .map_err(fail)?;
     comp.create_stream("Workbook")
         .and_then(|mut s| s.write_all(&out))
         .map_err(fail)?;
@@ -882,7 +885,15 @@ pub fn check_biff(
     keep: &dyn Fn(usize) -> bool,
 ) -> Result<(), SourceErrorKind> {
     let mut sheets: Vec<usize> = Vec::new();
+    // The SST record and the CONTINUE records that follow it.
+    let mut sst: Vec<&[u8]> = Vec::new();
+    let mut in_sst = false;
     for (typ, d) in records(stream) {
+        if in_sst && typ == 0x003C {
+            sst.push(d);
+            continue;
+        }
+        in_sst = false;
         match typ {
             // FilePass: encrypted.
             0x002F if u16_at(d, 0).unwrap_or(0) != 0 => {
@@ -891,6 +902,10 @@ pub fn check_biff(
             // SST: cstTotal, cstUnique.
             0x00FC if u32_at(d, 4).unwrap_or(0) > limits.shared_strings => {
                 return Err(shared_strings_too_many(limits));
+            }
+            0x00FC => {
+                sst = vec![d.get(8..).unwrap_or_default()];
+                in_sst = true;
             }
             // BoundSheet8: stream position of the sheet.
             0x0085 => {
@@ -902,6 +917,11 @@ pub fn check_biff(
             _ => {}
         }
     }
+    let lengths = if sheets.iter().enumerate().any(|(i, _)| keep(i + 1)) {
+        sst_lengths(sst, limits.shared_strings)
+    } else {
+        Vec::new()
+    };
     for (i, pos) in sheets.into_iter().enumerate() {
         if !keep(i + 1) {
             continue;
@@ -909,12 +929,129 @@ pub fn check_biff(
         let Some(sub) = stream.get(pos..) else {
             continue;
         };
-        check_biff_sheet(sub, i + 1, limits)?;
+        check_biff_sheet(sub, i + 1, &lengths, limits)?;
     }
     Ok(())
 }
 
-fn check_biff_sheet(sub: &[u8], position: usize, limits: &Limits) -> Result<(), SourceErrorKind> {
+/// Reads bytes across the SST record and its CONTINUE records.
+struct Segments<'a> {
+    segs: Vec<&'a [u8]>,
+    seg: usize,
+    pos: usize,
+}
+
+impl Segments<'_> {
+    fn byte(&mut self) -> Option<u8> {
+        loop {
+            let s = self.segs.get(self.seg)?;
+            if let Some(b) = s.get(self.pos) {
+                self.pos += 1;
+                return Some(*b);
+            }
+            self.seg += 1;
+            self.pos = 0;
+        }
+    }
+
+    fn u16(&mut self) -> Option<u64> {
+        Some(u64::from(u16::from_le_bytes([self.byte()?, self.byte()?])))
+    }
+
+    fn u32(&mut self) -> Option<u64> {
+        let lo = self.u16()?;
+        Some(lo | (self.u16()? << 16))
+    }
+
+    fn skip(&mut self, mut n: u64) -> Option<()> {
+        while n > 0 {
+            let s = self.segs.get(self.seg)?;
+            let avail = (s.len() - self.pos.min(s.len())) as u64;
+            if avail == 0 {
+                self.seg += 1;
+                self.pos = 0;
+                continue;
+            }
+            let take = avail.min(n);
+            self.pos += take as usize;
+            n -= take;
+        }
+        Some(())
+    }
+
+    /// Skips `cch` characters and returns their size in bytes; character data split over
+    /// records restarts with a byte that says whether the rest is 8- or 16-bit.
+    fn chars(&mut self, mut cch: u64, mut wide: bool) -> Option<u64> {
+        let mut bytes = 0;
+        loop {
+            let s = self.segs.get(self.seg)?;
+            let per = if wide { 2 } else { 1 };
+            let avail = (s.len() - self.pos.min(s.len())) as u64 / per;
+            let take = avail.min(cch);
+            self.pos += (take * per) as usize;
+            bytes += take * per;
+            cch -= take;
+            if cch == 0 {
+                return Some(bytes);
+            }
+            self.seg += 1;
+            self.pos = 0;
+            wide = self.byte()? & 1 != 0;
+        }
+    }
+}
+
+/// Each shared string of an `.xls`: characters, and size as stored (8-bit characters count
+/// one byte, 16-bit ones two: close to its size once decoded); at most `max` strings.
+fn sst_lengths(segs: Vec<&[u8]>, max: u64) -> Vec<(u64, u64)> {
+    let mut r = Segments {
+        segs,
+        seg: 0,
+        pos: 0,
+    };
+    let mut out = Vec::new();
+    while (out.len() as u64) < max {
+        let Some(cch) = r.u16() else { break };
+        let Some(flags) = r.byte() else { break };
+        let wide = flags & 0x01 != 0;
+        let runs = if flags & 0x08 != 0 { r.u16() } else { Some(0) };
+        let ext = if flags & 0x04 != 0 { r.u32() } else { Some(0) };
+        let (Some(runs), Some(ext)) = (runs, ext) else {
+            break;
+        };
+        let Some(bytes) = r.chars(cch, wide) else {
+            break;
+        };
+        out.push((cch, bytes));
+        if r.skip(runs * 4).and_then(|()| r.skip(ext)).is_none() {
+            break;
+        }
+    }
+    out
+}
+
+fn check_biff_sheet(
+    sub: &[u8],
+    position: usize,
+    sst: &[(u64, u64)],
+    limits: &Limits,
+) -> Result<(), SourceErrorKind> {
+    let mut text: u64 = 0;
+    let mut add_text = |row: Option<u64>, col: Option<u64>, chars: u64, bytes: u64| {
+        if chars > limits.cell_chars as u64 {
+            return Err(cell_too_long(
+                limits,
+                Some(position),
+                row.unwrap_or(0),
+                col.unwrap_or(0),
+            ));
+        }
+        text = text.saturating_add(bytes);
+        if text > limits.sheet_text_bytes {
+            return Err(sheet_text_too_large(limits, Some(position)));
+        }
+        Ok(())
+    };
     let (mut max_r, mut max_c) = (None::<u64>, None::<u64>);
     let mut depth = 0usize;
     let mut seen_bof = false;
@@ -976,7 +1113,26 @@ fn check_biff_sheet(sub: &[u8], position: usize, limits: &Limits) -> Result<(), 
             // Cells with (row, column) first: Number, Label, RString, BoolErr, Rk,
             // LabelSst, Formula.
             0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 => {
-                cell(u16_at(d, 0), u16_at(d, 2))?;
+                let (r, c) = (u16_at(d, 0), u16_at(d, 2));
+                cell(r, c)?;
+                match typ {
+                    // Label, RString: an XLUnicodeString (cch, flags, characters).
+                    0x0204 | 0x00D6 => {
+                        let cch = u16_at(d, 6).unwrap_or(0);
+                        let wide = d.get(8).is_some_and(|f| f & 1 != 0);
+                        add_text(r, c, cch, if wide { cch * 2 } else { cch })?;
+                    }
+                    // LabelSst: a copy of a shared string.
+                    0x00FD => {
+                        let (chars, bytes) = u32_at(d, 6)
+                            .and_then(|i| usize::try_from(i).ok())
+                            .and_then(|i| sst.get(i))
+                            .copied()
+                            .unwrap_or((0, 0));
+                        add_text(r, c, chars, bytes)?;
+                    }
+                    _ => {}
+                }
             }
             // MulRk: row, first column, …, last column.
             0x00BD => {
@@ -1218,6 +1374,52 @@ mod tests {
             check_biff(&biff(rec(0x0200, &inv)), &limits(), &|_| true),
             Err(SourceErrorKind::Corrupt(_))
         ));
+    }
+
+    #[test]
+    fn xls_shared_strings_copied_into_cells_are_counted() {
+        // SST: 1 string of 3 000 8-bit characters split over a CONTINUE record (which
+        // restarts with a flags byte saying the rest is 16-bit), then one of 2 chars.
+        let mut sst = 2u32.to_le_bytes().to_vec();
+        sst.extend(2u32.to_le_bytes());
+        sst.extend(3000u16.to_le_bytes());
+        sst.push(0);
+        sst.extend(vec![b'a'; 1000]);
+        let mut cont = vec![1u8];
+        cont.extend(vec![0u8; 4000]);
+        cont.extend(2u16.to_le_bytes());
+        cont.push(0);
+        cont.extend(b"ok");
+        let lengths = sst_lengths(vec![&sst[8..], &cont], 10);
+        assert_eq!(lengths, vec![(3000, 1000 + 2 * 2000), (2, 2)]);
+        // 300 cells copying the long string: 1.5 MB of text.
+        let mut cells = Vec::new();
+        for r in 0..300u16 {
+            let mut d = r.to_le_bytes().to_vec();
+            d.extend(0u16.to_le_bytes());
+            d.extend(0u16.to_le_bytes());
+            d.extend(0u32.to_le_bytes());
+            cells.extend(rec(0x00FD, &d));
+        }
+        let l = Limits {
+            sheet_text_bytes: MIB,
+            ..Limits::default()
+        };
+        let msg = match check_biff_sheet(&cells, 1, &lengths, &l) {
+            Err(SourceErrorKind::TooLarge(s)) => s,
+            other => panic!("{other:?}"),
+        };
+        assert!(msg.contains("texte_par_feuille_mo"), "{msg}");
+        assert!(check_biff_sheet(&cells, 1, &lengths, &limits()).is_ok());
+        let short = Limits {
+            cell_chars: 2999,
+            ..Limits::default()
+        };
+        let msg = match check_biff_sheet(&cells, 3, &lengths, &short) {
+            Err(SourceErrorKind::TooLarge(s)) => s,
+            other => panic!("{other:?}"),
+        };
+        assert!(msg.contains("feuille n° 3, cellule A1"), "{msg}");
     }
 
     fn zip_of(parts: &[(&str, &[u8])]) -> Vec<u8> {

@@ -289,7 +289,8 @@ fn xls(sheets: &[(&str, Vec<u8>)], globals: &[u8]) -> Vec<u8> {
     for b in bodies {
         stream.extend(b);
     }
-    let mut comp = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+    let mut comp =
+        cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new())).unwrap();
     comp.create_stream("Workbook")
         .unwrap()
         .write_all(&stream)
@@ -464,6 +465,29 @@ pub fn cases() -> Vec<Case> {
                 .file(file, bytes),
         );
     }
+
+    // A large .xls (streams over 4 KiB are stored in regular sectors): padding records
+    // that calamine skips, in the globals and in the sheet.
+    let pad = rec(0x1234, &vec![0u8; 60_000]);
+    v.push(
+        Case::new(
+            "format_xls_gros_flux_propre",
+            pipeline("activite.xls", "", ""),
+            Cmd::Executer,
+            exit::OK,
+        )
+        .file("services.csv", services_csv())
+        .file(
+            "activite.xls",
+            xls(
+                &[(
+                    "Activité",
+                    [pad.clone(), xls_activity_cells(), pad.clone()].concat(),
+                )],
+                &pad,
+            ),
+        ),
+    );
 
     // Finding 3: aborts on tiny crafted files.
     let sst = rezip(&xlsx_activity(), |n, c| {
@@ -658,6 +682,35 @@ pub fn cases() -> Vec<Case> {
         )
         .mention("texte_par_feuille_mo")
         .mention("Activité"),
+    );
+    // The same in an .xls: 262 140 cells copying one 8 000-character shared string.
+    let xls_shared = {
+        let mut sst = 262_140u32.to_le_bytes().to_vec();
+        sst.extend(1u32.to_le_bytes());
+        sst.extend(8000u16.to_le_bytes());
+        sst.push(0);
+        sst.extend(vec![b'x'; 8000]);
+        let mut cells = xls_activity_cells();
+        for r in 2..65_537u32 {
+            for c in 0..4u16 {
+                let mut d = (r as u16).to_le_bytes().to_vec();
+                d.extend(c.to_le_bytes());
+                d.extend(0u16.to_le_bytes());
+                d.extend(0u32.to_le_bytes());
+                cells.extend(rec(0x00FD, &d));
+            }
+        }
+        xls(&[("Activité", cells)], &rec(0x00FC, &sst))
+    };
+    v.push(
+        failing(
+            "format_xls_million_renvois",
+            "activite.xls",
+            xls_shared,
+            "",
+            "",
+        )
+        .mention("texte_par_feuille_mo"),
     );
     // A 100 MB cell in the header area (detection used to normalise it again and again).
     let huge_cell = {
@@ -935,4 +988,35 @@ pub fn cases() -> Vec<Case> {
         .mention("memoire_lecture_mo"),
     );
     v
+}
+
+/// The worker command is not in the help, and given anything but a request from its parent
+/// it prints nothing (no library text, no path) and fails.
+#[test]
+fn isolated_reader_is_hidden_and_silent() {
+    use std::process::{Command, Stdio};
+    let bin = env!("CARGO_BIN_EXE_observatoire");
+    let help = Command::new(bin).arg("--aide").output().unwrap();
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        text.contains("executer") && !text.contains("lecture-isolee"),
+        "{text}"
+    );
+    for input in [
+        &b""[..],
+        b"OBSREQ01\xff\xff\xff\xff\xff\xff\xff\xff",
+        b"garbage",
+    ] {
+        let mut child = Command::new(bin)
+            .arg("__lecture-isolee")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(out.stdout.is_empty() && out.stderr.is_empty());
+    }
 }
