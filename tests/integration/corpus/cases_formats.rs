@@ -652,6 +652,20 @@ pub fn cases() -> Vec<Case> {
         )
         .mention("endommagée"),
     );
+    // A 5 KB archive declaring a 4 GiB sheet, with the default limits: refused from its
+    // central directory, before anything is inflated.
+    let mut declared = xlsx_activity();
+    lie_about_size(&mut declared, "xl/worksheets/sheet1.xml", u32::MAX - 1);
+    v.push(
+        failing(
+            "format_xlsx_bombe_declaree_4_gio",
+            "activite.xlsx",
+            declared,
+            "",
+            "",
+        )
+        .mention("taille_decompressee_mo"),
+    );
     // A million cells pointing at one 4 KiB shared string: 4 GB once copied in the grid.
     let big_shared = {
         let text = "x".repeat(4096);
