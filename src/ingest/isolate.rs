@@ -65,7 +65,7 @@ pub fn read_in_child(
         file: display.to_string(),
         sheet: None,
         kind: SourceErrorKind::Corrupt(
-            "le lecteur isolé de classeurs n'a pas pu démarrer (programme déplacé ou mémoire épuisée) ; relancez la commande".into(),
+            "le lecteur isolé de classeurs n'a pas pu démarrer, programme déplacé ou mémoire épuisée : relancez la commande".into(),
         ),
     }
     };

@@ -93,7 +93,7 @@ pub fn shared_strings_too_many(limits: &Limits) -> SourceErrorKind {
 pub fn area_too_large(limits: &Limits, sheet: Option<usize>) -> SourceErrorKind {
     too_large(
         format!(
-            "{}zone utilisée de plus de {} cellules (de A1 à la dernière cellule remplie)",
+            "{}zone utilisée de plus de {} cellules, de A1 à la dernière cellule remplie",
             sheet_prefix(sheet),
             count(limits.cells_per_sheet)
         ),
@@ -179,7 +179,7 @@ fn describe(head: &[u8]) -> &'static str {
         || trimmed.starts_with("<table")
         || (trimmed.starts_with('<') && text.contains("<table"))
     {
-        "c'est en réalité une page HTML (export de logiciel) enregistrée avec une extension de classeur"
+        "c'est en réalité une page HTML (un export de logiciel) enregistrée avec une extension de classeur : ouvrez-la dans Excel et enregistrez-la en .xlsx"
     } else if trimmed.starts_with("<?xml") {
         "c'est en réalité un fichier XML (par exemple « Feuille de calcul XML 2003 »), pas un classeur"
     } else if head.starts_with(b"{\\rtf") {
@@ -191,7 +191,7 @@ fn describe(head: &[u8]) -> &'static str {
     {
         "c'est en réalité un fichier texte (un CSV ?) renommé avec une extension de classeur : rétablissez l'extension .csv"
     } else {
-        "ce n'est pas un classeur reconnu (fichier tronqué, ou d'un autre format renommé)"
+        "ce n'est pas un classeur reconnu : fichier tronqué, ou d'un autre format renommé"
     }
 }
 
@@ -222,11 +222,11 @@ impl<R: Read> Read for Budget<'_, R> {
 pub fn check_zip(path: &Path, format: Format, limits: &Limits) -> Result<u64, SourceErrorKind> {
     let file = std::fs::File::open(path).map_err(|_| SourceErrorKind::NotFound)?;
     let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(|_| {
-        corrupt("l'archive du classeur est tronquée ou endommagée (fichier incomplet ?)")
+        corrupt("l'archive du classeur est tronquée ou endommagée, sans doute un fichier incomplet")
     })?;
     if archive.has_duplicate_names() {
         return Err(corrupt(
-            "l'archive du classeur contient deux fois la même partie (fichier forgé ou mal réparé)",
+            "l'archive du classeur contient deux fois la même partie : fichier forgé ou mal réparé",
         ));
     }
     let mut declared: u64 = 0;
@@ -284,19 +284,19 @@ pub fn check_zip(path: &Path, format: Format, limits: &Limits) -> Result<u64, So
             Err(Scan::Limit(k)) => return Err(k),
             Err(Scan::Broken) => {
                 return Err(corrupt(
-                    "une partie de l'archive du classeur est endommagée (données compressées invalides ou somme de contrôle fausse)",
+                    "une partie de l'archive du classeur est endommagée : données compressées invalides ou somme de contrôle fausse",
                 ));
             }
             Err(Scan::Xml) => {
                 return Err(corrupt(
-                    "le contenu XML du classeur est malformé (fichier forgé ou enregistré par un logiciel défaillant)",
+                    "le contenu XML du classeur est malformé : fichier forgé, ou enregistré par un logiciel défaillant",
                 ));
             }
         }
     }
     if format == Format::Ods && !ods_content {
         return Err(corrupt(
-            "le classeur OpenDocument n'a pas de contenu (partie content.xml absente)",
+            "le classeur OpenDocument n'a pas de contenu : partie content.xml absente",
         ));
     }
     Ok(left)
@@ -324,7 +324,7 @@ pub fn rebuild_ods(
         _ if spent => decompressed_too_large(limits),
         Scan::Limit(k) => k,
         Scan::Xml => corrupt(
-            "le contenu XML du classeur est malformé (fichier forgé, ou enregistré par un logiciel défaillant)",
+            "le contenu XML du classeur est malformé : fichier forgé, ou enregistré par un logiciel défaillant",
         ),
         Scan::Broken => corrupt("une partie de l'archive du classeur est endommagée"),
     };
@@ -1099,7 +1099,7 @@ fn check_biff_sheet(
                     if rl >= 1 && cl >= 1 {
                         if rl - 1 < rf {
                             return Err(corrupt(
-                                "les dimensions déclarées d'une feuille sont incohérentes (fichier forgé ou endommagé)",
+                                "les dimensions déclarées d'une feuille sont incohérentes : fichier forgé ou endommagé",
                             ));
                         }
                         let rows = rl - rf;

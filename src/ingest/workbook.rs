@@ -366,7 +366,7 @@ fn is_cfb(path: &Path) -> bool {
 
 fn interrupted() -> SourceErrorKind {
     SourceErrorKind::Corrupt(
-        "la lecture s'est interrompue sur une structure invalide (fichier forgé ou endommagé)"
+        "la lecture s'est interrompue sur une structure invalide : fichier forgé ou endommagé"
             .into(),
     )
 }
@@ -619,15 +619,15 @@ fn translate(e: &calamine::Error) -> SourceErrorKind {
             | OdsError::Eof(_)
             | OdsError::EncodingError(_),
         ) => {
-            "le contenu XML du classeur est malformé (fichier forgé, ou enregistré par un logiciel défaillant)"
+            "le contenu XML du classeur est malformé : fichier forgé, ou enregistré par un logiciel défaillant"
         }
         E::Xlsx(XlsxError::FileNotFound(_) | XlsxError::RelationshipNotFound)
         | E::Xlsb(XlsbError::FileNotFound(_))
         | E::Ods(OdsError::FileNotFound(_)) => {
-            "une partie obligatoire du classeur manque (fichier incomplet, ou produit par un logiciel non conforme)"
+            "une partie obligatoire du classeur manque : fichier incomplet, ou produit par un logiciel non conforme"
         }
         E::Xlsx(XlsxError::Unexpected(m)) if m.contains("shared strings") => {
-            "une cellule renvoie à un texte partagé qui n'existe pas (partie des textes partagés absente ou incomplète)"
+            "une cellule renvoie à un texte partagé qui n'existe pas : partie des textes partagés absente ou incomplète"
         }
         E::Ods(OdsError::InvalidMime(_)) => "ce n'est pas un classeur OpenDocument (.ods)",
         E::Xls(XlsError::Cfb(_) | XlsError::Io(_)) | E::Io(_) => {
@@ -640,7 +640,7 @@ fn translate(e: &calamine::Error) -> SourceErrorKind {
             ));
         }
         _ => {
-            "structure du classeur non reconnue (fichier endommagé, forgé, ou d'une version non prise en charge)"
+            "structure du classeur non reconnue : fichier endommagé, forgé, ou d'une version non prise en charge"
         }
     };
     SourceErrorKind::Corrupt(detail.to_string())
