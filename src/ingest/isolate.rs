@@ -91,6 +91,11 @@ pub fn read_in_child(
         Some(out) => decode_response(&mut BufReader::new(out), display).ok(),
         None => None,
     };
+    if decoded.is_none() {
+        // A stream that cannot be decoded: the child may still be writing; stop it (this
+        // very child, by its handle) rather than wait for it.
+        let _ = child.kill();
+    }
     let status = child.wait();
     match (wrote, decoded, status) {
         (Some(Ok(())), Some(result), Ok(s)) if s.success() => result,
