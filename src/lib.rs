@@ -26,4 +26,5 @@ pub mod pseudonymise;
 pub mod publish;
 pub mod run;
 pub mod tables;
+pub mod territory;
 pub mod validation;
