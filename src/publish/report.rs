@@ -119,6 +119,34 @@ fn fraction(r: &IndicatorRow) -> String {
     }
 }
 
+/// The perimeter of a figure: (rank, label, service code). Services first, then
+/// organisations, départements (named from the territory table: `Cantal (15)`), internal
+/// territories and the whole network.
+fn perimeter(r: &IndicatorRow) -> (u8, String, String) {
+    match (
+        &r.service,
+        &r.organisation,
+        r.niveau_territoire.as_str(),
+        &r.code_territoire,
+    ) {
+        (Some(s), _, _, _) => (
+            0,
+            r.nom_service.clone().unwrap_or_else(|| s.clone()),
+            s.clone(),
+        ),
+        (None, Some(o), _, _) => (1, format!("Organisation : {o}"), String::new()),
+        (None, None, "departement", Some(d)) => {
+            (2, crate::territory::department_display(d), String::new())
+        }
+        (None, None, "territoire_interne", Some(t)) => (
+            3,
+            format!("Territoire : {}", t.replacen('-', " — ", 1)),
+            String::new(),
+        ),
+        _ => (4, "Ensemble du réseau".to_string(), String::new()),
+    }
+}
+
 /// Renders the activity report.
 pub fn render_report(input: &ReportInput) -> Result<String, Error> {
     let years: Vec<i32> = input.years.clone().collect();
@@ -138,28 +166,7 @@ pub fn render_report(input: &ReportInput) -> Result<String, Error> {
         // breakdown value; services first.
         type LineKey = (u8, String, String, Option<String>, Option<String>);
         let key = |r: &IndicatorRow| -> LineKey {
-            let (rank, label, sub) = match (
-                &r.service,
-                &r.organisation,
-                r.niveau_territoire.as_str(),
-                &r.code_territoire,
-            ) {
-                (Some(s), _, _, _) => (
-                    0,
-                    r.nom_service.clone().unwrap_or_else(|| s.clone()),
-                    s.clone(),
-                ),
-                (None, Some(o), _, _) => (1, format!("Organisation : {o}"), String::new()),
-                (None, None, "departement", Some(d)) => {
-                    (2, format!("Département {d}"), String::new())
-                }
-                (None, None, "territoire_interne", Some(t)) => (
-                    3,
-                    format!("Territoire : {}", t.replacen('-', " — ", 1)),
-                    String::new(),
-                ),
-                _ => (4, "Ensemble du réseau".to_string(), String::new()),
-            };
+            let (rank, label, sub) = perimeter(r);
             (rank, label, sub, r.ventilation.clone(), r.modalite.clone())
         };
         let mut keys: Vec<LineKey> = rows.iter().map(|r| key(r)).collect();
@@ -264,4 +271,23 @@ pub fn render_validation(
         problemes => Value::from(Serde(&report.problemes)),
     })
     .map_err(|e| Error::Internal(format!("rendu du rapport de validation : {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn departments_are_named_from_the_territory_table() {
+        let row = |code: &str| IndicatorRow {
+            niveau_territoire: "departement".into(),
+            code_territoire: Some(code.into()),
+            ..Default::default()
+        };
+        assert_eq!(perimeter(&row("15")).1, "Cantal (15)");
+        assert_eq!(perimeter(&row("2A")).1, "Corse-du-Sud (2A)");
+        assert_eq!(perimeter(&row("20")).1, "Corse (20)");
+        assert_eq!(perimeter(&row("974")).1, "La Réunion (974)");
+        assert_eq!(perimeter(&IndicatorRow::default()).1, "Ensemble du réseau");
+    }
 }
