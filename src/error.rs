@@ -18,6 +18,9 @@ pub mod exit_code {
     /// Disclosure control could not protect every figure (the audit found a suppressed
     /// figure that could be recomputed): nothing was written.
     pub const DISCLOSURE: u8 = 4;
+    /// The run went to the end and wrote its outputs, but input rows or files were
+    /// rejected (errors in the validation report): the figures leave them out.
+    pub const REJECTED: u8 = 5;
 }
 
 /// Any error a run can end with.
@@ -128,8 +131,29 @@ pub enum SourceErrorKind {
         field: String,
         expected: Vec<String>,
     },
+    /// The `service` a source gives for all its rows is not in the services table.
+    UnknownService {
+        code: String,
+        line: Option<usize>,
+    },
+    /// A column the pipeline maps explicitly (`[sources.colonnes]`) is not in the header.
+    MappedColumnAbsent(Box<MappedColumn>),
     Encoding(String),
     NotAnExtract(String),
+}
+
+/// Where a mapped column was looked for, and what was found instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MappedColumn {
+    pub field: String,
+    pub wanted: Vec<String>,
+    /// Line of the mapping in the pipeline file.
+    pub line: Option<usize>,
+    /// 1-based header row(s) searched.
+    pub header_rows: Vec<usize>,
+    /// Header texts found (headers, never data cells), shortened.
+    pub found: Vec<String>,
+    pub suggestion: Option<String>,
 }
 
 impl fmt::Display for SourceError {
@@ -138,8 +162,15 @@ impl fmt::Display for SourceError {
         if let Some(s) = &self.sheet {
             write!(f, ", feuille « {s} »")?;
         }
-        write!(f, " : ")?;
-        match &self.kind {
+        write!(f, " : {}", self.kind)
+    }
+}
+
+/// The reason alone, without the place (for the validation report, which has its own
+/// file and sheet columns).
+impl fmt::Display for SourceErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             SourceErrorKind::NotFound => write!(
                 f,
                 "fichier introuvable. Vérifiez le chemin dans le pipeline (il est relatif au dossier du fichier pipeline)."
@@ -186,6 +217,57 @@ impl fmt::Display for SourceError {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+            SourceErrorKind::UnknownService { code, line } => write!(
+                f,
+                "le service « {code} » que le pipeline donne à cette source{} n'est pas dans la table services : ses lignes ne pourraient être rattachées ni à un type ni à un territoire. Corrigez le code, ou ajoutez le service au référentiel des services.",
+                line.map(|l| format!(" (ligne {l})")).unwrap_or_default()
+            ),
+            SourceErrorKind::MappedColumnAbsent(m) => {
+                let MappedColumn {
+                    field,
+                    wanted,
+                    line,
+                    header_rows,
+                    found,
+                    suggestion,
+                } = &**m;
+                write!(
+                    f,
+                    "la colonne {} indiquée pour le champ « {field} »{} est introuvable dans l'en-tête (ligne{} {}). En-têtes trouvés : {}.",
+                    wanted
+                        .iter()
+                        .map(|s| format!("« {s} »"))
+                        .collect::<Vec<_>>()
+                        .join(" ou "),
+                    line.map(|l| format!(" (pipeline, ligne {l})"))
+                        .unwrap_or_default(),
+                    if header_rows.len() > 1 { "s" } else { "" },
+                    header_rows
+                        .iter()
+                        .map(|r| r.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" et "),
+                    if found.is_empty() {
+                        "aucun en-tête reconnu sur cette ligne (est-ce bien la ligne d'en-tête ? sinon indiquez ligne_entete)".to_string()
+                    } else {
+                        found
+                            .iter()
+                            .map(|s| format!("« {s} »"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                )?;
+                match suggestion {
+                    Some(s) => write!(
+                        f,
+                        " Voulez-vous dire « {s} » ? Corrigez le nom dans [sources.colonnes] (il doit être celui de l'en-tête, aux accents et majuscules près), ou retirez la ligne si la colonne n'existe pas dans ce fichier."
+                    ),
+                    None => write!(
+                        f,
+                        " Corrigez le nom dans [sources.colonnes] (il doit être celui de l'en-tête, aux accents et majuscules près), ou retirez la ligne si la colonne n'existe pas dans ce fichier."
+                    ),
+                }
+            }
             SourceErrorKind::NotAnExtract(detail) => write!(
                 f,
                 "ce fichier Parquet n'est pas un extrait de l'observatoire ({detail}). Transmettez le dossier extrait/ produit par « observatoire partenaire »."

@@ -28,3 +28,4 @@ pub mod run;
 pub mod tables;
 pub mod territory;
 pub mod validation;
+pub mod vocabulary;

@@ -39,6 +39,19 @@ pub struct PipelineSpec {
     /// Reading limits (`[limites]`), to raise for very large files.
     #[serde(default)]
     pub limites: LimitsSpec,
+    /// Plausibility checks of the inputs (`[controles]`).
+    #[serde(default)]
+    pub controles: ChecksSpec,
+}
+
+/// Plausibility checks a pipeline may tune (`[controles]`).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ChecksSpec {
+    /// Most measures of one person running at the same time in one service (default 3);
+    /// beyond, the person's rows in that service are rejected as implausible.
+    #[serde(default)]
+    pub mesures_simultanees_max: Option<Spanned<usize>>,
 }
 
 /// Reading limits a pipeline may raise (`[limites]`); absent keys keep the defaults of
@@ -746,7 +759,7 @@ fn suggest(word: &str, candidates: &[&str]) -> String {
         .unwrap_or_default()
 }
 
-fn levenshtein(a: &str, b: &str) -> usize {
+pub fn levenshtein(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();

@@ -159,8 +159,8 @@ pub struct Target {
 }
 
 /// Assigns header columns to targets. Each column serves one target. Order: exact
-/// matches on user texts, exact matches on built-in texts, then user texts as a word
-/// prefix of the header (`Total des enfants accueillis` matches
+/// matches on user texts, exact matches on built-in texts (only for targets without user
+/// texts), then user texts as a word prefix of the header (`Total des enfants accueillis` matches
 /// `Total des enfants accueillis = (A) + (B)`).
 pub fn match_columns(header: &Header, targets: &[Target]) -> Vec<Option<usize>> {
     let mut assigned: Vec<Option<usize>> = vec![None; targets.len()];
@@ -179,7 +179,9 @@ pub fn match_columns(header: &Header, targets: &[Target]) -> Vec<Option<usize>> 
     let passes: [(bool, bool); 3] = [(true, false), (false, false), (true, true)];
     for (use_user, prefix) in passes {
         for (ti, t) in targets.iter().enumerate() {
-            if assigned[ti].is_some() {
+            // The user's texts replace the built-in ones: a mapping that matches nothing
+            // must not fall back on another column.
+            if assigned[ti].is_some() || (!use_user && !t.user.is_empty()) {
                 continue;
             }
             let texts: Vec<String> = if use_user {
@@ -321,6 +323,7 @@ mod tests {
                 ],
                 vec![t("84"), t("01"), t("Ain"), Cell::Number(1619.0)],
             ],
+            ..Default::default()
         };
         let targets = vec![
             target("code_territoire", &[], &["code departement"], true),
@@ -353,6 +356,7 @@ mod tests {
                 ],
                 vec![t("X"), t("Y"), t("Z"), t("01/01/2021")],
             ],
+            ..Default::default()
         };
         let targets = vec![
             target("nom_mere", &["Mère Nom de famille"], &[], false),
@@ -382,6 +386,7 @@ mod tests {
         assert_eq!(column_letter_ref("colonne 3"), None);
         let g = Grid {
             rows: vec![vec![t("Départements"), t("Départements"), t("Total")]],
+            ..Default::default()
         };
         let targets = vec![
             target("code", &["colonne A"], &[], true),
@@ -395,6 +400,7 @@ mod tests {
     fn user_texts_match_as_prefix() {
         let g = Grid {
             rows: vec![vec![t("Total des enfants accueillis = (A) + (B)")]],
+            ..Default::default()
         };
         let targets = vec![target("x", &["Total des enfants accueillis"], &[], true)];
         let h = header_at(&g, &[0]);

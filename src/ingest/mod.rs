@@ -67,8 +67,40 @@ pub struct Ingested {
     pub inputs: Vec<InputFile>,
 }
 
-/// Reads every source of `pipeline`.
+/// Checks of plausibility a pipeline can tune (`[controles]`).
+#[derive(Debug, Clone)]
+pub struct Checks {
+    /// More simultaneous measures of one person in one service than this is implausible.
+    pub max_simultaneous: usize,
+    /// Latest plausible date: 31/12 of the year after the later of the period's end and
+    /// the current year.
+    pub latest_date: NaiveDate,
+}
+
+impl Checks {
+    pub fn of(pipeline: &Pipeline) -> Checks {
+        use chrono::Datelike;
+        let this_year = chrono::Local::now().date_naive().year();
+        let end = (*pipeline.spec.periode.fin.get_ref()).max(this_year) + 1;
+        Checks {
+            max_simultaneous: pipeline
+                .spec
+                .controles
+                .mesures_simultanees_max
+                .as_ref()
+                .map_or(3, |v| *v.get_ref()),
+            latest_date: NaiveDate::from_ymd_opt(end, 12, 31).unwrap_or(NaiveDate::MAX),
+        }
+    }
+}
+
+/// Reads every source of `pipeline`. Services sources are read first, so that every
+/// other table's service codes can be checked against them. A source of several files
+/// or sheets goes on when one of them cannot be read (it is an error of the validation
+/// report); a source of one file and one sheet that cannot be read stops the run.
 pub fn ingest(pipeline: &Pipeline) -> Result<Ingested, Error> {
+    let limits = pipeline.limits();
+    let checks = Checks::of(pipeline);
     let mut builders: BTreeMap<Table, TableBuilder> = Table::ALL
         .iter()
         .map(|t| (*t, TableBuilder::new(*t)))
@@ -77,16 +109,38 @@ pub fn ingest(pipeline: &Pipeline) -> Result<Ingested, Error> {
     let mut inputs: Vec<InputFile> = Vec::new();
     let mut parquet_parts: BTreeMap<Table, Vec<DataFrame>> = BTreeMap::new();
     let mut extract_parts: Vec<DataFrame> = Vec::new();
+    let mut sources: Vec<(usize, &SourceSpec, Table)> = Vec::new();
     for (i, src) in pipeline.spec.sources.iter().enumerate() {
         let table = Table::from_id(src.table.get_ref())
             .ok_or_else(|| Error::Internal("table non validée".into()))?;
+        sources.push((i, src, table));
+    }
+    sources.sort_by_key(|(i, _, t)| (*t != Table::Services, *i));
+    let has_services = sources.iter().any(|(_, _, t)| *t == Table::Services);
+    let mut known_services: Option<BTreeMap<String, String>> = None;
+    for (i, src, table) in sources {
+        if table != Table::Services && has_services && known_services.is_none() {
+            known_services = Some(service_codes(
+                builders.get(&Table::Services),
+                parquet_parts.get(&Table::Services),
+            )?);
+        }
         let source_name = src
             .nom
             .clone()
             .unwrap_or_else(|| format!("source {}", i + 1));
-        for path in resolve_files(pipeline, src)? {
+        let files = resolve_files(pipeline, src)?;
+        let several_files = files.len() > 1;
+        for path in files {
             let display = display_path(pipeline, &path);
-            let input = hash_file(&path, &display)?;
+            let input = match hash_file(&path, &display) {
+                Ok(f) => f,
+                Err(e) if several_files => {
+                    skip(&mut report, &source_name, table, e);
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
             if !inputs.iter().any(|f| f.chemin == input.chemin) {
                 inputs.push(input);
             }
@@ -95,7 +149,14 @@ pub fn ingest(pipeline: &Pipeline) -> Result<Ingested, Error> {
                 .and_then(|e| e.to_str())
                 .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
             {
-                let df = read_parquet(&path, &display, table)?;
+                let df = match read_parquet(&path, &display, table) {
+                    Ok(df) => df,
+                    Err(e) if several_files => {
+                        skip(&mut report, &source_name, table, e);
+                        continue;
+                    }
+                    Err(e) => return Err(e.into()),
+                };
                 report.sources.push(SourceStats {
                     source: source_name.clone(),
                     fichier: display.clone(),
@@ -114,7 +175,16 @@ pub fn ingest(pipeline: &Pipeline) -> Result<Ingested, Error> {
                 }
                 continue;
             }
-            for (sheet, grid, is_1904) in read_sheets(&path, &display, src)? {
+            let sheets = match read_sheets(&path, &display, src, &limits) {
+                Ok(s) => s,
+                Err(e) if several_files => {
+                    skip(&mut report, &source_name, table, e);
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let several = several_files || sheets.len() > 1;
+            for (sheet, grid, is_1904) in sheets {
                 let builder = builders
                     .get_mut(&table)
                     .ok_or_else(|| Error::Internal("table".into()))?;
@@ -125,9 +195,15 @@ pub fn ingest(pipeline: &Pipeline) -> Result<Ingested, Error> {
                     spec: src,
                     table,
                     is_1904,
+                    pipeline,
+                    checks: &checks,
+                    known_services: known_services.as_ref(),
                 };
-                let stats = map_sheet(&ctx, &grid, builder, &mut report.problemes)?;
-                report.sources.push(stats);
+                match map_sheet(&ctx, &grid, builder, &mut report.problemes) {
+                    Ok(stats) => report.sources.push(stats),
+                    Err(e) if several => skip(&mut report, &source_name, table, e),
+                    Err(e) => return Err(e.into()),
+                }
             }
         }
     }
@@ -156,6 +232,55 @@ pub fn ingest(pipeline: &Pipeline) -> Result<Ingested, Error> {
         report,
         inputs,
     })
+}
+
+/// A file or sheet of a several-file source that cannot be read: an error of the
+/// validation report (the run goes on with the others and ends with exit code 5).
+fn skip(report: &mut ValidationReport, source: &str, table: Table, e: SourceError) {
+    report.problemes.push(Issue {
+        fichier: e.file.clone(),
+        feuille: e.sheet.clone(),
+        cellule: None,
+        colonne: None,
+        champ: None,
+        code: "source_illisible".into(),
+        gravite: Severity::Error,
+        message: format!(
+            "{} Les autres fichiers et feuilles de la source ont été lus ; celui-ci est laissé de côté.",
+            e.kind
+        ),
+    });
+    report.sources.push(SourceStats {
+        source: source.to_string(),
+        fichier: e.file,
+        feuille: e.sheet,
+        table: table.id().to_string(),
+        illisible: true,
+        ..Default::default()
+    });
+}
+
+/// Service codes of the services read so far (folded code → code as written).
+fn service_codes(
+    builder: Option<&TableBuilder>,
+    parquet: Option<&Vec<DataFrame>>,
+) -> Result<BTreeMap<String, String>, Error> {
+    let mut out = BTreeMap::new();
+    if let Some(b) = builder {
+        for code in b.texts(col::SERVICE).flatten() {
+            out.insert(values::fold(code), code.to_string());
+        }
+    }
+    for df in parquet.into_iter().flatten() {
+        if let Ok(c) = df.column(col::SERVICE)
+            && let Ok(ca) = c.str()
+        {
+            for code in ca.iter().flatten() {
+                out.insert(values::fold(code), code.to_string());
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Stacks DataFrames vertically; columns missing from a part are filled with nulls, and
@@ -347,6 +472,7 @@ fn read_sheets(
     path: &Path,
     display: &str,
     src: &SourceSpec,
+    limits: &limits::Limits,
 ) -> Result<Vec<SheetGrid>, SourceError> {
     let ext = path
         .extension()
@@ -369,7 +495,7 @@ fn read_sheets(
             .as_ref()
             .and_then(|c| c.separateur.as_ref())
             .and_then(|s| s.get_ref().bytes().next());
-        let (grid, _) = csv::read_csv(path, display, enc, sep)?;
+        let (grid, _) = csv::read_csv(path, display, enc, sep, limits)?;
         return Ok(vec![(None, grid, false)]);
     }
     let mut wb = workbook::Workbook::open(path, display)?;
@@ -444,6 +570,11 @@ struct SheetContext<'a> {
     spec: &'a SourceSpec,
     table: Table,
     is_1904: bool,
+    pipeline: &'a Pipeline,
+    checks: &'a Checks,
+    /// Service codes of the services table (folded → as written); `None` when the
+    /// pipeline has no services table.
+    known_services: Option<&'a BTreeMap<String, String>>,
 }
 
 impl SheetContext<'_> {
@@ -466,6 +597,15 @@ impl SheetContext<'_> {
             gravite: severity,
             message,
         }
+    }
+
+    /// Line of `[sources.colonnes] <field> = …` in the pipeline file.
+    fn mapping_line(&self, field: &str) -> Option<usize> {
+        self.spec
+            .colonnes
+            .iter()
+            .find(|(k, _)| k.get_ref() == field)
+            .map(|(k, _)| crate::pipeline::line_col(&self.pipeline.text, k.span().start).0)
     }
 
     fn err(&self, kind: SourceErrorKind) -> SourceError {
@@ -565,6 +705,17 @@ fn is_total_row(ctx: &SheetContext, grid: &Grid, row: usize) -> bool {
         .any(|m| !m.is_empty() && (norm == m || norm.starts_with(&format!("{m} "))))
 }
 
+/// At most `max` characters of a header text, with an ellipsis.
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max).collect();
+        t.push('…');
+        t
+    }
+}
+
 fn bump(map: &mut BTreeMap<String, usize>, key: &str) {
     *map.entry(key.to_string()).or_default() += 1;
 }
@@ -576,9 +727,76 @@ fn map_sheet(
     builder: &mut TableBuilder,
     issues: &mut Vec<Issue>,
 ) -> Result<SourceStats, SourceError> {
+    if ctx.table != Table::Services
+        && let (Some(known), Some(code)) = (ctx.known_services, &ctx.spec.service)
+        && !known.contains_key(&values::fold(code))
+    {
+        let line = ctx
+            .pipeline
+            .text
+            .lines()
+            .position(|l| {
+                let l = l.trim_start();
+                l.starts_with("service") && l.contains(code.as_str())
+            })
+            .map(|i| i + 1);
+        return Err(ctx.err(SourceErrorKind::UnknownService {
+            code: code.clone(),
+            line,
+        }));
+    }
     let (targets, roles) = targets_for(ctx);
     let header = locate_header(ctx, grid, &targets)?;
     let matched = header::match_columns(&header, &targets);
+    // Header texts are quoted in messages only when the row really is a header (it
+    // matched at least two fields): a `ligne_entete` pointing at a data row must not
+    // print a child's row.
+    let header_trusted = matched.iter().filter(|m| m.is_some()).count() >= 2;
+    // A column the pipeline names must exist: a mapping that matches nothing is an
+    // error, never a field silently left empty.
+    for ((t, m), role) in targets.iter().zip(&matched).zip(&roles) {
+        if m.is_none() && !t.user.is_empty() {
+            let found: Vec<String> = header
+                .columns
+                .iter()
+                .filter(|_| header_trusted)
+                .map(|c| shorten(&c.display(), 40))
+                .take(40)
+                .collect();
+            let wanted_keys: Vec<String> = t.user.iter().map(|u| header::normalize(u)).collect();
+            let suggestion = header
+                .columns
+                .iter()
+                .map(|c| c.display())
+                .filter(|d| !d.is_empty())
+                .map(|d| {
+                    let k = header::normalize(&d);
+                    let dist = wanted_keys
+                        .iter()
+                        .map(|w| crate::pipeline::levenshtein(w, &k))
+                        .min()
+                        .unwrap_or(usize::MAX);
+                    (dist, d)
+                })
+                .filter(|_| header_trusted)
+                .filter(|(dist, d)| *dist <= (header::normalize(d).chars().count() / 3).max(2))
+                .min_by_key(|(dist, _)| *dist)
+                .map(|(_, d)| shorten(&d, 40));
+            return Err(ctx.err(SourceErrorKind::MappedColumnAbsent(Box::new(
+                crate::error::MappedColumn {
+                    field: t.key.clone(),
+                    wanted: t.user.clone(),
+                    line: match role {
+                        Role::Field(_) => ctx.mapping_line(&t.key),
+                        Role::Measure(_) => None,
+                    },
+                    header_rows: header.rows.iter().map(|r| r + 1).collect(),
+                    found,
+                    suggestion,
+                },
+            ))));
+        }
+    }
     // Required columns must exist.
     for (t, m) in targets.iter().zip(&matched) {
         if t.required && m.is_none() {
@@ -606,7 +824,35 @@ fn map_sheet(
             cols.push((hc.index, hc.display(), role.clone()));
         }
     }
-    let wide = wide_columns(ctx, grid, &header, &cols, issues);
+    let used: Vec<usize> = cols.iter().map(|c| c.0).collect();
+    let (wide, set_aside) = wide_columns(ctx, grid, &header, &cols, issues);
+    // Nothing silent: a column of the header that feeds nothing is reported (its header,
+    // never its values), so a misspelt mapping or a forgotten field is visible.
+    let unused: Vec<String> = header
+        .columns
+        .iter()
+        .filter(|hc| {
+            !used.contains(&hc.index)
+                && !wide.iter().any(|w| w.index == hc.index)
+                && !set_aside.contains(&hc.index)
+        })
+        .map(|hc| format!("« {} »", shorten(&hc.display(), 40)))
+        .collect();
+    if !unused.is_empty() && header_trusted {
+        issues.push(ctx.issue(
+            Some(format!("ligne {}", header.rows.last().map_or(1, |r| r + 1))),
+            None,
+            None,
+            "colonnes_non_utilisees",
+            Severity::Info,
+            format!(
+                "{} colonne(s) de l'en-tête ne correspondent à aucun champ de la table {} et ne sont pas lues : {} ; pour en lire une, ajoutez-la dans [sources.colonnes]",
+                unused.len(),
+                ctx.table.id(),
+                unused.join(", ")
+            ),
+        ));
+    }
     let sheet_year: Option<i32> = if ctx.spec.annee_depuis_feuille {
         match ctx
             .sheet
@@ -640,11 +886,19 @@ fn map_sheet(
 
     let mut pending: Vec<PendingRef> = Vec::new();
     let mut seen_data = false;
+    let mut accepted: Vec<(usize, RowValues)> = Vec::new();
     let mut end_of_table: Option<usize> = None;
     let start = header.data_start();
     for r in start..grid.height() {
         if grid.row_is_empty(r) {
-            if seen_data && end_of_table.is_none() && !ctx.spec.lire_apres_lignes_vides {
+            // In a CSV file, blank lines (and the lines of a multi-line record) are not
+            // the end of the table; in a workbook, `lire_apres_lignes_vides` reads past
+            // them (a second block).
+            if seen_data
+                && end_of_table.is_none()
+                && grid.text_layout.is_none()
+                && !ctx.spec.lire_apres_lignes_vides
+            {
                 end_of_table = Some(r);
             }
             continue;
@@ -667,6 +921,13 @@ fn map_sheet(
                         .into(),
                 ),
             );
+            continue;
+        }
+        if let Some(layout) = &grid.text_layout
+            && let Some(reason) = text_structure(ctx, layout, &header, grid, r, &mut stats, issues)
+        {
+            seen_data = true;
+            bump(&mut stats.lignes_rejetees, reason);
             continue;
         }
         if is_repeated_header(grid, r, &header, &cols, &wide) {
@@ -700,10 +961,12 @@ fn map_sheet(
                 Role::Measure(m) => (Kind::Number, m.clone(), false, false),
             };
             let mut parsed = values::parse(cell, kind, ctx.is_1904);
+            let mut user_mapped = false;
             if let (Parsed::Value(Value::Text(t)), Role::Field(f)) = (&parsed, role)
                 && let Some(mapped) = map_value(ctx.spec, f.name, t)
             {
                 parsed = Parsed::Value(Value::Text(mapped));
+                user_mapped = true;
             }
             let place = Some(cell_ref(r, *c));
             let col_name = Some(display.clone());
@@ -721,7 +984,39 @@ fn map_sheet(
                         (Value::Number(n), Some((_, f))) => Value::Number(n * f),
                         (v, _) => v,
                     };
-                    row.values.insert(field_name, v);
+                    let vetted = match role {
+                        Role::Field(f) => vet(ctx, f, v, user_mapped),
+                        Role::Measure(_) => Ok(v),
+                    };
+                    match vetted {
+                        Ok(v) => {
+                            row.values.insert(field_name, v);
+                        }
+                        Err(p) => {
+                            let reject = p.reject || required;
+                            if reject {
+                                rejected.get_or_insert(p.code);
+                            }
+                            let sev = if reject {
+                                Severity::Error
+                            } else {
+                                Severity::Warning
+                            };
+                            let effect = if reject {
+                                "la ligne est rejetée"
+                            } else {
+                                "valeur laissée de côté (non renseignée)"
+                            };
+                            issues.push(ctx.issue(
+                                place,
+                                col_name,
+                                Some(&field_name),
+                                p.code,
+                                sev,
+                                format!("{} : {effect} ; {}", p.what, p.fix),
+                            ));
+                        }
+                    }
                 }
                 Parsed::Missing(Missing::Empty) => {
                     if required {
@@ -772,7 +1067,7 @@ fn map_sheet(
                             false,
                             Kind::Number | Kind::Integer | Kind::Bool | Kind::Month,
                             Some(t),
-                        ) if t.chars().count() <= 20 => {
+                        ) if t.chars().count() <= 20 && looks_numeric(&t) => {
                             format!(" (« {} »)", values::clean_text(&t))
                         }
                         _ => String::new(),
@@ -825,8 +1120,18 @@ fn map_sheet(
             reference_row(ctx, grid, r, &row, &cols, &wide, period, &mut refs);
             continue;
         }
-        builder.push_row(ctx, &row);
+        accepted.push((r, row));
         stats.lignes_acceptees += 1;
+    }
+    // Checks across rows: exact duplicates, one person on too many simultaneous measures.
+    let set_aside = across_rows(ctx, &accepted, issues);
+    for (i, (_, row)) in accepted.iter().enumerate() {
+        if let Some(reason) = set_aside.get(&i) {
+            stats.lignes_acceptees -= 1;
+            bump(&mut stats.lignes_rejetees, reason);
+            continue;
+        }
+        builder.push_row(ctx, row);
         stats.lignes_produites += 1;
     }
     if ctx.table == Table::Reference {
@@ -919,15 +1224,16 @@ fn wide_columns(
     header: &Header,
     cols: &[(usize, String, Role)],
     issues: &mut Vec<Issue>,
-) -> Vec<WideCol> {
+) -> (Vec<WideCol>, Vec<usize>) {
     let Some(w) = ctx
         .spec
         .reference
         .as_ref()
         .and_then(|r| r.colonnes_larges.as_ref())
     else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
+    let mut set_aside: Vec<usize> = Vec::new();
     let used: Vec<usize> = cols.iter().map(|c| c.0).collect();
     let excluded: Vec<String> = w.exclure.iter().map(|s| header::normalize(s)).collect();
     let mut out = Vec::new();
@@ -949,6 +1255,7 @@ fn wide_columns(
                 Severity::Info,
                 "colonne laissée de côté par colonnes_larges : son en-tête désigne un code ou un libellé, pas une valeur".into(),
             ));
+            set_aside.push(hc.index);
             continue;
         }
         // Text cells (other than missing-value markers) in most of the filled cells: codes
@@ -974,6 +1281,7 @@ fn wide_columns(
                 Severity::Warning,
                 format!("colonne laissée de côté par colonnes_larges : {text} de ses {filled} cellules remplies sont du texte (codes ou libellés), pas des nombres ; si c'est une colonne de valeurs, corrigez ses cellules"),
             ));
+            set_aside.push(hc.index);
             continue;
         }
         let year = hc
@@ -999,7 +1307,7 @@ fn wide_columns(
             "colonnes larges par année : l'année de chaque valeur est lue dans l'en-tête de sa colonne (la période du pipeline ne s'applique pas à ces colonnes)".into(),
         ));
     }
-    out
+    (out, set_aside)
 }
 
 /// A row that repeats the header (the top of a second block): at least two of the
@@ -1471,6 +1779,332 @@ fn resolve_reference(
     }
 }
 
+/// Why a value read is not used.
+struct Problem {
+    code: &'static str,
+    /// What is wrong, in French, without the value when it may identify someone.
+    what: String,
+    /// What to do.
+    fix: String,
+    /// The row is rejected (else the value alone is set aside).
+    reject: bool,
+}
+
+/// `true` when a text is made of digits and number punctuation only (safe to quote in a
+/// message: it cannot be a name).
+fn looks_numeric(t: &str) -> bool {
+    t.chars().any(|c| c.is_ascii_digit())
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || " .,-+%/:eE\u{a0}\u{202f}".contains(c))
+}
+
+/// French number for messages: `100 000`, `0,5`.
+fn french_number(x: f64) -> String {
+    if x.abs() >= 1e12 {
+        return format!("{x:e}").replace('.', ",");
+    }
+    let decimals = if x.fract() == 0.0 { 0 } else { 2 };
+    crate::format::number_fr(x, decimals)
+}
+
+/// Checks a value against its field's closed vocabulary, the services table and the
+/// plausible ranges (docs/architecture.md, « Contrôles des valeurs »).
+fn vet(
+    ctx: &SheetContext,
+    f: &'static Field,
+    v: Value,
+    user_mapped: bool,
+) -> Result<Value, Problem> {
+    match v {
+        Value::Text(t) => {
+            if f.name == col::SERVICE
+                && ctx.table != Table::Services
+                && let Some(known) = ctx.known_services
+            {
+                return match known.get(&values::fold(&t)) {
+                    Some(code) => Ok(Value::Text(code.clone())),
+                    None => Err(Problem {
+                        code: "service_inconnu",
+                        what: "code de service absent du référentiel des services".into(),
+                        fix: "corrigez le code, ou ajoutez le service à la table services du pipeline (ses chiffres ne peuvent être rattachés ni à un type, ni à un territoire)".into(),
+                        reject: true,
+                    }),
+                };
+            }
+            if user_mapped {
+                return Ok(Value::Text(t));
+            }
+            match crate::vocabulary::of(ctx.table, f.name) {
+                None => Ok(Value::Text(t)),
+                Some(terms) => match crate::vocabulary::recognise(terms, &t) {
+                    Some(label) => Ok(Value::Text(label.to_string())),
+                    None => Err(Problem {
+                        code: "valeur_hors_vocabulaire",
+                        what: format!(
+                            "valeur qui n'est pas une modalité connue de {} (le contenu n'est pas reproduit : ce peut être un nom saisi dans la mauvaise colonne)",
+                            field_label(&Role::Field(f))
+                        ),
+                        fix: format!(
+                            "si c'est une vraie modalité, déclarez-la dans [sources.valeurs.{}] du pipeline (\"libellé du fichier\" = \"libellé publié\") ; modalités connues : docs/vocabulaires.md",
+                            f.name
+                        ),
+                        reject: false,
+                    }),
+                },
+            }
+        }
+        Value::Number(n) => match crate::tables::plausible_range(ctx.table, f.name) {
+            Some((lo, hi)) if !(lo..=hi).contains(&n) => Err(Problem {
+                code: "valeur_hors_limites",
+                what: format!(
+                    "valeur invraisemblable pour {} (« {} ») : attendu entre {} et {}",
+                    field_label(&Role::Field(f)),
+                    french_number(n),
+                    french_number(lo),
+                    french_number(hi)
+                ),
+                fix: "corrigez la cellule (une capacité ou un nombre de journées nul, négatif ou démesuré fausserait tous les taux)".into(),
+                reject: false,
+            }),
+            _ => Ok(Value::Number(n)),
+        },
+        Value::Integer(i) => match crate::tables::plausible_range(ctx.table, f.name) {
+            Some((lo, hi)) if !(lo..=hi).contains(&(i as f64)) => Err(Problem {
+                code: "valeur_hors_limites",
+                what: format!(
+                    "valeur invraisemblable pour {} (« {i} ») : attendu entre {} et {}",
+                    field_label(&Role::Field(f)),
+                    french_number(lo),
+                    french_number(hi)
+                ),
+                fix: "corrigez la cellule".into(),
+                reject: false,
+            }),
+            _ => Ok(Value::Integer(i)),
+        },
+        Value::Date(d) => {
+            use chrono::Datelike;
+            let earliest = crate::tables::earliest_year(ctx.table, f.name);
+            if d.year() < earliest || d > ctx.checks.latest_date {
+                let dates_of_presence = matches!(
+                    f.name,
+                    "date_debut" | "date_fin" | "date_entree" | "date_sortie"
+                );
+                Err(Problem {
+                    code: "date_invraisemblable",
+                    what: format!(
+                        "date invraisemblable pour {} : attendue entre le 01/01/{earliest} et le {}",
+                        field_label(&Role::Field(f)),
+                        ctx.checks.latest_date.format("%d/%m/%Y")
+                    ),
+                    fix: "vérifiez l'année (faute de frappe ?)".into(),
+                    // A wrong start or end date changes who is counted in which year.
+                    reject: dates_of_presence,
+                })
+            } else {
+                Ok(Value::Date(d))
+            }
+        }
+        other => Ok(other),
+    }
+}
+
+/// Structure checks of a CSV line: an unclosed quote that swallowed the lines below, or
+/// a number of fields that does not match the header (every value would be shifted).
+/// Returns the rejection reason.
+fn text_structure(
+    ctx: &SheetContext,
+    layout: &grid::TextLayout,
+    header: &Header,
+    grid: &Grid,
+    r: usize,
+    stats: &mut SourceStats,
+    issues: &mut Vec<Issue>,
+) -> Option<&'static str> {
+    if let Some(&(first, last, swallowed)) = layout.swallowed.iter().find(|(f, ..)| *f == r) {
+        // The swallowed non-blank lines were lines of the file: read, and rejected with
+        // this one.
+        stats.lignes_lues += swallowed;
+        *stats
+            .lignes_rejetees
+            .entry("guillemet_non_ferme".into())
+            .or_default() += swallowed;
+        issues.push(ctx.issue(
+            Some(format!("ligne {}", first + 1)),
+            None,
+            None,
+            "guillemet_non_ferme",
+            Severity::Error,
+            format!(
+                "un guillemet ouvert ligne {} n'est refermé que ligne {} : les lignes {} à {} ont été lues comme une seule valeur ; ces {} lignes sont rejetées ; corrigez le guillemet dans le fichier (une valeur entre guillemets doit se terminer par un guillemet)",
+                first + 1,
+                last + 1,
+                first + 1,
+                last + 1,
+                swallowed + 1
+            ),
+        ));
+        return Some("guillemet_non_ferme");
+    }
+    let header_raw = header
+        .rows
+        .iter()
+        .filter_map(|h| layout.fields.get(*h))
+        .copied()
+        .max()
+        .unwrap_or(0);
+    let header_named = header
+        .columns
+        .iter()
+        .map(|c| c.index + 1)
+        .max()
+        .unwrap_or(0);
+    let raw = layout.fields.get(r).copied().unwrap_or(0);
+    let filled = grid.rows.get(r).map_or(0, Vec::len);
+    if filled > header_raw.max(header_named) || raw < header_named {
+        issues.push(ctx.issue(
+            Some(format!("ligne {}", r + 1)),
+            None,
+            None,
+            "nombre_de_champs",
+            Severity::Error,
+            format!(
+                "la ligne compte {raw} champ(s) alors que l'en-tête en compte {} : ses valeurs seraient décalées d'une colonne à l'autre ; la ligne est rejetée ; vérifiez les séparateurs de cette ligne (une valeur contenant le séparateur doit être entre guillemets)",
+                header_raw.max(header_named)
+            ),
+        ));
+        return Some("nombre_de_champs");
+    }
+    None
+}
+
+/// Checks across the accepted rows of one sheet. Returns the rows to reject (index in
+/// `rows`) with their reason:
+/// - an exact duplicate of an earlier row (every column read is equal) would be counted
+///   twice — satisfaction questionnaires without a number are exempt, identical
+///   unnumbered questionnaires being normal;
+/// - one person (same nom, prénom, date de naissance — or same file number) with more
+///   than `[controles] mesures_simultanees_max` measures at once in one service.
+fn across_rows(
+    ctx: &SheetContext,
+    rows: &[(usize, RowValues)],
+    issues: &mut Vec<Issue>,
+) -> BTreeMap<usize, &'static str> {
+    let mut out = BTreeMap::new();
+    if ctx.table == Table::Reference {
+        return out;
+    }
+    let mut first_seen: std::collections::HashMap<String, usize> = Default::default();
+    for (i, (r, row)) in rows.iter().enumerate() {
+        if ctx.table == Table::Satisfaction && !row.values.contains_key("numero") {
+            continue;
+        }
+        let key = format!("{:?}", row.values);
+        match first_seen.get(&key) {
+            Some(&j) => {
+                out.insert(i, "ligne_en_double");
+                issues.push(ctx.issue(
+                    Some(format!("ligne {}", r + 1)),
+                    None,
+                    None,
+                    "ligne_en_double",
+                    Severity::Error,
+                    format!(
+                        "ligne identique à la ligne {} (toutes les colonnes lues) : rejetée pour ne pas compter deux fois la même personne ou la même mesure ; supprimez le doublon",
+                        rows[j].0 + 1
+                    ),
+                ));
+            }
+            None => {
+                first_seen.insert(key, i);
+            }
+        }
+    }
+    if ctx.table != Table::Accompaniments {
+        return out;
+    }
+    // Intervals of each person in each service (exact duplicates already set aside).
+    type PersonKey = (String, String, String, String, String);
+    let mut people: BTreeMap<PersonKey, Vec<(usize, NaiveDate, NaiveDate)>> = BTreeMap::new();
+    for (i, (_, row)) in rows.iter().enumerate() {
+        if out.contains_key(&i) {
+            continue;
+        }
+        let text = |k: &str| row.text(k).map(|t| values::fold(&t)).unwrap_or_default();
+        let birth = match row.values.get("date_naissance") {
+            Some(Value::Date(d)) => d.to_string(),
+            _ => String::new(),
+        };
+        let (nom, prenom, dossier) = (text("nom"), text("prenom"), text("numero_dossier"));
+        let known = [&nom, &prenom, &birth]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .count();
+        if known < 3 && dossier.is_empty() {
+            continue;
+        }
+        let service = row
+            .text(col::SERVICE)
+            .or_else(|| ctx.spec.service.clone())
+            .unwrap_or_default();
+        let (Some(Value::Date(start)), end) =
+            (row.values.get("date_debut"), row.values.get("date_fin"))
+        else {
+            continue;
+        };
+        let end = match end {
+            Some(Value::Date(e)) => *e,
+            _ => NaiveDate::MAX,
+        };
+        people
+            .entry((service, dossier, nom, prenom, birth))
+            .or_default()
+            .push((i, *start, end));
+    }
+    let max = ctx.checks.max_simultaneous;
+    for spans in people.values() {
+        if spans.len() <= max {
+            continue;
+        }
+        // Sweep: starts before ends on the same day (both ends are inclusive).
+        let mut events: Vec<(NaiveDate, i8)> = spans
+            .iter()
+            .flat_map(|(_, s, e)| [(*s, -1i8), (e.succ_opt().unwrap_or(NaiveDate::MAX), 1)])
+            .collect();
+        events.sort();
+        let (mut open, mut peak) = (0i64, 0i64);
+        for (_, kind) in events {
+            open -= i64::from(kind);
+            peak = peak.max(open);
+        }
+        if peak as usize <= max {
+            continue;
+        }
+        let lines: Vec<String> = spans
+            .iter()
+            .take(8)
+            .map(|(i, ..)| (rows[*i].0 + 1).to_string())
+            .collect();
+        let more = if spans.len() > 8 { ", …" } else { "" };
+        for (i, ..) in spans {
+            out.insert(*i, "mesures_simultanees");
+            issues.push(ctx.issue(
+                Some(format!("ligne {}", rows[*i].0 + 1)),
+                None,
+                None,
+                "mesures_simultanees",
+                Severity::Error,
+                format!(
+                    "la même personne a {peak} mesures en cours en même temps dans ce service (lignes {}{more}), plus que le maximum plausible de {max} : ses {} lignes sont rejetées ; vérifiez les doublons et les dates de fin (maximum réglable : [controles] mesures_simultanees_max)",
+                    lines.join(", "),
+                    spans.len()
+                ),
+            ));
+        }
+    }
+    out
+}
+
 /// Applies `[sources.valeurs.<field>]`, comparing without case or accents.
 fn map_value(spec: &SourceSpec, field: &str, text: &str) -> Option<String> {
     let map = spec
@@ -1493,6 +2127,15 @@ fn check_row(
 ) -> Option<&'static str> {
     match ctx.table {
         Table::Accompaniments => {
+            if let (Some(Value::Date(birth)), Some(Value::Date(start))) = (
+                row.values.get("date_naissance"),
+                row.values.get("date_debut"),
+            ) && birth > start
+            {
+                issues.push(ctx.issue(Some(format!("ligne {}", r + 1)), None, Some("date_naissance"), "naissance_apres_debut", Severity::Warning,
+                    "la date de naissance est postérieure à la date de début de la mesure : date de naissance laissée de côté (âge non renseigné) ; corrigez l'une des deux dates".into()));
+                row.values.remove("date_naissance");
+            }
             if let (Some(Value::Date(a)), Some(Value::Date(b))) =
                 (row.values.get("date_debut"), row.values.get("date_fin"))
                 && b < a
@@ -1758,6 +2401,17 @@ impl TableBuilder {
             }
         }
         self.height += 1;
+    }
+
+    /// Values of a text column pushed so far.
+    fn texts(&self, name: &str) -> impl Iterator<Item = Option<&str>> {
+        self.columns
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .flat_map(|(_, d)| match d {
+                ColumnData::Text(v) => v.iter().map(|x| x.as_deref()).collect::<Vec<_>>(),
+                _ => Vec::new(),
+            })
     }
 
     fn finish(self) -> Result<DataFrame, Error> {
