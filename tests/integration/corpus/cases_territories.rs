@@ -8,10 +8,6 @@ use std::collections::BTreeMap;
 
 use super::*;
 
-/// Exit code of a run whose rows were rejected: `exit::REJECTED` once « ran with
-/// rejected rows » lands (lead's branch); success until then.
-const REJECTED_ROWS: u8 = exit::OK;
-
 /// DREES-like table: `Code département;Département;Total des enfants accueillis`.
 fn ase_csv(rows: &[(&str, &str, &str)]) -> Vec<u8> {
     let mut s = String::from("Code département;Département;Total des enfants accueillis\n");
@@ -304,11 +300,11 @@ libelle_territoire = \"Département\"\n[sources.reference]\nsource = \"DREES\"\n
         // dropped, and the warning's only fix was editing the workbook.
         Case::new(
             "territoires_second_bloc_sans_option",
-            context_pipeline("second bloc", ""),
+            context_pipeline("second bloc", "").replace("ase.csv", "ase.xlsx"),
             Cmd::Executer,
             exit::OK,
         )
-        .file("ase.csv", second_block_csv())
+        .file("ase.xlsx", second_block_xlsx())
         .file(
             "population.csv",
             population_csv(&["15", "63", "971", "974"]),
@@ -317,11 +313,12 @@ libelle_territoire = \"Département\"\n[sources.reference]\nsource = \"DREES\"\n
         .mention("lire_apres_lignes_vides = true"),
         Case::new(
             "territoires_second_bloc_avec_option",
-            context_pipeline("second bloc", "lire_apres_lignes_vides = true\n"),
+            context_pipeline("second bloc", "lire_apres_lignes_vides = true\n")
+                .replace("ase.csv", "ase.xlsx"),
             Cmd::Executer,
             exit::OK,
         )
-        .file("ase.csv", second_block_csv())
+        .file("ase.xlsx", second_block_xlsx())
         .file(
             "population.csv",
             population_csv(&["15", "63", "971", "974"]),
@@ -344,7 +341,7 @@ libelle_territoire = \"Département\"\n[sources.reference]\nsource = \"DREES\"\n
                 context_pipeline("services", "")
             ),
             Cmd::Executer,
-            REJECTED_ROWS,
+            exit::REJECTED,
         )
         .file(
             "services.csv",
@@ -378,12 +375,35 @@ S3;Foyer C;MECS;975;2021;10\n"
     ]
 }
 
-/// Metropolitan block, blank rows, the header again, then the overseas block.
-fn second_block_csv() -> Vec<u8> {
-    "Code département;Département;Total des enfants accueillis\n\
-15;Cantal;100\n63;Puy-de-Dôme;200\n;;\n;;\n\
-Code département;Département;Total des enfants accueillis\n\
-971;Guadeloupe;7\n974;La Réunion;9\n"
-        .as_bytes()
-        .to_vec()
+/// A workbook: metropolitan block, two blank rows, the header again, then the overseas
+/// block (the layout of INSEE's 1990–1998 sheets).
+fn second_block_xlsx() -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let header = [
+        "Code département",
+        "Département",
+        "Total des enfants accueillis",
+    ];
+    let rows: [(u32, &str, &str, f64); 4] = [
+        (1, "15", "Cantal", 100.0),
+        (2, "63", "Puy-de-Dôme", 200.0),
+        (6, "971", "Guadeloupe", 7.0),
+        (7, "974", "La Réunion", 9.0),
+    ];
+    let mut write = || -> Result<(), rust_xlsxwriter::XlsxError> {
+        for r in [0u32, 5] {
+            for (c, h) in header.iter().enumerate() {
+                ws.write(r, c as u16, *h)?;
+            }
+        }
+        for (r, code, name, n) in rows {
+            ws.write(r, 0, code)?;
+            ws.write(r, 1, name)?;
+            ws.write(r, 2, n)?;
+        }
+        Ok(())
+    };
+    write().expect("classeur");
+    wb.save_to_buffer().expect("classeur")
 }
