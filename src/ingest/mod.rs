@@ -1136,6 +1136,17 @@ fn map_sheet(
     }
     if ctx.table == Table::Reference {
         resolve_reference(ctx, pending, &mut stats, issues, builder);
+        // A table read to the end without a single value is never silent.
+        if stats.lignes_lues > 0 && stats.lignes_produites == 0 {
+            issues.push(ctx.issue(
+                None,
+                None,
+                None,
+                "aucune_valeur_retenue",
+                Severity::Warning,
+                format!("aucune valeur retenue sur les {} ligne(s) lues de ce tableau : vérifiez la colonne du territoire (code_territoire), le niveau (niveau = \"departement\" ou \"region\") et les colonnes de valeurs", stats.lignes_lues),
+            ));
+        }
     }
     if let Some(end) = end_of_table
         && let Some(n) = stats.lignes_exclues.get("sous_le_tableau")

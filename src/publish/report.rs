@@ -119,11 +119,11 @@ fn fraction(r: &IndicatorRow) -> String {
     }
 }
 
-/// The perimeter of a figure: (rank, label, service code). Services first, then
-/// organisations, départements (named from the territory table: `Cantal (15)`), internal
-/// territories and the whole network.
-fn perimeter(r: &IndicatorRow) -> (u8, String, String) {
-    match (
+/// The perimeter of a figure: (rank, sort key, label, service code). Services first,
+/// then organisations, départements (named from the territory table, `Cantal (15)`, in
+/// the order of their codes), internal territories and the whole network.
+fn perimeter(r: &IndicatorRow) -> (u8, String, String, String) {
+    let (rank, label, sub) = match (
         &r.service,
         &r.organisation,
         r.niveau_territoire.as_str(),
@@ -136,7 +136,12 @@ fn perimeter(r: &IndicatorRow) -> (u8, String, String) {
         ),
         (None, Some(o), _, _) => (1, format!("Organisation : {o}"), String::new()),
         (None, None, "departement", Some(d)) => {
-            (2, crate::territory::department_display(d), String::new())
+            return (
+                2,
+                d.clone(),
+                crate::territory::department_display(d),
+                String::new(),
+            );
         }
         (None, None, "territoire_interne", Some(t)) => (
             3,
@@ -144,7 +149,8 @@ fn perimeter(r: &IndicatorRow) -> (u8, String, String) {
             String::new(),
         ),
         _ => (4, "Ensemble du réseau".to_string(), String::new()),
-    }
+    };
+    (rank, label.clone(), label, sub)
 }
 
 /// Renders the activity report.
@@ -164,10 +170,17 @@ pub fn render_report(input: &ReportInput) -> Result<String, Error> {
         // One line per perimeter: a service, or a pooled territory / breakdown.
         // One line per perimeter (service, organisation, département, network) and
         // breakdown value; services first.
-        type LineKey = (u8, String, String, Option<String>, Option<String>);
+        type LineKey = (u8, String, String, String, Option<String>, Option<String>);
         let key = |r: &IndicatorRow| -> LineKey {
-            let (rank, label, sub) = perimeter(r);
-            (rank, label, sub, r.ventilation.clone(), r.modalite.clone())
+            let (rank, order, label, sub) = perimeter(r);
+            (
+                rank,
+                order,
+                label,
+                sub,
+                r.ventilation.clone(),
+                r.modalite.clone(),
+            )
         };
         let mut keys: Vec<LineKey> = rows.iter().map(|r| key(r)).collect();
         keys.sort();
@@ -176,7 +189,7 @@ pub fn render_report(input: &ReportInput) -> Result<String, Error> {
             .iter()
             .map(|k| {
                 let first = rows.iter().find(|r| key(r) == *k);
-                let breakdown = match (k.3.as_deref(), &k.4) {
+                let breakdown = match (k.4.as_deref(), &k.5) {
                     (Some("type_mesure"), Some(v)) => format!(" — type de mesure : {v}"),
                     (Some("cadre"), Some(v)) => format!(" — cadre : {v}"),
                     (Some("tranche_age"), Some(v)) => format!(" — âge au 31/12 : {v}"),
@@ -185,8 +198,8 @@ pub fn render_report(input: &ReportInput) -> Result<String, Error> {
                     _ => String::new(),
                 };
                 Line {
-                    service: k.2.clone(),
-                    nom_service: format!("{}{breakdown}", k.1),
+                    service: k.3.clone(),
+                    nom_service: format!("{}{breakdown}", k.2),
                     organisation: first
                         .and_then(|r| r.organisation.clone())
                         .unwrap_or_default(),
@@ -284,10 +297,24 @@ mod tests {
             code_territoire: Some(code.into()),
             ..Default::default()
         };
-        assert_eq!(perimeter(&row("15")).1, "Cantal (15)");
-        assert_eq!(perimeter(&row("2A")).1, "Corse-du-Sud (2A)");
-        assert_eq!(perimeter(&row("20")).1, "Corse (20)");
-        assert_eq!(perimeter(&row("974")).1, "La Réunion (974)");
-        assert_eq!(perimeter(&IndicatorRow::default()).1, "Ensemble du réseau");
+        assert_eq!(perimeter(&row("15")).2, "Cantal (15)");
+        assert_eq!(perimeter(&row("2A")).2, "Corse-du-Sud (2A)");
+        assert_eq!(perimeter(&row("20")).2, "Corse (20)");
+        assert_eq!(perimeter(&row("974")).2, "La Réunion (974)");
+        assert_eq!(perimeter(&IndicatorRow::default()).2, "Ensemble du réseau");
+        // Départements in the order of their codes, not of their names.
+        let mut codes = ["21", "23", "2A", "971", "01"].map(|c| perimeter(&row(c)));
+        codes.sort();
+        let names: Vec<&str> = codes.iter().map(|p| p.2.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Ain (01)",
+                "Côte-d'Or (21)",
+                "Creuse (23)",
+                "Corse-du-Sud (2A)",
+                "Guadeloupe (971)"
+            ]
+        );
     }
 }

@@ -190,8 +190,24 @@ fn ase_rate_per_1000_under_21_from_drees_and_insee() {
     );
     // Corsica: DREES counts the Collectivité (20), INSEE 2A and 2B.
     assert_eq!(num[find(Some("20"))], Some(531.0));
-    // All départements: the DREES France total (hors Mayotte).
-    assert_eq!(num[find(None)], Some(199_530.0));
+    // All départements: the DREES France total (hors Mayotte), as the workbook's own
+    // « TOTAL estimé France entière » row gives it; Corsica counted once (as 20).
+    let path = fixture("drees-beneficiaires-aide-sociale-departementale-2020.xlsx").unwrap();
+    let g = sheet(&path, "Tab1-ase");
+    let france = number(&g, row_starting(&g, "TOTAL estimé France entière", 5), 5);
+    assert_eq!(num[find(None)], Some(france));
+    assert_eq!(france, 199_530.0);
+    assert!((0..df.height()).all(|i| !matches!(code[i].as_deref(), Some("2A" | "2B"))));
+    // The national denominator is the under-21 population of the départements counted
+    // (Mayotte, absent from DREES, is not in it): 20 stands for 2A + 2B.
+    let departments: f64 = (0..df.height())
+        .filter(|&i| {
+            ind[i].as_deref() == Some("enfants_accueillis_ase_pour_1000_moins_21_ans")
+                && code[i].is_some()
+        })
+        .filter_map(|i| den[i])
+        .sum();
+    assert!((den[find(None)].unwrap() - departments).abs() < 1e-6);
 }
 
 /// The grid of one sheet of a fixture workbook.
