@@ -1157,7 +1157,7 @@ fn map_sheet(
             None,
             "sous_le_tableau",
             Severity::Warning,
-            format!("le tableau s'arrête à la première ligne vide (ligne {}) : {n} ligne(s) non vide(s) en dessous (notes, second tableau) n'ont pas été lues ; si ce sont des données (un second bloc, les départements d'outre-mer…), ajoutez lire_apres_lignes_vides = true à cette source dans le pipeline", end + 1),
+            format!("le tableau s'arrête à la première ligne vide (ligne {}) : {n} ligne(s) non vide(s) en dessous (notes, second tableau) n'ont pas été lues ; si ce sont des données (un second bloc sous des lignes vides), ajoutez lire_apres_lignes_vides = true à cette source dans le pipeline, ou supprimez la ligne vide", end + 1),
         ));
     }
     Ok(stats)
@@ -1735,6 +1735,25 @@ fn resolve_reference(
             }
         }
     }
+    // A value already given by an earlier sheet or file of the same publisher.
+    for (p, d) in pending.iter().zip(dropped.iter_mut()) {
+        let key: RefKey = (
+            reference.source.clone(),
+            p.variable.clone(),
+            p.period,
+            reference.niveau.clone(),
+            p.code.clone(),
+            p.dim1.clone(),
+            p.dim2.clone(),
+        );
+        if d.is_none() && builder.has_reference(&key) {
+            *d = Some((
+                "territoire_en_double",
+                Severity::Warning,
+                "territoire déjà donné par une autre feuille ou un autre fichier pour la même variable et la même période : cette valeur n'est pas ajoutée ; vérifiez la période (periode = \"feuille\" pour une feuille par année) ou retirez le doublon".into(),
+            ));
+        }
+    }
     // Issues (one per row and reason) and row accounting.
     let mut rows: BTreeMap<usize, (usize, Option<&'static str>)> = BTreeMap::new();
     let mut reported: Vec<(usize, &'static str)> = Vec::new();
@@ -1774,6 +1793,28 @@ fn resolve_reference(
         .map(|(p, _)| p)
         .chain(merged)
     {
+        let key: RefKey = (
+            reference.source.clone(),
+            p.variable.clone(),
+            p.period,
+            reference.niveau.clone(),
+            p.code.clone(),
+            p.dim1.clone(),
+            p.dim2.clone(),
+        );
+        if builder.has_reference(&key) {
+            // Only the Rhône made of its two parts can get here (the other values were
+            // checked above).
+            issues.push(ctx.issue(
+                Some(p.place.clone()),
+                None,
+                Some(col::REF_CODE),
+                "territoire_en_double",
+                Severity::Warning,
+                "territoire déjà donné par une autre feuille ou un autre fichier pour la même variable et la même période : cette valeur n'est pas ajoutée".into(),
+            ));
+            continue;
+        }
         builder.push_reference(
             ctx,
             &reference.source,
@@ -2250,8 +2291,9 @@ struct TableBuilder {
     table: Table,
     columns: Vec<(String, ColumnData)>,
     height: usize,
-    /// Reference rows by key (variable, period, level, code, dimensions): a key seen
-    /// twice (two territories mapped onto one code) adds up, so the key stays unique.
+    /// Reference rows by key (publisher, variable, period, level, code, dimensions): a
+    /// key is given once; a second value for it (another sheet or file) is reported and
+    /// left out, never added up.
     reference_keys: BTreeMap<RefKey, usize>,
 }
 
@@ -2358,6 +2400,12 @@ impl TableBuilder {
         self.height += 1;
     }
 
+    /// Whether a reference value with this key (publisher, variable, period, level,
+    /// code, dimensions) is already in the table.
+    fn has_reference(&self, key: &RefKey) -> bool {
+        self.reference_keys.contains_key(key)
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn push_reference(
         &mut self,
@@ -2381,14 +2429,9 @@ impl TableBuilder {
             dim1.clone(),
             dim2.clone(),
         );
-        if let Some(&i) = self.reference_keys.get(&key) {
-            for (name, data) in &mut self.columns {
-                if let (ColumnData::Num(vec), true) = (data, name == col::REF_VALUE)
-                    && let Some(Some(v)) = vec.get_mut(i)
-                {
-                    *v += value;
-                }
-            }
+        // A key already given (by another sheet or file) is never added up: the caller
+        // reports it (see `has_reference`).
+        if self.reference_keys.contains_key(&key) {
             return;
         }
         self.reference_keys.insert(key, self.height);
@@ -2463,10 +2506,70 @@ mod tests {
             "FRANCE METROPOLITAINE",
             "69D",
             "69M",
+            "975",
+            "1",
         ] {
             assert!(!is_department_code(no), "{no}");
         }
         assert_eq!(normalise_territory_code("1"), "01");
         assert_eq!(normalise_territory_code(" 2a "), "2A");
+    }
+
+    #[test]
+    fn reference_rows_by_territory() {
+        let keep = |level: &str, text: &str| match row_territory(level, text) {
+            RowTerritory::Keep { code, .. } => Some(code),
+            _ => None,
+        };
+        let reason = |level: &str, text: &str| match row_territory(level, text) {
+            RowTerritory::Keep { .. } => "garde",
+            RowTerritory::Exclude(r, ..) | RowTerritory::Reject(r, _) => r,
+        };
+        assert_eq!(keep("departement", "01-Ain").as_deref(), Some("01"));
+        assert_eq!(keep("departement", "20A").as_deref(), Some("2A"));
+        assert_eq!(keep("département", "1").as_deref(), Some("01"));
+        assert_eq!(keep("departement", "20").as_deref(), Some("20"));
+        assert_eq!(keep("departement", "69D").as_deref(), Some("69D"));
+        assert_eq!(reason("departement", "975"), "territoire_hors_niveau");
+        assert_eq!(reason("departement", "Bretagne"), "territoire_hors_niveau");
+        assert_eq!(reason("departement", "France entière"), "ligne_total");
+        assert_eq!(reason("departement", "Cantall"), "territoire_inconnu");
+        assert_eq!(reason("departement", "01 - Aisne"), "territoire_incoherent");
+        assert_eq!(keep("region", "104").as_deref(), Some("04"));
+        assert_eq!(reason("region", "15"), "territoire_inconnu");
+        assert_eq!(reason("region", "Cantal"), "territoire_hors_niveau");
+        // Another level keeps the codes as written.
+        assert_eq!(keep("commune", " 15014 ").as_deref(), Some("15014"));
+    }
+
+    #[test]
+    fn year_headers_and_code_columns() {
+        assert_eq!(header_year("2020"), Some(2020));
+        assert_eq!(header_year(" 2019 "), Some(2019));
+        assert_eq!(header_year("0 à 4 ans"), None);
+        assert_eq!(header_year("1850"), None);
+        let named = |h: &str| {
+            header::normalize(h)
+                .split(' ')
+                .any(|w| CODE_OR_LABEL_WORDS.contains(&w))
+        };
+        for h in [
+            "Code région",
+            "Libellé",
+            "Lib_Dep",
+            "Départements",
+            "N° INSEE",
+        ] {
+            assert!(named(h), "{h}");
+        }
+        for h in [
+            "0 à 4 ans",
+            "Ensemble",
+            "Hommes",
+            "2020",
+            "Total des enfants accueillis",
+        ] {
+            assert!(!named(h), "{h}");
+        }
     }
 }

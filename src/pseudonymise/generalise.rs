@@ -114,6 +114,13 @@ mod tests {
         assert_eq!(department_of("2A004"), Some("2A".into()));
         assert_eq!(department_of("20090"), Some("2A".into()));
         assert_eq!(department_of("20200"), Some("2B".into()));
+        // Names and code-and-name cells, read with the territory table; a collectivité
+        // d'outre-mer is not a département.
+        assert_eq!(department_of("Cantal"), Some("15".into()));
+        assert_eq!(department_of("15 - Cantal"), Some("15".into()));
+        assert_eq!(department_of("20A"), Some("2A".into()));
+        assert_eq!(department_of("975"), None);
+        assert_eq!(department_of("97500"), None);
         assert_eq!(department_of("Aurillac"), None);
         assert_eq!(department_of("12 rue des Lilas"), None);
     }

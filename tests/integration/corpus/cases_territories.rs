@@ -331,6 +331,23 @@ libelle_territoire = \"Département\"\n[sources.reference]\nsource = \"DREES\"\n
             assert_eq!(r.get("ensemble"), Some(&(316.0, 16800.0)), "{r:?}");
             assert!(!o.problems.contains("sous_le_tableau"));
         }),
+        // Two sheets giving the same territory, variable and period (a fixed `periode`
+        // with one sheet per year): never added up.
+        Case::new(
+            "territoires_meme_periode_deux_feuilles",
+            context_pipeline("deux feuilles", "feuilles = [\"*\"]\n")
+                .replace("ase.csv", "ase.xlsx"),
+            Cmd::Executer,
+            exit::OK,
+        )
+        .file("ase.xlsx", two_sheets_xlsx())
+        .file("population.csv", population_csv(&["15"]))
+        .mention("territoire_en_double")
+        .check(|o| {
+            let r = ase_rates(o);
+            assert_eq!(r.get("15"), Some(&(100.0, 4200.0)), "{r:?}");
+            assert!(o.problems.contains("ase.xlsx;2021;A2;"), "{}", o.problems);
+        }),
         // The services' département and an unknown territory: recognised in any form,
         // or reported with its cell (never kept as written); a reference row whose
         // territory is unknown is rejected with its cell.
@@ -405,5 +422,23 @@ fn second_block_xlsx() -> Vec<u8> {
         Ok(())
     };
     write().expect("classeur");
+    wb.save_to_buffer().expect("classeur")
+}
+
+/// A workbook with sheets `2020` and `2021`, both giving the Cantal.
+fn two_sheets_xlsx() -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let mut write = |name: &str, n: f64| -> Result<(), rust_xlsxwriter::XlsxError> {
+        let ws = wb.add_worksheet().set_name(name)?;
+        ws.write(0, 0, "Code département")?;
+        ws.write(0, 1, "Département")?;
+        ws.write(0, 2, "Total des enfants accueillis")?;
+        ws.write(1, 0, "15")?;
+        ws.write(1, 1, "Cantal")?;
+        ws.write(1, 2, n)?;
+        Ok(())
+    };
+    write("2020", 100.0).expect("classeur");
+    write("2021", 110.0).expect("classeur");
     wb.save_to_buffer().expect("classeur")
 }
