@@ -283,6 +283,10 @@ fn recognise_in(text: &str, space: CodeSpace) -> Recognised {
     if let Some((c, name)) = split_code_name(t) {
         let by_code = code(&c, space);
         if let Some(Recognised::Known(tc)) = by_code {
+            // A footnote mark after the code (`974 (1)`, `976*`) is not a name.
+            if !fold(&name).chars().any(char::is_alphabetic) {
+                return Recognised::Known(tc);
+            }
             return match by_name(&name) {
                 Some(Recognised::Known(tn)) if tn.code == tc.code => Recognised::Known(tc),
                 // DREES writes `Corse` beside 20; INSEE's 2A/2B names are checked above.
@@ -363,8 +367,10 @@ fn split_code_name(t: &str) -> Option<(String, String)> {
         !s.is_empty() && s.len() <= 3 && s.chars().next().is_some_and(|c| c.is_ascii_digit())
     };
     if looks_like_code(&lead) {
+        // The lead takes every letter and digit, so what follows starts with a separator
+        // or a mark: `01-Ain`, `01 Ain`, `976*`.
         let rest = t[lead.len()..].trim_start_matches(is_sep);
-        if rest.len() < t.len() - lead.len() && !rest.is_empty() {
+        if !rest.is_empty() {
             return Some((lead, rest.to_string()));
         }
     }
@@ -378,7 +384,8 @@ fn split_code_name(t: &str) -> Option<(String, String)> {
         .into_iter()
         .rev()
         .collect();
-    if looks_like_code(&tail) {
+    // A single digit after a name is a footnote (`Mayotte (1)`), not a code.
+    if looks_like_code(&tail) && tail.len() >= 2 {
         let head =
             trimmed[..trimmed.len() - tail.len()].trim_end_matches(|c: char| is_sep(c) || c == '(');
         if !head.is_empty() && head.len() < trimmed.len() - tail.len() {
@@ -390,7 +397,14 @@ fn split_code_name(t: &str) -> Option<(String, String)> {
 
 /// A cell that is a name (or a total).
 fn by_name(t: &str) -> Option<Recognised> {
-    let key = fold(t);
+    let mut key = fold(t);
+    // A footnote number after the name (`Mayotte (1)`, `Paris 2`) is not part of it.
+    while let Some((head, last)) = key.rsplit_once(' ')
+        && last.len() <= 2
+        && last.chars().all(|c| c.is_ascii_digit())
+    {
+        key = head.to_string();
+    }
     if key.is_empty() {
         return None;
     }
@@ -592,6 +606,11 @@ mod tests {
             ("975", "975"),
             ("St-Pierre-et-Miquelon", "975"),
             ("Nouvelle-Calédonie", "988"),
+            // Footnote marks.
+            ("974 (1)", "974"),
+            ("976*", "976"),
+            ("Mayotte (1)", "976"),
+            ("La Réunion (*)", "974"),
         ] {
             assert_eq!(known(text), Some(code), "{text}");
         }
@@ -671,5 +690,19 @@ mod tests {
         assert_eq!(d("Aurillac"), None);
         assert_eq!(d("12 rue des Lilas"), None);
         assert_eq!(d("99999"), None);
+    }
+
+    proptest::proptest! {
+        /// Any text, however odd (accents, marks, multi-byte characters), is read
+        /// without a panic.
+        #[test]
+        fn any_text_is_read_without_panic(t in "\\PC{0,12}", d in "[0-9AB*() -]{0,7}") {
+            let _ = recognise(&t);
+            let _ = recognise_region(&t);
+            let _ = department_of_residence(&t);
+            let _ = recognise(&d);
+            let _ = department_of_residence(&d);
+            let _ = recognise(&format!("{d}{t}"));
+        }
     }
 }
