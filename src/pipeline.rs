@@ -264,6 +264,11 @@ pub struct SourceSpec {
     pub csv: Option<CsvSpec>,
     #[serde(default)]
     pub reference: Option<ReferenceSpec>,
+    /// Read past blank rows: a table in several blocks separated by blank rows (the
+    /// overseas départements below the metropolitan ones, for instance). By default the
+    /// table ends at its first blank row and what lies below is counted, not read.
+    #[serde(default)]
+    pub lire_apres_lignes_vides: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -282,7 +287,10 @@ pub struct CsvSpec {
 pub struct ReferenceSpec {
     /// Publisher, e.g. `DREES`, `INSEE`.
     pub source: String,
-    /// Territory level of the rows: `departement`, `region`…
+    /// Territory level of the rows: `departement` (default) or `region`, read with the
+    /// territory table of [`crate::territory`] (a row of another level — a total, a
+    /// région among départements, a collectivité d'outre-mer — is set aside and
+    /// reported); any other level keeps its codes as written.
     #[serde(default = "default_level")]
     pub niveau: String,
     /// Year the figures describe, or `"feuille"` to read it from the sheet name.
@@ -290,11 +298,14 @@ pub struct ReferenceSpec {
     /// Variable name → header text(s): each becomes one reference row per territory.
     #[serde(default)]
     pub mesures: BTreeMap<String, Synonyms>,
-    /// Wide tables (INSEE): every other column with a value becomes a row.
+    /// Wide tables (INSEE): every other column with a value becomes a row. A column
+    /// whose header names a code or a label (`Code région`, `Libellé`…) or that holds
+    /// text is never a value column; a column whose header is a year gives that year
+    /// as the period of its values.
     #[serde(default)]
     pub colonnes_larges: Option<WideSpec>,
-    /// Keep only rows whose territory code looks like a département code (01–95, 2A,
-    /// 2B, 971–976).
+    /// Kept for older pipelines: with `niveau = "departement"`, rows that are not
+    /// départements are always set aside (and reported).
     #[serde(default)]
     pub codes_departement_seulement: bool,
 }

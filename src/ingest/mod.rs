@@ -780,30 +780,17 @@ fn map_sheet(
         }
     }
     let used: Vec<usize> = cols.iter().map(|c| c.0).collect();
-    let wide: Vec<(usize, String, Option<String>, Option<String>)> = match ctx
-        .spec
-        .reference
-        .as_ref()
-        .and_then(|r| r.colonnes_larges.as_ref())
-    {
-        Some(w) => {
-            let excluded: Vec<String> = w.exclure.iter().map(|s| header::normalize(s)).collect();
-            header
-                .columns
-                .iter()
-                .filter(|hc| !used.contains(&hc.index))
-                .filter(|hc| !hc.keys().iter().any(|k| excluded.contains(k)))
-                .map(|hc| (hc.index, hc.display(), hc.upper.clone(), hc.lower.clone()))
-                .collect()
-        }
-        None => Vec::new(),
-    };
+    let (wide, set_aside) = wide_columns(ctx, grid, &header, &cols, issues);
     // Nothing silent: a column of the header that feeds nothing is reported (its header,
     // never its values), so a misspelt mapping or a forgotten field is visible.
     let unused: Vec<String> = header
         .columns
         .iter()
-        .filter(|hc| !used.contains(&hc.index) && !wide.iter().any(|w| w.0 == hc.index))
+        .filter(|hc| {
+            !used.contains(&hc.index)
+                && !wide.iter().any(|w| w.index == hc.index)
+                && !set_aside.contains(&hc.index)
+        })
         .map(|hc| format!("« {} »", shorten(&hc.display(), 40)))
         .collect();
     if !unused.is_empty() && header_trusted {
@@ -852,6 +839,7 @@ fn map_sheet(
         None => None,
     };
 
+    let mut pending: Vec<PendingRef> = Vec::new();
     let mut seen_data = false;
     let mut accepted: Vec<(usize, RowValues)> = Vec::new();
     let mut end_of_table: Option<usize> = None;
@@ -859,8 +847,13 @@ fn map_sheet(
     for r in start..grid.height() {
         if grid.row_is_empty(r) {
             // In a CSV file, blank lines (and the lines of a multi-line record) are not
-            // the end of the table.
-            if seen_data && end_of_table.is_none() && grid.text_layout.is_none() {
+            // the end of the table; in a workbook, `lire_apres_lignes_vides` reads past
+            // them (a second block).
+            if seen_data
+                && end_of_table.is_none()
+                && grid.text_layout.is_none()
+                && !ctx.spec.lire_apres_lignes_vides
+            {
                 end_of_table = Some(r);
             }
             continue;
@@ -892,10 +885,25 @@ fn map_sheet(
             bump(&mut stats.lignes_rejetees, reason);
             continue;
         }
+        if is_repeated_header(grid, r, &header, &cols, &wide) {
+            bump(&mut stats.lignes_exclues, "entete_repete");
+            issues.push(ctx.issue(
+                Some(format!("ligne {}", r + 1)),
+                None,
+                None,
+                "entete_repete",
+                Severity::Info,
+                "ligne d'en-tête répétée (début d'un nouveau bloc) : mise de côté".into(),
+            ));
+            continue;
+        }
         // Interpret every column in play.
         let mut row = RowValues::default();
         let mut rejected: Option<&'static str> = None;
         let mut any_value = false;
+        // Issues about empty required cells wait until the row is known to hold data: a
+        // note or a footnote under the table is excluded, not rejected.
+        let mut missing_required: Vec<Issue> = Vec::new();
         for (c, display, role) in &cols {
             let cell = grid.get(r, *c);
             let (kind, field_name, identifying, required) = match role {
@@ -968,7 +976,7 @@ fn map_sheet(
                 Parsed::Missing(Missing::Empty) => {
                     if required {
                         rejected.get_or_insert("valeur_obligatoire_manquante");
-                        issues.push(ctx.issue(place, col_name, Some(&field_name), "valeur_obligatoire_manquante", Severity::Error,
+                        missing_required.push(ctx.issue(place, col_name, Some(&field_name), "valeur_obligatoire_manquante", Severity::Error,
                             format!("valeur obligatoire absente ({}) : la ligne est rejetée ; complétez la cellule", field_label(role))));
                     }
                 }
@@ -1034,10 +1042,11 @@ fn map_sheet(
                 }
             }
         }
-        if !any_value && wide.iter().all(|(c, ..)| grid.get(r, *c).is_empty()) {
+        if !any_value && wide.iter().all(|w| grid.get(r, w.index).is_empty()) {
             bump(&mut stats.lignes_exclues, "ligne_sans_donnees");
             continue;
         }
+        issues.extend(missing_required);
         seen_data = true;
         if let Some(y) = sheet_year
             && !row.values.contains_key("annee")
@@ -1045,6 +1054,7 @@ fn map_sheet(
             row.values
                 .insert("annee".into(), Value::Integer(i64::from(y)));
         }
+        normalise_territory_fields(ctx, &mut row, r, &cols, issues);
         if rejected.is_none()
             && let Some(reason) = check_row(ctx, &mut row, r, issues)
         {
@@ -1054,96 +1064,15 @@ fn map_sheet(
             bump(&mut stats.lignes_rejetees, reason);
             continue;
         }
-        // Reference rows: territory filter, then one row per value column.
+        // Reference rows: the territory read with the territory table, then one row per
+        // value column (pushed once the whole sheet is read: see `resolve_reference`).
         if ctx.table == Table::Reference {
-            let Some(reference) = &ctx.spec.reference else {
-                continue;
+            let mut refs = RefRow {
+                stats: &mut stats,
+                issues: &mut *issues,
+                pending: &mut pending,
             };
-            let code = row
-                .text("code_territoire")
-                .map(|c| normalise_territory_code(&c))
-                .unwrap_or_default();
-            if reference.codes_departement_seulement && !is_department_code(&code) {
-                bump(&mut stats.lignes_exclues, "territoire_hors_niveau");
-                issues.push(ctx.issue(
-                    Some(format!("ligne {}", r + 1)),
-                    None,
-                    Some("code_territoire"),
-                    "territoire_hors_niveau",
-                    Severity::Info,
-                    "ligne mise de côté : son code n'est pas un code de département (total, région ou France)".into(),
-                ));
-                continue;
-            }
-            let label = row.text("libelle_territoire");
-            let mut produced = 0;
-            for (c, display, role) in &cols {
-                if let Role::Measure(var) = role
-                    && let Some(v) = row.number(var)
-                {
-                    let _ = (c, display);
-                    builder.push_reference(
-                        ctx,
-                        &reference.source,
-                        var,
-                        period,
-                        &reference.niveau,
-                        &code,
-                        label.as_deref(),
-                        None,
-                        None,
-                        v,
-                    );
-                    produced += 1;
-                }
-            }
-            for (c, display, upper, lower) in &wide {
-                let cell = grid.get(r, *c);
-                match values::parse(cell, Kind::Number, ctx.is_1904) {
-                    Parsed::Value(Value::Number(v)) => {
-                        let variable = &reference
-                            .colonnes_larges
-                            .as_ref()
-                            .map(|w| w.variable.clone())
-                            .unwrap_or_default();
-                        let d1 = upper.as_deref().map(values::clean_text);
-                        let d2 = lower.as_deref().map(values::clean_text);
-                        let (d1, d2) = if d1.is_none() { (d2, None) } else { (d1, d2) };
-                        builder.push_reference(
-                            ctx,
-                            &reference.source,
-                            variable,
-                            period,
-                            &reference.niveau,
-                            &code,
-                            label.as_deref(),
-                            d1,
-                            d2,
-                            v,
-                        );
-                        produced += 1;
-                    }
-                    Parsed::Missing(Missing::Empty) => {}
-                    Parsed::Missing(Missing::Marker(m)) => issues.push(ctx.issue(
-                        Some(cell_ref(r, *c)),
-                        Some(display.clone()),
-                        None,
-                        "valeur_non_disponible",
-                        Severity::Info,
-                        format!("valeur signalée comme non disponible ({m})"),
-                    )),
-                    _ => issues.push(ctx.issue(
-                        Some(cell_ref(r, *c)),
-                        Some(display.clone()),
-                        None,
-                        "nombre_invalide",
-                        Severity::Warning,
-                        format!("valeur illisible : {}", values::Invalid::NotANumber.hint()),
-                    )),
-                }
-            }
-            stats.lignes_acceptees += 1;
-            stats.lignes_produites += produced;
+            reference_row(ctx, grid, r, &row, &cols, &wide, period, &mut refs);
             continue;
         }
         accepted.push((r, row));
@@ -1160,6 +1089,20 @@ fn map_sheet(
         builder.push_row(ctx, row);
         stats.lignes_produites += 1;
     }
+    if ctx.table == Table::Reference {
+        resolve_reference(ctx, pending, &mut stats, issues, builder);
+        // A table read to the end without a single value is never silent.
+        if stats.lignes_lues > 0 && stats.lignes_produites == 0 {
+            issues.push(ctx.issue(
+                None,
+                None,
+                None,
+                "aucune_valeur_retenue",
+                Severity::Warning,
+                format!("aucune valeur retenue sur les {} ligne(s) lues de ce tableau : vérifiez la colonne du territoire (code_territoire), le niveau (niveau = \"departement\" ou \"region\") et les colonnes de valeurs", stats.lignes_lues),
+            ));
+        }
+    }
     if let Some(end) = end_of_table
         && let Some(n) = stats.lignes_exclues.get("sous_le_tableau")
     {
@@ -1169,7 +1112,7 @@ fn map_sheet(
             None,
             "sous_le_tableau",
             Severity::Warning,
-            format!("le tableau s'arrête à la première ligne vide (ligne {}) : {n} ligne(s) non vide(s) en dessous (notes, second tableau) n'ont pas été lues ; si ce sont des données, supprimez la ligne vide", end + 1),
+            format!("le tableau s'arrête à la première ligne vide (ligne {}) : {n} ligne(s) non vide(s) en dessous (notes, second tableau) n'ont pas été lues ; si ce sont des données (un second bloc sous des lignes vides), ajoutez lire_apres_lignes_vides = true à cette source dans le pipeline, ou supprimez la ligne vide", end + 1),
         ));
     }
     Ok(stats)
@@ -1179,6 +1122,667 @@ fn field_label(role: &Role) -> String {
     match role {
         Role::Field(f) => format!("« {} » ({})", f.name, f.label),
         Role::Measure(m) => format!("« {m} »"),
+    }
+}
+
+/// A value column of a wide reference table (`colonnes_larges`).
+struct WideCol {
+    index: usize,
+    display: String,
+    upper: Option<String>,
+    lower: Option<String>,
+    /// The column's header is a year: the period of its values.
+    year: Option<i32>,
+}
+
+impl WideCol {
+    /// Dimensions of the values: the header levels that are not the year.
+    fn dims(&self) -> (Option<String>, Option<String>) {
+        let keep = |t: &Option<String>| {
+            t.as_deref()
+                .filter(|t| header_year(t).is_none())
+                .map(values::clean_text)
+        };
+        let (d1, d2) = (keep(&self.upper), keep(&self.lower));
+        if d1.is_none() { (d2, None) } else { (d1, d2) }
+    }
+}
+
+/// `2019` as a header (a four-digit year between 1900 and 2100).
+fn header_year(t: &str) -> Option<i32> {
+    let n = header::normalize(t);
+    (n.len() == 4)
+        .then(|| n.parse::<i32>().ok())
+        .flatten()
+        .filter(|y| (1900..=2100).contains(y))
+}
+
+/// Words of a header that name a code or a label, not a value.
+const CODE_OR_LABEL_WORDS: &[&str] = &[
+    "code",
+    "codes",
+    "libelle",
+    "libelles",
+    "lib",
+    "nom",
+    "noms",
+    "departement",
+    "departements",
+    "dep",
+    "region",
+    "regions",
+    "reg",
+    "territoire",
+    "territoires",
+    "commune",
+    "communes",
+    "numero",
+    "insee",
+];
+
+/// The value columns of a wide reference table: every header column not mapped to a
+/// field, except those the pipeline excludes and those that hold codes or labels (by
+/// their header, or because their cells are text): a column of codes summed as values
+/// gives absurd figures.
+fn wide_columns(
+    ctx: &SheetContext,
+    grid: &Grid,
+    header: &Header,
+    cols: &[(usize, String, Role)],
+    issues: &mut Vec<Issue>,
+) -> (Vec<WideCol>, Vec<usize>) {
+    let Some(w) = ctx
+        .spec
+        .reference
+        .as_ref()
+        .and_then(|r| r.colonnes_larges.as_ref())
+    else {
+        return (Vec::new(), Vec::new());
+    };
+    let mut set_aside: Vec<usize> = Vec::new();
+    let used: Vec<usize> = cols.iter().map(|c| c.0).collect();
+    let excluded: Vec<String> = w.exclure.iter().map(|s| header::normalize(s)).collect();
+    let mut out = Vec::new();
+    for hc in header.columns.iter().filter(|hc| !used.contains(&hc.index)) {
+        let keys = hc.keys();
+        if keys.iter().any(|k| excluded.contains(k)) {
+            continue;
+        }
+        let place = Some(cell_ref(header.rows.last().copied().unwrap_or(0), hc.index));
+        let named_as_code = keys
+            .iter()
+            .any(|k| k.split(' ').any(|word| CODE_OR_LABEL_WORDS.contains(&word)));
+        if named_as_code {
+            issues.push(ctx.issue(
+                place,
+                Some(hc.display()),
+                None,
+                "colonne_de_codes",
+                Severity::Info,
+                "colonne laissée de côté par colonnes_larges : son en-tête désigne un code ou un libellé, pas une valeur".into(),
+            ));
+            set_aside.push(hc.index);
+            continue;
+        }
+        // Text cells (other than missing-value markers) in most of the filled cells: codes
+        // or labels, not values.
+        let (mut filled, mut text) = (0usize, 0usize);
+        for r in header.data_start()..grid.height() {
+            let cell = grid.get(r, hc.index);
+            match values::parse(cell, Kind::Number, ctx.is_1904) {
+                Parsed::Missing(Missing::Empty) => {}
+                Parsed::Value(_) | Parsed::Missing(_) => filled += 1,
+                Parsed::Invalid(_) => {
+                    filled += 1;
+                    text += 1;
+                }
+            }
+        }
+        if filled > 0 && text * 2 > filled {
+            issues.push(ctx.issue(
+                place,
+                Some(hc.display()),
+                None,
+                "colonne_de_codes",
+                Severity::Warning,
+                format!("colonne laissée de côté par colonnes_larges : {text} de ses {filled} cellules remplies sont du texte (codes ou libellés), pas des nombres ; si c'est une colonne de valeurs, corrigez ses cellules"),
+            ));
+            set_aside.push(hc.index);
+            continue;
+        }
+        let year = hc
+            .lower
+            .as_deref()
+            .and_then(header_year)
+            .or_else(|| hc.upper.as_deref().and_then(header_year));
+        out.push(WideCol {
+            index: hc.index,
+            display: hc.display(),
+            upper: hc.upper.clone(),
+            lower: hc.lower.clone(),
+            year,
+        });
+    }
+    if out.iter().any(|w| w.year.is_some()) {
+        issues.push(ctx.issue(
+            None,
+            None,
+            None,
+            "colonnes_annees",
+            Severity::Info,
+            "colonnes larges par année : l'année de chaque valeur est lue dans l'en-tête de sa colonne (la période du pipeline ne s'applique pas à ces colonnes)".into(),
+        ));
+    }
+    (out, set_aside)
+}
+
+/// A row that repeats the header (the top of a second block): at least two of the
+/// columns in play hold their own header text, and they are most of the filled ones.
+fn is_repeated_header(
+    grid: &Grid,
+    r: usize,
+    header: &Header,
+    cols: &[(usize, String, Role)],
+    wide: &[WideCol],
+) -> bool {
+    let in_play = cols.iter().map(|c| c.0).chain(wide.iter().map(|w| w.index));
+    let (mut filled, mut same) = (0usize, 0usize);
+    for c in in_play {
+        let Some(t) = grid.get(r, c).as_text().filter(|t| !t.trim().is_empty()) else {
+            continue;
+        };
+        filled += 1;
+        let n = header::normalize(&t);
+        if header
+            .columns
+            .iter()
+            .find(|hc| hc.index == c)
+            .is_some_and(|hc| {
+                [&hc.upper, &hc.lower]
+                    .into_iter()
+                    .flatten()
+                    .any(|h| header::normalize(h) == n)
+            })
+        {
+            same += 1;
+        }
+    }
+    same >= 2 && same * 2 > filled
+}
+
+/// Territory fields of the services (`departement`) and of the accompaniments
+/// (`departement_residence`), read with the territory table: a département in any common
+/// form becomes its code (`Cantal`, `15 - Cantal` → `15`); anything else (a région, a
+/// collectivité d'outre-mer, a typo) is reported with its cell and left empty — never
+/// silently kept.
+fn normalise_territory_fields(
+    ctx: &SheetContext,
+    row: &mut RowValues,
+    r: usize,
+    cols: &[(usize, String, Role)],
+    issues: &mut Vec<Issue>,
+) {
+    let (field, residence) = match ctx.table {
+        Table::Services => (col::DEPARTMENT, false),
+        Table::Accompaniments => ("departement_residence", true),
+        _ => return,
+    };
+    let Some(text) = row.text(field) else { return };
+    let found = if residence {
+        crate::territory::department_of_residence(&text)
+    } else {
+        crate::territory::recognise(&text).department()
+    };
+    match found {
+        Some(t) => {
+            row.values
+                .insert(field.to_string(), Value::Text(t.code.to_string()));
+        }
+        None => {
+            row.values.remove(field);
+            let (place, column) = cols
+                .iter()
+                .find(|(_, _, role)| matches!(role, Role::Field(f) if f.name == field))
+                .map(|(c, d, _)| (Some(cell_ref(r, *c)), Some(d.clone())))
+                .unwrap_or((Some(format!("ligne {}", r + 1)), None));
+            let message = if residence {
+                "département de résidence non reconnu (ni un département, ni le code commune ou postal d'une commune d'un département ; une collectivité d'outre-mer n'est pas un département) : traité comme non renseigné ; corrigez la cellule (ex. 15, 2A, 971, Cantal, 15014)"
+            } else {
+                "département non reconnu (ni un code ni un nom de département du Code officiel géographique ; une région ou une collectivité d'outre-mer n'est pas un département) : le service est compté sans département ; corrigez la cellule (ex. 15, 2A, 971, Cantal)"
+            };
+            issues.push(ctx.issue(
+                place,
+                column,
+                Some(field),
+                "territoire_inconnu",
+                Severity::Warning,
+                message.into(),
+            ));
+        }
+    }
+}
+
+/// One reference value, waiting for the checks that need the whole sheet (Corsica
+/// given twice, the parts of the Rhône, a territory given twice).
+struct PendingRef {
+    /// Grid row (0-based) and place of the territory cell.
+    row: usize,
+    place: String,
+    variable: String,
+    period: Option<i32>,
+    dim1: Option<String>,
+    dim2: Option<String>,
+    code: String,
+    label: Option<String>,
+    value: f64,
+}
+
+/// What [`reference_row`] updates.
+struct RefRow<'a> {
+    stats: &'a mut SourceStats,
+    issues: &'a mut Vec<Issue>,
+    pending: &'a mut Vec<PendingRef>,
+}
+
+/// Where a reference row's territory leads.
+enum RowTerritory {
+    Keep {
+        code: String,
+        name: Option<&'static str>,
+    },
+    Exclude(&'static str, Severity, &'static str),
+    Reject(&'static str, &'static str),
+}
+
+/// Reads the territory of a reference row at the pipeline's level.
+fn row_territory(level: &str, code_text: &str) -> RowTerritory {
+    use crate::territory::{Level, Recognised, recognise, recognise_region};
+    const UNKNOWN: &str = "territoire non reconnu : ni un code ni un nom du Code officiel géographique (ex. 01, 2A, 971, « 01 - Ain », « Ain ») : la ligne est rejetée ; corrigez la cellule";
+    const CONFLICT: &str = "le code et le nom écrits dans la cellule désignent deux territoires différents : la ligne est rejetée ; corrigez la cellule";
+    const TOTAL: &str = "ligne de total (France, métropole, outre-mer) : mise de côté (les totaux sont recalculés à partir des territoires)";
+    const COM: &str = "collectivité d'outre-mer (Saint-Pierre-et-Miquelon, Saint-Barthélemy, Saint-Martin, Wallis-et-Futuna, Polynésie française, Nouvelle-Calédonie) : ce n'est ni un département ni une région, la ligne est mise de côté";
+    let by_level = crate::territory::fold(level);
+    let recognised = match by_level.as_str() {
+        "DEPARTEMENT" => recognise(code_text),
+        "REGION" => recognise_region(code_text),
+        _ => {
+            return RowTerritory::Keep {
+                code: normalise_territory_code(code_text),
+                name: None,
+            };
+        }
+    };
+    let regions = by_level == "REGION";
+    match recognised {
+        Recognised::Unknown => RowTerritory::Reject("territoire_inconnu", UNKNOWN),
+        Recognised::Conflict => RowTerritory::Reject("territoire_incoherent", CONFLICT),
+        Recognised::Total(_) => RowTerritory::Exclude("ligne_total", Severity::Info, TOTAL),
+        Recognised::Known(t) => match (t.level, regions) {
+            (Level::OverseasCollectivity, _) => {
+                RowTerritory::Exclude("territoire_hors_niveau", Severity::Warning, COM)
+            }
+            (Level::Region, false) => RowTerritory::Exclude(
+                "territoire_hors_niveau",
+                Severity::Info,
+                "ligne d'une région, pas d'un département : mise de côté",
+            ),
+            (Level::Region, true) => RowTerritory::Keep {
+                code: t.code.to_string(),
+                name: Some(t.name),
+            },
+            (_, true) => RowTerritory::Exclude(
+                "territoire_hors_niveau",
+                Severity::Info,
+                "ligne d'un département, pas d'une région : mise de côté",
+            ),
+            (_, false) => RowTerritory::Keep {
+                code: t.code.to_string(),
+                name: Some(t.name),
+            },
+        },
+    }
+}
+
+/// One row of a reference table: its values (measures, wide columns) and its territory.
+#[allow(clippy::too_many_arguments)]
+fn reference_row(
+    ctx: &SheetContext,
+    grid: &Grid,
+    r: usize,
+    row: &RowValues,
+    cols: &[(usize, String, Role)],
+    wide: &[WideCol],
+    period: Option<i32>,
+    out: &mut RefRow,
+) {
+    let Some(reference) = &ctx.spec.reference else {
+        out.stats.lignes_acceptees += 1;
+        return;
+    };
+    // The values of the row: (variable, period, dim1, dim2, value).
+    type RowValue = (String, Option<i32>, Option<String>, Option<String>, f64);
+    let mut found: Vec<RowValue> = Vec::new();
+    for (_, _, role) in cols {
+        if let Role::Measure(var) = role
+            && let Some(v) = row.number(var)
+        {
+            found.push((var.clone(), period, None, None, v));
+        }
+    }
+    let variable = reference
+        .colonnes_larges
+        .as_ref()
+        .map(|w| w.variable.clone())
+        .unwrap_or_default();
+    for w in wide {
+        let cell = grid.get(r, w.index);
+        match values::parse(cell, Kind::Number, ctx.is_1904) {
+            Parsed::Value(Value::Number(v)) => {
+                let (d1, d2) = w.dims();
+                found.push((variable.clone(), w.year.or(period), d1, d2, v));
+            }
+            Parsed::Missing(Missing::Empty) => {}
+            Parsed::Missing(Missing::Marker(m)) => out.issues.push(ctx.issue(
+                Some(cell_ref(r, w.index)),
+                Some(w.display.clone()),
+                None,
+                "valeur_non_disponible",
+                Severity::Info,
+                format!("valeur signalée comme non disponible ({m})"),
+            )),
+            _ => out.issues.push(ctx.issue(
+                Some(cell_ref(r, w.index)),
+                Some(w.display.clone()),
+                None,
+                "nombre_invalide",
+                Severity::Warning,
+                format!("valeur illisible : {}", values::Invalid::NotANumber.hint()),
+            )),
+        }
+    }
+    let code_col = cols
+        .iter()
+        .find(|(_, _, role)| matches!(role, Role::Field(f) if f.name == col::REF_CODE))
+        .map(|c| c.0);
+    let place = code_col.map_or_else(|| format!("ligne {}", r + 1), |c| cell_ref(r, c));
+    let code_text = row.text(col::REF_CODE).unwrap_or_default();
+    let label = row.text(col::REF_LABEL);
+    let territory = row_territory(&reference.niveau, &code_text);
+    if found.is_empty() && !matches!(territory, RowTerritory::Keep { .. }) {
+        // No value and no territory: a note, a footnote, a title.
+        bump(&mut out.stats.lignes_exclues, "ligne_sans_valeur");
+        out.issues.push(ctx.issue(
+            Some(format!("ligne {}", r + 1)),
+            None,
+            None,
+            "ligne_sans_valeur",
+            Severity::Info,
+            "ligne sans valeur ni territoire (note, renvoi, titre) : mise de côté".into(),
+        ));
+        return;
+    }
+    match territory {
+        RowTerritory::Reject(code, message) => {
+            bump(&mut out.stats.lignes_rejetees, code);
+            out.issues.push(ctx.issue(
+                Some(place),
+                None,
+                Some(col::REF_CODE),
+                code,
+                Severity::Error,
+                message.into(),
+            ));
+        }
+        RowTerritory::Exclude(code, severity, message) => {
+            bump(&mut out.stats.lignes_exclues, code);
+            out.issues.push(ctx.issue(
+                Some(place),
+                None,
+                Some(col::REF_CODE),
+                code,
+                severity,
+                message.into(),
+            ));
+        }
+        RowTerritory::Keep { code, name } => {
+            // A label that names another territory than the code: reported, the code wins.
+            if let (Some(t), Some(l)) =
+                (name.and_then(|_| crate::territory::by_code(&code)), &label)
+                && let crate::territory::Recognised::Known(by_label) =
+                    crate::territory::recognise(l)
+                && by_label.code != t.code
+                && by_label.name != t.name
+                && !(t.code == "20" && by_label.code == "94")
+            {
+                out.issues.push(ctx.issue(
+                    Some(place.clone()),
+                    None,
+                    Some(col::REF_LABEL),
+                    "libelle_territoire_different",
+                    Severity::Warning,
+                    "le libellé désigne un autre territoire que le code (Code officiel géographique) : le code est retenu ; vérifiez la ligne".into(),
+                ));
+            }
+            out.stats.lignes_acceptees += 1;
+            let label = label.or_else(|| name.map(str::to_string));
+            for (variable, period, dim1, dim2, value) in found {
+                out.pending.push(PendingRef {
+                    row: r,
+                    place: place.clone(),
+                    variable,
+                    period,
+                    dim1,
+                    dim2,
+                    code: code.clone(),
+                    label: label.clone(),
+                    value,
+                });
+            }
+        }
+    }
+}
+
+/// Pushes the reference values of one sheet after the checks that need the whole sheet,
+/// for each variable, period and dimensions:
+/// - a territory given twice is counted once (the first row);
+/// - the parts of the Rhône (69D, 69M) are set aside when the Rhône (69) is given, and
+///   add up to it when it is not (both parts needed);
+/// - Corsica is never counted twice: `20` beside `2A`/`2B` is set aside (2A and 2B are
+///   kept); `20` alone is kept as Corsica as a whole.
+///
+/// A row whose values are all set aside moves from accepted to excluded.
+fn resolve_reference(
+    ctx: &SheetContext,
+    pending: Vec<PendingRef>,
+    stats: &mut SourceStats,
+    issues: &mut Vec<Issue>,
+    builder: &mut TableBuilder,
+) {
+    let Some(reference) = &ctx.spec.reference else {
+        return;
+    };
+    type GroupKey<'a> = (&'a str, Option<i32>, Option<&'a str>, Option<&'a str>);
+    let mut groups: BTreeMap<GroupKey, Vec<usize>> = BTreeMap::new();
+    for (i, p) in pending.iter().enumerate() {
+        groups
+            .entry((&p.variable, p.period, p.dim1.as_deref(), p.dim2.as_deref()))
+            .or_default()
+            .push(i);
+    }
+    // Why a value is set aside: (reason, severity, message).
+    let mut dropped: Vec<Option<(&'static str, Severity, String)>> = vec![None; pending.len()];
+    let mut merged_rows: Vec<usize> = Vec::new();
+    let mut merged: Vec<PendingRef> = Vec::new();
+    for idxs in groups.values() {
+        let mut first: BTreeMap<&str, usize> = BTreeMap::new();
+        for &i in idxs {
+            match first.get(pending[i].code.as_str()) {
+                Some(&f) => {
+                    dropped[i] = Some((
+                        "territoire_en_double",
+                        Severity::Warning,
+                        format!(
+                            "territoire déjà donné ligne {} pour la même variable : cette ligne n'est pas comptée une seconde fois ; supprimez le doublon",
+                            pending[f].row + 1
+                        ),
+                    ));
+                }
+                None => {
+                    first.insert(&pending[i].code, i);
+                }
+            }
+        }
+        let kept = |code: &str| first.get(code).copied();
+        let parts: Vec<usize> = ["69D", "69M"].iter().filter_map(|c| kept(c)).collect();
+        if !parts.is_empty() {
+            if let Some(rhone) = kept("69") {
+                for &p in &parts {
+                    dropped[p] = Some((
+                        "partie_de_departement",
+                        Severity::Info,
+                        format!(
+                            "partie du Rhône (69D ou 69M) : mise de côté, le Rhône (69) est donné ligne {}",
+                            pending[rhone].row + 1
+                        ),
+                    ));
+                }
+            } else if parts.len() == 2 {
+                let value: f64 = parts.iter().map(|&p| pending[p].value).sum();
+                let p0 = &pending[parts[0]];
+                merged.push(PendingRef {
+                    row: p0.row,
+                    place: p0.place.clone(),
+                    variable: p0.variable.clone(),
+                    period: p0.period,
+                    dim1: p0.dim1.clone(),
+                    dim2: p0.dim2.clone(),
+                    code: "69".into(),
+                    label: crate::territory::department("69").map(|t| t.name.to_string()),
+                    value,
+                });
+                for &p in &parts {
+                    merged_rows.push(pending[p].row);
+                    dropped[p] = Some((
+                        "partie_de_departement",
+                        Severity::Info,
+                        "le Rhône (69) n'est pas donné : il est compté comme la somme de ses deux parties (69D et 69M)".into(),
+                    ));
+                }
+            } else {
+                for &p in &parts {
+                    dropped[p] = Some((
+                        "partie_de_departement",
+                        Severity::Warning,
+                        "une seule des deux parties du Rhône (69D, 69M) est donnée, sans le Rhône (69) : elle est mise de côté et le Rhône n'est pas compté ; ajoutez l'autre partie ou la ligne du Rhône".into(),
+                    ));
+                }
+            }
+        }
+        if let Some(corse) = kept("20") {
+            let (a, b) = (kept("2A").is_some(), kept("2B").is_some());
+            if a || b {
+                let (severity, message) = if a && b {
+                    (Severity::Info, "Corse (20) donnée en plus de la Corse-du-Sud (2A) et de la Haute-Corse (2B) : mise de côté pour ne pas compter la Corse deux fois".to_string())
+                } else {
+                    (Severity::Warning, "Corse (20) donnée en plus d'un seul des deux départements corses (2A ou 2B) : mise de côté pour ne pas compter la Corse deux fois ; la Corse est incomplète, ajoutez l'autre département".to_string())
+                };
+                dropped[corse] = Some(("corse_en_double", severity, message));
+            }
+        }
+    }
+    // A value already given by an earlier sheet or file of the same publisher.
+    for (p, d) in pending.iter().zip(dropped.iter_mut()) {
+        let key: RefKey = (
+            reference.source.clone(),
+            p.variable.clone(),
+            p.period,
+            reference.niveau.clone(),
+            p.code.clone(),
+            p.dim1.clone(),
+            p.dim2.clone(),
+        );
+        if d.is_none() && builder.has_reference(&key) {
+            *d = Some((
+                "territoire_en_double",
+                Severity::Warning,
+                "territoire déjà donné par une autre feuille ou un autre fichier pour la même variable et la même période : cette valeur n'est pas ajoutée ; vérifiez la période (periode = \"feuille\" pour une feuille par année) ou retirez le doublon".into(),
+            ));
+        }
+    }
+    // Issues (one per row and reason) and row accounting.
+    let mut rows: BTreeMap<usize, (usize, Option<&'static str>)> = BTreeMap::new();
+    let mut reported: Vec<(usize, &'static str)> = Vec::new();
+    for (p, d) in pending.iter().zip(&dropped) {
+        let e = rows.entry(p.row).or_insert((0, None));
+        match d {
+            None => e.0 += 1,
+            Some((reason, severity, message)) => {
+                e.1.get_or_insert(reason);
+                if !reported.contains(&(p.row, reason)) {
+                    reported.push((p.row, reason));
+                    issues.push(ctx.issue(
+                        Some(p.place.clone()),
+                        None,
+                        Some(col::REF_CODE),
+                        reason,
+                        *severity,
+                        message.clone(),
+                    ));
+                }
+            }
+        }
+    }
+    for (row, (kept, reason)) in &rows {
+        if *kept == 0
+            && !merged_rows.contains(row)
+            && let Some(reason) = reason
+        {
+            stats.lignes_acceptees = stats.lignes_acceptees.saturating_sub(1);
+            bump(&mut stats.lignes_exclues, reason);
+        }
+    }
+    for p in pending
+        .into_iter()
+        .zip(dropped)
+        .filter(|(_, d)| d.is_none())
+        .map(|(p, _)| p)
+        .chain(merged)
+    {
+        let key: RefKey = (
+            reference.source.clone(),
+            p.variable.clone(),
+            p.period,
+            reference.niveau.clone(),
+            p.code.clone(),
+            p.dim1.clone(),
+            p.dim2.clone(),
+        );
+        if builder.has_reference(&key) {
+            // Only the Rhône made of its two parts can get here (the other values were
+            // checked above).
+            issues.push(ctx.issue(
+                Some(p.place.clone()),
+                None,
+                Some(col::REF_CODE),
+                "territoire_en_double",
+                Severity::Warning,
+                "territoire déjà donné par une autre feuille ou un autre fichier pour la même variable et la même période : cette valeur n'est pas ajoutée".into(),
+            ));
+            continue;
+        }
+        builder.push_reference(
+            ctx,
+            &reference.source,
+            &p.variable,
+            p.period,
+            &reference.niveau,
+            &p.code,
+            p.label.as_deref(),
+            p.dim1,
+            p.dim2,
+            p.value,
+        );
+        stats.lignes_produites += 1;
     }
 }
 
@@ -1595,7 +2199,8 @@ fn check_row(
     }
 }
 
-/// Département codes: `1` → `01`; `2A`, `2B`, `971`… kept.
+/// Territory codes of a level the territory table does not cover: trimmed, upper case,
+/// `1` → `01`.
 fn normalise_territory_code(code: &str) -> String {
     let c = code.trim().to_uppercase();
     if c.len() == 1 && c.chars().all(|ch| ch.is_ascii_digit()) {
@@ -1605,20 +2210,12 @@ fn normalise_territory_code(code: &str) -> String {
     }
 }
 
-/// Codes of départements: 01–95, 2A and 2B (and 20, the Collectivité de Corse that
-/// DREES uses since 2018), 971–976. The parts of the Rhône (69D Nouveau Rhône, 69M
-/// Métropole de Lyon) are not: the département is 69.
+/// Canonical codes of départements (01–19, 2A, 2B, 21–95, 971–974, 976) and the
+/// historical `20` that DREES uses for Corsica as a whole, from the territory table. Not
+/// départements: the parts of the Rhône (69D, 69M), the collectivités d'outre-mer (975,
+/// 977, 978, 986–988), régions, totals.
 pub fn is_department_code(code: &str) -> bool {
-    match code {
-        "2A" | "2B" => true,
-        c if c.len() == 2 && c.chars().all(|ch| ch.is_ascii_digit()) => {
-            matches!(c.parse::<u32>(), Ok(n) if (1..=95).contains(&n))
-        }
-        c if c.len() == 3 && c.chars().all(|ch| ch.is_ascii_digit()) => {
-            matches!(c.parse::<u32>(), Ok(n) if (971..=976).contains(&n))
-        }
-        _ => false,
-    }
+    crate::territory::department(code).is_some()
 }
 
 #[derive(Debug, Default)]
@@ -1649,8 +2246,9 @@ struct TableBuilder {
     table: Table,
     columns: Vec<(String, ColumnData)>,
     height: usize,
-    /// Reference rows by key (variable, period, level, code, dimensions): a key seen
-    /// twice (two territories mapped onto one code) adds up, so the key stays unique.
+    /// Reference rows by key (publisher, variable, period, level, code, dimensions): a
+    /// key is given once; a second value for it (another sheet or file) is reported and
+    /// left out, never added up.
     reference_keys: BTreeMap<RefKey, usize>,
 }
 
@@ -1757,6 +2355,12 @@ impl TableBuilder {
         self.height += 1;
     }
 
+    /// Whether a reference value with this key (publisher, variable, period, level,
+    /// code, dimensions) is already in the table.
+    fn has_reference(&self, key: &RefKey) -> bool {
+        self.reference_keys.contains_key(key)
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn push_reference(
         &mut self,
@@ -1780,14 +2384,9 @@ impl TableBuilder {
             dim1.clone(),
             dim2.clone(),
         );
-        if let Some(&i) = self.reference_keys.get(&key) {
-            for (name, data) in &mut self.columns {
-                if let (ColumnData::Num(vec), true) = (data, name == col::REF_VALUE)
-                    && let Some(Some(v)) = vec.get_mut(i)
-                {
-                    *v += value;
-                }
-            }
+        // A key already given (by another sheet or file) is never added up: the caller
+        // reports it (see `has_reference`).
+        if self.reference_keys.contains_key(&key) {
             return;
         }
         self.reference_keys.insert(key, self.height);
@@ -1862,10 +2461,70 @@ mod tests {
             "FRANCE METROPOLITAINE",
             "69D",
             "69M",
+            "975",
+            "1",
         ] {
             assert!(!is_department_code(no), "{no}");
         }
         assert_eq!(normalise_territory_code("1"), "01");
         assert_eq!(normalise_territory_code(" 2a "), "2A");
+    }
+
+    #[test]
+    fn reference_rows_by_territory() {
+        let keep = |level: &str, text: &str| match row_territory(level, text) {
+            RowTerritory::Keep { code, .. } => Some(code),
+            _ => None,
+        };
+        let reason = |level: &str, text: &str| match row_territory(level, text) {
+            RowTerritory::Keep { .. } => "garde",
+            RowTerritory::Exclude(r, ..) | RowTerritory::Reject(r, _) => r,
+        };
+        assert_eq!(keep("departement", "01-Ain").as_deref(), Some("01"));
+        assert_eq!(keep("departement", "20A").as_deref(), Some("2A"));
+        assert_eq!(keep("département", "1").as_deref(), Some("01"));
+        assert_eq!(keep("departement", "20").as_deref(), Some("20"));
+        assert_eq!(keep("departement", "69D").as_deref(), Some("69D"));
+        assert_eq!(reason("departement", "975"), "territoire_hors_niveau");
+        assert_eq!(reason("departement", "Bretagne"), "territoire_hors_niveau");
+        assert_eq!(reason("departement", "France entière"), "ligne_total");
+        assert_eq!(reason("departement", "Cantall"), "territoire_inconnu");
+        assert_eq!(reason("departement", "01 - Aisne"), "territoire_incoherent");
+        assert_eq!(keep("region", "104").as_deref(), Some("04"));
+        assert_eq!(reason("region", "15"), "territoire_inconnu");
+        assert_eq!(reason("region", "Cantal"), "territoire_hors_niveau");
+        // Another level keeps the codes as written.
+        assert_eq!(keep("commune", " 15014 ").as_deref(), Some("15014"));
+    }
+
+    #[test]
+    fn year_headers_and_code_columns() {
+        assert_eq!(header_year("2020"), Some(2020));
+        assert_eq!(header_year(" 2019 "), Some(2019));
+        assert_eq!(header_year("0 à 4 ans"), None);
+        assert_eq!(header_year("1850"), None);
+        let named = |h: &str| {
+            header::normalize(h)
+                .split(' ')
+                .any(|w| CODE_OR_LABEL_WORDS.contains(&w))
+        };
+        for h in [
+            "Code région",
+            "Libellé",
+            "Lib_Dep",
+            "Départements",
+            "N° INSEE",
+        ] {
+            assert!(named(h), "{h}");
+        }
+        for h in [
+            "0 à 4 ans",
+            "Ensemble",
+            "Hommes",
+            "2020",
+            "Total des enfants accueillis",
+        ] {
+            assert!(!named(h), "{h}");
+        }
     }
 }
