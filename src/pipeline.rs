@@ -83,6 +83,9 @@ pub struct LimitsSpec {
     /// Memory of the isolated workbook reader, in MiB.
     #[serde(default)]
     pub memoire_lecture_mo: Option<Spanned<u64>>,
+    /// Longest time of the isolated workbook reader over one file, in seconds.
+    #[serde(default)]
+    pub duree_lecture_s: Option<Spanned<u64>>,
 }
 
 /// Statistical confidentiality of the published figures (`[secret_statistique]`).
@@ -416,6 +419,10 @@ impl Pipeline {
                 .memoire_lecture_mo
                 .as_ref()
                 .map_or(d.reader_memory_bytes, |v| v.get_ref().saturating_mul(MIB)),
+            reader_seconds: l
+                .duree_lecture_s
+                .as_ref()
+                .map_or(d.reader_seconds, |v| *v.get_ref()),
         }
     }
 

@@ -82,6 +82,19 @@ pub fn read_in_child(
         .stderr(Stdio::null())
         .spawn()
         .map_err(|_| not_started())?;
+    // A watchdog stops this very child (by its id, before it is reaped: the id cannot
+    // have been reused) when it takes longer than the limit.
+    let (done, wait_done) = std::sync::mpsc::channel::<()>();
+    let pid = child.id();
+    let seconds = limits.reader_seconds;
+    let watchdog = std::thread::spawn(move || {
+        let late = wait_done.recv_timeout(std::time::Duration::from_secs(seconds))
+            == Err(std::sync::mpsc::RecvTimeoutError::Timeout);
+        if late {
+            stop(pid);
+        }
+        late
+    });
     // The request is small: written whole before the answer is read.
     let wrote = child
         .stdin
@@ -96,12 +109,39 @@ pub fn read_in_child(
         // very child, by its handle) rather than wait for it.
         let _ = child.kill();
     }
+    let _ = done.send(());
+    let late = watchdog.join().unwrap_or(false);
     let status = child.wait();
     match (wrote, decoded, status) {
+        _ if late => Err(too_slow(display, seconds)),
         (Some(Ok(())), Some(result), Ok(s)) if s.success() => result,
         _ => Err(crashed(display)),
     }
 }
+
+fn too_slow(display: &str, seconds: u64) -> SourceError {
+    SourceError {
+        file: display.to_string(),
+        sheet: None,
+        kind: SourceErrorKind::TooLarge(format!(
+            "lecture du classeur arrêtée après {seconds} s ; {}",
+            raise_hint("duree_lecture_s")
+        )),
+    }
+}
+
+#[cfg(unix)]
+fn stop(pid: u32) {
+    if let Ok(pid) = libc::pid_t::try_from(pid) {
+        // SAFETY: `kill` takes plain integers; `pid` is our own child, not yet reaped.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn stop(_pid: u32) {}
 
 /// The worker: reads one request on stdin, answers on stdout. Returns the exit code.
 pub fn worker_main() -> u8 {
@@ -218,6 +258,7 @@ fn put_limits(w: &mut impl Write, l: &Limits) -> io::Result<()> {
         l.line_bytes as u64,
         l.sheet_text_bytes,
         l.reader_memory_bytes,
+        l.reader_seconds,
     ] {
         put_u64(w, v)?;
     }
@@ -234,6 +275,7 @@ fn get_limits(r: &mut impl Read) -> io::Result<Limits> {
         line_bytes: get_usize(r)?,
         sheet_text_bytes: get_u64(r)?,
         reader_memory_bytes: get_u64(r)?,
+        reader_seconds: get_u64(r)?,
     })
 }
 

@@ -29,6 +29,9 @@ pub struct Limits {
     /// Memory a workbook reader may use when reading is isolated in a child process,
     /// in bytes (address-space limit of the child).
     pub reader_memory_bytes: u64,
+    /// Longest time the isolated reader may take over one workbook, in seconds (a
+    /// library caught in a loop must not hold the run forever).
+    pub reader_seconds: u64,
 }
 
 impl Default for Limits {
@@ -42,6 +45,7 @@ impl Default for Limits {
             line_bytes: 4 * MIB as usize,
             sheet_text_bytes: 1024 * MIB,
             reader_memory_bytes: 4 * 1024 * MIB,
+            reader_seconds: 600,
         }
     }
 }

@@ -1001,6 +1001,18 @@ pub fn cases() -> Vec<Case> {
         )
         .mention("memoire_lecture_mo"),
     );
+    // A reader that takes too long is stopped (here at once): the file fails, the run
+    // does not hang.
+    v.push(
+        failing(
+            "format_lecteur_isole_trop_long",
+            "activite.xlsx",
+            xlsx_activity(),
+            "",
+            &format!("{RAISE}\nduree_lecture_s = 0\n"),
+        )
+        .mention("duree_lecture_s"),
+    );
     v
 }
 
