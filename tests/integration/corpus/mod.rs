@@ -15,6 +15,7 @@
 //! case's inputs there (seeds for the fuzz target) — see `fuzz/README.md`.
 
 mod cases_ingest;
+mod cases_outputs;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -387,6 +388,7 @@ pub fn run_case(case: &Case) {
 pub fn all() -> Vec<Case> {
     let mut v = Vec::new();
     v.extend(cases_ingest::cases());
+    v.extend(cases_outputs::cases());
     v
 }
 
