@@ -262,7 +262,8 @@ pub fn cases() -> Vec<Case> {
     }));
 
     // A hidden folder with the leftovers' name that the tool did not write is left alone.
-    let mut c = data_case("sortie_dossier_cache_etranger_laisse", exit::OK);
+    let mut c =
+        data_case("sortie_dossier_cache_etranger_laisse", exit::OK).mention("laissé(s) en place");
     c.output_args = Some(|dir| {
         let d = dir.join(".sortie.old-999998");
         std::fs::create_dir_all(&d).unwrap();
