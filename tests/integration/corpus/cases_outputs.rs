@@ -436,3 +436,62 @@ fn hostile_workbook() -> Vec<u8> {
     }
     wb.save_to_buffer().unwrap()
 }
+
+/// Finding 8 for real: runs of the demo pipeline killed (SIGKILL) at moments spread over
+/// the run leave, every time, the complete previous or new outputs under the target's
+/// name; the next run removes whatever the killed ones left.
+#[test]
+fn killed_runs_leave_old_or_new_outputs() {
+    use observatoire::publish::staging::{Contents, inspect};
+    let dir = temp_dir("execution-tuee");
+    let out = dir.join("sortie");
+    let run = || {
+        Command::new(bin())
+            .args(["executer", "pipelines/demo.toml", "--sortie"])
+            .arg(&out)
+            .current_dir(crate::util::repo())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("lancement du binaire")
+    };
+    let status = run().wait().unwrap();
+    assert!(status.success());
+    let full = Instant::now();
+    let status = run().wait().unwrap();
+    assert!(status.success());
+    let length = full.elapsed();
+    for i in 0..12u32 {
+        let mut child = run();
+        std::thread::sleep(length * i / 11);
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(
+            inspect(&out).unwrap(),
+            Contents::Ours,
+            "tuée à {}/11 de l'exécution : sortie incomplète",
+            i
+        );
+    }
+    let (code, _, stderr) = run_bin(
+        &[
+            "executer".into(),
+            crate::util::repo()
+                .join("pipelines/demo.toml")
+                .display()
+                .to_string(),
+            "--sortie".into(),
+            out.display().to_string(),
+        ],
+        &dir,
+        Duration::from_secs(120),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(inspect(&out).unwrap(), Contents::Ours);
+    assert!(
+        hidden_leftovers(&dir).is_empty(),
+        "restes : {:?}\n{stderr}",
+        hidden_leftovers(&dir)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
