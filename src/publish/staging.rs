@@ -3,8 +3,8 @@
 //!
 //! - **the guard** ([`Protected`]): an output folder that contains, or is inside, a file
 //!   the pipeline reads (every file its sources resolve to, globs included, and the folder
-//!   a recursive pattern lists), the pipeline file or a key file is refused, paths being
-//!   compared once canonicalised (symlinks, `..`);
+//!   a pattern could read below it, e.g. `donnees/**/*.csv`), the pipeline file or a key
+//!   file is refused, paths being compared once canonicalised (symlinks, `..`);
 //! - **the marker**: a folder is the tool's own when its `manifeste.json` lists every file
 //!   in it with its size and SHA-256 ([`inspect`]). A file the tool did not write, or one
 //!   changed since, makes the folder foreign: it is never replaced. A file name alone
@@ -46,26 +46,6 @@ pub const JOURNAL_HEAD: &str = "observatoire : écriture en cours";
 /// Largest `manifeste.json` read when checking a folder.
 const MAX_MANIFEST_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Every output the tool may write, for the check against the sources' patterns.
-const ALL_OUTPUTS: [&str; 16] = [
-    paths::INDICATORS,
-    paths::REGISTRY,
-    paths::CHART_SVG,
-    paths::CHART_PNG,
-    paths::REPORT,
-    paths::PROBLEMS,
-    paths::ROWS,
-    paths::VALIDATION_HTML,
-    paths::MANIFEST,
-    paths::EXTRACT_ACCOMPANIMENTS,
-    paths::EXTRACT_SERVICES,
-    paths::EXTRACT_ACTIVITY,
-    paths::EXTRACT_STAFF,
-    paths::EXTRACT_TRAINING,
-    paths::EXTRACT_SATISFACTION,
-    paths::EXTRACT_ACTION_PLAN,
-];
-
 // ---------------------------------------------------------------------------------------
 // The guard
 // ---------------------------------------------------------------------------------------
@@ -92,10 +72,44 @@ struct ProtectedGlob {
     shown: String,
     /// Canonical folder the pattern lists (its part before the first wildcard).
     base: PathBuf,
-    /// The pattern descends into sub-folders (`**`, or a wildcard before the last `/`).
-    recursive: bool,
-    /// The pattern with its base canonicalised.
-    pattern: Option<glob::Pattern>,
+    /// The pattern's components after `base`.
+    rest: Vec<String>,
+}
+
+impl ProtectedGlob {
+    /// Whether some path inside `target` (canonical) could match the pattern: the
+    /// components of `target` below `base` match the pattern's first components and the
+    /// pattern goes on deeper (a `**` matches any number of components).
+    fn reaches_into(&self, target: &Path) -> bool {
+        let Ok(below) = target.strip_prefix(&self.base) else {
+            return false;
+        };
+        let below: Vec<String> = below
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let opts = glob::MatchOptions {
+            case_sensitive: true,
+            require_literal_separator: true,
+            require_literal_leading_dot: false,
+        };
+        let mut i = 0;
+        for t in &below {
+            let Some(p) = self.rest.get(i) else {
+                return false;
+            };
+            if p.contains("**") {
+                return true;
+            }
+            match glob::Pattern::new(p) {
+                Ok(pat) if pat.matches_with(t, opts) => i += 1,
+                Ok(_) => return false,
+                // An invalid pattern reads nothing (ingest reports it); be safe anyway.
+                Err(_) => return true,
+            }
+        }
+        i < self.rest.len()
+    }
 }
 
 /// The paths an output folder must neither contain nor be inside: the pipeline file, its
@@ -161,19 +175,10 @@ impl Protected {
             .iter()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect();
-        let base = canonical_target(&base_lexical);
-        let recursive = rest.len() > 1 || rest.iter().any(|r| r.contains("**"));
-        let pattern = glob::Pattern::new(&format!(
-            "{}/{}",
-            glob::Pattern::escape(&base.to_string_lossy()),
-            rest.join("/")
-        ))
-        .ok();
         self.globs.push(ProtectedGlob {
             shown: raw.to_string(),
-            base,
-            recursive,
-            pattern,
+            base: canonical_target(&base_lexical),
+            rest,
         });
     }
 
@@ -199,19 +204,8 @@ impl Protected {
                 }
             }
         }
-        let opts = glob::MatchOptions {
-            case_sensitive: true,
-            require_literal_separator: true,
-            require_literal_leading_dot: false,
-        };
         for g in &self.globs {
-            let inside = target.starts_with(&g.base);
-            let reads_outputs = g.pattern.as_ref().is_some_and(|p| {
-                ALL_OUTPUTS
-                    .iter()
-                    .any(|rel| p.matches_path_with(&target.join(rel), opts))
-            });
-            if g.base.starts_with(target) || (inside && (g.recursive || reads_outputs)) {
+            if g.base.starts_with(target) || g.reaches_into(target) {
                 return Err(Error::ForeignOutputDir(format!(
                     "le dossier de sortie {shown} est dans le dossier lu par la source « {} » (ou le contient) : les résultats seraient relus comme des données, ou les fichiers lus remplacés. Choisissez avec --sortie un dossier hors de celui des données",
                     g.shown
@@ -1203,6 +1197,19 @@ mod tests {
             g.check(&canonical_target(&root.join("donnees/sortie")), "x")
                 .is_err()
         );
+        // A wildcard in a folder name reaches only the folders it matches.
+        let p = protected_pipeline(
+            &root,
+            &format!(
+                "{HEAD}[[sources]]\nfichier = \"partenaire*/extrait/accompagnements.parquet\"\ntable = \"accompagnements\"\n"
+            ),
+        );
+        let g = Protected::of(&p);
+        let ok = |t: &str| g.check(&canonical_target(&root.join(t)), "x").is_ok();
+        assert!(ok("observatoire"));
+        assert!(!ok("partenaire-b"));
+        assert!(!ok("partenaire-b/extrait"));
+        assert!(ok("partenaire-b/autre"));
         let _ = std::fs::remove_dir_all(&root);
     }
 
