@@ -359,7 +359,8 @@ fn some_names(names: &[String]) -> String {
     s
 }
 
-/// What `dir` holds (see [`Contents`]).
+/// What `dir` holds (see [`Contents`]). A listed file that is missing (the user deleted
+/// a chart) does not make the folder foreign: nothing would be lost by replacing it.
 pub fn inspect(dir: &Path) -> io::Result<Contents> {
     let meta = match std::fs::symlink_metadata(dir) {
         Ok(m) => m,
