@@ -538,6 +538,21 @@ fn exchange(_: &Path, _: &Path) -> io::Result<()> {
     Err(io::Error::from(io::ErrorKind::Unsupported))
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Tests of the fallback swap: behave as if the exchange were not available.
+    static NO_EXCHANGE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// [`exchange`], unless a test asks for the fallback.
+fn swap(a: &Path, b: &Path) -> io::Result<()> {
+    #[cfg(test)]
+    if NO_EXCHANGE.with(|c| c.get()) {
+        return Err(io::Error::from(io::ErrorKind::Unsupported));
+    }
+    exchange(a, b)
+}
+
 /// The exchange is not available here: use the two-rename fallback.
 fn exchange_unsupported(e: &io::Error) -> bool {
     #[cfg(target_os = "linux")]
@@ -890,7 +905,7 @@ impl Staging {
             }
             Contents::Empty | Contents::Ours => {
                 check_removable(&self.target).map_err(err)?;
-                match exchange(&self.dir, &self.target) {
+                match swap(&self.dir, &self.target) {
                     Ok(()) => {
                         // The staging path now holds the previous outputs.
                         self.committed = true;
@@ -1294,6 +1309,20 @@ mod tests {
             }
             Err(e) => assert!(exchange_unsupported(&e), "{e}"),
         }
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn the_fallback_swap_replaces_and_leaves_nothing() {
+        NO_EXCHANGE.with(|c| c.set(true));
+        let root = tmp("fallback");
+        let target = root.join("sortie");
+        publish(&target, &[("a.txt", b"un")]).unwrap();
+        publish(&target, &[("b.txt", b"deux")]).unwrap();
+        assert!(!target.join("a.txt").exists());
+        assert_eq!(std::fs::read(target.join("b.txt")).unwrap(), b"deux");
+        assert_eq!(entries(&root), ["sortie"]);
+        NO_EXCHANGE.with(|c| c.set(false));
         let _ = std::fs::remove_dir_all(&root);
     }
 
