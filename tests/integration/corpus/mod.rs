@@ -16,6 +16,7 @@
 
 mod cases_ingest;
 mod cases_territories;
+mod cases_outputs;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -385,6 +386,7 @@ pub fn all() -> Vec<Case> {
     let mut v = Vec::new();
     v.extend(cases_ingest::cases());
     v.extend(cases_territories::cases());
+    v.extend(cases_outputs::cases());
     v
 }
 
