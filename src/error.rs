@@ -32,9 +32,9 @@ pub enum Error {
     Source(#[from] SourceError),
     #[error(transparent)]
     Key(#[from] crate::pseudonymise::keys::KeyError),
-    #[error(
-        "le dossier de sortie {0} existe, n'est pas vide et ne contient pas de résultats de l'observatoire (pas de manifeste.json) : il serait remplacé en entier. Choisissez un dossier nouveau ou vide avec --sortie"
-    )]
+    /// An output folder the tool will not replace (it holds or is inside what the run
+    /// reads, or files the tool did not write): the full French message.
+    #[error("{0}")]
     ForeignOutputDir(String),
     #[error(
         "les extraits n'ont pas été pseudonymisés avec la même clé du collectif ni le même jeu de clés d'appariement ({0}) : les mêmes enfants n'y auraient pas les mêmes pseudonymes. Demandez aux partenaires de refaire leur extrait avec la clé et les cles_appariement du collectif"

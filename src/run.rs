@@ -218,8 +218,9 @@ pub fn partner_dir(pipeline: &Pipeline) -> PathBuf {
 
 /// Checks the inputs only: writes the validation report and the manifest.
 pub fn check(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
+    // The output folder is checked (and interrupted runs repaired) before reading.
+    let mut staging = Staging::for_pipeline(pipeline, out)?;
     let ing = ingest::ingest(pipeline)?;
-    let mut staging = Staging::new(out)?;
     write_validation(&mut staging, pipeline, &ing)?;
     write_manifest(
         &mut staging,
@@ -439,6 +440,8 @@ pub fn pseudonymise_staff_tables(
 
 /// Runs the whole pipeline into `out`.
 pub fn run(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
+    // The output folder is checked (and interrupted runs repaired) before reading.
+    let mut staging = Staging::for_pipeline(pipeline, out)?;
     let ing = ingest::ingest(pipeline)?;
     let linked = pseudonymise_and_link(pipeline, &ing)?;
     let years = pipeline.spec.periode.years();
@@ -465,7 +468,6 @@ pub fn run(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
     let demo = pipeline.spec.pipeline.demonstration;
     let internal = settings.audience == disclosure::Audience::Internal;
 
-    let mut staging = Staging::new(out)?;
     let df = results.to_dataframe()?;
     let meta = [
         (
@@ -548,9 +550,10 @@ pub fn run(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
 /// and writes the pseudonymised extract (Parquet, no direct identifier) with the
 /// validation report and the manifest. Only this directory leaves the partner.
 pub fn partner(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
+    // The output folder is checked (and interrupted runs repaired) before reading.
+    let mut staging = Staging::for_pipeline(pipeline, out)?;
     let ing = ingest::ingest(pipeline)?;
     let keys = load_keys(pipeline, false)?;
-    let mut staging = Staging::new(out)?;
     let demo = pipeline.spec.pipeline.demonstration;
     let meta = [
         (

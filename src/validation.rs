@@ -2,8 +2,10 @@
 //! sheet, cell, column), a stable code, a severity and a French message saying what to
 //! fix — never the content of an identifying cell — plus the row accounting of every
 //! source (accepted, rejected by reason, excluded by reason). Owns the report's model and
-//! its CSV / HTML / terminal renderings.
+//! its CSV / HTML / terminal renderings, and the spreadsheet-safe writing of every CSV the
+//! tool writes ([`csv_writer`], [`spreadsheet_safe`]).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -100,15 +102,13 @@ impl ValidationReport {
             .count()
     }
 
-    /// CSV for spreadsheets: `;` separator, UTF-8 with BOM so Excel shows accents.
+    /// CSV for spreadsheets: `;` separator, UTF-8 with BOM so Excel shows accents, every
+    /// cell neutralised against formula injection.
     pub fn to_csv(&self) -> Result<Vec<u8>, String> {
-        let mut w = csv::WriterBuilder::new()
-            .delimiter(b';')
-            .from_writer(Vec::new());
+        let mut w = csv_writer();
         w.write_record([
             "fichier", "feuille", "cellule", "colonne", "champ", "code", "gravite", "message",
-        ])
-        .map_err(|e| e.to_string())?;
+        ])?;
         for i in &self.problemes {
             w.write_record([
                 i.fichier.as_str(),
@@ -119,23 +119,17 @@ impl ValidationReport {
                 i.code.as_str(),
                 i.gravite.label(),
                 i.message.as_str(),
-            ])
-            .map_err(|e| e.to_string())?;
+            ])?;
         }
-        let mut out = b"\xEF\xBB\xBF".to_vec();
-        out.extend(w.into_inner().map_err(|e| e.to_string())?);
-        Ok(out)
+        w.finish()
     }
 
-    /// Row accounting as CSV (one line per source sheet and reason).
+    /// Row accounting as CSV (one line per source sheet and reason), spreadsheet-safe.
     pub fn stats_csv(&self) -> Result<Vec<u8>, String> {
-        let mut w = csv::WriterBuilder::new()
-            .delimiter(b';')
-            .from_writer(Vec::new());
+        let mut w = csv_writer();
         w.write_record([
             "source", "fichier", "feuille", "table", "statut", "motif", "lignes",
-        ])
-        .map_err(|e| e.to_string())?;
+        ])?;
         for s in &self.sources {
             let base = [
                 s.source.as_str(),
@@ -147,7 +141,7 @@ impl ValidationReport {
                 let n = n.to_string();
                 let mut r: Vec<&str> = base.to_vec();
                 r.extend([statut, motif, n.as_str()]);
-                w.write_record(&r).map_err(|e| e.to_string())
+                w.write_record(&r)
             };
             if s.illisible {
                 rec("illisible", "source_illisible", 0)?;
@@ -162,9 +156,7 @@ impl ValidationReport {
                 rec("exclue", m, *n)?;
             }
         }
-        let mut out = b"\xEF\xBB\xBF".to_vec();
-        out.extend(w.into_inner().map_err(|e| e.to_string())?);
-        Ok(out)
+        w.finish()
     }
 
     /// Problems grouped by (file, sheet, code) with counts, for summaries.
@@ -263,6 +255,56 @@ impl ValidationReport {
     }
 }
 
+/// A cell as a spreadsheet will read it safely: a cell starting with `=`, `+`, `-`, `@`,
+/// tab or carriage return (or their full-width forms, which some spreadsheets fold) is
+/// prefixed with a single quote, as OWASP recommends against CSV formula injection, so
+/// that a header or sheet name such as `=HYPERLINK(…)` is shown as text, never run.
+pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
+    const TRIGGERS: [char; 10] = [
+        '=', '+', '-', '@', '\t', '\r', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}',
+    ];
+    if cell.starts_with(TRIGGERS) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+/// The writer of every CSV the tool writes: `;` separator, UTF-8 with a BOM (so Excel
+/// shows accents), every cell passed through [`spreadsheet_safe`].
+pub fn csv_writer() -> SafeCsv {
+    SafeCsv(
+        csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(Vec::new()),
+    )
+}
+
+/// See [`csv_writer`].
+pub struct SafeCsv(csv::Writer<Vec<u8>>);
+
+impl SafeCsv {
+    /// Writes one record, each cell neutralised.
+    pub fn write_record<I, T>(&mut self, record: I) -> Result<(), String>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<str>,
+    {
+        let cells: Vec<String> = record
+            .into_iter()
+            .map(|c| spreadsheet_safe(c.as_ref()).into_owned())
+            .collect();
+        self.0.write_record(&cells).map_err(|e| e.to_string())
+    }
+
+    /// The bytes, BOM first.
+    pub fn finish(self) -> Result<Vec<u8>, String> {
+        let mut out = b"\xEF\xBB\xBF".to_vec();
+        out.extend(self.0.into_inner().map_err(|e| e.to_string())?);
+        Ok(out)
+    }
+}
+
 /// Problems of one kind in one sheet.
 #[derive(Debug, Clone, Serialize)]
 pub struct IssueGroup {
@@ -297,6 +339,65 @@ mod tests {
         let csv = String::from_utf8(r.to_csv().unwrap()).unwrap();
         assert!(csv.starts_with('\u{feff}'));
         assert!(csv.contains("a.xlsx;Mesures;C14;Date de début;date_debut;date_invalide;erreur;\"date illisible; écrivez JJ/MM/AAAA\""));
+    }
+
+    #[test]
+    fn formula_like_cells_are_neutralised() {
+        for bad in [
+            "=1+2",
+            "+33 1",
+            "-2+3",
+            "@SOMME(A1)",
+            "\tx",
+            "\rx",
+            "\u{FF1D}1+1",
+        ] {
+            assert_eq!(spreadsheet_safe(bad), format!("'{bad}"));
+        }
+        for ok in ["", "C14", "Mesures", "2021", "a=b", " =1", "'=1"] {
+            assert_eq!(spreadsheet_safe(ok), ok);
+        }
+    }
+
+    #[test]
+    fn hostile_headers_and_sheet_names_never_start_a_cell() {
+        let mut s = SourceStats {
+            source: "+source".into(),
+            fichier: "=fichier.csv".into(),
+            feuille: Some("@SOMME(1+1)".into()),
+            table: "services".into(),
+            lignes_lues: 1,
+            ..Default::default()
+        };
+        s.lignes_rejetees.insert("-motif".into(), 1);
+        let r = ValidationReport {
+            sources: vec![s],
+            problemes: vec![Issue {
+                fichier: "=fichier.csv".into(),
+                feuille: Some("=HYPERLINK(\"http://x\";\"y\")".into()),
+                cellule: Some("C2".into()),
+                colonne: Some("-2+3".into()),
+                champ: None,
+                code: "nombre_invalide".into(),
+                gravite: Severity::Error,
+                message: "@message".into(),
+            }],
+        };
+        for bytes in [r.to_csv().unwrap(), r.stats_csv().unwrap()] {
+            let text = String::from_utf8(bytes).unwrap();
+            let mut rd = csv::ReaderBuilder::new()
+                .delimiter(b';')
+                .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+            let mut cells = 0;
+            for rec in rd.records() {
+                for c in rec.unwrap().iter() {
+                    cells += 1;
+                    assert!(!c.starts_with(['=', '+', '-', '@']), "{c}");
+                }
+            }
+            assert!(cells > 0);
+            assert!(text.contains("'=fichier.csv"), "{text}");
+        }
     }
 
     #[test]

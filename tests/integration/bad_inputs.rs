@@ -317,7 +317,9 @@ fn cli_exit_codes_and_failed_run_leaves_previous_outputs() {
     std::fs::write(dir.join("abime.xlsx"), b"rien").unwrap();
     let out = dir.join("sortie");
     std::fs::create_dir_all(&out).unwrap();
-    std::fs::write(out.join("manifeste.json"), "résultats précédents").unwrap();
+    // Previous outputs of the tool (a manifest listing its files, here none).
+    let previous = r#"{"outil":{"nom":"observatoire"},"sorties":[],"note":"résultats précédents"}"#;
+    std::fs::write(out.join("manifeste.json"), previous).unwrap();
     std::fs::write(
         dir.join("p.toml"),
         source("abime.xlsx", "accompagnements", ""),
@@ -336,7 +338,7 @@ fn cli_exit_codes_and_failed_run_leaves_previous_outputs() {
     );
     assert_eq!(
         std::fs::read_to_string(out.join("manifeste.json")).unwrap(),
-        "résultats précédents"
+        previous
     );
     assert_eq!(
         std::fs::read_dir(&dir).unwrap().count(),

@@ -17,6 +17,7 @@
 mod cases_formats;
 mod cases_ingest;
 mod cases_territories;
+mod cases_outputs;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -54,8 +55,11 @@ impl Cmd {
 
 /// What happened, for a case's own extra checks.
 pub struct Outcome {
+    /// The case's folder (inputs, pipeline, output folder `sortie/`).
+    pub dir: PathBuf,
     /// The output folder of the case.
     pub out: PathBuf,
+    pub code: u8,
     pub stdout: String,
     pub stderr: String,
     /// `validation/problemes.csv` when written.
@@ -306,7 +310,9 @@ pub fn run_case(case: &Case) {
     let (code, stdout, stderr) = run_bin(&case_args, &dir, Duration::from_secs(300));
     let read = |rel: &str| std::fs::read_to_string(out.join(rel)).unwrap_or_default();
     let outcome = Outcome {
+        dir: dir.clone(),
         out: out.clone(),
+        code,
         stdout,
         stderr,
         problems: read("validation/problemes.csv"),
@@ -387,6 +393,7 @@ pub fn all() -> Vec<Case> {
     v.extend(cases_ingest::cases());
     v.extend(cases_formats::cases());
     v.extend(cases_territories::cases());
+    v.extend(cases_outputs::cases());
     v
 }
 
