@@ -120,9 +120,12 @@ pub enum SourceErrorKind {
     PasswordProtected,
     Corrupt(String),
     TooLarge(String),
+    /// The sheet a pipeline names is not in the workbook. Only counts are kept: sheet
+    /// names are never listed (one sheet per child is a real layout).
     SheetNotFound {
         wanted: String,
-        available: Vec<String>,
+        visible: usize,
+        hidden: usize,
     },
     HeaderNotFound {
         searched_rows: usize,
@@ -195,15 +198,29 @@ impl fmt::Display for SourceErrorKind {
                 f,
                 "le fichier dépasse les limites de lecture ({detail}). Supprimez les lignes et colonnes vides en fin de feuille, ou découpez le fichier."
             ),
-            SourceErrorKind::SheetNotFound { wanted, available } => write!(
-                f,
-                "la feuille « {wanted} » est introuvable. Feuilles présentes : {}. Corrigez la clé feuille du pipeline.",
-                available
-                    .iter()
-                    .map(|s| format!("« {s} »"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            SourceErrorKind::SheetNotFound {
+                wanted,
+                visible,
+                hidden,
+            } => {
+                write!(f, "la feuille « {wanted} » est introuvable. ")?;
+                match (visible, hidden) {
+                    (0, 0) => write!(f, "Le classeur ne contient aucune feuille.")?,
+                    (0, h) => write!(
+                        f,
+                        "Le classeur ne contient aucune feuille visible ({h} masquée(s)) : affichez la feuille à lire dans Excel, ou indiquez sa position avec feuille = <numéro>."
+                    )?,
+                    (v, 0) => write!(f, "Le classeur contient {v} feuille(s) visible(s).")?,
+                    (v, h) => write!(
+                        f,
+                        "Le classeur contient {v} feuille(s) visible(s) et {h} masquée(s)."
+                    )?,
+                }
+                write!(
+                    f,
+                    " Les noms des feuilles ne sont pas affichés (ils peuvent désigner des personnes). Corrigez la clé feuille du pipeline : nom exact de l'onglet, ou sa position (feuille = 1 pour le premier onglet)."
+                )
+            }
             SourceErrorKind::HeaderNotFound { searched_rows } => write!(
                 f,
                 "aucune ligne d'en-tête reconnue dans les {searched_rows} premières lignes. Indiquez ligne_entete = <numéro de ligne> dans le pipeline, et les noms de vos colonnes dans [sources.colonnes]."

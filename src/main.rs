@@ -76,6 +76,9 @@ enum Command {
     /// Gérer les clés secrètes de pseudonymisation.
     #[command(subcommand, help_template = HELP_TEMPLATE)]
     Cle(CleCommand),
+    /// Lecture isolée d'un classeur (usage interne : processus enfant, jamais affiché dans l'aide).
+    #[command(name = "__lecture-isolee", hide = true)]
+    LectureIsolee,
     /// Lister les modalités reconnues des colonnes codées (type de mesure, cadre, métier…).
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options")]
     Vocabulaires {
@@ -122,6 +125,12 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    if let Command::LectureIsolee = cli.command {
+        return ExitCode::from(observatoire::ingest::isolate::worker_main());
+    }
+    // Each workbook is read in a child process of this binary, with a memory limit: an
+    // abort inside a reading library fails that file, never the run.
+    observatoire::ingest::isolate::set_enabled(true);
     match execute(cli.command) {
         Ok(Outcome::Clean) => ExitCode::from(exit_code::SUCCESS),
         Ok(Outcome::Rejected(n)) => {
@@ -251,6 +260,7 @@ fn execute(command: Command) -> Result<Outcome, Error> {
             }
             Ok(Outcome::Clean)
         }
+        Command::LectureIsolee => Ok(Outcome::Clean),
         Command::Indicateurs { markdown: true } => {
             print!("{}", indicators::registry_markdown());
             Ok(Outcome::Clean)

@@ -77,9 +77,15 @@ pub struct LimitsSpec {
     /// Longest line of a CSV file, in KiB.
     #[serde(default)]
     pub longueur_ligne_ko: Option<Spanned<usize>>,
+    /// Largest total text of one sheet once read, in MiB.
+    #[serde(default)]
+    pub texte_par_feuille_mo: Option<Spanned<u64>>,
     /// Memory of the isolated workbook reader, in MiB.
     #[serde(default)]
     pub memoire_lecture_mo: Option<Spanned<u64>>,
+    /// Longest time of the isolated workbook reader over one file, in seconds.
+    #[serde(default)]
+    pub duree_lecture_s: Option<Spanned<u64>>,
 }
 
 /// Statistical confidentiality of the published figures (`[secret_statistique]`).
@@ -405,10 +411,18 @@ impl Pipeline {
                 .longueur_ligne_ko
                 .as_ref()
                 .map_or(d.line_bytes, |v| v.get_ref().saturating_mul(1024)),
+            sheet_text_bytes: l
+                .texte_par_feuille_mo
+                .as_ref()
+                .map_or(d.sheet_text_bytes, |v| v.get_ref().saturating_mul(MIB)),
             reader_memory_bytes: l
                 .memoire_lecture_mo
                 .as_ref()
                 .map_or(d.reader_memory_bytes, |v| v.get_ref().saturating_mul(MIB)),
+            reader_seconds: l
+                .duree_lecture_s
+                .as_ref()
+                .map_or(d.reader_seconds, |v| *v.get_ref()),
         }
     }
 

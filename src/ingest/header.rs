@@ -8,6 +8,18 @@ use super::values::fold;
 /// How many rows from the top automatic detection looks at.
 pub const SEARCH_ROWS: usize = 40;
 
+/// Longest header text compared, in characters (a header is a few words; a longer cell is
+/// a note or data, and only its beginning can match a column name).
+pub const MAX_HEADER_CHARS: usize = 256;
+
+/// The first [`MAX_HEADER_CHARS`] characters of `s`.
+fn head(s: &str) -> &str {
+    match s.char_indices().nth(MAX_HEADER_CHARS) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
 /// Normalises a header text for comparison: lower case, no accents, punctuation turned
 /// into spaces, runs of spaces collapsed, a footnote number glued to the last word
 /// removed (`MECS1` → `mecs`, `Autres3` → `autres`, but `2021` stays).
@@ -56,16 +68,20 @@ impl HeaderColumn {
         }
     }
 
-    /// Normalised texts this column answers to: lower, `upper lower`, upper.
+    /// Normalised texts this column answers to: lower, `upper lower`, upper. Only the
+    /// first [`MAX_HEADER_CHARS`] characters of a text are compared, so that detection,
+    /// which looks at every candidate row, costs the same whatever the cells hold.
     pub fn keys(&self) -> Vec<String> {
         let mut k = Vec::new();
-        if let Some(l) = &self.lower {
+        let lower = self.lower.as_deref().map(head);
+        let upper = self.upper.as_deref().map(head);
+        if let Some(l) = lower {
             k.push(normalize(l));
         }
-        if let (Some(u), Some(l)) = (&self.upper, &self.lower) {
+        if let (Some(u), Some(l)) = (upper, lower) {
             k.push(normalize(&format!("{u} {l}")));
         }
-        if let Some(u) = &self.upper {
+        if let Some(u) = upper {
             k.push(normalize(u));
         }
         k.retain(|s| !s.is_empty());
@@ -394,6 +410,28 @@ mod tests {
         ];
         let h = header_at(&g, &[0]);
         assert_eq!(match_columns(&h, &targets), vec![Some(0), Some(1)]);
+    }
+
+    #[test]
+    fn detection_cost_does_not_grow_with_cell_length() {
+        // Forty candidate rows of very long texts (a pasted document), then a header.
+        let long = "Ligne de commentaire très longue ".repeat(30_000);
+        let mut rows: Vec<Vec<Cell>> = (0..39).map(|_| vec![t(&long), t(&long)]).collect();
+        rows.push(vec![t("Date d'admission"), t(&long)]);
+        let g = Grid {
+            rows,
+            ..Default::default()
+        };
+        let targets = vec![target("date_debut", &[], &["date d'admission"], true)];
+        let start = std::time::Instant::now();
+        let h = detect(&g, &targets).unwrap();
+        assert_eq!(h.rows, vec![39]);
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
+        assert_eq!(head(&"é".repeat(300)).chars().count(), MAX_HEADER_CHARS);
     }
 
     #[test]

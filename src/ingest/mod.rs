@@ -12,7 +12,9 @@
 pub mod csv;
 pub mod grid;
 pub mod header;
+pub mod isolate;
 pub mod limits;
+pub mod prescan;
 pub mod values;
 pub mod workbook;
 
@@ -498,69 +500,22 @@ fn read_sheets(
         let (grid, _) = csv::read_csv(path, display, enc, sep, limits)?;
         return Ok(vec![(None, grid, false)]);
     }
-    let mut wb = workbook::Workbook::open(path, display)?;
-    let infos = wb.sheet_infos();
-    let names: Vec<String> = infos.iter().map(|s| s.name.clone()).collect();
-    let not_found = |wanted: String| SourceError {
-        file: display.into(),
-        sheet: None,
-        kind: SourceErrorKind::SheetNotFound {
-            wanted,
-            available: names.clone(),
-        },
-    };
-    let chosen: Vec<String> = if let Some(list) = &src.feuilles {
-        let mut out = Vec::new();
-        for pat in list.get_ref() {
-            let p = glob::Pattern::new(pat).map_err(|_| not_found(pat.clone()))?;
-            let matched: Vec<String> = infos
-                .iter()
-                .filter(|s| s.visible && p.matches(&s.name))
-                .map(|s| s.name.clone())
-                .collect();
-            if matched.is_empty() {
-                return Err(not_found(pat.clone()));
-            }
-            for m in matched {
-                if !out.contains(&m) {
-                    out.push(m);
-                }
-            }
-        }
-        out
+    // Workbook branch (bounded, isolated reading: see `workbook`, `prescan`, `isolate`).
+    let selection = if let Some(list) = &src.feuilles {
+        workbook::SheetSelection::Patterns(list.get_ref().clone())
     } else {
         match src.feuille.as_ref().map(|s| s.get_ref()) {
-            Some(SheetSel::Name(n)) => {
-                let found = names
-                    .iter()
-                    .find(|s| *s == n)
-                    .or_else(|| names.iter().find(|s| values::fold(s) == values::fold(n)))
-                    .ok_or_else(|| not_found(n.clone()))?;
-                vec![found.clone()]
-            }
-            Some(SheetSel::Position(p)) => {
-                let found = names
-                    .get(p.saturating_sub(1))
-                    .filter(|_| *p >= 1)
-                    .ok_or_else(|| not_found(format!("n° {p}")))?;
-                vec![found.clone()]
-            }
-            None => {
-                let first = infos
-                    .iter()
-                    .find(|s| s.visible)
-                    .or(infos.first())
-                    .ok_or_else(|| not_found("1".into()))?;
-                vec![first.name.clone()]
-            }
+            Some(SheetSel::Name(n)) => workbook::SheetSelection::Name(n.clone()),
+            Some(SheetSel::Position(p)) => workbook::SheetSelection::Position(*p),
+            None => workbook::SheetSelection::FirstVisible,
         }
     };
-    let mut out = Vec::new();
-    for name in chosen {
-        let grid = wb.read_sheet(&name)?;
-        out.push((Some(name), grid, wb.is_1904));
-    }
-    Ok(out)
+    let read = workbook::read_workbook(path, display, &selection, limits)?;
+    Ok(read
+        .sheets
+        .into_iter()
+        .map(|(name, grid)| (Some(name), grid, read.is_1904))
+        .collect())
 }
 
 struct SheetContext<'a> {

@@ -14,6 +14,7 @@
 //! Vec<Case>`; [`all`] gathers them. `OBSERVATOIRE_CORPUS_DIR=<dossier>` writes every
 //! case's inputs there (seeds for the fuzz target) — see `fuzz/README.md`.
 
+mod cases_formats;
 mod cases_ingest;
 mod cases_territories;
 mod cases_outputs;
@@ -390,6 +391,7 @@ pub fn run_case(case: &Case) {
 pub fn all() -> Vec<Case> {
     let mut v = Vec::new();
     v.extend(cases_ingest::cases());
+    v.extend(cases_formats::cases());
     v.extend(cases_territories::cases());
     v.extend(cases_outputs::cases());
     v
