@@ -85,6 +85,7 @@ pub fn read_in_child(
     // A watchdog stops this very child (by its id, before it is reaped: the id cannot
     // have been reused) when it takes longer than the limit.
     let (done, wait_done) = std::sync::mpsc::channel::<()>();
+    let started = std::time::Instant::now();
     let pid = child.id();
     let seconds = limits.reader_seconds;
     let watchdog = std::thread::spawn(move || {
@@ -110,7 +111,10 @@ pub fn read_in_child(
         let _ = child.kill();
     }
     let _ = done.send(());
-    let late = watchdog.join().unwrap_or(false);
+    // Late also when the answer came after the limit but before the watchdog ran (the
+    // limit is the same whichever thread sees it first).
+    let late = watchdog.join().unwrap_or(false)
+        || started.elapsed() >= std::time::Duration::from_secs(seconds);
     let status = child.wait();
     match (wrote, decoded, status) {
         _ if late => Err(too_slow(display, seconds)),

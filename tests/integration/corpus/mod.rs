@@ -16,8 +16,8 @@
 
 mod cases_formats;
 mod cases_ingest;
-mod cases_territories;
 mod cases_outputs;
+mod cases_territories;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
