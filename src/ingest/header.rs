@@ -179,13 +179,45 @@ pub struct Target {
 /// texts), then user texts as a word prefix of the header (`Total des enfants accueillis` matches
 /// `Total des enfants accueillis = (A) + (B)`).
 pub fn match_columns(header: &Header, targets: &[Target]) -> Vec<Option<usize>> {
+    match_prepared(header, targets, &prepare(targets))
+}
+
+/// The targets' texts, normalised once (header detection tries up to 80 candidate
+/// headers against the same targets).
+struct Prepared {
+    /// Per target: (user texts, built-in texts), normalised, empty ones dropped.
+    texts: Vec<(Vec<String>, Vec<String>)>,
+    /// Per target: the column designated by letter (`colonne C`), if any.
+    letters: Vec<Option<usize>>,
+}
+
+fn prepare(targets: &[Target]) -> Prepared {
+    let norm = |v: &[String]| -> Vec<String> {
+        v.iter()
+            .map(|s| normalize(s))
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    Prepared {
+        texts: targets
+            .iter()
+            .map(|t| (norm(&t.user), norm(&t.builtin)))
+            .collect(),
+        letters: targets
+            .iter()
+            .map(|t| t.user.iter().find_map(|u| column_letter_ref(u)))
+            .collect(),
+    }
+}
+
+fn match_prepared(header: &Header, targets: &[Target], prepared: &Prepared) -> Vec<Option<usize>> {
     let mut assigned: Vec<Option<usize>> = vec![None; targets.len()];
     let mut taken = vec![false; header.columns.len()];
     let keys: Vec<Vec<String>> = header.columns.iter().map(HeaderColumn::keys).collect();
     // `colonne C` designates a column by its letter, for headers that repeat a text.
-    for (ti, t) in targets.iter().enumerate() {
-        if let Some(idx) = t.user.iter().find_map(|u| column_letter_ref(u))
-            && let Some(ci) = header.columns.iter().position(|c| c.index == idx)
+    for (ti, letter) in prepared.letters.iter().enumerate() {
+        if let Some(idx) = letter
+            && let Some(ci) = header.columns.iter().position(|c| c.index == *idx)
             && !taken[ci]
         {
             assigned[ti] = Some(ci);
@@ -200,19 +232,18 @@ pub fn match_columns(header: &Header, targets: &[Target]) -> Vec<Option<usize>> 
             if assigned[ti].is_some() || (!use_user && !t.user.is_empty()) {
                 continue;
             }
-            let texts: Vec<String> = if use_user {
-                t.user.iter().map(|s| normalize(s)).collect()
-            } else {
-                t.builtin.iter().map(|s| normalize(s)).collect()
-            };
-            'outer: for text in texts.iter().filter(|s| !s.is_empty()) {
+            let (user, builtin) = &prepared.texts[ti];
+            let texts = if use_user { user } else { builtin };
+            'outer: for text in texts {
                 for (ci, ks) in keys.iter().enumerate() {
                     if taken[ci] {
                         continue;
                     }
                     let hit = ks.iter().any(|k| {
                         if prefix {
-                            k.starts_with(&format!("{text} "))
+                            k.len() > text.len()
+                                && k.starts_with(text.as_str())
+                                && k.as_bytes()[text.len()] == b' '
                         } else {
                             k == text
                         }
@@ -247,8 +278,8 @@ pub fn column_letter_ref(text: &str) -> Option<usize> {
 }
 
 /// Score of a candidate header: required targets found weigh more than optional ones.
-fn score(header: &Header, targets: &[Target]) -> (usize, usize) {
-    let m = match_columns(header, targets);
+fn score(header: &Header, targets: &[Target], prepared: &Prepared) -> (usize, usize) {
+    let m = match_prepared(header, targets, prepared);
     let required = targets
         .iter()
         .zip(&m)
@@ -264,6 +295,7 @@ pub fn detect(grid: &Grid, targets: &[Target]) -> Option<Header> {
     // Ties go to a one-row header (a title row above a header is not a group row).
     let mut best: Option<((usize, usize, bool), Header)> = None;
     let limit = grid.height().min(SEARCH_ROWS);
+    let prepared = prepare(targets);
     for r in 0..limit {
         if grid.row_is_empty(r) {
             continue;
@@ -273,7 +305,7 @@ pub fn detect(grid: &Grid, targets: &[Target]) -> Option<Header> {
             candidates.push(header_at(grid, &[r, r + 1]));
         }
         for h in candidates {
-            let (req, any) = score(&h, targets);
+            let (req, any) = score(&h, targets, &prepared);
             let s = (req, any, h.rows.len() == 1);
             if s.1 == 0 {
                 continue;
