@@ -18,6 +18,9 @@ pub mod exit_code {
     /// Disclosure control could not protect every figure (the audit found a suppressed
     /// figure that could be recomputed): nothing was written.
     pub const DISCLOSURE: u8 = 4;
+    /// The run went to the end and wrote its outputs, but input rows or files were
+    /// rejected (errors in the validation report): the figures leave them out.
+    pub const REJECTED: u8 = 5;
 }
 
 /// Any error a run can end with.
@@ -117,9 +120,12 @@ pub enum SourceErrorKind {
     PasswordProtected,
     Corrupt(String),
     TooLarge(String),
+    /// The sheet a pipeline names is not in the workbook. Only counts are kept: sheet
+    /// names are never listed (one sheet per child is a real layout).
     SheetNotFound {
         wanted: String,
-        available: Vec<String>,
+        visible: usize,
+        hidden: usize,
     },
     HeaderNotFound {
         searched_rows: usize,
@@ -128,8 +134,29 @@ pub enum SourceErrorKind {
         field: String,
         expected: Vec<String>,
     },
+    /// The `service` a source gives for all its rows is not in the services table.
+    UnknownService {
+        code: String,
+        line: Option<usize>,
+    },
+    /// A column the pipeline maps explicitly (`[sources.colonnes]`) is not in the header.
+    MappedColumnAbsent(Box<MappedColumn>),
     Encoding(String),
     NotAnExtract(String),
+}
+
+/// Where a mapped column was looked for, and what was found instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MappedColumn {
+    pub field: String,
+    pub wanted: Vec<String>,
+    /// Line of the mapping in the pipeline file.
+    pub line: Option<usize>,
+    /// 1-based header row(s) searched.
+    pub header_rows: Vec<usize>,
+    /// Header texts found (headers, never data cells), shortened.
+    pub found: Vec<String>,
+    pub suggestion: Option<String>,
 }
 
 impl fmt::Display for SourceError {
@@ -138,8 +165,15 @@ impl fmt::Display for SourceError {
         if let Some(s) = &self.sheet {
             write!(f, ", feuille « {s} »")?;
         }
-        write!(f, " : ")?;
-        match &self.kind {
+        write!(f, " : {}", self.kind)
+    }
+}
+
+/// The reason alone, without the place (for the validation report, which has its own
+/// file and sheet columns).
+impl fmt::Display for SourceErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             SourceErrorKind::NotFound => write!(
                 f,
                 "fichier introuvable. Vérifiez le chemin dans le pipeline (il est relatif au dossier du fichier pipeline)."
@@ -164,15 +198,29 @@ impl fmt::Display for SourceError {
                 f,
                 "le fichier dépasse les limites de lecture ({detail}). Supprimez les lignes et colonnes vides en fin de feuille, ou découpez le fichier."
             ),
-            SourceErrorKind::SheetNotFound { wanted, available } => write!(
-                f,
-                "la feuille « {wanted} » est introuvable. Feuilles présentes : {}. Corrigez la clé feuille du pipeline.",
-                available
-                    .iter()
-                    .map(|s| format!("« {s} »"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            SourceErrorKind::SheetNotFound {
+                wanted,
+                visible,
+                hidden,
+            } => {
+                write!(f, "la feuille « {wanted} » est introuvable. ")?;
+                match (visible, hidden) {
+                    (0, 0) => write!(f, "Le classeur ne contient aucune feuille.")?,
+                    (0, h) => write!(
+                        f,
+                        "Le classeur ne contient aucune feuille visible ({h} masquée(s)) : affichez la feuille à lire dans Excel, ou indiquez sa position avec feuille = <numéro>."
+                    )?,
+                    (v, 0) => write!(f, "Le classeur contient {v} feuille(s) visible(s).")?,
+                    (v, h) => write!(
+                        f,
+                        "Le classeur contient {v} feuille(s) visible(s) et {h} masquée(s)."
+                    )?,
+                }
+                write!(
+                    f,
+                    " Les noms des feuilles ne sont pas affichés (ils peuvent désigner des personnes). Corrigez la clé feuille du pipeline : nom exact de l'onglet, ou sa position (feuille = 1 pour le premier onglet)."
+                )
+            }
             SourceErrorKind::HeaderNotFound { searched_rows } => write!(
                 f,
                 "aucune ligne d'en-tête reconnue dans les {searched_rows} premières lignes. Indiquez ligne_entete = <numéro de ligne> dans le pipeline, et les noms de vos colonnes dans [sources.colonnes]."
@@ -186,6 +234,57 @@ impl fmt::Display for SourceError {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+            SourceErrorKind::UnknownService { code, line } => write!(
+                f,
+                "le service « {code} » que le pipeline donne à cette source{} n'est pas dans la table services : ses lignes ne pourraient être rattachées ni à un type ni à un territoire. Corrigez le code, ou ajoutez le service au référentiel des services.",
+                line.map(|l| format!(" (ligne {l})")).unwrap_or_default()
+            ),
+            SourceErrorKind::MappedColumnAbsent(m) => {
+                let MappedColumn {
+                    field,
+                    wanted,
+                    line,
+                    header_rows,
+                    found,
+                    suggestion,
+                } = &**m;
+                write!(
+                    f,
+                    "la colonne {} indiquée pour le champ « {field} »{} est introuvable dans l'en-tête (ligne{} {}). En-têtes trouvés : {}.",
+                    wanted
+                        .iter()
+                        .map(|s| format!("« {s} »"))
+                        .collect::<Vec<_>>()
+                        .join(" ou "),
+                    line.map(|l| format!(" (pipeline, ligne {l})"))
+                        .unwrap_or_default(),
+                    if header_rows.len() > 1 { "s" } else { "" },
+                    header_rows
+                        .iter()
+                        .map(|r| r.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" et "),
+                    if found.is_empty() {
+                        "aucun en-tête reconnu sur cette ligne (est-ce bien la ligne d'en-tête ? sinon indiquez ligne_entete)".to_string()
+                    } else {
+                        found
+                            .iter()
+                            .map(|s| format!("« {s} »"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                )?;
+                match suggestion {
+                    Some(s) => write!(
+                        f,
+                        " Voulez-vous dire « {s} » ? Corrigez le nom dans [sources.colonnes] (il doit être celui de l'en-tête, aux accents et majuscules près), ou retirez la ligne si la colonne n'existe pas dans ce fichier."
+                    ),
+                    None => write!(
+                        f,
+                        " Corrigez le nom dans [sources.colonnes] (il doit être celui de l'en-tête, aux accents et majuscules près), ou retirez la ligne si la colonne n'existe pas dans ce fichier."
+                    ),
+                }
+            }
             SourceErrorKind::NotAnExtract(detail) => write!(
                 f,
                 "ce fichier Parquet n'est pas un extrait de l'observatoire ({detail}). Transmettez le dossier extrait/ produit par « observatoire partenaire »."

@@ -26,4 +26,6 @@ pub mod pseudonymise;
 pub mod publish;
 pub mod run;
 pub mod tables;
+pub mod territory;
 pub mod validation;
+pub mod vocabulary;

@@ -28,7 +28,7 @@ const HELP_TEMPLATE: &str = "\
     disable_help_subcommand = true,
     subcommand_help_heading = "Commandes",
     next_help_heading = "Options",
-    after_help = "Codes de sortie : 0 succès ; 1 entrée invalide (pipeline, fichier, feuille ou colonne) ; 2 erreur d'utilisation ; 3 erreur interne ou d'écriture.\nExemple : observatoire executer pipelines/demo.toml"
+    after_help = "Codes de sortie : 0 succès ; 1 entrée invalide (pipeline, fichier, feuille ou colonne : rien n'est écrit) ; 2 erreur d'utilisation ; 3 erreur interne ou d'écriture ; 4 secret statistique non garanti (rien n'est écrit) ; 5 terminé, mais des lignes ou des fichiers ont été rejetés (voir validation/problemes.csv).\nExemple : observatoire executer pipelines/demo.toml"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -76,6 +76,16 @@ enum Command {
     /// Gérer les clés secrètes de pseudonymisation.
     #[command(subcommand, help_template = HELP_TEMPLATE)]
     Cle(CleCommand),
+    /// Lecture isolée d'un classeur (usage interne : processus enfant, jamais affiché dans l'aide).
+    #[command(name = "__lecture-isolee", hide = true)]
+    LectureIsolee,
+    /// Lister les modalités reconnues des colonnes codées (type de mesure, cadre, métier…).
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options")]
+    Vocabulaires {
+        /// Écrire les listes au format Markdown (celui de docs/vocabulaires.md)
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Lister les indicateurs calculés, avec leur définition.
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options")]
     Indicateurs {
@@ -115,8 +125,21 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    if let Command::LectureIsolee = cli.command {
+        return ExitCode::from(observatoire::ingest::isolate::worker_main());
+    }
+    // Each workbook is read in a child process of this binary, with a memory limit: an
+    // abort inside a reading library fails that file, never the run.
+    observatoire::ingest::isolate::set_enabled(true);
     match execute(cli.command) {
-        Ok(()) => ExitCode::from(exit_code::SUCCESS),
+        Ok(Outcome::Clean) => ExitCode::from(exit_code::SUCCESS),
+        Ok(Outcome::Rejected(n)) => {
+            eprintln!(
+                "Attention : {n} erreur(s) dans les données d'entrée (lignes ou fichiers rejetés) : les chiffres les laissent de côté. Voyez validation/problemes.csv, corrigez les fichiers et relancez. Code de sortie {}.",
+                exit_code::REJECTED
+            );
+            ExitCode::from(exit_code::REJECTED)
+        }
         Err(e) => {
             eprintln!("Erreur : {e}");
             ExitCode::from(e.exit_code())
@@ -124,7 +147,22 @@ fn main() -> ExitCode {
     }
 }
 
-fn execute(command: Command) -> Result<(), Error> {
+/// How a command that went to the end ended.
+enum Outcome {
+    Clean,
+    /// Outputs written, but with this many errors in the validation report.
+    Rejected(usize),
+}
+
+fn outcome(errors: usize) -> Outcome {
+    if errors > 0 {
+        Outcome::Rejected(errors)
+    } else {
+        Outcome::Clean
+    }
+}
+
+fn execute(command: Command) -> Result<Outcome, Error> {
     match command {
         Command::Executer { pipeline, sortie } => {
             let p = Pipeline::load(&pipeline)?;
@@ -152,7 +190,7 @@ fn execute(command: Command) -> Result<(), Error> {
                 "Ouvrez {} dans un navigateur.",
                 s.output_dir.join("rapport.html").display()
             );
-            Ok(())
+            Ok(outcome(s.errors))
         }
         Command::Verifier { pipeline, sortie } => {
             let p = Pipeline::load(&pipeline)?;
@@ -166,7 +204,7 @@ fn execute(command: Command) -> Result<(), Error> {
             for f in &s.files {
                 println!("  {}", s.output_dir.join(f).display());
             }
-            Ok(())
+            Ok(outcome(s.errors))
         }
         Command::Partenaire { pipeline, sortie } => {
             let p = Pipeline::load(&pipeline)?;
@@ -186,7 +224,7 @@ fn execute(command: Command) -> Result<(), Error> {
             println!(
                 "Transmettez le dossier extrait/ à l'observatoire par un canal sûr : il reste une donnée personnelle (pseudonymisée)."
             );
-            Ok(())
+            Ok(outcome(s.errors))
         }
         Command::Cle(CleCommand::Creer { fichier }) => {
             let k = SecretKey::create_file(&fichier)?;
@@ -198,16 +236,34 @@ fn execute(command: Command) -> Result<(), Error> {
             println!(
                 "Conservez-la hors de tout dépôt et de toute sortie ; sans elle, les pseudonymes ne peuvent plus être recalculés."
             );
-            Ok(())
+            Ok(Outcome::Clean)
         }
         Command::Cle(CleCommand::Empreinte { fichier }) => {
             let k = SecretKey::load(&fichier)?;
             println!("{}", k.fingerprint());
-            Ok(())
+            Ok(Outcome::Clean)
         }
+        Command::Vocabulaires { markdown: true } => {
+            print!("{}", observatoire::vocabulary::markdown());
+            Ok(Outcome::Clean)
+        }
+        Command::Vocabulaires { markdown: false } => {
+            for (table, field, terms) in observatoire::vocabulary::all() {
+                println!("{}.{field} :", table.id());
+                for t in terms {
+                    if t.synonyms.is_empty() {
+                        println!("  {}", t.label);
+                    } else {
+                        println!("  {} (aussi : {})", t.label, t.synonyms.join(", "));
+                    }
+                }
+            }
+            Ok(Outcome::Clean)
+        }
+        Command::LectureIsolee => Ok(Outcome::Clean),
         Command::Indicateurs { markdown: true } => {
             print!("{}", indicators::registry_markdown());
-            Ok(())
+            Ok(Outcome::Clean)
         }
         Command::Indicateurs { markdown: false } => {
             for d in indicators::catalogue() {
@@ -219,7 +275,7 @@ fn execute(command: Command) -> Result<(), Error> {
                     d.tables_sources, d.origine
                 );
             }
-            Ok(())
+            Ok(Outcome::Clean)
         }
     }
 }

@@ -39,6 +39,19 @@ pub struct PipelineSpec {
     /// Reading limits (`[limites]`), to raise for very large files.
     #[serde(default)]
     pub limites: LimitsSpec,
+    /// Plausibility checks of the inputs (`[controles]`).
+    #[serde(default)]
+    pub controles: ChecksSpec,
+}
+
+/// Plausibility checks a pipeline may tune (`[controles]`).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ChecksSpec {
+    /// Most measures of one person running at the same time in one service (default 3);
+    /// beyond, the person's rows in that service are rejected as implausible.
+    #[serde(default)]
+    pub mesures_simultanees_max: Option<Spanned<usize>>,
 }
 
 /// Reading limits a pipeline may raise (`[limites]`); absent keys keep the defaults of
@@ -64,9 +77,15 @@ pub struct LimitsSpec {
     /// Longest line of a CSV file, in KiB.
     #[serde(default)]
     pub longueur_ligne_ko: Option<Spanned<usize>>,
+    /// Largest total text of one sheet once read, in MiB.
+    #[serde(default)]
+    pub texte_par_feuille_mo: Option<Spanned<u64>>,
     /// Memory of the isolated workbook reader, in MiB.
     #[serde(default)]
     pub memoire_lecture_mo: Option<Spanned<u64>>,
+    /// Longest time of the isolated workbook reader over one file, in seconds.
+    #[serde(default)]
+    pub duree_lecture_s: Option<Spanned<u64>>,
 }
 
 /// Statistical confidentiality of the published figures (`[secret_statistique]`).
@@ -248,6 +267,11 @@ pub struct SourceSpec {
     pub csv: Option<CsvSpec>,
     #[serde(default)]
     pub reference: Option<ReferenceSpec>,
+    /// Read past blank rows: a table in several blocks separated by blank rows (the
+    /// overseas départements below the metropolitan ones, for instance). By default the
+    /// table ends at its first blank row and what lies below is counted, not read.
+    #[serde(default)]
+    pub lire_apres_lignes_vides: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -266,7 +290,10 @@ pub struct CsvSpec {
 pub struct ReferenceSpec {
     /// Publisher, e.g. `DREES`, `INSEE`.
     pub source: String,
-    /// Territory level of the rows: `departement`, `region`…
+    /// Territory level of the rows: `departement` (default) or `region`, read with the
+    /// territory table of [`crate::territory`] (a row of another level — a total, a
+    /// région among départements, a collectivité d'outre-mer — is set aside and
+    /// reported); any other level keeps its codes as written.
     #[serde(default = "default_level")]
     pub niveau: String,
     /// Year the figures describe, or `"feuille"` to read it from the sheet name.
@@ -274,11 +301,14 @@ pub struct ReferenceSpec {
     /// Variable name → header text(s): each becomes one reference row per territory.
     #[serde(default)]
     pub mesures: BTreeMap<String, Synonyms>,
-    /// Wide tables (INSEE): every other column with a value becomes a row.
+    /// Wide tables (INSEE): every other column with a value becomes a row. A column
+    /// whose header names a code or a label (`Code région`, `Libellé`…) or that holds
+    /// text is never a value column; a column whose header is a year gives that year
+    /// as the period of its values.
     #[serde(default)]
     pub colonnes_larges: Option<WideSpec>,
-    /// Keep only rows whose territory code looks like a département code (01–95, 2A,
-    /// 2B, 971–976).
+    /// Kept for older pipelines: with `niveau = "departement"`, rows that are not
+    /// départements are always set aside (and reported).
     #[serde(default)]
     pub codes_departement_seulement: bool,
 }
@@ -381,10 +411,18 @@ impl Pipeline {
                 .longueur_ligne_ko
                 .as_ref()
                 .map_or(d.line_bytes, |v| v.get_ref().saturating_mul(1024)),
+            sheet_text_bytes: l
+                .texte_par_feuille_mo
+                .as_ref()
+                .map_or(d.sheet_text_bytes, |v| v.get_ref().saturating_mul(MIB)),
             reader_memory_bytes: l
                 .memoire_lecture_mo
                 .as_ref()
                 .map_or(d.reader_memory_bytes, |v| v.get_ref().saturating_mul(MIB)),
+            reader_seconds: l
+                .duree_lecture_s
+                .as_ref()
+                .map_or(d.reader_seconds, |v| *v.get_ref()),
         }
     }
 
@@ -735,7 +773,7 @@ fn suggest(word: &str, candidates: &[&str]) -> String {
         .unwrap_or_default()
 }
 
-fn levenshtein(a: &str, b: &str) -> usize {
+pub fn levenshtein(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();

@@ -815,6 +815,48 @@ pub const ACTION_PLAN: &[Field] = &[
     ),
 ];
 
+/// Plausible range of a numeric field, inclusive (`None`: any finite number). A value
+/// outside is a validation issue: set aside, or the row rejected when the field is
+/// required (docs/architecture.md, « Valeurs invraisemblables »). Capacities must be
+/// positive: a capacity of 0 would make every rate infinite.
+pub fn plausible_range(table: Table, field: &str) -> Option<(f64, f64)> {
+    Some(match (table, field) {
+        (_, "annee") => (1990.0, 2100.0),
+        (Table::Services, "capacite") => (0.5, 100_000.0),
+        (Table::Services, "jours_ouverture") => (1.0, 366.0),
+        (Table::Activity, "journees_realisees" | "journees_financees") => (0.0, 10_000_000.0),
+        (Table::Activity, "mesures_exercees") => (0.0, 1_000_000.0),
+        (Table::Staff, "etp") => (0.0, 1.5),
+        (
+            Table::Staff,
+            "absence_maladie" | "absence_accident_travail" | "absence_maternite" | "absence_autres",
+        ) => (0.0, 366.0),
+        (Table::Training, "jours_demandes" | "jours_realises") => (0.0, 366.0),
+        (
+            Table::Satisfaction,
+            "question_1"
+            | "question_2"
+            | "question_3"
+            | "question_4"
+            | "question_5"
+            | "satisfaction_globale",
+        ) => (1.0, 4.0),
+        (Table::ActionPlan, "cible" | "valeur") => (-1e9, 1e9),
+        _ => return None,
+    })
+}
+
+/// Earliest plausible year of a date field: event dates of the activity start in 1990;
+/// birth dates and staff entry dates may be older. Every date must be before the end of
+/// the year after the later of the period's end and today.
+pub fn earliest_year(table: Table, field: &str) -> i32 {
+    match (table, field) {
+        (Table::Accompaniments, "date_naissance") => 1900,
+        (Table::Staff, "date_entree" | "date_sortie") => 1950,
+        _ => 1990,
+    }
+}
+
 /// Column names of the canonical DataFrames (the in-memory contract).
 pub mod columns {
     pub const SOURCE: &str = "source";

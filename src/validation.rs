@@ -68,6 +68,10 @@ pub struct SourceStats {
     pub lignes_exclues: BTreeMap<String, usize>,
     /// Canonical rows produced (a reference row per value column, for instance).
     pub lignes_produites: usize,
+    /// The file or sheet could not be read at all (its error is in the problems); the
+    /// other files and sheets of the source were read.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub illisible: bool,
 }
 
 impl SourceStats {
@@ -139,6 +143,10 @@ impl ValidationReport {
                 r.extend([statut, motif, n.as_str()]);
                 w.write_record(&r)
             };
+            if s.illisible {
+                rec("illisible", "source_illisible", 0)?;
+                continue;
+            }
             rec("lue", "", s.lignes_lues)?;
             rec("acceptee", "", s.lignes_acceptees)?;
             for (m, n) in &s.lignes_rejetees {
@@ -194,6 +202,18 @@ impl ValidationReport {
     pub fn terminal_summary(&self) -> String {
         let mut s = String::new();
         for src in &self.sources {
+            if src.illisible {
+                s.push_str(&format!(
+                    "  {} — {}{} : illisible, laissé de côté (voir les problèmes)\n",
+                    src.source,
+                    src.fichier,
+                    src.feuille
+                        .as_deref()
+                        .map(|f| format!(" [{f}]"))
+                        .unwrap_or_default(),
+                ));
+                continue;
+            }
             s.push_str(&format!(
                 "  {} — {}{} : {} lignes lues, {} acceptées, {} rejetées, {} exclues (totaux, notes)\n",
                 src.source,

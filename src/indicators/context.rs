@@ -4,6 +4,14 @@
 //! of the next year (closest to the DREES count at 31 December), ages 0–19 plus a fifth
 //! of the 20–24 band (ages assumed evenly spread within the band); if that year is
 //! missing, the estimate of the same year is used.
+//!
+//! Territories are those of the territory table ([`crate::territory`]). Corsica counts
+//! once: DREES gives the Collectivité de Corse as the historical `20`, whose population
+//! is that of 2A + 2B (INSEE); a year giving `20` beside `2A`/`2B` keeps 2A and 2B (ingest
+//! already sets `20` aside within one table; this guards against two tables). The
+//! national figure adds up the départements present, `20` standing for Corsica as a
+//! whole. Only counts without a dimension are read (a count broken down by a dimension —
+//! a wide table — would otherwise be added up across the breakdown).
 
 use std::collections::BTreeMap;
 
@@ -14,6 +22,7 @@ use super::{IndicatorDef, IndicatorRow, Inputs, Results, Secret, ratio};
 use crate::error::Error;
 use crate::ingest::values::fold;
 use crate::tables::columns as col;
+use crate::territory;
 
 pub const ASE_PER_1000: &str = "enfants_accueillis_ase_pour_1000_moins_21_ans";
 
@@ -76,11 +85,23 @@ pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
         .collect();
     let mut counts: BTreeMap<(i32, String), f64> = BTreeMap::new();
     let mut population: BTreeMap<(i32, String), f64> = BTreeMap::new();
+    let mut broken_down = 0usize;
+    let mut not_departments: Vec<String> = Vec::new();
     for i in 0..r.height() {
         let (Some(v), Some(c), Some(p), Some(x)) = (&var[i], &code[i], period[i], value[i]) else {
             continue;
         };
         if v == DREES_VARIABLE {
+            if dim1[i].is_some() || dim2[i].is_some() {
+                broken_down += 1;
+                continue;
+            }
+            if territory::department(c).is_none() {
+                if !not_departments.contains(c) {
+                    not_departments.push(c.clone());
+                }
+                continue;
+            }
             *counts.entry((p, c.clone())).or_default() += x;
         } else if v == POPULATION_VARIABLE
             && dim1[i].as_deref().map(fold).as_deref() == Some("ENSEMBLE")
@@ -89,6 +110,31 @@ pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
             *population.entry((p, c.clone())).or_default() += x * under_21_share(band);
         }
     }
+    if broken_down > 0 {
+        out.notes.push(format!(
+            "{broken_down} valeur(s) de la variable {DREES_VARIABLE} ventilée(s) par une dimension (tableau en colonnes larges) : non additionnées, seules les valeurs sans dimension sont lues"
+        ));
+    }
+    for c in &not_departments {
+        out.notes.push(format!(
+            "Territoire {c} : ce n'est pas un département, il n'entre pas dans le taux pour 1 000"
+        ));
+    }
+    // Corsica once: `20` beside 2A or 2B for the same year is left out.
+    let corsica_split: Vec<i32> = counts
+        .keys()
+        .filter(|(_, c)| c == "2A" || c == "2B")
+        .map(|(y, _)| *y)
+        .collect();
+    counts.retain(|(y, c), _| {
+        let twice = c == "20" && corsica_split.contains(y);
+        if twice {
+            out.notes.push(format!(
+                "Corse {y} : la Corse (20) est donnée en plus de 2A/2B ; seuls 2A et 2B sont comptés"
+            ));
+        }
+        !twice
+    });
     let mut national: BTreeMap<i32, (f64, f64)> = BTreeMap::new();
     for ((year, dep), n) in &counts {
         if !inputs.years.contains(year) {
@@ -107,7 +153,8 @@ pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
         let pop = pop_of(year + 1).or_else(|| pop_of(*year));
         let Some(pop) = pop else {
             out.notes.push(format!(
-                "Département {dep} {year} : population INSEE absente, taux pour 1 000 non calculé"
+                "{} {year} : population INSEE absente, taux pour 1 000 non calculé",
+                territory::department_display(dep)
             ));
             continue;
         };

@@ -103,10 +103,35 @@ pub fn compute_family(inputs: &super::Inputs) -> Result<super::Results, Error> {
         inputs.years.clone(),
         inputs.age_bands,
     )?;
-    Ok(super::Results {
-        rows,
-        notes: Vec::new(),
-    })
+    let mut notes = Vec::new();
+    for (id, other) in [
+        (
+            PE_ALSO_DITEP,
+            "aucun accompagnement par un service de type DITEP ou ITEP",
+        ),
+        (
+            DITEP_ALSO_PE,
+            "aucune mesure d'un service de protection de l'enfance",
+        ),
+    ] {
+        let years: BTreeSet<i32> = rows
+            .iter()
+            .filter(|r| r.indicateur == id && r.numerateur.is_none())
+            .map(|r| r.periode)
+            .collect();
+        if !years.is_empty() {
+            notes.push(format!(
+                "{} : non calculable en {} — les données lues ne comptent {other} cette année-là (source absente ?) ; la part n'est pas de 0 %, elle est inconnue.",
+                super::definition(id).map_or(id, |d| d.libelle),
+                years
+                    .iter()
+                    .map(|y| y.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    Ok(super::Results { rows, notes })
 }
 
 /// Computes both shares for every year, pooled and broken down.
@@ -156,14 +181,22 @@ pub fn compute(
             band: Option<String>,
         }
         let mut people: BTreeMap<&str, Seen> = BTreeMap::new();
+        // Whether each sector has any accompaniment in the year: without one, a share
+        // of children "also followed" by it cannot be computed (it is not 0).
+        let (mut pe_any, mut ditep_any) = (false, false);
         for i in 0..linked.height() {
-            let (Some(p), Some(s), Some(st)) = (&person[i], &service[i], start[i]) else {
+            let (Some(s), Some(st)) = (&service[i], start[i]) else {
                 continue;
             };
             if days_in_year(st, end[i], y) == 0 {
                 continue;
             }
             let Some((sector, dep)) = info.get(s) else {
+                continue;
+            };
+            pe_any |= *sector == Sector::ChildProtection;
+            ditep_any |= *sector == Sector::Ditep;
+            let Some(p) = &person[i] else {
                 continue;
             };
             let e = people.entry(p.as_str()).or_default();
@@ -262,6 +295,13 @@ pub fn compute(
         }
         for ((id, level, code, dim, value), (num, den)) in cells {
             let (num, den) = (num as f64, den as f64);
+            // The other sector has no data this year: the numerator is unknown.
+            let other_known = if id == PE_ALSO_DITEP {
+                ditep_any
+            } else {
+                pe_any
+            };
+            let num = other_known.then_some(num);
             rows.push(IndicatorRow {
                 indicateur: id.to_string(),
                 periode: y,
@@ -269,9 +309,9 @@ pub fn compute(
                 code_territoire: code,
                 ventilation: dim.map(str::to_string),
                 modalite: value,
-                numerateur: Some(num),
+                numerateur: num,
                 denominateur: Some(den),
-                valeur: ratio(Some(num), Some(den)),
+                valeur: ratio(num, Some(den)),
                 unite: "%".into(),
                 ..Default::default()
             });

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use super::grid::{Cell, Grid};
-use super::workbook::MAX_FILE_BYTES;
+use super::grid::{Cell, Grid, TextLayout};
+use super::limits::{Limits, MIB};
 use crate::error::{SourceError, SourceErrorKind};
 
 /// How the text of a CSV file is encoded.
@@ -23,11 +23,16 @@ pub struct CsvInfo {
     pub separator: char,
 }
 
+/// Reads a CSV file into a grid whose rows are the file's own lines (blank lines kept,
+/// so that a problem on line 79 is reported at line 79), with the field count of every
+/// record and the records an unclosed quote ran over (see [`TextLayout`]). Sizes are
+/// checked before anything is split: the file, the longest line, the longest cell.
 pub fn read_csv(
     path: &Path,
     display: &str,
     encoding: Encoding,
     separator: Option<u8>,
+    limits: &Limits,
 ) -> Result<(Grid, CsvInfo), SourceError> {
     let err = |kind| SourceError {
         file: display.to_string(),
@@ -35,16 +40,23 @@ pub fn read_csv(
         kind,
     };
     let meta = std::fs::metadata(path).map_err(|_| err(SourceErrorKind::NotFound))?;
-    if meta.len() > MAX_FILE_BYTES {
+    if meta.len() > limits.file_bytes {
         return Err(err(SourceErrorKind::TooLarge(format!(
-            "{} octets",
-            meta.len()
+            "{} Mio, maximum {} Mio ; pour le relever : [limites] taille_fichier_mo",
+            meta.len() / MIB,
+            limits.file_bytes / MIB
         ))));
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| err(SourceErrorKind::Corrupt(e.kind().to_string())))?;
+    let bytes = std::fs::read(path).map_err(|e| err(SourceErrorKind::Corrupt(io_reason(&e))))?;
+    if let Some((line, len)) = longest_line_over(&bytes, limits.line_bytes) {
+        return Err(err(SourceErrorKind::TooLarge(format!(
+            "la ligne {line} compte {len} octets, maximum {} ; un fichier d'une seule très longue ligne n'est pas un tableau (séparateur de lignes absent ?) ; pour relever la limite : [limites] longueur_ligne_ko",
+            limits.line_bytes
+        ))));
+    }
     let (text, enc_name) =
         decode(&bytes, encoding).map_err(|d| err(SourceErrorKind::Encoding(d)))?;
+    drop(bytes);
     let sep = separator.unwrap_or_else(|| detect_separator(&text));
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -52,18 +64,74 @@ pub fn read_csv(
         .delimiter(sep)
         .from_reader(text.as_bytes());
     let mut grid = Grid::default();
-    for (i, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| {
-            err(SourceErrorKind::Corrupt(format!(
-                "ligne {} : {}",
-                e.position().map(|p| p.line()).unwrap_or(i as u64 + 1),
-                match e.kind() {
-                    csv::ErrorKind::Utf8 { .. } => "texte non UTF-8",
-                    _ => "structure CSV invalide (guillemet non fermé ?)",
-                }
-            )))
-        })?;
-        let mut cells: Vec<Cell> = rec
+    let mut layout = TextLayout::default();
+    let mut record = csv::StringRecord::new();
+    let (mut counted_lines, mut counted_to) = (0usize, 0usize);
+    loop {
+        match rdr.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                return Err(err(SourceErrorKind::Corrupt(format!(
+                    "structure CSV illisible vers la ligne {}",
+                    e.position().map_or(0, |p| p.line())
+                ))));
+            }
+        }
+        // 0-based row of the record's first line, counted from its byte offset (the
+        // reader's own line count skips blank lines).
+        let offset = record
+            .position()
+            .map_or(text.len(), |p| p.byte() as usize)
+            .min(text.len());
+        // The reported offset may be that of blank lines skipped before the record.
+        let offset = offset
+            + text.as_bytes()[offset..]
+                .iter()
+                .take_while(|b| **b == b'\n' || **b == b'\r')
+                .count();
+        counted_lines += text.as_bytes()[counted_to..offset]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        counted_to = offset;
+        let first = counted_lines;
+        // Line breaks inside the record's fields; a quote left open runs to the end of
+        // the file and takes its final line break with it.
+        let trailing = record.iter().next_back().is_some_and(|f| f.ends_with('\n'));
+        let breaks: usize = record
+            .iter()
+            .map(|f| f.matches('\n').count())
+            .sum::<usize>()
+            - usize::from(trailing);
+        let last = first + breaks;
+        let sep_char = sep as char;
+        if breaks > 0
+            && record
+                .iter()
+                .any(|f| f.contains('\n') && f.contains(sep_char))
+        {
+            let joined = record
+                .iter()
+                .collect::<Vec<_>>()
+                .join(&sep_char.to_string());
+            let non_blank = joined
+                .split('\n')
+                .skip(1)
+                .filter(|l| l.chars().any(|c| !c.is_whitespace() && c != sep_char))
+                .count();
+            layout.swallowed.push((first, last, non_blank));
+        }
+        for (c, field) in record.iter().enumerate() {
+            if field.chars().count() > limits.cell_chars {
+                return Err(err(SourceErrorKind::TooLarge(format!(
+                    "la cellule {} compte plus de {} caractères ; pour relever la limite : [limites] caracteres_par_cellule",
+                    super::grid::cell_ref(first, c),
+                    limits.cell_chars
+                ))));
+            }
+        }
+        let mut cells: Vec<Cell> = record
             .iter()
             .map(|s| {
                 if s.trim().is_empty() {
@@ -76,8 +144,18 @@ pub fn read_csv(
         while cells.last().is_some_and(|c| *c == Cell::Empty) {
             cells.pop();
         }
+        while grid.rows.len() < first {
+            grid.rows.push(Vec::new());
+            layout.fields.push(0);
+        }
         grid.rows.push(cells);
+        layout.fields.push(record.len());
+        while grid.rows.len() <= last {
+            grid.rows.push(Vec::new());
+            layout.fields.push(0);
+        }
     }
+    grid.text_layout = Some(layout);
     Ok((
         grid,
         CsvInfo {
@@ -85,6 +163,25 @@ pub fn read_csv(
             separator: sep as char,
         },
     ))
+}
+
+/// A French reason for an I/O error (never the library's English text).
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied => "lecture refusée (droits du fichier)".into(),
+        std::io::ErrorKind::NotFound => "fichier disparu pendant la lecture".into(),
+        std::io::ErrorKind::OutOfMemory => "mémoire insuffisante".into(),
+        _ => "erreur de lecture du disque".into(),
+    }
+}
+
+/// The first line (1-based) longer than `max` bytes, with its length.
+fn longest_line_over(bytes: &[u8], max: usize) -> Option<(usize, usize)> {
+    bytes
+        .split(|b| *b == b'\n')
+        .enumerate()
+        .find(|(_, l)| l.len() > max)
+        .map(|(i, l)| (i + 1, l.len()))
 }
 
 /// Decodes bytes: a UTF-8 BOM or valid UTF-8 means UTF-8; otherwise Windows-1252 (the
@@ -148,6 +245,74 @@ fn count_outside_quotes(line: &str, sep: u8) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn read(text: &str) -> Grid {
+        let dir = std::env::temp_dir().join(format!("obs-csv-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let p = dir.join(format!(
+            "{}-{}.csv",
+            text.len(),
+            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        std::fs::write(&p, text).unwrap();
+        let g = read_csv(&p, "t.csv", Encoding::Auto, None, &Limits::default())
+            .unwrap()
+            .0;
+        let _ = std::fs::remove_file(&p);
+        g
+    }
+
+    #[test]
+    fn rows_are_the_file_lines() {
+        let g = read("a;b\n\n1;2\n\n\n3;4\n");
+        assert_eq!(g.rows.len(), 6);
+        assert_eq!(
+            g.rows[2],
+            vec![Cell::Text("1".into()), Cell::Text("2".into())]
+        );
+        assert_eq!(
+            g.rows[5],
+            vec![Cell::Text("3".into()), Cell::Text("4".into())]
+        );
+        assert_eq!(g.text_layout.unwrap().fields, vec![2, 0, 2, 0, 0, 2]);
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_located() {
+        let g = read("a;b\n1;\"x\n2;y\n3;z\n4;w\n");
+        let l = g.text_layout.unwrap();
+        assert_eq!(l.swallowed, vec![(1, 4, 3)]);
+        // A quoted cell with a line break but no separator is a real multi-line cell.
+        let g = read("a;b\n1;\"rue\nbis\"\n2;y\n");
+        let l = g.text_layout.unwrap();
+        assert!(l.swallowed.is_empty());
+        assert_eq!(
+            g.rows[3],
+            vec![Cell::Text("2".into()), Cell::Text("y".into())]
+        );
+    }
+
+    #[test]
+    fn long_lines_and_cells_are_refused_before_splitting() {
+        let dir = std::env::temp_dir().join(format!("obs-csv-long-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let p = dir.join("long.csv");
+        std::fs::write(&p, format!("a;b\n1;{}\n", "x".repeat(5000))).unwrap();
+        let small = Limits {
+            line_bytes: 1000,
+            ..Limits::default()
+        };
+        let e = read_csv(&p, "long.csv", Encoding::Auto, None, &small).unwrap_err();
+        assert!(e.to_string().contains("ligne 2"), "{e}");
+        let small = Limits {
+            cell_chars: 100,
+            ..Limits::default()
+        };
+        let e = read_csv(&p, "long.csv", Encoding::Auto, None, &small).unwrap_err();
+        assert!(e.to_string().contains("B2"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn detects_encoding_and_separator() {

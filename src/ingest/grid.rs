@@ -51,6 +51,21 @@ impl Cell {
 #[derive(Debug, Clone, Default)]
 pub struct Grid {
     pub rows: Vec<Vec<Cell>>,
+    /// For a CSV file: how each line was split (rows are the file's own lines, blank
+    /// lines included, so `C79` is line 79 of the file). `None` for workbooks.
+    pub text_layout: Option<TextLayout>,
+}
+
+/// How the lines of a CSV file were split into fields, for the row checks of ingest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TextLayout {
+    /// Number of fields of the record starting on each row (0 for a blank line or a line
+    /// inside a multi-line record), before trailing empty fields are dropped.
+    pub fields: Vec<usize>,
+    /// Records whose quoted text runs over several lines and holds separators: an
+    /// unclosed quote that swallowed the lines below. `(first row, last row, non-blank
+    /// lines swallowed below the first)`, rows 0-based.
+    pub swallowed: Vec<(usize, usize, usize)>,
 }
 
 static EMPTY: Cell = Cell::Empty;
@@ -159,6 +174,7 @@ mod tests {
                     Cell::Empty,
                 ],
             ],
+            ..Default::default()
         };
         g.fill_merged(&[MergedRegion {
             first_row: 0,

@@ -8,6 +8,18 @@ use super::values::fold;
 /// How many rows from the top automatic detection looks at.
 pub const SEARCH_ROWS: usize = 40;
 
+/// Longest header text compared, in characters (a header is a few words; a longer cell is
+/// a note or data, and only its beginning can match a column name).
+pub const MAX_HEADER_CHARS: usize = 256;
+
+/// The first [`MAX_HEADER_CHARS`] characters of `s`.
+fn head(s: &str) -> &str {
+    match s.char_indices().nth(MAX_HEADER_CHARS) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
 /// Normalises a header text for comparison: lower case, no accents, punctuation turned
 /// into spaces, runs of spaces collapsed, a footnote number glued to the last word
 /// removed (`MECS1` → `mecs`, `Autres3` → `autres`, but `2021` stays).
@@ -56,16 +68,20 @@ impl HeaderColumn {
         }
     }
 
-    /// Normalised texts this column answers to: lower, `upper lower`, upper.
+    /// Normalised texts this column answers to: lower, `upper lower`, upper. Only the
+    /// first [`MAX_HEADER_CHARS`] characters of a text are compared, so that detection,
+    /// which looks at every candidate row, costs the same whatever the cells hold.
     pub fn keys(&self) -> Vec<String> {
         let mut k = Vec::new();
-        if let Some(l) = &self.lower {
+        let lower = self.lower.as_deref().map(head);
+        let upper = self.upper.as_deref().map(head);
+        if let Some(l) = lower {
             k.push(normalize(l));
         }
-        if let (Some(u), Some(l)) = (&self.upper, &self.lower) {
+        if let (Some(u), Some(l)) = (upper, lower) {
             k.push(normalize(&format!("{u} {l}")));
         }
-        if let Some(u) = &self.upper {
+        if let Some(u) = upper {
             k.push(normalize(u));
         }
         k.retain(|s| !s.is_empty());
@@ -159,8 +175,8 @@ pub struct Target {
 }
 
 /// Assigns header columns to targets. Each column serves one target. Order: exact
-/// matches on user texts, exact matches on built-in texts, then user texts as a word
-/// prefix of the header (`Total des enfants accueillis` matches
+/// matches on user texts, exact matches on built-in texts (only for targets without user
+/// texts), then user texts as a word prefix of the header (`Total des enfants accueillis` matches
 /// `Total des enfants accueillis = (A) + (B)`).
 pub fn match_columns(header: &Header, targets: &[Target]) -> Vec<Option<usize>> {
     let mut assigned: Vec<Option<usize>> = vec![None; targets.len()];
@@ -179,7 +195,9 @@ pub fn match_columns(header: &Header, targets: &[Target]) -> Vec<Option<usize>> 
     let passes: [(bool, bool); 3] = [(true, false), (false, false), (true, true)];
     for (use_user, prefix) in passes {
         for (ti, t) in targets.iter().enumerate() {
-            if assigned[ti].is_some() {
+            // The user's texts replace the built-in ones: a mapping that matches nothing
+            // must not fall back on another column.
+            if assigned[ti].is_some() || (!use_user && !t.user.is_empty()) {
                 continue;
             }
             let texts: Vec<String> = if use_user {
@@ -321,6 +339,7 @@ mod tests {
                 ],
                 vec![t("84"), t("01"), t("Ain"), Cell::Number(1619.0)],
             ],
+            ..Default::default()
         };
         let targets = vec![
             target("code_territoire", &[], &["code departement"], true),
@@ -353,6 +372,7 @@ mod tests {
                 ],
                 vec![t("X"), t("Y"), t("Z"), t("01/01/2021")],
             ],
+            ..Default::default()
         };
         let targets = vec![
             target("nom_mere", &["Mère Nom de famille"], &[], false),
@@ -382,6 +402,7 @@ mod tests {
         assert_eq!(column_letter_ref("colonne 3"), None);
         let g = Grid {
             rows: vec![vec![t("Départements"), t("Départements"), t("Total")]],
+            ..Default::default()
         };
         let targets = vec![
             target("code", &["colonne A"], &[], true),
@@ -392,9 +413,32 @@ mod tests {
     }
 
     #[test]
+    fn detection_cost_does_not_grow_with_cell_length() {
+        // Forty candidate rows of very long texts (a pasted document), then a header.
+        let long = "Ligne de commentaire très longue ".repeat(30_000);
+        let mut rows: Vec<Vec<Cell>> = (0..39).map(|_| vec![t(&long), t(&long)]).collect();
+        rows.push(vec![t("Date d'admission"), t(&long)]);
+        let g = Grid {
+            rows,
+            ..Default::default()
+        };
+        let targets = vec![target("date_debut", &[], &["date d'admission"], true)];
+        let start = std::time::Instant::now();
+        let h = detect(&g, &targets).unwrap();
+        assert_eq!(h.rows, vec![39]);
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
+        assert_eq!(head(&"é".repeat(300)).chars().count(), MAX_HEADER_CHARS);
+    }
+
+    #[test]
     fn user_texts_match_as_prefix() {
         let g = Grid {
             rows: vec![vec![t("Total des enfants accueillis = (A) + (B)")]],
+            ..Default::default()
         };
         let targets = vec![target("x", &["Total des enfants accueillis"], &[], true)];
         let h = header_at(&g, &[0]);

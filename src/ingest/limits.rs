@@ -23,9 +23,15 @@ pub struct Limits {
     pub cell_chars: usize,
     /// Longest line of a CSV file, in bytes.
     pub line_bytes: usize,
+    /// Largest total text of one sheet once read (shared strings copied into every cell
+    /// that uses them, repeated and merged cells unfolded), in bytes.
+    pub sheet_text_bytes: u64,
     /// Memory a workbook reader may use when reading is isolated in a child process,
     /// in bytes (address-space limit of the child).
     pub reader_memory_bytes: u64,
+    /// Longest time the isolated reader may take over one workbook, in seconds (a
+    /// library caught in a loop must not hold the run forever).
+    pub reader_seconds: u64,
 }
 
 impl Default for Limits {
@@ -37,7 +43,9 @@ impl Default for Limits {
             shared_strings: 5_000_000,
             cell_chars: 32_767,
             line_bytes: 4 * MIB as usize,
+            sheet_text_bytes: 1024 * MIB,
             reader_memory_bytes: 4 * 1024 * MIB,
+            reader_seconds: 600,
         }
     }
 }

@@ -107,6 +107,12 @@ const MISSING_MARKERS: &[&str] = &[
     "...",
 ];
 
+/// Markers of a withheld or unavailable figure that only mean « missing » in a numeric
+/// cell (a text field may hold `S` or `C` as a real value): `s`/`se`/`ss` (secret
+/// statistique, INSEE and DREES), `c` (confidentiel), `n` (DREES, non significatif), `x`,
+/// `np` (non publié).
+const NUMERIC_MARKERS: &[&str] = &["S", "SE", "SS", "C", "N", "X", "NP", "SECRET", "(S)", "S."];
+
 /// Normalises free text: trims, turns line breaks and runs of spaces (including no-break
 /// spaces) into single spaces.
 pub fn clean_text(s: &str) -> String {
@@ -122,6 +128,13 @@ pub fn missing_marker(s: &str) -> Option<String> {
     MISSING_MARKERS.contains(&t.as_str()).then_some(t)
 }
 
+/// Returns the normalised marker when `s` marks a withheld figure in a numeric cell
+/// (`s` for secret statistique…); never applied to text fields.
+pub fn numeric_marker(s: &str) -> Option<String> {
+    let t = clean_text(s).to_uppercase();
+    NUMERIC_MARKERS.contains(&t.as_str()).then_some(t)
+}
+
 /// Interprets `cell` as a value of `kind`. `is_1904` tells how to read plain numbers in a
 /// date column (the workbook's date system).
 pub fn parse(cell: &Cell, kind: Kind, is_1904: bool) -> Parsed {
@@ -134,6 +147,11 @@ pub fn parse(cell: &Cell, kind: Kind, is_1904: bool) -> Parsed {
                 return Parsed::Missing(Missing::Empty);
             }
             if let Some(m) = missing_marker(&t) {
+                return Parsed::Missing(Missing::Marker(m));
+            }
+            if matches!(kind, Kind::Number | Kind::Integer)
+                && let Some(m) = numeric_marker(&t)
+            {
                 return Parsed::Missing(Missing::Marker(m));
             }
             if t.starts_with('#') && t.ends_with(['!', 'A', '?']) && t.len() <= 8 {
@@ -526,6 +544,17 @@ mod tests {
         let num = |s: &str| parse(&Cell::Text(s.into()), Kind::Number, false);
         assert_eq!(num("1240,5"), Parsed::Value(Value::Number(1240.5)));
         assert_eq!(num("NR"), Parsed::Missing(Missing::Marker("NR".into())));
+        // The statistical-secret mark, in numeric cells only.
+        assert_eq!(num("s"), Parsed::Missing(Missing::Marker("S".into())));
+        assert_eq!(num(" se "), Parsed::Missing(Missing::Marker("SE".into())));
+        assert_eq!(
+            parse(&Cell::Text("c".into()), Kind::Integer, false),
+            Parsed::Missing(Missing::Marker("C".into()))
+        );
+        assert_eq!(
+            parse(&Cell::Text("S".into()), Kind::Text, false),
+            Parsed::Value(Value::Text("S".into()))
+        );
         assert_eq!(num("beaucoup"), Parsed::Invalid(Invalid::NotANumber));
         assert_eq!(
             parse(&Cell::Error("#DIV/0!".into()), Kind::Number, false),

@@ -1,24 +1,50 @@
-//! Reading spreadsheet files (xlsx, xlsm, xlsb, xls, ods) into [`Grid`]s through calamine.
-//! Owns format detection, password and corruption errors, sheet selection, merged
-//! regions, the 1904 date system and size limits. Knows nothing of canonical tables.
+//! Reading spreadsheet files (xlsx, xlsm, xlsb, xls, ods) into [`Grid`]s through calamine,
+//! bounded. Owns format detection, password and corruption errors (translated into what
+//! the user should do, in French — never the library's text), sheet selection, merged
+//! regions, the 1904 date system, and the limits applied while a grid is built (used area,
+//! cell text length, total text of a sheet). The checks made before calamine allocates
+//! anything live in [`super::prescan`]; reading in a child process lives in
+//! [`super::isolate`]. Knows nothing of canonical tables.
+//!
+//! Only the selected sheets become grids; for `.xlsx`, `.xlsm` and `.xlsb` the other
+//! sheets are never read (only their names and visibility). Calamine reads `.xls` and
+//! `.ods` files whole when it opens them, so every sheet of those is bounded by the
+//! pre-checks.
 
-use std::io::Read;
 use std::path::Path;
 
-use calamine::{Data, Reader, SheetVisible, Sheets, open_workbook_auto};
+use calamine::{Data, DataRef, Reader, SheetVisible, Sheets};
 
 use super::grid::{Cell, Grid, MergedRegion};
+use super::limits::{Limits, MIB};
+use super::prescan::{self, Format};
 use crate::error::{SourceError, SourceErrorKind};
 
-/// Largest sheet (rows × columns of its used area) we agree to materialise.
-pub const MAX_CELLS: u64 = 20_000_000;
-/// Largest input file accepted, in bytes.
-pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
+/// What calamine reads from: the file itself (`.xlsx`, `.xlsm`, `.xlsb`, read lazily), or
+/// a copy rebuilt in memory with only the selected sheets (`.ods`, `.xls`).
+pub trait ReadSeek: std::io::Read + std::io::Seek {}
+impl<T: std::io::Read + std::io::Seek> ReadSeek for T {}
+
+type Book = Sheets<Box<dyn ReadSeek>>;
+
+/// Where a workbook comes from and how to give it to calamine.
+struct Source {
+    file: String,
+    path: std::path::PathBuf,
+    format: Format,
+    limits: Limits,
+    /// `.ods`: what is left of the decompression budget after the pre-checks.
+    budget: u64,
+    /// `.xls`: the BIFF workbook stream.
+    biff: Vec<u8>,
+}
 
 /// An opened workbook.
 pub struct Workbook {
-    file: String,
-    sheets: Sheets<std::io::BufReader<std::fs::File>>,
+    src: Source,
+    sheets: Book,
+    /// For `.ods` and `.xls`: the positions (1-based) of the sheets calamine was given.
+    loaded: Vec<usize>,
     pub is_1904: bool,
 }
 
@@ -29,7 +55,25 @@ pub struct SheetInfo {
     pub visible: bool,
 }
 
-const CFB_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+/// Which sheets of a workbook a source reads (from the pipeline's `feuille` or `feuilles`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SheetSelection {
+    /// `feuilles = [...]`: glob patterns, each matching at least one visible sheet.
+    Patterns(Vec<String>),
+    /// `feuille = "Nom"`: exact name, or equal once accents and case are folded.
+    Name(String),
+    /// `feuille = 2`: 1-based position among all sheets.
+    Position(usize),
+    /// Nothing said: the first visible sheet.
+    FirstVisible,
+}
+
+/// The selected sheets of one workbook, read.
+#[derive(Debug, Clone, Default)]
+pub struct WorkbookRead {
+    pub is_1904: bool,
+    pub sheets: Vec<(String, Grid)>,
+}
 
 fn err(file: &str, sheet: Option<&str>, kind: SourceErrorKind) -> SourceError {
     SourceError {
@@ -39,56 +83,142 @@ fn err(file: &str, sheet: Option<&str>, kind: SourceErrorKind) -> SourceError {
     }
 }
 
+/// Reads the selected sheets of a workbook: in a child process when isolation is on (the
+/// binary turns it on; see [`super::isolate`]), in this process otherwise.
+pub fn read_workbook(
+    path: &Path,
+    display: &str,
+    selection: &SheetSelection,
+    limits: &Limits,
+) -> Result<WorkbookRead, SourceError> {
+    if super::isolate::enabled() {
+        super::isolate::read_in_child(path, display, selection, limits)
+    } else {
+        read_workbook_in_process(path, display, selection, limits)
+    }
+}
+
+/// Reads the selected sheets of a workbook in this process (library tests, the fuzz
+/// target, and the isolated child itself).
+pub fn read_workbook_in_process(
+    path: &Path,
+    display: &str,
+    selection: &SheetSelection,
+    limits: &Limits,
+) -> Result<WorkbookRead, SourceError> {
+    let mut wb = Workbook::open_with(path, display, limits)?;
+    let chosen = select_sheets(&wb.sheet_infos(), selection).map_err(|k| err(display, None, k))?;
+    wb.load(&chosen)?;
+    let mut out = WorkbookRead {
+        is_1904: wb.is_1904,
+        sheets: Vec::new(),
+    };
+    for name in chosen {
+        let grid = wb.read_sheet(&name)?;
+        out.sheets.push((name, grid));
+    }
+    Ok(out)
+}
+
+/// The sheets `selection` designates. A sheet that cannot be found is an error that
+/// counts the sheets but never lists their names (one sheet per child is a real layout).
+pub fn select_sheets(
+    infos: &[SheetInfo],
+    selection: &SheetSelection,
+) -> Result<Vec<String>, SourceErrorKind> {
+    let not_found = |wanted: String| SourceErrorKind::SheetNotFound {
+        wanted,
+        visible: infos.iter().filter(|s| s.visible).count(),
+        hidden: infos.iter().filter(|s| !s.visible).count(),
+    };
+    match selection {
+        SheetSelection::Patterns(list) => {
+            let mut out: Vec<String> = Vec::new();
+            for pat in list {
+                let p = glob::Pattern::new(pat).map_err(|_| not_found(pat.clone()))?;
+                let mut any = false;
+                for s in infos.iter().filter(|s| s.visible && p.matches(&s.name)) {
+                    any = true;
+                    if !out.contains(&s.name) {
+                        out.push(s.name.clone());
+                    }
+                }
+                if !any {
+                    return Err(not_found(pat.clone()));
+                }
+            }
+            Ok(out)
+        }
+        SheetSelection::Name(n) => infos
+            .iter()
+            .find(|s| s.name == *n)
+            .or_else(|| {
+                infos
+                    .iter()
+                    .find(|s| super::values::fold(&s.name) == super::values::fold(n))
+            })
+            .map(|s| vec![s.name.clone()])
+            .ok_or_else(|| not_found(n.clone())),
+        SheetSelection::Position(p) => infos
+            .get(p.saturating_sub(1))
+            .filter(|_| *p >= 1)
+            .map(|s| vec![s.name.clone()])
+            .ok_or_else(|| not_found(format!("n° {p}"))),
+        SheetSelection::FirstVisible => infos
+            .iter()
+            .find(|s| s.visible)
+            .map(|s| vec![s.name.clone()])
+            .ok_or_else(|| not_found("première feuille visible".into())),
+    }
+}
+
 impl Workbook {
-    /// Opens `path`; `display` is how the file is named in messages.
+    /// Opens `path` with the default limits; `display` is how the file is named in
+    /// messages.
     pub fn open(path: &Path, display: &str) -> Result<Workbook, SourceError> {
+        Workbook::open_with(path, display, &Limits::default())
+    }
+
+    /// Opens `path` after the pre-checks of its format against `limits`.
+    pub fn open_with(path: &Path, display: &str, limits: &Limits) -> Result<Workbook, SourceError> {
+        let e = |kind| err(display, None, kind);
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase)
             .unwrap_or_default();
-        if !["xlsx", "xlsm", "xlsb", "xls", "ods"].contains(&ext.as_str()) {
-            return Err(err(display, None, SourceErrorKind::UnsupportedFormat(ext)));
+        let format = Format::from_extension(&ext)
+            .ok_or_else(|| e(SourceErrorKind::UnsupportedFormat(ext)))?;
+        let meta = std::fs::metadata(path).map_err(|_| e(SourceErrorKind::NotFound))?;
+        if meta.len() > limits.file_bytes {
+            return Err(e(SourceErrorKind::TooLarge(format!(
+                "fichier de plus de {} Mo ; {}",
+                prescan::count(limits.file_bytes / MIB),
+                prescan::raise_hint("taille_fichier_mo")
+            ))));
         }
-        let meta =
-            std::fs::metadata(path).map_err(|_| err(display, None, SourceErrorKind::NotFound))?;
-        if meta.len() > MAX_FILE_BYTES {
-            return Err(err(
-                display,
-                None,
-                SourceErrorKind::TooLarge(format!(
-                    "{} octets, maximum {MAX_FILE_BYTES}",
-                    meta.len()
-                )),
-            ));
-        }
-        // An encrypted OOXML file is an OLE container holding an `EncryptedPackage`.
-        let mut head = [0u8; 8];
-        let is_cfb = std::fs::File::open(path)
-            .and_then(|mut f| f.read_exact(&mut head))
-            .is_ok()
-            && head == CFB_MAGIC;
-        let opened = std::panic::catch_unwind(|| open_workbook_auto(path));
-        let sheets = match opened {
-            Ok(Ok(s)) => s,
-            Ok(Err(e)) => {
-                if is_password_error(&e) || (is_cfb && ext != "xls" && looks_encrypted(path)) {
-                    return Err(err(display, None, SourceErrorKind::PasswordProtected));
-                }
-                return Err(err(
-                    display,
-                    None,
-                    SourceErrorKind::Corrupt(short(&e.to_string())),
-                ));
-            }
-            Err(_) => {
-                return Err(err(
-                    display,
-                    None,
-                    SourceErrorKind::Corrupt("lecture interrompue".into()),
-                ));
-            }
+        prescan::sniff(path, format).map_err(e)?;
+        let (budget, biff) = if is_cfb(path) {
+            let stream = prescan::read_biff_stream(path, format, limits).map_err(e)?;
+            // The workbook globals only: the sheets are checked when they are loaded.
+            prescan::check_biff(&stream, limits, &|_| false).map_err(e)?;
+            (0, stream)
+        } else {
+            (
+                prescan::check_zip(path, format, limits).map_err(e)?,
+                Vec::new(),
+            )
         };
+        let src = Source {
+            file: display.to_string(),
+            path: path.to_path_buf(),
+            format,
+            limits: *limits,
+            budget,
+            biff,
+        };
+        // `.ods` and `.xls` are opened with no sheet content (names and visibility only).
+        let sheets = src.open(&[])?;
         let is_1904 = match &sheets {
             Sheets::Xlsx(x) => x.has_1904_epoch(),
             Sheets::Xls(x) => x.has_1904_epoch(),
@@ -96,10 +226,32 @@ impl Workbook {
             Sheets::Ods(_) => false,
         };
         Ok(Workbook {
-            file: display.to_string(),
+            src,
             sheets,
+            loaded: Vec::new(),
             is_1904,
         })
+    }
+
+    /// Makes the sheets `names` readable: for `.ods` and `.xls`, reopens the workbook with
+    /// their content (and only theirs).
+    pub fn load(&mut self, names: &[String]) -> Result<(), SourceError> {
+        if !matches!(self.src.format, Format::Ods | Format::Xls) {
+            return Ok(());
+        }
+        let infos = self.sheet_infos();
+        let mut positions: Vec<usize> = names
+            .iter()
+            .filter_map(|n| infos.iter().position(|s| s.name == *n).map(|i| i + 1))
+            .collect();
+        positions.sort_unstable();
+        positions.dedup();
+        if positions.iter().all(|p| self.loaded.contains(p)) {
+            return Ok(());
+        }
+        self.sheets = self.src.open(&positions)?;
+        self.loaded = positions;
+        Ok(())
     }
 
     pub fn sheet_infos(&self) -> Vec<SheetInfo> {
@@ -113,60 +265,38 @@ impl Workbook {
             .collect()
     }
 
-    /// Reads one sheet into a grid, merged regions filled.
+    /// Reads one sheet into a grid, merged regions filled, within the limits.
     pub fn read_sheet(&mut self, name: &str) -> Result<Grid, SourceError> {
-        let file = self.file.clone();
-        self.check_size(name)?;
+        let position = self.sheet_infos().iter().position(|s| s.name == name);
+        if position.is_some_and(|p| !self.loaded.contains(&(p + 1))) {
+            self.load(&[name.to_string()])?;
+        }
+        let file = self.src.file.clone();
+        let limits = self.src.limits;
         let sheets = &mut self.sheets;
         let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            sheets.worksheet_range(name)
+            build_grid(sheets, name, &limits)
         }));
-        let range = match read {
-            Ok(Ok(r)) => r,
-            Ok(Err(e)) => {
-                if is_password_error(&e) {
-                    return Err(err(&file, Some(name), SourceErrorKind::PasswordProtected));
-                }
-                return Err(err(
-                    &file,
-                    Some(name),
-                    SourceErrorKind::Corrupt(short(&e.to_string())),
-                ));
-            }
-            Err(_) => {
-                return Err(err(
-                    &file,
-                    Some(name),
-                    SourceErrorKind::Corrupt("lecture interrompue".into()),
-                ));
-            }
+        let mut builder = match read {
+            Ok(Ok(b)) => b,
+            Ok(Err(k)) => return Err(err(&file, Some(name), k)),
+            Err(_) => return Err(err(&file, Some(name), interrupted())),
         };
-        let mut grid = Grid::default();
-        if let Some((r0, c0)) = range.start() {
-            let (r0, c0) = (r0 as usize, c0 as usize);
-            for _ in 0..r0 {
-                grid.rows.push(Vec::new());
-            }
-            for row in range.rows() {
-                let mut cells = vec![Cell::Empty; c0];
-                cells.extend(row.iter().map(convert));
-                while cells.last().is_some_and(|c| *c == Cell::Empty) {
-                    cells.pop();
-                }
-                grid.rows.push(cells);
-            }
-        }
         let merged = self.merged_regions(name);
-        grid.fill_merged(&merged);
-        Ok(grid)
+        builder
+            .fill_merged(&merged)
+            .map_err(|k| err(&file, Some(name), k))?;
+        Ok(builder.grid)
     }
 
     fn merged_regions(&mut self, name: &str) -> Vec<MergedRegion> {
-        let dims = match &mut self.sheets {
+        let sheets = &mut self.sheets;
+        let dims = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match sheets {
             Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(name).unwrap_or_default(),
             Sheets::Xls(x) => x.merge_cells_by_sheet_name(name).unwrap_or_default(),
             _ => Vec::new(),
-        };
+        }))
+        .unwrap_or_default();
         dims.iter()
             .map(|d| MergedRegion {
                 first_row: d.start.0 as usize,
@@ -176,65 +306,287 @@ impl Workbook {
             })
             .collect()
     }
+}
 
-    /// For xlsx, streams the cells once to bound the used area before calamine builds a
-    /// dense range (a tiny file with cells in A1 and XFD1048576 would need 500 GB).
-    fn check_size(&mut self, name: &str) -> Result<(), SourceError> {
-        let Sheets::Xlsx(x) = &mut self.sheets else {
-            return Ok(());
-        };
-        let Ok(mut reader) = x.worksheet_cells_reader(name) else {
-            return Ok(());
-        };
-        let (mut max_r, mut max_c, mut min_r, mut min_c) = (0u64, 0u64, u64::MAX, u64::MAX);
-        let mut n = 0u64;
-        while let Ok(Some(cell)) = reader.next_cell() {
-            let (r, c) = cell.get_position();
-            let (r, c) = (u64::from(r), u64::from(c));
-            max_r = max_r.max(r);
-            max_c = max_c.max(c);
-            min_r = min_r.min(r);
-            min_c = min_c.min(c);
-            n += 1;
+impl Source {
+    /// Opens the workbook with calamine; for `.ods` and `.xls`, from a copy holding only
+    /// the sheets at `positions` (after their pre-checks).
+    fn open(&self, positions: &[usize]) -> Result<Book, SourceError> {
+        let e = |kind| err(&self.file, None, kind);
+        let keep = |p: usize| positions.contains(&p);
+        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+            || -> Result<Result<Book, calamine::Error>, SourceErrorKind> {
+                let file = || -> Result<Box<dyn ReadSeek>, SourceErrorKind> {
+                    std::fs::File::open(&self.path)
+                        .map(|f| Box::new(std::io::BufReader::new(f)) as Box<dyn ReadSeek>)
+                        .map_err(|_| SourceErrorKind::NotFound)
+                };
+                let memory = |b: Vec<u8>| Box::new(std::io::Cursor::new(b)) as Box<dyn ReadSeek>;
+                Ok(match self.format {
+                    Format::Xlsx => calamine::Xlsx::new(file()?)
+                        .map(Sheets::Xlsx)
+                        .map_err(calamine::Error::Xlsx),
+                    Format::Xlsb => calamine::Xlsb::new(file()?)
+                        .map(Sheets::Xlsb)
+                        .map_err(calamine::Error::Xlsb),
+                    Format::Ods => {
+                        let bytes =
+                            prescan::rebuild_ods(&self.path, &self.limits, self.budget, &keep)?;
+                        calamine::Ods::new(memory(bytes))
+                            .map(Sheets::Ods)
+                            .map_err(calamine::Error::Ods)
+                    }
+                    Format::Xls => {
+                        prescan::check_biff(&self.biff, &self.limits, &keep)?;
+                        let bytes = prescan::rebuild_xls(&self.biff, &keep)?;
+                        calamine::Xls::new(memory(bytes))
+                            .map(Sheets::Xls)
+                            .map_err(calamine::Error::Xls)
+                    }
+                })
+            },
+        ));
+        match opened {
+            Ok(Ok(Ok(s))) => Ok(s),
+            Ok(Ok(Err(x))) => Err(e(translate(&x))),
+            Ok(Err(k)) => Err(e(k)),
+            Err(_) => Err(e(interrupted())),
         }
-        if n > 0 {
-            let area = (max_r - min_r + 1) * (max_c - min_c + 1);
-            if area > MAX_CELLS {
-                return Err(err(
-                    &self.file,
-                    Some(name),
-                    SourceErrorKind::TooLarge(format!(
-                        "zone utilisée de {area} cellules, maximum {MAX_CELLS}"
-                    )),
-                ));
+    }
+}
+
+fn is_cfb(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 8];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && head == prescan::CFB_MAGIC
+}
+
+fn interrupted() -> SourceErrorKind {
+    SourceErrorKind::Corrupt(
+        "la lecture s'est interrompue sur une structure invalide : fichier forgé ou endommagé"
+            .into(),
+    )
+}
+
+/// Builds a grid cell by cell, enforcing the limits as it grows: the area from A1 to the
+/// last cell (what the rest of ingest walks), each cell's text, and the sheet's total text
+/// (a shared string used by a million cells is copied a million times).
+struct GridBuilder<'a> {
+    grid: Grid,
+    limits: &'a Limits,
+    rows: u64,
+    cols: u64,
+    text_bytes: u64,
+}
+
+impl<'a> GridBuilder<'a> {
+    fn new(limits: &'a Limits) -> Self {
+        GridBuilder {
+            grid: Grid::default(),
+            limits,
+            rows: 0,
+            cols: 0,
+            text_bytes: 0,
+        }
+    }
+
+    fn check_text(&mut self, r: u32, c: u32, text: &str) -> Result<(), SourceErrorKind> {
+        // Bytes bound the characters from above: count characters only when needed.
+        if text.len() > self.limits.cell_chars && text.chars().count() > self.limits.cell_chars {
+            return Err(prescan::cell_too_long(
+                self.limits,
+                None,
+                u64::from(r),
+                u64::from(c),
+            ));
+        }
+        self.add_text(text.len() as u64)
+    }
+
+    fn add_text(&mut self, bytes: u64) -> Result<(), SourceErrorKind> {
+        self.text_bytes = self.text_bytes.saturating_add(bytes);
+        if self.text_bytes > self.limits.sheet_text_bytes {
+            return Err(prescan::sheet_text_too_large(self.limits, None));
+        }
+        Ok(())
+    }
+
+    fn put(&mut self, r: u32, c: u32, cell: Cell) -> Result<(), SourceErrorKind> {
+        if cell == Cell::Empty {
+            return Ok(());
+        }
+        let rows = self.rows.max(u64::from(r) + 1);
+        let cols = self.cols.max(u64::from(c) + 1);
+        if rows.saturating_mul(cols) > self.limits.cells_per_sheet {
+            return Err(prescan::area_too_large(self.limits, None));
+        }
+        (self.rows, self.cols) = (rows, cols);
+        let (r, c) = (r as usize, c as usize);
+        if self.grid.rows.len() <= r {
+            self.grid.rows.resize_with(r + 1, Vec::new);
+        }
+        let row = &mut self.grid.rows[r];
+        if row.len() <= c {
+            row.resize(c + 1, Cell::Empty);
+        }
+        row[c] = cell;
+        Ok(())
+    }
+
+    /// Fills merged regions (clamped to the cells that exist: only those are filled), the
+    /// copies counted in the sheet's text and the work bounded by the area limit.
+    fn fill_merged(&mut self, regions: &[MergedRegion]) -> Result<(), SourceErrorKind> {
+        let height = self.grid.height();
+        let width = self.grid.width();
+        if height == 0 || width == 0 {
+            return Ok(());
+        }
+        let mut clamped = Vec::new();
+        let mut work: u64 = 0;
+        for m in regions {
+            if m.first_row >= height || m.first_col >= width {
+                continue;
             }
+            let c = MergedRegion {
+                first_row: m.first_row,
+                first_col: m.first_col,
+                last_row: m.last_row.min(height - 1).max(m.first_row),
+                last_col: m.last_col.min(width - 1).max(m.first_col),
+            };
+            let area = ((c.last_row - c.first_row + 1) as u64)
+                .saturating_mul((c.last_col - c.first_col + 1) as u64);
+            work = work.saturating_add(area);
+            if work > self.limits.cells_per_sheet {
+                return Err(prescan::area_too_large(self.limits, None));
+            }
+            if let Some(t) = self.grid.get(c.first_row, c.first_col).as_text() {
+                self.add_text((t.len() as u64).saturating_mul(area))?;
+            }
+            clamped.push(c);
         }
+        self.grid.fill_merged(&clamped);
         Ok(())
     }
 }
 
-fn convert(d: &Data) -> Cell {
-    match d {
-        Data::Empty => Cell::Empty,
-        Data::String(s) => Cell::Text(s.clone()),
-        Data::Float(f) => Cell::Number(*f),
-        Data::Int(i) => Cell::Number(*i as f64),
-        Data::Bool(b) => Cell::Bool(*b),
-        Data::DateTime(dt) => {
-            if dt.is_datetime() {
-                // calamine applies the workbook's own epoch (1900 or 1904).
-                let (y, m, d, ..) = dt.to_ymd_hms_milli();
-                match chrono::NaiveDate::from_ymd_opt(i32::from(y), u32::from(m), u32::from(d)) {
-                    Some(date) => Cell::Date(date),
-                    None => Cell::Number(dt.as_f64()),
-                }
-            } else {
-                Cell::Number(dt.as_f64())
+fn build_grid<'l>(
+    sheets: &mut Book,
+    name: &str,
+    limits: &'l Limits,
+) -> Result<GridBuilder<'l>, SourceErrorKind> {
+    let mut b = GridBuilder::new(limits);
+    match sheets {
+        Sheets::Xlsx(x) => {
+            let mut reader = match x.worksheet_cells_reader(name) {
+                Ok(r) => r,
+                // A chart sheet: no cells.
+                Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(b),
+                Err(e) => return Err(translate(&calamine::Error::Xlsx(e))),
+            };
+            while let Some(cell) = reader
+                .next_cell()
+                .map_err(|e| translate(&calamine::Error::Xlsx(e)))?
+            {
+                let (r, c) = cell.get_position();
+                let v = convert_ref(&mut b, r, c, cell.get_value())?;
+                b.put(r, c, v)?;
             }
         }
-        Data::DateTimeIso(s) => Cell::IsoDate(s.clone()),
-        Data::DurationIso(s) => Cell::Text(s.clone()),
+        Sheets::Xlsb(x) => {
+            let mut reader = x
+                .worksheet_cells_reader(name)
+                .map_err(|e| translate(&calamine::Error::Xlsb(e)))?;
+            while let Some(cell) = reader
+                .next_cell()
+                .map_err(|e| translate(&calamine::Error::Xlsb(e)))?
+            {
+                let (r, c) = cell.get_position();
+                let v = convert_ref(&mut b, r, c, cell.get_value())?;
+                b.put(r, c, v)?;
+            }
+        }
+        // Already read whole (and bounded by the pre-checks) when the file was opened.
+        Sheets::Xls(_) | Sheets::Ods(_) => {
+            let range = sheets.worksheet_range(name).map_err(|e| translate(&e))?;
+            let (r0, c0) = range.start().unwrap_or((0, 0));
+            for (r, c, d) in range.used_cells() {
+                let (r, c) = (r0 + r as u32, c0 + c as u32);
+                let v = convert(&mut b, r, c, d)?;
+                b.put(r, c, v)?;
+            }
+        }
+    }
+    Ok(b)
+}
+
+fn convert_ref(
+    b: &mut GridBuilder,
+    r: u32,
+    c: u32,
+    d: &DataRef<'_>,
+) -> Result<Cell, SourceErrorKind> {
+    Ok(match d {
+        DataRef::SharedString(s) => {
+            b.check_text(r, c, s)?;
+            Cell::Text((*s).to_string())
+        }
+        DataRef::String(s) => {
+            b.check_text(r, c, s)?;
+            Cell::Text(s.clone())
+        }
+        DataRef::Empty => Cell::Empty,
+        DataRef::Float(f) => Cell::Number(*f),
+        DataRef::Int(i) => Cell::Number(*i as f64),
+        DataRef::Bool(v) => Cell::Bool(*v),
+        DataRef::DateTime(dt) => date_cell(dt),
+        DataRef::DateTimeIso(s) => {
+            b.check_text(r, c, s)?;
+            Cell::IsoDate(s.clone())
+        }
+        DataRef::DurationIso(s) => {
+            b.check_text(r, c, s)?;
+            Cell::Text(s.clone())
+        }
+        DataRef::Error(e) => Cell::Error(e.to_string()),
+    })
+}
+
+fn convert(b: &mut GridBuilder, r: u32, c: u32, d: &Data) -> Result<Cell, SourceErrorKind> {
+    Ok(match d {
+        Data::Empty => Cell::Empty,
+        Data::String(s) => {
+            b.check_text(r, c, s)?;
+            Cell::Text(s.clone())
+        }
+        Data::Float(f) => Cell::Number(*f),
+        Data::Int(i) => Cell::Number(*i as f64),
+        Data::Bool(v) => Cell::Bool(*v),
+        Data::DateTime(dt) => date_cell(dt),
+        Data::DateTimeIso(s) => {
+            b.check_text(r, c, s)?;
+            Cell::IsoDate(s.clone())
+        }
+        Data::DurationIso(s) => {
+            b.check_text(r, c, s)?;
+            Cell::Text(s.clone())
+        }
         Data::Error(e) => Cell::Error(e.to_string()),
+    })
+}
+
+fn date_cell(dt: &calamine::ExcelDateTime) -> Cell {
+    if dt.is_datetime() {
+        // calamine applies the workbook's own epoch (1900 or 1904).
+        let (y, m, d, ..) = dt.to_ymd_hms_milli();
+        match chrono::NaiveDate::from_ymd_opt(i32::from(y), u32::from(m), u32::from(d)) {
+            Some(date) => Cell::Date(date),
+            None => Cell::Number(dt.as_f64()),
+        }
+    } else {
+        Cell::Number(dt.as_f64())
     }
 }
 
@@ -247,20 +599,163 @@ fn is_password_error(e: &calamine::Error) -> bool {
     ) || e.to_string().to_lowercase().contains("password")
 }
 
-/// An OLE container with an `EncryptedPackage` stream name inside (UTF-16 in the
-/// directory), as written by Excel for a password-protected .xlsx.
-fn looks_encrypted(path: &Path) -> bool {
-    let Ok(bytes) = std::fs::read(path) else {
-        return false;
+/// What a calamine error means for the user, in French. The library's own text (English,
+/// and sometimes quoting a part name or a value) is never shown.
+fn translate(e: &calamine::Error) -> SourceErrorKind {
+    use calamine::{Error as E, OdsError, XlsError, XlsbError, XlsxError};
+    if is_password_error(e) {
+        return SourceErrorKind::PasswordProtected;
+    }
+    let detail = match e {
+        E::Xlsx(XlsxError::Zip(_)) | E::Xlsb(XlsbError::Zip(_)) | E::Ods(OdsError::Zip(_)) => {
+            "l'archive du classeur est tronquée ou endommagée"
+        }
+        E::Xlsx(XlsxError::Xml(_) | XlsxError::XmlAttr(_) | XlsxError::XmlEof(_))
+        | E::Xlsb(XlsbError::Xml(_) | XlsbError::XmlAttr(_))
+        | E::Ods(
+            OdsError::Xml(_)
+            | OdsError::XmlAttr(_)
+            | OdsError::AttrError(_)
+            | OdsError::Eof(_)
+            | OdsError::EncodingError(_),
+        ) => {
+            "le contenu XML du classeur est malformé : fichier forgé, ou enregistré par un logiciel défaillant"
+        }
+        E::Xlsx(XlsxError::FileNotFound(_) | XlsxError::RelationshipNotFound)
+        | E::Xlsb(XlsbError::FileNotFound(_))
+        | E::Ods(OdsError::FileNotFound(_)) => {
+            "une partie obligatoire du classeur manque : fichier incomplet, ou produit par un logiciel non conforme"
+        }
+        E::Xlsx(XlsxError::Unexpected(m)) if m.contains("shared strings") => {
+            "une cellule renvoie à un texte partagé qui n'existe pas : partie des textes partagés absente ou incomplète"
+        }
+        E::Ods(OdsError::InvalidMime(_)) => "ce n'est pas un classeur OpenDocument (.ods)",
+        E::Xls(XlsError::Cfb(_) | XlsError::Io(_)) | E::Io(_) => {
+            "le conteneur du classeur est endommagé ou tronqué"
+        }
+        E::Ods(OdsError::CellLimitExceeded { .. }) => {
+            return SourceErrorKind::TooLarge(format!(
+                "zone utilisée trop grande ; {}",
+                prescan::raise_hint("cellules_par_feuille")
+            ));
+        }
+        _ => {
+            "structure du classeur non reconnue : fichier endommagé, forgé, ou d'une version non prise en charge"
+        }
     };
-    let needle: Vec<u8> = "EncryptedPackage"
-        .encode_utf16()
-        .flat_map(|u| u.to_le_bytes())
-        .collect();
-    bytes.windows(needle.len()).any(|w| w == needle.as_slice())
+    SourceErrorKind::Corrupt(detail.to_string())
 }
 
-fn short(s: &str) -> String {
-    let s: String = s.chars().take(160).collect();
-    s.replace('\n', " ")
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn infos(v: &[(&str, bool)]) -> Vec<SheetInfo> {
+        v.iter()
+            .map(|(n, vis)| SheetInfo {
+                name: n.to_string(),
+                visible: *vis,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn selection_rules_and_safe_not_found() {
+        let i = infos(&[("Données", true), ("LEA MARTIN", false), ("Synthèse", true)]);
+        assert_eq!(
+            select_sheets(&i, &SheetSelection::Name("donnees".into())).unwrap(),
+            vec!["Données"]
+        );
+        assert_eq!(
+            select_sheets(&i, &SheetSelection::Position(2)).unwrap(),
+            vec!["LEA MARTIN"]
+        );
+        assert_eq!(
+            select_sheets(&i, &SheetSelection::FirstVisible).unwrap(),
+            vec!["Données"]
+        );
+        // Patterns match visible sheets only.
+        assert_eq!(
+            select_sheets(&i, &SheetSelection::Patterns(vec!["*".into()])).unwrap(),
+            vec!["Données", "Synthèse"]
+        );
+        let e = select_sheets(&i, &SheetSelection::Name("Autre".into())).unwrap_err();
+        assert_eq!(
+            e,
+            SourceErrorKind::SheetNotFound {
+                wanted: "Autre".into(),
+                visible: 2,
+                hidden: 1
+            }
+        );
+        let msg = crate::error::SourceError {
+            file: "c.xlsx".into(),
+            sheet: None,
+            kind: e,
+        }
+        .to_string();
+        assert!(!msg.contains("LEA") && !msg.contains("Données"), "{msg}");
+        assert!(
+            select_sheets(&infos(&[("x", false)]), &SheetSelection::FirstVisible).is_err(),
+            "only hidden sheets: nothing read silently"
+        );
+        assert!(select_sheets(&[], &SheetSelection::Position(1)).is_err());
+    }
+
+    #[test]
+    fn builder_bounds_area_text_and_merges() {
+        let l = Limits {
+            cells_per_sheet: 100,
+            cell_chars: 5,
+            sheet_text_bytes: 12,
+            ..Limits::default()
+        };
+        let mut b = GridBuilder::new(&l);
+        b.put(0, 0, Cell::Number(1.0)).unwrap();
+        b.put(9, 9, Cell::Number(1.0)).unwrap();
+        assert!(matches!(
+            b.put(10, 0, Cell::Number(1.0)),
+            Err(SourceErrorKind::TooLarge(_))
+        ));
+        // A far empty cell does not count.
+        b.put(1_000_000, 16_000, Cell::Empty).unwrap();
+        match b.check_text(13, 2, "abcdef") {
+            Err(SourceErrorKind::TooLarge(s)) => {
+                assert!(s.contains("cellule C14") && s.contains("caracteres_par_cellule"))
+            }
+            other => panic!("{other:?}"),
+        }
+        // Five accented letters are ten bytes but five characters.
+        b.check_text(0, 0, "ééééé").unwrap();
+        assert!(matches!(
+            b.check_text(0, 1, "abc"),
+            Err(SourceErrorKind::TooLarge(s)) if s.contains("texte_par_feuille_mo")
+        ));
+        let mut m = GridBuilder::new(&l);
+        m.put(0, 0, Cell::Text("ab".into())).unwrap();
+        m.put(9, 9, Cell::Number(2.0)).unwrap();
+        // A forged merge over the whole sheet is clamped to the cells that exist, and its
+        // copies count in the sheet's text.
+        let huge = MergedRegion {
+            first_row: 0,
+            first_col: 0,
+            last_row: usize::MAX / 2,
+            last_col: usize::MAX / 2,
+        };
+        assert!(matches!(
+            m.fill_merged(&[huge]),
+            Err(SourceErrorKind::TooLarge(_))
+        ));
+        let mut ok = GridBuilder::new(&l);
+        ok.put(0, 0, Cell::Text("ab".into())).unwrap();
+        ok.put(0, 2, Cell::Number(2.0)).unwrap();
+        ok.fill_merged(&[MergedRegion {
+            first_row: 0,
+            first_col: 0,
+            last_row: 0,
+            last_col: 1_000_000,
+        }])
+        .unwrap();
+        assert_eq!(ok.grid.get(0, 1), &Cell::Text("ab".into()));
+    }
 }

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use polars::prelude::*;
 
 use crate::error::Error;
-use crate::ingest::is_department_code;
 
 /// Age reached at 31/12 of `year` by someone born in `birth_year`.
 pub fn age_at_year_end(birth_year: i32, year: i32) -> i32 {
@@ -36,37 +35,13 @@ pub fn age_band(age: i32, bounds: &[u32]) -> String {
 
 pub const DEFAULT_AGE_BANDS: [u32; 7] = [0, 3, 6, 11, 16, 18, 21];
 
-/// The département of a residence: a département code is kept; a commune code or postal
-/// code (5 digits, or 2A/2B + 3) gives its département; anything else (a commune name,
-/// an address) is dropped.
+/// The département of a residence, read with the territory table
+/// ([`crate::territory::department_of_residence`]): a département in any common form
+/// (`15`, `Cantal`, `2A`), or a commune code or postal code (5 characters) that gives its
+/// département; anything else (a commune name, an address, a collectivité d'outre-mer)
+/// is dropped.
 pub fn department_of(residence: &str) -> Option<String> {
-    let r = residence.trim().to_uppercase();
-    if is_department_code(&r) {
-        return Some(r);
-    }
-    if r.len() == 1 && r.chars().all(|c| c.is_ascii_digit()) {
-        return Some(format!("0{r}"));
-    }
-    if r.len() == 5 {
-        if r.starts_with("2A") || r.starts_with("2B") {
-            return Some(r[..2].to_string());
-        }
-        if r.chars().all(|c| c.is_ascii_digit()) {
-            let three = &r[..3];
-            if is_department_code(three) {
-                return Some(three.to_string());
-            }
-            let two = &r[..2];
-            if two == "20" {
-                // Postal codes of Corsica: 200xx–201xx Corse-du-Sud, 202xx–206xx Haute-Corse.
-                return Some(if r.as_bytes()[2] <= b'1' { "2A" } else { "2B" }.to_string());
-            }
-            if is_department_code(two) {
-                return Some(two.to_string());
-            }
-        }
-    }
-    None
+    crate::territory::department_of_residence(residence).map(|t| t.code.to_string())
 }
 
 /// Territory level residences are reduced to before leaving a partner.
@@ -78,118 +53,10 @@ pub enum ResidenceLevel {
     None,
 }
 
-/// Département → région (INSEE codes since 2016; DROM regions 01–06).
-const REGIONS: &[(&str, &str)] = &[
-    ("01", "84"),
-    ("02", "32"),
-    ("03", "84"),
-    ("04", "93"),
-    ("05", "93"),
-    ("06", "93"),
-    ("07", "84"),
-    ("08", "44"),
-    ("09", "76"),
-    ("10", "44"),
-    ("11", "76"),
-    ("12", "76"),
-    ("13", "93"),
-    ("14", "28"),
-    ("15", "84"),
-    ("16", "75"),
-    ("17", "75"),
-    ("18", "24"),
-    ("19", "75"),
-    ("20", "94"),
-    ("2A", "94"),
-    ("2B", "94"),
-    ("21", "27"),
-    ("22", "53"),
-    ("23", "75"),
-    ("24", "75"),
-    ("25", "27"),
-    ("26", "84"),
-    ("27", "28"),
-    ("28", "24"),
-    ("29", "53"),
-    ("30", "76"),
-    ("31", "76"),
-    ("32", "76"),
-    ("33", "75"),
-    ("34", "76"),
-    ("35", "53"),
-    ("36", "24"),
-    ("37", "24"),
-    ("38", "84"),
-    ("39", "27"),
-    ("40", "75"),
-    ("41", "24"),
-    ("42", "84"),
-    ("43", "84"),
-    ("44", "52"),
-    ("45", "24"),
-    ("46", "76"),
-    ("47", "75"),
-    ("48", "76"),
-    ("49", "52"),
-    ("50", "28"),
-    ("51", "44"),
-    ("52", "44"),
-    ("53", "52"),
-    ("54", "44"),
-    ("55", "44"),
-    ("56", "53"),
-    ("57", "44"),
-    ("58", "27"),
-    ("59", "32"),
-    ("60", "32"),
-    ("61", "28"),
-    ("62", "32"),
-    ("63", "84"),
-    ("64", "75"),
-    ("65", "76"),
-    ("66", "76"),
-    ("67", "44"),
-    ("68", "44"),
-    ("69", "84"),
-    ("70", "27"),
-    ("71", "27"),
-    ("72", "52"),
-    ("73", "84"),
-    ("74", "84"),
-    ("75", "11"),
-    ("76", "28"),
-    ("77", "11"),
-    ("78", "11"),
-    ("79", "75"),
-    ("80", "32"),
-    ("81", "76"),
-    ("82", "76"),
-    ("83", "93"),
-    ("84", "93"),
-    ("85", "52"),
-    ("86", "75"),
-    ("87", "75"),
-    ("88", "44"),
-    ("89", "27"),
-    ("90", "27"),
-    ("91", "11"),
-    ("92", "11"),
-    ("93", "11"),
-    ("94", "11"),
-    ("95", "11"),
-    ("971", "01"),
-    ("972", "02"),
-    ("973", "03"),
-    ("974", "04"),
-    ("976", "06"),
-];
-
-/// The région of a département code.
+/// The région of a département code (INSEE codes since 2016; overseas régions 01–06),
+/// from the territory table ([`crate::territory`]).
 pub fn region_of(department: &str) -> Option<&'static str> {
-    REGIONS
-        .iter()
-        .find(|(d, _)| *d == department)
-        .map(|(_, r)| *r)
+    crate::territory::region_of(department)
 }
 
 /// A residence reduced to `level`.
@@ -247,6 +114,13 @@ mod tests {
         assert_eq!(department_of("2A004"), Some("2A".into()));
         assert_eq!(department_of("20090"), Some("2A".into()));
         assert_eq!(department_of("20200"), Some("2B".into()));
+        // Names and code-and-name cells, read with the territory table; a collectivité
+        // d'outre-mer is not a département.
+        assert_eq!(department_of("Cantal"), Some("15".into()));
+        assert_eq!(department_of("15 - Cantal"), Some("15".into()));
+        assert_eq!(department_of("20A"), Some("2A".into()));
+        assert_eq!(department_of("975"), None);
+        assert_eq!(department_of("97500"), None);
         assert_eq!(department_of("Aurillac"), None);
         assert_eq!(department_of("12 rue des Lilas"), None);
     }

@@ -119,6 +119,40 @@ fn fraction(r: &IndicatorRow) -> String {
     }
 }
 
+/// The perimeter of a figure: (rank, sort key, label, service code). Services first,
+/// then organisations, départements (named from the territory table, `Cantal (15)`, in
+/// the order of their codes), internal territories and the whole network.
+fn perimeter(r: &IndicatorRow) -> (u8, String, String, String) {
+    let (rank, label, sub) = match (
+        &r.service,
+        &r.organisation,
+        r.niveau_territoire.as_str(),
+        &r.code_territoire,
+    ) {
+        (Some(s), _, _, _) => (
+            0,
+            r.nom_service.clone().unwrap_or_else(|| s.clone()),
+            s.clone(),
+        ),
+        (None, Some(o), _, _) => (1, format!("Organisation : {o}"), String::new()),
+        (None, None, "departement", Some(d)) => {
+            return (
+                2,
+                d.clone(),
+                crate::territory::department_display(d),
+                String::new(),
+            );
+        }
+        (None, None, "territoire_interne", Some(t)) => (
+            3,
+            format!("Territoire : {}", t.replacen('-', " — ", 1)),
+            String::new(),
+        ),
+        _ => (4, "Ensemble du réseau".to_string(), String::new()),
+    };
+    (rank, label.clone(), label, sub)
+}
+
 /// Renders the activity report.
 pub fn render_report(input: &ReportInput) -> Result<String, Error> {
     let years: Vec<i32> = input.years.clone().collect();
@@ -136,31 +170,17 @@ pub fn render_report(input: &ReportInput) -> Result<String, Error> {
         // One line per perimeter: a service, or a pooled territory / breakdown.
         // One line per perimeter (service, organisation, département, network) and
         // breakdown value; services first.
-        type LineKey = (u8, String, String, Option<String>, Option<String>);
+        type LineKey = (u8, String, String, String, Option<String>, Option<String>);
         let key = |r: &IndicatorRow| -> LineKey {
-            let (rank, label, sub) = match (
-                &r.service,
-                &r.organisation,
-                r.niveau_territoire.as_str(),
-                &r.code_territoire,
-            ) {
-                (Some(s), _, _, _) => (
-                    0,
-                    r.nom_service.clone().unwrap_or_else(|| s.clone()),
-                    s.clone(),
-                ),
-                (None, Some(o), _, _) => (1, format!("Organisation : {o}"), String::new()),
-                (None, None, "departement", Some(d)) => {
-                    (2, format!("Département {d}"), String::new())
-                }
-                (None, None, "territoire_interne", Some(t)) => (
-                    3,
-                    format!("Territoire : {}", t.replacen('-', " — ", 1)),
-                    String::new(),
-                ),
-                _ => (4, "Ensemble du réseau".to_string(), String::new()),
-            };
-            (rank, label, sub, r.ventilation.clone(), r.modalite.clone())
+            let (rank, order, label, sub) = perimeter(r);
+            (
+                rank,
+                order,
+                label,
+                sub,
+                r.ventilation.clone(),
+                r.modalite.clone(),
+            )
         };
         let mut keys: Vec<LineKey> = rows.iter().map(|r| key(r)).collect();
         keys.sort();
@@ -169,7 +189,7 @@ pub fn render_report(input: &ReportInput) -> Result<String, Error> {
             .iter()
             .map(|k| {
                 let first = rows.iter().find(|r| key(r) == *k);
-                let breakdown = match (k.3.as_deref(), &k.4) {
+                let breakdown = match (k.4.as_deref(), &k.5) {
                     (Some("type_mesure"), Some(v)) => format!(" — type de mesure : {v}"),
                     (Some("cadre"), Some(v)) => format!(" — cadre : {v}"),
                     (Some("tranche_age"), Some(v)) => format!(" — âge au 31/12 : {v}"),
@@ -178,8 +198,8 @@ pub fn render_report(input: &ReportInput) -> Result<String, Error> {
                     _ => String::new(),
                 };
                 Line {
-                    service: k.2.clone(),
-                    nom_service: format!("{}{breakdown}", k.1),
+                    service: k.3.clone(),
+                    nom_service: format!("{}{breakdown}", k.2),
                     organisation: first
                         .and_then(|r| r.organisation.clone())
                         .unwrap_or_default(),
@@ -264,4 +284,37 @@ pub fn render_validation(
         problemes => Value::from(Serde(&report.problemes)),
     })
     .map_err(|e| Error::Internal(format!("rendu du rapport de validation : {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn departments_are_named_from_the_territory_table() {
+        let row = |code: &str| IndicatorRow {
+            niveau_territoire: "departement".into(),
+            code_territoire: Some(code.into()),
+            ..Default::default()
+        };
+        assert_eq!(perimeter(&row("15")).2, "Cantal (15)");
+        assert_eq!(perimeter(&row("2A")).2, "Corse-du-Sud (2A)");
+        assert_eq!(perimeter(&row("20")).2, "Corse (20)");
+        assert_eq!(perimeter(&row("974")).2, "La Réunion (974)");
+        assert_eq!(perimeter(&IndicatorRow::default()).2, "Ensemble du réseau");
+        // Départements in the order of their codes, not of their names.
+        let mut codes = ["21", "23", "2A", "971", "01"].map(|c| perimeter(&row(c)));
+        codes.sort();
+        let names: Vec<&str> = codes.iter().map(|p| p.2.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Ain (01)",
+                "Côte-d'Or (21)",
+                "Creuse (23)",
+                "Corse-du-Sud (2A)",
+                "Guadeloupe (971)"
+            ]
+        );
+    }
 }

@@ -5,6 +5,7 @@ mod corpus;
 mod demo;
 mod fixtures;
 mod golden;
+mod hostile_folder;
 mod linkage;
 mod linkage_harness;
 mod privacy;

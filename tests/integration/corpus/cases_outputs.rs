@@ -352,7 +352,8 @@ pub fn cases() -> Vec<Case> {
                 head("formule")
             ),
             Cmd::Executer,
-            exit::OK,
+            // The capacity « vingt » is rejected: the run ends with exit code 5.
+            exit::REJECTED,
         )
         .file(
             "services.csv",
@@ -378,7 +379,7 @@ S1;Maison A;MECS;63;2021;vingt\nS1;Maison A;MECS;63;2022;20\n"
                 head("feuille")
             ),
             Cmd::Verifier,
-            exit::OK,
+            exit::REJECTED,
         )
         .file("services.xlsx", hostile_workbook())
         .mention("nombre_invalide")

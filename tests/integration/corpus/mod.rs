@@ -14,8 +14,10 @@
 //! Vec<Case>`; [`all`] gathers them. `OBSERVATOIRE_CORPUS_DIR=<dossier>` writes every
 //! case's inputs there (seeds for the fuzz target) — see `fuzz/README.md`.
 
+mod cases_formats;
 mod cases_ingest;
 mod cases_outputs;
+mod cases_territories;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -55,6 +57,7 @@ impl Cmd {
 pub struct Outcome {
     /// The case's folder (inputs, pipeline, output folder `sortie/`).
     pub dir: PathBuf,
+    /// The output folder of the case.
     pub out: PathBuf,
     pub code: u8,
     pub stdout: String,
@@ -388,6 +391,8 @@ pub fn run_case(case: &Case) {
 pub fn all() -> Vec<Case> {
     let mut v = Vec::new();
     v.extend(cases_ingest::cases());
+    v.extend(cases_formats::cases());
+    v.extend(cases_territories::cases());
     v.extend(cases_outputs::cases());
     v
 }
