@@ -4,13 +4,20 @@
 //! canonical table every sheet is read into, the rest is the file. The file is written to
 //! a tmpfs folder (`/dev/shm`, else the temp dir) with that extension, beside a small
 //! pipeline reading all its sheets; `Pipeline::parse` + `ingest::ingest` must return
-//! (an error is fine) — a panic, an abort (allocation failure), a timeout or memory above
-//! `-rss_limit_mb` is a finding.
+//! (an error is fine) — a panic that escapes `ingest`, an abort (allocation failure), a
+//! timeout or memory above `-rss_limit_mb` is a finding.
+//!
+//! Panics: ingest calls the reading library inside `catch_unwind` and turns a library
+//! panic into a French error naming the file (a designed outcome, like any error). So
+//! the harness replaces libfuzzer-sys's abort-on-every-panic hook by one that only
+//! records the message; a panic that reaches the harness is printed and aborts. Set
+//! `FUZZ_STRICT_PANICS=1` to make every panic a finding, caught or not (to hunt bugs in
+//! the libraries themselves).
 
 #![no_main]
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
 use observatoire::ingest;
@@ -43,7 +50,21 @@ fn folder() -> &'static PathBuf {
     })
 }
 
-fuzz_target!(|data: &[u8]| {
+/// The last panic's message and place (any thread).
+static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
+
+fn install_panic_hook() {
+    if std::env::var_os("FUZZ_STRICT_PANICS").is_some_and(|v| v == "1") {
+        return; // keep libfuzzer-sys's hook: every panic aborts
+    }
+    std::panic::set_hook(Box::new(|info| {
+        if let Ok(mut last) = LAST_PANIC.lock() {
+            *last = Some(info.to_string());
+        }
+    }));
+}
+
+fuzz_target!(init: install_panic_hook(), |data: &[u8]| {
     let [format, table, file @ ..] = data else {
         return;
     };
@@ -66,5 +87,16 @@ fuzz_target!(|data: &[u8]| {
     );
     let pipeline = Pipeline::parse(&dir.join("pipeline.toml"), text)
         .expect("the harness's own pipeline is valid");
-    let _ = ingest::ingest(&pipeline);
+    let outcome = std::panic::catch_unwind(|| {
+        let _ = ingest::ingest(&pipeline);
+    });
+    if outcome.is_err() {
+        let message = LAST_PANIC
+            .lock()
+            .ok()
+            .and_then(|mut m| m.take())
+            .unwrap_or_default();
+        eprintln!("panic escaped ingest: {message}");
+        std::process::abort();
+    }
 });
