@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# One command for a fuzz campaign of the `lecture` target (see README.md):
+#
+#   fuzz/campaign.sh [EXECUTIONS] [PROCESSES]        (defaults: 10000000 and 1)
+#
+# Runs libFuzzer in fork mode (PROCESSES children), going on after a crash, a timeout or
+# an out-of-memory (each saved under fuzz/artifacts/lecture/), until EXECUTIONS inputs
+# have run. Everything goes to fuzz/logs/campaign-<date>.log: libFuzzer prints a line
+# per job with the executions so far (#N), exec/s and oom/timeout/crash counts; the
+# script ends with a summary (executions, artifacts). To run it in the background:
+#
+#   nohup fuzz/campaign.sh 10000000 2 >/dev/null 2>&1 &
+#   tail -f fuzz/logs/campaign-*.log
+set -euo pipefail
+runs="${1:-10000000}"
+procs="${2:-1}"
+here="$(cd "$(dirname "$0")" && pwd)"
+cd "$here"
+mkdir -p logs artifacts/lecture corpus/lecture
+log="$here/logs/campaign-$(date +%Y%m%d-%H%M%S).log"
+exec > >(tee -a "$log") 2>&1
+echo "campaign: $runs executions, $procs process(es), log $log, started $(date -Is)"
+if [ -z "$(ls -A corpus/lecture)" ]; then
+  ./seeds.sh
+fi
+cargo fuzz build -s none lecture
+start=$(date +%s)
+# Memory bound: 4096 MiB, the address-space limit of a reading child process
+# (observatoire::ingest::limits::Limits::reader_memory_bytes).
+cargo fuzz run -s none lecture corpus/lecture -- \
+  -fork="$procs" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
+  -runs="$runs" -rss_limit_mb=4096 -malloc_limit_mb=4096 -timeout=30 \
+  -max_len=262144 -print_final_stats=1 || true
+end=$(date +%s)
+execs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
+echo "summary: ${execs:-0} executions in $((end - start)) s; artifacts:"
+ls -l artifacts/lecture/ || true
