@@ -643,6 +643,48 @@ const QUALIFIERS: &[&str] = &[
     "DIPLOMEE",
 ];
 
+/// Every vocabulary of the module, for the lookup index.
+const VOCABULARIES: &[&[Term]] = &[
+    MEASURE_TYPES,
+    LEGAL_FRAMES,
+    SEXES,
+    MODALITIES,
+    SERVICE_TYPES,
+    SECTORS,
+    CAPACITY_UNITS,
+    JOBS,
+    TRAINING_THEMES,
+    CONTRACTS,
+    RESPONDENTS,
+    ACTION_STATUSES,
+    INDICATOR_KINDS,
+];
+
+type Index = std::collections::HashMap<String, &'static str>;
+
+/// Comparison key → label, built once per vocabulary (a national run checks millions of
+/// cells).
+fn index(terms: &[Term]) -> Option<&'static Index> {
+    static INDEXES: std::sync::OnceLock<Vec<(usize, Index)>> = std::sync::OnceLock::new();
+    let all = INDEXES.get_or_init(|| {
+        VOCABULARIES
+            .iter()
+            .map(|terms| {
+                let mut map = Index::new();
+                for t in terms.iter() {
+                    for s in std::iter::once(&t.label).chain(t.synonyms.iter()) {
+                        map.entry(key(s)).or_insert(t.label);
+                    }
+                }
+                (terms.as_ptr() as usize, map)
+            })
+            .collect()
+    });
+    all.iter()
+        .find(|(p, _)| *p == terms.as_ptr() as usize)
+        .map(|(_, m)| m)
+}
+
 /// The canonical label of `text` in `terms`, if it is one of them (also once a trailing
 /// qualifier such as « référent » is removed).
 pub fn recognise(terms: &[Term], text: &str) -> Option<&'static str> {
@@ -650,11 +692,13 @@ pub fn recognise(terms: &[Term], text: &str) -> Option<&'static str> {
     if k.is_empty() {
         return None;
     }
-    let find = |k: &str| {
-        terms
+    let indexed = index(terms);
+    let find = |k: &str| match indexed {
+        Some(map) => map.get(k).copied(),
+        None => terms
             .iter()
             .find(|t| key(t.label) == k || t.synonyms.iter().any(|s| key(s) == k))
-            .map(|t| t.label)
+            .map(|t| t.label),
     };
     find(&k).or_else(|| {
         QUALIFIERS

@@ -43,6 +43,13 @@ pub fn normalize(s: &str) -> String {
     words.join(" ")
 }
 
+thread_local! {
+    /// Header texts already normalised on this thread: header detection builds up to 80
+    /// candidate headers from the same rows (bounded: cleared when it grows).
+    static NORMALISED: std::cell::RefCell<std::collections::HashMap<String, String>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
 /// One column of a located header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeaderColumn {
@@ -72,20 +79,34 @@ impl HeaderColumn {
     /// first [`MAX_HEADER_CHARS`] characters of a text are compared, so that detection,
     /// which looks at every candidate row, costs the same whatever the cells hold.
     pub fn keys(&self) -> Vec<String> {
-        let mut k = Vec::new();
-        let lower = self.lower.as_deref().map(head);
-        let upper = self.upper.as_deref().map(head);
-        if let Some(l) = lower {
-            k.push(normalize(l));
-        }
-        if let (Some(u), Some(l)) = (upper, lower) {
-            k.push(normalize(&format!("{u} {l}")));
-        }
-        if let Some(u) = upper {
-            k.push(normalize(u));
-        }
-        k.retain(|s| !s.is_empty());
-        k
+        NORMALISED.with(|memo| {
+            let mut memo = memo.borrow_mut();
+            if memo.len() > 4096 {
+                memo.clear();
+            }
+            let mut norm = |s: &str| -> String {
+                if let Some(n) = memo.get(s) {
+                    return n.clone();
+                }
+                let n = normalize(s);
+                memo.insert(s.to_string(), n.clone());
+                n
+            };
+            let mut k = Vec::new();
+            let lower = self.lower.as_deref().map(head);
+            let upper = self.upper.as_deref().map(head);
+            if let Some(l) = lower {
+                k.push(norm(l));
+            }
+            if let (Some(u), Some(l)) = (upper, lower) {
+                k.push(norm(&format!("{u} {l}")));
+            }
+            if let Some(u) = upper {
+                k.push(norm(u));
+            }
+            k.retain(|s| !s.is_empty());
+            k
+        })
     }
 }
 

@@ -468,7 +468,12 @@ fn parse_month_year(t: &str) -> Option<(u32, i32)> {
 /// Upper case without accents, for comparing short user codes (not identity fields).
 pub fn fold(t: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
-    clean_text(t)
+    let cleaned = clean_text(t);
+    // Plain ASCII has no accent to strip: the decomposition would give it back unchanged.
+    if cleaned.is_ascii() {
+        return cleaned.to_ascii_uppercase();
+    }
+    cleaned
         .nfkd()
         .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
         .collect::<String>()
