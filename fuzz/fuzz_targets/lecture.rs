@@ -73,8 +73,14 @@ fuzz_target!(init: install_panic_hook(), |data: &[u8]| {
     let dir = folder();
     // A fresh name per format, so that a previous input of another format never stays.
     let input = dir.join(format!("entree.{ext}"));
+    // The folder may have been removed under a long campaign (a tmpfs clean-up): make it
+    // again. An input that cannot be written must never count as an execution.
     if std::fs::write(&input, file).is_err() {
-        return;
+        let again = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&input, file));
+        if let Err(e) = again {
+            eprintln!("cannot write the input to {}: {e}", input.display());
+            std::process::abort();
+        }
     }
     let sheets = if ext == "csv" {
         ""
