@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command for a fuzz campaign of the `lecture` target (see README.md):
 #
-#   fuzz/campaign.sh [EXECUTIONS] [PROCESSES]        (defaults: 10000000 and 1)
+#   [MAX_LEN=<bytes>] fuzz/campaign.sh [EXECUTIONS] [PROCESSES]   (defaults: 262144, 10000000, 1)
 #
 # Runs libFuzzer in fork mode (PROCESSES children), going on after a crash, a timeout or
 # an out-of-memory (each saved under fuzz/artifacts/lecture/), until EXECUTIONS inputs
@@ -30,7 +30,7 @@ start=$(date +%s)
 cargo fuzz run -s none lecture corpus/lecture -- \
   -fork="$procs" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
   -runs="$runs" -rss_limit_mb=4096 -malloc_limit_mb=4096 -timeout=30 \
-  -max_len=262144 -print_final_stats=1 || true
+  -max_len="${MAX_LEN:-262144}" -print_final_stats=1 || true
 end=$(date +%s)
 execs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
 echo "summary: ${execs:-0} executions in $((end - start)) s; artifacts:"

@@ -34,17 +34,44 @@ const TABLES: [&str; 7] = [
     "plan_action",
 ];
 
+const PREFIX: &str = "observatoire-fuzz-";
+
+fn root() -> PathBuf {
+    let shm = PathBuf::from("/dev/shm");
+    if shm.is_dir() {
+        shm
+    } else {
+        std::env::temp_dir()
+    }
+}
+
+/// Removes the work folders of fuzzing processes that are gone (fork mode starts a
+/// process per job: over a long campaign their folders would fill the tmpfs). A folder
+/// whose process still runs (checked in /proc) is never touched.
+fn remove_dead_folders() {
+    let Ok(entries) = std::fs::read_dir(root()) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix(PREFIX) else {
+            continue;
+        };
+        let is_pid = !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit());
+        if is_pid
+            && !PathBuf::from("/proc").join(pid).exists()
+            && PathBuf::from("/proc/self").exists()
+        {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
 /// One folder per fuzzing process.
 fn folder() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let shm = PathBuf::from("/dev/shm");
-        let root = if shm.is_dir() {
-            shm
-        } else {
-            std::env::temp_dir()
-        };
-        let d = root.join(format!("observatoire-fuzz-{}", std::process::id()));
+        let d = root().join(format!("{PREFIX}{}", std::process::id()));
         std::fs::create_dir_all(&d).expect("dossier de travail du fuzzing");
         d
     })
@@ -52,6 +79,11 @@ fn folder() -> &'static PathBuf {
 
 /// The last panic's message and place (any thread).
 static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
+
+fn init() {
+    remove_dead_folders();
+    install_panic_hook();
+}
 
 fn install_panic_hook() {
     if std::env::var_os("FUZZ_STRICT_PANICS").is_some_and(|v| v == "1") {
@@ -64,7 +96,7 @@ fn install_panic_hook() {
     }));
 }
 
-fuzz_target!(init: install_panic_hook(), |data: &[u8]| {
+fuzz_target!(init: init(), |data: &[u8]| {
     let [format, table, file @ ..] = data else {
         return;
     };
@@ -73,8 +105,14 @@ fuzz_target!(init: install_panic_hook(), |data: &[u8]| {
     let dir = folder();
     // A fresh name per format, so that a previous input of another format never stays.
     let input = dir.join(format!("entree.{ext}"));
+    // The folder may have been removed under a long campaign (a tmpfs clean-up): make it
+    // again. An input that cannot be written must never count as an execution.
     if std::fs::write(&input, file).is_err() {
-        return;
+        let again = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&input, file));
+        if let Err(e) = again {
+            eprintln!("cannot write the input to {}: {e}", input.display());
+            std::process::abort();
+        }
     }
     let sheets = if ext == "csv" {
         ""
