@@ -415,6 +415,7 @@ fn corpus_of_malformed_inputs() {
     let n = names.len();
     names.dedup();
     assert_eq!(n, names.len(), "noms de cas en double");
+    eprintln!("corpus : {n} cas");
     if let Ok(dir) = std::env::var("OBSERVATOIRE_CORPUS_DIR") {
         let root = PathBuf::from(dir);
         for c in &cases {
