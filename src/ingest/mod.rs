@@ -1378,6 +1378,21 @@ struct PendingRef {
 }
 
 /// What [`reference_row`] updates.
+impl PendingRef {
+    /// Key of the reference row: publisher, variable, period, level, territory, dimensions.
+    fn key(&self, reference: &crate::pipeline::ReferenceSpec) -> RefKey {
+        (
+            reference.source.clone(),
+            self.variable.clone(),
+            self.period,
+            reference.niveau.clone(),
+            self.code.clone(),
+            self.dim1.clone(),
+            self.dim2.clone(),
+        )
+    }
+}
+
 struct RefRow<'a> {
     stats: &'a mut SourceStats,
     issues: &'a mut Vec<Issue>,
@@ -1692,15 +1707,7 @@ fn resolve_reference(
     }
     // A value already given by an earlier sheet or file of the same publisher.
     for (p, d) in pending.iter().zip(dropped.iter_mut()) {
-        let key: RefKey = (
-            reference.source.clone(),
-            p.variable.clone(),
-            p.period,
-            reference.niveau.clone(),
-            p.code.clone(),
-            p.dim1.clone(),
-            p.dim2.clone(),
-        );
+        let key = p.key(reference);
         if d.is_none() && builder.has_reference(&key) {
             *d = Some((
                 "territoire_en_double",
@@ -1748,15 +1755,7 @@ fn resolve_reference(
         .map(|(p, _)| p)
         .chain(merged)
     {
-        let key: RefKey = (
-            reference.source.clone(),
-            p.variable.clone(),
-            p.period,
-            reference.niveau.clone(),
-            p.code.clone(),
-            p.dim1.clone(),
-            p.dim2.clone(),
-        );
+        let key = p.key(reference);
         if builder.has_reference(&key) {
             // Only the Rhône made of its two parts can get here (the other values were
             // checked above).

@@ -2,7 +2,7 @@
 //! CSV with decimal commas, a 1904-system workbook, a header over two rows with merged
 //! cells, formula error cells, a missing sheet or column, a bad pipeline file.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
@@ -150,28 +150,13 @@ fn windows_1252_csv_with_decimal_commas() {
 
 /// Rewrites `xl/workbook.xml` of an xlsx so that it uses the 1904 date system.
 fn make_1904(path: &Path) {
-    let src = std::fs::read(path).unwrap();
-    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(src)).unwrap();
-    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for i in 0..zin.len() {
-        let mut f = zin.by_index(i).unwrap();
-        let name = f.name().unwrap().to_string();
-        let mut data = Vec::new();
-        f.read_to_end(&mut data).unwrap();
-        if name == "xl/workbook.xml" {
-            let s = String::from_utf8(data).unwrap();
-            let s = if s.contains("<workbookPr") {
-                s.replacen("<workbookPr", "<workbookPr date1904=\"1\"", 1)
-            } else {
-                s.replacen("<bookViews>", "<workbookPr date1904=\"1\"/><bookViews>", 1)
-            };
-            data = s.into_bytes();
+    rewrite_zip_part(path, "xl/workbook.xml", |s| {
+        if s.contains("<workbookPr") {
+            s.replacen("<workbookPr", "<workbookPr date1904=\"1\"", 1)
+        } else {
+            s.replacen("<bookViews>", "<workbookPr date1904=\"1\"/><bookViews>", 1)
         }
-        out.start_file(name, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        out.write_all(&data).unwrap();
-    }
-    std::fs::write(path, out.finish().unwrap().into_inner()).unwrap();
+    });
 }
 
 #[test]

@@ -7,7 +7,6 @@
 //! Also: the row accounting invariant (read = accepted + rejected + excluded) on random
 //! CSV content, as a property test.
 
-use std::io::{Read, Write};
 use std::path::Path;
 use std::process::Command;
 
@@ -29,30 +28,15 @@ const KEYS: [(&str, &str); 2] = [
 
 /// Rewrites the shared-string table of an xlsx so that it claims `count` entries.
 pub fn claim_shared_strings(path: &Path, count: &str) {
-    let src = std::fs::read(path).unwrap();
-    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(src)).unwrap();
-    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for i in 0..zin.len() {
-        let mut f = zin.by_index(i).unwrap();
-        let name = f.name().unwrap().to_string();
-        let mut data = Vec::new();
-        f.read_to_end(&mut data).unwrap();
-        if name == "xl/sharedStrings.xml" {
-            let s = String::from_utf8(data).unwrap();
-            let start = s.find("count=\"").unwrap();
-            let end = s[start..].find('>').unwrap() + start;
-            let s = format!(
-                "{}count=\"{count}\" uniqueCount=\"{count}\"{}",
-                &s[..start],
-                &s[end..]
-            );
-            data = s.into_bytes();
-        }
-        out.start_file(name, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        out.write_all(&data).unwrap();
-    }
-    std::fs::write(path, out.finish().unwrap().into_inner()).unwrap();
+    rewrite_zip_part(path, "xl/sharedStrings.xml", |s| {
+        let start = s.find("count=\"").unwrap();
+        let end = s[start..].find('>').unwrap() + start;
+        format!(
+            "{}count=\"{count}\" uniqueCount=\"{count}\"{}",
+            &s[..start],
+            &s[end..]
+        )
+    });
 }
 
 #[test]

@@ -73,3 +73,24 @@ pub fn ints(df: &polars::prelude::DataFrame, col: &str) -> Vec<Option<i32>> {
         .iter()
         .collect()
 }
+
+/// Rewrites one part of a zipped workbook (xlsx, ods) in place with `edit`.
+pub fn rewrite_zip_part(path: &Path, part: &str, edit: impl Fn(String) -> String) {
+    use std::io::{Read, Write};
+    let src = std::fs::read(path).unwrap();
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(src)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..zin.len() {
+        let mut f = zin.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        if name == part {
+            data = edit(String::from_utf8(data).unwrap()).into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&data).unwrap();
+    }
+    std::fs::write(path, out.finish().unwrap().into_inner()).unwrap();
+}
