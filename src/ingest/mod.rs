@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use polars::prelude::*;
+use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -107,10 +108,7 @@ pub fn ingest(pipeline: &Pipeline) -> Result<Ingested, Error> {
         .iter()
         .map(|t| (*t, TableBuilder::new(*t)))
         .collect();
-    let mut report = ValidationReport::default();
-    let mut inputs: Vec<InputFile> = Vec::new();
-    let mut parquet_parts: BTreeMap<Table, Vec<DataFrame>> = BTreeMap::new();
-    let mut extract_parts: Vec<DataFrame> = Vec::new();
+    let mut acc = Accumulated::default();
     let mut sources: Vec<(usize, &SourceSpec, Table)> = Vec::new();
     for (i, src) in pipeline.spec.sources.iter().enumerate() {
         let table = Table::from_id(src.table.get_ref())
@@ -119,14 +117,8 @@ pub fn ingest(pipeline: &Pipeline) -> Result<Ingested, Error> {
     }
     sources.sort_by_key(|(i, _, t)| (*t != Table::Services, *i));
     let has_services = sources.iter().any(|(_, _, t)| *t == Table::Services);
-    let mut known_services: Option<BTreeMap<String, String>> = None;
+    let mut jobs: Vec<FileJob> = Vec::new();
     for (i, src, table) in sources {
-        if table != Table::Services && has_services && known_services.is_none() {
-            known_services = Some(service_codes(
-                builders.get(&Table::Services),
-                parquet_parts.get(&Table::Services),
-            )?);
-        }
         let source_name = src
             .nom
             .clone()
@@ -134,87 +126,106 @@ pub fn ingest(pipeline: &Pipeline) -> Result<Ingested, Error> {
         let files = resolve_files(pipeline, src)?;
         let several_files = files.len() > 1;
         for path in files {
-            let display = display_path(pipeline, &path);
-            let input = match hash_file(&path, &display) {
-                Ok(f) => f,
-                Err(e) if several_files => {
-                    skip(&mut report, &source_name, table, e);
-                    continue;
-                }
-                Err(e) => return Err(e.into()),
-            };
-            if !inputs.iter().any(|f| f.chemin == input.chemin) {
-                inputs.push(input);
-            }
-            if path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
-            {
-                let df = match read_parquet(&path, &display, table) {
-                    Ok(df) => df,
-                    Err(e) if several_files => {
-                        skip(&mut report, &source_name, table, e);
-                        continue;
-                    }
-                    Err(e) => return Err(e.into()),
-                };
-                report.sources.push(SourceStats {
-                    source: source_name.clone(),
-                    fichier: display.clone(),
-                    feuille: None,
-                    table: table.id().to_string(),
-                    lignes_entete: vec![],
-                    lignes_lues: df.height(),
-                    lignes_acceptees: df.height(),
-                    lignes_produites: df.height(),
-                    ..Default::default()
-                });
-                if table == Table::Accompaniments {
-                    extract_parts.push(df);
-                } else {
-                    parquet_parts.entry(table).or_default().push(df);
-                }
-                continue;
-            }
-            let sheets = match read_sheets(&path, &display, src, &limits) {
-                Ok(s) => s,
-                Err(e) if several_files => {
-                    skip(&mut report, &source_name, table, e);
-                    continue;
-                }
-                Err(e) => return Err(e.into()),
-            };
-            let several = several_files || sheets.len() > 1;
-            for (sheet, grid, is_1904) in sheets {
-                let builder = builders
-                    .get_mut(&table)
-                    .ok_or_else(|| Error::Internal("table".into()))?;
-                let ctx = SheetContext {
-                    source_name: &source_name,
-                    file: &display,
-                    sheet: sheet.as_deref(),
-                    spec: src,
-                    table,
-                    is_1904,
-                    pipeline,
-                    checks: &checks,
-                    known_services: known_services.as_ref(),
-                };
-                match map_sheet(&ctx, &grid, builder, &mut report.problemes) {
-                    Ok(stats) => report.sources.push(stats),
-                    Err(e) if several => skip(&mut report, &source_name, table, e),
-                    Err(e) => return Err(e.into()),
-                }
-            }
+            jobs.push(FileJob {
+                display: display_path(pipeline, &path),
+                path,
+                source_name: source_name.clone(),
+                spec: src,
+                table,
+                several_files,
+            });
         }
     }
+    let env = JobEnv {
+        pipeline,
+        limits: &limits,
+        checks: &checks,
+        known_services: None,
+    };
+    // Services first, in order: the other tables' service codes are checked against them.
+    let n_services = jobs
+        .iter()
+        .take_while(|j| j.table == Table::Services)
+        .count();
+    for job in &jobs[..n_services] {
+        let builder = builders
+            .get_mut(&Table::Services)
+            .ok_or_else(|| Error::Internal("table".into()))?;
+        let outcome = ingest_file(&env, job, builder);
+        acc.absorb(job, outcome)?;
+    }
+    let known_services = if has_services {
+        Some(service_codes(
+            builders.get(&Table::Services),
+            acc.parquet_parts.get(&Table::Services),
+        )?)
+    } else {
+        None
+    };
+    let env = JobEnv {
+        known_services: known_services.as_ref(),
+        ..env
+    };
+    // Every other file is read and mapped on its own (in parallel, each into a table of
+    // its own), then the results are taken in source order, so the tables, the report and
+    // the first error that stops the run are the same whatever the number of threads.
+    // Reference tables keep one builder across files (a key given twice is reported and
+    // left out, whichever file comes second): they are mapped in order after the reads.
+    let rest = &jobs[n_services..];
+    let outcomes: Vec<(FileOutcome, Option<DataFrame>)> = rest
+        .par_iter()
+        .map(|job| {
+            if job.table == Table::Reference {
+                return (FileOutcome::default(), None);
+            }
+            let mut own = TableBuilder::new(job.table);
+            let outcome = ingest_file(&env, job, &mut own);
+            let frame = if own.height > 0 {
+                Some(own.finish())
+            } else {
+                None
+            };
+            match frame {
+                Some(Ok(df)) => (outcome, Some(df)),
+                Some(Err(e)) => (
+                    FileOutcome {
+                        internal: Some(e),
+                        ..outcome
+                    },
+                    None,
+                ),
+                None => (outcome, None),
+            }
+        })
+        .collect();
+    for (job, (outcome, frame)) in rest.iter().zip(outcomes) {
+        let outcome = if job.table == Table::Reference {
+            let builder = builders
+                .get_mut(&Table::Reference)
+                .ok_or_else(|| Error::Internal("table".into()))?;
+            ingest_file(&env, job, builder)
+        } else {
+            outcome
+        };
+        acc.absorb(job, outcome)?;
+        if let Some(df) = frame {
+            acc.file_parts.entry(job.table).or_default().push(df);
+        }
+    }
+    let Accumulated {
+        report,
+        inputs,
+        mut parquet_parts,
+        mut file_parts,
+        extract_parts,
+    } = acc;
     let mut take = |t: Table| -> Result<DataFrame, Error> {
         let built = builders
             .remove(&t)
             .map(TableBuilder::finish)
             .unwrap_or_else(|| TableBuilder::new(t).finish())?;
         let mut parts = vec![built];
+        parts.extend(file_parts.remove(&t).unwrap_or_default());
         parts.extend(parquet_parts.remove(&t).unwrap_or_default());
         stack(parts)
     };
@@ -236,10 +247,170 @@ pub fn ingest(pipeline: &Pipeline) -> Result<Ingested, Error> {
     })
 }
 
+/// One input file of one source.
+struct FileJob<'a> {
+    path: PathBuf,
+    display: String,
+    source_name: String,
+    spec: &'a SourceSpec,
+    table: Table,
+    /// The source has several files: one that cannot be read is skipped, not fatal.
+    several_files: bool,
+}
+
+/// What every file job reads.
+#[derive(Clone, Copy)]
+struct JobEnv<'a> {
+    pipeline: &'a Pipeline,
+    limits: &'a limits::Limits,
+    checks: &'a Checks,
+    known_services: Option<&'a BTreeMap<String, String>>,
+}
+
+/// What reading one file gave: its manifest entry, a Parquet part, the per-sheet
+/// statistics and issues, or the error that stops the run.
+#[derive(Default)]
+struct FileOutcome {
+    input: Option<InputFile>,
+    parquet: Option<DataFrame>,
+    stats: Vec<SourceStats>,
+    issues: Vec<Issue>,
+    fatal: Option<SourceError>,
+    internal: Option<Error>,
+}
+
+/// The results of the file jobs, taken in source order.
+#[derive(Default)]
+struct Accumulated {
+    report: ValidationReport,
+    inputs: Vec<InputFile>,
+    parquet_parts: BTreeMap<Table, Vec<DataFrame>>,
+    /// Tables mapped file by file (in parallel), in source order.
+    file_parts: BTreeMap<Table, Vec<DataFrame>>,
+    extract_parts: Vec<DataFrame>,
+}
+
+impl Accumulated {
+    fn absorb(&mut self, job: &FileJob, outcome: FileOutcome) -> Result<(), Error> {
+        if let Some(e) = outcome.internal {
+            return Err(e);
+        }
+        if let Some(input) = outcome.input
+            && !self.inputs.iter().any(|f| f.chemin == input.chemin)
+        {
+            self.inputs.push(input);
+        }
+        self.report.problemes.extend(outcome.issues);
+        self.report.sources.extend(outcome.stats);
+        if let Some(e) = outcome.fatal {
+            return Err(e.into());
+        }
+        if let Some(df) = outcome.parquet {
+            if job.table == Table::Accompaniments {
+                self.extract_parts.push(df);
+            } else {
+                self.parquet_parts.entry(job.table).or_default().push(df);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads one file of a source into `builder` (its sheets mapped in order). An error that
+/// a several-file or several-sheet source survives becomes a `source_illisible` issue;
+/// any other is the outcome's `fatal`.
+fn ingest_file(env: &JobEnv, job: &FileJob, builder: &mut TableBuilder) -> FileOutcome {
+    let mut out = FileOutcome::default();
+    let several_files = job.several_files;
+    let display = &job.display;
+    let fail = |out: &mut FileOutcome, several: bool, e: SourceError| {
+        if several {
+            skip(
+                &mut out.issues,
+                &mut out.stats,
+                &job.source_name,
+                job.table,
+                e,
+            );
+        } else {
+            out.fatal = Some(e);
+        }
+    };
+    match hash_file(&job.path, display) {
+        Ok(f) => out.input = Some(f),
+        Err(e) => {
+            fail(&mut out, several_files, e);
+            return out;
+        }
+    }
+    let is_parquet = job
+        .path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    if is_parquet {
+        match read_parquet(&job.path, display, job.table) {
+            Ok(df) => {
+                out.stats.push(SourceStats {
+                    source: job.source_name.clone(),
+                    fichier: display.clone(),
+                    feuille: None,
+                    table: job.table.id().to_string(),
+                    lignes_entete: vec![],
+                    lignes_lues: df.height(),
+                    lignes_acceptees: df.height(),
+                    lignes_produites: df.height(),
+                    ..Default::default()
+                });
+                out.parquet = Some(df);
+            }
+            Err(e) => fail(&mut out, several_files, e),
+        }
+        return out;
+    }
+    let sheets = match read_sheets(&job.path, display, job.spec, env.limits) {
+        Ok(s) => s,
+        Err(e) => {
+            fail(&mut out, several_files, e);
+            return out;
+        }
+    };
+    let several = several_files || sheets.len() > 1;
+    for (sheet, grid, is_1904) in sheets {
+        let ctx = SheetContext {
+            source_name: &job.source_name,
+            file: display,
+            sheet: sheet.as_deref(),
+            spec: job.spec,
+            table: job.table,
+            is_1904,
+            pipeline: env.pipeline,
+            checks: env.checks,
+            known_services: env.known_services,
+        };
+        match map_sheet(&ctx, &grid, builder, &mut out.issues) {
+            Ok(stats) => out.stats.push(stats),
+            Err(e) => {
+                fail(&mut out, several, e);
+                if out.fatal.is_some() {
+                    return out;
+                }
+            }
+        }
+    }
+    out
+}
+
 /// A file or sheet of a several-file source that cannot be read: an error of the
 /// validation report (the run goes on with the others and ends with exit code 5).
-fn skip(report: &mut ValidationReport, source: &str, table: Table, e: SourceError) {
-    report.problemes.push(Issue {
+fn skip(
+    issues: &mut Vec<Issue>,
+    stats: &mut Vec<SourceStats>,
+    source: &str,
+    table: Table,
+    e: SourceError,
+) {
+    issues.push(Issue {
         fichier: e.file.clone(),
         feuille: e.sheet.clone(),
         cellule: None,
@@ -252,7 +423,7 @@ fn skip(report: &mut ValidationReport, source: &str, table: Table, e: SourceErro
             e.kind
         ),
     });
-    report.sources.push(SourceStats {
+    stats.push(SourceStats {
         source: source.to_string(),
         fichier: e.file,
         feuille: e.sheet,
