@@ -35,7 +35,7 @@ if [ "${MODE:-fork}" = plain ]; then
   for i in $(seq 1 "$procs"); do
     "$bin" -artifact_prefix=artifacts/lecture/ -runs=$((runs / procs)) \
       -max_total_time="${DURATION:-0}" -rss_limit_mb=4096 -malloc_limit_mb=4096 \
-      -timeout=30 -max_len="${MAX_LEN:-16384}" -print_final_stats=1 -seed="$i" \
+      -timeout="${TIMEOUT:-30}" -max_len="${MAX_LEN:-16384}" -print_final_stats=1 -seed="$i" \
       corpus/lecture > "logs/plain-$i.log" 2>&1 &
   done
   wait || true
@@ -48,7 +48,7 @@ if [ "${MODE:-fork}" = plain ]; then
 else
   cargo fuzz run -s none lecture corpus/lecture -- \
     -fork="$procs" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
-    -runs="$runs" -rss_limit_mb=4096 -malloc_limit_mb=4096 -timeout=30 \
+    -runs="$runs" -rss_limit_mb=4096 -malloc_limit_mb=4096 -timeout="${TIMEOUT:-30}" \
     -max_len="${MAX_LEN:-262144}" -print_final_stats=1 || true
   execs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
 fi

@@ -1,0 +1,227 @@
+//! Column-wise accumulation of one canonical table (`TableBuilder`): rows pushed as typed
+//! values, finished into a `DataFrame`.
+
+use super::*;
+
+#[derive(Debug, Default)]
+pub(super) struct RowValues {
+    pub(super) values: BTreeMap<String, Value>,
+}
+
+impl RowValues {
+    pub(super) fn text(&self, k: &str) -> Option<String> {
+        match self.values.get(k)? {
+            Value::Text(t) => Some(t.clone()),
+            Value::Integer(i) => Some(i.to_string()),
+            Value::Number(n) => Some(grid::Cell::Number(*n).as_text().unwrap_or_default()),
+            _ => None,
+        }
+    }
+    pub(super) fn number(&self, k: &str) -> Option<f64> {
+        match self.values.get(k)? {
+            Value::Number(n) => Some(*n),
+            Value::Integer(i) => Some(*i as f64),
+            _ => None,
+        }
+    }
+}
+
+/// Column-wise accumulation of one canonical table.
+pub(super) struct TableBuilder {
+    pub(super) table: Table,
+    pub(super) columns: Vec<(String, ColumnData)>,
+    pub(super) height: usize,
+    /// Reference rows by key (publisher, variable, period, level, code, dimensions): a
+    /// key is given once; a second value for it (another sheet or file) is reported and
+    /// left out, never added up.
+    pub(super) reference_keys: BTreeMap<RefKey, usize>,
+}
+
+pub(super) type RefKey = (
+    String,
+    String,
+    Option<i32>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+pub(super) enum ColumnData {
+    Text(Vec<Option<String>>),
+    Date(Vec<Option<i32>>),
+    Int(Vec<Option<i32>>),
+    Num(Vec<Option<f64>>),
+    Bool(Vec<Option<bool>>),
+}
+
+pub(super) fn epoch_days(d: NaiveDate) -> i32 {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    (d - epoch).num_days() as i32
+}
+
+impl TableBuilder {
+    pub(super) fn new(table: Table) -> TableBuilder {
+        let mut columns: Vec<(String, ColumnData)> = Vec::new();
+        let text = |n: &str| (n.to_string(), ColumnData::Text(Vec::new()));
+        match table {
+            Table::Reference => {
+                columns.push(text(col::SOURCE));
+                columns.push(text(col::REF_SOURCE));
+                columns.push(text(col::REF_VARIABLE));
+                columns.push((col::REF_PERIOD.into(), ColumnData::Int(Vec::new())));
+                columns.push(text(col::REF_LEVEL));
+                columns.push(text(col::REF_CODE));
+                columns.push(text(col::REF_LABEL));
+                columns.push(text(col::REF_DIM1));
+                columns.push(text(col::REF_DIM2));
+                columns.push((col::REF_VALUE.into(), ColumnData::Num(Vec::new())));
+            }
+            _ => {
+                columns.push(text(col::SOURCE));
+                if !table.fields().iter().any(|f| f.name == col::ORGANISATION) {
+                    columns.push(text(col::ORGANISATION));
+                }
+                for f in table.fields() {
+                    let data = match f.kind {
+                        Kind::Text => ColumnData::Text(Vec::new()),
+                        Kind::Date => ColumnData::Date(Vec::new()),
+                        Kind::Integer | Kind::Month => ColumnData::Int(Vec::new()),
+                        Kind::Number => ColumnData::Num(Vec::new()),
+                        Kind::Bool => ColumnData::Bool(Vec::new()),
+                    };
+                    columns.push((f.name.to_string(), data));
+                }
+            }
+        }
+        TableBuilder {
+            table,
+            columns,
+            height: 0,
+            reference_keys: BTreeMap::new(),
+        }
+    }
+
+    pub(super) fn push_row(&mut self, ctx: &SheetContext, row: &RowValues) {
+        for (name, data) in &mut self.columns {
+            let v = row.values.get(name.as_str());
+            match data {
+                ColumnData::Text(vec) => vec.push(match name.as_str() {
+                    col::SOURCE => Some(ctx.source_name.to_string()),
+                    col::ORGANISATION if v.is_none() => ctx.spec.organisation.clone(),
+                    col::SERVICE if v.is_none() => ctx.spec.service.clone(),
+                    _ => match v {
+                        Some(Value::Text(t)) => Some(t.clone()),
+                        Some(Value::Integer(i)) => Some(i.to_string()),
+                        Some(Value::Number(n)) => grid::Cell::Number(*n).as_text(),
+                        _ => None,
+                    },
+                }),
+                ColumnData::Date(vec) => vec.push(match v {
+                    Some(Value::Date(d)) => Some(epoch_days(*d)),
+                    _ => None,
+                }),
+                ColumnData::Int(vec) => vec.push(match v {
+                    Some(Value::Integer(i)) => i32::try_from(*i).ok(),
+                    Some(Value::Month { month, .. }) => Some(*month as i32),
+                    _ => None,
+                }),
+                ColumnData::Num(vec) => vec.push(match v {
+                    Some(Value::Number(n)) => Some(*n),
+                    Some(Value::Integer(i)) => Some(*i as f64),
+                    _ => None,
+                }),
+                ColumnData::Bool(vec) => vec.push(match v {
+                    Some(Value::Bool(b)) => Some(*b),
+                    _ => None,
+                }),
+            }
+        }
+        self.height += 1;
+    }
+
+    /// Whether a reference value with this key (publisher, variable, period, level,
+    /// code, dimensions) is already in the table.
+    pub(super) fn has_reference(&self, key: &RefKey) -> bool {
+        self.reference_keys.contains_key(key)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn push_reference(
+        &mut self,
+        ctx: &SheetContext,
+        publisher: &str,
+        variable: &str,
+        period: Option<i32>,
+        level: &str,
+        code: &str,
+        label: Option<&str>,
+        dim1: Option<String>,
+        dim2: Option<String>,
+        value: f64,
+    ) {
+        let key: RefKey = (
+            publisher.to_string(),
+            variable.to_string(),
+            period,
+            level.to_string(),
+            code.to_string(),
+            dim1.clone(),
+            dim2.clone(),
+        );
+        // A key already given (by another sheet or file) is never added up: the caller
+        // reports it (see `has_reference`).
+        if self.reference_keys.contains_key(&key) {
+            return;
+        }
+        self.reference_keys.insert(key, self.height);
+        for (name, data) in &mut self.columns {
+            match data {
+                ColumnData::Text(vec) => vec.push(match name.as_str() {
+                    col::SOURCE => Some(ctx.source_name.to_string()),
+                    col::REF_SOURCE => Some(publisher.to_string()),
+                    col::REF_VARIABLE => Some(variable.to_string()),
+                    col::REF_LEVEL => Some(level.to_string()),
+                    col::REF_CODE => Some(code.to_string()),
+                    col::REF_LABEL => label.map(str::to_string),
+                    col::REF_DIM1 => dim1.clone(),
+                    col::REF_DIM2 => dim2.clone(),
+                    _ => None,
+                }),
+                ColumnData::Int(vec) => vec.push(period),
+                ColumnData::Num(vec) => vec.push(Some(value)),
+                ColumnData::Date(vec) => vec.push(None),
+                ColumnData::Bool(vec) => vec.push(None),
+            }
+        }
+        self.height += 1;
+    }
+
+    /// Values of a text column pushed so far.
+    pub(super) fn texts(&self, name: &str) -> impl Iterator<Item = Option<&str>> {
+        self.columns
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .flat_map(|(_, d)| match d {
+                ColumnData::Text(v) => v.iter().map(|x| x.as_deref()).collect::<Vec<_>>(),
+                _ => Vec::new(),
+            })
+    }
+
+    pub(super) fn finish(self) -> Result<DataFrame, Error> {
+        let _ = self.table;
+        let mut cols: Vec<Column> = Vec::with_capacity(self.columns.len());
+        for (name, data) in self.columns {
+            let name = PlSmallStr::from(name.as_str());
+            let series = match data {
+                ColumnData::Text(v) => Series::new(name, v),
+                ColumnData::Date(v) => Series::new(name, v).cast(&DataType::Date)?,
+                ColumnData::Int(v) => Series::new(name, v),
+                ColumnData::Num(v) => Series::new(name, v),
+                ColumnData::Bool(v) => Series::new(name, v),
+            };
+            cols.push(series.into());
+        }
+        Ok(DataFrame::new(self.height, cols)?)
+    }
+}

@@ -1,0 +1,405 @@
+//! The rules a value and a row must pass (docs/architecture.md, « Contrôles des
+//! valeurs »): closed vocabularies, known services, plausible ranges and dates, the
+//! structure of a CSV line, coherence within a row and across the rows of a sheet.
+
+use super::*;
+
+/// Why a value read is not used.
+pub(super) struct Problem {
+    pub(super) code: &'static str,
+    /// What is wrong, in French, without the value when it may identify someone.
+    pub(super) what: String,
+    /// What to do.
+    pub(super) fix: String,
+    /// The row is rejected (else the value alone is set aside).
+    pub(super) reject: bool,
+}
+
+/// `true` when a text is made of digits and number punctuation only (safe to quote in a
+/// message: it cannot be a name).
+pub(super) fn looks_numeric(t: &str) -> bool {
+    t.chars().any(|c| c.is_ascii_digit())
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || " .,-+%/:eE\u{a0}\u{202f}".contains(c))
+}
+
+/// French number for messages: `100 000`, `0,5`.
+pub(super) fn french_number(x: f64) -> String {
+    if x.abs() >= 1e12 {
+        return format!("{x:e}").replace('.', ",");
+    }
+    let decimals = if x.fract() == 0.0 { 0 } else { 2 };
+    crate::format::number_fr(x, decimals)
+}
+
+/// Checks a value against its field's closed vocabulary, the services table and the
+/// plausible ranges (docs/architecture.md, « Contrôles des valeurs »).
+pub(super) fn vet(
+    ctx: &SheetContext,
+    f: &'static Field,
+    v: Value,
+    user_mapped: bool,
+) -> Result<Value, Problem> {
+    match v {
+        Value::Text(t) => {
+            if f.name == col::SERVICE
+                && ctx.table != Table::Services
+                && let Some(known) = ctx.known_services
+            {
+                return match known.get(&values::fold(&t)) {
+                    Some(code) => Ok(Value::Text(code.clone())),
+                    None => Err(Problem {
+                        code: "service_inconnu",
+                        what: "code de service absent du référentiel des services".into(),
+                        fix: "corrigez le code, ou ajoutez le service à la table services du pipeline (ses chiffres ne peuvent être rattachés ni à un type, ni à un territoire)".into(),
+                        reject: true,
+                    }),
+                };
+            }
+            if user_mapped {
+                return Ok(Value::Text(t));
+            }
+            match crate::vocabulary::of(ctx.table, f.name) {
+                None => Ok(Value::Text(t)),
+                Some(terms) => match crate::vocabulary::recognise(terms, &t) {
+                    Some(label) => Ok(Value::Text(label.to_string())),
+                    None => Err(Problem {
+                        code: "valeur_hors_vocabulaire",
+                        what: format!(
+                            "valeur qui n'est pas une modalité connue de {} (le contenu n'est pas reproduit : ce peut être un nom saisi dans la mauvaise colonne)",
+                            field_label(&Role::Field(f))
+                        ),
+                        fix: format!(
+                            "si c'est une vraie modalité, déclarez-la dans [sources.valeurs.{}] du pipeline (\"libellé du fichier\" = \"libellé publié\") ; modalités connues : docs/vocabulaires.md",
+                            f.name
+                        ),
+                        reject: false,
+                    }),
+                },
+            }
+        }
+        Value::Number(n) => match crate::tables::plausible_range(ctx.table, f.name) {
+            Some((lo, hi)) if !(lo..=hi).contains(&n) => Err(Problem {
+                code: "valeur_hors_limites",
+                what: format!(
+                    "valeur invraisemblable pour {} (« {} ») : attendu entre {} et {}",
+                    field_label(&Role::Field(f)),
+                    french_number(n),
+                    french_number(lo),
+                    french_number(hi)
+                ),
+                fix: "corrigez la cellule (une capacité ou un nombre de journées nul, négatif ou démesuré fausserait tous les taux)".into(),
+                reject: false,
+            }),
+            _ => Ok(Value::Number(n)),
+        },
+        Value::Integer(i) => match crate::tables::plausible_range(ctx.table, f.name) {
+            Some((lo, hi)) if !(lo..=hi).contains(&(i as f64)) => Err(Problem {
+                code: "valeur_hors_limites",
+                what: format!(
+                    "valeur invraisemblable pour {} (« {i} ») : attendu entre {} et {}",
+                    field_label(&Role::Field(f)),
+                    french_number(lo),
+                    french_number(hi)
+                ),
+                fix: "corrigez la cellule".into(),
+                reject: false,
+            }),
+            _ => Ok(Value::Integer(i)),
+        },
+        Value::Date(d) => {
+            use chrono::Datelike;
+            let earliest = crate::tables::earliest_year(ctx.table, f.name);
+            if d.year() < earliest || d > ctx.checks.latest_date {
+                let dates_of_presence = matches!(
+                    f.name,
+                    "date_debut" | "date_fin" | "date_entree" | "date_sortie"
+                );
+                Err(Problem {
+                    code: "date_invraisemblable",
+                    what: format!(
+                        "date invraisemblable pour {} : attendue entre le 01/01/{earliest} et le {}",
+                        field_label(&Role::Field(f)),
+                        ctx.checks.latest_date.format("%d/%m/%Y")
+                    ),
+                    fix: "vérifiez l'année (faute de frappe ?)".into(),
+                    // A wrong start or end date changes who is counted in which year.
+                    reject: dates_of_presence,
+                })
+            } else {
+                Ok(Value::Date(d))
+            }
+        }
+        other => Ok(other),
+    }
+}
+
+/// Structure checks of a CSV line: an unclosed quote that swallowed the lines below, or
+/// a number of fields that does not match the header (every value would be shifted).
+/// Returns the rejection reason.
+pub(super) fn text_structure(
+    ctx: &SheetContext,
+    layout: &grid::TextLayout,
+    header: &Header,
+    grid: &Grid,
+    r: usize,
+    stats: &mut SourceStats,
+    issues: &mut Vec<Issue>,
+) -> Option<&'static str> {
+    if let Some(&(first, last, swallowed)) = layout.swallowed.iter().find(|(f, ..)| *f == r) {
+        // The swallowed non-blank lines were lines of the file: read, and rejected with
+        // this one.
+        stats.lignes_lues += swallowed;
+        *stats
+            .lignes_rejetees
+            .entry("guillemet_non_ferme".into())
+            .or_default() += swallowed;
+        issues.push(ctx.issue(
+            Some(format!("ligne {}", first + 1)),
+            None,
+            None,
+            "guillemet_non_ferme",
+            Severity::Error,
+            format!(
+                "un guillemet ouvert ligne {} n'est refermé que ligne {} : les lignes {} à {} ont été lues comme une seule valeur ; ces {} lignes sont rejetées ; corrigez le guillemet dans le fichier (une valeur entre guillemets doit se terminer par un guillemet)",
+                first + 1,
+                last + 1,
+                first + 1,
+                last + 1,
+                swallowed + 1
+            ),
+        ));
+        return Some("guillemet_non_ferme");
+    }
+    let header_raw = header
+        .rows
+        .iter()
+        .filter_map(|h| layout.fields.get(*h))
+        .copied()
+        .max()
+        .unwrap_or(0);
+    let header_named = header
+        .columns
+        .iter()
+        .map(|c| c.index + 1)
+        .max()
+        .unwrap_or(0);
+    let raw = layout.fields.get(r).copied().unwrap_or(0);
+    let filled = grid.rows.get(r).map_or(0, Vec::len);
+    if filled > header_raw.max(header_named) || raw < header_named {
+        issues.push(ctx.issue(
+            Some(format!("ligne {}", r + 1)),
+            None,
+            None,
+            "nombre_de_champs",
+            Severity::Error,
+            format!(
+                "la ligne compte {raw} champ(s) alors que l'en-tête en compte {} : ses valeurs seraient décalées d'une colonne à l'autre ; la ligne est rejetée ; vérifiez les séparateurs de cette ligne (une valeur contenant le séparateur doit être entre guillemets)",
+                header_raw.max(header_named)
+            ),
+        ));
+        return Some("nombre_de_champs");
+    }
+    None
+}
+
+/// Checks across the accepted rows of one sheet. Returns the rows to reject (index in
+/// `rows`) with their reason:
+/// - an exact duplicate of an earlier row (every column read is equal) would be counted
+///   twice — satisfaction questionnaires without a number are exempt, identical
+///   unnumbered questionnaires being normal;
+/// - one person (same nom, prénom, date de naissance — or same file number) with more
+///   than `[controles] mesures_simultanees_max` measures at once in one service.
+pub(super) fn across_rows(
+    ctx: &SheetContext,
+    rows: &[(usize, RowValues)],
+    issues: &mut Vec<Issue>,
+) -> BTreeMap<usize, &'static str> {
+    let mut out = BTreeMap::new();
+    if ctx.table == Table::Reference {
+        return out;
+    }
+    let mut first_seen: std::collections::HashMap<String, usize> = Default::default();
+    for (i, (r, row)) in rows.iter().enumerate() {
+        if ctx.table == Table::Satisfaction && !row.values.contains_key("numero") {
+            continue;
+        }
+        let key = format!("{:?}", row.values);
+        match first_seen.get(&key) {
+            Some(&j) => {
+                out.insert(i, "ligne_en_double");
+                issues.push(ctx.issue(
+                    Some(format!("ligne {}", r + 1)),
+                    None,
+                    None,
+                    "ligne_en_double",
+                    Severity::Error,
+                    format!(
+                        "ligne identique à la ligne {} (toutes les colonnes lues) : rejetée pour ne pas compter deux fois la même personne ou la même mesure ; supprimez le doublon",
+                        rows[j].0 + 1
+                    ),
+                ));
+            }
+            None => {
+                first_seen.insert(key, i);
+            }
+        }
+    }
+    if ctx.table != Table::Accompaniments {
+        return out;
+    }
+    // Intervals of each person in each service (exact duplicates already set aside).
+    type PersonKey = (String, String, String, String, String);
+    let mut people: BTreeMap<PersonKey, Vec<(usize, NaiveDate, NaiveDate)>> = BTreeMap::new();
+    for (i, (_, row)) in rows.iter().enumerate() {
+        if out.contains_key(&i) {
+            continue;
+        }
+        let text = |k: &str| row.text(k).map(|t| values::fold(&t)).unwrap_or_default();
+        let birth = match row.values.get("date_naissance") {
+            Some(Value::Date(d)) => d.to_string(),
+            _ => String::new(),
+        };
+        let (nom, prenom, dossier) = (text("nom"), text("prenom"), text("numero_dossier"));
+        let known = [&nom, &prenom, &birth]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .count();
+        if known < 3 && dossier.is_empty() {
+            continue;
+        }
+        let service = row
+            .text(col::SERVICE)
+            .or_else(|| ctx.spec.service.clone())
+            .unwrap_or_default();
+        let (Some(Value::Date(start)), end) =
+            (row.values.get("date_debut"), row.values.get("date_fin"))
+        else {
+            continue;
+        };
+        let end = match end {
+            Some(Value::Date(e)) => *e,
+            _ => NaiveDate::MAX,
+        };
+        people
+            .entry((service, dossier, nom, prenom, birth))
+            .or_default()
+            .push((i, *start, end));
+    }
+    let max = ctx.checks.max_simultaneous;
+    for spans in people.values() {
+        if spans.len() <= max {
+            continue;
+        }
+        // Sweep: starts before ends on the same day (both ends are inclusive).
+        let mut events: Vec<(NaiveDate, i8)> = spans
+            .iter()
+            .flat_map(|(_, s, e)| [(*s, -1i8), (e.succ_opt().unwrap_or(NaiveDate::MAX), 1)])
+            .collect();
+        events.sort();
+        let (mut open, mut peak) = (0i64, 0i64);
+        for (_, kind) in events {
+            open -= i64::from(kind);
+            peak = peak.max(open);
+        }
+        if peak as usize <= max {
+            continue;
+        }
+        let lines: Vec<String> = spans
+            .iter()
+            .take(8)
+            .map(|(i, ..)| (rows[*i].0 + 1).to_string())
+            .collect();
+        let more = if spans.len() > 8 { ", …" } else { "" };
+        for (i, ..) in spans {
+            out.insert(*i, "mesures_simultanees");
+            issues.push(ctx.issue(
+                Some(format!("ligne {}", rows[*i].0 + 1)),
+                None,
+                None,
+                "mesures_simultanees",
+                Severity::Error,
+                format!(
+                    "la même personne a {peak} mesures en cours en même temps dans ce service (lignes {}{more}), plus que le maximum plausible de {max} : ses {} lignes sont rejetées ; vérifiez les doublons et les dates de fin (maximum réglable : [controles] mesures_simultanees_max)",
+                    lines.join(", "),
+                    spans.len()
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// Table-specific coherence checks. Returns a rejection reason.
+pub(super) fn check_row(
+    ctx: &SheetContext,
+    row: &mut RowValues,
+    r: usize,
+    issues: &mut Vec<Issue>,
+) -> Option<&'static str> {
+    match ctx.table {
+        Table::Accompaniments => {
+            if let (Some(Value::Date(birth)), Some(Value::Date(start))) = (
+                row.values.get("date_naissance"),
+                row.values.get("date_debut"),
+            ) && birth > start
+            {
+                issues.push(ctx.issue(Some(format!("ligne {}", r + 1)), None, Some("date_naissance"), "naissance_apres_debut", Severity::Warning,
+                    "la date de naissance est postérieure à la date de début de la mesure : date de naissance laissée de côté (âge non renseigné) ; corrigez l'une des deux dates".into()));
+                row.values.remove("date_naissance");
+            }
+            if let (Some(Value::Date(a)), Some(Value::Date(b))) =
+                (row.values.get("date_debut"), row.values.get("date_fin"))
+                && b < a
+            {
+                issues.push(ctx.issue(Some(format!("ligne {}", r + 1)), None, Some("date_fin"), "dates_incoherentes", Severity::Error,
+                    "la date de fin précède la date de début : la ligne est rejetée ; corrigez l'une des deux dates".into()));
+                return Some("dates_incoherentes");
+            }
+            None
+        }
+        Table::Activity => {
+            let month_year = match row.values.get("mois") {
+                Some(Value::Month { year, .. }) => *year,
+                _ => None,
+            };
+            if !row.values.contains_key("annee") {
+                match month_year {
+                    Some(y) => {
+                        row.values
+                            .insert("annee".into(), Value::Integer(i64::from(y)));
+                    }
+                    None => {
+                        issues.push(ctx.issue(Some(format!("ligne {}", r + 1)), None, Some("annee"), "annee_manquante", Severity::Error,
+                            "année introuvable (ni colonne année, ni mois sous forme de date) : la ligne est rejetée".into()));
+                        return Some("annee_manquante");
+                    }
+                }
+            }
+            None
+        }
+        Table::Training | Table::Satisfaction => {
+            let date_field = if ctx.table == Table::Training {
+                "date"
+            } else {
+                "date_envoi"
+            };
+            if !row.values.contains_key("annee") {
+                match row.values.get(date_field) {
+                    Some(Value::Date(d)) => {
+                        use chrono::Datelike;
+                        row.values
+                            .insert("annee".into(), Value::Integer(i64::from(d.year())));
+                    }
+                    _ => {
+                        issues.push(ctx.issue(Some(format!("ligne {}", r + 1)), None, Some("annee"), "annee_manquante", Severity::Error,
+                            "année introuvable (ni colonne année, ni date) : la ligne est rejetée".into()));
+                        return Some("annee_manquante");
+                    }
+                }
+            }
+            None
+        }
+        _ => None,
+    }
+}
