@@ -21,6 +21,7 @@ pub mod workbook;
 mod builder;
 mod checks;
 mod reference;
+mod rows;
 mod sheet;
 mod wide;
 
@@ -38,7 +39,7 @@ use crate::error::{Error, SourceError, SourceErrorKind};
 use crate::pipeline::{HeaderSel, PeriodSel, Pipeline, SheetSel, SourceSpec};
 use crate::tables::{Field, Table, columns as col};
 use crate::validation::{Issue, Severity, SourceStats, ValidationReport};
-use grid::{Grid, cell_ref};
+use grid::{Cell, Grid, cell_ref};
 use header::{Header, Target};
 use values::{Kind, Missing, Parsed, Value};
 

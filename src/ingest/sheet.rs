@@ -162,13 +162,54 @@ pub(super) fn bump(map: &mut BTreeMap<String, usize>, key: &str) {
     *map.entry(key.to_string()).or_default() += 1;
 }
 
-/// Maps the rows of one sheet into `builder`.
+/// What is known of a sheet before its rows are read: its header, the columns in play and
+/// their roles, the wide value columns, and the year given by the sheet's name.
+pub(super) struct SheetPlan {
+    pub(super) header: Header,
+    pub(super) targets: Vec<Target>,
+    /// Columns in play: (grid column, header display, role).
+    pub(super) cols: Vec<(usize, String, Role)>,
+    pub(super) wide: Vec<WideCol>,
+    /// `annee_depuis_feuille`: the year the sheet's name gives.
+    pub(super) sheet_year: Option<i32>,
+    /// Period of a reference table (`[sources.reference] periode`).
+    pub(super) period: Option<i32>,
+}
+
+/// What the rows of a sheet leave for the checks of the whole sheet.
+#[derive(Default)]
+pub(super) struct SheetRows {
+    pub(super) accepted: Vec<(usize, RowValues)>,
+    pub(super) pending: Vec<PendingRef>,
+    /// First blank row after data (a workbook's table ends there).
+    pub(super) end_of_table: Option<usize>,
+}
+
+/// Maps the rows of one sheet into `builder`: the plan (header and columns), the rows,
+/// then the checks across rows and the reference rows' whole-sheet checks.
 pub(super) fn map_sheet(
     ctx: &SheetContext,
     grid: &Grid,
     builder: &mut TableBuilder,
     issues: &mut Vec<Issue>,
 ) -> Result<SourceStats, SourceError> {
+    check_constant_service(ctx)?;
+    let plan = plan_sheet(ctx, grid, issues)?;
+    let mut stats = SourceStats {
+        source: ctx.source_name.to_string(),
+        fichier: ctx.file.to_string(),
+        feuille: ctx.sheet.map(str::to_string),
+        table: ctx.table.id().to_string(),
+        lignes_entete: plan.header.rows.iter().map(|r| r + 1).collect(),
+        ..Default::default()
+    };
+    let rows = rows::read_rows(ctx, grid, &plan, &mut stats, issues);
+    finish_sheet(ctx, rows, &mut stats, builder, issues);
+    Ok(stats)
+}
+
+/// A constant `service = …` of a source must be in the services table.
+fn check_constant_service(ctx: &SheetContext) -> Result<(), SourceError> {
     if ctx.table != Table::Services
         && let (Some(known), Some(code)) = (ctx.known_services, &ctx.spec.service)
         && !known.contains_key(&values::fold(code))
@@ -187,6 +228,16 @@ pub(super) fn map_sheet(
             line,
         }));
     }
+    Ok(())
+}
+
+/// Locates the header, checks the mapped and required columns, and settles the columns
+/// in play (unused header columns are reported).
+fn plan_sheet(
+    ctx: &SheetContext,
+    grid: &Grid,
+    issues: &mut Vec<Issue>,
+) -> Result<SheetPlan, SourceError> {
     let (targets, roles) = targets_for(ctx);
     let header = locate_header(ctx, grid, &targets)?;
     let matched = header::match_columns(&header, &targets);
@@ -194,9 +245,40 @@ pub(super) fn map_sheet(
     // matched at least two fields): a `ligne_entete` pointing at a data row must not
     // print a child's row.
     let header_trusted = matched.iter().filter(|m| m.is_some()).count() >= 2;
-    // A column the pipeline names must exist: a mapping that matches nothing is an
-    // error, never a field silently left empty.
-    for ((t, m), role) in targets.iter().zip(&matched).zip(&roles) {
+    check_mapped_columns(ctx, &header, &targets, &matched, &roles, header_trusted)?;
+    let mut cols: Vec<(usize, String, Role)> = Vec::new();
+    for (m, role) in matched.iter().zip(&roles) {
+        if let Some(ci) = m {
+            let hc = &header.columns[*ci];
+            cols.push((hc.index, hc.display(), role.clone()));
+        }
+    }
+    let (wide, set_aside) = wide_columns(ctx, grid, &header, &cols, issues);
+    if header_trusted {
+        report_unused_columns(ctx, &header, &cols, &wide, &set_aside, issues);
+    }
+    let (sheet_year, period) = sheet_period(ctx)?;
+    Ok(SheetPlan {
+        header,
+        targets,
+        cols,
+        wide,
+        sheet_year,
+        period,
+    })
+}
+
+/// A column the pipeline names must exist (a mapping that matches nothing is an error,
+/// never a field silently left empty), and so must the required columns.
+fn check_mapped_columns(
+    ctx: &SheetContext,
+    header: &Header,
+    targets: &[Target],
+    matched: &[Option<usize>],
+    roles: &[Role],
+    header_trusted: bool,
+) -> Result<(), SourceError> {
+    for ((t, m), role) in targets.iter().zip(matched).zip(roles) {
         if m.is_none() && !t.user.is_empty() {
             let found: Vec<String> = header
                 .columns
@@ -205,25 +287,9 @@ pub(super) fn map_sheet(
                 .map(|c| shorten(&c.display(), 40))
                 .take(40)
                 .collect();
-            let wanted_keys: Vec<String> = t.user.iter().map(|u| header::normalize(u)).collect();
-            let suggestion = header
-                .columns
-                .iter()
-                .map(|c| c.display())
-                .filter(|d| !d.is_empty())
-                .map(|d| {
-                    let k = header::normalize(&d);
-                    let dist = wanted_keys
-                        .iter()
-                        .map(|w| crate::pipeline::levenshtein(w, &k))
-                        .min()
-                        .unwrap_or(usize::MAX);
-                    (dist, d)
-                })
-                .filter(|_| header_trusted)
-                .filter(|(dist, d)| *dist <= (header::normalize(d).chars().count() / 3).max(2))
-                .min_by_key(|(dist, _)| *dist)
-                .map(|(_, d)| shorten(&d, 40));
+            let suggestion = header_trusted
+                .then(|| closest_header(header, &t.user))
+                .flatten();
             return Err(ctx.err(SourceErrorKind::MappedColumnAbsent(Box::new(
                 crate::error::MappedColumn {
                     field: t.key.clone(),
@@ -239,8 +305,7 @@ pub(super) fn map_sheet(
             ))));
         }
     }
-    // Required columns must exist.
-    for (t, m) in targets.iter().zip(&matched) {
+    for (t, m) in targets.iter().zip(matched) {
         if t.required && m.is_none() {
             let mut expected = t.user.clone();
             expected.extend(t.builtin.iter().cloned());
@@ -250,51 +315,73 @@ pub(super) fn map_sheet(
             }));
         }
     }
-    let mut stats = SourceStats {
-        source: ctx.source_name.to_string(),
-        fichier: ctx.file.to_string(),
-        feuille: ctx.sheet.map(str::to_string),
-        table: ctx.table.id().to_string(),
-        lignes_entete: header.rows.iter().map(|r| r + 1).collect(),
-        ..Default::default()
-    };
-    // Columns in play: (grid column, header display, role).
-    let mut cols: Vec<(usize, String, Role)> = Vec::new();
-    for ((m, role), _t) in matched.iter().zip(&roles).zip(&targets) {
-        if let Some(ci) = m {
-            let hc = &header.columns[*ci];
-            cols.push((hc.index, hc.display(), role.clone()));
-        }
-    }
-    let used: Vec<usize> = cols.iter().map(|c| c.0).collect();
-    let (wide, set_aside) = wide_columns(ctx, grid, &header, &cols, issues);
-    // Nothing silent: a column of the header that feeds nothing is reported (its header,
-    // never its values), so a misspelt mapping or a forgotten field is visible.
+    Ok(())
+}
+
+/// The header text closest to what the pipeline wrote (for the suggestion of a mapped
+/// column that does not exist).
+fn closest_header(header: &Header, wanted: &[String]) -> Option<String> {
+    let wanted_keys: Vec<String> = wanted.iter().map(|u| header::normalize(u)).collect();
+    header
+        .columns
+        .iter()
+        .map(|c| c.display())
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            let k = header::normalize(&d);
+            let dist = wanted_keys
+                .iter()
+                .map(|w| crate::pipeline::levenshtein(w, &k))
+                .min()
+                .unwrap_or(usize::MAX);
+            (dist, d)
+        })
+        .filter(|(dist, d)| *dist <= (header::normalize(d).chars().count() / 3).max(2))
+        .min_by_key(|(dist, _)| *dist)
+        .map(|(_, d)| shorten(&d, 40))
+}
+
+/// Nothing silent: a column of the header that feeds nothing is reported (its header,
+/// never its values), so a misspelt mapping or a forgotten field is visible.
+fn report_unused_columns(
+    ctx: &SheetContext,
+    header: &Header,
+    cols: &[(usize, String, Role)],
+    wide: &[WideCol],
+    set_aside: &[usize],
+    issues: &mut Vec<Issue>,
+) {
     let unused: Vec<String> = header
         .columns
         .iter()
         .filter(|hc| {
-            !used.contains(&hc.index)
+            !cols.iter().any(|c| c.0 == hc.index)
                 && !wide.iter().any(|w| w.index == hc.index)
                 && !set_aside.contains(&hc.index)
         })
         .map(|hc| format!("« {} »", shorten(&hc.display(), 40)))
         .collect();
-    if !unused.is_empty() && header_trusted {
-        issues.push(ctx.issue(
-            Some(format!("ligne {}", header.rows.last().map_or(1, |r| r + 1))),
-            None,
-            None,
-            "colonnes_non_utilisees",
-            Severity::Info,
-            format!(
-                "{} colonne(s) de l'en-tête ne correspondent à aucun champ de la table {} et ne sont pas lues : {} ; pour en lire une, ajoutez-la dans [sources.colonnes]",
-                unused.len(),
-                ctx.table.id(),
-                unused.join(", ")
-            ),
-        ));
+    if unused.is_empty() {
+        return;
     }
+    issues.push(ctx.issue(
+        Some(format!("ligne {}", header.rows.last().map_or(1, |r| r + 1))),
+        None,
+        None,
+        "colonnes_non_utilisees",
+        Severity::Info,
+        format!(
+            "{} colonne(s) de l'en-tête ne correspondent à aucun champ de la table {} et ne sont pas lues : {} ; pour en lire une, ajoutez-la dans [sources.colonnes]",
+            unused.len(),
+            ctx.table.id(),
+            unused.join(", ")
+        ),
+    ));
+}
+
+/// The year a sheet's name gives (`annee_depuis_feuille`) and the period of a reference
+/// table; a sheet name that should be a year and is not stops the sheet.
+fn sheet_period(ctx: &SheetContext) -> Result<(Option<i32>, Option<i32>), SourceError> {
     let sheet_year: Option<i32> = if ctx.spec.annee_depuis_feuille {
         match ctx
             .sheet
@@ -325,249 +412,21 @@ pub(super) fn map_sheet(
         }
         None => None,
     };
+    Ok((sheet_year, period))
+}
 
-    let mut pending: Vec<PendingRef> = Vec::new();
-    let mut seen_data = false;
-    let mut accepted: Vec<(usize, RowValues)> = Vec::new();
-    let mut end_of_table: Option<usize> = None;
-    let start = header.data_start();
-    for r in start..grid.height() {
-        if grid.row_is_empty(r) {
-            // In a CSV file, blank lines (and the lines of a multi-line record) are not
-            // the end of the table; in a workbook, `lire_apres_lignes_vides` reads past
-            // them (a second block).
-            if seen_data
-                && end_of_table.is_none()
-                && grid.text_layout.is_none()
-                && !ctx.spec.lire_apres_lignes_vides
-            {
-                end_of_table = Some(r);
-            }
-            continue;
-        }
-        stats.lignes_lues += 1;
-        if end_of_table.is_some() {
-            bump(&mut stats.lignes_exclues, "sous_le_tableau");
-            continue;
-        }
-        if is_total_row(ctx, grid, r) {
-            bump(&mut stats.lignes_exclues, "ligne_total");
-            issues.push(
-                ctx.issue(
-                    Some(format!("ligne {}", r + 1)),
-                    None,
-                    None,
-                    "ligne_total",
-                    Severity::Info,
-                    "ligne de total ou de sous-total : mise de côté (les totaux sont recalculés)"
-                        .into(),
-                ),
-            );
-            continue;
-        }
-        if let Some(layout) = &grid.text_layout
-            && let Some(reason) = text_structure(ctx, layout, &header, grid, r, &mut stats, issues)
-        {
-            seen_data = true;
-            bump(&mut stats.lignes_rejetees, reason);
-            continue;
-        }
-        if is_repeated_header(grid, r, &header, &cols, &wide) {
-            bump(&mut stats.lignes_exclues, "entete_repete");
-            issues.push(ctx.issue(
-                Some(format!("ligne {}", r + 1)),
-                None,
-                None,
-                "entete_repete",
-                Severity::Info,
-                "ligne d'en-tête répétée (début d'un nouveau bloc) : mise de côté".into(),
-            ));
-            continue;
-        }
-        // Interpret every column in play.
-        let mut row = RowValues::default();
-        let mut rejected: Option<&'static str> = None;
-        let mut any_value = false;
-        // Issues about empty required cells wait until the row is known to hold data: a
-        // note or a footnote under the table is excluded, not rejected.
-        let mut missing_required: Vec<Issue> = Vec::new();
-        for (c, display, role) in &cols {
-            let cell = grid.get(r, *c);
-            let (kind, field_name, identifying, required) = match role {
-                Role::Field(f) => (
-                    f.kind,
-                    f.name.to_string(),
-                    f.identifying,
-                    targets.iter().any(|t| t.key == f.name && t.required),
-                ),
-                Role::Measure(m) => (Kind::Number, m.clone(), false, false),
-            };
-            let mut parsed = values::parse(cell, kind, ctx.is_1904);
-            let mut user_mapped = false;
-            if let (Parsed::Value(Value::Text(t)), Role::Field(f)) = (&parsed, role)
-                && let Some(mapped) = map_value(ctx.spec, f.name, t)
-            {
-                parsed = Parsed::Value(Value::Text(mapped));
-                user_mapped = true;
-            }
-            let place = Some(cell_ref(r, *c));
-            let col_name = Some(display.clone());
-            match parsed {
-                Parsed::Value(v) => {
-                    any_value = true;
-                    // Factors (`facteurs`): ETP written as percentages, for instance.
-                    let v = match (
-                        v,
-                        ctx.spec
-                            .facteurs
-                            .iter()
-                            .find(|(k, _)| *k.get_ref() == field_name),
-                    ) {
-                        (Value::Number(n), Some((_, f))) => Value::Number(n * f),
-                        (v, _) => v,
-                    };
-                    let vetted = match role {
-                        Role::Field(f) => vet(ctx, f, v, user_mapped),
-                        Role::Measure(_) => Ok(v),
-                    };
-                    match vetted {
-                        Ok(v) => {
-                            row.values.insert(field_name, v);
-                        }
-                        Err(p) => {
-                            let reject = p.reject || required;
-                            if reject {
-                                rejected.get_or_insert(p.code);
-                            }
-                            let sev = if reject {
-                                Severity::Error
-                            } else {
-                                Severity::Warning
-                            };
-                            let effect = if reject {
-                                "la ligne est rejetée"
-                            } else {
-                                "valeur laissée de côté (non renseignée)"
-                            };
-                            issues.push(ctx.issue(
-                                place,
-                                col_name,
-                                Some(&field_name),
-                                p.code,
-                                sev,
-                                format!("{} : {effect} ; {}", p.what, p.fix),
-                            ));
-                        }
-                    }
-                }
-                Parsed::Missing(Missing::Empty) => {
-                    if required {
-                        rejected.get_or_insert("valeur_obligatoire_manquante");
-                        missing_required.push(ctx.issue(place, col_name, Some(&field_name), "valeur_obligatoire_manquante", Severity::Error,
-                            format!("valeur obligatoire absente ({}) : la ligne est rejetée ; complétez la cellule", field_label(role))));
-                    }
-                }
-                Parsed::Missing(Missing::Marker(m)) => {
-                    any_value = true;
-                    let (sev, code) = if required {
-                        (Severity::Error, "valeur_obligatoire_manquante")
-                    } else {
-                        (Severity::Info, "valeur_non_disponible")
-                    };
-                    if required {
-                        rejected.get_or_insert(code);
-                    }
-                    issues.push(ctx.issue(place, col_name, Some(&field_name), code, sev,
-                        format!("valeur signalée comme non disponible ({m}) pour {} : traitée comme manquante", field_label(role))));
-                }
-                Parsed::Missing(Missing::ErrorCell(e)) => {
-                    any_value = true;
-                    let sev = if required {
-                        Severity::Error
-                    } else {
-                        Severity::Warning
-                    };
-                    if required {
-                        rejected.get_or_insert("cellule_en_erreur");
-                    }
-                    issues.push(ctx.issue(place, col_name, Some(&field_name), "cellule_en_erreur", sev,
-                        format!("cellule en erreur de formule ({e}) pour {} : corrigez la formule dans le tableur ; valeur traitée comme manquante", field_label(role))));
-                }
-                Parsed::Invalid(inv) => {
-                    any_value = true;
-                    let sev = if required {
-                        Severity::Error
-                    } else {
-                        Severity::Warning
-                    };
-                    if required {
-                        rejected.get_or_insert(inv.code());
-                    }
-                    // Never echo the value of an identifying or free-text cell.
-                    let shown = match (identifying, kind, cell.as_text()) {
-                        (
-                            false,
-                            Kind::Number | Kind::Integer | Kind::Bool | Kind::Month,
-                            Some(t),
-                        ) if t.chars().count() <= 20 && looks_numeric(&t) => {
-                            format!(" (« {} »)", values::clean_text(&t))
-                        }
-                        _ => String::new(),
-                    };
-                    issues.push(ctx.issue(
-                        place,
-                        col_name,
-                        Some(&field_name),
-                        inv.code(),
-                        sev,
-                        format!(
-                            "valeur illisible pour {}{shown} : {}",
-                            field_label(role),
-                            inv.hint()
-                        ),
-                    ));
-                }
-            }
-        }
-        if !any_value && wide.iter().all(|w| grid.get(r, w.index).is_empty()) {
-            bump(&mut stats.lignes_exclues, "ligne_sans_donnees");
-            continue;
-        }
-        issues.extend(missing_required);
-        seen_data = true;
-        if let Some(y) = sheet_year
-            && !row.values.contains_key("annee")
-        {
-            row.values
-                .insert("annee".into(), Value::Integer(i64::from(y)));
-        }
-        normalise_territory_fields(ctx, &mut row, r, &cols, issues);
-        if rejected.is_none()
-            && let Some(reason) = check_row(ctx, &mut row, r, issues)
-        {
-            rejected = Some(reason);
-        }
-        if let Some(reason) = rejected {
-            bump(&mut stats.lignes_rejetees, reason);
-            continue;
-        }
-        // Reference rows: the territory read with the territory table, then one row per
-        // value column (pushed once the whole sheet is read: see `resolve_reference`).
-        if ctx.table == Table::Reference {
-            let mut refs = RefRow {
-                stats: &mut stats,
-                issues: &mut *issues,
-                pending: &mut pending,
-            };
-            reference_row(ctx, grid, r, &row, &cols, &wide, period, &mut refs);
-            continue;
-        }
-        accepted.push((r, row));
-        stats.lignes_acceptees += 1;
-    }
-    // Checks across rows: exact duplicates, one person on too many simultaneous measures.
-    let set_aside = across_rows(ctx, &accepted, issues);
-    for (i, (_, row)) in accepted.iter().enumerate() {
+/// Checks across rows (exact duplicates, one person on too many simultaneous measures),
+/// then the accepted rows into `builder`; a reference sheet's values after its
+/// whole-sheet checks; the rows left under a table's first blank line reported.
+fn finish_sheet(
+    ctx: &SheetContext,
+    rows: SheetRows,
+    stats: &mut SourceStats,
+    builder: &mut TableBuilder,
+    issues: &mut Vec<Issue>,
+) {
+    let set_aside = across_rows(ctx, &rows.accepted, issues);
+    for (i, (_, row)) in rows.accepted.iter().enumerate() {
         if let Some(reason) = set_aside.get(&i) {
             stats.lignes_acceptees -= 1;
             bump(&mut stats.lignes_rejetees, reason);
@@ -577,7 +436,7 @@ pub(super) fn map_sheet(
         stats.lignes_produites += 1;
     }
     if ctx.table == Table::Reference {
-        resolve_reference(ctx, pending, &mut stats, issues, builder);
+        resolve_reference(ctx, rows.pending, stats, issues, builder);
         // A table read to the end without a single value is never silent.
         if stats.lignes_lues > 0 && stats.lignes_produites == 0 {
             issues.push(ctx.issue(
@@ -590,7 +449,7 @@ pub(super) fn map_sheet(
             ));
         }
     }
-    if let Some(end) = end_of_table
+    if let Some(end) = rows.end_of_table
         && let Some(n) = stats.lignes_exclues.get("sous_le_tableau")
     {
         issues.push(ctx.issue(
@@ -602,7 +461,6 @@ pub(super) fn map_sheet(
             format!("le tableau s'arrête à la première ligne vide (ligne {}) : {n} ligne(s) non vide(s) en dessous (notes, second tableau) n'ont pas été lues ; si ce sont des données (un second bloc sous des lignes vides), ajoutez lire_apres_lignes_vides = true à cette source dans le pipeline, ou supprimez la ligne vide", end + 1),
         ));
     }
-    Ok(stats)
 }
 
 pub(super) fn field_label(role: &Role) -> String {

@@ -1,0 +1,324 @@
+//! Reading the rows of one sheet against its plan (`sheet::SheetPlan`): blank, total and
+//! repeated-header rows set aside, every cell in play parsed and vetted, the row checks
+//! of `checks` applied; what is accepted waits in `SheetRows` for the checks of the whole
+//! sheet.
+
+use super::*;
+
+/// Reads every row under the header of `plan` (see the module doc).
+pub(super) fn read_rows(
+    ctx: &SheetContext,
+    grid: &Grid,
+    plan: &SheetPlan,
+    stats: &mut SourceStats,
+    issues: &mut Vec<Issue>,
+) -> SheetRows {
+    let mut out = SheetRows::default();
+    let mut seen_data = false;
+    for r in plan.header.data_start()..grid.height() {
+        if grid.row_is_empty(r) {
+            // In a CSV file, blank lines (and the lines of a multi-line record) are not
+            // the end of the table; in a workbook, `lire_apres_lignes_vides` reads past
+            // them (a second block).
+            if seen_data
+                && out.end_of_table.is_none()
+                && grid.text_layout.is_none()
+                && !ctx.spec.lire_apres_lignes_vides
+            {
+                out.end_of_table = Some(r);
+            }
+            continue;
+        }
+        stats.lignes_lues += 1;
+        if out.end_of_table.is_some() {
+            bump(&mut stats.lignes_exclues, "sous_le_tableau");
+            continue;
+        }
+        if total_row(ctx, grid, r, stats, issues) {
+            continue;
+        }
+        if let Some(layout) = &grid.text_layout
+            && let Some(reason) = text_structure(ctx, layout, &plan.header, grid, r, stats, issues)
+        {
+            seen_data = true;
+            bump(&mut stats.lignes_rejetees, reason);
+            continue;
+        }
+        if is_repeated_header(grid, r, &plan.header, &plan.cols, &plan.wide) {
+            bump(&mut stats.lignes_exclues, "entete_repete");
+            issues.push(ctx.issue(
+                Some(format!("ligne {}", r + 1)),
+                None,
+                None,
+                "entete_repete",
+                Severity::Info,
+                "ligne d'en-tête répétée (début d'un nouveau bloc) : mise de côté".into(),
+            ));
+            continue;
+        }
+        let read = interpret_row(ctx, grid, plan, r, issues);
+        if !read.any_value && plan.wide.iter().all(|w| grid.get(r, w.index).is_empty()) {
+            bump(&mut stats.lignes_exclues, "ligne_sans_donnees");
+            continue;
+        }
+        issues.extend(read.missing_required);
+        seen_data = true;
+        let mut row = read.row;
+        let mut rejected = read.rejected;
+        if let Some(y) = plan.sheet_year
+            && !row.values.contains_key("annee")
+        {
+            row.values
+                .insert("annee".into(), Value::Integer(i64::from(y)));
+        }
+        normalise_territory_fields(ctx, &mut row, r, &plan.cols, issues);
+        if rejected.is_none()
+            && let Some(reason) = check_row(ctx, &mut row, r, issues)
+        {
+            rejected = Some(reason);
+        }
+        if let Some(reason) = rejected {
+            bump(&mut stats.lignes_rejetees, reason);
+            continue;
+        }
+        // Reference rows: the territory read with the territory table, then one row per
+        // value column (pushed once the whole sheet is read: see `resolve_reference`).
+        if ctx.table == Table::Reference {
+            let mut refs = RefRow {
+                stats: &mut *stats,
+                issues: &mut *issues,
+                pending: &mut out.pending,
+            };
+            reference_row(
+                ctx,
+                grid,
+                r,
+                &row,
+                &plan.cols,
+                &plan.wide,
+                plan.period,
+                &mut refs,
+            );
+            continue;
+        }
+        out.accepted.push((r, row));
+        stats.lignes_acceptees += 1;
+    }
+    out
+}
+
+/// A total or sub-total row: set aside (totals are recomputed), reported.
+fn total_row(
+    ctx: &SheetContext,
+    grid: &Grid,
+    r: usize,
+    stats: &mut SourceStats,
+    issues: &mut Vec<Issue>,
+) -> bool {
+    if !is_total_row(ctx, grid, r) {
+        return false;
+    }
+    bump(&mut stats.lignes_exclues, "ligne_total");
+    issues.push(ctx.issue(
+        Some(format!("ligne {}", r + 1)),
+        None,
+        None,
+        "ligne_total",
+        Severity::Info,
+        "ligne de total ou de sous-total : mise de côté (les totaux sont recalculés)".into(),
+    ));
+    true
+}
+
+/// One row's cells in play, parsed and vetted.
+struct RowRead {
+    row: RowValues,
+    /// The first reason the row is rejected.
+    rejected: Option<&'static str>,
+    /// At least one cell in play holds something (a value, a marker, an error).
+    any_value: bool,
+    /// Issues about empty required cells: they wait until the row is known to hold data
+    /// (a note or a footnote under the table is excluded, not rejected).
+    missing_required: Vec<Issue>,
+}
+
+/// What a column in play feeds: kind, field name, identifying, required.
+fn column_role(plan: &SheetPlan, role: &Role) -> (Kind, String, bool, bool) {
+    match role {
+        Role::Field(f) => (
+            f.kind,
+            f.name.to_string(),
+            f.identifying,
+            plan.targets.iter().any(|t| t.key == f.name && t.required),
+        ),
+        Role::Measure(m) => (Kind::Number, m.clone(), false, false),
+    }
+}
+
+/// Interprets every column in play of row `r`.
+fn interpret_row(
+    ctx: &SheetContext,
+    grid: &Grid,
+    plan: &SheetPlan,
+    r: usize,
+    issues: &mut Vec<Issue>,
+) -> RowRead {
+    let mut out = RowRead {
+        row: RowValues::default(),
+        rejected: None,
+        any_value: false,
+        missing_required: Vec::new(),
+    };
+    for (c, display, role) in &plan.cols {
+        let cell = grid.get(r, *c);
+        let (kind, field_name, identifying, required) = column_role(plan, role);
+        let mut parsed = values::parse(cell, kind, ctx.is_1904);
+        let mut user_mapped = false;
+        if let (Parsed::Value(Value::Text(t)), Role::Field(f)) = (&parsed, role)
+            && let Some(mapped) = map_value(ctx.spec, f.name, t)
+        {
+            parsed = Parsed::Value(Value::Text(mapped));
+            user_mapped = true;
+        }
+        let place = Some(cell_ref(r, *c));
+        let col_name = Some(display.clone());
+        let issue = |code: &str, sev: Severity, message: String| {
+            ctx.issue(
+                place.clone(),
+                col_name.clone(),
+                Some(&field_name),
+                code,
+                sev,
+                message,
+            )
+        };
+        let severity = |reject: bool| {
+            if reject {
+                Severity::Error
+            } else {
+                Severity::Warning
+            }
+        };
+        match parsed {
+            Parsed::Value(v) => {
+                out.any_value = true;
+                let v = apply_factor(ctx, &field_name, v);
+                let vetted = match role {
+                    Role::Field(f) => vet(ctx, f, v, user_mapped),
+                    Role::Measure(_) => Ok(v),
+                };
+                match vetted {
+                    Ok(v) => {
+                        out.row.values.insert(field_name.clone(), v);
+                    }
+                    Err(p) => {
+                        let reject = p.reject || required;
+                        if reject {
+                            out.rejected.get_or_insert(p.code);
+                        }
+                        let effect = if reject {
+                            "la ligne est rejetée"
+                        } else {
+                            "valeur laissée de côté (non renseignée)"
+                        };
+                        issues.push(issue(
+                            p.code,
+                            severity(reject),
+                            format!("{} : {effect} ; {}", p.what, p.fix),
+                        ));
+                    }
+                }
+            }
+            Parsed::Missing(Missing::Empty) => {
+                if required {
+                    out.rejected.get_or_insert("valeur_obligatoire_manquante");
+                    out.missing_required.push(issue(
+                        "valeur_obligatoire_manquante",
+                        Severity::Error,
+                        format!(
+                            "valeur obligatoire absente ({}) : la ligne est rejetée ; complétez la cellule",
+                            field_label(role)
+                        ),
+                    ));
+                }
+            }
+            Parsed::Missing(Missing::Marker(m)) => {
+                out.any_value = true;
+                let (sev, code) = if required {
+                    (Severity::Error, "valeur_obligatoire_manquante")
+                } else {
+                    (Severity::Info, "valeur_non_disponible")
+                };
+                if required {
+                    out.rejected.get_or_insert(code);
+                }
+                issues.push(issue(
+                    code,
+                    sev,
+                    format!(
+                        "valeur signalée comme non disponible ({m}) pour {} : traitée comme manquante",
+                        field_label(role)
+                    ),
+                ));
+            }
+            Parsed::Missing(Missing::ErrorCell(e)) => {
+                out.any_value = true;
+                if required {
+                    out.rejected.get_or_insert("cellule_en_erreur");
+                }
+                issues.push(issue(
+                    "cellule_en_erreur",
+                    severity(required),
+                    format!(
+                        "cellule en erreur de formule ({e}) pour {} : corrigez la formule dans le tableur ; valeur traitée comme manquante",
+                        field_label(role)
+                    ),
+                ));
+            }
+            Parsed::Invalid(inv) => {
+                out.any_value = true;
+                if required {
+                    out.rejected.get_or_insert(inv.code());
+                }
+                let shown = shown_invalid(cell, identifying, kind);
+                issues.push(issue(
+                    inv.code(),
+                    severity(required),
+                    format!(
+                        "valeur illisible pour {}{shown} : {}",
+                        field_label(role),
+                        inv.hint()
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Factors (`facteurs`): ETP written as percentages, for instance.
+fn apply_factor(ctx: &SheetContext, field_name: &str, v: Value) -> Value {
+    match (
+        v,
+        ctx.spec
+            .facteurs
+            .iter()
+            .find(|(k, _)| *k.get_ref() == field_name),
+    ) {
+        (Value::Number(n), Some((_, f))) => Value::Number(n * f),
+        (v, _) => v,
+    }
+}
+
+/// The unreadable value quoted in its message — only a short numeric-looking text of a
+/// numeric, non-identifying field: never the value of an identifying or free-text cell.
+fn shown_invalid(cell: &Cell, identifying: bool, kind: Kind) -> String {
+    match (identifying, kind, cell.as_text()) {
+        (false, Kind::Number | Kind::Integer | Kind::Bool | Kind::Month, Some(t))
+            if t.chars().count() <= 20 && looks_numeric(&t) =>
+        {
+            format!(" (« {} »)", values::clean_text(&t))
+        }
+        _ => String::new(),
+    }
+}
