@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::settings::KEY_BYTES;
+
 /// Exit codes of the `observatoire` binary (documented in the README).
 pub mod exit_code {
     /// Everything went well (bad cells, if any, are listed in the validation report).
@@ -31,7 +33,7 @@ pub enum Error {
     #[error(transparent)]
     Source(#[from] SourceError),
     #[error(transparent)]
-    Key(#[from] crate::pseudonymise::keys::KeyError),
+    Key(#[from] KeyError),
     /// An output folder the tool will not replace (it holds or is inside what the run
     /// reads, or files the tool did not write): the full French message.
     #[error("{0}")]
@@ -298,3 +300,36 @@ impl fmt::Display for SourceErrorKind {
 }
 
 impl std::error::Error for SourceError {}
+
+/// Why a key cannot be used (French messages, never the key itself).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    #[error(
+        "clé introuvable : {0}. Créez-la avec « observatoire cle creer {0} » ou indiquez son chemin dans [confidentialite]"
+    )]
+    Missing(String),
+    #[error(
+        "aucune clé indiquée : écrivez [confidentialite] cle = \"chemin/vers/la.cle\" dans le pipeline (clé créée par « observatoire cle creer »), ou définissez la variable d'environnement {0}"
+    )]
+    NotConfigured(String),
+    #[error("la variable d'environnement {0} est vide ou absente")]
+    MissingEnv(String),
+    #[error(
+        "clé trop courte dans {0} : {1} octets, {KEY_BYTES} octets (64 caractères hexadécimaux) sont exigés. Recréez-la avec « observatoire cle creer »"
+    )]
+    TooShort(String, usize),
+    #[error("clé illisible dans {0} : 64 caractères hexadécimaux (0-9, a-f) sont attendus")]
+    NotHex(String),
+    #[error(
+        "la clé {0} est lisible par d'autres utilisateurs (droits {1:o}) : restreignez-la avec « chmod 600 {0} »"
+    )]
+    Readable(String, u32),
+    #[error(
+        "la clé de démonstration n'est permise que pour un pipeline de démonstration (demonstration = true) dont toutes les sources sont dans sample-data/"
+    )]
+    DemoNotAllowed,
+    #[error("le fichier de clé {0} existe déjà : il n'est jamais écrasé (choisissez un autre nom)")]
+    Exists(String),
+    #[error("création de la clé impossible ({0})")]
+    Io(String),
+}

@@ -55,7 +55,7 @@ pub struct ChecksSpec {
 }
 
 /// Reading limits a pipeline may raise (`[limites]`); absent keys keep the defaults of
-/// [`crate::ingest::limits::Limits`].
+/// [`crate::settings::Limits`].
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct LimitsSpec {
@@ -382,8 +382,8 @@ impl Pipeline {
     }
 
     /// Reading limits of the run: the defaults, raised by `[limites]`.
-    pub fn limits(&self) -> crate::ingest::limits::Limits {
-        use crate::ingest::limits::{Limits, MIB};
+    pub fn limits(&self) -> crate::settings::Limits {
+        use crate::settings::{Limits, MIB};
         let d = Limits::default();
         let l = &self.spec.limites;
         Limits {
@@ -427,8 +427,8 @@ impl Pipeline {
     }
 
     /// Disclosure control settings of the run.
-    pub fn disclosure_settings(&self) -> crate::disclosure::Settings {
-        use crate::disclosure::{Audience, DEFAULT_THRESHOLD, Settings};
+    pub fn disclosure_settings(&self) -> crate::settings::DisclosureSettings {
+        use crate::settings::{Audience, DEFAULT_THRESHOLD, DisclosureSettings as Settings};
         let audience = match self
             .spec
             .sorties
@@ -487,21 +487,21 @@ impl Pipeline {
                 return Err(self.err_at(
                     t.span(),
                     "le seuil du secret statistique doit être d'au moins 1 personne".into(),
-                    format!("écrivez seuil = {}", crate::disclosure::DEFAULT_THRESHOLD),
+                    format!("écrivez seuil = {}", crate::settings::DEFAULT_THRESHOLD),
                 ));
             }
-            if n < crate::disclosure::DEFAULT_THRESHOLD
-                && self.disclosure_settings().audience != crate::disclosure::Audience::Internal
+            if n < crate::settings::DEFAULT_THRESHOLD
+                && self.disclosure_settings().audience != crate::settings::Audience::Internal
             {
                 return Err(self.err_at(
                     t.span(),
                     format!(
                         "un seuil de {n} personnes est inférieur à la règle de {} pour une diffusion publique",
-                        crate::disclosure::DEFAULT_THRESHOLD
+                        crate::settings::DEFAULT_THRESHOLD
                     ),
                     format!(
                         "écrivez seuil = {} ou plus ; pour le tableau de bord interne d'un service, ajoutez diffusion = \"interne\" dans [sorties]",
-                        crate::disclosure::DEFAULT_THRESHOLD
+                        crate::settings::DEFAULT_THRESHOLD
                     ),
                 ));
             }
@@ -509,7 +509,7 @@ impl Pipeline {
         let conf = &self.spec.confidentialite;
         if let Some(keys) = &conf.cles_appariement {
             for k in keys.iter().flatten() {
-                if !crate::pseudonymise::KEY_FIELDS.contains(&k.get_ref().as_str()) {
+                if !crate::settings::KEY_FIELDS.contains(&k.get_ref().as_str()) {
                     return Err(self.err_at(
                         k.span(),
                         format!(
@@ -518,8 +518,8 @@ impl Pipeline {
                         ),
                         format!(
                             "champs possibles : {}{}",
-                            crate::pseudonymise::KEY_FIELDS.join(", "),
-                            suggest(k.get_ref(), &crate::pseudonymise::KEY_FIELDS)
+                            crate::settings::KEY_FIELDS.join(", "),
+                            suggest(k.get_ref(), &crate::settings::KEY_FIELDS)
                         ),
                     ));
                 }

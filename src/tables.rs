@@ -5,7 +5,22 @@
 //! Field names are French snake_case identifiers because users write them in pipeline
 //! files; they are stable.
 
-use crate::ingest::values::Kind;
+/// The kind of value a canonical field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Free text or a code (trimmed, inner whitespace collapsed).
+    Text,
+    /// A calendar date.
+    Date,
+    /// A whole number (years, days).
+    Integer,
+    /// Any number (counts that may be estimated, capacities, days).
+    Number,
+    /// Yes / no.
+    Bool,
+    /// A month: 1–12, a French month name, or a date (which also gives the year).
+    Month,
+}
 
 /// A canonical table a source can feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

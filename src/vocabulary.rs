@@ -10,8 +10,8 @@
 //! partners' files. The lists cover the child-protection, medico-social and social
 //! sectors of DESIGN.md §3; anything else is added per source with `valeurs`.
 
-use crate::ingest::values::fold;
 use crate::tables::Table;
+use crate::text::fold;
 
 /// One category: its published label and other spellings.
 #[derive(Debug, Clone, Copy)]
@@ -817,7 +817,7 @@ mod tests {
     fn every_coded_field_exists_and_is_text() {
         for (table, field, _) in all() {
             let f = table.field(field).expect("field");
-            assert_eq!(f.kind, crate::ingest::values::Kind::Text);
+            assert_eq!(f.kind, crate::tables::Kind::Text);
             assert!(!f.identifying);
         }
         assert!(of(Table::Accompaniments, "nom").is_none());

@@ -29,39 +29,7 @@ use crate::error::Error;
 use crate::indicators::{CellStatus, Directory, IndicatorRow};
 use system::System;
 
-/// The French rule for data on natural persons (DGFiP, health data): no figure on fewer
-/// than 11 persons.
-pub const DEFAULT_THRESHOLD: u32 = 11;
-
-/// Who may read the outputs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Audience {
-    #[serde(rename = "publique")]
-    /// Public outputs: the threshold is at least [`DEFAULT_THRESHOLD`].
-    Public,
-    /// A service's internal dashboard: the threshold may be lowered; every output says
-    /// « diffusion interne ».
-    #[serde(rename = "interne")]
-    Internal,
-}
-
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct Settings {
-    pub threshold: u32,
-    pub protect_zeros: bool,
-    pub audience: Audience,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            threshold: DEFAULT_THRESHOLD,
-            protect_zeros: false,
-            audience: Audience::Public,
-        }
-    }
-}
+pub use crate::settings::{Audience, DEFAULT_THRESHOLD, DisclosureSettings as Settings};
 
 /// Why a pattern is not safe (cells of the system).
 #[derive(Debug, Clone, PartialEq)]

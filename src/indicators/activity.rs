@@ -71,13 +71,13 @@ struct ServiceYear {
 impl ServiceYear {
     /// A measure service counts its capacity in measures (AEMO, AED…).
     fn is_measure_service(&self) -> bool {
-        match self.unit.as_deref().map(crate::ingest::values::fold) {
+        match self.unit.as_deref().map(crate::text::fold) {
             Some(u) if u.starts_with("MESURE") => true,
             Some(u) if u.starts_with("PLACE") => false,
             _ => self
                 .service_type
                 .as_deref()
-                .map(crate::ingest::values::fold)
+                .map(crate::text::fold)
                 .is_some_and(|t| {
                     t.starts_with("AEMO") || t.starts_with("AED") || t.contains("MILIEU OUVERT")
                 }),

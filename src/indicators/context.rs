@@ -20,9 +20,9 @@ use polars::prelude::*;
 use super::cols;
 use super::{IndicatorDef, IndicatorRow, Inputs, Results, Secret, ratio};
 use crate::error::Error;
-use crate::ingest::values::fold;
 use crate::tables::columns as col;
 use crate::territory;
+use crate::text::fold;
 
 pub const ASE_PER_1000: &str = "enfants_accueillis_ase_pour_1000_moins_21_ans";
 

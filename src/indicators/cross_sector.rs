@@ -12,10 +12,10 @@ use super::activity::days_in_year;
 use super::cols;
 use super::{IndicatorDef, IndicatorRow, Measure, Secret, ratio};
 use crate::error::Error;
-use crate::ingest::values::fold;
 use crate::pseudonymise::columns as pcol;
 use crate::pseudonymise::generalise::{age_at_year_end, age_band};
 use crate::tables::columns as col;
+use crate::text::fold;
 
 /// The children followed both in child protection and by a DITEP, counted by the
 /// départements of their child-protection services / of their DITEP (the same children

@@ -76,7 +76,7 @@ pub fn peers(rows: &mut [IndicatorRow], services: &DataFrame) -> Result<(), Erro
             r.periode,
             r.ventilation.clone(),
             r.modalite.clone(),
-            crate::ingest::values::fold(&t),
+            crate::text::fold(&t),
         ))
     };
     let mut groups: BTreeMap<Key, Vec<f64>> = BTreeMap::new();

@@ -11,9 +11,9 @@ use super::cols;
 use super::persons::Perimeter;
 use super::{Directory, IndicatorDef, IndicatorRow, Inputs, Measure, Results, Secret, ratio};
 use crate::error::Error;
-use crate::ingest::values::fold;
 use crate::pseudonymise::STAFF_PSEUDONYM;
 use crate::tables::columns as col;
+use crate::text::fold;
 
 pub const ETP_TOTAL: &str = "etp_total";
 pub const ETP_BY_JOB: &str = "etp_par_metier";

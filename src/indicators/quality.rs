@@ -8,8 +8,8 @@ use super::cols;
 use super::persons::Perimeter;
 use super::{Directory, IndicatorDef, Inputs, Results, Secret, ratio};
 use crate::error::Error;
-use crate::ingest::values::fold;
 use crate::tables::columns as col;
+use crate::text::fold;
 
 pub const SUB_ACTIONS_DONE: &str = "copil_sous_actions_realisees";
 pub const TARGETS_REACHED: &str = "copil_atteinte_des_cibles";

@@ -11,9 +11,9 @@ use super::cols;
 use super::persons::Perimeter;
 use super::{Directory, IndicatorDef, Inputs, Measure, Results, Secret, ratio};
 use crate::error::Error;
-use crate::ingest::values::fold;
 use crate::pseudonymise::STAFF_PSEUDONYM;
 use crate::tables::columns as col;
+use crate::text::fold;
 
 pub const TRAINED_BY_THEME: &str = "salaries_formes_par_theme";
 pub const ESOPPE_SHARE: &str = "part_salaries_formes_esoppe";

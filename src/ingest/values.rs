@@ -5,23 +5,8 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::grid::Cell;
-
-/// The kind of value a canonical field holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Free text or a code (trimmed, inner whitespace collapsed).
-    Text,
-    /// A calendar date.
-    Date,
-    /// A whole number (years, days).
-    Integer,
-    /// Any number (counts that may be estimated, capacities, days).
-    Number,
-    /// Yes / no.
-    Bool,
-    /// A month: 1–12, a French month name, or a date (which also gives the year).
-    Month,
-}
+pub use crate::tables::Kind;
+pub use crate::text::{clean_text, fold};
 
 /// A successfully interpreted value.
 #[derive(Debug, Clone, PartialEq)]
@@ -112,15 +97,6 @@ const MISSING_MARKERS: &[&str] = &[
 /// statistique, INSEE and DREES), `c` (confidentiel), `n` (DREES, non significatif), `x`,
 /// `np` (non publié).
 const NUMERIC_MARKERS: &[&str] = &["S", "SE", "SS", "C", "N", "X", "NP", "SECRET", "(S)", "S."];
-
-/// Normalises free text: trims, turns line breaks and runs of spaces (including no-break
-/// spaces) into single spaces.
-pub fn clean_text(s: &str) -> String {
-    s.split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}')
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
 /// Returns the normalised marker when `s` is a missing-value marker.
 pub fn missing_marker(s: &str) -> Option<String> {
@@ -463,21 +439,6 @@ fn parse_month_year(t: &str) -> Option<(u32, i32)> {
         return Some((m, y));
     }
     None
-}
-
-/// Upper case without accents, for comparing short user codes (not identity fields).
-pub fn fold(t: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    let cleaned = clean_text(t);
-    // Plain ASCII has no accent to strip: the decomposition would give it back unchanged.
-    if cleaned.is_ascii() {
-        return cleaned.to_ascii_uppercase();
-    }
-    cleaned
-        .nfkd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .collect::<String>()
-        .to_uppercase()
 }
 
 #[cfg(test)]

@@ -8,41 +8,9 @@ use std::path::Path;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
-/// Key length in bytes.
-pub const KEY_BYTES: usize = 32;
+pub use crate::settings::KEY_BYTES;
 
-/// Why a key cannot be used (French messages, never the key itself).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum KeyError {
-    #[error(
-        "clé introuvable : {0}. Créez-la avec « observatoire cle creer {0} » ou indiquez son chemin dans [confidentialite]"
-    )]
-    Missing(String),
-    #[error(
-        "aucune clé indiquée : écrivez [confidentialite] cle = \"chemin/vers/la.cle\" dans le pipeline (clé créée par « observatoire cle creer »), ou définissez la variable d'environnement {0}"
-    )]
-    NotConfigured(String),
-    #[error("la variable d'environnement {0} est vide ou absente")]
-    MissingEnv(String),
-    #[error(
-        "clé trop courte dans {0} : {1} octets, {KEY_BYTES} octets (64 caractères hexadécimaux) sont exigés. Recréez-la avec « observatoire cle creer »"
-    )]
-    TooShort(String, usize),
-    #[error("clé illisible dans {0} : 64 caractères hexadécimaux (0-9, a-f) sont attendus")]
-    NotHex(String),
-    #[error(
-        "la clé {0} est lisible par d'autres utilisateurs (droits {1:o}) : restreignez-la avec « chmod 600 {0} »"
-    )]
-    Readable(String, u32),
-    #[error(
-        "la clé de démonstration n'est permise que pour un pipeline de démonstration (demonstration = true) dont toutes les sources sont dans sample-data/"
-    )]
-    DemoNotAllowed,
-    #[error("le fichier de clé {0} existe déjà : il n'est jamais écrasé (choisissez un autre nom)")]
-    Exists(String),
-    #[error("création de la clé impossible ({0})")]
-    Io(String),
-}
+pub use crate::error::KeyError;
 
 /// A 256-bit secret key, wiped from memory when dropped.
 #[derive(Clone)]

@@ -66,16 +66,7 @@ pub mod columns {
     pub const BLOCKS: usize = 3;
 }
 
-/// The identity fields a key can combine.
-pub const KEY_FIELDS: [&str; 7] = [
-    "prenom",
-    "nom",
-    "nom_mere",
-    "date_naissance",
-    "mois_naissance",
-    "annee_naissance",
-    "sexe",
-];
+pub use crate::settings::KEY_FIELDS;
 
 /// The default key set: D226-3-4, then a looser key for files without the mother's name.
 pub fn default_key_set() -> Vec<Vec<String>> {
@@ -409,10 +400,10 @@ pub fn pseudonymise_staff(df: &DataFrame, key: &SecretKey) -> Result<DataFrame, 
         .map(|i| match (&ids[i], &existing[i]) {
             (_, Some(p)) => Some(p.clone()),
             (Some(id), None) => {
-                let id = crate::ingest::values::fold(id);
+                let id = crate::text::fold(id);
                 let org = orgs[i]
                     .as_deref()
-                    .map(crate::ingest::values::fold)
+                    .map(crate::text::fold)
                     .unwrap_or_default();
                 Some(key.pseudonym("observatoire/salarie/v1", &[&org, &id]))
             }

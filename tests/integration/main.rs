@@ -6,6 +6,7 @@ mod demo;
 mod fixtures;
 mod golden;
 mod hostile_folder;
+mod house;
 mod linkage;
 mod linkage_harness;
 mod privacy;

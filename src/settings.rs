@@ -1,0 +1,112 @@
+//! Settings every stage reads (ground floor): the reading limits (`[limites]`), the
+//! disclosure-control settings (`[secret]`) and the identity fields a linkage key can
+//! combine. The pipeline file (`crate::pipeline`) builds them; stages only read them.
+
+use serde::Serialize;
+
+// ---- Reading limits -------------------------------------------------------------------
+// How much a source may ask the tool to allocate or to work through, checked *before*
+// the reading library allocates (docs/architecture.md, bounded reading). A pipeline can
+// raise them in `[limites]`; the defaults fit one association's files and a national
+// collection split into files of reasonable size.
+
+/// Limits applied to every source file. Every limit that a file exceeds stops the reading
+/// of that file with a French message naming the file and the limit (never a value read
+/// from the file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Limits {
+    /// Largest input file, in bytes.
+    pub file_bytes: u64,
+    /// Largest used area of one sheet (rows × columns), in cells.
+    pub cells_per_sheet: u64,
+    /// Largest total decompressed size of the parts of a zipped workbook (xlsx, xlsm,
+    /// xlsb, ods), in bytes.
+    pub decompressed_bytes: u64,
+    /// Largest number of shared strings a workbook may declare or hold.
+    pub shared_strings: u64,
+    /// Longest text of one cell, in characters (Excel's own limit is 32 767).
+    pub cell_chars: usize,
+    /// Longest line of a CSV file, in bytes.
+    pub line_bytes: usize,
+    /// Largest total text of one sheet once read (shared strings copied into every cell
+    /// that uses them, repeated and merged cells unfolded), in bytes.
+    pub sheet_text_bytes: u64,
+    /// Memory a workbook reader may use when reading is isolated in a child process,
+    /// in bytes (address-space limit of the child).
+    pub reader_memory_bytes: u64,
+    /// Longest time the isolated reader may take over one workbook, in seconds (a
+    /// library caught in a loop must not hold the run forever).
+    pub reader_seconds: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            file_bytes: 512 * MIB,
+            cells_per_sheet: 20_000_000,
+            decompressed_bytes: 2 * 1024 * MIB,
+            shared_strings: 5_000_000,
+            cell_chars: 32_767,
+            line_bytes: 4 * MIB as usize,
+            sheet_text_bytes: 1024 * MIB,
+            reader_memory_bytes: 4 * 1024 * MIB,
+            reader_seconds: 600,
+        }
+    }
+}
+
+/// One mebibyte.
+pub const MIB: u64 = 1024 * 1024;
+
+// ---- Disclosure control ---------------------------------------------------------------
+
+/// The French rule for data on natural persons (DGFiP, health data): no figure on fewer
+/// than 11 persons.
+pub const DEFAULT_THRESHOLD: u32 = 11;
+
+/// Who may read the outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Audience {
+    #[serde(rename = "publique")]
+    /// Public outputs: the threshold is at least [`DEFAULT_THRESHOLD`].
+    Public,
+    /// A service's internal dashboard: the threshold may be lowered; every output says
+    /// « diffusion interne ».
+    #[serde(rename = "interne")]
+    Internal,
+}
+
+/// Disclosure-control settings (`[secret]`).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct DisclosureSettings {
+    pub threshold: u32,
+    pub protect_zeros: bool,
+    pub audience: Audience,
+}
+
+impl Default for DisclosureSettings {
+    fn default() -> Self {
+        DisclosureSettings {
+            threshold: DEFAULT_THRESHOLD,
+            protect_zeros: false,
+            audience: Audience::Public,
+        }
+    }
+}
+
+// ---- Linkage keys ---------------------------------------------------------------------
+
+/// The identity fields a key can combine.
+pub const KEY_FIELDS: [&str; 7] = [
+    "prenom",
+    "nom",
+    "nom_mere",
+    "date_naissance",
+    "mois_naissance",
+    "annee_naissance",
+    "sexe",
+];
+
+/// Length of a secret key, in bytes.
+pub const KEY_BYTES: usize = 32;
