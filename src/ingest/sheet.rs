@@ -331,7 +331,7 @@ fn closest_header(header: &Header, wanted: &[String]) -> Option<String> {
             let k = header::normalize(&d);
             let dist = wanted_keys
                 .iter()
-                .map(|w| crate::pipeline::levenshtein(w, &k))
+                .map(|w| strsim::levenshtein(w, &k))
                 .min()
                 .unwrap_or(usize::MAX);
             (dist, d)

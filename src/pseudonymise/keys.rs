@@ -21,8 +21,7 @@ pub struct SecretKey {
 
 impl Drop for SecretKey {
     fn drop(&mut self) {
-        self.bytes = [0; KEY_BYTES];
-        std::hint::black_box(&self.bytes);
+        zeroize::Zeroize::zeroize(&mut self.bytes);
     }
 }
 
@@ -118,7 +117,10 @@ impl SecretKey {
     }
 
     fn parse_hex(text: &str, shown: &str) -> Result<SecretKey, KeyError> {
-        let bytes = hex::decode(text).map_err(|_| KeyError::NotHex(shown.to_string()))?;
+        // The decoded bytes are wiped when dropped, like the key itself.
+        let bytes = zeroize::Zeroizing::new(
+            hex::decode(text).map_err(|_| KeyError::NotHex(shown.to_string()))?,
+        );
         if bytes.len() < KEY_BYTES {
             return Err(KeyError::TooShort(shown.to_string(), bytes.len()));
         }
@@ -127,7 +129,7 @@ impl SecretKey {
         if bytes.len() == KEY_BYTES {
             k.copy_from_slice(&bytes);
         } else {
-            k.copy_from_slice(&Sha256::digest(&bytes));
+            k.copy_from_slice(&Sha256::digest(bytes.as_slice()));
         }
         Ok(SecretKey::from_bytes(k))
     }
