@@ -125,33 +125,7 @@ pub fn ingest(pipeline: &Pipeline) -> Result<Ingested, Error> {
         .map(|t| (*t, TableBuilder::new(*t)))
         .collect();
     let mut acc = Accumulated::default();
-    let mut sources: Vec<(usize, &SourceSpec, Table)> = Vec::new();
-    for (i, src) in pipeline.spec.sources.iter().enumerate() {
-        let table = Table::from_id(src.table.get_ref())
-            .ok_or_else(|| Error::Internal("table non validée".into()))?;
-        sources.push((i, src, table));
-    }
-    sources.sort_by_key(|(i, _, t)| (*t != Table::Services, *i));
-    let has_services = sources.iter().any(|(_, _, t)| *t == Table::Services);
-    let mut jobs: Vec<FileJob> = Vec::new();
-    for (i, src, table) in sources {
-        let source_name = src
-            .nom
-            .clone()
-            .unwrap_or_else(|| format!("source {}", i + 1));
-        let files = resolve_files(pipeline, src)?;
-        let several_files = files.len() > 1;
-        for path in files {
-            jobs.push(FileJob {
-                display: display_path(pipeline, &path),
-                path,
-                source_name: source_name.clone(),
-                spec: src,
-                table,
-                several_files,
-            });
-        }
-    }
+    let (jobs, has_services) = file_jobs(pipeline)?;
     let env = JobEnv {
         pipeline,
         limits: &limits,
@@ -192,25 +166,9 @@ pub fn ingest(pipeline: &Pipeline) -> Result<Ingested, Error> {
         .par_iter()
         .map(|job| {
             if job.table == Table::Reference {
-                return (FileOutcome::default(), None);
-            }
-            let mut own = TableBuilder::new(job.table);
-            let outcome = ingest_file(&env, job, &mut own);
-            let frame = if own.height > 0 {
-                Some(own.finish())
+                (FileOutcome::default(), None)
             } else {
-                None
-            };
-            match frame {
-                Some(Ok(df)) => (outcome, Some(df)),
-                Some(Err(e)) => (
-                    FileOutcome {
-                        internal: Some(e),
-                        ..outcome
-                    },
-                    None,
-                ),
-                None => (outcome, None),
+                file_alone(&env, job)
             }
         })
         .collect();
@@ -228,6 +186,67 @@ pub fn ingest(pipeline: &Pipeline) -> Result<Ingested, Error> {
             acc.file_parts.entry(job.table).or_default().push(df);
         }
     }
+    assemble(builders, acc)
+}
+
+/// One job per file of every source, services sources first (then in pipeline order);
+/// and whether the pipeline has a services table.
+fn file_jobs(pipeline: &Pipeline) -> Result<(Vec<FileJob<'_>>, bool), Error> {
+    let mut sources: Vec<(usize, &SourceSpec, Table)> = Vec::new();
+    for (i, src) in pipeline.spec.sources.iter().enumerate() {
+        let table = Table::from_id(src.table.get_ref())
+            .ok_or_else(|| Error::Internal("table non validée".into()))?;
+        sources.push((i, src, table));
+    }
+    sources.sort_by_key(|(i, _, t)| (*t != Table::Services, *i));
+    let has_services = sources.iter().any(|(_, _, t)| *t == Table::Services);
+    let mut jobs: Vec<FileJob> = Vec::new();
+    for (i, src, table) in sources {
+        let source_name = src
+            .nom
+            .clone()
+            .unwrap_or_else(|| format!("source {}", i + 1));
+        let files = resolve_files(pipeline, src)?;
+        let several_files = files.len() > 1;
+        for path in files {
+            jobs.push(FileJob {
+                display: display_path(pipeline, &path),
+                path,
+                source_name: source_name.clone(),
+                spec: src,
+                table,
+                several_files,
+            });
+        }
+    }
+    Ok((jobs, has_services))
+}
+
+/// Reads and maps one file into a table of its own (a parallel task).
+fn file_alone(env: &JobEnv, job: &FileJob) -> (FileOutcome, Option<DataFrame>) {
+    let mut own = TableBuilder::new(job.table);
+    let outcome = ingest_file(env, job, &mut own);
+    if own.height == 0 {
+        return (outcome, None);
+    }
+    match own.finish() {
+        Ok(df) => (outcome, Some(df)),
+        Err(e) => (
+            FileOutcome {
+                internal: Some(e),
+                ..outcome
+            },
+            None,
+        ),
+    }
+}
+
+/// The canonical tables: each table's shared builder, then its per-file parts in source
+/// order, then its Parquet parts.
+fn assemble(
+    mut builders: BTreeMap<Table, TableBuilder>,
+    acc: Accumulated,
+) -> Result<Ingested, Error> {
     let Accumulated {
         report,
         inputs,
@@ -509,7 +528,14 @@ pub fn stack(parts: Vec<DataFrame>) -> Result<DataFrame, Error> {
             }
         }
     }
-    Ok(out.unwrap_or_default())
+    // One chunk per column: a table stacked from hundreds of files would otherwise carry
+    // hundreds of chunks into every later plan.
+    Ok(out
+        .map(|mut o| {
+            o.rechunk_mut_par();
+            o
+        })
+        .unwrap_or_default())
 }
 
 #[cfg(test)]
