@@ -2,7 +2,7 @@
 //!
 //! Turns the spreadsheets French child-protection and medico-social services already
 //! keep into anonymous, comparable figures. The modules follow the data flow of
-//! DESIGN.md §2; stages talk only through the canonical tables of [`tables`]:
+//! docs/architecture.md §1; stages talk only through the canonical tables of [`tables`]:
 //!
 //! ```text
 //! pipeline ─► ingest ─► pseudonymise ─► link ─► indicators ─► disclosure ─► publish

@@ -1,5 +1,5 @@
 //! Chains the stages for one pipeline: ingest → pseudonymise → indicators → publish
-//! (DESIGN.md §2). `check` stops after ingest and publishes only the validation report.
+//! (docs/architecture.md §1). `check` stops after ingest and publishes only the validation report.
 //! Nothing holding names or birth dates is ever written: only the pseudonymised stage
 //! output reaches the indicators, and only aggregates reach the disk.
 

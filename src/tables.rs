@@ -1,4 +1,4 @@
-//! The canonical tables: the contract between stages (DESIGN.md §3). Owns the list of
+//! The canonical tables: the contract between stages (docs/architecture.md §3). Owns the list of
 //! tables, their fields (name, kind, whether required or identifying, default header
 //! synonyms) and the column names of the DataFrames each stage hands to the next.
 //!

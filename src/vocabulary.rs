@@ -8,7 +8,7 @@
 //!
 //! Each term has a canonical label (what is published) and the spellings met in
 //! partners' files. The lists cover the child-protection, medico-social and social
-//! sectors of DESIGN.md §3; anything else is added per source with `valeurs`.
+//! sectors the observatory covers (docs/vocabulaires.md); anything else is added per source with `valeurs`.
 
 use crate::tables::Table;
 use crate::text::fold;

@@ -1,4 +1,4 @@
-//! The output folder: the tool only ever replaces what it wrote itself (DESIGN §9, §10).
+//! The output folder: the tool only ever replaces what it wrote itself (docs/architecture.md, « Outputs: the tool only replaces what it wrote »).
 //! Owns:
 //!
 //! - **the guard** ([`Protected`]): an output folder that contains, or is inside, a file
