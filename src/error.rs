@@ -174,6 +174,7 @@ impl fmt::Display for SourceError {
 /// The reason alone, without the place (for the validation report, which has its own
 /// file and sheet columns).
 impl fmt::Display for SourceErrorKind {
+    // Long function: one arm per error variant; the French messages read best side by side.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SourceErrorKind::NotFound => write!(

@@ -162,6 +162,7 @@ fn outcome(errors: usize) -> Outcome {
     }
 }
 
+// Long function: one arm per command.
 fn execute(command: Command) -> Result<Outcome, Error> {
     match command {
         Command::Executer { pipeline, sortie } => {

@@ -452,6 +452,13 @@ impl Pipeline {
     }
 
     fn validate(&self) -> Result<(), PipelineError> {
+        self.validate_period_and_outputs()?;
+        self.validate_privacy()?;
+        self.validate_sources()
+    }
+
+    /// The period, the outputs and the statistical-secret threshold.
+    fn validate_period_and_outputs(&self) -> Result<(), PipelineError> {
         let per = &self.spec.periode;
         if !(1990..=2100).contains(per.debut.get_ref())
             || !(1990..=2100).contains(per.fin.get_ref())
@@ -506,6 +513,12 @@ impl Pipeline {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// `[confidentialite]`: key sets, Dice threshold, age bands, residence level,
+    /// demonstration key.
+    fn validate_privacy(&self) -> Result<(), PipelineError> {
         let conf = &self.spec.confidentialite;
         if let Some(keys) = &conf.cles_appariement {
             for k in keys.iter().flatten() {
@@ -568,6 +581,13 @@ impl Pipeline {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// Every source: its table, columns, values, CSV settings.
+    // Long function: one check after another over a source's settings, each a few
+    // lines returning its own French message; they read best in the order of the file.
+    fn validate_sources(&self) -> Result<(), PipelineError> {
         for src in &self.spec.sources {
             let Some(table) = Table::from_id(src.table.get_ref()) else {
                 let ids: Vec<&str> = Table::ALL.iter().map(|t| t.id()).collect();

@@ -34,6 +34,8 @@ pub(super) fn french_number(x: f64) -> String {
 
 /// Checks a value against its field's closed vocabulary, the services table and the
 /// plausible ranges (docs/architecture.md, « Contrôles des valeurs »).
+// Long function: one check after another on a value (vocabulary, service, range, date),
+// each returning its own French message.
 pub(super) fn vet(
     ctx: &SheetContext,
     f: &'static Field,
@@ -210,6 +212,8 @@ pub(super) fn text_structure(
 ///   unnumbered questionnaires being normal;
 /// - one person (same nom, prénom, date de naissance — or same file number) with more
 ///   than `[controles] mesures_simultanees_max` measures at once in one service.
+// Long function: two passes over the accepted rows of a sheet (exact duplicates, then
+// simultaneous measures per person and service) sharing the row keys built once.
 pub(super) fn across_rows(
     ctx: &SheetContext,
     rows: &[(usize, RowValues)],

@@ -27,6 +27,8 @@ pub struct CsvInfo {
 /// so that a problem on line 79 is reported at line 79), with the field count of every
 /// record and the records an unclosed quote ran over (see [`TextLayout`]). Sizes are
 /// checked before anything is split: the file, the longest line, the longest cell.
+// Long function: a single pass over the bytes of the file that keeps line numbers, quote
+// state and size bounds together.
 pub fn read_csv(
     path: &Path,
     display: &str,

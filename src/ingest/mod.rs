@@ -354,6 +354,8 @@ impl Accumulated {
 /// Reads one file of a source into `builder` (its sheets mapped in order). An error that
 /// a several-file or several-sheet source survives becomes a `source_illisible` issue;
 /// any other is the outcome's `fatal`.
+// Long function: the steps of reading one file (hash, Parquet or grids, each sheet) with
+// the same rule for errors at each step.
 fn ingest_file(env: &JobEnv, job: &FileJob, builder: &mut TableBuilder) -> FileOutcome {
     let mut out = FileOutcome::default();
     let several_files = job.several_files;

@@ -219,6 +219,8 @@ impl<R: Read> Read for Budget<'_, R> {
 /// Checks a zipped workbook (xlsx, xlsm, xlsb, ods) before calamine opens it. Returns
 /// what is left of the decompression budget. The `content.xml` of an ODS is not read here
 /// but by [`rebuild_ods`], with the budget left.
+// Long function: the checks of a zip archive's directory and of the bytes actually
+// inflated, entry by entry, share the running totals.
 pub fn check_zip(path: &Path, format: Format, limits: &Limits) -> Result<u64, SourceErrorKind> {
     let file = std::fs::File::open(path).map_err(|_| SourceErrorKind::NotFound)?;
     let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(|_| {
@@ -556,6 +558,8 @@ struct OdsCell {
 /// once `table:number-rows-repeated` and `table:number-columns-repeated` are unfolded,
 /// each cell's text (paragraphs, `text:s` runs of spaces included), and the table's text
 /// once unfolded are checked.
+// Long function: one streaming pass over the XML events of content.xml; the repeat and
+// bound state is shared by every event.
 fn filter_ods_content<R: BufRead, W: Write>(
     r: R,
     out: &mut quick_xml::Writer<W>,
@@ -1030,6 +1034,8 @@ fn sst_lengths(segs: Vec<&[u8]>, max: u64) -> Vec<(u64, u64)> {
     out
 }
 
+// Long function: a walk over the records of a BIFF sheet stream; every record type shares
+// the position and bound state.
 fn check_biff_sheet(
     sub: &[u8],
     position: usize,

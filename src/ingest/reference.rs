@@ -101,6 +101,8 @@ pub(super) fn row_territory(level: &str, code_text: &str) -> RowTerritory {
 }
 
 /// One row of a reference table: its values (measures, wide columns) and its territory.
+// Long function: a reference row's territory and its values (measures and wide columns) are
+// read with the same territory outcome.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn reference_row(
     ctx: &SheetContext,
@@ -248,6 +250,8 @@ pub(super) fn reference_row(
 ///   kept); `20` alone is kept as Corsica as a whole.
 ///
 /// A row whose values are all set aside moves from accepted to excluded.
+// Long function: the whole-sheet rules (a territory given twice, the parts of the Rhône,
+// Corsica) work on the same groups of pending values.
 pub(super) fn resolve_reference(
     ctx: &SheetContext,
     pending: Vec<PendingRef>,

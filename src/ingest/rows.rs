@@ -6,6 +6,8 @@
 use super::*;
 
 /// Reads every row under the header of `plan` (see the module doc).
+// Long function: the order of the row rules (blank, below the table, total, CSV structure,
+// repeated header, values, checks) is the specification; it stays in one place.
 pub(super) fn read_rows(
     ctx: &SheetContext,
     grid: &Grid,
@@ -156,6 +158,8 @@ fn column_role(plan: &SheetPlan, role: &Role) -> (Kind, String, bool, bool) {
 }
 
 /// Interprets every column in play of row `r`.
+// Long function: one match over the outcomes of parsing a cell; each arm is a few lines and
+// they read best together.
 fn interpret_row(
     ctx: &SheetContext,
     grid: &Grid,

@@ -62,6 +62,8 @@ pub(super) const CODE_OR_LABEL_WORDS: &[&str] = &[
 /// field, except those the pipeline excludes and those that hold codes or labels (by
 /// their header, or because their cells are text): a column of codes summed as values
 /// gives absurd figures.
+// Long function: the rules that decide whether a column holds values (exclusions, header
+// words, text cells) are applied together, column by column.
 pub(super) fn wide_columns(
     ctx: &SheetContext,
     grid: &Grid,
