@@ -1,0 +1,66 @@
+//! Unit tests of `pipeline`.
+
+use super::*;
+
+const MINIMAL: &str = r#"
+[pipeline]
+nom = "Essai"
+
+[periode]
+debut = 2020
+fin = 2022
+
+[[sources]]
+fichier = "a.xlsx"
+table = "accompagnements"
+service = "S1"
+[sources.colonnes]
+date_debut = ["Entrée", "Date d'entrée"]
+"#;
+
+#[test]
+fn parses_a_minimal_pipeline() {
+    let p = Pipeline::parse(Path::new("dir/p.toml"), MINIMAL.into()).unwrap();
+    assert_eq!(p.spec.periode.years(), 2020..=2022);
+    assert_eq!(p.spec.sources.len(), 1);
+    assert_eq!(p.resolve("a.xlsx"), Path::new("dir/a.xlsx"));
+}
+
+#[test]
+fn unknown_key_points_at_line_and_suggests() {
+    let text = MINIMAL.replace(
+        "fichier = \"a.xlsx\"",
+        "fichier = \"a.xlsx\"\nfeuile = \"X\"",
+    );
+    let e = Pipeline::parse(Path::new("p.toml"), text).unwrap_err();
+    assert_eq!(e.line, Some(11));
+    assert!(e.message.contains("feuile"), "{}", e.message);
+    assert!(e.hint.contains("« feuille »"), "{}", e.hint);
+}
+
+#[test]
+fn unknown_table_and_field_are_located() {
+    let text = MINIMAL.replace("\"accompagnements\"", "\"accompagnement\"");
+    let e = Pipeline::parse(Path::new("p.toml"), text).unwrap_err();
+    assert_eq!(e.line, Some(11));
+    assert!(e.hint.contains("« accompagnements »"), "{}", e.hint);
+
+    let text = MINIMAL.replace("date_debut =", "date_debutt =");
+    let e = Pipeline::parse(Path::new("p.toml"), text).unwrap_err();
+    assert_eq!(e.line, Some(14));
+    assert_eq!(e.column, Some(1));
+    assert!(e.hint.contains("« date_debut »"), "{}", e.hint);
+}
+
+#[test]
+fn bad_period_and_missing_key() {
+    let text = MINIMAL.replace("fin = 2022", "fin = 2019");
+    let e = Pipeline::parse(Path::new("p.toml"), text).unwrap_err();
+    assert_eq!(e.line, Some(7));
+    let text = MINIMAL.replace("nom = \"Essai\"", "");
+    let e = Pipeline::parse(Path::new("p.toml"), text).unwrap_err();
+    assert!(e.message.contains("« nom »"), "{}", e.message);
+    let text = MINIMAL.replace("debut = 2020", "debut = 2020\ndebut = 2021");
+    let e = Pipeline::parse(Path::new("p.toml"), text).unwrap_err();
+    assert!(e.line.is_some());
+}
