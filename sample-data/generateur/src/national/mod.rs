@@ -486,6 +486,9 @@ pub struct Source {
     pub records: Vec<usize>,
 }
 
+#[cfg(test)]
+mod tests;
+
 const ORG_NAMES: &[&str] = &[
     "Association Les Tilleuls",
     "Sauvegarde de l'enfance",
