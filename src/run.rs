@@ -353,6 +353,15 @@ pub struct Linked {
 /// Pseudonymises the local accompaniments, adds the partners' extracts, re-keys
 /// everything with the observatory's key and links it.
 pub fn pseudonymise_and_link(pipeline: &Pipeline, ing: &Ingested) -> Result<Option<Linked>, Error> {
+    pseudonymise_and_link_observed(pipeline, ing, &mut |_| {})
+}
+
+/// [`pseudonymise_and_link`], telling `observe` when linkage begins and what it linked.
+fn pseudonymise_and_link_observed(
+    pipeline: &Pipeline,
+    ing: &Ingested,
+    observe: &mut dyn FnMut(Event<'_>),
+) -> Result<Option<Linked>, Error> {
     let local = &ing.tables.accompaniments;
     let extracts = &ing.tables.extracts;
     if local.height() == 0 && extracts.height() == 0 {
@@ -401,7 +410,9 @@ pub fn pseudonymise_and_link(pipeline: &Pipeline, ing: &Ingested) -> Result<Opti
         )));
     }
     let rekeyed = pseudonymise::rekey(&all, &observatory)?;
+    observe(Event::Stage(stage::LINK));
     let (table, link_report) = link::link(&rekeyed, &link_settings(pipeline))?;
+    observe(Event::Linked(&table));
     let privacy = serde_json::json!({
         "empreinte_cle_collectif": fingerprints.first(),
         "empreinte_cle_observatoire": observatory.fingerprint(),
@@ -438,12 +449,53 @@ pub fn pseudonymise_staff_tables(
     ))
 }
 
+/// Stage names of [`Event::Stage`], in the order a run reaches them.
+pub mod stage {
+    /// Output folder check and ingest (workbooks, CSV files, extracts).
+    pub const READ: &str = "read";
+    /// Pseudonymisation of the local accompaniments and re-keying.
+    pub const PSEUDONYMISE: &str = "pseudonymise";
+    /// Linkage (exact keys, then the fuzzy pass when switched on).
+    pub const LINK: &str = "link";
+    /// Every indicator family.
+    pub const INDICATORS: &str = "indicators";
+    /// Statistical disclosure control, then evolutions and peer quartiles again.
+    pub const DISCLOSURE: &str = "disclosure";
+    /// Parquet, charts, reports, manifest and the output folder swap.
+    pub const PUBLISH: &str = "publish";
+    /// The run is over (sent once, after the last stage).
+    pub const END: &str = "end";
+}
+
+/// What [`run_observed`] tells its observer.
+pub enum Event<'a> {
+    /// Stage `name` (one of [`stage`]) begins now; the previous one, if any, has ended.
+    Stage(&'static str),
+    /// The linked table (a `personne` column added to the re-keyed records, rows in
+    /// ingest order), lent just after linkage.
+    Linked(&'a DataFrame),
+}
+
 /// Runs the whole pipeline into `out`.
 pub fn run(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
+    run_observed(pipeline, out, &mut |_| {})
+}
+
+/// [`run`], calling `observe` at every stage boundary (docs/architecture.md,
+/// « Benchmarks »): the national benchmark measures time and memory per stage with it.
+/// The observer only watches; `run` passes one that does nothing.
+pub fn run_observed(
+    pipeline: &Pipeline,
+    out: &Path,
+    observe: &mut dyn FnMut(Event<'_>),
+) -> Result<Summary, Error> {
+    observe(Event::Stage(stage::READ));
     // The output folder is checked (and interrupted runs repaired) before reading.
     let mut staging = Staging::for_pipeline(pipeline, out)?;
     let ing = ingest::ingest(pipeline)?;
-    let linked = pseudonymise_and_link(pipeline, &ing)?;
+    observe(Event::Stage(stage::PSEUDONYMISE));
+    let linked = pseudonymise_and_link_observed(pipeline, &ing, observe)?;
+    observe(Event::Stage(stage::INDICATORS));
     let years = pipeline.spec.periode.years();
     let none = DataFrame::empty();
     let bands = pseudonymise_settings(pipeline).age_bands;
@@ -461,6 +513,7 @@ pub fn run(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
         age_bands: &bands,
     })?;
     // Disclosure control, then evolutions and peer quartiles again from what is left.
+    observe(Event::Stage(stage::DISCLOSURE));
     let settings = pipeline.disclosure_settings();
     let directory = indicators::Directory::from_services(&ing.tables.services)?;
     let secrecy = disclosure::protect(&mut results.rows, &directory, &settings)?;
@@ -468,6 +521,7 @@ pub fn run(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
     let demo = pipeline.spec.pipeline.demonstration;
     let internal = settings.audience == disclosure::Audience::Internal;
 
+    observe(Event::Stage(stage::PUBLISH));
     let df = results.to_dataframe()?;
     let meta = [
         (
@@ -543,6 +597,7 @@ pub fn run(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
     )?;
     let files = staging.written().iter().map(|(p, _)| p.clone()).collect();
     let dir = staging.commit()?;
+    observe(Event::Stage(stage::END));
     Ok(summary(dir, files, &ing, results.rows.len(), &privacy))
 }
 

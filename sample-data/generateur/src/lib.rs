@@ -20,6 +20,7 @@ pub mod formation;
 pub mod mecs;
 pub mod modeles;
 pub mod names;
+pub mod national;
 pub mod output;
 pub mod personnel;
 pub mod pf;
