@@ -118,6 +118,21 @@ impl Checks {
 /// or sheets goes on when one of them cannot be read (it is an error of the validation
 /// report); a source of one file and one sheet that cannot be read stops the run.
 pub fn ingest(pipeline: &Pipeline) -> Result<Ingested, Error> {
+    ingest_with(pipeline, None)
+}
+
+/// What is done to each file's checked rows before they join their table (a parallel
+/// task, like the reading): the run pseudonymises the accompaniments of each file there,
+/// so that no column of clear names for the whole network is ever held in memory
+/// (docs/architecture.md, « Files in parallel, results in order »).
+pub type FileTransform<'a> = &'a (dyn Fn(Table, DataFrame) -> Result<DataFrame, Error> + Sync);
+
+/// [`ingest`], with `transform` applied to the table of every file read in parallel (every
+/// table but the services and the reference tables, which hold no identity).
+pub fn ingest_with(
+    pipeline: &Pipeline,
+    transform: Option<FileTransform<'_>>,
+) -> Result<Ingested, Error> {
     let limits = pipeline.limits();
     let checks = Checks::of(pipeline);
     let mut builders: BTreeMap<Table, TableBuilder> = Table::ALL
@@ -168,7 +183,7 @@ pub fn ingest(pipeline: &Pipeline) -> Result<Ingested, Error> {
             if job.table == Table::Reference {
                 (FileOutcome::default(), None)
             } else {
-                file_alone(&env, job)
+                file_alone(&env, job, transform)
             }
         })
         .collect();
@@ -223,13 +238,21 @@ fn file_jobs(pipeline: &Pipeline) -> Result<(Vec<FileJob<'_>>, bool), Error> {
 }
 
 /// Reads and maps one file into a table of its own (a parallel task).
-fn file_alone(env: &JobEnv, job: &FileJob) -> (FileOutcome, Option<DataFrame>) {
+fn file_alone(
+    env: &JobEnv,
+    job: &FileJob,
+    transform: Option<FileTransform<'_>>,
+) -> (FileOutcome, Option<DataFrame>) {
     let mut own = TableBuilder::new(job.table);
     let outcome = ingest_file(env, job, &mut own);
-    if own.height == 0 {
+    if own.height == 0 || outcome.fatal.is_some() {
         return (outcome, None);
     }
-    match own.finish() {
+    let frame = own.finish().and_then(|df| match transform {
+        Some(t) => t(job.table, df),
+        None => Ok(df),
+    });
+    match frame {
         Ok(df) => (outcome, Some(df)),
         Err(e) => (
             FileOutcome {
