@@ -61,7 +61,7 @@ pub fn under_21_share(band: &str) -> f64 {
     }
 }
 
-pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
+pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, Error> {
     let r = inputs.reference;
     let mut out = Results::default();
     if r.height() == 0 {

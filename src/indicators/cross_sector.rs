@@ -93,7 +93,10 @@ fn sector_of(secteur: Option<&str>, type_service: Option<&str>) -> Sector {
 }
 
 /// The family entry point of the registry.
-pub fn compute_family(inputs: &super::Inputs) -> Result<super::Results, Error> {
+pub fn compute_family(
+    inputs: &super::Inputs,
+    _settings: &super::Settings,
+) -> Result<super::Results, Error> {
     if inputs.persons.height() == 0 || inputs.persons.column(col::PERSON).is_err() {
         return Ok(super::Results::default());
     }

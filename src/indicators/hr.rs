@@ -167,7 +167,7 @@ struct Acc {
     absent_any: BTreeSet<String>,
 }
 
-pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
+pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, Error> {
     let df = inputs.staff;
     let mut out = Results::default();
     if df.height() == 0 {

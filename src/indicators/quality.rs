@@ -41,7 +41,7 @@ pub const DEFINITIONS: [IndicatorDef; 2] = [
     },
 ];
 
-pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
+pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, Error> {
     let df = inputs.action_plan;
     let mut out = Results::default();
     if df.height() == 0 {

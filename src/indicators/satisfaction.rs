@@ -102,7 +102,7 @@ struct Acc {
     satisfied: usize,
 }
 
-pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
+pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, Error> {
     let df = inputs.satisfaction;
     let mut out = Results::default();
     if df.height() == 0 {

@@ -104,7 +104,7 @@ struct Acc {
     trained_any: BTreeSet<String>,
 }
 
-pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
+pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, Error> {
     let df = inputs.training;
     let mut out = Results::default();
     if df.height() == 0 {
