@@ -198,6 +198,41 @@ pub fn per_year(lf: LazyFrame, years: std::ops::RangeInclusive<i32>) -> Result<L
     Ok(concat(parts, UnionArgs::default())?)
 }
 
+/// The bounds of each year of `years` (columns of [`per_year`]), to join on `_annee`.
+pub fn year_table(years: std::ops::RangeInclusive<i32>) -> Result<LazyFrame, Error> {
+    let ys: Vec<i32> = years.collect();
+    let jan1: Vec<i32> = ys
+        .iter()
+        .map(|y| super::activity::day_number(*y, 1, 1))
+        .collect();
+    let dec31: Vec<i32> = ys
+        .iter()
+        .map(|y| super::activity::day_number(*y, 12, 31))
+        .collect();
+    let len: Vec<f64> = ys
+        .iter()
+        .map(|y| super::activity::year_length(*y))
+        .collect();
+    Ok(DataFrame::new(
+        ys.len(),
+        vec![
+            Column::new(k::YEAR.into(), ys),
+            Column::new(k::JAN1.into(), jan1),
+            Column::new(k::DEC31.into(), dec31),
+            Column::new(k::YEAR_LENGTH.into(), len),
+        ],
+    )?
+    .lazy())
+}
+
+/// A person key that is never null: the dense id of the pseudonym, or (without one) a
+/// key of the row itself — such a line counts as its own person.
+pub fn who(person_id: &str) -> Expr {
+    col(person_id)
+        .cast(DataType::Int64)
+        .fill_null(col(k::ROW).cast(DataType::Int64) + lit(1i64 << 40))
+}
+
 /// Days of the row's year (columns of [`per_year`]) during which `[start, end]`
 /// (inclusive; a null end is ongoing) is in progress; 0 outside.
 pub fn days_in_year(start: Expr, end: Expr) -> Expr {
