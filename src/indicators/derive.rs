@@ -4,52 +4,77 @@
 //! base year, and peer comparison of a service with the quartiles of services of the
 //! same type (ANAP *parangonnage*).
 
-use std::collections::BTreeMap;
-
 use polars::prelude::*;
 
-use super::persons::Perimeter;
-use super::{Directory, IndicatorRow, columns as out, ratio};
+use super::{Directory, IndicatorRow, columns as out};
 use crate::error::Error;
 
 /// Pools service rows of additive rates: Σ numerators / Σ denominators per perimeter.
 /// A perimeter where one service lacks its numerator or denominator gets no value.
-pub fn pool_services(rows: &[IndicatorRow], dir: &Directory) -> Vec<IndicatorRow> {
-    type Key = (String, i32, Perimeter);
-    let mut acc: BTreeMap<Key, (f64, f64, bool, IndicatorRow)> = BTreeMap::new();
-    for r in rows
+pub fn pool_services(rows: &[IndicatorRow], dir: &Directory) -> Result<Vec<IndicatorRow>, Error> {
+    use super::frame::{self, Perimeters, k};
+    let pooled: Vec<&IndicatorRow> = rows
         .iter()
         .filter(|r| r.service.is_some() && r.ventilation.is_none())
-    {
-        let Some(service) = &r.service else { continue };
-        let perimeters = Perimeter::of_service(dir, service)
-            .into_iter()
-            .filter(|p| !matches!(p, Perimeter::Service(_)));
-        for p in perimeters {
-            let mut template = p.row(dir, &r.indicateur, r.periode);
-            template.unite = r.unite.clone();
-            let e = acc
-                .entry((r.indicateur.clone(), r.periode, p))
-                .or_insert((0.0, 0.0, false, template));
-            match (r.numerateur, r.denominateur) {
-                (Some(n), Some(d)) => {
-                    e.0 += n;
-                    e.1 += d;
-                }
-                _ => e.2 = true,
-            }
-        }
+        .collect();
+    if pooled.is_empty() {
+        return Ok(Vec::new());
     }
-    acc.into_values()
-        .map(|(n, d, missing, mut row)| {
-            if !missing {
-                row.numerateur = Some(n);
-                row.denominateur = Some(d);
-                row.valeur = ratio(Some(n), Some(d));
-            }
-            row
-        })
-        .collect()
+    // One iteration per service row (and column): the bridge from the family's rows.
+    let text = |name: &str, f: &dyn Fn(&IndicatorRow) -> Option<String>| {
+        Column::new(name.into(), pooled.iter().map(|r| f(r)).collect::<Vec<_>>())
+    };
+    let df = DataFrame::new(
+        pooled.len(),
+        vec![
+            text(k::SERVICE, &|r| r.service.clone()),
+            text(out::INDICATOR, &|r| Some(r.indicateur.clone())),
+            text(out::UNIT, &|r| Some(r.unite.clone())),
+            Column::new(
+                k::YEAR.into(),
+                pooled.iter().map(|r| r.periode).collect::<Vec<i32>>(),
+            ),
+            Column::new(
+                "_n".into(),
+                pooled.iter().map(|r| r.numerateur).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "_d".into(),
+                pooled.iter().map(|r| r.denominateur).collect::<Vec<_>>(),
+            ),
+        ],
+    )?;
+    let services: Vec<String> = pooled.iter().filter_map(|r| r.service.clone()).collect();
+    let perimeters = Perimeters::new(dir, &services)?;
+    let missing = col("_n").is_null().or(col("_d").is_null()).any(true);
+    let null = || lit(Null {}).cast(DataType::Float64);
+    let sum = |c: &str| when(missing.clone()).then(null()).otherwise(col(c).sum());
+    let agg = perimeters
+        .expand(df.lazy())
+        .filter(col(k::OWN).not())
+        .group_by([
+            col(k::PERIMETER),
+            col(k::YEAR),
+            col(out::INDICATOR),
+            col(out::UNIT),
+        ])
+        .agg([sum("_n").alias("_n"), sum("_d").alias("_d")]);
+    let parts = vec![
+        agg.select([
+            col(k::PERIMETER),
+            col(k::YEAR).alias(out::PERIOD),
+            col(out::INDICATOR),
+            lit(Null {}).cast(DataType::String).alias(out::BREAKDOWN),
+            lit(Null {})
+                .cast(DataType::String)
+                .alias(out::BREAKDOWN_VALUE),
+            col("_n").alias(out::NUMERATOR),
+            col("_d").alias(out::DENOMINATOR),
+            frame::ratio(col("_n"), col("_d")).alias(out::VALUE),
+            col(out::UNIT),
+        ]),
+    ];
+    frame::rows(parts, &perimeters)
 }
 
 /// Quantile with linear interpolation between order statistics (type 7).
@@ -270,6 +295,7 @@ fn evolutions_checked(rows: &mut [IndicatorRow], base_year: i32) -> Result<(), E
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::indicators::ratio;
 
     #[test]
     fn quantiles_by_hand() {
@@ -307,7 +333,7 @@ mod tests {
         ]
         .unwrap();
         let dir = Directory::from_services(&services).unwrap();
-        let pooled = pool_services(&rows, &dir);
+        let pooled = pool_services(&rows, &dir).unwrap();
         // Organisation, département, network — and the internal territory of A alone.
         assert_eq!(pooled.len(), 4);
         let territory = pooled

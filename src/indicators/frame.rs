@@ -65,6 +65,7 @@ pub mod fields {
 pub mod k {
     pub const ROW: &str = "_ligne";
     pub const PERIMETER: &str = "_perimetre";
+    pub const OWN: &str = "_propre";
     pub const SERVICE: &str = "_service";
     pub const YEAR: &str = "_annee";
     pub const JAN1: &str = "_premier_janvier";
@@ -121,6 +122,37 @@ pub fn int(name: &str) -> Expr {
 
 pub fn num(name: &str) -> Expr {
     col(name).cast(DataType::Float64)
+}
+
+/// A collected text column as values (an absent column is an error).
+pub fn texts(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, Error> {
+    Ok(df
+        .column(name)?
+        .cast(&DataType::String)?
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect())
+}
+
+/// A collected integer column as values (an absent column is an error).
+pub fn ints(df: &DataFrame, name: &str) -> Result<Vec<Option<i32>>, Error> {
+    Ok(df
+        .column(name)?
+        .cast(&DataType::Int32)?
+        .i32()?
+        .iter()
+        .collect())
+}
+
+/// A collected number column as values (an absent column is an error).
+pub fn floats(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, Error> {
+    Ok(df
+        .column(name)?
+        .cast(&DataType::Float64)?
+        .f64()?
+        .iter()
+        .collect())
 }
 
 /// Distinct non-null values of a text column (services, jobs, themes: small sets).
@@ -272,7 +304,8 @@ pub fn ratio(n: Expr, d: Expr) -> Expr {
 /// organisation, département, internal territory and the whole network
 /// ([`Perimeter::of_service`]), numbered.
 pub struct Perimeters {
-    /// `_service → _perimetre`, one row per (service, perimeter).
+    /// `_service → _perimetre`, one row per (service, perimeter), and whether it is the
+    /// service's own perimeter (`_propre`).
     pub map: DataFrame,
     /// `_perimetre →` the output columns describing it (level, territory code,
     /// organisation, service, service name).
@@ -288,9 +321,10 @@ impl Perimeters {
         let mut services: BTreeSet<String> = dir.codes().map(str::to_string).collect();
         services.extend(found.iter().cloned());
         let mut ids: BTreeMap<Perimeter, u32> = BTreeMap::new();
-        let (mut from, mut to) = (Vec::new(), Vec::new());
+        let (mut from, mut to, mut own) = (Vec::new(), Vec::new(), Vec::new());
         for s in &services {
             for p in Perimeter::of_service(dir, s) {
+                own.push(matches!(p, Perimeter::Service(_)));
                 let next = ids.len() as u32;
                 let id = *ids.entry(p).or_insert(next);
                 from.push(s.clone());
@@ -302,6 +336,7 @@ impl Perimeters {
             vec![
                 Column::new(k::SERVICE.into(), from),
                 Column::new(k::PERIMETER.into(), to),
+                Column::new(k::OWN.into(), own),
             ],
         )?;
         let mut p = Perimeters {
@@ -313,14 +348,8 @@ impl Perimeters {
         Ok(p)
     }
 
-    /// The id of a perimeter, added if new (départements of residence).
-    pub fn id(&mut self, p: Perimeter) -> u32 {
-        let next = self.ids.len() as u32;
-        *self.ids.entry(p).or_insert(next)
-    }
-
-    /// Recomputes the description table after [`Perimeters::id`] added perimeters.
-    pub fn describe(&mut self, dir: &Directory) -> Result<(), Error> {
+    /// The description table of the perimeters.
+    fn describe(&mut self, dir: &Directory) -> Result<(), Error> {
         let n = self.ids.len();
         let (mut id, mut level, mut code, mut org, mut svc, mut name) = (
             Vec::with_capacity(n),
@@ -357,15 +386,6 @@ impl Perimeters {
     /// of `lf` (so that `first()` in a later `group_by` is the first record).
     pub fn expand(&self, lf: LazyFrame) -> LazyFrame {
         left_ordered_join(lf, self.map.clone().lazy(), &[k::SERVICE], JoinType::Inner)
-    }
-
-    /// The perimeter ids of a kind (e.g. every département), for a plan to leave out.
-    pub fn ids_where(&self, keep: impl Fn(&Perimeter) -> bool) -> Vec<u32> {
-        self.ids
-            .iter()
-            .filter(|(p, _)| keep(p))
-            .map(|(_, i)| *i)
-            .collect()
     }
 }
 

@@ -5,7 +5,6 @@
 //! origin), shown next to every figure in reports.
 
 pub mod activity;
-pub mod cols;
 pub mod context;
 pub mod cross_sector;
 pub mod derive;
@@ -633,7 +632,7 @@ pub fn compute_all_with(inputs: &Inputs, settings: &Settings) -> Result<Results,
         let mut r = (family.compute)(inputs, settings)?;
         if family.pooling == Pooling::SumServices {
             let pooled =
-                derive::pool_services(&r.rows, &Directory::from_services(inputs.services)?);
+                derive::pool_services(&r.rows, &Directory::from_services(inputs.services)?)?;
             r.rows.extend(pooled);
         }
         out.rows.extend(r.rows);
