@@ -42,6 +42,19 @@ pub struct PipelineSpec {
     /// Plausibility checks of the inputs (`[controles]`).
     #[serde(default)]
     pub controles: ChecksSpec,
+    /// Indicator settings (`[indicateurs]`).
+    #[serde(default)]
+    pub indicateurs: IndicatorsSpec,
+}
+
+/// Indicator settings (`[indicateurs]`).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorsSpec {
+    /// Where a child counts in cross-sector figures by département: `service` (default)
+    /// or `residence`.
+    #[serde(default)]
+    pub territoire_enfant: Option<Spanned<String>>,
 }
 
 /// Plausibility checks a pipeline may tune (`[controles]`).
@@ -427,6 +440,19 @@ impl Pipeline {
     }
 
     /// Disclosure control settings of the run.
+    /// Settings of the indicators stage (`[indicateurs]`).
+    pub fn indicator_settings(&self) -> crate::indicators::Settings {
+        crate::indicators::Settings {
+            child_territory: self
+                .spec
+                .indicateurs
+                .territoire_enfant
+                .as_ref()
+                .and_then(|t| crate::indicators::ChildTerritory::from_setting(t.get_ref()))
+                .unwrap_or_default(),
+        }
+    }
+
     pub fn disclosure_settings(&self) -> crate::disclosure::Settings {
         use crate::disclosure::{Audience, DEFAULT_THRESHOLD, Settings};
         let audience = match self
@@ -551,6 +577,30 @@ impl Pipeline {
                 format!("niveau_residence « {} » inconnu", n.get_ref()),
                 "écrivez niveau_residence = \"departement\", \"region\" ou \"aucun\"".into(),
             ));
+        }
+        if let Some(t) = &self.spec.indicateurs.territoire_enfant {
+            match crate::indicators::ChildTerritory::from_setting(t.get_ref()) {
+                None => {
+                    return Err(self.err_at(
+                        t.span(),
+                        format!("territoire_enfant « {} » inconnu", t.get_ref()),
+                        "écrivez territoire_enfant = \"service\" ou \"residence\"".into(),
+                    ));
+                }
+                Some(crate::indicators::ChildTerritory::Residence)
+                    if conf
+                        .niveau_residence
+                        .as_ref()
+                        .is_some_and(|n| n.get_ref() != "departement") =>
+                {
+                    return Err(self.err_at(
+                        t.span(),
+                        "territoire_enfant = \"residence\" compte les enfants par département de résidence, que l'extrait ne garde pas avec ce niveau_residence".into(),
+                        "écrivez niveau_residence = \"departement\" (ou retirez-le), ou territoire_enfant = \"service\"".into(),
+                    ));
+                }
+                Some(_) => {}
+            }
         }
         if let Some(d) = &conf.cle_demonstration
             && *d.get_ref()
@@ -814,6 +864,38 @@ date_debut = ["Entrée", "Date d'entrée"]
         assert_eq!(p.spec.periode.years(), 2020..=2022);
         assert_eq!(p.spec.sources.len(), 1);
         assert_eq!(p.resolve("a.xlsx"), Path::new("dir/a.xlsx"));
+    }
+
+    #[test]
+    fn child_territory_setting() {
+        use crate::indicators::ChildTerritory;
+        let p = Pipeline::parse(Path::new("p.toml"), MINIMAL.into()).unwrap();
+        assert_eq!(
+            p.indicator_settings().child_territory,
+            ChildTerritory::Service
+        );
+        let with = |extra: &str| format!("{MINIMAL}\n{extra}");
+        let p = Pipeline::parse(
+            Path::new("p.toml"),
+            with("[indicateurs]\nterritoire_enfant = \"residence\"\n"),
+        )
+        .unwrap();
+        assert_eq!(
+            p.indicator_settings().child_territory,
+            ChildTerritory::Residence
+        );
+        let e = Pipeline::parse(
+            Path::new("p.toml"),
+            with("[indicateurs]\nterritoire_enfant = \"commune\"\n"),
+        )
+        .unwrap_err();
+        assert!(e.hint.contains("residence"), "{}", e.hint);
+        let e = Pipeline::parse(
+            Path::new("p.toml"),
+            with("[confidentialite]\nniveau_residence = \"region\"\n[indicateurs]\nterritoire_enfant = \"residence\"\n"),
+        )
+        .unwrap_err();
+        assert!(e.hint.contains("niveau_residence"), "{}", e.hint);
     }
 
     #[test]

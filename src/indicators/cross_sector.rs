@@ -281,30 +281,31 @@ pub fn compute_by(
             col(BAND).drop_nulls().first().alias(BAND),
         ])
         .cache();
-    // The territories of a child on one side: the départements of their services, or
-    // the départements of residence their records give (« non renseigné » if none).
-    let territories = |code: i32| -> LazyFrame {
-        let side = rows.clone().filter(col(SECTOR).eq(lit(code)));
-        match territory {
-            super::ChildTerritory::Service => side
-                .filter(col(DEP).is_not_null())
+    // The territories of a child on one side: the départements of their services on
+    // that side, or the départements of residence any of their records of the year give
+    // (« non renseigné » if none does).
+    let territories = |code: i32| -> Result<LazyFrame, Error> {
+        Ok(match territory {
+            super::ChildTerritory::Service => rows
+                .clone()
+                .filter(col(SECTOR).eq(lit(code)).and(col(DEP).is_not_null()))
                 .select([col(k::YEAR), col(P), col(DEP)])
                 .unique(None, UniqueKeepStrategy::Any),
             super::ChildTerritory::Residence => {
-                let known = side
+                let known = rows
                     .clone()
                     .filter(col(RESIDENCE).is_not_null())
                     .select([col(k::YEAR), col(P), col(RESIDENCE).alias(DEP)])
                     .unique(None, UniqueKeepStrategy::Any);
-                let unknown = side
+                let unknown = rows
+                    .clone()
                     .group_by([col(k::YEAR), col(P)])
                     .agg([col(RESIDENCE).is_not_null().any(true).alias("_connu")])
                     .filter(col("_connu").not())
                     .select([col(k::YEAR), col(P), lit(UNKNOWN).alias(DEP)]);
-                concat([known, unknown], UnionArgs::default())
-                    .unwrap_or_else(|_| rows.clone().filter(lit(false)))
+                concat([known, unknown], UnionArgs::default())?
             }
-        }
+        })
     };
     let pe_types = rows
         .clone()
@@ -393,7 +394,7 @@ pub fn compute_by(
             DITEP,
             "_ditep_connu",
             "departement",
-            Some(("departement", territories(PE_CODE), DEP)),
+            Some(("departement", territories(PE_CODE)?, DEP)),
         ),
         cells(
             PE_ALSO_DITEP,
@@ -418,7 +419,7 @@ pub fn compute_by(
             PE,
             "_pe_connu",
             "departement",
-            Some(("departement", territories(DITEP_CODE), DEP)),
+            Some(("departement", territories(DITEP_CODE)?, DEP)),
         ),
         cells(
             DITEP_ALSO_PE,
@@ -451,5 +452,63 @@ mod tests {
         );
         assert_eq!(sector_of(None, Some("MECS")), Sector::ChildProtection);
         assert_eq!(sector_of(Some("Médico-social"), Some("IME")), Sector::Other);
+    }
+
+    #[test]
+    fn by_department_of_service_or_of_residence() {
+        use crate::indicators::ChildTerritory;
+        let services = polars::df![
+            "service" => ["AEMO-T", "DITEP-T"],
+            "type_service" => ["AEMO", "DITEP"],
+            "departement" => ["15", "63"],
+        ]
+        .unwrap();
+        let day = crate::indicators::activity::day_number(2021, 3, 1);
+        // a: AEMO (lives in 03) and DITEP (record without residence); b: AEMO, no
+        // residence anywhere; c: DITEP, lives in 63.
+        let linked = polars::df![
+            "personne" => ["a", "b", "c", "a"],
+            "service" => ["AEMO-T", "AEMO-T", "DITEP-T", "DITEP-T"],
+            "date_debut" => [day; 4],
+            "date_fin" => [None::<i32>; 4],
+            "annee_naissance" => [2010; 4],
+            "territoire_residence" => [Some("03"), None, Some("63"), None],
+        ]
+        .unwrap();
+        let cell = |rows: &[IndicatorRow], id: &str, code: &str| {
+            rows.iter()
+                .find(|r| r.indicateur == id && r.code_territoire.as_deref() == Some(code))
+                .map(|r| (r.numerateur, r.denominateur))
+        };
+        let by = |t| compute_by(&services, &linked, 2021..=2021, &[0, 18], t).unwrap();
+        let service = by(ChildTerritory::Service);
+        assert_eq!(
+            cell(&service, PE_ALSO_DITEP, "15"),
+            Some((Some(1.0), Some(2.0)))
+        );
+        assert_eq!(
+            cell(&service, DITEP_ALSO_PE, "63"),
+            Some((Some(1.0), Some(2.0)))
+        );
+        let residence = by(ChildTerritory::Residence);
+        assert_eq!(cell(&residence, PE_ALSO_DITEP, "15"), None);
+        assert_eq!(
+            cell(&residence, PE_ALSO_DITEP, "03"),
+            Some((Some(1.0), Some(1.0)))
+        );
+        // Never dropped: b counts in the « non renseigné » line.
+        assert_eq!(
+            cell(&residence, PE_ALSO_DITEP, UNKNOWN),
+            Some((Some(0.0), Some(1.0)))
+        );
+        // a lives in 03 on the DITEP side too (residence is the child's, not the record's).
+        assert_eq!(
+            cell(&residence, DITEP_ALSO_PE, "03"),
+            Some((Some(1.0), Some(1.0)))
+        );
+        assert_eq!(
+            cell(&residence, DITEP_ALSO_PE, "63"),
+            Some((Some(0.0), Some(1.0)))
+        );
     }
 }
