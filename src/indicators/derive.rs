@@ -109,13 +109,15 @@ fn key_frame(rows: &[IndicatorRow], dir: &Directory) -> Result<DataFrame, Error>
             rows.iter().map(f).collect::<Vec<Option<String>>>(),
         )
     };
-    let folded_type = |r: &IndicatorRow| {
-        r.service
-            .as_ref()
-            .and_then(|s| dir.get(s))
-            .and_then(|d| d.service_type.as_deref())
-            .map(crate::ingest::values::fold)
-    };
+    // The folded type of each service, once per service of the directory.
+    let types: std::collections::BTreeMap<&str, String> = dir
+        .codes()
+        .filter_map(|s| {
+            let t = dir.get(s)?.service_type.as_deref()?;
+            Some((s, crate::ingest::values::fold(t)))
+        })
+        .collect();
+    let folded_type = |r: &IndicatorRow| r.service.as_deref().and_then(|s| types.get(s)).cloned();
     Ok(DataFrame::new(
         rows.len(),
         vec![

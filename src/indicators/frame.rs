@@ -592,22 +592,31 @@ pub fn to_rows(df: &DataFrame) -> Result<Vec<IndicatorRow>, Error> {
 /// Sorts rows in the order of the long-format table (indicator, service, level,
 /// territory, breakdown, value, period), then organisation and service name.
 pub fn sort(rows: &mut [IndicatorRow]) {
-    rows.sort_by(|a, b| {
-        let key = |r: &IndicatorRow| {
-            (
-                r.indicateur.clone(),
-                r.service.clone(),
-                r.niveau_territoire.clone(),
-                r.code_territoire.clone(),
-                r.ventilation.clone(),
-                r.modalite.clone(),
-                r.periode,
-                r.organisation.clone(),
-                r.nom_service.clone(),
-            )
-        };
-        key(a).cmp(&key(b))
-    });
+    type Key<'a> = (
+        &'a str,
+        Option<&'a str>,
+        &'a str,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+        i32,
+        Option<&'a str>,
+        Option<&'a str>,
+    );
+    fn key(r: &IndicatorRow) -> Key<'_> {
+        (
+            &r.indicateur,
+            r.service.as_deref(),
+            &r.niveau_territoire,
+            r.code_territoire.as_deref(),
+            r.ventilation.as_deref(),
+            r.modalite.as_deref(),
+            r.periode,
+            r.organisation.as_deref(),
+            r.nom_service.as_deref(),
+        )
+    }
+    rows.sort_by(|a, b| key(a).cmp(&key(b)));
 }
 
 #[cfg(test)]

@@ -303,20 +303,7 @@ impl Results {
     /// The long-format table as a DataFrame, sorted by indicator, service and period.
     pub fn to_dataframe(&self) -> Result<DataFrame, Error> {
         let mut rows = self.rows.clone();
-        rows.sort_by(|a, b| {
-            let key = |r: &IndicatorRow| {
-                (
-                    r.indicateur.clone(),
-                    r.service.clone(),
-                    r.niveau_territoire.clone(),
-                    r.code_territoire.clone(),
-                    r.ventilation.clone(),
-                    r.modalite.clone(),
-                    r.periode,
-                )
-            };
-            key(a).cmp(&key(b))
-        });
+        frame::sort(&mut rows);
         let s = |f: fn(&IndicatorRow) -> Option<String>| -> Vec<Option<String>> {
             rows.iter().map(f).collect()
         };
