@@ -8,7 +8,9 @@
 //! trained staff and days by theme; questionnaires by respondent, scores by question),
 //! then primary and secondary suppression and the attacker audit over all of them.
 //! Run: `cargo bench --bench secret` (add `-- 100 40000` for départements and measures
-//! per département and year). Fixed seed; prints sizes and times.
+//! per département and year). Fixed seed; prints sizes and times. With `--indicateurs`,
+//! stops after the indicators stage (its time alone: `cargo bench --bench secret --
+//! --indicateurs`).
 
 use std::time::Instant;
 
@@ -337,6 +339,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         t.elapsed().as_secs_f64()
     );
 
+    if std::env::args().any(|a| a == "--indicateurs") {
+        return Ok(());
+    }
     let dir = Directory::from_services(&services)?;
     let settings = Settings::default();
     let t = Instant::now();

@@ -22,8 +22,9 @@ pub struct Pipeline {
 mod spec;
 
 pub use spec::{
-    ChecksSpec, CsvSpec, DisclosureSpec, HeaderSel, LimitsSpec, Meta, Outputs, Period, PeriodSel,
-    PipelineSpec, PrivacySpec, ReferenceSpec, SheetSel, SourceSpec, Synonyms, WideSpec,
+    ChecksSpec, CsvSpec, DisclosureSpec, HeaderSel, IndicatorsSpec, LimitsSpec, Meta, Outputs,
+    Period, PeriodSel, PipelineSpec, PrivacySpec, ReferenceSpec, SheetSel, SourceSpec, Synonyms,
+    WideSpec,
 };
 
 impl Pipeline {
@@ -115,6 +116,19 @@ impl Pipeline {
                 .duree_lecture_s
                 .as_ref()
                 .map_or(d.reader_seconds, |v| *v.get_ref()),
+        }
+    }
+
+    /// Settings of the indicators stage (`[indicateurs]`).
+    pub fn indicator_settings(&self) -> crate::settings::IndicatorSettings {
+        crate::settings::IndicatorSettings {
+            child_territory: self
+                .spec
+                .indicateurs
+                .territoire_enfant
+                .as_ref()
+                .and_then(|t| crate::settings::ChildTerritory::from_setting(t.get_ref()))
+                .unwrap_or_default(),
         }
     }
 
@@ -256,6 +270,30 @@ impl Pipeline {
                 format!("niveau_residence « {} » inconnu", n.get_ref()),
                 "écrivez niveau_residence = \"departement\", \"region\" ou \"aucun\"".into(),
             ));
+        }
+        if let Some(t) = &self.spec.indicateurs.territoire_enfant {
+            match crate::settings::ChildTerritory::from_setting(t.get_ref()) {
+                None => {
+                    return Err(self.err_at(
+                        t.span(),
+                        format!("territoire_enfant « {} » inconnu", t.get_ref()),
+                        "écrivez territoire_enfant = \"service\" ou \"residence\"".into(),
+                    ));
+                }
+                Some(crate::settings::ChildTerritory::Residence)
+                    if conf
+                        .niveau_residence
+                        .as_ref()
+                        .is_some_and(|n| n.get_ref() != "departement") =>
+                {
+                    return Err(self.err_at(
+                        t.span(),
+                        "territoire_enfant = \"residence\" compte les enfants par département de résidence, que l'extrait ne garde pas avec ce niveau_residence".into(),
+                        "écrivez niveau_residence = \"departement\" (ou retirez-le), ou territoire_enfant = \"service\"".into(),
+                    ));
+                }
+                Some(_) => {}
+            }
         }
         if let Some(d) = &conf.cle_demonstration
             && *d.get_ref()

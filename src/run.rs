@@ -500,18 +500,21 @@ pub fn run_observed(
     let none = DataFrame::empty();
     let bands = pseudonymise_settings(pipeline).age_bands;
     let (staff, training) = pseudonymise_staff_tables(pipeline, &ing)?;
-    let mut results: Results = indicators::compute_all(&indicators::Inputs {
-        services: &ing.tables.services,
-        persons: linked.as_ref().map(|l| &l.table).unwrap_or(&none),
-        activity: &ing.tables.activity,
-        reference: &ing.tables.reference,
-        staff: &staff,
-        training: &training,
-        satisfaction: &ing.tables.satisfaction,
-        action_plan: &ing.tables.action_plan,
-        years: years.clone(),
-        age_bands: &bands,
-    })?;
+    let mut results: Results = indicators::compute_all_with(
+        &indicators::Inputs {
+            services: &ing.tables.services,
+            persons: linked.as_ref().map(|l| &l.table).unwrap_or(&none),
+            activity: &ing.tables.activity,
+            reference: &ing.tables.reference,
+            staff: &staff,
+            training: &training,
+            satisfaction: &ing.tables.satisfaction,
+            action_plan: &ing.tables.action_plan,
+            years: years.clone(),
+            age_bands: &bands,
+        },
+        &pipeline.indicator_settings(),
+    )?;
     // Disclosure control, then evolutions and peer quartiles again from what is left.
     observe(Event::Stage(stage::DISCLOSURE));
     let settings = pipeline.disclosure_settings();

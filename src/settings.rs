@@ -110,3 +110,45 @@ pub const KEY_FIELDS: [&str; 7] = [
 
 /// Length of a secret key, in bytes.
 pub const KEY_BYTES: usize = 32;
+
+// ---- Indicators -----------------------------------------------------------------------
+
+/// Where a child counts in figures by département: the département of their service, or
+/// the département where they live (the observatory convention).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChildTerritory {
+    /// The département of the service that accompanies the child (default: every record
+    /// has one, and figures by département add up with those of the services).
+    #[default]
+    Service,
+    /// The child's département of residence (`territoire_residence` of the extract); a
+    /// child whose records give none counts in a « non renseigné » line.
+    Residence,
+}
+
+impl ChildTerritory {
+    /// From the pipeline setting `[indicateurs] territoire_enfant`.
+    pub fn from_setting(s: &str) -> Option<ChildTerritory> {
+        match s {
+            "service" => Some(ChildTerritory::Service),
+            "residence" | "résidence" => Some(ChildTerritory::Residence),
+            _ => None,
+        }
+    }
+
+    /// French phrase for definitions and notes.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ChildTerritory::Service => "département du service qui accompagne l'enfant",
+            ChildTerritory::Residence => {
+                "département de résidence de l'enfant (« non renseigné » quand ses dossiers ne l'indiquent pas)"
+            }
+        }
+    }
+}
+
+/// Settings of the indicators stage (`[indicateurs]`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IndicatorSettings {
+    pub child_territory: ChildTerritory,
+}

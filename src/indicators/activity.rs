@@ -10,11 +10,11 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 
-use super::cols;
+use super::frame::{self, k};
 use super::{IndicatorDef, IndicatorRow, Results, Secret, ratio};
 use crate::error::Error;
 use crate::format::number_fr;
-use crate::tables::columns as col;
+use crate::tables::{Table, columns as col};
 
 pub const ACTIVITY_RATE: &str = "taux_activite";
 pub const OCCUPANCY_RATE: &str = "taux_occupation";
@@ -114,7 +114,10 @@ pub fn year_length(y: i32) -> f64 {
 }
 
 /// The family entry point of the registry.
-pub fn compute_family(inputs: &super::Inputs) -> Result<Results, Error> {
+pub fn compute_family(
+    inputs: &super::Inputs,
+    _settings: &super::Settings,
+) -> Result<Results, Error> {
     compute(
         inputs.services,
         inputs.persons,
@@ -123,7 +126,9 @@ pub fn compute_family(inputs: &super::Inputs) -> Result<Results, Error> {
     )
 }
 
-/// Computes the activity indicators for every service and year of `years`.
+/// Computes the activity indicators for every service and year of `years`: measure-days
+/// per service and year and the activity table's sums are `group_by` plans; the rules
+/// that turn them into rates (which capacity, which note) run once per service and year.
 pub fn compute(
     services: &DataFrame,
     accompaniments: &DataFrame,
@@ -132,19 +137,49 @@ pub fn compute(
 ) -> Result<Results, Error> {
     let mut out = Results::default();
 
-    // services: (service, year) → ServiceYear
+    // services: (service, year) → ServiceYear, the last row of each pair. One iteration
+    // per service and year of the services table (a few thousand rows nationally).
     let mut registry: BTreeMap<(String, i32), ServiceYear> = BTreeMap::new();
     {
-        let id = cols::text(services, col::SERVICE)?;
-        let name = cols::text(services, col::SERVICE_NAME)?;
-        let org = cols::text(services, col::ORGANISATION)?;
-        let typ = cols::text(services, col::SERVICE_TYPE)?;
-        let dep = cols::text(services, col::DEPARTMENT)?;
-        let year = cols::int(services, col::YEAR)?;
-        let cap = cols::num(services, col::CAPACITY)?;
-        let unit = cols::text(services, col::CAPACITY_UNIT)?;
-        let open = cols::num(services, col::OPENING_DAYS)?;
-        for i in 0..services.height() {
+        let last = |e: Expr, name: &str| {
+            e.sort_by([col(k::ROW)], SortMultipleOptions::default())
+                .last()
+                .alias(name)
+        };
+        let df = frame::canonical(services, Table::Services)
+            .with_row_index(k::ROW, None)
+            .with_columns([
+                frame::text(col::SERVICE).alias(k::SERVICE),
+                frame::int(col::YEAR).alias(k::YEAR),
+            ])
+            .filter(
+                col(k::SERVICE)
+                    .is_not_null()
+                    .and(col(k::YEAR).is_not_null()),
+            )
+            .group_by([col(k::SERVICE), col(k::YEAR)])
+            .agg([
+                last(frame::text(col::SERVICE_NAME), "nom"),
+                last(frame::text(col::ORGANISATION), "org"),
+                last(frame::text(col::SERVICE_TYPE), "type"),
+                last(frame::text(col::DEPARTMENT), "dep"),
+                last(frame::num(col::CAPACITY), "cap"),
+                last(frame::text(col::CAPACITY_UNIT), "unite"),
+                last(frame::num(col::OPENING_DAYS), "jours"),
+            ])
+            .collect()?;
+        let id = strings(&df, k::SERVICE)?;
+        let year: Vec<Option<i32>> = df.column(k::YEAR)?.i32()?.iter().collect();
+        let (name, org, typ, dep, unit) = (
+            strings(&df, "nom")?,
+            strings(&df, "org")?,
+            strings(&df, "type")?,
+            strings(&df, "dep")?,
+            strings(&df, "unite")?,
+        );
+        let cap: Vec<Option<f64>> = df.column("cap")?.f64()?.iter().collect();
+        let open: Vec<Option<f64>> = df.column("jours")?.f64()?.iter().collect();
+        for i in 0..df.height() {
             if let (Some(s), Some(y)) = (&id[i], year[i]) {
                 registry.insert(
                     (s.clone(), y),
@@ -193,31 +228,43 @@ pub fn compute(
         }
     };
 
-    // accompaniments: service → list of (person, start, end)
-    let mut by_service: BTreeMap<String, Vec<(String, i32, Option<i32>)>> = BTreeMap::new();
+    // Measure-days per service and year (every service with an accompaniment, every
+    // year of the period).
+    let mut by_service: BTreeMap<String, BTreeMap<i32, i64>> = BTreeMap::new();
     if accompaniments.height() > 0 {
-        let svc = cols::text(accompaniments, col::SERVICE)?;
-        let person = cols::text(accompaniments, col::PERSON)?;
-        let start = cols::int(accompaniments, col::START)?;
-        let end = cols::int(accompaniments, col::END)?;
-        for i in 0..accompaniments.height() {
-            let (Some(s), Some(st)) = (&svc[i], start[i]) else {
-                continue;
-            };
-            // A record that could not be keyed counts as its own person.
-            let p = person[i].clone().unwrap_or_else(|| format!("ligne-{i}"));
-            by_service
-                .entry(s.clone())
-                .or_default()
-                .push((p, st, end[i]));
+        let records = frame::canonical(accompaniments, Table::Accompaniments)
+            .select([
+                frame::text(col::SERVICE).alias(k::SERVICE),
+                frame::day(col::START).alias("_debut"),
+                frame::day(col::END).alias("_fin"),
+            ])
+            .filter(
+                col(k::SERVICE)
+                    .is_not_null()
+                    .and(col("_debut").is_not_null()),
+            );
+        let df = frame::per_year(records, years.clone())?
+            .group_by([col(k::SERVICE), col(k::YEAR)])
+            .agg([frame::days_in_year(col("_debut"), col("_fin"))
+                .sum()
+                .alias("_jours")])
+            .collect()?;
+        let s = strings(&df, k::SERVICE)?;
+        let y: Vec<Option<i32>> = df.column(k::YEAR)?.i32()?.iter().collect();
+        let d: Vec<Option<i64>> = df.column("_jours")?.i64()?.iter().collect();
+        // One iteration per service and year.
+        for i in 0..df.height() {
+            if let (Some(s), Some(y)) = (&s[i], y[i]) {
+                by_service
+                    .entry(s.clone())
+                    .or_default()
+                    .insert(y, d[i].unwrap_or(0));
+            }
         }
     }
-    for (service, list) in &by_service {
+    for (service, days) in &by_service {
         for y in years.clone() {
-            let mut measure_days: i64 = 0;
-            for (_, st, en) in list {
-                measure_days += days_in_year(*st, *en, y);
-            }
+            let measure_days = days.get(&y).copied().unwrap_or(0);
             let Some(desc) = describe(service, y) else {
                 out.notes.push(format!(
                     "{service} : absent du référentiel des services, taux d'activité non calculé"
@@ -238,47 +285,52 @@ pub fn compute(
         }
     }
 
-    // activity: (service, year) → (sum done, sum funded, any done missing, any funded missing)
-    // (done, funded, done missing, funded missing, rows)
-    type Sums = (f64, f64, bool, bool, usize);
-    let mut act: BTreeMap<(String, i32), Sums> = BTreeMap::new();
-    {
-        let svc = cols::text(activity, col::SERVICE)?;
-        let year = cols::int(activity, col::YEAR)?;
-        let done = cols::num(activity, col::DAYS_DONE)?;
-        let funded = cols::num(activity, col::DAYS_FUNDED)?;
-        for i in 0..activity.height() {
-            let (Some(s), Some(y)) = (&svc[i], year[i]) else {
-                continue;
-            };
-            let e = act
-                .entry((s.clone(), y))
-                .or_insert((0.0, 0.0, false, false, 0));
-            match done[i] {
-                Some(v) => e.0 += v,
-                None => e.2 = true,
-            }
-            match funded[i] {
-                Some(v) => e.1 += v,
-                None => e.3 = true,
-            }
-            e.4 += 1;
-        }
-    }
-    for ((service, y), (done, funded, done_missing, funded_missing, _n)) in &act {
-        if !years.contains(y) {
+    // Activity table: per service and year, the sums of days done and funded, and
+    // whether one value is missing.
+    let df = frame::canonical(activity, Table::Activity)
+        .select([
+            frame::text(col::SERVICE).alias(k::SERVICE),
+            frame::int(col::YEAR).alias(k::YEAR),
+            frame::num(col::DAYS_DONE).alias("_realisees"),
+            frame::num(col::DAYS_FUNDED).alias("_financees"),
+        ])
+        .filter(
+            col(k::SERVICE)
+                .is_not_null()
+                .and(col(k::YEAR).gt_eq(lit(*years.start())))
+                .and(col(k::YEAR).lt_eq(lit(*years.end()))),
+        )
+        .group_by([col(k::SERVICE), col(k::YEAR)])
+        .agg([
+            col("_realisees").sum(),
+            col("_financees").sum(),
+            col("_realisees").is_null().any(true).alias("_r_manque"),
+            col("_financees").is_null().any(true).alias("_f_manque"),
+        ])
+        .sort([k::SERVICE, k::YEAR], SortMultipleOptions::default())
+        .collect()?;
+    let svc = strings(&df, k::SERVICE)?;
+    let year: Vec<Option<i32>> = df.column(k::YEAR)?.i32()?.iter().collect();
+    let done: Vec<Option<f64>> = df.column("_realisees")?.f64()?.iter().collect();
+    let funded: Vec<Option<f64>> = df.column("_financees")?.f64()?.iter().collect();
+    let done_missing: Vec<Option<bool>> = df.column("_r_manque")?.bool()?.iter().collect();
+    let funded_missing: Vec<Option<bool>> = df.column("_f_manque")?.bool()?.iter().collect();
+    // One iteration per service and year of the activity table.
+    for i in 0..df.height() {
+        let (Some(service), Some(y)) = (&svc[i], year[i]) else {
             continue;
-        }
-        let num = (!done_missing).then_some(*done);
-        if *done_missing {
+        };
+        let done_missing = done_missing[i].unwrap_or(false);
+        let num = (!done_missing).then_some(done[i].unwrap_or(0.0));
+        if done_missing {
             out.notes.push(format!("{service} {y} : journées réalisées incomplètes (valeur manquante), taux d'occupation et de réalisation non calculés"));
         }
-        if let Some(desc) = describe(service, *y)
+        if let Some(desc) = describe(service, y)
             && !desc.is_measure_service()
         {
-            let d = registry.get(&(service.clone(), *y));
+            let d = registry.get(&(service.clone(), y));
             let places = d.and_then(|d| d.capacity);
-            let open = d.and_then(|d| d.opening_days).or(Some(year_length(*y)));
+            let open = d.and_then(|d| d.opening_days).or(Some(year_length(y)));
             let den = places.zip(open).map(|(p, o)| p * o);
             if den.is_none() {
                 out.notes.push(format!("{service} {y} : capacité autorisée absente du référentiel, taux d'occupation non calculé"));
@@ -286,18 +338,18 @@ pub fn compute(
             out.rows.push(row(
                 OCCUPANCY_RATE,
                 service,
-                *y,
+                y,
                 num,
                 den,
                 ratio(num, den),
                 "%",
             ));
         }
-        let fden = (!funded_missing).then_some(*funded);
+        let fden = (!funded_missing[i].unwrap_or(false)).then_some(funded[i].unwrap_or(0.0));
         out.rows.push(row(
             COMPLETION_RATE,
             service,
-            *y,
+            y,
             num,
             fden,
             ratio(num, fden),
@@ -305,6 +357,15 @@ pub fn compute(
         ));
     }
     Ok(out)
+}
+
+fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, Error> {
+    Ok(df
+        .column(name)?
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect())
 }
 
 /// A readable sentence for a figure, e.g. `28 482 mesures-jours / 23 725 = 120,05 %`.

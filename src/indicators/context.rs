@@ -15,9 +15,7 @@
 
 use std::collections::BTreeMap;
 
-use polars::prelude::*;
-
-use super::cols;
+use super::frame;
 use super::{IndicatorDef, IndicatorRow, Inputs, Results, Secret, ratio};
 use crate::error::Error;
 use crate::tables::columns as col;
@@ -61,32 +59,25 @@ pub fn under_21_share(band: &str) -> f64 {
     }
 }
 
-pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
+pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, Error> {
     let r = inputs.reference;
     let mut out = Results::default();
     if r.height() == 0 {
         return Ok(out);
     }
-    let var = cols::text(r, col::REF_VARIABLE)?;
-    let code = cols::text(r, col::REF_CODE)?;
-    let dim1 = cols::text(r, col::REF_DIM1)?;
-    let dim2 = cols::text(r, col::REF_DIM2)?;
-    let period: Vec<Option<i32>> = r
-        .column(col::REF_PERIOD)?
-        .cast(&DataType::Int32)?
-        .i32()?
-        .iter()
-        .collect();
-    let value: Vec<Option<f64>> = r
-        .column(col::REF_VALUE)?
-        .cast(&DataType::Float64)?
-        .f64()?
-        .iter()
-        .collect();
+    let var = frame::texts(r, col::REF_VARIABLE)?;
+    let code = frame::texts(r, col::REF_CODE)?;
+    let dim1 = frame::texts(r, col::REF_DIM1)?;
+    let dim2 = frame::texts(r, col::REF_DIM2)?;
+    let period = frame::ints(r, col::REF_PERIOD)?;
+    let value = frame::floats(r, col::REF_VALUE)?;
     let mut counts: BTreeMap<(i32, String), f64> = BTreeMap::new();
     let mut population: BTreeMap<(i32, String), f64> = BTreeMap::new();
     let mut broken_down = 0usize;
     let mut not_departments: Vec<String> = Vec::new();
+    // A loop over the public reference table (one value per département, year and age
+    // band: a few thousand rows), whose rules — Corsica once, wide tables set aside,
+    // codes that are not départements noted — each need a note.
     for i in 0..r.height() {
         let (Some(v), Some(c), Some(p), Some(x)) = (&var[i], &code[i], period[i], value[i]) else {
             continue;

@@ -4,17 +4,15 @@
 //! year — numerator and denominator, pooled, by département, by type of measure and by
 //! age band, per year. They need linked persons (stage `link`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use polars::prelude::*;
 
-use super::activity::days_in_year;
-use super::cols;
-use super::{IndicatorDef, IndicatorRow, Measure, Secret, ratio};
+use super::frame::{self, UNKNOWN, fields, k};
+use super::{IndicatorDef, IndicatorRow, Measure, Secret, columns as out};
 use crate::error::Error;
 use crate::pseudonymise::columns as pcol;
-use crate::pseudonymise::generalise::{age_at_year_end, age_band};
-use crate::tables::columns as col;
+use crate::tables::{Table, columns as col};
 use crate::text::fold;
 
 /// The children followed both in child protection and by a DITEP, counted by the
@@ -93,17 +91,27 @@ fn sector_of(secteur: Option<&str>, type_service: Option<&str>) -> Sector {
 }
 
 /// The family entry point of the registry.
-pub fn compute_family(inputs: &super::Inputs) -> Result<super::Results, Error> {
+pub fn compute_family(
+    inputs: &super::Inputs,
+    settings: &super::Settings,
+) -> Result<super::Results, Error> {
     if inputs.persons.height() == 0 || inputs.persons.column(col::PERSON).is_err() {
         return Ok(super::Results::default());
     }
-    let rows = compute(
+    let rows = compute_by(
         inputs.services,
         inputs.persons,
         inputs.years.clone(),
         inputs.age_bands,
+        settings.child_territory,
     )?;
     let mut notes = Vec::new();
+    if !rows.is_empty() {
+        notes.push(format!(
+            "Parts intersectorielles par département : chaque enfant y est compté selon le {}.",
+            settings.child_territory.describe()
+        ));
+    }
     for (id, other) in [
         (
             PE_ALSO_DITEP,
@@ -134,189 +142,297 @@ pub fn compute_family(inputs: &super::Inputs) -> Result<super::Results, Error> {
     Ok(super::Results { rows, notes })
 }
 
-/// Computes both shares for every year, pooled and broken down.
+/// Both shares for every year, pooled and broken down, by the département of the
+/// services.
 pub fn compute(
     services: &DataFrame,
     linked: &DataFrame,
     years: std::ops::RangeInclusive<i32>,
     age_bounds: &[u32],
 ) -> Result<Vec<IndicatorRow>, Error> {
-    // service → (sector, département)
-    let mut info: BTreeMap<String, (Sector, Option<String>)> = BTreeMap::new();
-    {
-        let id = cols::text(services, col::SERVICE)?;
-        let sect = cols::text(services, "secteur")?;
-        let typ = cols::text(services, col::SERVICE_TYPE)?;
-        let dep = cols::text(services, col::DEPARTMENT)?;
-        for i in 0..services.height() {
-            if let Some(s) = &id[i] {
-                info.insert(
-                    s.clone(),
-                    (
-                        sector_of(sect[i].as_deref(), typ[i].as_deref()),
-                        dep[i].clone(),
-                    ),
-                );
-            }
-        }
-    }
-    let person = cols::text(linked, col::PERSON)?;
-    let service = cols::text(linked, col::SERVICE)?;
-    let measure = cols::text(linked, "type_mesure")?;
-    let start = cols::int(linked, col::START)?;
-    let end = cols::int(linked, col::END)?;
-    let birth_year = cols::int(linked, pcol::BIRTH_YEAR)?;
+    compute_by(
+        services,
+        linked,
+        years,
+        age_bounds,
+        super::ChildTerritory::Service,
+    )
+}
 
-    let mut rows = Vec::new();
-    for y in years {
-        // For each person: sectors present in the year, départements and measure types
-        // per sector, age band.
-        #[derive(Default)]
-        struct Seen {
-            pe_deps: BTreeSet<String>,
-            ditep_deps: BTreeSet<String>,
-            pe_types: BTreeSet<String>,
-            pe: bool,
-            ditep: bool,
-            band: Option<String>,
-        }
-        let mut people: BTreeMap<&str, Seen> = BTreeMap::new();
-        // Whether each sector has any accompaniment in the year: without one, a share
-        // of children "also followed" by it cannot be computed (it is not 0).
-        let (mut pe_any, mut ditep_any) = (false, false);
-        for i in 0..linked.height() {
-            let (Some(s), Some(st)) = (&service[i], start[i]) else {
-                continue;
-            };
-            if days_in_year(st, end[i], y) == 0 {
-                continue;
-            }
-            let Some((sector, dep)) = info.get(s) else {
-                continue;
-            };
-            pe_any |= *sector == Sector::ChildProtection;
-            ditep_any |= *sector == Sector::Ditep;
-            let Some(p) = &person[i] else {
-                continue;
-            };
-            let e = people.entry(p.as_str()).or_default();
-            if e.band.is_none() {
-                e.band = birth_year[i].map(|b| age_band(age_at_year_end(b, y), age_bounds));
-            }
-            match sector {
-                Sector::ChildProtection => {
-                    e.pe = true;
-                    if let Some(d) = dep {
-                        e.pe_deps.insert(d.clone());
-                    }
-                    e.pe_types
-                        .insert(measure[i].clone().unwrap_or_else(|| "non renseigné".into()));
-                }
-                Sector::Ditep => {
-                    e.ditep = true;
-                    if let Some(d) = dep {
-                        e.ditep_deps.insert(d.clone());
-                    }
-                }
-                Sector::Other => {}
-            }
-        }
-        // (indicator, level, code, breakdown, value) → (numerator, denominator)
-        type Key = (
-            &'static str,
-            &'static str,
-            Option<String>,
-            Option<&'static str>,
-            Option<String>,
-        );
-        let mut cells: BTreeMap<Key, (usize, usize)> = BTreeMap::new();
-        let mut bump = |k: Key, hit: bool| {
-            let e = cells.entry(k).or_default();
-            e.1 += 1;
-            if hit {
-                e.0 += 1;
-            }
+const P: &str = "_personne";
+const SECTOR: &str = "_secteur";
+const DEP: &str = "_departement";
+const TYPE: &str = "_type";
+const BAND: &str = "_tranche";
+const BIRTH: &str = "_annee_naissance";
+const RESIDENCE: &str = "_residence";
+const PE: &str = "_pe";
+const DITEP: &str = "_ditep";
+const PE_CODE: i32 = 1;
+const DITEP_CODE: i32 = 2;
+
+/// Both shares for every year, pooled and broken down, a child counting in the
+/// départements `territory` says. Per year, each child's sectors, départements, measure
+/// types and age band come from `group_by` plans over their accompaniments in progress;
+/// each cell is then a count of children (`len`) and of those also followed by the other
+/// sector (`sum`).
+pub fn compute_by(
+    services: &DataFrame,
+    linked: &DataFrame,
+    years: std::ops::RangeInclusive<i32>,
+    age_bounds: &[u32],
+    territory: super::ChildTerritory,
+) -> Result<Vec<IndicatorRow>, Error> {
+    // service → (sector, département): the last row of each service in the services
+    // table; the sector rule runs once per service.
+    let info = {
+        let last = |e: Expr, name: &str| {
+            e.sort_by([col(k::ROW)], SortMultipleOptions::default())
+                .last()
+                .alias(name)
         };
-        for s in people.values() {
-            if s.pe {
-                bump((PE_ALSO_DITEP, "ensemble", None, None, None), s.ditep);
-                for d in &s.pe_deps {
-                    bump(
-                        (PE_ALSO_DITEP, "departement", Some(d.clone()), None, None),
-                        s.ditep,
-                    );
-                }
-                for t in &s.pe_types {
-                    bump(
-                        (
-                            PE_ALSO_DITEP,
-                            "ensemble",
-                            None,
-                            Some("type_mesure"),
-                            Some(t.clone()),
-                        ),
-                        s.ditep,
-                    );
-                }
-                if let Some(b) = &s.band {
-                    bump(
-                        (
-                            PE_ALSO_DITEP,
-                            "ensemble",
-                            None,
-                            Some("tranche_age"),
-                            Some(b.clone()),
-                        ),
-                        s.ditep,
-                    );
-                }
+        let df = frame::canonical(services, Table::Services)
+            .with_row_index(k::ROW, None)
+            .with_column(frame::text(col::SERVICE).alias(k::SERVICE))
+            .filter(col(k::SERVICE).is_not_null())
+            .group_by([col(k::SERVICE)])
+            .agg([
+                last(frame::text(fields::SECTOR), "secteur"),
+                last(frame::text(col::SERVICE_TYPE), "type"),
+                last(frame::text(col::DEPARTMENT), DEP),
+            ])
+            .collect()?;
+        let sect = df.column("secteur")?.str()?.clone();
+        let typ = df.column("type")?.str()?.clone();
+        let sectors: Vec<i32> = sect
+            .iter()
+            .zip(typ.iter())
+            .map(|(s, t)| match sector_of(s, t) {
+                Sector::ChildProtection => PE_CODE,
+                Sector::Ditep => DITEP_CODE,
+                Sector::Other => 0,
+            })
+            .collect();
+        let mut df = df.select([k::SERVICE, DEP])?;
+        df.with_column(Column::new(SECTOR.into(), sectors))?;
+        df.lazy()
+    };
+    let residence = match territory {
+        super::ChildTerritory::Service => lit(Null {}).cast(DataType::String),
+        super::ChildTerritory::Residence => frame::text(pcol::RESIDENCE),
+    };
+    let records = frame::canonical(linked, Table::Accompaniments)
+        .select([
+            frame::text(col::PERSON).alias(P),
+            frame::text(col::SERVICE).alias(k::SERVICE),
+            frame::day(col::START).alias("_debut"),
+            frame::day(col::END).alias("_fin"),
+            frame::text(fields::MEASURE_TYPE)
+                .fill_null(lit(UNKNOWN))
+                .alias(TYPE),
+            frame::int(pcol::BIRTH_YEAR).alias(BIRTH),
+            residence.alias(RESIDENCE),
+        ])
+        .filter(
+            col(k::SERVICE)
+                .is_not_null()
+                .and(col("_debut").is_not_null()),
+        );
+    let bands = super::persons::age_band_table(
+        &frame::distinct_int(records.clone(), col(BIRTH))?,
+        years.clone(),
+        age_bounds,
+        BAND,
+    )?;
+    let records = frame::to_ids(records, P);
+    // Accompaniments in progress in the year, of a service of the services table, in
+    // the order of the table.
+    let yearly = frame::left_ordered_join(
+        frame::per_year(records, years.clone())?
+            .filter(frame::days_in_year(col("_debut"), col("_fin")).gt(lit(0i64))),
+        info,
+        &[k::SERVICE],
+        JoinType::Inner,
+    )
+    .cache();
+    // Whether each sector has any accompaniment in the year: without one, a share of
+    // children "also followed" by it cannot be computed (it is not 0).
+    let any = yearly.clone().group_by([col(k::YEAR)]).agg([
+        col(SECTOR).eq(lit(PE_CODE)).any(true).alias("_pe_connu"),
+        col(SECTOR)
+            .eq(lit(DITEP_CODE))
+            .any(true)
+            .alias("_ditep_connu"),
+    ]);
+    let rows = frame::left_ordered_join(
+        yearly.filter(col(P).is_not_null()),
+        bands,
+        &[BIRTH, k::YEAR],
+        JoinType::Left,
+    )
+    .cache();
+    // Each child once per year: their sectors and first known age band.
+    let children = rows
+        .clone()
+        .group_by([col(k::YEAR), col(P)])
+        .agg([
+            col(SECTOR).eq(lit(PE_CODE)).any(true).alias(PE),
+            col(SECTOR).eq(lit(DITEP_CODE)).any(true).alias(DITEP),
+            col(BAND).drop_nulls().first().alias(BAND),
+        ])
+        .cache();
+    // The territories of a child on one side: the départements of their services on
+    // that side, or the départements of residence any of their records of the year give
+    // (« non renseigné » if none does).
+    let territories = |code: i32| -> Result<LazyFrame, Error> {
+        Ok(match territory {
+            super::ChildTerritory::Service => rows
+                .clone()
+                .filter(col(SECTOR).eq(lit(code)).and(col(DEP).is_not_null()))
+                .select([col(k::YEAR), col(P), col(DEP)])
+                .unique(None, UniqueKeepStrategy::Any),
+            super::ChildTerritory::Residence => {
+                let known = rows
+                    .clone()
+                    .filter(col(RESIDENCE).is_not_null())
+                    .select([col(k::YEAR), col(P), col(RESIDENCE).alias(DEP)])
+                    .unique(None, UniqueKeepStrategy::Any);
+                let unknown = rows
+                    .clone()
+                    .group_by([col(k::YEAR), col(P)])
+                    .agg([col(RESIDENCE).is_not_null().any(true).alias("_connu")])
+                    .filter(col("_connu").not())
+                    .select([col(k::YEAR), col(P), lit(UNKNOWN).alias(DEP)]);
+                concat([known, unknown], UnionArgs::default())?
             }
-            if s.ditep {
-                bump((DITEP_ALSO_PE, "ensemble", None, None, None), s.pe);
-                for d in &s.ditep_deps {
-                    bump(
-                        (DITEP_ALSO_PE, "departement", Some(d.clone()), None, None),
-                        s.pe,
-                    );
-                }
-                if let Some(b) = &s.band {
-                    bump(
-                        (
-                            DITEP_ALSO_PE,
-                            "ensemble",
-                            None,
-                            Some("tranche_age"),
-                            Some(b.clone()),
-                        ),
-                        s.pe,
-                    );
-                }
-            }
-        }
-        for ((id, level, code, dim, value), (num, den)) in cells {
-            let (num, den) = (num as f64, den as f64);
-            // The other sector has no data this year: the numerator is unknown.
-            let other_known = if id == PE_ALSO_DITEP {
-                ditep_any
-            } else {
-                pe_any
-            };
-            let num = other_known.then_some(num);
-            rows.push(IndicatorRow {
-                indicateur: id.to_string(),
-                periode: y,
-                niveau_territoire: level.to_string(),
-                code_territoire: code,
-                ventilation: dim.map(str::to_string),
-                modalite: value,
-                numerateur: num,
-                denominateur: Some(den),
-                valeur: ratio(num, Some(den)),
-                unite: "%".into(),
-                ..Default::default()
-            });
-        }
-    }
+        })
+    };
+    let pe_types = rows
+        .clone()
+        .filter(col(SECTOR).eq(lit(PE_CODE)))
+        .select([col(k::YEAR), col(P), col(TYPE)])
+        .unique(None, UniqueKeepStrategy::Any);
+    // One cell family: children of `side` (optionally per value of `by`), and those of
+    // them also followed by `other`.
+    let cells = |id: &'static str,
+                 side: &str,
+                 other: &str,
+                 known: &str,
+                 level: &str,
+                 by: Option<(&'static str, LazyFrame, &str)>| {
+        let base = children.clone().filter(col(side));
+        let (lf, group, modality, code) = match by {
+            None => (base, vec![col(k::YEAR)], None, None),
+            Some(("departement", values, c)) => (
+                frame::left_ordered_join(values, base, &[k::YEAR, P], JoinType::Inner),
+                vec![col(k::YEAR), col(c)],
+                None,
+                Some(c.to_string()),
+            ),
+            Some((dim, values, c)) => (
+                match values {
+                    v if c == BAND => v,
+                    v => frame::left_ordered_join(v, base, &[k::YEAR, P], JoinType::Inner),
+                },
+                vec![col(k::YEAR), col(c)],
+                Some((dim, c.to_string())),
+                None,
+            ),
+        };
+        let agg = lf
+            .group_by(group)
+            .agg([
+                len().cast(DataType::Float64).alias("_den"),
+                col(other).sum().cast(DataType::Float64).alias("_num"),
+            ])
+            .join(
+                any.clone(),
+                [col(k::YEAR)],
+                [col(k::YEAR)],
+                JoinArgs::new(JoinType::Left),
+            )
+            .with_column(
+                when(col(known).fill_null(lit(false)))
+                    .then(col("_num"))
+                    .otherwise(lit(Null {}).cast(DataType::Float64))
+                    .alias("_num"),
+            );
+        let null_text = || lit(Null {}).cast(DataType::String);
+        agg.select([
+            lit(id).alias(out::INDICATOR),
+            col(k::YEAR).cast(DataType::Int32).alias(out::PERIOD),
+            lit(level).alias(out::LEVEL),
+            code.map_or_else(null_text, |c| col(c.as_str()))
+                .alias(out::TERRITORY),
+            null_text().alias(out::ORGANISATION),
+            null_text().alias(out::SERVICE),
+            null_text().alias(out::SERVICE_NAME),
+            modality
+                .as_ref()
+                .map_or_else(null_text, |(d, _)| lit(*d))
+                .alias(out::BREAKDOWN),
+            modality
+                .as_ref()
+                .map_or_else(null_text, |(_, c)| col(c.as_str()))
+                .alias(out::BREAKDOWN_VALUE),
+            col("_num").alias(out::NUMERATOR),
+            col("_den").alias(out::DENOMINATOR),
+            frame::ratio(col("_num"), col("_den")).alias(out::VALUE),
+            lit("%").alias(out::UNIT),
+        ])
+    };
+    let banded = |side: &str| {
+        children
+            .clone()
+            .filter(col(side).and(col(BAND).is_not_null()))
+    };
+    let parts = vec![
+        cells(PE_ALSO_DITEP, PE, DITEP, "_ditep_connu", "ensemble", None),
+        cells(
+            PE_ALSO_DITEP,
+            PE,
+            DITEP,
+            "_ditep_connu",
+            "departement",
+            Some(("departement", territories(PE_CODE)?, DEP)),
+        ),
+        cells(
+            PE_ALSO_DITEP,
+            PE,
+            DITEP,
+            "_ditep_connu",
+            "ensemble",
+            Some(("type_mesure", pe_types, TYPE)),
+        ),
+        cells(
+            PE_ALSO_DITEP,
+            PE,
+            DITEP,
+            "_ditep_connu",
+            "ensemble",
+            Some(("tranche_age", banded(PE), BAND)),
+        ),
+        cells(DITEP_ALSO_PE, DITEP, PE, "_pe_connu", "ensemble", None),
+        cells(
+            DITEP_ALSO_PE,
+            DITEP,
+            PE,
+            "_pe_connu",
+            "departement",
+            Some(("departement", territories(DITEP_CODE)?, DEP)),
+        ),
+        cells(
+            DITEP_ALSO_PE,
+            DITEP,
+            PE,
+            "_pe_connu",
+            "ensemble",
+            Some(("tranche_age", banded(DITEP), BAND)),
+        ),
+    ];
+    let df = concat(parts, UnionArgs::default())?.collect()?;
+    let mut rows = frame::to_rows(&df)?;
+    frame::sort(&mut rows);
     Ok(rows)
 }
 
@@ -336,5 +452,63 @@ mod tests {
         );
         assert_eq!(sector_of(None, Some("MECS")), Sector::ChildProtection);
         assert_eq!(sector_of(Some("Médico-social"), Some("IME")), Sector::Other);
+    }
+
+    #[test]
+    fn by_department_of_service_or_of_residence() {
+        use crate::indicators::ChildTerritory;
+        let services = polars::df![
+            "service" => ["AEMO-T", "DITEP-T"],
+            "type_service" => ["AEMO", "DITEP"],
+            "departement" => ["15", "63"],
+        ]
+        .unwrap();
+        let day = crate::indicators::activity::day_number(2021, 3, 1);
+        // a: AEMO (lives in 03) and DITEP (record without residence); b: AEMO, no
+        // residence anywhere; c: DITEP, lives in 63.
+        let linked = polars::df![
+            "personne" => ["a", "b", "c", "a"],
+            "service" => ["AEMO-T", "AEMO-T", "DITEP-T", "DITEP-T"],
+            "date_debut" => [day; 4],
+            "date_fin" => [None::<i32>; 4],
+            "annee_naissance" => [2010; 4],
+            "territoire_residence" => [Some("03"), None, Some("63"), None],
+        ]
+        .unwrap();
+        let cell = |rows: &[IndicatorRow], id: &str, code: &str| {
+            rows.iter()
+                .find(|r| r.indicateur == id && r.code_territoire.as_deref() == Some(code))
+                .map(|r| (r.numerateur, r.denominateur))
+        };
+        let by = |t| compute_by(&services, &linked, 2021..=2021, &[0, 18], t).unwrap();
+        let service = by(ChildTerritory::Service);
+        assert_eq!(
+            cell(&service, PE_ALSO_DITEP, "15"),
+            Some((Some(1.0), Some(2.0)))
+        );
+        assert_eq!(
+            cell(&service, DITEP_ALSO_PE, "63"),
+            Some((Some(1.0), Some(2.0)))
+        );
+        let residence = by(ChildTerritory::Residence);
+        assert_eq!(cell(&residence, PE_ALSO_DITEP, "15"), None);
+        assert_eq!(
+            cell(&residence, PE_ALSO_DITEP, "03"),
+            Some((Some(1.0), Some(1.0)))
+        );
+        // Never dropped: b counts in the « non renseigné » line.
+        assert_eq!(
+            cell(&residence, PE_ALSO_DITEP, UNKNOWN),
+            Some((Some(0.0), Some(1.0)))
+        );
+        // a lives in 03 on the DITEP side too (residence is the child's, not the record's).
+        assert_eq!(
+            cell(&residence, DITEP_ALSO_PE, "03"),
+            Some((Some(1.0), Some(1.0)))
+        );
+        assert_eq!(
+            cell(&residence, DITEP_ALSO_PE, "63"),
+            Some((Some(0.0), Some(1.0)))
+        );
     }
 }

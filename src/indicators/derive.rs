@@ -4,52 +4,77 @@
 //! base year, and peer comparison of a service with the quartiles of services of the
 //! same type (ANAP *parangonnage*).
 
-use std::collections::BTreeMap;
+use polars::prelude::*;
 
-use polars::prelude::DataFrame;
-
-use super::persons::Perimeter;
-use super::{Directory, IndicatorRow, ratio};
+use super::{Directory, IndicatorRow, columns as out};
 use crate::error::Error;
 
 /// Pools service rows of additive rates: Σ numerators / Σ denominators per perimeter.
 /// A perimeter where one service lacks its numerator or denominator gets no value.
-pub fn pool_services(rows: &[IndicatorRow], dir: &Directory) -> Vec<IndicatorRow> {
-    type Key = (String, i32, Perimeter);
-    let mut acc: BTreeMap<Key, (f64, f64, bool, IndicatorRow)> = BTreeMap::new();
-    for r in rows
+pub fn pool_services(rows: &[IndicatorRow], dir: &Directory) -> Result<Vec<IndicatorRow>, Error> {
+    use super::frame::{self, Perimeters, k};
+    let pooled: Vec<&IndicatorRow> = rows
         .iter()
         .filter(|r| r.service.is_some() && r.ventilation.is_none())
-    {
-        let Some(service) = &r.service else { continue };
-        let perimeters = Perimeter::of_service(dir, service)
-            .into_iter()
-            .filter(|p| !matches!(p, Perimeter::Service(_)));
-        for p in perimeters {
-            let mut template = p.row(dir, &r.indicateur, r.periode);
-            template.unite = r.unite.clone();
-            let e = acc
-                .entry((r.indicateur.clone(), r.periode, p))
-                .or_insert((0.0, 0.0, false, template));
-            match (r.numerateur, r.denominateur) {
-                (Some(n), Some(d)) => {
-                    e.0 += n;
-                    e.1 += d;
-                }
-                _ => e.2 = true,
-            }
-        }
+        .collect();
+    if pooled.is_empty() {
+        return Ok(Vec::new());
     }
-    acc.into_values()
-        .map(|(n, d, missing, mut row)| {
-            if !missing {
-                row.numerateur = Some(n);
-                row.denominateur = Some(d);
-                row.valeur = ratio(Some(n), Some(d));
-            }
-            row
-        })
-        .collect()
+    // One iteration per service row (and column): the bridge from the family's rows.
+    let text = |name: &str, f: &dyn Fn(&IndicatorRow) -> Option<String>| {
+        Column::new(name.into(), pooled.iter().map(|r| f(r)).collect::<Vec<_>>())
+    };
+    let df = DataFrame::new(
+        pooled.len(),
+        vec![
+            text(k::SERVICE, &|r| r.service.clone()),
+            text(out::INDICATOR, &|r| Some(r.indicateur.clone())),
+            text(out::UNIT, &|r| Some(r.unite.clone())),
+            Column::new(
+                k::YEAR.into(),
+                pooled.iter().map(|r| r.periode).collect::<Vec<i32>>(),
+            ),
+            Column::new(
+                "_n".into(),
+                pooled.iter().map(|r| r.numerateur).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "_d".into(),
+                pooled.iter().map(|r| r.denominateur).collect::<Vec<_>>(),
+            ),
+        ],
+    )?;
+    let services: Vec<String> = pooled.iter().filter_map(|r| r.service.clone()).collect();
+    let perimeters = Perimeters::new(dir, &services)?;
+    let missing = col("_n").is_null().or(col("_d").is_null()).any(true);
+    let null = || lit(Null {}).cast(DataType::Float64);
+    let sum = |c: &str| when(missing.clone()).then(null()).otherwise(col(c).sum());
+    let agg = perimeters
+        .expand(df.lazy())
+        .filter(col(k::OWN).not())
+        .group_by([
+            col(k::PERIMETER),
+            col(k::YEAR),
+            col(out::INDICATOR),
+            col(out::UNIT),
+        ])
+        .agg([sum("_n").alias("_n"), sum("_d").alias("_d")]);
+    let parts = vec![
+        agg.select([
+            col(k::PERIMETER),
+            col(k::YEAR).alias(out::PERIOD),
+            col(out::INDICATOR),
+            lit(Null {}).cast(DataType::String).alias(out::BREAKDOWN),
+            lit(Null {})
+                .cast(DataType::String)
+                .alias(out::BREAKDOWN_VALUE),
+            col("_n").alias(out::NUMERATOR),
+            col("_d").alias(out::DENOMINATOR),
+            frame::ratio(col("_n"), col("_d")).alias(out::VALUE),
+            col(out::UNIT),
+        ]),
+    ];
+    frame::rows(parts, &perimeters)
 }
 
 /// Quantile with linear interpolation between order statistics (type 7).
@@ -63,38 +88,114 @@ pub fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
     Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
 }
 
+/// Key of a row for evolutions (everything but the period) and for peers.
+const KEY: [&str; 7] = [
+    out::INDICATOR,
+    out::LEVEL,
+    out::TERRITORY,
+    out::ORGANISATION,
+    out::SERVICE,
+    out::BREAKDOWN,
+    out::BREAKDOWN_VALUE,
+];
+const TYPE: &str = "_type_service";
+
+/// The rows' keys, periods and values as a frame (one row per row, in order). One
+/// iteration per row and column: this is the bridge from the rows the other stages hold.
+fn key_frame(rows: &[IndicatorRow], dir: &Directory) -> Result<DataFrame, Error> {
+    let text = |name: &str, f: &dyn Fn(&IndicatorRow) -> Option<String>| {
+        Column::new(
+            name.into(),
+            rows.iter().map(f).collect::<Vec<Option<String>>>(),
+        )
+    };
+    // The folded type of each service, once per service of the directory.
+    let types: std::collections::BTreeMap<&str, String> = dir
+        .codes()
+        .filter_map(|s| {
+            let t = dir.get(s)?.service_type.as_deref()?;
+            Some((s, crate::text::fold(t)))
+        })
+        .collect();
+    let folded_type = |r: &IndicatorRow| r.service.as_deref().and_then(|s| types.get(s)).cloned();
+    Ok(DataFrame::new(
+        rows.len(),
+        vec![
+            text(out::INDICATOR, &|r| Some(r.indicateur.clone())),
+            text(out::LEVEL, &|r| Some(r.niveau_territoire.clone())),
+            text(out::TERRITORY, &|r| r.code_territoire.clone()),
+            text(out::ORGANISATION, &|r| r.organisation.clone()),
+            text(out::SERVICE, &|r| r.service.clone()),
+            text(out::BREAKDOWN, &|r| r.ventilation.clone()),
+            text(out::BREAKDOWN_VALUE, &|r| r.modalite.clone()),
+            text(TYPE, &folded_type),
+            Column::new(
+                out::PERIOD.into(),
+                rows.iter().map(|r| r.periode).collect::<Vec<i32>>(),
+            ),
+            Column::new(
+                out::VALUE.into(),
+                rows.iter().map(|r| r.valeur).collect::<Vec<Option<f64>>>(),
+            ),
+        ],
+    )?)
+}
+
+fn floats(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, Error> {
+    Ok(df
+        .column(name)?
+        .cast(&DataType::Float64)?
+        .f64()?
+        .iter()
+        .collect())
+}
+
 /// Sets the peer columns of service rows: services of the same type, same indicator,
-/// year and breakdown.
+/// year and breakdown — window expressions (`over`) on the values that are not hidden.
 pub fn peers(rows: &mut [IndicatorRow], services: &DataFrame) -> Result<(), Error> {
     let dir = Directory::from_services(services)?;
-    type Key = (String, i32, Option<String>, Option<String>, String);
-    let key = |r: &IndicatorRow| -> Option<Key> {
-        let s = r.service.as_ref()?;
-        let t = dir.get(s).and_then(|d| d.service_type.clone())?;
-        Some((
-            r.indicateur.clone(),
-            r.periode,
-            r.ventilation.clone(),
-            r.modalite.clone(),
-            crate::text::fold(&t),
-        ))
+    let df = key_frame(rows, &dir)?;
+    let group = [
+        col(out::INDICATOR),
+        col(out::PERIOD),
+        col(out::BREAKDOWN),
+        col(out::BREAKDOWN_VALUE),
+        col(TYPE),
+    ];
+    let peer = col(out::SERVICE).is_not_null().and(col(TYPE).is_not_null());
+    let value = when(peer.clone())
+        .then(col(out::VALUE))
+        .otherwise(lit(Null {}).cast(DataType::Float64));
+    let n = value.clone().count().over(group.clone())?;
+    let q = |p: f64| value.clone().quantile(lit(p), QuantileMethod::Linear);
+    let has = peer.and(n.clone().gt(lit(0)));
+    let only = |e: Expr, name: &str| {
+        when(has.clone())
+            .then(e)
+            .otherwise(lit(Null {}).cast(DataType::Float64))
+            .alias(name)
     };
-    let mut groups: BTreeMap<Key, Vec<f64>> = BTreeMap::new();
-    for r in rows.iter() {
-        if let (Some(k), Some(v)) = (key(r), r.valeur) {
-            groups.entry(k).or_default().push(v);
-        }
-    }
-    for v in groups.values_mut() {
-        v.sort_by(f64::total_cmp);
-    }
-    for r in rows.iter_mut() {
-        if let Some(v) = key(r).and_then(|k| groups.get(&k)) {
-            r.pairs_nombre = Some(v.len() as f64);
-            r.pairs_q1 = quantile(v, 0.25);
-            r.pairs_mediane = quantile(v, 0.5);
-            r.pairs_q3 = quantile(v, 0.75);
-        }
+    let df = df
+        .lazy()
+        .select([
+            only(n.cast(DataType::Float64), out::PEERS_N),
+            only(q(0.25).over(group.clone())?, out::PEERS_Q1),
+            only(q(0.5).over(group.clone())?, out::PEERS_MEDIAN),
+            only(q(0.75).over(group)?, out::PEERS_Q3),
+        ])
+        .collect()?;
+    let (n, q1, q2, q3) = (
+        floats(&df, out::PEERS_N)?,
+        floats(&df, out::PEERS_Q1)?,
+        floats(&df, out::PEERS_MEDIAN)?,
+        floats(&df, out::PEERS_Q3)?,
+    );
+    // One iteration per row: the results go back to the rows.
+    for (i, r) in rows.iter_mut().enumerate() {
+        r.pairs_nombre = n[i];
+        r.pairs_q1 = q1[i];
+        r.pairs_mediane = q2[i];
+        r.pairs_q3 = q3[i];
     }
     Ok(())
 }
@@ -107,60 +208,96 @@ pub fn refresh(
     services: &DataFrame,
     base_year: i32,
 ) -> Result<(), Error> {
-    for r in rows.iter_mut() {
-        r.evolution_annuelle = None;
-        r.evolution_depuis_base = None;
-        r.pairs_nombre = None;
-        r.pairs_q1 = None;
-        r.pairs_mediane = None;
-        r.pairs_q3 = None;
-    }
     peers(rows, services)?;
-    evolutions(rows, base_year);
-    Ok(())
+    evolutions_checked(rows, base_year)
 }
 
 /// Sets the change from the previous year and from `base_year` on every row.
 pub fn evolutions(rows: &mut [IndicatorRow], base_year: i32) {
-    type Key = (
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    );
-    let key = |r: &IndicatorRow| -> Key {
-        (
-            r.indicateur.clone(),
-            r.niveau_territoire.clone(),
-            r.code_territoire.clone(),
-            r.organisation.clone(),
-            r.service.clone(),
-            r.ventilation.clone(),
-            r.modalite.clone(),
+    // The plan only fails on an internal inconsistency; rows then keep no evolution.
+    if evolutions_checked(rows, base_year).is_err() {
+        for r in rows.iter_mut() {
+            r.evolution_annuelle = None;
+            r.evolution_depuis_base = None;
+        }
+    }
+}
+
+/// Evolutions by joining each row to the value of the same key the year before and in
+/// the base year (the last row of a duplicated key and year counts, as a map would).
+fn evolutions_checked(rows: &mut [IndicatorRow], base_year: i32) -> Result<(), Error> {
+    let df = key_frame(rows, &Directory::default())?;
+    let keys: Vec<Expr> = KEY.iter().map(|c| col(*c)).collect();
+    let mut with_period = keys.clone();
+    with_period.push(col(out::PERIOD));
+    let values = df
+        .clone()
+        .lazy()
+        .filter(col(out::VALUE).is_not_null())
+        .select(
+            with_period
+                .iter()
+                .cloned()
+                .chain([col(out::VALUE).alias("_v")])
+                .collect::<Vec<_>>(),
         )
-    };
-    let mut values: BTreeMap<(Key, i32), f64> = BTreeMap::new();
-    for r in rows.iter() {
-        if let Some(v) = r.valeur {
-            values.insert((key(r), r.periode), v);
-        }
+        .unique_stable(
+            Some(by_name(
+                KEY.iter().copied().chain([out::PERIOD]),
+                true,
+                false,
+            )),
+            UniqueKeepStrategy::Last,
+        )
+        .cache();
+    let mut args = JoinArgs::new(JoinType::Left);
+    args.nulls_equal = true;
+    args.maintain_order = MaintainOrderJoin::Left;
+    let previous = values
+        .clone()
+        .with_column((col(out::PERIOD) + lit(1)).alias(out::PERIOD));
+    let base = values
+        .filter(col(out::PERIOD).eq(lit(base_year)))
+        .drop(by_name([out::PERIOD], true, false))
+        .rename(["_v"], ["_base"], true);
+    let df = df
+        .lazy()
+        .join(
+            previous.rename(["_v"], ["_avant"], true),
+            with_period.clone(),
+            with_period,
+            args.clone(),
+        )
+        .join(base, keys.clone(), keys, args)
+        .select([
+            (col(out::VALUE) - col("_avant")).alias(out::CHANGE_YEAR),
+            when(col(out::PERIOD).gt(lit(base_year)))
+                .then(col(out::VALUE) - col("_base"))
+                .otherwise(lit(Null {}).cast(DataType::Float64))
+                .alias(out::CHANGE_BASE),
+        ])
+        .collect()?;
+    if df.height() != rows.len() {
+        return Err(Error::Internal(
+            "évolutions : le nombre de lignes a changé".into(),
+        ));
     }
-    for r in rows.iter_mut() {
-        let k = key(r);
-        let Some(v) = r.valeur else { continue };
-        r.evolution_annuelle = values.get(&(k.clone(), r.periode - 1)).map(|p| v - p);
-        if r.periode > base_year {
-            r.evolution_depuis_base = values.get(&(k, base_year)).map(|b| v - b);
-        }
+    let (year, since) = (
+        floats(&df, out::CHANGE_YEAR)?,
+        floats(&df, out::CHANGE_BASE)?,
+    );
+    // One iteration per row: the results go back to the rows.
+    for (i, r) in rows.iter_mut().enumerate() {
+        r.evolution_annuelle = year[i];
+        r.evolution_depuis_base = since[i];
     }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::indicators::ratio;
 
     #[test]
     fn quantiles_by_hand() {
@@ -198,7 +335,7 @@ mod tests {
         ]
         .unwrap();
         let dir = Directory::from_services(&services).unwrap();
-        let pooled = pool_services(&rows, &dir);
+        let pooled = pool_services(&rows, &dir).unwrap();
         // Organisation, département, network — and the internal territory of A alone.
         assert_eq!(pooled.len(), 4);
         let territory = pooled

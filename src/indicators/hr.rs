@@ -2,17 +2,14 @@
 //! total, by job and of social workers; measures per social-worker ETP; absenteeism
 //! (total and by motif); staff present at 31/12; turnover.
 
-use std::collections::{BTreeMap, BTreeSet};
+use chrono::NaiveDate;
+use polars::prelude::*;
 
-use chrono::{Datelike, NaiveDate};
-
-use super::activity::{days_in_year, year_length};
-use super::cols;
-use super::persons::Perimeter;
-use super::{Directory, IndicatorDef, IndicatorRow, Inputs, Measure, Results, Secret, ratio};
+use super::frame::{self, Fig, Perimeters, fields, k};
+use super::{Directory, IndicatorDef, Inputs, Measure, Results, Secret};
 use crate::error::Error;
 use crate::pseudonymise::STAFF_PSEUDONYM;
-use crate::tables::columns as col;
+use crate::tables::{Table, columns as col};
 use crate::text::fold;
 
 pub const ETP_TOTAL: &str = "etp_total";
@@ -148,191 +145,272 @@ const MOTIFS: [(&str, &str); 4] = [
     ("absence_autres", "autres motifs"),
 ];
 
-#[derive(Default)]
-struct Acc {
-    etp: f64,
-    etp_sw: f64,
-    by_job: BTreeMap<String, f64>,
-    absence: BTreeMap<&'static str, f64>,
-    present: BTreeSet<String>,
-    entries: BTreeSet<String>,
-    exits: BTreeSet<String>,
-    any_contract: bool,
-    measure_days: f64,
-    /// Distinct employees behind each amount (for the frequency rule).
-    staff: BTreeSet<String>,
-    staff_by_job: BTreeMap<String, BTreeSet<String>>,
-    social_workers: BTreeSet<String>,
-    absent: BTreeMap<&'static str, BTreeSet<String>>,
-    absent_any: BTreeSet<String>,
+const P: &str = "_salarie";
+const WHO: &str = "_qui";
+const ETP: &str = "_etp";
+const JOB: &str = "_metier";
+const SW: &str = "_travail_social";
+const CDI: &str = "_cdi";
+const ENTRY: &str = "_entree";
+const EXIT: &str = "_sortie";
+
+fn absence(i: usize) -> String {
+    format!("_absence_{i}")
 }
 
-pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
-    let df = inputs.staff;
-    let mut out = Results::default();
-    if df.height() == 0 {
-        return Ok(out);
-    }
-    let dir = Directory::from_services(inputs.services)?;
-    let person = cols::text(df, STAFF_PSEUDONYM)?;
-    let service = cols::text(df, col::SERVICE)?;
-    let year = cols::int(df, col::YEAR)?;
-    let job = cols::text(df, "metier")?;
-    let etp = cols::num(df, "etp")?;
-    let entry = cols::date(df, "date_entree")?;
-    let exit = cols::date(df, "date_sortie")?;
-    let contract = cols::text(df, "type_contrat")?;
-    let absences: Vec<Vec<Option<f64>>> = MOTIFS
-        .iter()
-        .map(|(c, _)| cols::num(df, c))
-        .collect::<Result<_, _>>()?;
-    // Measures exercised per service and year (for measures per social-worker ETP).
-    let mut measure_days: BTreeMap<(String, i32), f64> = BTreeMap::new();
-    if inputs.persons.height() > 0 {
-        let s = cols::text(inputs.persons, col::SERVICE)?;
-        let st = cols::int(inputs.persons, col::START)?;
-        let en = cols::int(inputs.persons, col::END)?;
-        for y in inputs.years.clone() {
-            for i in 0..inputs.persons.height() {
-                if let (Some(s), Some(st)) = (&s[i], st[i]) {
-                    *measure_days.entry((s.clone(), y)).or_default() +=
-                        days_in_year(st, en[i], y) as f64;
-                }
-            }
-        }
-    }
-    let years: Vec<i32> = (inputs.years.start() - 1..=*inputs.years.end()).collect();
-    let mut acc: BTreeMap<(i32, Perimeter), Acc> = BTreeMap::new();
-    let mut staffed_services: BTreeSet<(i32, String)> = BTreeSet::new();
-    for i in 0..df.height() {
-        let (Some(s), Some(y)) = (&service[i], year[i]) else {
-            continue;
-        };
-        if !years.contains(&y) {
-            continue;
-        }
-        let cdi = contract[i].as_deref().map(|c| fold(c).starts_with("CDI"));
-        // An employee without pseudonym still counts once, by their line.
-        let who = person[i].clone().unwrap_or_else(|| format!("ligne {i}"));
-        for per in Perimeter::of_service(&dir, s) {
-            let a = acc.entry((y, per)).or_default();
-            let e = etp[i].unwrap_or(0.0);
-            a.etp += e;
-            a.staff.insert(who.clone());
-            if let Some(j) = &job[i] {
-                *a.by_job.entry(j.clone()).or_default() += e;
-                a.staff_by_job
-                    .entry(j.clone())
-                    .or_default()
-                    .insert(who.clone());
-                if is_social_worker(j) {
-                    a.etp_sw += e;
-                    a.social_workers.insert(who.clone());
-                }
-            }
-            for (k, (_, motif)) in MOTIFS.iter().enumerate() {
-                let days = absences[k][i].unwrap_or(0.0);
-                *a.absence.entry(motif).or_default() += days;
-                if days > 0.0 {
-                    a.absent.entry(motif).or_default().insert(who.clone());
-                    a.absent_any.insert(who.clone());
-                }
-            }
-            if let Some(p) = &person[i] {
-                if present_at_year_end(entry[i], exit[i], y) {
-                    a.present.insert(p.clone());
-                }
-                a.any_contract |= cdi.is_some();
-                if cdi != Some(false) {
-                    if entry[i].is_some_and(|d| d.year() == y) {
-                        a.entries.insert(p.clone());
-                    }
-                    if exit[i].is_some_and(|d| d.year() == y) {
-                        a.exits.insert(p.clone());
-                    }
-                }
-            }
-        }
-        staffed_services.insert((y, s.clone()));
-    }
-    // Measures of the services whose staff is known, added to their perimeters.
-    for (y, s) in &staffed_services {
-        if let Some(md) = measure_days.get(&(s.clone(), *y)) {
-            for per in Perimeter::of_service(&dir, s) {
-                if let Some(a) = acc.get_mut(&(*y, per)) {
-                    a.measure_days += md;
-                }
-            }
-        }
-    }
-    for ((y, per), a) in &acc {
-        if !inputs.years.contains(y) {
-            continue;
-        }
-        let row = |id: &str, unit: &str| {
-            let mut r = per.row(&dir, id, *y);
-            r.unite = unit.to_string();
-            r
-        };
-        let value = |mut r: IndicatorRow, n: f64| {
-            r.numerateur = Some(n);
-            r.valeur = Some(n);
-            r
-        };
-        let persons = |set: Option<&BTreeSet<String>>| Some(set.map_or(0, |s| s.len()) as f64);
-        let mut r = value(row(ETP_TOTAL, "ETP"), a.etp);
-        r.effectif_numerateur = persons(Some(&a.staff));
-        out.rows.push(r);
-        let mut r = value(row(ETP_SOCIAL_WORKERS, "ETP"), a.etp_sw);
-        r.effectif_numerateur = persons(Some(&a.social_workers));
-        out.rows.push(r);
-        for (j, e) in &a.by_job {
-            let mut r = value(row(ETP_BY_JOB, "ETP"), *e);
-            r.effectif_numerateur = persons(a.staff_by_job.get(j));
-            r.ventilation = Some("metier".into());
-            r.modalite = Some(j.clone());
-            out.rows.push(r);
-        }
-        if a.measure_days > 0.0 {
-            let mut r = row(MEASURES_PER_SW, "mesures par ETP");
-            r.numerateur = Some(a.measure_days / year_length(*y));
-            r.denominateur = Some(a.etp_sw);
-            r.effectif_denominateur = persons(Some(&a.social_workers));
-            r.valeur = ratio(r.numerateur, r.denominateur);
-            out.rows.push(r);
-        }
-        let den = Some(a.etp * 365.0);
-        let total: f64 = a.absence.values().sum();
-        let mut r = row(ABSENTEEISM, "%");
-        r.numerateur = Some(total);
-        r.denominateur = den;
-        r.effectif_numerateur = persons(Some(&a.absent_any));
-        r.effectif_denominateur = persons(Some(&a.staff));
-        r.valeur = ratio(r.numerateur, den);
-        out.rows.push(r);
-        for (motif, days) in &a.absence {
-            let mut r = row(ABSENTEEISM, "%");
-            r.ventilation = Some("motif".into());
-            r.modalite = Some(motif.to_string());
-            r.numerateur = Some(*days);
-            r.denominateur = den;
-            r.effectif_numerateur = persons(a.absent.get(motif));
-            r.effectif_denominateur = persons(Some(&a.staff));
-            r.valeur = ratio(r.numerateur, den);
-            out.rows.push(r);
-        }
-        out.rows
-            .push(value(row(HEADCOUNT, "salariés"), a.present.len() as f64));
-        if let Some(prev) = acc.get(&(y - 1, per.clone())) {
-            let mut r = row(TURNOVER, "%");
-            r.numerateur = Some((a.entries.len() + a.exits.len()) as f64 / 2.0);
-            r.denominateur = Some(prev.present.len() as f64);
-            r.valeur = ratio(r.numerateur, r.denominateur);
-            out.rows.push(r);
-        }
-    }
-    Ok(out)
+fn absent(i: usize) -> String {
+    format!("_absents_{i}")
 }
+
+/// Per perimeter and year (and the year before the period, for turnover): sums of ETP
+/// and absences, distinct employees behind them (`n_unique`), headcount, entries and
+/// exits — `group_by` plans over the staff lines expanded to their perimeters.
+pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, Error> {
+    let df = inputs.staff;
+    if df.height() == 0 {
+        return Ok(Results::default());
+    }
+    let (first, last) = (*inputs.years.start(), *inputs.years.end());
+    let dir = Directory::from_services(inputs.services)?;
+    let lf = frame::canonical(df, Table::Staff)
+        .with_row_index(k::ROW, None)
+        .with_columns([
+            frame::text(STAFF_PSEUDONYM).alias(P),
+            frame::text(col::SERVICE).alias(k::SERVICE),
+            frame::int(col::YEAR).alias(k::YEAR),
+        ])
+        .filter(
+            col(k::SERVICE)
+                .is_not_null()
+                .and(col(k::YEAR).gt_eq(lit(first - 1)))
+                .and(col(k::YEAR).lt_eq(lit(last))),
+        );
+    let jobs = frame::distinct(lf.clone(), frame::text(fields::JOB))?;
+    let contracts = frame::distinct(lf.clone(), frame::text(fields::CONTRACT))?;
+    let mut columns = vec![
+        col(k::ROW),
+        col(P),
+        col(k::SERVICE),
+        col(k::YEAR),
+        frame::num(fields::ETP).fill_null(lit(0.0)).alias(ETP),
+        frame::text(fields::JOB).alias(JOB),
+        frame::text(fields::CONTRACT).alias("_contrat"),
+        frame::day(fields::ENTRY).alias(ENTRY),
+        frame::day(fields::EXIT).alias(EXIT),
+    ];
+    for (i, c) in fields::ABSENCES.iter().enumerate() {
+        columns.push(frame::num(c).fill_null(lit(0.0)).alias(absence(i)));
+    }
+    let lf = lf.select(columns);
+    let lf = frame::left_ordered_join(
+        lf,
+        frame::lookup(&jobs, JOB, SW, is_social_worker)?,
+        &[JOB],
+        JoinType::Left,
+    );
+    let lf = frame::left_ordered_join(
+        lf,
+        frame::lookup(&contracts, "_contrat", CDI, |c| fold(c).starts_with("CDI"))?,
+        &["_contrat"],
+        JoinType::Left,
+    );
+    let lf = frame::left_ordered_join(
+        frame::to_ids(lf, P).with_column(frame::who(P).alias(WHO)),
+        frame::year_table(first - 1..=last)?,
+        &[k::YEAR],
+        JoinType::Inner,
+    )
+    .with_columns([
+        col(SW).fill_null(lit(false)),
+        col(P)
+            .is_not_null()
+            .and(col(ENTRY).is_null().or(col(ENTRY).lt_eq(col(k::DEC31))))
+            .and(col(EXIT).is_null().or(col(EXIT).gt_eq(col(k::DEC31))))
+            .alias("_present"),
+        col(P)
+            .is_not_null()
+            .and(col(CDI).fill_null(lit(true)))
+            .alias("_mouvement"),
+    ])
+    .cache();
+    let perimeters = Perimeters::new(&dir, &frame::distinct(lf.clone(), col(k::SERVICE))?)?;
+    let expanded = perimeters.expand(lf.clone()).cache();
+    let key = [col(k::PERIMETER), col(k::YEAR)];
+    let mut aggs = vec![
+        col(ETP).sum().alias("etp"),
+        col(WHO).n_unique().alias("effectif"),
+        col(ETP).filter(col(SW)).sum().alias("etp_ts"),
+        col(WHO).filter(col(SW)).n_unique().alias("ts"),
+        col(WHO)
+            .filter(
+                fields::ABSENCES
+                    .iter()
+                    .enumerate()
+                    .map(|(i, _)| col(absence(i)).gt(lit(0.0)))
+                    .reduce(|a, b| a.or(b))
+                    .unwrap_or(lit(false)),
+            )
+            .n_unique()
+            .alias("absents"),
+        col(P).filter(col("_present")).n_unique().alias("presents"),
+        col(P)
+            .filter(col("_mouvement").and(frame::in_year(col(ENTRY))))
+            .n_unique()
+            .alias("entrees"),
+        col(P)
+            .filter(col("_mouvement").and(frame::in_year(col(EXIT))))
+            .n_unique()
+            .alias("sorties"),
+    ];
+    for i in 0..fields::ABSENCES.len() {
+        aggs.push(col(absence(i)).sum());
+        aggs.push(
+            col(WHO)
+                .filter(col(absence(i)).gt(lit(0.0)))
+                .n_unique()
+                .alias(absent(i)),
+        );
+    }
+    let main = expanded.clone().group_by(key.clone()).agg(aggs);
+    let by_job = expanded
+        .filter(col(JOB).is_not_null().and(col(k::YEAR).gt_eq(lit(first))))
+        .group_by([col(k::PERIMETER), col(k::YEAR), col(JOB)])
+        .agg([
+            col(ETP).sum().alias("etp"),
+            col(WHO).n_unique().alias("effectif"),
+        ]);
+    let by_job = Fig::count(ETP_BY_JOB, "ETP", col("etp"))
+        .by("metier", col(JOB))
+        .staff(Some(col("effectif")), None)
+        .select(by_job);
+    // Measures of the services whose staff is known, added to their perimeters.
+    if inputs.persons.height() > 0 {
+        let records = frame::canonical(inputs.persons, Table::Accompaniments)
+            .select([
+                frame::text(col::SERVICE).alias(k::SERVICE),
+                frame::day(col::START).alias("_debut"),
+                frame::day(col::END).alias("_fin"),
+            ])
+            .filter(
+                col(k::SERVICE)
+                    .is_not_null()
+                    .and(col("_debut").is_not_null()),
+            );
+        let measure_days = frame::per_year(records, inputs.years.clone())?
+            .group_by([col(k::SERVICE), col(k::YEAR)])
+            .agg([frame::days_in_year(col("_debut"), col("_fin"))
+                .sum()
+                .cast(DataType::Float64)
+                .alias("_mesures_jours")]);
+        let staffed = lf
+            .clone()
+            .select([col(k::SERVICE), col(k::YEAR)])
+            .unique(None, UniqueKeepStrategy::Any)
+            .join(
+                measure_days,
+                [col(k::SERVICE), col(k::YEAR)],
+                [col(k::SERVICE), col(k::YEAR)],
+                JoinArgs::new(JoinType::Inner),
+            );
+        let per_perimeter = perimeters
+            .expand(staffed)
+            .group_by(key.clone())
+            .agg([col("_mesures_jours").sum()]);
+        main_with_measures(main, per_perimeter, by_job, &perimeters, inputs)
+    } else {
+        let none = main
+            .clone()
+            .select([col(k::PERIMETER), col(k::YEAR)])
+            .with_column(lit(0.0).alias("_mesures_jours"));
+        main_with_measures(main, none, by_job, &perimeters, inputs)
+    }
+}
+
+fn main_with_measures(
+    main: LazyFrame,
+    measures: LazyFrame,
+    by_job: LazyFrame,
+    perimeters: &Perimeters,
+    inputs: &Inputs,
+) -> Result<Results, Error> {
+    let (first, last) = (*inputs.years.start(), *inputs.years.end());
+    let main = main.cache();
+    let previous = main.clone().select([
+        col(k::PERIMETER),
+        (col(k::YEAR) + lit(1)).alias(k::YEAR),
+        col("presents").alias("_presents_avant"),
+    ]);
+    let main = main
+        .join(
+            measures,
+            [col(k::PERIMETER), col(k::YEAR)],
+            [col(k::PERIMETER), col(k::YEAR)],
+            JoinArgs::new(JoinType::Left),
+        )
+        .join(
+            previous,
+            [col(k::PERIMETER), col(k::YEAR)],
+            [col(k::PERIMETER), col(k::YEAR)],
+            JoinArgs::new(JoinType::Left),
+        )
+        .join(
+            frame::year_table(first..=last)?,
+            [col(k::YEAR)],
+            [col(k::YEAR)],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .with_column(col("_mesures_jours").fill_null(lit(0.0)))
+        .cache();
+    let n = fields::ABSENCES.len();
+    let total_absence = (1..n).fold(col(absence(MOTIF_ORDER[0])), |acc, i| {
+        acc + col(absence(MOTIF_ORDER[i]))
+    });
+    let days_365 = col("etp") * lit(365.0);
+    let mut parts = vec![
+        by_job,
+        Fig::count(ETP_TOTAL, "ETP", col("etp"))
+            .staff(Some(col("effectif")), None)
+            .select(main.clone()),
+        Fig::count(ETP_SOCIAL_WORKERS, "ETP", col("etp_ts"))
+            .staff(Some(col("ts")), None)
+            .select(main.clone()),
+        Fig::ratio(
+            MEASURES_PER_SW,
+            "mesures par ETP",
+            col("_mesures_jours") / col(k::YEAR_LENGTH),
+            col("etp_ts"),
+        )
+        .staff(None, Some(col("ts")))
+        .select(main.clone().filter(col("_mesures_jours").gt(lit(0.0)))),
+        Fig::ratio(ABSENTEEISM, "%", total_absence, days_365.clone())
+            .staff(Some(col("absents")), Some(col("effectif")))
+            .select(main.clone()),
+        Fig::count(HEADCOUNT, "salariés", col("presents")).select(main.clone()),
+        Fig::ratio(
+            TURNOVER,
+            "%",
+            (col("entrees") + col("sorties")).cast(DataType::Float64) / lit(2.0),
+            col("_presents_avant"),
+        )
+        .select(main.clone().filter(col("_presents_avant").is_not_null())),
+    ];
+    for (i, (_, motif)) in MOTIFS.iter().enumerate() {
+        parts.push(
+            Fig::ratio(ABSENTEEISM, "%", col(absence(i)), days_365.clone())
+                .by("motif", lit(*motif))
+                .staff(Some(col(absent(i))), Some(col("effectif")))
+                .select(main.clone()),
+        );
+    }
+    Ok(Results {
+        rows: frame::rows(parts, perimeters)?,
+        notes: Vec::new(),
+    })
+}
+
+/// Motifs in the order their days were added up (by label), so the total is the same
+/// sum as the breakdown's.
+const MOTIF_ORDER: [usize; 4] = [1, 3, 0, 2];
 
 #[cfg(test)]
 mod tests {

@@ -5,10 +5,10 @@
 //! origin), shown next to every figure in reports.
 
 pub mod activity;
-pub mod cols;
 pub mod context;
 pub mod cross_sector;
 pub mod derive;
+pub mod frame;
 pub mod hr;
 pub mod persons;
 pub mod quality;
@@ -303,20 +303,7 @@ impl Results {
     /// The long-format table as a DataFrame, sorted by indicator, service and period.
     pub fn to_dataframe(&self) -> Result<DataFrame, Error> {
         let mut rows = self.rows.clone();
-        rows.sort_by(|a, b| {
-            let key = |r: &IndicatorRow| {
-                (
-                    r.indicateur.clone(),
-                    r.service.clone(),
-                    r.niveau_territoire.clone(),
-                    r.code_territoire.clone(),
-                    r.ventilation.clone(),
-                    r.modalite.clone(),
-                    r.periode,
-                )
-            };
-            key(a).cmp(&key(b))
-        });
+        frame::sort(&mut rows);
         let s = |f: fn(&IndicatorRow) -> Option<String>| -> Vec<Option<String>> {
             rows.iter().map(f).collect()
         };
@@ -369,45 +356,72 @@ pub struct ServiceInfo {
 pub struct Directory(std::collections::BTreeMap<String, ServiceInfo>);
 
 impl Directory {
+    /// Each service's latest row (a later year wins; within one year, the later row; a
+    /// row without a year counts as the earliest).
     pub fn from_services(services: &DataFrame) -> Result<Directory, Error> {
-        let text = |name: &str| -> Result<Vec<Option<String>>, Error> {
-            match services.column(name) {
-                Ok(c) => Ok(c.str()?.iter().map(|v| v.map(str::to_string)).collect()),
-                Err(_) => Ok(vec![None; services.height()]),
-            }
+        use crate::tables::columns as c;
+        use frame::{fields, k, text};
+        let last = |name: &str| {
+            text(name)
+                .sort_by([col(k::YEAR), col(k::ROW)], SortMultipleOptions::default())
+                .last()
+                .alias(name)
         };
-        let id = text(crate::tables::columns::SERVICE)?;
-        let name = text(crate::tables::columns::SERVICE_NAME)?;
-        let org = text(crate::tables::columns::ORGANISATION)?;
-        let dep = text(crate::tables::columns::DEPARTMENT)?;
-        let typ = text(crate::tables::columns::SERVICE_TYPE)?;
-        let territory = text("territoire")?;
-        let year: Vec<Option<i32>> = match services.column(crate::tables::columns::YEAR) {
-            Ok(c) => c.cast(&DataType::Int32)?.i32()?.iter().collect(),
-            Err(_) => vec![None; services.height()],
+        let df = frame::canonical(services, crate::tables::Table::Services)
+            .with_row_index(k::ROW, None)
+            .filter(col(c::SERVICE).is_not_null())
+            .with_column(frame::int(c::YEAR).fill_null(lit(i32::MIN)).alias(k::YEAR))
+            .group_by([text(c::SERVICE)])
+            .agg([
+                last(c::SERVICE_NAME),
+                last(c::ORGANISATION),
+                last(c::DEPARTMENT),
+                last(c::SERVICE_TYPE),
+                last(fields::TERRITORY),
+            ])
+            .collect()?;
+        let s = |name: &str| -> Result<Vec<Option<String>>, Error> {
+            Ok(df
+                .column(name)?
+                .str()?
+                .iter()
+                .map(|v| v.map(str::to_string))
+                .collect())
         };
-        let mut latest: std::collections::BTreeMap<String, (i32, ServiceInfo)> = Default::default();
-        for i in 0..services.height() {
-            let Some(s) = &id[i] else { continue };
-            let y = year[i].unwrap_or(i32::MIN);
-            let info = ServiceInfo {
-                name: name[i].clone(),
-                organisation: org[i].clone(),
-                department: dep[i].clone(),
-                service_type: typ[i].clone(),
-                territory: territory[i].clone(),
-            };
-            if latest.get(s).is_none_or(|(ly, _)| y >= *ly) {
-                latest.insert(s.clone(), (y, info));
+        let (id, name, org, dep, typ, territory) = (
+            s(c::SERVICE)?,
+            s(c::SERVICE_NAME)?,
+            s(c::ORGANISATION)?,
+            s(c::DEPARTMENT)?,
+            s(c::SERVICE_TYPE)?,
+            s(fields::TERRITORY)?,
+        );
+        // One iteration per service (the directory is a map for the other stages).
+        let mut map = std::collections::BTreeMap::new();
+        for i in 0..df.height() {
+            if let Some(code) = &id[i] {
+                map.insert(
+                    code.clone(),
+                    ServiceInfo {
+                        name: name[i].clone(),
+                        organisation: org[i].clone(),
+                        department: dep[i].clone(),
+                        service_type: typ[i].clone(),
+                        territory: territory[i].clone(),
+                    },
+                );
             }
         }
-        Ok(Directory(
-            latest.into_iter().map(|(k, (_, v))| (k, v)).collect(),
-        ))
+        Ok(Directory(map))
     }
 
     pub fn get(&self, service: &str) -> Option<&ServiceInfo> {
         self.0.get(service)
+    }
+
+    /// Service codes, in order.
+    pub fn codes(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
     }
 }
 
@@ -428,6 +442,8 @@ pub struct Inputs<'a> {
     pub age_bands: &'a [u32],
 }
 
+pub use crate::settings::{ChildTerritory, IndicatorSettings as Settings};
+
 /// How figures of finer perimeters add up to coarser ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pooling {
@@ -442,7 +458,7 @@ pub enum Pooling {
 /// and its rows to a family (or a new family here), plus its golden test.
 pub struct Family {
     pub definitions: &'static [IndicatorDef],
-    pub compute: fn(&Inputs) -> Result<Results, Error>,
+    pub compute: fn(&Inputs, &Settings) -> Result<Results, Error>,
     pub pooling: Pooling,
 }
 
@@ -551,19 +567,27 @@ pub fn registry_dataframe() -> Result<DataFrame, Error> {
     )?)
 }
 
-/// Computes every family, pools, then adds evolutions and peer comparisons.
+/// Computes every family with the default settings.
 pub fn compute_all(inputs: &Inputs) -> Result<Results, Error> {
+    compute_all_with(inputs, &Settings::default())
+}
+
+/// Computes every family, pools, then adds evolutions and peer comparisons; rows come
+/// in the order of the long-format table ([`frame::sort`]).
+pub fn compute_all_with(inputs: &Inputs, settings: &Settings) -> Result<Results, Error> {
     let mut out = Results::default();
+    // One iteration per family of the registry.
     for family in registry() {
-        let mut r = (family.compute)(inputs)?;
+        let mut r = (family.compute)(inputs, settings)?;
         if family.pooling == Pooling::SumServices {
             let pooled =
-                derive::pool_services(&r.rows, &Directory::from_services(inputs.services)?);
+                derive::pool_services(&r.rows, &Directory::from_services(inputs.services)?)?;
             r.rows.extend(pooled);
         }
         out.rows.extend(r.rows);
         out.notes.extend(r.notes);
     }
+    frame::sort(&mut out.rows);
     derive::refresh(&mut out.rows, inputs.services, *inputs.years.start())?;
     Ok(out)
 }

@@ -6,15 +6,14 @@
 //! accompaniments ended in the year, measures by type and by legal frame, age and sex
 //! distributions.
 
-use std::collections::{BTreeMap, BTreeSet};
+use polars::prelude::*;
 
-use super::activity::days_in_year;
-use super::cols;
-use super::{Directory, IndicatorDef, IndicatorRow, Inputs, Measure, Results, Secret, ratio};
+use super::frame::{self, Fig, Perimeters, UNKNOWN, fields, k};
+use super::{Directory, IndicatorDef, IndicatorRow, Inputs, Measure, Results, Secret, Settings};
 use crate::error::Error;
 use crate::pseudonymise::columns as pcol;
 use crate::pseudonymise::generalise::{age_at_year_end, age_band};
-use crate::tables::columns as col;
+use crate::tables::{Table, columns as col};
 
 pub const ACTIVE_FILE: &str = "file_active";
 pub const PRESENT: &str = "presents_31_12";
@@ -210,131 +209,216 @@ impl Perimeter {
     }
 }
 
-#[derive(Default)]
-struct Tally<'a> {
-    active: BTreeSet<&'a str>,
-    present: BTreeSet<&'a str>,
-    entries: usize,
-    exits: usize,
-    exit_days: i64,
-    accompaniments: usize,
-    by_type: BTreeMap<String, usize>,
-    by_frame: BTreeMap<String, usize>,
-    age: BTreeMap<&'a str, String>,
-    sex: BTreeMap<&'a str, String>,
+/// Age bands of `(birth year, year)` pairs, from the Rust rule of pseudonymisation (one
+/// iteration per distinct pair: a few dozen birth years × the years of the period).
+pub(super) fn age_band_table(
+    birth_years: &[i32],
+    years: std::ops::RangeInclusive<i32>,
+    bounds: &[u32],
+    band: &str,
+) -> Result<LazyFrame, Error> {
+    let (mut b, mut y, mut label) = (Vec::new(), Vec::new(), Vec::new());
+    for by in birth_years {
+        for year in years.clone() {
+            b.push(*by);
+            y.push(year);
+            label.push(age_band(age_at_year_end(*by, year), bounds));
+        }
+    }
+    Ok(DataFrame::new(
+        b.len(),
+        vec![
+            Column::new(BIRTH.into(), b),
+            Column::new(k::YEAR.into(), y),
+            Column::new(band.into(), label),
+        ],
+    )?
+    .lazy())
 }
 
-/// Computes the family for every year and perimeter.
-pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
+const P: &str = "_personne";
+const START: &str = "_debut";
+const END: &str = "_fin";
+const TYPE: &str = "_type";
+const FRAME: &str = "_cadre";
+const SEX: &str = "_sexe";
+const BIRTH: &str = "_annee_naissance";
+const BAND: &str = "_tranche";
+const DAYS: &str = "_jours";
+const ACTIVE: &str = "_en_cours";
+const STARTED: &str = "_entree";
+const ENDED: &str = "_sortie";
+const PRESENT_: &str = "_present";
+
+/// Computes the family for every year and perimeter: the accompaniments of each year
+/// are expanded to their service's perimeters (one join with the perimeter table), then
+/// counted per perimeter and year by `group_by` plans — distinct persons with
+/// `n_unique` over the linked person id.
+pub fn compute(inputs: &Inputs, _settings: &Settings) -> Result<Results, Error> {
     let df = inputs.persons;
-    let mut out = Results::default();
     if df.height() == 0 {
-        return Ok(out);
+        return Ok(Results::default());
     }
     let dir = Directory::from_services(inputs.services)?;
-    let person = cols::text(df, col::PERSON)?;
-    let service = cols::text(df, col::SERVICE)?;
-    let start = cols::int(df, col::START)?;
-    let end = cols::int(df, col::END)?;
-    let typ = cols::text(df, "type_mesure")?;
-    let frame = cols::text(df, "cadre")?;
-    let sex = cols::text(df, "sexe")?;
-    let birth = cols::int(df, pcol::BIRTH_YEAR)?;
-    let unknown = || "non renseigné".to_string();
-    for y in inputs.years.clone() {
-        let dec31 = super::activity::day_number(y, 12, 31);
-        let jan1 = super::activity::day_number(y, 1, 1);
-        let mut tallies: BTreeMap<Perimeter, Tally> = BTreeMap::new();
-        for i in 0..df.height() {
-            let (Some(p), Some(s), Some(st)) = (&person[i], &service[i], start[i]) else {
-                continue;
-            };
-            let days = days_in_year(st, end[i], y);
-            let started = (jan1..=dec31).contains(&st);
-            let ended = end[i].is_some_and(|e| (jan1..=dec31).contains(&e));
-            if days == 0 && !started && !ended {
-                continue;
-            }
-            for per in Perimeter::of_service(&dir, s) {
-                let t = tallies.entry(per).or_default();
-                if days > 0 {
-                    t.active.insert(p);
-                    t.accompaniments += 1;
-                    *t.by_type
-                        .entry(typ[i].clone().unwrap_or_else(unknown))
-                        .or_default() += 1;
-                    *t.by_frame
-                        .entry(frame[i].clone().unwrap_or_else(unknown))
-                        .or_default() += 1;
-                    t.age.entry(p).or_insert_with(|| {
-                        birth[i]
-                            .map(|b| age_band(age_at_year_end(b, y), inputs.age_bands))
-                            .unwrap_or_else(unknown)
-                    });
-                    t.sex
-                        .entry(p)
-                        .or_insert_with(|| sex[i].clone().unwrap_or_else(unknown));
-                }
-                if st <= dec31 && end[i].is_none_or(|e| e >= dec31) {
-                    t.present.insert(p);
-                }
-                if started {
-                    t.entries += 1;
-                }
-                if let (true, Some(e)) = (ended, end[i]) {
-                    t.exits += 1;
-                    t.exit_days += i64::from(e - st);
-                }
-            }
-        }
-        for (per, t) in &tallies {
-            let count = |id: &str, n: f64| {
-                let mut r = per.row(&dir, id, y);
-                r.numerateur = Some(n);
-                r.valeur = Some(n);
-                r.unite = DEFINITIONS
-                    .iter()
-                    .find(|d| d.id == id)
-                    .map(|d| d.unite)
-                    .unwrap_or("")
-                    .to_string();
-                r
-            };
-            out.rows.push(count(ACTIVE_FILE, t.active.len() as f64));
-            out.rows.push(count(PRESENT, t.present.len() as f64));
-            out.rows.push(count(ENTRIES, t.entries as f64));
-            out.rows.push(count(EXITS, t.exits as f64));
-            let mut d = per.row(&dir, MEAN_DURATION, y);
-            d.numerateur = Some(t.exit_days as f64);
-            d.denominateur = Some(t.exits as f64);
-            d.valeur = ratio(d.numerateur, d.denominateur);
-            d.unite = "jours".into();
-            out.rows.push(d);
-            let mut shares =
-                |id: &str, dim: &str, counts: &BTreeMap<String, usize>, total: usize| {
-                    for (k, n) in counts {
-                        let mut r = per.row(&dir, id, y);
-                        r.ventilation = Some(dim.to_string());
-                        r.modalite = Some(k.clone());
-                        r.numerateur = Some(*n as f64);
-                        r.denominateur = Some(total as f64);
-                        r.valeur = ratio(r.numerateur, r.denominateur);
-                        r.unite = "%".into();
-                        out.rows.push(r);
-                    }
-                };
-            shares(BY_TYPE, "type_mesure", &t.by_type, t.accompaniments);
-            shares(BY_FRAME, "cadre", &t.by_frame, t.accompaniments);
-            let tally = |m: &BTreeMap<&str, String>| {
-                m.values()
-                    .fold(BTreeMap::new(), |mut acc: BTreeMap<String, usize>, v| {
-                        *acc.entry(v.clone()).or_default() += 1;
-                        acc
-                    })
-            };
-            shares(BY_AGE, "tranche_age", &tally(&t.age), t.active.len());
-            shares(BY_SEX, "sexe", &tally(&t.sex), t.active.len());
-        }
-    }
-    Ok(out)
+    let records = frame::canonical(df, Table::Accompaniments)
+        .with_row_index(k::ROW, None)
+        .select([
+            col(k::ROW),
+            frame::text(col::PERSON).alias(P),
+            frame::text(col::SERVICE).alias(k::SERVICE),
+            frame::day(col::START).alias(START),
+            frame::day(col::END).alias(END),
+            frame::text(fields::MEASURE_TYPE)
+                .fill_null(lit(UNKNOWN))
+                .alias(TYPE),
+            frame::text(fields::FRAME)
+                .fill_null(lit(UNKNOWN))
+                .alias(FRAME),
+            frame::text(fields::SEX).fill_null(lit(UNKNOWN)).alias(SEX),
+            frame::int(pcol::BIRTH_YEAR).alias(BIRTH),
+        ])
+        .filter(
+            col(P)
+                .is_not_null()
+                .and(col(k::SERVICE).is_not_null())
+                .and(col(START).is_not_null()),
+        );
+    let perimeters = Perimeters::new(&dir, &frame::distinct(records.clone(), col(k::SERVICE))?)?;
+    let bands = age_band_table(
+        &frame::distinct_int(records.clone(), col(BIRTH))?,
+        inputs.years.clone(),
+        inputs.age_bands,
+        BAND,
+    )?;
+    let records = frame::to_ids(records, P);
+    let yearly = frame::per_year(records, inputs.years.clone())?
+        .with_columns([
+            frame::days_in_year(col(START), col(END)).alias(DAYS),
+            frame::in_year(col(START)).alias(STARTED),
+            frame::in_year(col(END)).alias(ENDED),
+            col(START)
+                .lt_eq(col(k::DEC31))
+                .and(col(END).is_null().or(col(END).gt_eq(col(k::DEC31))))
+                .alias(PRESENT_),
+        ])
+        .with_column(col(DAYS).gt(lit(0i64)).alias(ACTIVE))
+        .filter(col(ACTIVE).or(col(STARTED)).or(col(ENDED)))
+        .cache();
+    let key = [col(k::PERIMETER), col(k::YEAR)];
+    // Counts of accompaniments add up: per service and year first, then per perimeter.
+    let additive = |extra: &[&str], aggs: Vec<Expr>, sums: Vec<Expr>, lf: LazyFrame| {
+        let mut by: Vec<Expr> = vec![col(k::SERVICE), col(k::YEAR)];
+        by.extend(extra.iter().map(|c| col(*c)));
+        let mut by_perimeter: Vec<Expr> = key.to_vec();
+        by_perimeter.extend(extra.iter().map(|c| col(*c)));
+        perimeters
+            .expand(lf.group_by(by).agg(aggs))
+            .group_by(by_perimeter)
+            .agg(sums)
+    };
+    let main = additive(
+        &[],
+        vec![
+            col(STARTED).sum().cast(DataType::Int64).alias("entrees"),
+            col(ENDED).sum().cast(DataType::Int64).alias("sorties"),
+            (col(END) - col(START))
+                .cast(DataType::Int64)
+                .filter(col(ENDED))
+                .sum()
+                .alias("jours_sorties"),
+        ],
+        vec![
+            col("entrees").sum(),
+            col("sorties").sum(),
+            col("jours_sorties").sum(),
+        ],
+        yearly.clone(),
+    );
+    // Each person once per perimeter and year, with the age band and sex of their first
+    // accompaniment in progress (in the order of the table: the expansion keeps it, and
+    // `first()` keeps the order within a group).
+    let active = yearly
+        .clone()
+        .filter(col(ACTIVE))
+        .join(
+            bands,
+            [col(BIRTH), col(k::YEAR)],
+            [col(BIRTH), col(k::YEAR)],
+            {
+                let mut a = JoinArgs::new(JoinType::Left);
+                a.maintain_order = MaintainOrderJoin::Left;
+                a
+            },
+        )
+        .with_column(col(BAND).fill_null(lit(UNKNOWN)));
+    let people = perimeters
+        .expand(active.clone())
+        .group_by([col(k::PERIMETER), col(k::YEAR), col(P)])
+        .agg([col(BAND).first(), col(SEX).first(), col(PRESENT_).any(true)])
+        .cache();
+    let persons = people.clone().group_by(key.clone()).agg([
+        len().cast(DataType::Int64).alias("actifs"),
+        col(PRESENT_).sum().cast(DataType::Int64).alias("presents"),
+    ]);
+    let main = frame::left_ordered_join(main, persons, &[k::PERIMETER, k::YEAR], JoinType::Left)
+        .with_columns([
+            col("actifs").fill_null(lit(0i64)),
+            col("presents").fill_null(lit(0i64)),
+        ])
+        .cache();
+    // Accompaniments (or persons) by one breakdown; the total over the breakdown is the
+    // denominator (a window over the perimeter and year).
+    let with_total = |lf: LazyFrame| -> Result<LazyFrame, Error> {
+        Ok(lf.with_column(col("n").sum().over(key.clone())?.alias("total")))
+    };
+    let by_type = with_total(additive(
+        &[TYPE],
+        vec![len().cast(DataType::Int64).alias("n")],
+        vec![col("n").sum()],
+        active.clone(),
+    ))?;
+    let by_frame = with_total(additive(
+        &[FRAME],
+        vec![len().cast(DataType::Int64).alias("n")],
+        vec![col("n").sum()],
+        active,
+    ))?;
+    let persons_by = |c: &str| {
+        with_total(
+            people
+                .clone()
+                .group_by([col(k::PERIMETER), col(k::YEAR), col(c)])
+                .agg([len().cast(DataType::Int64).alias("n")]),
+        )
+    };
+    let (by_age, by_sex) = (persons_by(BAND)?, persons_by(SEX)?);
+    let unit = |id: &str| {
+        DEFINITIONS
+            .iter()
+            .find(|d| d.id == id)
+            .map(|d| d.unite)
+            .unwrap_or("")
+    };
+    let count = |id: &'static str, c: &str| Fig::count(id, unit(id), col(c)).select(main.clone());
+    let share = |id: &'static str, dim: &'static str, c: &str, lf: LazyFrame| {
+        Fig::ratio(id, "%", col("n"), col("total"))
+            .by(dim, col(c))
+            .select(lf)
+    };
+    let parts = vec![
+        count(ACTIVE_FILE, "actifs"),
+        count(PRESENT, "presents"),
+        count(ENTRIES, "entrees"),
+        count(EXITS, "sorties"),
+        Fig::ratio(MEAN_DURATION, "jours", col("jours_sorties"), col("sorties"))
+            .select(main.clone()),
+        share(BY_TYPE, "type_mesure", TYPE, by_type),
+        share(BY_FRAME, "cadre", FRAME, by_frame),
+        share(BY_AGE, "tranche_age", BAND, by_age),
+        share(BY_SEX, "sexe", SEX, by_sex),
+    ];
+    Ok(Results {
+        rows: frame::rows(parts, &perimeters)?,
+        notes: Vec::new(),
+    })
 }

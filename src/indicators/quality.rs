@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use super::cols;
+use super::frame::{self, fields};
 use super::persons::Perimeter;
 use super::{Directory, IndicatorDef, Inputs, Results, Secret, ratio};
 use crate::error::Error;
-use crate::tables::columns as col;
+use crate::tables::{Table, columns as col};
 use crate::text::fold;
 
 pub const SUB_ACTIONS_DONE: &str = "copil_sous_actions_realisees";
@@ -41,24 +41,27 @@ pub const DEFINITIONS: [IndicatorDef; 2] = [
     },
 ];
 
-pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
+pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, Error> {
     let df = inputs.action_plan;
     let mut out = Results::default();
     if df.height() == 0 {
         return Ok(out);
     }
     let dir = Directory::from_services(inputs.services)?;
-    let service = cols::text(df, col::SERVICE)?;
-    let fiche = cols::text(df, "fiche")?;
-    let year = cols::int(df, col::YEAR)?;
-    let sub = cols::text(df, "sous_action")?;
-    let status = cols::text(df, "statut")?;
-    let indicator = cols::text(df, "indicateur")?;
-    let kind = cols::text(df, "type_indicateur")?;
-    let target = cols::num(df, "cible")?;
-    let observed = cols::num(df, "valeur")?;
+    let t = frame::canonical(df, Table::ActionPlan).collect()?;
+    let service = frame::texts(&t, col::SERVICE)?;
+    let fiche = frame::texts(&t, fields::FICHE)?;
+    let year = frame::ints(&t, col::YEAR)?;
+    let sub = frame::texts(&t, fields::SUB_ACTION)?;
+    let status = frame::texts(&t, fields::STATUS)?;
+    let indicator = frame::texts(&t, fields::INDICATOR)?;
+    let kind = frame::texts(&t, fields::INDICATOR_KIND)?;
+    let target = frame::floats(&t, fields::TARGET)?;
+    let observed = frame::floats(&t, fields::OBSERVED)?;
     let mut subs: BTreeMap<(i32, Perimeter, String), (usize, usize)> = BTreeMap::new();
-    for i in 0..df.height() {
+    // A loop over the lines of the COPIL action plan: a few dozen sub-actions and
+    // indicators per service, each followed as written (no aggregation to plan).
+    for i in 0..t.height() {
         let (Some(f), Some(y)) = (&fiche[i], year[i]) else {
             continue;
         };

@@ -2,13 +2,12 @@
 //! perimeter, overall and by respondent type (famille, jeune, partenaire): questionnaires
 //! sent, returned, return rate, mean score per question, share satisfied.
 
-use std::collections::BTreeMap;
+use polars::prelude::*;
 
-use super::cols;
-use super::persons::Perimeter;
-use super::{Directory, IndicatorDef, IndicatorRow, Inputs, Measure, Results, Secret, ratio};
+use super::frame::{self, Fig, Perimeters, fields, k};
+use super::{Directory, IndicatorDef, Inputs, Measure, Results, Secret};
 use crate::error::Error;
-use crate::tables::columns as col;
+use crate::tables::{Table, columns as col};
 
 pub const SENT: &str = "questionnaires_envoyes";
 pub const RETURNED: &str = "questionnaires_retournes";
@@ -85,122 +84,144 @@ pub const DEFINITIONS: [IndicatorDef; 5] = [
     },
 ];
 
-const QUESTIONS: [&str; 5] = [
-    "question_1",
-    "question_2",
-    "question_3",
-    "question_4",
-    "question_5",
-];
+const GROUP: &str = "_groupe";
+const BACK: &str = "_retourne";
+const OVERALL: &str = "_global";
 
-#[derive(Default)]
-struct Acc {
-    sent: usize,
-    returned: usize,
-    scores: BTreeMap<&'static str, (f64, usize)>,
-    rated: usize,
-    satisfied: usize,
+fn question(i: usize) -> String {
+    format!("_q{i}")
 }
 
-pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
+/// Per perimeter, year and respondent type (and all respondents): questionnaires sent
+/// and returned, scores per question, satisfied respondents — `group_by` plans over the
+/// questionnaires expanded to their perimeters.
+pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, Error> {
     let df = inputs.satisfaction;
-    let mut out = Results::default();
     if df.height() == 0 {
-        return Ok(out);
+        return Ok(Results::default());
     }
+    let (first, last) = (*inputs.years.start(), *inputs.years.end());
     let dir = Directory::from_services(inputs.services)?;
-    let service = cols::text(df, col::SERVICE)?;
-    let year = cols::int(df, col::YEAR)?;
-    let who = cols::text(df, "type_repondant")?;
-    let returned = cols::boolean(df, "retourne")?;
-    let global = cols::num(df, "satisfaction_globale")?;
-    let answers: Vec<Vec<Option<f64>>> = QUESTIONS
-        .iter()
-        .map(|q| cols::num(df, q))
-        .collect::<Result<_, _>>()?;
-    let mut acc: BTreeMap<(i32, Perimeter, Option<String>), Acc> = BTreeMap::new();
-    for i in 0..df.height() {
-        let (Some(s), Some(y)) = (&service[i], year[i]) else {
-            continue;
-        };
-        if !inputs.years.contains(&y) {
-            continue;
-        }
-        let scores: Vec<(&'static str, f64)> = QUESTIONS
-            .iter()
-            .enumerate()
-            .filter_map(|(k, q)| answers[k][i].map(|v| (*q, v)))
-            .collect();
-        // A questionnaire with answers counts as returned even if the flag is empty.
-        let back = returned[i] == Some(true) || global[i].is_some() || !scores.is_empty();
-        let overall = global[i].or_else(|| {
-            (!scores.is_empty())
-                .then(|| scores.iter().map(|(_, v)| v).sum::<f64>() / scores.len() as f64)
-        });
-        for per in Perimeter::of_service(&dir, s) {
-            let groups = match &who[i] {
-                Some(g) => vec![None, Some(g.clone())],
-                None => vec![None],
-            };
-            for group in groups {
-                let a = acc.entry((y, per.clone(), group)).or_default();
-                a.sent += 1;
-                if back {
-                    a.returned += 1;
-                    for (q, v) in &scores {
-                        let e = a.scores.entry(q).or_default();
-                        e.0 += v;
-                        e.1 += 1;
-                    }
-                    if let Some(o) = overall {
-                        a.rated += 1;
-                        if o >= 3.0 {
-                            a.satisfied += 1;
-                        }
-                    }
-                }
-            }
+    let mut columns = vec![
+        frame::text(col::SERVICE).alias(k::SERVICE),
+        frame::int(col::YEAR).alias(k::YEAR),
+        frame::text(fields::RESPONDENT).alias("_type"),
+        col(fields::RETURNED)
+            .cast(DataType::Boolean)
+            .fill_null(lit(false))
+            .alias("_drapeau"),
+        frame::num(fields::OVERALL).alias("_note_globale"),
+    ];
+    for (i, q) in fields::QUESTIONS.iter().enumerate() {
+        columns.push(frame::num(q).alias(question(i)));
+    }
+    let n = fields::QUESTIONS.len();
+    let answered = (1..n).fold(
+        col(question(0)).is_not_null().cast(DataType::Int32),
+        |acc, i| acc + col(question(i)).is_not_null().cast(DataType::Int32),
+    );
+    // Left to right, as the answers are read.
+    let total = (1..n).fold(col(question(0)).fill_null(lit(0.0)), |acc, i| {
+        acc + col(question(i)).fill_null(lit(0.0))
+    });
+    let lines = frame::canonical(df, Table::Satisfaction)
+        .select(columns)
+        .filter(
+            col(k::SERVICE)
+                .is_not_null()
+                .and(col(k::YEAR).gt_eq(lit(first)))
+                .and(col(k::YEAR).lt_eq(lit(last))),
+        )
+        .with_column(answered.alias("_reponses"))
+        .with_columns([
+            // A questionnaire with answers counts as returned even if the flag is empty.
+            col("_drapeau")
+                .or(col("_note_globale").is_not_null())
+                .or(col("_reponses").gt(lit(0)))
+                .alias(BACK),
+            col("_note_globale")
+                .fill_null(
+                    when(col("_reponses").gt(lit(0)))
+                        .then(total / col("_reponses").cast(DataType::Float64))
+                        .otherwise(lit(Null {}).cast(DataType::Float64)),
+                )
+                .alias(OVERALL),
+        ]);
+    let perimeters = Perimeters::new(&dir, &frame::distinct(lines.clone(), col(k::SERVICE))?)?;
+    // Every questionnaire in the group of all respondents, and in its respondent type's.
+    let grouped = concat(
+        [
+            lines
+                .clone()
+                .with_column(lit(Null {}).cast(DataType::String).alias(GROUP)),
+            lines
+                .filter(col("_type").is_not_null())
+                .with_column(col("_type").alias(GROUP)),
+        ],
+        UnionArgs::default(),
+    )?;
+    let back = col(BACK);
+    let mut aggs = vec![
+        len().alias("_envoyes"),
+        back.clone().sum().alias("_retournes"),
+        back.clone()
+            .and(col(OVERALL).is_not_null())
+            .sum()
+            .alias("_notes"),
+        back.clone()
+            .and(col(OVERALL).gt_eq(lit(3.0)))
+            .sum()
+            .alias("_satisfaits"),
+    ];
+    for i in 0..n {
+        aggs.push(
+            col(question(i))
+                .filter(back.clone())
+                .sum()
+                .alias(format!("_somme{i}")),
+        );
+        aggs.push(
+            col(question(i))
+                .filter(back.clone())
+                .count()
+                .alias(format!("_n{i}")),
+        );
+    }
+    let acc = perimeters
+        .expand(grouped)
+        .group_by([col(k::PERIMETER), col(k::YEAR), col(GROUP)])
+        .agg(aggs)
+        .cache();
+    let by = |f: Fig| f.by("type_repondant", col(GROUP));
+    let groups = || acc.clone().filter(col(GROUP).is_not_null());
+    let all = || acc.clone().filter(col(GROUP).is_null());
+    let mut parts = Vec::new();
+    for (lf, split) in [(all(), false), (groups(), true)] {
+        let figs = [
+            Fig::count(SENT, "questionnaires", col("_envoyes")),
+            Fig::count(RETURNED, "questionnaires", col("_retournes")),
+            Fig::ratio(RETURN_RATE, "%", col("_retournes"), col("_envoyes")),
+            Fig::ratio(SATISFIED, "%", col("_satisfaits"), col("_notes")),
+        ];
+        for f in figs {
+            parts.push(if split { by(f) } else { f }.select(lf.clone()));
         }
     }
-    for ((y, per, group), a) in &acc {
-        let row = |id: &str, unit: &str| -> IndicatorRow {
-            let mut r = per.row(&dir, id, *y);
-            r.unite = unit.to_string();
-            if let Some(g) = group {
-                r.ventilation = Some("type_repondant".into());
-                r.modalite = Some(g.clone());
-            }
-            r
-        };
-        let mut r = row(SENT, "questionnaires");
-        r.numerateur = Some(a.sent as f64);
-        r.valeur = r.numerateur;
-        out.rows.push(r);
-        let mut r = row(RETURNED, "questionnaires");
-        r.numerateur = Some(a.returned as f64);
-        r.valeur = r.numerateur;
-        out.rows.push(r);
-        let mut r = row(RETURN_RATE, "%");
-        r.numerateur = Some(a.returned as f64);
-        r.denominateur = Some(a.sent as f64);
-        r.valeur = ratio(r.numerateur, r.denominateur);
-        out.rows.push(r);
-        let mut r = row(SATISFIED, "%");
-        r.numerateur = Some(a.satisfied as f64);
-        r.denominateur = Some(a.rated as f64);
-        r.valeur = ratio(r.numerateur, r.denominateur);
-        out.rows.push(r);
-        if group.is_none() {
-            for (q, (sum, n)) in &a.scores {
-                let mut r = row(MEAN_SCORE, "sur 4");
-                r.ventilation = Some("question".into());
-                r.modalite = Some(q.replace('_', " "));
-                r.numerateur = Some(*sum);
-                r.denominateur = Some(*n as f64);
-                r.valeur = ratio(r.numerateur, r.denominateur);
-                out.rows.push(r);
-            }
-        }
+    for (i, q) in fields::QUESTIONS.iter().enumerate() {
+        let n = format!("_n{i}");
+        parts.push(
+            Fig::ratio(
+                MEAN_SCORE,
+                "sur 4",
+                col(format!("_somme{i}")),
+                col(n.as_str()),
+            )
+            .by("question", lit(q.replace('_', " ")))
+            .select(all().filter(col(n.as_str()).gt(lit(0)))),
+        );
     }
-    Ok(out)
+    Ok(Results {
+        rows: frame::rows(parts, &perimeters)?,
+        notes: Vec::new(),
+    })
 }

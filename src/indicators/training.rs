@@ -3,16 +3,13 @@
 //! perimeter: staff trained per theme, share of staff trained in ESOPPE, days delivered
 //! per theme and against days requested, inter-association sessions.
 
-use std::collections::{BTreeMap, BTreeSet};
+use polars::prelude::*;
 
-use chrono::NaiveDate;
-
-use super::cols;
-use super::persons::Perimeter;
-use super::{Directory, IndicatorDef, Inputs, Measure, Results, Secret, ratio};
+use super::frame::{self, Fig, Perimeters, fields, k};
+use super::{Directory, IndicatorDef, Inputs, Measure, Results, Secret};
 use crate::error::Error;
 use crate::pseudonymise::STAFF_PSEUDONYM;
-use crate::tables::columns as col;
+use crate::tables::{Table, columns as col};
 use crate::text::fold;
 
 pub const TRAINED_BY_THEME: &str = "salaries_formes_par_theme";
@@ -92,143 +89,197 @@ fn is_esoppe(theme: &str) -> bool {
     fold(theme).contains("ESOPPE")
 }
 
-#[derive(Default)]
-struct Acc {
-    trained: BTreeMap<String, BTreeSet<String>>,
-    days: BTreeMap<String, f64>,
-    requested: f64,
-    delivered: f64,
-    sessions: BTreeSet<(String, Option<NaiveDate>)>,
-    /// Distinct employees behind the days requested and delivered (frequency rule).
-    requesting: BTreeSet<String>,
-    trained_any: BTreeSet<String>,
-}
+const P: &str = "_salarie";
+const WHO: &str = "_qui";
+const THEME: &str = "_theme";
+const ASKED: &str = "_demandes";
+const DONE: &str = "_realises";
 
-pub fn compute(inputs: &Inputs) -> Result<Results, Error> {
+/// Per perimeter and year: staff trained and days delivered per theme, days requested
+/// and delivered, distinct inter-association sessions, and the share of staff present
+/// at 31/12 trained in ESOPPE — `group_by` plans over the training and staff lines
+/// expanded to their perimeters.
+pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, Error> {
     let df = inputs.training;
-    let mut out = Results::default();
     if df.height() == 0 {
-        return Ok(out);
+        return Ok(Results::default());
     }
+    let (first, last) = (*inputs.years.start(), *inputs.years.end());
+    let in_period = |e: Expr| e.clone().gt_eq(lit(first)).and(e.lt_eq(lit(last)));
     let dir = Directory::from_services(inputs.services)?;
-    let person = cols::text(df, STAFF_PSEUDONYM)?;
-    let service = cols::text(df, col::SERVICE)?;
-    let year = cols::int(df, col::YEAR)?;
-    let theme = cols::text(df, "theme")?;
-    let date = cols::date(df, "date")?;
-    let requested = cols::num(df, "jours_demandes")?;
-    let delivered = cols::num(df, "jours_realises")?;
-    let inter = cols::boolean(df, "inter_associatif")?;
-    let mut acc: BTreeMap<(i32, Perimeter), Acc> = BTreeMap::new();
-    // First year each person was trained in ESOPPE.
-    let mut esoppe_since: BTreeMap<String, i32> = BTreeMap::new();
-    for i in 0..df.height() {
-        let (Some(s), Some(y), Some(t)) = (&service[i], year[i], &theme[i]) else {
-            continue;
-        };
-        let done = delivered[i].unwrap_or(0.0);
-        if done > 0.0
-            && is_esoppe(t)
-            && let Some(p) = &person[i]
-        {
-            let e = esoppe_since.entry(p.clone()).or_insert(y);
-            *e = (*e).min(y);
-        }
-        if !inputs.years.contains(&y) {
-            continue;
-        }
-        for per in Perimeter::of_service(&dir, s) {
-            let a = acc.entry((y, per)).or_default();
-            let asked = requested[i].unwrap_or(0.0);
-            a.requested += asked;
-            a.delivered += done;
-            let who = person[i].clone().unwrap_or_else(|| format!("ligne {i}"));
-            if asked > 0.0 {
-                a.requesting.insert(who.clone());
-            }
-            if done > 0.0 {
-                a.trained_any.insert(who);
-            }
-            if done > 0.0 {
-                *a.days.entry(t.clone()).or_default() += done;
-                if let Some(p) = &person[i] {
-                    a.trained.entry(t.clone()).or_default().insert(p.clone());
-                }
-                if inter[i] == Some(true) {
-                    a.sessions.insert((fold(t), date[i]));
-                }
-            }
-        }
+    let lines = frame::canonical(df, Table::Training)
+        .with_row_index(k::ROW, None)
+        .select([
+            col(k::ROW),
+            frame::text(STAFF_PSEUDONYM).alias(P),
+            frame::text(col::SERVICE).alias(k::SERVICE),
+            frame::int(col::YEAR).alias(k::YEAR),
+            frame::text(fields::THEME).alias(THEME),
+            frame::day(fields::DATE).alias("_date"),
+            frame::num(fields::DAYS_REQUESTED)
+                .fill_null(lit(0.0))
+                .alias(ASKED),
+            frame::num(fields::DAYS_DELIVERED)
+                .fill_null(lit(0.0))
+                .alias(DONE),
+            col(fields::INTER_ASSOCIATION)
+                .cast(DataType::Boolean)
+                .fill_null(lit(false))
+                .alias("_inter"),
+        ])
+        .filter(
+            col(k::SERVICE)
+                .is_not_null()
+                .and(col(k::YEAR).is_not_null())
+                .and(col(THEME).is_not_null()),
+        );
+    // Themes: ESOPPE or not, and one id per folded theme (sessions are (theme, date)).
+    let themes = frame::distinct(lines.clone(), col(THEME))?;
+    let folded: Vec<String> = themes.iter().map(|t| fold(t)).collect();
+    let mut ids: Vec<String> = folded.clone();
+    ids.sort();
+    ids.dedup();
+    let fold_id: Vec<u32> = folded
+        .iter()
+        .map(|f| ids.binary_search(f).unwrap_or_default() as u32)
+        .collect();
+    let theme_table = DataFrame::new(
+        themes.len(),
+        vec![
+            Column::new(THEME.into(), themes.clone()),
+            Column::new(
+                "_esoppe".into(),
+                themes.iter().map(|t| is_esoppe(t)).collect::<Vec<bool>>(),
+            ),
+            Column::new("_theme_id".into(), fold_id),
+        ],
+    )?;
+    let lines =
+        frame::left_ordered_join(lines, theme_table.lazy(), &[THEME], JoinType::Left).cache();
+    // First year each person was trained in ESOPPE (any year).
+    let esoppe_since = lines
+        .clone()
+        .filter(
+            col(DONE)
+                .gt(lit(0.0))
+                .and(col("_esoppe"))
+                .and(col(P).is_not_null()),
+        )
+        .group_by([col(P)])
+        .agg([col(k::YEAR).min().alias("_depuis")]);
+    let mut found = frame::distinct(lines.clone(), col(k::SERVICE))?;
+    if inputs.staff.height() > 0 {
+        found.extend(frame::distinct(
+            frame::canonical(inputs.staff, Table::Staff),
+            frame::text(col::SERVICE),
+        )?);
     }
-    // Staff present at 31/12, per perimeter and year (from the staff table).
-    let mut present: BTreeMap<(i32, Perimeter), BTreeSet<String>> = BTreeMap::new();
+    let perimeters = Perimeters::new(&dir, &found)?;
+    let expanded = perimeters
+        .expand(
+            frame::to_ids(lines.filter(in_period(col(k::YEAR))), P)
+                .with_column(frame::who(P).alias(WHO)),
+        )
+        .cache();
+    // A session: (folded theme, date), as one integer (a null date is its own value).
+    let session = col("_theme_id").cast(DataType::Int64) * lit(1i64 << 36)
+        + (col("_date").cast(DataType::Int64) + lit(1i64 << 33)).fill_null(lit(0i64));
+    let delivered = col(DONE).gt(lit(0.0));
+    let key = [col(k::PERIMETER), col(k::YEAR)];
+    let main = expanded
+        .clone()
+        .group_by(key.clone())
+        .agg([
+            col(ASKED).sum(),
+            col(DONE).sum(),
+            col(WHO)
+                .filter(col(ASKED).gt(lit(0.0)))
+                .n_unique()
+                .alias("_demandeurs"),
+            col(WHO)
+                .filter(delivered.clone())
+                .n_unique()
+                .alias("_formes"),
+            session
+                .filter(delivered.clone().and(col("_inter")))
+                .n_unique()
+                .alias("_sessions"),
+        ])
+        .cache();
+    let by_theme = expanded
+        .filter(delivered)
+        .group_by([col(k::PERIMETER), col(k::YEAR), col(THEME)])
+        .agg([
+            col(DONE).sum(),
+            col(P)
+                .filter(col(P).is_not_null())
+                .n_unique()
+                .alias("_formes"),
+        ])
+        .cache();
+    let mut parts = vec![
+        Fig::count(TRAINED_BY_THEME, "salariés", col("_formes"))
+            .by("theme", col(THEME))
+            .select(by_theme.clone().filter(col("_formes").gt(lit(0)))),
+        Fig::count(DAYS_BY_THEME, "jours", col(DONE))
+            .by("theme", col(THEME))
+            .staff(Some(col("_formes")), None)
+            .select(by_theme),
+        Fig::ratio(COMPLETION, "%", col(DONE), col(ASKED))
+            .staff(Some(col("_formes")), Some(col("_demandeurs")))
+            .select(main.clone()),
+        Fig::count(INTER_SESSIONS, "sessions", col("_sessions")).select(main),
+    ];
+    // Staff present at 31/12, per perimeter and year (from the staff table), and those
+    // of them trained in ESOPPE that year or before.
     let st = inputs.staff;
     if st.height() > 0 {
-        let person = cols::text(st, STAFF_PSEUDONYM)?;
-        let service = cols::text(st, col::SERVICE)?;
-        let year = cols::int(st, col::YEAR)?;
-        let entry = cols::date(st, "date_entree")?;
-        let exit = cols::date(st, "date_sortie")?;
-        for i in 0..st.height() {
-            let (Some(p), Some(s), Some(y)) = (&person[i], &service[i], year[i]) else {
-                continue;
-            };
-            if !super::hr::present_at_year_end(entry[i], exit[i], y) {
-                continue;
-            }
-            for per in Perimeter::of_service(&dir, s) {
-                present.entry((y, per)).or_default().insert(p.clone());
-            }
-        }
+        let present = frame::left_ordered_join(
+            frame::canonical(st, Table::Staff).select([
+                frame::text(STAFF_PSEUDONYM).alias(P),
+                frame::text(col::SERVICE).alias(k::SERVICE),
+                frame::int(col::YEAR).alias(k::YEAR),
+                frame::day(fields::ENTRY).alias("_entree"),
+                frame::day(fields::EXIT).alias("_sortie"),
+            ]),
+            frame::year_table(first..=last)?,
+            &[k::YEAR],
+            JoinType::Inner,
+        )
+        .filter(
+            col(P)
+                .is_not_null()
+                .and(col(k::SERVICE).is_not_null())
+                .and(
+                    col("_entree")
+                        .is_null()
+                        .or(col("_entree").lt_eq(col(k::DEC31))),
+                )
+                .and(
+                    col("_sortie")
+                        .is_null()
+                        .or(col("_sortie").gt_eq(col(k::DEC31))),
+                ),
+        )
+        .join(
+            esoppe_since,
+            [col(P)],
+            [col(P)],
+            JoinArgs::new(JoinType::Left),
+        );
+        let share = perimeters.expand(present).group_by(key.clone()).agg([
+            col(P).n_unique().alias("_presents"),
+            col(P)
+                .filter(col("_depuis").lt_eq(col(k::YEAR)))
+                .n_unique()
+                .alias("_formes_esoppe"),
+        ]);
+        parts.push(
+            Fig::ratio(ESOPPE_SHARE, "%", col("_formes_esoppe"), col("_presents")).select(share),
+        );
     }
-    for ((y, per), a) in &acc {
-        for (t, people) in &a.trained {
-            let mut r = per.row(&dir, TRAINED_BY_THEME, *y);
-            r.ventilation = Some("theme".into());
-            r.modalite = Some(t.clone());
-            r.numerateur = Some(people.len() as f64);
-            r.valeur = r.numerateur;
-            r.unite = "salariés".into();
-            out.rows.push(r);
-        }
-        for (t, d) in &a.days {
-            let mut r = per.row(&dir, DAYS_BY_THEME, *y);
-            r.ventilation = Some("theme".into());
-            r.modalite = Some(t.clone());
-            r.numerateur = Some(*d);
-            r.valeur = Some(*d);
-            r.effectif_numerateur = Some(a.trained.get(t).map_or(0, |p| p.len()) as f64);
-            r.unite = "jours".into();
-            out.rows.push(r);
-        }
-        let mut r = per.row(&dir, COMPLETION, *y);
-        r.numerateur = Some(a.delivered);
-        r.denominateur = Some(a.requested);
-        r.effectif_numerateur = Some(a.trained_any.len() as f64);
-        r.effectif_denominateur = Some(a.requesting.len() as f64);
-        r.valeur = ratio(r.numerateur, r.denominateur);
-        r.unite = "%".into();
-        out.rows.push(r);
-        let mut r = per.row(&dir, INTER_SESSIONS, *y);
-        r.numerateur = Some(a.sessions.len() as f64);
-        r.valeur = r.numerateur;
-        r.unite = "sessions".into();
-        out.rows.push(r);
-    }
-    for ((y, per), people) in &present {
-        if !inputs.years.contains(y) {
-            continue;
-        }
-        let trained = people
-            .iter()
-            .filter(|p| esoppe_since.get(*p).is_some_and(|since| since <= y))
-            .count();
-        let mut r = per.row(&dir, ESOPPE_SHARE, *y);
-        r.numerateur = Some(trained as f64);
-        r.denominateur = Some(people.len() as f64);
-        r.valeur = ratio(r.numerateur, r.denominateur);
-        r.unite = "%".into();
-        out.rows.push(r);
-    }
-    Ok(out)
+    Ok(Results {
+        rows: frame::rows(parts, &perimeters)?,
+        notes: Vec::new(),
+    })
 }

@@ -26,6 +26,19 @@ pub struct PipelineSpec {
     /// Plausibility checks of the inputs (`[controles]`).
     #[serde(default)]
     pub controles: ChecksSpec,
+    /// Indicator settings (`[indicateurs]`).
+    #[serde(default)]
+    pub indicateurs: IndicatorsSpec,
+}
+
+/// Indicator settings (`[indicateurs]`).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorsSpec {
+    /// Where a child counts in cross-sector figures by département: `service` (default)
+    /// or `residence`.
+    #[serde(default)]
+    pub territoire_enfant: Option<Spanned<String>>,
 }
 
 /// Plausibility checks a pipeline may tune (`[controles]`).

@@ -64,3 +64,35 @@ fn bad_period_and_missing_key() {
     let e = Pipeline::parse(Path::new("p.toml"), text).unwrap_err();
     assert!(e.line.is_some());
 }
+
+#[test]
+fn child_territory_setting() {
+    use crate::settings::ChildTerritory;
+    let p = Pipeline::parse(Path::new("p.toml"), MINIMAL.into()).unwrap();
+    assert_eq!(
+        p.indicator_settings().child_territory,
+        ChildTerritory::Service
+    );
+    let with = |extra: &str| format!("{MINIMAL}\n{extra}");
+    let p = Pipeline::parse(
+        Path::new("p.toml"),
+        with("[indicateurs]\nterritoire_enfant = \"residence\"\n"),
+    )
+    .unwrap();
+    assert_eq!(
+        p.indicator_settings().child_territory,
+        ChildTerritory::Residence
+    );
+    let e = Pipeline::parse(
+        Path::new("p.toml"),
+        with("[indicateurs]\nterritoire_enfant = \"commune\"\n"),
+    )
+    .unwrap_err();
+    assert!(e.hint.contains("residence"), "{}", e.hint);
+    let e = Pipeline::parse(
+        Path::new("p.toml"),
+        with("[confidentialite]\nniveau_residence = \"region\"\n[indicateurs]\nterritoire_enfant = \"residence\"\n"),
+    )
+    .unwrap_err();
+    assert!(e.hint.contains("niveau_residence"), "{}", e.hint);
+}
