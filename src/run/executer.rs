@@ -1,0 +1,233 @@
+//! `executer`: every stage on one machine, from the spreadsheets to the published
+//! outputs, with an observer at every stage boundary (the national benchmark).
+
+use super::*;
+
+/// Stage names of [`Event::Stage`], in the order a run reaches them.
+pub mod stage {
+    /// Output folder check and ingest (workbooks, CSV files, extracts).
+    pub const READ: &str = "read";
+    /// Pseudonymisation of the local accompaniments and re-keying.
+    pub const PSEUDONYMISE: &str = "pseudonymise";
+    /// Linkage (exact keys, then the fuzzy pass when switched on).
+    pub const LINK: &str = "link";
+    /// Every indicator family.
+    pub const INDICATORS: &str = "indicators";
+    /// Statistical disclosure control, then evolutions and peer quartiles again.
+    pub const DISCLOSURE: &str = "disclosure";
+    /// Parquet, charts, reports, manifest and the output folder swap.
+    pub const PUBLISH: &str = "publish";
+    /// The run is over (sent once, after the last stage).
+    pub const END: &str = "end";
+}
+
+/// What [`run_observed`] tells its observer.
+pub enum Event<'a> {
+    /// Stage `name` (one of [`stage`]) begins now; the previous one, if any, has ended.
+    Stage(&'static str),
+    /// The linked table (a `personne` column added to the re-keyed records, rows in
+    /// ingest order), lent just after linkage.
+    Linked(&'a DataFrame),
+}
+
+/// Runs the whole pipeline into `out`.
+pub fn run(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
+    run_observed(pipeline, out, &mut |_| {})
+}
+
+/// [`run`], calling `observe` at every stage boundary (docs/architecture.md,
+/// « Benchmarks »): the national benchmark measures time and memory per stage with it.
+/// The observer only watches; `run` passes one that does nothing.
+pub fn run_observed(
+    pipeline: &Pipeline,
+    out: &Path,
+    observe: &mut dyn FnMut(Event<'_>),
+) -> Result<Summary, Error> {
+    observe(Event::Stage(stage::READ));
+    // The output folder is checked (and interrupted runs repaired) before reading.
+    let mut staging = Staging::for_pipeline(pipeline, out)?;
+    let ing = ingest::ingest(pipeline)?;
+    observe(Event::Stage(stage::PSEUDONYMISE));
+    let linked = pseudonymise_and_link_observed(pipeline, &ing, observe)?;
+    observe(Event::Stage(stage::INDICATORS));
+    let years = pipeline.spec.periode.years();
+    let none = DataFrame::empty();
+    let bands = pseudonymise_settings(pipeline).age_bands;
+    let (staff, training) = pseudonymise_staff_tables(pipeline, &ing)?;
+    let mut results: Results = indicators::compute_all_with(
+        &indicators::Inputs {
+            services: &ing.tables.services,
+            persons: linked.as_ref().map(|l| &l.table).unwrap_or(&none),
+            activity: &ing.tables.activity,
+            reference: &ing.tables.reference,
+            staff: &staff,
+            training: &training,
+            satisfaction: &ing.tables.satisfaction,
+            action_plan: &ing.tables.action_plan,
+            years: years.clone(),
+            age_bands: &bands,
+        },
+        &pipeline.indicator_settings(),
+    )?;
+    // Disclosure control, then evolutions and peer quartiles again from what is left.
+    observe(Event::Stage(stage::DISCLOSURE));
+    let settings = pipeline.disclosure_settings();
+    let directory = indicators::Directory::from_services(&ing.tables.services)?;
+    let secrecy = disclosure::protect(&mut results.rows, &directory, &settings)?;
+    indicators::derive::refresh(&mut results.rows, &ing.tables.services, *years.start())?;
+    let demo = pipeline.spec.pipeline.demonstration;
+    let internal = settings.audience == disclosure::Audience::Internal;
+
+    observe(Event::Stage(stage::PUBLISH));
+    let df = results.to_dataframe()?;
+    let meta = [
+        (
+            "observatoire:version",
+            env!("CARGO_PKG_VERSION").to_string(),
+        ),
+        ("observatoire:pipeline", pipeline.spec.pipeline.nom.clone()),
+        (
+            "observatoire:demonstration",
+            if demo {
+                "DÉMONSTRATION — données fictives".into()
+            } else {
+                "non".into()
+            },
+        ),
+        (
+            "observatoire:diffusion",
+            if internal {
+                format!("{INTERNAL_BANNER} (seuil {})", settings.threshold)
+            } else {
+                "publique".into()
+            },
+        ),
+        (
+            "observatoire:secret_statistique",
+            format!(
+                "seuil {} personnes ; statut V diffusable, A secret primaire, D secret secondaire",
+                settings.threshold
+            ),
+        ),
+    ];
+    staging.write(paths::INDICATORS, parquet::to_parquet(&df, &meta)?)?;
+    staging.write(
+        paths::REGISTRY,
+        parquet::to_parquet(&indicators::registry_dataframe()?, &meta)?,
+    )?;
+
+    let chart_svg = if pipeline.spec.sorties.graphique {
+        let spec = rate_chart(&results, demo, internal.then_some(settings.threshold));
+        let rendered = chart::render(&spec).map_err(|e| Error::Internal(e.to_string()))?;
+        staging.write(paths::CHART_SVG, rendered.svg.clone().into_bytes())?;
+        staging.write(paths::CHART_PNG, rendered.png)?;
+        Some(rendered.svg)
+    } else {
+        None
+    };
+    let privacy = linked
+        .as_ref()
+        .map(|l| l.privacy.clone())
+        .unwrap_or(serde_json::Value::Null);
+    if pipeline.spec.sorties.rapport {
+        let html = report::render_report(&report::ReportInput {
+            title: &format!("Rapport d'activité — {}", pipeline.spec.pipeline.nom),
+            pipeline: &pipeline.spec.pipeline.nom,
+            years: years.clone(),
+            demonstration: demo,
+            chart_svg: chart_svg.as_deref(),
+            results: &results,
+            validation: &ing.report,
+            linkage: &privacy,
+            secrecy: &secrecy,
+        })?;
+        staging.write(paths::REPORT, html.into_bytes())?;
+    }
+    write_validation(&mut staging, pipeline, &ing)?;
+    write_manifest(
+        &mut staging,
+        pipeline,
+        &ing,
+        results.rows.len(),
+        privacy.clone(),
+        Some(&secrecy),
+    )?;
+    let files = staging.written().iter().map(|(p, _)| p.clone()).collect();
+    let dir = staging.commit()?;
+    observe(Event::Stage(stage::END));
+    Ok(summary(dir, files, &ing, results.rows.len(), &privacy))
+}
+
+/// Banner of the outputs of an internal dashboard (threshold possibly lowered).
+pub const INTERNAL_BANNER: &str = "DIFFUSION INTERNE — ne pas diffuser hors du service";
+
+/// The activity / occupancy chart: one line per service.
+pub(super) fn rate_chart(results: &Results, demo: bool, internal: Option<u32>) -> chart::ChartSpec {
+    use indicators::activity::{ACTIVITY_RATE, OCCUPANCY_RATE};
+    let mut services: Vec<(String, String)> = results
+        .rows
+        .iter()
+        .filter(|r| r.indicateur == ACTIVITY_RATE || r.indicateur == OCCUPANCY_RATE)
+        .filter_map(|r| r.service.clone().map(|s| (s, r.indicateur.clone())))
+        .collect();
+    services.sort();
+    services.dedup();
+    let secret: Vec<(usize, i32)> = services
+        .iter()
+        .enumerate()
+        .flat_map(|(k, (s, ind))| {
+            results
+                .rows
+                .iter()
+                .filter(move |r| {
+                    r.service.as_ref() == Some(s)
+                        && &r.indicateur == ind
+                        && r.ventilation.is_none()
+                        && r.statut != indicators::CellStatus::Published
+                })
+                .map(move |r| (k, r.periode))
+        })
+        .collect();
+    let series = services
+        .iter()
+        .map(|(s, ind)| {
+            let mut points: Vec<(i32, f64)> = results
+                .rows
+                .iter()
+                .filter(|r| r.service.as_ref() == Some(s) && &r.indicateur == ind)
+                .filter_map(|r| r.valeur.map(|v| (r.periode, v)))
+                .collect();
+            points.sort_by_key(|p| p.0);
+            let name = results
+                .rows
+                .iter()
+                .find(|r| r.service.as_ref() == Some(s))
+                .and_then(|r| r.nom_service.clone())
+                .unwrap_or_else(|| s.clone());
+            let kind = if ind == ACTIVITY_RATE {
+                "activité"
+            } else {
+                "occupation"
+            };
+            chart::ChartSeries {
+                label: format!("{name} ({kind})"),
+                points,
+            }
+        })
+        .collect();
+    chart::ChartSpec {
+        title: "Taux d'activité et d'occupation par année".into(),
+        y_label: "Taux".into(),
+        series,
+        reference: Some((1.0, "Capacité autorisée (100 %)".into())),
+        banner: match (demo, internal) {
+            (true, Some(n)) => Some(format!(
+                "DÉMONSTRATION — données fictives — {INTERNAL_BANNER} (seuil {n})"
+            )),
+            (true, None) => Some("DÉMONSTRATION — données fictives".into()),
+            (false, Some(n)) => Some(format!("{INTERNAL_BANNER} (seuil {n})")),
+            (false, None) => None,
+        },
+        secret,
+    }
+}
