@@ -20,7 +20,7 @@ use crate::pseudonymise::bloom::Clk;
 pub const MAX_BLOCK: usize = 256;
 
 /// Blocking keys, in the order pairs are attributed to them: the birth-date control (the
-/// full date, day and month in either order), surname control with the first name's
+/// full date, day and month in either order) with the sex, surname control with the first name's
 /// encoding (a wrong birth date), then the partner's three keyed blocks (birth year with
 /// month, with the first name's first letters, with the surname's first letters).
 const KEYS: usize = 5;
@@ -129,7 +129,7 @@ fn profiles(records: &Records, blocks: &[Vec<Option<&str>>], uf: &mut UnionFind)
     // Blocking values of each profile's source record.
     let values = |k: usize, i: usize| -> Option<(&str, &str)> {
         match k {
-            0 => records.controls[i].map(|c| (c, "")),
+            0 => records.controls[i].map(|c| (c, records.sexes[i].unwrap_or(""))),
             1 => records.surnames[i].zip(records.first_names[i]),
             _ => blocks.get(k - 2).and_then(|b| b[i]).map(|b| (b, "")),
         }

@@ -137,6 +137,8 @@ pub(crate) struct Records<'a> {
     pub surnames: Vec<Option<&'a str>>,
     /// First-name encodings, still in hex: decoded only for the fuzzy pass's profiles.
     pub first_names: Vec<Option<&'a str>>,
+    /// Sex (generalised column of the extract), for blocking only.
+    pub sexes: Vec<Option<&'a str>>,
 }
 
 impl Records<'_> {
@@ -225,6 +227,7 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
         controls: optional_text(extract, pcol::BIRTH_CONTROL)?,
         surnames: optional_text(extract, pcol::SURNAME_CONTROL)?,
         first_names: optional_text(extract, pcol::FIRST_NAME_CLK)?,
+        sexes: optional_text(extract, "sexe")?,
     };
 
     // Exact stepwise linkage.
