@@ -1,15 +1,19 @@
 //! Stage 3 — link, at the observatory. Recognises the same person across records and
 //! sources from pseudonymised extracts only: exact stepwise linkage over the key set
-//! (strict key first, then looser ones, then the within-service file number), then an
-//! optional fuzzy pass comparing keyed Bloom-filter encodings with Dice similarity inside
-//! keyed blocks, with one-to-one greedy assignment above a threshold. Adds the `personne`
-//! column and reports how each link was made.
+//! (strict key first, then looser ones, then the within-service file number), each record
+//! compared with a bounded set of cluster representatives of its key group; then an
+//! optional fuzzy pass ([`fuzzy`]) comparing keyed Bloom-filter encodings with Dice
+//! similarity, only between clusters that can still gain a link, inside capped keyed
+//! blocks, in parallel, with one-to-one greedy assignment above a threshold. Adds the
+//! `personne` column and reports how each link was made (docs/architecture.md, Linkage).
 
+pub mod fuzzy;
 pub mod quality;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::Error;
@@ -41,8 +45,13 @@ impl Default for Settings {
 pub const DIFFERENT_DATES_THRESHOLD: f64 = 0.95;
 /// Dice similarity an exact-key link needs when the surnames differ.
 pub const SURNAME_MISMATCH_THRESHOLD: f64 = 0.9;
-/// Minimum first-name similarity of a fuzzy link (twins differ by their first name).
+/// First-name similarity a fuzzy link must exceed (strictly: twins differ by their first
+/// name, and two twins sitting exactly on this value are two children).
 pub const FIRST_NAME_THRESHOLD: f64 = 0.4;
+/// Representatives kept per exact-key group: one per cluster the group holds (records
+/// that agree with none of them). A key group is a handful of records of one child, or of
+/// a few homonyms; past this many distinct clusters a record is compared with these only.
+pub const MAX_REPRESENTATIVES: usize = 16;
 
 /// How well linkage went (counts only).
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -56,8 +65,14 @@ pub struct Report {
     pub liens_dossier: usize,
     /// Exact-key matches refused because birth dates or encodings disagree.
     pub liens_exacts_refuses: usize,
+    /// Records whose key group already held [`MAX_REPRESENTATIVES`] distinct clusters:
+    /// compared with those only, not kept as a representative.
+    pub representants_plafonnes: usize,
     pub liens_flous: usize,
     pub paires_comparees: usize,
+    /// Fuzzy blocks left out because they hold more than [`fuzzy::MAX_BLOCK`] clusters
+    /// (their pairs can still meet in a block of another blocking key).
+    pub blocs_trop_grands: usize,
     /// Fuzzy links whose runner-up is within 0,02 of the chosen similarity.
     pub paires_ambigues: usize,
     /// Pairs above the threshold not linked because one side was already linked.
@@ -67,7 +82,7 @@ pub struct Report {
     pub distribution_similarites: BTreeMap<String, usize>,
 }
 
-struct UnionFind {
+pub(crate) struct UnionFind {
     parent: Vec<usize>,
 }
 
@@ -77,7 +92,7 @@ impl UnionFind {
             parent: (0..n).collect(),
         }
     }
-    fn find(&mut self, mut x: usize) -> usize {
+    pub(crate) fn find(&mut self, mut x: usize) -> usize {
         while self.parent[x] != x {
             self.parent[x] = self.parent[self.parent[x]];
             x = self.parent[x];
@@ -85,7 +100,7 @@ impl UnionFind {
         x
     }
     /// Joins the sets of `a` and `b`; the smaller index stays root (deterministic).
-    fn union(&mut self, a: usize, b: usize) -> bool {
+    pub(crate) fn union(&mut self, a: usize, b: usize) -> bool {
         let (ra, rb) = (self.find(a), self.find(b));
         if ra == rb {
             return false;
@@ -96,13 +111,102 @@ impl UnionFind {
     }
 }
 
-fn text(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, Error> {
-    Ok(df
-        .column(name)?
-        .str()?
-        .iter()
-        .map(|v| v.map(str::to_string))
-        .collect())
+/// A text column, borrowed (no copy of its values).
+fn text<'a>(df: &'a DataFrame, name: &str) -> Result<Vec<Option<&'a str>>, Error> {
+    Ok(df.column(name)?.str()?.iter().collect())
+}
+
+/// A text column, or all nulls when the extract does not have it.
+fn optional_text<'a>(df: &'a DataFrame, name: &str) -> Result<Vec<Option<&'a str>>, Error> {
+    match df.column(name) {
+        Ok(_) => text(df, name),
+        Err(_) => Ok(vec![None; df.height()]),
+    }
+}
+
+/// Bloom encodings decoded once from their hex form (in parallel).
+fn decode(hex: &[Option<&str>]) -> Vec<Option<Clk>> {
+    hex.par_iter().map(|c| c.and_then(Clk::from_hex)).collect()
+}
+
+/// What the exact and fuzzy passes read of each record.
+pub(crate) struct Records<'a> {
+    pub services: Vec<Option<&'a str>>,
+    pub clks: Vec<Option<Clk>>,
+    pub controls: Vec<Option<&'a str>>,
+    pub surnames: Vec<Option<&'a str>>,
+    /// First-name encodings, still in hex: decoded only for the fuzzy pass's profiles.
+    pub first_names: Vec<Option<&'a str>>,
+    /// Sex (generalised column of the extract), for blocking only.
+    pub sexes: Vec<Option<&'a str>>,
+}
+
+impl Records<'_> {
+    /// Two records sharing an exact key are the same person unless what else is known
+    /// contradicts it: different birth dates (day and month in either order), or
+    /// encodings too dissimilar (homonyms: same first name, birth month and mother's
+    /// name, but another child).
+    fn agree(&self, i: usize, j: usize, verification: f64) -> bool {
+        if let (Some(a), Some(b)) = (self.controls[i], self.controls[j])
+            && a != b
+        {
+            return false;
+        }
+        let similarity = match (&self.clks[i], &self.clks[j]) {
+            (Some(a), Some(b)) => a.dice(b),
+            _ => return true,
+        };
+        // Another surname (the key does not hold it) needs near-identical encodings.
+        let same_surname = match (self.surnames[i], self.surnames[j]) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        };
+        similarity >= verification && (same_surname || similarity >= SURNAME_MISMATCH_THRESHOLD)
+    }
+}
+
+/// Exact linkage on one key column: each record is compared with the representatives of
+/// its key group — the first record of each cluster the group met, at most
+/// [`MAX_REPRESENTATIVES`] — and joins the first that agrees. A record that agrees with
+/// one is represented by it from then on; one that agrees with none is refused (when the
+/// group was not empty) and becomes a representative. Linear in the records.
+fn exact_key(
+    values: &[Option<&str>],
+    records: &Records,
+    verification: f64,
+    uf: &mut UnionFind,
+    any_key: &mut [bool],
+    report: &mut Report,
+) -> usize {
+    let mut groups: HashMap<&str, Vec<usize>> = HashMap::with_capacity(values.len());
+    let mut links = 0;
+    for (i, v) in values.iter().enumerate() {
+        let Some(v) = v else { continue };
+        any_key[i] = true;
+        let reps = groups.entry(v).or_default();
+        match reps
+            .iter()
+            .copied()
+            .find(|&j| records.agree(i, j, verification))
+        {
+            Some(j) => {
+                if uf.union(i, j) {
+                    links += 1;
+                }
+            }
+            None => {
+                if !reps.is_empty() {
+                    report.liens_exacts_refuses += 1;
+                }
+                if reps.len() < MAX_REPRESENTATIVES {
+                    reps.push(i);
+                } else {
+                    report.representants_plafonnes += 1;
+                }
+            }
+        }
+    }
+    links
 }
 
 /// Links the records of a (re-keyed) pseudonymised extract; returns it with `personne`.
@@ -114,76 +218,29 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
         seuil: settings.threshold,
         ..Default::default()
     };
-    let services = text(extract, col::SERVICE)?;
     let mut any_key = vec![false; n];
-
     // Bloom encodings and birth-date controls, used to verify exact links and for the
     // fuzzy pass.
-    let clks: Vec<Option<Clk>> = match extract.column(pcol::CLK) {
-        Ok(_) => text(extract, pcol::CLK)?
-            .iter()
-            .map(|c| c.as_deref().and_then(Clk::from_hex))
-            .collect(),
-        Err(_) => vec![None; n],
-    };
-    let optional = |name: &str| -> Result<Vec<Option<String>>, Error> {
-        match extract.column(name) {
-            Ok(_) => text(extract, name),
-            Err(_) => Ok(vec![None; n]),
-        }
-    };
-    let controls = optional(pcol::BIRTH_CONTROL)?;
-    let surnames = optional(pcol::SURNAME_CONTROL)?;
-    let first_names: Vec<Option<Clk>> = optional(pcol::FIRST_NAME_CLK)?
-        .iter()
-        .map(|c| c.as_deref().and_then(Clk::from_hex))
-        .collect();
-    // Two records sharing an exact key are the same person unless what else is known
-    // contradicts it: different birth dates (day and month in either order), or
-    // encodings too dissimilar (homonyms: same first name, birth month and mother's
-    // name, but another child).
-    let agree = |i: usize, j: usize| -> bool {
-        if let (Some(a), Some(b)) = (&controls[i], &controls[j])
-            && a != b
-        {
-            return false;
-        }
-        let similarity = match (&clks[i], &clks[j]) {
-            (Some(a), Some(b)) => a.dice(b),
-            _ => return true,
-        };
-        // Another surname (the key does not hold it) needs near-identical encodings.
-        let same_surname = match (&surnames[i], &surnames[j]) {
-            (Some(a), Some(b)) => a == b,
-            _ => true,
-        };
-        similarity >= settings.verification
-            && (same_surname || similarity >= SURNAME_MISMATCH_THRESHOLD)
+    let records = Records {
+        services: text(extract, col::SERVICE)?,
+        clks: decode(&optional_text(extract, pcol::CLK)?),
+        controls: optional_text(extract, pcol::BIRTH_CONTROL)?,
+        surnames: optional_text(extract, pcol::SURNAME_CONTROL)?,
+        first_names: optional_text(extract, pcol::FIRST_NAME_CLK)?,
+        sexes: optional_text(extract, "sexe")?,
     };
 
     // Exact stepwise linkage.
     for name in pseudonym_columns(extract) {
         let values = text(extract, &name)?;
-        let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
-        let mut links = 0;
-        for (i, v) in values.iter().enumerate() {
-            let Some(v) = v else { continue };
-            any_key[i] = true;
-            let members = groups.entry(v.as_str()).or_default();
-            match members.iter().copied().find(|&j| agree(i, j)) {
-                Some(j) => {
-                    if uf.union(i, j) {
-                        links += 1;
-                    }
-                }
-                None => {
-                    if !members.is_empty() {
-                        report.liens_exacts_refuses += 1;
-                    }
-                }
-            }
-            members.push(i);
-        }
+        let links = exact_key(
+            &values,
+            &records,
+            settings.verification,
+            &mut uf,
+            &mut any_key,
+            &mut report,
+        );
         report.liens_exacts.push(links);
     }
     if extract.column(pcol::FILE_PSEUDONYM).is_ok() {
@@ -192,7 +249,7 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
         for (i, v) in values.iter().enumerate() {
             let Some(v) = v else { continue };
             any_key[i] = true;
-            match first.get(v.as_str()) {
+            match first.get(v) {
                 Some(&j) => {
                     if uf.union(i, j) {
                         report.liens_dossier += 1;
@@ -204,147 +261,37 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
             }
         }
     }
-
-    // Fuzzy linkage between clusters of different services.
-    for (i, c) in clks.iter().enumerate() {
+    for (i, c) in records.clks.iter().enumerate() {
         if c.is_some() {
             any_key[i] = true;
         }
     }
     report.enregistrements_sans_cle = any_key.iter().filter(|k| !**k).count();
+
     if settings.fuzzy {
-        // Cluster view after the exact pass.
-        let mut rep_clk: HashMap<usize, Clk> = HashMap::new();
-        let mut rep_control: HashMap<usize, &str> = HashMap::new();
-        let mut rep_first: HashMap<usize, Clk> = HashMap::new();
-        let mut cluster_services: HashMap<usize, BTreeSet<String>> = HashMap::new();
-        for i in 0..n {
-            let r = uf.find(i);
-            if let Some(c) = clks[i] {
-                rep_clk.entry(r).or_insert(c);
-            }
-            if let Some(c) = &controls[i] {
-                rep_control.entry(r).or_insert(c.as_str());
-            }
-            if let Some(c) = first_names[i] {
-                rep_first.entry(r).or_insert(c);
-            }
-            if let Some(s) = &services[i] {
-                cluster_services.entry(r).or_default().insert(s.clone());
-            }
-        }
-        let mut blocks: HashMap<(usize, String), BTreeSet<usize>> = HashMap::new();
+        let mut blocks: Vec<Vec<Option<&str>>> = Vec::new();
         for b in 1..=pcol::BLOCKS {
-            let Ok(values) = text(extract, &format!("{}{b}", pcol::BLOCK_PREFIX)) else {
-                continue;
-            };
-            for (i, v) in values.into_iter().enumerate() {
-                if let Some(v) = v {
-                    let r = uf.find(i);
-                    if rep_clk.contains_key(&r) {
-                        blocks.entry((b, v)).or_default().insert(r);
-                    }
-                }
-            }
+            blocks.push(optional_text(
+                extract,
+                &format!("{}{b}", pcol::BLOCK_PREFIX),
+            )?);
         }
-        // Dense per-cluster views for the hot loop: services as small sorted id lists,
-        // pairs already compared packed in a u64.
-        let mut service_ids: HashMap<&str, u32> = HashMap::new();
-        let mut dense_services: HashMap<usize, Vec<u32>> = HashMap::new();
-        for (r, set) in &cluster_services {
-            let mut ids: Vec<u32> = set
-                .iter()
-                .map(|s| {
-                    let next = service_ids.len() as u32;
-                    *service_ids.entry(s.as_str()).or_insert(next)
-                })
-                .collect();
-            ids.sort_unstable();
-            dense_services.insert(*r, ids);
-        }
-        let no_services: Vec<u32> = Vec::new();
-        let disjoint = |x: &[u32], y: &[u32]| x.iter().all(|a| y.binary_search(a).is_err());
-        let mut seen: std::collections::HashSet<u64> = std::collections::HashSet::new();
-        let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
-        let mut block_list: Vec<&BTreeSet<usize>> = blocks.values().collect();
-        block_list.sort();
-        for members in block_list {
-            let m: Vec<usize> = members.iter().copied().collect();
-            for (x, &a) in m.iter().enumerate() {
-                for &b in &m[x + 1..] {
-                    let sa = dense_services.get(&a).unwrap_or(&no_services);
-                    let sb = dense_services.get(&b).unwrap_or(&no_services);
-                    if !disjoint(sa, sb) || !seen.insert(((a as u64) << 32) | b as u64) {
-                        continue;
-                    }
-                    let (Some(ca), Some(cb)) = (rep_clk.get(&a), rep_clk.get(&b)) else {
-                        continue;
-                    };
-                    report.paires_comparees += 1;
-                    let d = ca.dice(cb);
-                    // Different birth dates (day and month in either order): only a
-                    // near-identical encoding may still be the same child with a
-                    // mistyped date; homonyms born on other days are not.
-                    let dates_differ = matches!((rep_control.get(&a), rep_control.get(&b)), (Some(x), Some(y)) if x != y);
-                    let needed = if dates_differ {
-                        settings.threshold.max(DIFFERENT_DATES_THRESHOLD)
-                    } else {
-                        settings.threshold
-                    };
-                    let first_name_ok = match (rep_first.get(&a), rep_first.get(&b)) {
-                        (Some(x), Some(y)) => x.dice(y) >= FIRST_NAME_THRESHOLD,
-                        _ => true,
-                    };
-                    if d >= needed && first_name_ok {
-                        candidates.push((d, a, b));
-                    }
-                }
-            }
-        }
-        candidates.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
-        let mut best_other: HashMap<usize, Vec<f64>> = HashMap::new();
-        for (d, a, b) in &candidates {
-            best_other.entry(*a).or_default().push(*d);
-            best_other.entry(*b).or_default().push(*d);
-        }
-        let mut fuzzy_linked: BTreeSet<usize> = BTreeSet::new();
-        for (d, a, b) in &candidates {
-            if fuzzy_linked.contains(a) || fuzzy_linked.contains(b) {
-                report.paires_ecartees += 1;
-                continue;
-            }
-            fuzzy_linked.insert(*a);
-            fuzzy_linked.insert(*b);
-            uf.union(*a, *b);
-            report.liens_flous += 1;
-            let lo = (d * 20.0).floor() / 20.0;
-            *report
-                .distribution_similarites
-                .entry(format!("{:.2}–{:.2}", lo, (lo + 0.05).min(1.0)).replace('.', ","))
-                .or_default() += 1;
-            // Ambiguous: another candidate of a or b within 0,02.
-            let close = |x: &usize| {
-                best_other
-                    .get(x)
-                    .map(|v| v.iter().filter(|s| (**s - d).abs() <= 0.02).count())
-                    .unwrap_or(0)
-            };
-            if close(a) > 1 || close(b) > 1 {
-                report.paires_ambigues += 1;
-            }
-        }
+        fuzzy::pass(&records, &blocks, settings, &mut uf, &mut report);
     }
 
     // Person ids in order of first appearance.
-    let mut ids: HashMap<usize, usize> = HashMap::new();
+    let mut ids: Vec<usize> = vec![usize::MAX; n];
+    let mut next = 0usize;
     let mut persons: Vec<String> = Vec::with_capacity(n);
     for i in 0..n {
         let r = uf.find(i);
-        let next = ids.len();
-        let k = *ids.entry(r).or_insert(next);
-        persons.push(format!("p{k:07}"));
+        if ids[r] == usize::MAX {
+            ids[r] = next;
+            next += 1;
+        }
+        persons.push(format!("p{:07}", ids[r]));
     }
-    report.personnes = ids.len();
+    report.personnes = next;
     let mut out = extract.clone();
     out.with_column(Column::new(col::PERSON.into(), persons))?;
     Ok((out, report))
@@ -411,5 +358,135 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.personnes, 4);
+    }
+
+    /// A filter with the given bits set, in hex.
+    fn bits(set: impl IntoIterator<Item = usize>) -> String {
+        let mut c = Clk::empty();
+        for b in set {
+            c.0[b / 64] |= 1 << (b % 64);
+        }
+        c.to_hex()
+    }
+
+    fn persons(out: &DataFrame) -> Vec<String> {
+        out.column("personne")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn twins_exactly_on_the_first_name_guard_stay_apart() {
+        // Two records of two services, same encoding, same birth date: only their
+        // first names tell them apart. First names sharing 4 of 10 bits: Dice exactly
+        // 0,40 (= the guard): twins, two children. Sharing 5 of 10: 0,50, one child.
+        let whole = bits(0..200);
+        for (shared, linked) in [(4, false), (5, true)] {
+            let second = bits((10 - shared)..(20 - shared));
+            let first = bits(0..10);
+            let df = df![
+                "service" => ["A", "B"],
+                "pseudonyme_1" => [Some("k0"), Some("k1")],
+                "clk" => [Some(whole.clone()), Some(whole.clone())],
+                "clk_prenom" => [Some(first), Some(second)],
+                "controle_naissance" => [Some("d"), Some("d")],
+                "bloc_1" => [Some("b"), Some("b")],
+            ]
+            .unwrap();
+            let (out, r) = link(&df, &Settings::default()).unwrap();
+            let p = persons(&out);
+            assert_eq!(p[0] == p[1], linked, "{shared} bits shared: {r:?}");
+            assert_eq!(r.paires_comparees, 1);
+            assert_eq!(r.liens_flous, usize::from(linked));
+        }
+        let a = Clk::from_hex(&bits(0..10)).unwrap();
+        let b = Clk::from_hex(&bits(6..16)).unwrap();
+        assert_eq!(a.dice(&b), FIRST_NAME_THRESHOLD);
+    }
+
+    #[test]
+    fn exact_keys_compare_with_representatives_only() {
+        // One key group: 40 records of one child (same control), then 20 homonyms born
+        // on other days, each its own cluster. The child's records join the first one;
+        // each homonym is refused and becomes a representative, up to the cap.
+        let n_child = 40;
+        let n_homonyms = MAX_REPRESENTATIVES + 4;
+        let mut controls: Vec<String> = vec!["same".into(); n_child];
+        controls.extend((0..n_homonyms).map(|h| format!("other{h}")));
+        let n = controls.len();
+        let services: Vec<String> = (0..n).map(|i| format!("S{}", i % 3)).collect();
+        let df = df![
+            "service" => services,
+            "pseudonyme_1" => vec!["k"; n],
+            "controle_naissance" => controls,
+        ]
+        .unwrap();
+        let (out, r) = link(&df, &Settings::default()).unwrap();
+        let p = persons(&out);
+        assert!(p[..n_child].iter().all(|x| *x == p[0]));
+        assert_eq!(r.liens_exacts, vec![n_child - 1]);
+        assert_eq!(r.liens_exacts_refuses, n_homonyms);
+        // The child plus the first MAX_REPRESENTATIVES - 1 homonyms fill the group.
+        assert_eq!(
+            r.representants_plafonnes,
+            n_homonyms - (MAX_REPRESENTATIVES - 1)
+        );
+        assert_eq!(r.personnes, 1 + n_homonyms);
+    }
+
+    #[test]
+    fn fuzzy_result_does_not_depend_on_threads() {
+        // Many near-duplicate pairs across two services in one block: the same links
+        // and counts with 1 and 2 threads.
+        let k = SecretKey::from_bytes([3; 32]);
+        let names = [
+            "LEA", "LEO", "LENA", "LEON", "ELEA", "LEANE", "LEIA", "LEAH",
+        ];
+        let mut service = Vec::new();
+        let mut clks = Vec::new();
+        let mut keys = Vec::new();
+        for (s, surname) in [("A", "MARTIN"), ("B", "MARTINE")] {
+            for (i, p) in names.iter().enumerate() {
+                service.push(s.to_string());
+                keys.push(format!("{s}{i}"));
+                clks.push(
+                    Clk::encode(
+                        &k,
+                        &ClkInput {
+                            prenom: Some(p),
+                            nom: Some(surname),
+                            nom_mere: None,
+                            naissance: chrono::NaiveDate::from_ymd_opt(2012, 3, 7),
+                            sexe: None,
+                        },
+                    )
+                    .map(|c| c.to_hex()),
+                );
+            }
+        }
+        let blocks = vec!["b"; service.len()];
+        let df = df![
+            "service" => service,
+            "pseudonyme_1" => keys,
+            "clk" => clks,
+            "bloc_1" => blocks,
+        ]
+        .unwrap();
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| link(&df, &Settings::default()).unwrap())
+        };
+        let (a, ra) = run(1);
+        let (b, rb) = run(2);
+        assert_eq!(persons(&a), persons(&b));
+        assert_eq!(ra, rb);
+        assert!(ra.liens_flous > 0, "{ra:?}");
     }
 }

@@ -16,15 +16,21 @@ pub mod bloom;
 pub mod generalise;
 pub mod keys;
 pub mod normalise;
+mod rows;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use polars::prelude::*;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::Error;
 use crate::tables::columns as col;
-use bloom::{Clk, ClkInput};
+use bloom::Clk;
 use keys::SecretKey;
+use rows::{
+    BLOCK, CHUNK_ROWS, CLK, CONTROL, Chunk, FILE, FIRST_NAME, FIXED_TEXTS, Identities, SURNAME,
+    pseudonymise_chunk,
+};
 
 /// Identity columns removed by this stage.
 pub const IDENTITY_COLUMNS: [&str; 5] = [
@@ -124,29 +130,6 @@ pub struct Report {
     pub quasi_identifiants: Vec<String>,
 }
 
-struct Identity {
-    prenom: Option<String>,
-    nom: Option<String>,
-    nom_mere: Option<String>,
-    naissance: Option<NaiveDate>,
-    sexe: Option<char>,
-}
-
-impl Identity {
-    fn field(&self, f: &str) -> Option<String> {
-        match f {
-            "prenom" => self.prenom.clone(),
-            "nom" => self.nom.clone(),
-            "nom_mere" => self.nom_mere.clone(),
-            "date_naissance" => self.naissance.map(normalise::full_date),
-            "mois_naissance" => self.naissance.map(normalise::month_year),
-            "annee_naissance" => self.naissance.map(normalise::year),
-            "sexe" => self.sexe.map(String::from),
-            _ => None,
-        }
-    }
-}
-
 fn text_col(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, Error> {
     Ok(df
         .column(name)?
@@ -154,6 +137,11 @@ fn text_col(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, Error> {
         .iter()
         .map(|v| v.map(str::to_string))
         .collect())
+}
+
+/// A text column, borrowed from the table (no copy of its values).
+fn text_ref<'a>(df: &'a DataFrame, name: &str) -> Result<Vec<Option<&'a str>>, Error> {
+    Ok(df.column(name)?.str()?.iter().collect())
 }
 
 fn day_col(df: &DataFrame, name: &str) -> Result<Vec<Option<NaiveDate>>, Error> {
@@ -168,20 +156,24 @@ fn day_col(df: &DataFrame, name: &str) -> Result<Vec<Option<NaiveDate>>, Error> 
 }
 
 /// Pseudonymises `accompaniments` (canonical table with identities) into the extract.
+/// Rows are pseudonymised in parallel by runs of [`CHUNK_ROWS`]; the output does not
+/// depend on the number of threads. The identity columns are only borrowed, never
+/// copied, and the borrowed views are released as soon as every row is pseudonymised.
 pub fn pseudonymise(
     accompaniments: &DataFrame,
     key: &SecretKey,
     settings: &Settings,
 ) -> Result<(DataFrame, Report), Error> {
     let n = accompaniments.height();
-    let clean = |v: Option<String>| v.map(|s| normalise::name(&s)).filter(|s| !s.is_empty());
-    let nom = text_col(accompaniments, "nom")?;
-    let prenom = text_col(accompaniments, "prenom")?;
-    let mere = text_col(accompaniments, "nom_mere")?;
-    let dossier = text_col(accompaniments, "numero_dossier")?;
-    let sexe = text_col(accompaniments, "sexe")?;
-    let service = text_col(accompaniments, col::SERVICE)?;
-    let births = day_col(accompaniments, "date_naissance")?;
+    let ids = Identities {
+        nom: text_ref(accompaniments, "nom")?,
+        prenom: text_ref(accompaniments, "prenom")?,
+        mere: text_ref(accompaniments, "nom_mere")?,
+        dossier: text_ref(accompaniments, "numero_dossier")?,
+        sexe: text_ref(accompaniments, "sexe")?,
+        service: text_ref(accompaniments, col::SERVICE)?,
+        births: day_col(accompaniments, "date_naissance")?,
+    };
     let residence = text_col(accompaniments, "departement_residence")?;
     let free_text: Vec<(&str, Vec<Option<String>>)> = FREE_TEXT_COLUMNS
         .iter()
@@ -190,121 +182,52 @@ pub fn pseudonymise(
         .collect::<Result<_, Error>>()?;
 
     let tiers = settings.key_set.len();
-    let mut pseudonyms: Vec<Vec<Option<String>>> =
-        (0..tiers).map(|_| Vec::with_capacity(n)).collect();
-    let mut file_pseudo: Vec<Option<String>> = Vec::with_capacity(n);
-    let mut clks: Vec<Option<String>> = Vec::with_capacity(n);
-    let mut controls: Vec<Option<String>> = Vec::with_capacity(n);
-    let mut surname_controls: Vec<Option<String>> = Vec::with_capacity(n);
-    let mut first_name_clks: Vec<Option<String>> = Vec::with_capacity(n);
-    let mut blocks: Vec<Vec<Option<String>>> = (0..columns::BLOCKS)
-        .map(|_| Vec::with_capacity(n))
+    let starts: Vec<usize> = (0..n).step_by(CHUNK_ROWS).collect();
+    let chunks: Vec<Chunk> = starts
+        .into_par_iter()
+        .map(|s| pseudonymise_chunk(&ids, s..(s + CHUNK_ROWS).min(n), key, settings))
         .collect();
-    let (mut years, mut months, mut ages, mut bands) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let mut sexes: Vec<Option<String>> = Vec::with_capacity(n);
+    drop(ids);
+
     let mut report = Report {
         empreinte_cle: key.fingerprint(),
         enregistrements: n,
         cles_calculees: vec![0; tiers],
         ..Default::default()
     };
-
-    for i in 0..n {
-        let id = Identity {
-            prenom: clean(prenom[i].clone()),
-            nom: clean(nom[i].clone()),
-            nom_mere: clean(mere[i].clone()),
-            naissance: births[i],
-            sexe: sexe[i].as_deref().and_then(normalise::sex),
-        };
-        let mut keyed = false;
-        for (t, fields) in settings.key_set.iter().enumerate() {
-            let values: Option<Vec<String>> = fields.iter().map(|f| id.field(f)).collect();
-            let p = values.map(|v| {
-                let refs: Vec<&str> = v.iter().map(String::as_str).collect();
-                key.pseudonym(&format!("observatoire/cle/v1/{}", fields.join("+")), &refs)
-            });
-            if p.is_some() {
-                report.cles_calculees[t] += 1;
-                keyed = true;
-            }
-            pseudonyms[t].push(p);
+    let mut text: Vec<StringChunked> = (0..tiers + FIXED_TEXTS)
+        .map(|_| StringChunked::full_null(PlSmallStr::EMPTY, 0))
+        .collect();
+    let (mut years, mut months, mut ages, mut bands, mut sexes) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for c in chunks {
+        for (all, part) in text.iter_mut().zip(&c.text) {
+            all.append(part)?;
         }
-        let fp = match (&dossier[i], &service[i]) {
-            (Some(d), Some(s)) if !d.trim().is_empty() => {
-                keyed = true;
-                Some(key.pseudonym("observatoire/dossier/v1", &[s.trim(), d.trim()]))
-            }
-            _ => None,
-        };
-        file_pseudo.push(fp);
-        let clk = Clk::encode(
-            key,
-            &ClkInput {
-                prenom: id.prenom.as_deref(),
-                nom: id.nom.as_deref(),
-                nom_mere: id.nom_mere.as_deref(),
-                naissance: id.naissance,
-                sexe: id.sexe,
-            },
-        );
-        if clk.is_some() {
-            report.encodages_flous += 1;
-            keyed = true;
+        for (t, k) in c.keys_computed.iter().enumerate() {
+            report.cles_calculees[t] += k;
         }
-        clks.push(clk.map(|c| c.to_hex()));
-        surname_controls.push(
-            id.nom
-                .as_ref()
-                .map(|s| key.pseudonym("observatoire/controle-nom/v1", &[s])),
-        );
-        first_name_clks.push(
-            id.prenom
-                .as_deref()
-                .and_then(|p| Clk::encode_first_name(key, p))
-                .map(|c| c.to_hex()),
-        );
-        controls.push(id.naissance.map(|d| {
-            let (a, b) = (d.day().min(d.month()), d.day().max(d.month()));
-            key.pseudonym(
-                "observatoire/controle-naissance/v1",
-                &[&d.year().to_string(), &a.to_string(), &b.to_string()],
-            )
-        }));
-        // Blocking keys: birth year + month; birth year + first letters of the first
-        // name; birth year + first letters of the surname.
-        let y = id.naissance.map(normalise::year);
-        let head = |s: &Option<String>, k: usize| {
-            s.as_ref().map(|v| v.chars().take(k).collect::<String>())
-        };
-        let parts: [Option<(String, String)>; columns::BLOCKS] = [
-            y.clone()
-                .zip(id.naissance.map(|d| format!("{:02}", d.month()))),
-            y.clone().zip(head(&id.prenom, 3)),
-            y.zip(head(&id.nom, 3)),
-        ];
-        for (b, p) in parts.into_iter().enumerate() {
-            blocks[b].push(
-                p.map(|(a, c)| key.pseudonym(&format!("observatoire/bloc/v1/{b}"), &[&a, &c])),
-            );
-        }
-        if !keyed {
-            report.sans_cle += 1;
-        }
-        years.push(id.naissance.map(|d| d.year()));
-        months.push(id.naissance.map(|d| d.month() as i32));
-        let age = id
-            .naissance
-            .map(|d| generalise::age_at_year_end(d.year(), settings.reference_year));
-        ages.push(age);
-        bands.push(age.map(|a| generalise::age_band(a, &settings.age_bands)));
-        sexes.push(id.sexe.map(String::from));
+        report.encodages_flous += c.encodings;
+        report.sans_cle += c.without_key;
+        years.extend(c.years);
+        months.extend(c.months);
+        ages.extend(c.ages);
+        bands.extend(c.bands);
+        sexes.extend(c.sexes);
     }
+    let mut text = text.into_iter();
+    let mut next_text = |name: &str| -> Column {
+        text.next()
+            .unwrap_or_else(|| StringChunked::full_null(PlSmallStr::EMPTY, n))
+            .with_name(name.into())
+            .into_series()
+            .into()
+    };
 
     let mut out = accompaniments.drop_many(
         IDENTITY_COLUMNS
@@ -335,15 +258,29 @@ pub fn pseudonymise(
     out.with_column(Column::new(columns::BIRTH_MONTH.into(), months))?;
     out.with_column(Column::new(columns::AGE.into(), ages))?;
     out.with_column(Column::new(columns::AGE_BAND.into(), bands))?;
-    for (t, p) in pseudonyms.into_iter().enumerate() {
-        out.with_column(Column::new(
-            format!("{}{}", columns::PSEUDONYM_PREFIX, t + 1).into(),
-            p,
-        ))?;
+    let mut texts: Vec<Column> = (0..tiers)
+        .map(|t| next_text(&format!("{}{}", columns::PSEUDONYM_PREFIX, t + 1)))
+        .collect();
+    for name in [
+        columns::FILE_PSEUDONYM,
+        columns::CLK,
+        columns::BIRTH_CONTROL,
+        columns::SURNAME_CONTROL,
+        columns::FIRST_NAME_CLK,
+    ] {
+        texts.push(next_text(name));
     }
-    out.with_column(Column::new(columns::FILE_PSEUDONYM.into(), file_pseudo))?;
-    out.with_column(Column::new(columns::CLK.into(), clks))?;
-    out.with_column(Column::new(columns::BIRTH_CONTROL.into(), controls))?;
+    for b in 1..=columns::BLOCKS {
+        texts.push(next_text(&format!("{}{b}", columns::BLOCK_PREFIX)));
+    }
+    let [file, clk, control, surname, first_name] =
+        [FILE, CLK, CONTROL, SURNAME, FIRST_NAME].map(|i| texts[tiers + i].clone());
+    for t in texts.iter().take(tiers) {
+        out.with_column(t.clone())?;
+    }
+    out.with_column(file)?;
+    out.with_column(clk)?;
+    out.with_column(control)?;
     out.with_column(Column::new(
         columns::KEY_FINGERPRINT.into(),
         vec![key.fingerprint(); n],
@@ -353,16 +290,10 @@ pub fn pseudonymise(
         columns::KEY_SET.into(),
         vec![key_set.join("|"); n],
     ))?;
-    out.with_column(Column::new(
-        columns::SURNAME_CONTROL.into(),
-        surname_controls,
-    ))?;
-    out.with_column(Column::new(columns::FIRST_NAME_CLK.into(), first_name_clks))?;
-    for (b, v) in blocks.into_iter().enumerate() {
-        out.with_column(Column::new(
-            format!("{}{}", columns::BLOCK_PREFIX, b + 1).into(),
-            v,
-        ))?;
+    out.with_column(surname)?;
+    out.with_column(first_name)?;
+    for t in texts.iter().skip(tiers + BLOCK) {
+        out.with_column(t.clone())?;
     }
     let qi = [
         "annee_naissance",
@@ -456,26 +387,102 @@ pub fn rekey(extract: &DataFrame, observatory: &SecretKey) -> Result<DataFrame, 
         names.push(format!("{}{b}", columns::BLOCK_PREFIX));
     }
     for name in names {
-        let v = text_col(extract, &name)?;
+        let v = text_ref(extract, &name)?;
         let re: Vec<Option<String>> = v
-            .into_iter()
-            .map(|p| p.map(|p| observatory.pseudonym("observatoire/recle/v1", &[&p])))
+            .par_iter()
+            .with_min_len(CHUNK_ROWS)
+            .map(|p| p.map(|p| observatory.pseudonym("observatoire/recle/v1", &[p])))
             .collect();
         out.with_column(Column::new(name.as_str().into(), re))?;
     }
     let perm = bloom::keyed_permutation(observatory);
     for name in [columns::CLK, columns::FIRST_NAME_CLK] {
-        let Ok(clks) = text_col(extract, name) else {
+        let Ok(clks) = text_ref(extract, name) else {
             continue;
         };
         let re: Vec<Option<String>> = clks
-            .into_iter()
-            .map(|c| {
-                c.and_then(|h| Clk::from_hex(&h))
-                    .map(|c| c.permute(&perm).to_hex())
-            })
+            .par_iter()
+            .with_min_len(CHUNK_ROWS)
+            .map(|c| c.and_then(Clk::from_hex).map(|c| c.permute(&perm).to_hex()))
             .collect();
         out.with_column(Column::new(name.into(), re))?;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sha2::{Digest, Sha256};
+
+    /// Digest of the extract and report of the sequential implementation (0.1), before
+    /// rows were pseudonymised in parallel.
+    const EXPECTED_DIGEST: &str = "dadf4d9c61795244cf74c7cc5683d2b5e290e1245c7e9f831d4a22539c70039b d8d069790cda8c02dbd45228968e865e80f4c37fd4bd514ce8296bb33484c6f7";
+
+    const EXPECTED_REKEYED: &str =
+        "db0ef326d9b4c4a9146e643af93d2d07b440736c07f3be8aa2c6305146b88d03";
+
+    /// `n` canonical accompaniments with varied identities, some fields missing.
+    fn accompaniments(n: usize) -> DataFrame {
+        let names = [
+            "MARTIN", "Bernard", "dupré", "LE GALL", "N'DIAYE", "", "Éloïse",
+        ];
+        let firsts = ["Léa", "LEO", "jean-marc", "Zoé", "", "Anaïs", "Noah"];
+        let pick = |v: &[&str], i: usize, m: usize| -> Option<String> {
+            (!i.is_multiple_of(m)).then(|| format!("{}{}", v[i % v.len()], i % 13))
+        };
+        let days: Vec<Option<i32>> = (0..n)
+            .map(|i| (!i.is_multiple_of(17)).then_some(12_000 + (i as i32 * 37) % 6_000))
+            .collect();
+        let births = Series::new("date_naissance".into(), days)
+            .cast(&DataType::Date)
+            .unwrap();
+        df![
+            "source" => vec!["PE"; n],
+            "service" => (0..n).map(|i| format!("S{}", i % 5)).collect::<Vec<_>>(),
+            "nom" => (0..n).map(|i| pick(&names, i, 11)).collect::<Vec<_>>(),
+            "prenom" => (0..n).map(|i| pick(&firsts, i, 19)).collect::<Vec<_>>(),
+            "date_naissance" => births,
+            "sexe" => (0..n).map(|i| ["F", "M", "x"][i % 3]).collect::<Vec<_>>(),
+            "nom_mere" => (0..n).map(|i| pick(&names, i + 3, 4)).collect::<Vec<_>>(),
+            "numero_dossier" => (0..n).map(|i| i.is_multiple_of(3).then(|| format!("D{}", i % 97))).collect::<Vec<_>>(),
+            "motif_sortie" => vec![Some("fin de mesure"); n],
+            "departement_residence" => (0..n).map(|i| ["75", "2A", "971", "69"][i % 4]).collect::<Vec<_>>(),
+        ]
+        .unwrap()
+    }
+
+    fn digest(df: &DataFrame) -> String {
+        let mut h = Sha256::new();
+        for c in df.columns() {
+            h.update(c.name().as_bytes());
+            for v in c.as_materialized_series().iter() {
+                h.update(format!("{v}|").as_bytes());
+            }
+        }
+        hex::encode(h.finalize())
+    }
+
+    #[test]
+    fn parallel_pseudonymisation_is_row_by_row_and_unchanged() {
+        let n = 3 * 8_192 + 100;
+        let df = accompaniments(n);
+        let key = SecretKey::from_bytes([5; 32]);
+        let settings = Settings::new(2023);
+        let (out, report) = pseudonymise(&df, &key, &settings).unwrap();
+        assert_eq!(out.height(), n);
+        // Every row is what it is alone, whatever run it fell in.
+        for i in [0, 1, 8_191, 8_192, 20_000, n - 1] {
+            let (one, _) = pseudonymise(&df.slice(i as i64, 1), &key, &settings).unwrap();
+            assert_eq!(digest(&one), digest(&out.slice(i as i64, 1)), "row {i}");
+        }
+        // The same bytes as the sequential implementation this replaced.
+        let report = serde_json::to_string(&report).unwrap();
+        assert_eq!(
+            format!("{} {}", digest(&out), hex::encode(Sha256::digest(report))),
+            EXPECTED_DIGEST
+        );
+        let rekeyed = rekey(&out, &SecretKey::from_bytes([6; 32])).unwrap();
+        assert_eq!(digest(&rekeyed), EXPECTED_REKEYED);
+    }
 }

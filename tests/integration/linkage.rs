@@ -24,6 +24,9 @@ fn linkage_quality_on_the_french_test_population() {
         "{:?}",
         fuzzy.quality
     );
+    // No twin merged (the generator's twins share birth date, surname and mother).
+    assert_eq!(exact.twins_merged, 0);
+    assert_eq!(fuzzy.twins_merged, 0);
     // Fuzzy linkage finds what exact keys miss.
     assert!(fuzzy.quality.recall > exact.quality.recall);
 }

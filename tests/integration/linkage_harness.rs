@@ -3,6 +3,7 @@
 //! collective's key, re-keys them at the observatory, links them and measures the result
 //! against the truth.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use observatoire::link::{self, quality::Quality};
@@ -70,9 +71,19 @@ pub struct Measured {
     pub report: link::Report,
     pub pseudonymise_time: Duration,
     pub link_time: Duration,
+    /// Cross-file links joining two different children born the same day with the same
+    /// surname (the generator's twins, or siblings sharing a birth date).
+    pub twins_merged: usize,
 }
 
-pub fn measure(pop: &TestPopulation, fuzzy: bool, threshold: f64) -> Measured {
+/// Both files pseudonymised with the collective's key, stacked and re-keyed at the
+/// observatory: what linkage reads.
+pub struct Prepared {
+    pub extract: DataFrame,
+    pub pseudonymise_time: Duration,
+}
+
+pub fn prepare(pop: &TestPopulation) -> Prepared {
     let key = SecretKey::from_bytes([11; 32]);
     let observatory = SecretKey::from_bytes([12; 32]);
     let settings = pseudonymise::Settings::new(2023);
@@ -83,11 +94,26 @@ pub fn measure(pop: &TestPopulation, fuzzy: bool, threshold: f64) -> Measured {
     let (b, _) =
         pseudonymise::pseudonymise(&accompaniments(&pop.ditep, "DITEP"), &key, &settings).unwrap();
     let all = observatoire::ingest::stack(vec![a, b]).unwrap();
-    let all = pseudonymise::rekey(&all, &observatory).unwrap();
-    let pseudonymise_time = t0.elapsed();
+    let extract = pseudonymise::rekey(&all, &observatory).unwrap();
+    Prepared {
+        extract,
+        pseudonymise_time: t0.elapsed(),
+    }
+}
+
+pub fn measure(pop: &TestPopulation, fuzzy: bool, threshold: f64) -> Measured {
+    measure_prepared(pop, &prepare(pop), fuzzy, threshold)
+}
+
+pub fn measure_prepared(
+    pop: &TestPopulation,
+    prepared: &Prepared,
+    fuzzy: bool,
+    threshold: f64,
+) -> Measured {
     let t1 = Instant::now();
     let (linked, report) = link::link(
-        &all,
+        &prepared.extract,
         &link::Settings {
             fuzzy,
             threshold,
@@ -117,10 +143,27 @@ pub fn measure(pop: &TestPopulation, fuzzy: bool, threshold: f64) -> Measured {
         .zip(&persons[na..])
         .map(|(r, p)| (r.truth_id, p.clone()))
         .collect();
+    let mut in_a: HashMap<&str, Vec<&TestRecord>> = HashMap::new();
+    for (r, p) in pop.protection.iter().zip(&persons[..na]) {
+        in_a.entry(p.as_str()).or_default().push(r);
+    }
+    let twins_merged = pop
+        .ditep
+        .iter()
+        .zip(&persons[na..])
+        .flat_map(|(r, p)| {
+            in_a.get(p.as_str()).into_iter().flatten().filter(move |x| {
+                x.truth_id != r.truth_id
+                    && x.identity.date_naissance == r.identity.date_naissance
+                    && x.identity.nom == r.identity.nom
+            })
+        })
+        .count();
     Measured {
         quality: link::quality::evaluate(&a, &b),
         report,
-        pseudonymise_time,
+        pseudonymise_time: prepared.pseudonymise_time,
         link_time,
+        twins_merged,
     }
 }

@@ -1,0 +1,305 @@
+//! The fuzzy pass of linkage (docs/architecture.md, Linkage): after the exact keys, each
+//! cluster is one profile (the encoding of its first record that has one); profiles that
+//! can still gain a link are grouped by several keyed blocking keys, blocks larger than
+//! [`MAX_BLOCK`] are left out (and counted), every pair met in a block is compared once
+//! — in parallel, Dice by word-level popcount on the 1 024-bit encodings — and the pairs
+//! above the threshold are accepted greedily, best first, one-to-one. The output does not
+//! depend on the number of threads: candidates are sorted on a total order.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use super::{
+    DIFFERENT_DATES_THRESHOLD, FIRST_NAME_THRESHOLD, Records, Report, Settings, UnionFind,
+};
+use crate::pseudonymise::bloom::Clk;
+
+/// Largest block compared (in clusters): at most `MAX_BLOCK²/2` pairs per block, so the
+/// pairs grow with the number of blocks, i.e. about linearly with the records.
+pub const MAX_BLOCK: usize = 256;
+
+/// Blocking keys, in the order pairs are attributed to them: the birth-date control (the
+/// full date, day and month in either order) with the sex, surname control with the first name's
+/// encoding (a wrong birth date), then the partner's three keyed blocks (birth year with
+/// month, with the first name's first letters, with the surname's first letters).
+const KEYS: usize = 5;
+const NONE: u32 = u32::MAX;
+
+/// A pair above the threshold: (similarity, smaller root, larger root).
+type Candidate = (f64, usize, usize);
+
+/// A cluster after the exact pass, as the fuzzy pass sees it.
+struct Profile {
+    /// The cluster's union-find root (its smallest record index).
+    root: usize,
+    clk: Clk,
+    ones: u32,
+    /// First birth-date control of the cluster's records (in record order).
+    control: Option<u32>,
+    first_name: Option<Clk>,
+    /// Services of the cluster's records, as sorted distinct ids.
+    services: Vec<u32>,
+    /// Block of each blocking key ([`NONE`]: no value, alone, or block too large).
+    blocks: [u32; KEYS],
+}
+
+fn disjoint(x: &[u32], y: &[u32]) -> bool {
+    let (mut i, mut j) = (0, 0);
+    while i < x.len() && j < y.len() {
+        match x[i].cmp(&y[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => return false,
+        }
+    }
+    true
+}
+
+/// Sørensen–Dice with the first operand's popcount known: same value, bit for bit, as
+/// [`Clk::dice`].
+fn dice(a: &Clk, ones_a: u32, b: &Clk, ones_b: u32) -> f64 {
+    let mut inter = 0u32;
+    for i in 0..a.0.len() {
+        inter += (a.0[i] & b.0[i]).count_ones();
+    }
+    let total = ones_a + ones_b;
+    if total == 0 {
+        0.0
+    } else {
+        2.0 * f64::from(inter) / f64::from(total)
+    }
+}
+
+/// Dense interning of text values in order of first appearance.
+fn intern<'a>(ids: &mut HashMap<&'a str, u32>, v: &'a str) -> u32 {
+    let next = ids.len() as u32;
+    *ids.entry(v).or_insert(next)
+}
+
+/// One profile per cluster with an encoding, in order of the cluster's first encoded
+/// record.
+fn profiles(records: &Records, blocks: &[Vec<Option<&str>>], uf: &mut UnionFind) -> Vec<Profile> {
+    let n = records.clks.len();
+    let mut of_root = vec![NONE; n];
+    let mut out: Vec<Profile> = Vec::new();
+    // The record whose blocking values stand for each profile.
+    let mut source: Vec<usize> = Vec::new();
+    for (i, c) in records.clks.iter().enumerate() {
+        let Some(c) = c else { continue };
+        let r = uf.find(i);
+        if of_root[r] == NONE {
+            of_root[r] = out.len() as u32;
+            source.push(i);
+            out.push(Profile {
+                root: r,
+                clk: *c,
+                ones: c.count_ones(),
+                control: None,
+                first_name: None,
+                services: Vec::new(),
+                blocks: [NONE; KEYS],
+            });
+        }
+    }
+    let mut service_ids: HashMap<&str, u32> = HashMap::new();
+    let mut control_ids: HashMap<&str, u32> = HashMap::new();
+    for i in 0..n {
+        let p = of_root[uf.find(i)];
+        if p == NONE {
+            continue;
+        }
+        let p = &mut out[p as usize];
+        if p.control.is_none()
+            && let Some(c) = records.controls[i]
+        {
+            p.control = Some(intern(&mut control_ids, c));
+        }
+        if p.first_name.is_none() {
+            p.first_name = records.first_names[i].and_then(Clk::from_hex);
+        }
+        if let Some(s) = records.services[i] {
+            p.services.push(intern(&mut service_ids, s));
+        }
+    }
+    for p in &mut out {
+        p.services.sort_unstable();
+        p.services.dedup();
+    }
+    // Blocking values of each profile's source record.
+    let values = |k: usize, i: usize| -> Option<(&str, &str)> {
+        match k {
+            0 => records.controls[i].map(|c| (c, records.sexes[i].unwrap_or(""))),
+            1 => records.surnames[i].zip(records.first_names[i]),
+            _ => blocks.get(k - 2).and_then(|b| b[i]).map(|b| (b, "")),
+        }
+    };
+    for k in 0..KEYS {
+        let mut ids: HashMap<(&str, &str), u32> = HashMap::new();
+        for (p, &i) in out.iter_mut().zip(&source) {
+            if let Some(v) = values(k, i) {
+                let next = ids.len() as u32;
+                p.blocks[k] = *ids.entry(v).or_insert(next);
+            }
+        }
+    }
+    out
+}
+
+/// Pairs compared in one block and the candidates found: (similarity, root, root).
+fn compare_block(
+    k: usize,
+    members: &[u32],
+    profiles: &[Profile],
+    settings: &Settings,
+) -> (usize, Vec<Candidate>) {
+    let mut compared = 0;
+    let mut found = Vec::new();
+    for (x, &a) in members.iter().enumerate() {
+        let pa = &profiles[a as usize];
+        for &b in &members[x + 1..] {
+            let pb = &profiles[b as usize];
+            // Only clusters of different services can still gain a link; a pair that
+            // shares the block of an earlier key was compared there.
+            if !disjoint(&pa.services, &pb.services)
+                || (0..k).any(|e| pa.blocks[e] != NONE && pa.blocks[e] == pb.blocks[e])
+            {
+                continue;
+            }
+            compared += 1;
+            let d = dice(&pa.clk, pa.ones, &pb.clk, pb.ones);
+            // Different birth dates (day and month in either order): only a
+            // near-identical encoding may still be the same child with a mistyped
+            // date; homonyms born on other days are not.
+            let dates_differ = matches!((pa.control, pb.control), (Some(x), Some(y)) if x != y);
+            let needed = if dates_differ {
+                settings.threshold.max(DIFFERENT_DATES_THRESHOLD)
+            } else {
+                settings.threshold
+            };
+            if d < needed {
+                continue;
+            }
+            // Twins share everything but the first name: a first-name similarity at
+            // the guard or below is two children.
+            let first_name_ok = match (&pa.first_name, &pb.first_name) {
+                (Some(x), Some(y)) => x.dice(y) > FIRST_NAME_THRESHOLD,
+                _ => true,
+            };
+            if first_name_ok {
+                let (lo, hi) = if pa.root < pb.root {
+                    (pa.root, pb.root)
+                } else {
+                    (pb.root, pa.root)
+                };
+                found.push((d, lo, hi));
+            }
+        }
+    }
+    (compared, found)
+}
+
+/// Runs the fuzzy pass over the clusters left by the exact keys.
+pub(crate) fn pass(
+    records: &Records,
+    blocks: &[Vec<Option<&str>>],
+    settings: &Settings,
+    uf: &mut UnionFind,
+    report: &mut Report,
+) {
+    let mut all = profiles(records, blocks, uf);
+    // A cluster already present in every service can gain nothing (every other cluster
+    // shares a service with it), unless some cluster has no service at all.
+    let services: usize = {
+        let mut s: Vec<u32> = all
+            .iter()
+            .flat_map(|p| p.services.iter().copied())
+            .collect();
+        s.sort_unstable();
+        s.dedup();
+        s.len()
+    };
+    let some_without = all.iter().any(|p| p.services.is_empty());
+    if services > 0 && !some_without {
+        for p in &mut all {
+            if p.services.len() == services {
+                p.blocks = [NONE; KEYS];
+            }
+        }
+    }
+    // Blocks of each key, in a deterministic order; too large ones left out.
+    let mut work: Vec<(usize, Vec<u32>)> = Vec::new();
+    for k in 0..KEYS {
+        let count = all
+            .iter()
+            .filter_map(|p| (p.blocks[k] != NONE).then_some(p.blocks[k]))
+            .max()
+            .map_or(0, |m| m as usize + 1);
+        let mut members: Vec<Vec<u32>> = vec![Vec::new(); count];
+        for (c, p) in all.iter().enumerate() {
+            if p.blocks[k] != NONE {
+                members[p.blocks[k] as usize].push(c as u32);
+            }
+        }
+        for m in members {
+            if m.len() > MAX_BLOCK {
+                report.blocs_trop_grands += 1;
+                for &c in &m {
+                    all[c as usize].blocks[k] = NONE;
+                }
+            } else if m.len() > 1 {
+                work.push((k, m));
+            } else {
+                for &c in &m {
+                    all[c as usize].blocks[k] = NONE;
+                }
+            }
+        }
+    }
+    let results: Vec<(usize, Vec<Candidate>)> = work
+        .par_iter()
+        .map(|(k, m)| compare_block(*k, m, &all, settings))
+        .collect();
+    let mut candidates: Vec<Candidate> = Vec::new();
+    for (compared, found) in results {
+        report.paires_comparees += compared;
+        candidates.extend(found);
+    }
+    candidates.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
+    accept(&candidates, uf, report);
+}
+
+/// One-to-one greedy assignment, best similarity first.
+fn accept(candidates: &[Candidate], uf: &mut UnionFind, report: &mut Report) {
+    let mut best_other: HashMap<usize, Vec<f64>> = HashMap::new();
+    for (d, a, b) in candidates {
+        best_other.entry(*a).or_default().push(*d);
+        best_other.entry(*b).or_default().push(*d);
+    }
+    let mut linked: std::collections::HashSet<usize> = std::collections::HashSet::new();
+    for (d, a, b) in candidates {
+        if linked.contains(a) || linked.contains(b) {
+            report.paires_ecartees += 1;
+            continue;
+        }
+        linked.insert(*a);
+        linked.insert(*b);
+        uf.union(*a, *b);
+        report.liens_flous += 1;
+        let lo = (d * 20.0).floor() / 20.0;
+        *report
+            .distribution_similarites
+            .entry(format!("{:.2}–{:.2}", lo, (lo + 0.05).min(1.0)).replace('.', ","))
+            .or_default() += 1;
+        // Ambiguous: another candidate of a or b within 0,02.
+        let close = |x: &usize| {
+            best_other
+                .get(x)
+                .map(|v| v.iter().filter(|s| (**s - d).abs() <= 0.02).count())
+                .unwrap_or(0)
+        };
+        if close(a) > 1 || close(b) > 1 {
+            report.paires_ambigues += 1;
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! Pseudonymisation of a run of rows, independent of every other row: the unit of the
+//! parallel pseudonymisation ([`super::pseudonymise`]).
+
+use chrono::{Datelike, NaiveDate};
+use polars::prelude::*;
+
+use super::bloom::{Clk, ClkInput};
+use super::keys::SecretKey;
+use super::{Settings, columns, generalise, normalise};
+
+/// One identity, normalised ([`normalise`]).
+pub(super) struct Identity {
+    pub(super) prenom: Option<String>,
+    pub(super) nom: Option<String>,
+    pub(super) nom_mere: Option<String>,
+    pub(super) naissance: Option<NaiveDate>,
+    pub(super) sexe: Option<char>,
+}
+
+impl Identity {
+    fn field(&self, f: &str) -> Option<String> {
+        match f {
+            "prenom" => self.prenom.clone(),
+            "nom" => self.nom.clone(),
+            "nom_mere" => self.nom_mere.clone(),
+            "date_naissance" => self.naissance.map(normalise::full_date),
+            "mois_naissance" => self.naissance.map(normalise::month_year),
+            "annee_naissance" => self.naissance.map(normalise::year),
+            "sexe" => self.sexe.map(String::from),
+            _ => None,
+        }
+    }
+}
+
+/// Rows pseudonymised together by one task: large enough to amortise the task, small
+/// enough that the clear identities and pseudonym strings in flight stay small.
+pub(super) const CHUNK_ROWS: usize = 8_192;
+
+/// The identity columns as read, borrowed from the canonical table.
+pub(super) struct Identities<'a> {
+    pub(super) nom: Vec<Option<&'a str>>,
+    pub(super) prenom: Vec<Option<&'a str>>,
+    pub(super) mere: Vec<Option<&'a str>>,
+    pub(super) dossier: Vec<Option<&'a str>>,
+    pub(super) sexe: Vec<Option<&'a str>>,
+    pub(super) service: Vec<Option<&'a str>>,
+    pub(super) births: Vec<Option<NaiveDate>>,
+}
+
+/// Text columns of the extract made by this stage, in the order of [`Chunk::text`]:
+/// the pseudonyms (one per key), then these.
+pub(super) const FILE: usize = 0;
+pub(super) const CLK: usize = 1;
+pub(super) const CONTROL: usize = 2;
+pub(super) const SURNAME: usize = 3;
+pub(super) const FIRST_NAME: usize = 4;
+pub(super) const BLOCK: usize = 5;
+pub(super) const FIXED_TEXTS: usize = BLOCK + columns::BLOCKS;
+
+/// The pseudonymised columns of a run of rows, with what the report counts.
+pub(super) struct Chunk {
+    /// Key pseudonyms (one per key), then [`FILE`]…[`BLOCK`] + blocks.
+    pub(super) text: Vec<StringChunked>,
+    pub(super) years: Vec<Option<i32>>,
+    pub(super) months: Vec<Option<i32>>,
+    pub(super) ages: Vec<Option<i32>>,
+    pub(super) bands: Vec<Option<String>>,
+    pub(super) sexes: Vec<Option<String>>,
+    pub(super) keys_computed: Vec<usize>,
+    pub(super) encodings: usize,
+    pub(super) without_key: usize,
+}
+
+/// Pseudonymises rows `range` (independent of every other row).
+pub(super) fn pseudonymise_chunk(
+    ids: &Identities,
+    range: std::ops::Range<usize>,
+    key: &SecretKey,
+    settings: &Settings,
+) -> Chunk {
+    let clean = |v: Option<&str>| v.map(normalise::name).filter(|s| !s.is_empty());
+    let tiers = settings.key_set.len();
+    let len = range.len();
+    let mut text: Vec<StringChunkedBuilder> = (0..tiers + FIXED_TEXTS)
+        .map(|_| StringChunkedBuilder::new(PlSmallStr::EMPTY, len))
+        .collect();
+    let mut chunk = Chunk {
+        text: Vec::new(),
+        years: Vec::with_capacity(len),
+        months: Vec::with_capacity(len),
+        ages: Vec::with_capacity(len),
+        bands: Vec::with_capacity(len),
+        sexes: Vec::with_capacity(len),
+        keys_computed: vec![0; tiers],
+        encodings: 0,
+        without_key: 0,
+    };
+    for i in range {
+        let id = Identity {
+            prenom: clean(ids.prenom[i]),
+            nom: clean(ids.nom[i]),
+            nom_mere: clean(ids.mere[i]),
+            naissance: ids.births[i],
+            sexe: ids.sexe[i].and_then(normalise::sex),
+        };
+        let mut keyed = false;
+        for (t, fields) in settings.key_set.iter().enumerate() {
+            let values: Option<Vec<String>> = fields.iter().map(|f| id.field(f)).collect();
+            let p = values.map(|v| {
+                let refs: Vec<&str> = v.iter().map(String::as_str).collect();
+                key.pseudonym(&format!("observatoire/cle/v1/{}", fields.join("+")), &refs)
+            });
+            if p.is_some() {
+                chunk.keys_computed[t] += 1;
+                keyed = true;
+            }
+            text[t].append_option(p);
+        }
+        let fp = match (ids.dossier[i], ids.service[i]) {
+            (Some(d), Some(s)) if !d.trim().is_empty() => {
+                keyed = true;
+                Some(key.pseudonym("observatoire/dossier/v1", &[s.trim(), d.trim()]))
+            }
+            _ => None,
+        };
+        text[tiers + FILE].append_option(fp);
+        let clk = Clk::encode(
+            key,
+            &ClkInput {
+                prenom: id.prenom.as_deref(),
+                nom: id.nom.as_deref(),
+                nom_mere: id.nom_mere.as_deref(),
+                naissance: id.naissance,
+                sexe: id.sexe,
+            },
+        );
+        if clk.is_some() {
+            chunk.encodings += 1;
+            keyed = true;
+        }
+        text[tiers + CLK].append_option(clk.map(|c| c.to_hex()));
+        text[tiers + SURNAME].append_option(
+            id.nom
+                .as_ref()
+                .map(|s| key.pseudonym("observatoire/controle-nom/v1", &[s])),
+        );
+        text[tiers + FIRST_NAME].append_option(
+            id.prenom
+                .as_deref()
+                .and_then(|p| Clk::encode_first_name(key, p))
+                .map(|c| c.to_hex()),
+        );
+        text[tiers + CONTROL].append_option(id.naissance.map(|d| {
+            let (a, b) = (d.day().min(d.month()), d.day().max(d.month()));
+            key.pseudonym(
+                "observatoire/controle-naissance/v1",
+                &[&d.year().to_string(), &a.to_string(), &b.to_string()],
+            )
+        }));
+        // Blocking keys: birth year + month; birth year + first letters of the first
+        // name; birth year + first letters of the surname.
+        let y = id.naissance.map(normalise::year);
+        let head = |s: &Option<String>, k: usize| {
+            s.as_ref().map(|v| v.chars().take(k).collect::<String>())
+        };
+        let parts: [Option<(String, String)>; columns::BLOCKS] = [
+            y.clone()
+                .zip(id.naissance.map(|d| format!("{:02}", d.month()))),
+            y.clone().zip(head(&id.prenom, 3)),
+            y.zip(head(&id.nom, 3)),
+        ];
+        for (b, p) in parts.into_iter().enumerate() {
+            text[tiers + BLOCK + b].append_option(
+                p.map(|(a, c)| key.pseudonym(&format!("observatoire/bloc/v1/{b}"), &[&a, &c])),
+            );
+        }
+        if !keyed {
+            chunk.without_key += 1;
+        }
+        chunk.years.push(id.naissance.map(|d| d.year()));
+        chunk.months.push(id.naissance.map(|d| d.month() as i32));
+        let age = id
+            .naissance
+            .map(|d| generalise::age_at_year_end(d.year(), settings.reference_year));
+        chunk.ages.push(age);
+        chunk
+            .bands
+            .push(age.map(|a| generalise::age_band(a, &settings.age_bands)));
+        chunk.sexes.push(id.sexe.map(String::from));
+    }
+    chunk.text = text.into_iter().map(StringChunkedBuilder::finish).collect();
+    chunk
+}
