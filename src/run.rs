@@ -15,6 +15,7 @@ use crate::pseudonymise::generalise::{DEFAULT_AGE_BANDS, ResidenceLevel};
 use crate::pseudonymise::keys::{KeyError, SecretKey};
 use crate::pseudonymise::{self};
 use crate::publish::{Staging, chart, manifest, parquet, paths, report};
+use crate::tables::Table;
 use crate::validation::Severity;
 use polars::prelude::DataFrame;
 

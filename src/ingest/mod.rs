@@ -282,9 +282,17 @@ fn assemble(
             .remove(&t)
             .map(TableBuilder::finish)
             .unwrap_or_else(|| TableBuilder::new(t).finish())?;
-        let mut parts = vec![built];
-        parts.extend(file_parts.remove(&t).unwrap_or_default());
-        parts.extend(parquet_parts.remove(&t).unwrap_or_default());
+        let mut parts = Vec::new();
+        let files = file_parts.remove(&t).unwrap_or_default();
+        let parquets = parquet_parts.remove(&t).unwrap_or_default();
+        // An empty shared builder only gives the schema of an empty table: beside parts
+        // already transformed (identities pseudonymised), its clear identity columns
+        // would come back, empty.
+        if built.height() > 0 || (files.is_empty() && parquets.is_empty()) {
+            parts.push(built);
+        }
+        parts.extend(files);
+        parts.extend(parquets);
         stack(parts)
     };
     let tables = CanonicalTables {

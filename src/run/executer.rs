@@ -46,9 +46,11 @@ pub fn run_observed(
     observe(Event::Stage(stage::READ));
     // The output folder is checked (and interrupted runs repaired) before reading.
     let mut staging = Staging::for_pipeline(pipeline, out)?;
-    let ing = ingest::ingest(pipeline)?;
+    // Identities are pseudonymised file by file as they are read (see `AsRead`).
+    let as_read = AsRead::pseudonymising(pipeline);
+    let ing = ingest::ingest_with(pipeline, Some(&|t, df| as_read.apply(t, df)))?;
     observe(Event::Stage(stage::PSEUDONYMISE));
-    let linked = pseudonymise_and_link_observed(pipeline, &ing, observe)?;
+    let linked = pseudonymise_and_link_observed(pipeline, &ing, Some(&as_read), observe)?;
     observe(Event::Stage(stage::INDICATORS));
     let years = pipeline.spec.periode.years();
     let none = DataFrame::empty();

@@ -9,8 +9,10 @@ use super::*;
 pub fn partner(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
     // The output folder is checked (and interrupted runs repaired) before reading.
     let mut staging = Staging::for_pipeline(pipeline, out)?;
-    let ing = ingest::ingest(pipeline)?;
     let keys = load_keys(pipeline, false)?;
+    // Identities are pseudonymised file by file as they are read (see `AsRead`).
+    let as_read = AsRead::pseudonymising(pipeline);
+    let ing = ingest::ingest_with(pipeline, Some(&|t, df| as_read.apply(t, df)))?;
     let demo = pipeline.spec.pipeline.demonstration;
     let meta = [
         (
@@ -34,15 +36,12 @@ pub fn partner(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
     let mut privacy =
         serde_json::json!({ "empreinte_cle_collectif": keys.collective.fingerprint() });
     if ing.tables.accompaniments.height() > 0 {
-        let (extract, report) = pseudonymise::pseudonymise(
-            &ing.tables.accompaniments,
-            &keys.collective,
-            &pseudonymise_settings(pipeline),
-        )?;
+        let extract = &ing.tables.accompaniments;
         staging.write(
             paths::EXTRACT_ACCOMPANIMENTS,
-            parquet::to_parquet(&extract, &meta)?,
+            parquet::to_parquet(extract, &meta)?,
         )?;
+        let report = as_read.report(extract)?;
         privacy["pseudonymisation"] = serde_json::to_value(&report).unwrap_or_default();
     }
     if ing.tables.services.height() > 0 {

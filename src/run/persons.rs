@@ -4,6 +4,126 @@
 
 use super::*;
 
+/// Pseudonymisation as ingest reads: each file's accompaniments (and staff identifiers)
+/// are pseudonymised with the collective's key inside the file's parallel task, so no
+/// column of clear names for the whole network is ever held in memory
+/// (docs/architecture.md, « Identities pseudonymised as they are read »). `verifier`,
+/// which has no key, drops the identity columns instead.
+pub struct AsRead<'a> {
+    pipeline: &'a Pipeline,
+    /// `false` for `verifier`: identities are dropped, not pseudonymised.
+    pseudonymise: bool,
+    settings: pseudonymise::Settings,
+    /// The collective's key, loaded when the first file with rows needs it.
+    key: std::sync::OnceLock<Result<SecretKey, KeyError>>,
+    /// Reports of the files pseudonymised so far, merged by [`AsRead::report`].
+    reports: std::sync::Mutex<Vec<pseudonymise::Report>>,
+}
+
+impl<'a> AsRead<'a> {
+    /// Pseudonymise with the collective's key (`executer`, `partenaire`).
+    pub fn pseudonymising(pipeline: &'a Pipeline) -> AsRead<'a> {
+        AsRead {
+            pipeline,
+            pseudonymise: true,
+            settings: pseudonymise_settings(pipeline),
+            key: std::sync::OnceLock::new(),
+            reports: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Drop the identity columns (`verifier`).
+    pub fn dropping(pipeline: &'a Pipeline) -> AsRead<'a> {
+        AsRead {
+            pseudonymise: false,
+            ..AsRead::pseudonymising(pipeline)
+        }
+    }
+
+    fn key(&self) -> Result<&SecretKey, Error> {
+        match self.key.get_or_init(|| collective_key(self.pipeline)) {
+            Ok(k) => Ok(k),
+            Err(e) => Err(e.clone().into()),
+        }
+    }
+
+    /// The transform ingest applies to each file's checked table.
+    pub fn apply(&self, table: Table, df: DataFrame) -> Result<DataFrame, Error> {
+        if df.height() == 0 {
+            return Ok(df);
+        }
+        match table {
+            Table::Accompaniments if self.pseudonymise => {
+                let (extract, report) =
+                    pseudonymise::pseudonymise(&df, self.key()?, &self.settings)?;
+                drop(df);
+                self.reports
+                    .lock()
+                    .map_err(|_| Error::Internal("rapports de pseudonymisation".into()))?
+                    .push(report);
+                Ok(extract)
+            }
+            Table::Accompaniments => Ok(df.drop_many(
+                pseudonymise::IDENTITY_COLUMNS
+                    .iter()
+                    .chain(pseudonymise::FREE_TEXT_COLUMNS.iter())
+                    .copied(),
+            )),
+            Table::Staff | Table::Training
+                if df
+                    .column("salarie")
+                    .is_ok_and(|c| c.null_count() < df.height()) =>
+            {
+                if self.pseudonymise {
+                    pseudonymise::pseudonymise_staff(&df, self.key()?)
+                } else {
+                    Ok(df.drop_many(["salarie"]))
+                }
+            }
+            _ => Ok(df),
+        }
+    }
+
+    /// The pseudonymisation report of the files read, merged: counts added up, and the
+    /// smallest group of quasi-identifiers computed again on the whole local extract
+    /// (groups span files). `None` when no file had accompaniments.
+    pub fn report(&self, local: &DataFrame) -> Result<Option<pseudonymise::Report>, Error> {
+        let reports = self
+            .reports
+            .lock()
+            .map_err(|_| Error::Internal("rapports de pseudonymisation".into()))?;
+        let Some(first) = reports.first() else {
+            return Ok(None);
+        };
+        let mut merged = first.clone();
+        for r in &reports[1..] {
+            merged.enregistrements += r.enregistrements;
+            merged.encodages_flous += r.encodages_flous;
+            merged.sans_cle += r.sans_cle;
+            for (m, n) in merged.cles_calculees.iter_mut().zip(&r.cles_calculees) {
+                *m += n;
+            }
+        }
+        let qi: Vec<&str> = merged
+            .quasi_identifiants
+            .iter()
+            .map(String::as_str)
+            .collect();
+        merged.k_anonymat = pseudonymise::generalise::smallest_group(local, &qi)?;
+        Ok(Some(merged))
+    }
+}
+
+/// The collective's key of `pipeline` (or the public demonstration key).
+fn collective_key(pipeline: &Pipeline) -> Result<SecretKey, KeyError> {
+    let c = &pipeline.spec.confidentialite;
+    if c.cle_demonstration.as_ref().is_some_and(|d| *d.get_ref()) {
+        Ok(SecretKey::demonstration("collectif"))
+    } else {
+        load_key(pipeline, &c.cle, &c.cle_env, "OBSERVATOIRE_CLE")
+    }
+}
+
 /// The persons of a run: pseudonymised, re-keyed, linked accompaniments.
 pub struct Linked {
     pub table: DataFrame,
@@ -13,13 +133,14 @@ pub struct Linked {
 /// Pseudonymises the local accompaniments, adds the partners' extracts, re-keys
 /// everything with the observatory's key and links it.
 pub fn pseudonymise_and_link(pipeline: &Pipeline, ing: &Ingested) -> Result<Option<Linked>, Error> {
-    pseudonymise_and_link_observed(pipeline, ing, &mut |_| {})
+    pseudonymise_and_link_observed(pipeline, ing, None, &mut |_| {})
 }
 
 /// [`pseudonymise_and_link`], telling `observe` when linkage begins and what it linked.
 pub(super) fn pseudonymise_and_link_observed(
     pipeline: &Pipeline,
     ing: &Ingested,
+    as_read: Option<&AsRead>,
     observe: &mut dyn FnMut(Event<'_>),
 ) -> Result<Option<Linked>, Error> {
     let local = &ing.tables.accompaniments;
@@ -43,14 +164,19 @@ pub(super) fn pseudonymise_and_link_observed(
     };
     let mut parts: Vec<DataFrame> = Vec::new();
     let mut pseudo_report = None;
-    if local.height() > 0 {
-        let collective = if demo {
-            SecretKey::demonstration("collectif")
-        } else {
-            load_key(pipeline, &c.cle, &c.cle_env, "OBSERVATOIRE_CLE")?
+    if local.height() > 0 && local.column(pseudonymise::columns::KEY_FINGERPRINT).is_ok() {
+        // Pseudonymised as ingest read it.
+        pseudo_report = match as_read {
+            Some(a) => a.report(local)?,
+            None => None,
         };
-        let (extract, report) =
-            pseudonymise::pseudonymise(local, &collective, &pseudonymise_settings(pipeline))?;
+        parts.push(local.clone());
+    } else if local.height() > 0 {
+        let (extract, report) = pseudonymise::pseudonymise(
+            local,
+            &collective_key(pipeline)?,
+            &pseudonymise_settings(pipeline),
+        )?;
         pseudo_report = Some(report);
         parts.push(extract);
     }
@@ -97,12 +223,7 @@ pub fn pseudonymise_staff_tables(
     if !has_ids(&ing.tables.staff) && !has_ids(&ing.tables.training) {
         return Ok((ing.tables.staff.clone(), ing.tables.training.clone()));
     }
-    let c = &pipeline.spec.confidentialite;
-    let key = if c.cle_demonstration.as_ref().is_some_and(|d| *d.get_ref()) {
-        SecretKey::demonstration("collectif")
-    } else {
-        load_key(pipeline, &c.cle, &c.cle_env, "OBSERVATOIRE_CLE")?
-    };
+    let key = collective_key(pipeline)?;
     Ok((
         pseudonymise::pseudonymise_staff(&ing.tables.staff, &key)?,
         pseudonymise::pseudonymise_staff(&ing.tables.training, &key)?,
