@@ -437,7 +437,9 @@ fn publish(
     let cpu = cpu_seconds();
     let df = results.to_dataframe()?;
     let table = parquet::to_parquet(&df, &[])?;
+    let parquet_s = t.elapsed().as_secs_f64();
     let rendered = chart::render(&chart::rates::rate_chart(results, None))?;
+    let chart_s = t.elapsed().as_secs_f64() - parquet_s;
     let validation = observatoire::validation::ValidationReport::default();
     let pages = report::render_report(&report::ReportInput {
         title: "Rapport d'activité — réseau national synthétique",
@@ -450,6 +452,7 @@ fn publish(
         linkage: &serde_json::Value::Null,
         secrecy,
     })?;
+    let report_s = t.elapsed().as_secs_f64() - parquet_s - chart_s;
     let mut outputs = vec![
         OutputFile::of(paths::INDICATORS, &table),
         OutputFile::of(paths::CHART_SVG, rendered.svg.as_bytes()),
@@ -469,7 +472,8 @@ fn publish(
     let total: usize = pages.iter().map(|p| p.html.len()).sum();
     let largest = pages.iter().map(|p| p.html.len()).max().unwrap_or(0);
     println!(
-        "Publication (Parquet, graphique SVG et PNG, rapport HTML, manifeste) : {elapsed:.2} s ({cpu:.1} s de temps processeur)"
+        "Publication : {elapsed:.2} s ({cpu:.1} s de temps processeur) — Parquet {parquet_s:.2} s, graphique SVG et PNG {chart_s:.2} s, rapport HTML {report_s:.2} s, manifeste {:.2} s",
+        elapsed - parquet_s - chart_s - report_s
     );
     println!(
         "Rapport : page principale {} Ko, {} pages par département (la plus grande {} Ko), {} Ko en tout ; Parquet {} Ko ; graphique SVG {} Ko, PNG {} Ko ; manifeste {} Ko",

@@ -148,6 +148,8 @@ pub fn protects(kind: Kind, value: f64, low: f64, up: f64) -> bool {
 /// Attacker bounds of the suppressed primary cells (all, or those of `only`), with
 /// `f64::INFINITY` when unbounded: two linear programs per cell over its component,
 /// spread over the machine's cores; sorted by cell.
+// Long (91 lines) for a reason: the linear program and its worker threads share the
+// component data by reference; a failed thread must mark its own cells unprotected.
 pub fn bounds(
     system: &System,
     suppressed: &[bool],

@@ -314,6 +314,8 @@ fn departments(results: &Results) -> Departments<'_> {
 
 /// Renders the activity report: the main page (first, at [`paths::REPORT`]), and for a
 /// network of more than [`SINGLE_PAGE_MAX_SERVICES`] services one page per département.
+// Long (83 lines) for a reason: the main page's filter depends on whether the
+// département pages exist, and both share one context and one row index.
 pub fn render_report(input: &ReportInput) -> Result<Vec<Page>, Error> {
     let years: Vec<i32> = input.years.clone().collect();
     let by_indicator = rows_by_indicator(input.results);

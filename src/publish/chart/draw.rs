@@ -288,6 +288,9 @@ pub(super) fn draw_header<DB: DrawingBackend>(
 
 /// Draws the legend in rows from `top` (at most four rows, then "… et N autres");
 /// returns the y where the plot starts.
+// Long (94 lines) for a reason: the legend's layout (entry widths, wrapping into rows,
+// the optional reference and secret entries) is measured and drawn in one place so the
+// measured and drawn boxes cannot drift apart.
 pub(super) fn draw_legend<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     p: &Prepared,

@@ -3,6 +3,10 @@
 
 use super::*;
 
+// Long (230 lines) for a reason: one drawing pass in a fixed z-order (grid, axes,
+// reference line, series, secret marks, value labels) whose steps share the mapped
+// coordinates, the clipped plotting area and the placed-label list; splitting it by step
+// is the next refactor of this module, not done in the national-scale issue.
 pub(super) fn draw_chart<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     p: &Prepared,

@@ -26,6 +26,8 @@ pub(super) struct Prepared {
 }
 
 impl Prepared {
+    // Long (85 lines) for a reason: every check of the spec (finite, magnitude,
+    // duplicate years, reference) in the order its errors are reported.
     pub(super) fn new(spec: &ChartSpec) -> Result<Self, ChartError> {
         let mut lines = Vec::with_capacity(spec.series.len());
         for series in &spec.series {
