@@ -1,16 +1,19 @@
-//! Disclosure-control benchmark at national scale: a synthetic network of services in
-//! 100 départements (child-protection services of every type and DITEP, organisations,
-//! internal territories), ~450 000 measures over 5 years, their staff (jobs, ETP,
-//! absences by motif, entries and exits), training by theme and satisfaction
-//! questionnaires; every indicator and breakdown for 3 years (file active, entries,
-//! exits, durations, type of measure, legal frame, age band, sex, cross-sector shares by
-//! département, type and age; ETP by job, absenteeism by motif, headcount, turnover;
-//! trained staff and days by theme; questionnaires by respondent, scores by question),
-//! then primary and secondary suppression and the attacker audit over all of them.
-//! Run: `cargo bench --bench secret` (add `-- 100 40000` for départements and measures
-//! per département and year). Fixed seed; prints sizes and times. With `--indicateurs`,
-//! stops after the indicators stage (its time alone: `cargo bench --bench secret --
-//! --indicateurs`).
+//! Disclosure-control and publishing benchmark at national scale: a synthetic network
+//! shaped like the national run (100 départements, 1 100 services — nine
+//! child-protection services of every type and two DITEP per département — in
+//! organisations spanning two départements, internal territories; capacities, so the
+//! activity family is computed too), ~500 000 measures over 5 years, their staff (jobs,
+//! ETP, absences by motif, entries and exits), training by theme and satisfaction
+//! questionnaires; every indicator and breakdown for 4 years (activity and occupancy,
+//! file active, entries, exits, durations, type of measure, legal frame, age band, sex,
+//! cross-sector shares by département, type and age; ETP by job, absenteeism by motif,
+//! headcount, turnover; trained staff and days by theme; questionnaires by respondent,
+//! scores by question), then primary and secondary suppression and the attacker audit
+//! over all of them, then publishing (Parquet, chart, HTML report pages, manifest).
+//! Run: `cargo bench --bench secret` (add `-- 100 4000` for départements and measures
+//! per département and year). Fixed seed; prints sizes, wall and CPU times. With
+//! `--indicateurs`, stops after the indicators stage (its time alone:
+//! `cargo bench --bench secret -- --indicateurs`).
 
 use std::time::Instant;
 
@@ -34,13 +37,16 @@ impl Rng {
     }
 }
 
-const PE_TYPES: [(&str, &str); 6] = [
+const PE_TYPES: [(&str, &str); 9] = [
     ("AEMO", "AEMO"),
     ("AED", "AED"),
     ("MECS", "Placement en établissement"),
     ("Placement familial", "Placement familial"),
     ("Foyer de l'enfance", "Accueil d'urgence"),
     ("APMN", "MJAGBF"),
+    ("AEMO", "AEMO"),
+    ("MECS", "Placement en établissement"),
+    ("Placement familial", "Placement familial"),
 ];
 
 /// Columns of one synthetic table, filled row by row.
@@ -83,6 +89,8 @@ fn staff_tables(
         .iter()
         .flatten()
         .map(str::to_string)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
         .collect();
     let day = |y: i32, doy: u64| indicators::activity::day_number(y, 1, 1) + doy as i32;
     let mut st = Columns::default();
@@ -195,39 +203,46 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let departments = args.first().copied().unwrap_or(100);
     let per_department = args.get(1).copied().unwrap_or(4_000);
-    let years = 2021..=2023;
+    let years = 2020..=2023;
     let mut rng = Rng(1);
 
-    // Services: per département, one of each child-protection type and two DITEP, in
-    // three organisations and two internal territories.
+    // Services: per département, nine child-protection services and two DITEP (1 100
+    // services for 100 départements), in organisations that each span two départements,
+    // and two internal territories; measure services count measures, the others places.
     let (mut sid, mut sorg, mut sdep, mut stype, mut ssect, mut sterr, mut syear) =
         (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut sname, mut scap, mut sunit) = (vec![], vec![], vec![]);
     let mut pe_services: Vec<Vec<(String, &str)>> = Vec::new();
     let mut ditep_services: Vec<Vec<String>> = Vec::new();
     for d in 0..departments {
         let dep = format!("{:02}", d + 1);
         let mut pe = Vec::new();
         let mut ditep = Vec::new();
-        for (k, (typ, measure)) in PE_TYPES.iter().enumerate() {
-            let id = format!("{dep}-PE{k}");
-            sid.push(id.clone());
-            sorg.push(format!("{dep}-ORG{}", k % 3));
+        let mut push = |id: &str, k: usize, typ: &str, sector: &str, year: i32| {
+            sid.push(id.to_string());
+            sname.push(format!("{typ} {id}"));
+            sorg.push(format!("ORG{:02}-{}", d / 2, k % 3));
             sdep.push(dep.clone());
             stype.push(typ.to_string());
-            ssect.push("protection de l'enfance".to_string());
+            ssect.push(sector.to_string());
             sterr.push(format!("secteur {}", k % 2));
-            syear.push(2023);
+            syear.push(year);
+            let measures = typ.starts_with("AE");
+            scap.push(if measures { 120.0 } else { 30.0 });
+            sunit.push(if measures { "mesures" } else { "places" }.to_string());
+        };
+        for (k, (typ, measure)) in PE_TYPES.iter().enumerate() {
+            let id = format!("{dep}-PE{k}");
+            for y in 2020..=2023 {
+                push(&id, k, typ, "protection de l'enfance", y);
+            }
             pe.push((id, *measure));
         }
         for k in 0..2 {
             let id = format!("{dep}-DITEP{k}");
-            sid.push(id.clone());
-            sorg.push(format!("{dep}-ORG{k}"));
-            sdep.push(dep.clone());
-            stype.push("DITEP".to_string());
-            ssect.push("médico-social".to_string());
-            sterr.push(format!("secteur {k}"));
-            syear.push(2023);
+            for y in 2020..=2023 {
+                push(&id, k, "DITEP", "médico-social", y);
+            }
             ditep.push(id);
         }
         pe_services.push(pe);
@@ -235,6 +250,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let services = df![
         "service" => sid,
+        "nom_service" => sname,
+        "capacite" => scap,
+        "unite_capacite" => sunit,
         "organisation" => sorg,
         "departement" => sdep,
         "type_service" => stype,
@@ -312,7 +330,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (staff, training, satisfaction) = staff_tables(&services, &mut rng)?;
     println!(
         "Réseau synthétique : {departments} départements, {} services, {} accompagnements, {} lignes de personnel, {} de formation, {} questionnaires",
-        services.height(),
+        services.height() / 4,
         persons.height(),
         staff.height(),
         training.height(),
@@ -374,11 +392,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         t.elapsed().as_secs_f64()
     );
     let t = Instant::now();
+    let cpu = cpu_seconds();
     let report = disclosure::protect(&mut results.rows, &dir, &settings)?;
     let total = t.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu;
     let f = &report.ensemble;
     println!(
-        "Secret statistique complet (primaire, secondaire, réparation des intervalles, audit de rang et par programmation linéaire) : {total:.1} s"
+        "Secret statistique complet (primaire, secondaire, réparation des intervalles, audit de rang et par programmation linéaire) : {total:.1} s ({cpu:.1} s de temps processeur)"
     );
     println!(
         "Chiffres : {} diffusés, {} secret primaire, {} secret secondaire (rapport secondaire/primaire {:.2})",
@@ -393,5 +413,91 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .filter(|r| r.statut != CellStatus::Published)
         .count();
     assert_eq!(hidden, f.secret_primaire + f.secret_secondaire);
+    indicators::derive::refresh(&mut results.rows, &services, *years.start())?;
+    publish(&results, years, &report)
+}
+
+/// CPU time of the process so far (user + system, every thread), in seconds.
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return 0.0;
+    }
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
+}
+
+/// Publishing the national set as a run does (Parquet table, chart in SVG and PNG, HTML
+/// report pages, manifest of every output with its SHA-256), in memory; the report
+/// pages are also written under `target/bench-secret-rapport/` to be looked at.
+fn publish(
+    results: &indicators::Results,
+    years: std::ops::RangeInclusive<i32>,
+    secrecy: &disclosure::Report,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use observatoire::publish::manifest::OutputFile;
+    use observatoire::publish::{chart, parquet, paths, report};
+    let t = Instant::now();
+    let cpu = cpu_seconds();
+    let df = results.to_dataframe()?;
+    let table = parquet::to_parquet(&df, &[])?;
+    let parquet_s = t.elapsed().as_secs_f64();
+    let rendered = chart::render(&chart::rates::rate_chart(results, None))?;
+    let chart_s = t.elapsed().as_secs_f64() - parquet_s;
+    let validation = observatoire::validation::ValidationReport::default();
+    let pages = report::render_report(&report::ReportInput {
+        title: "Rapport d'activité — réseau national synthétique",
+        pipeline: "national",
+        years,
+        demonstration: false,
+        chart_svg: Some(&rendered.svg),
+        results,
+        validation: &validation,
+        linkage: &serde_json::Value::Null,
+        secrecy,
+    })?;
+    let report_s = t.elapsed().as_secs_f64() - parquet_s - chart_s;
+    let mut outputs = vec![
+        OutputFile::of(paths::INDICATORS, &table),
+        OutputFile::of(paths::CHART_SVG, rendered.svg.as_bytes()),
+        OutputFile::of(paths::CHART_PNG, &rendered.png),
+    ];
+    outputs.extend(
+        pages
+            .iter()
+            .map(|p| OutputFile::of(&p.path, p.html.as_bytes())),
+    );
+    let manifest = serde_json::to_vec_pretty(&serde_json::json!({
+        "secret_statistique": secrecy,
+        "sorties": outputs,
+    }))?;
+    let elapsed = t.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu;
+    let total: usize = pages.iter().map(|p| p.html.len()).sum();
+    let largest = pages.iter().map(|p| p.html.len()).max().unwrap_or(0);
+    println!(
+        "Publication : {elapsed:.2} s ({cpu:.1} s de temps processeur) — Parquet {parquet_s:.2} s, graphique SVG et PNG {chart_s:.2} s, rapport HTML {report_s:.2} s, manifeste {:.2} s",
+        elapsed - parquet_s - chart_s - report_s
+    );
+    println!(
+        "Rapport : page principale {} Ko, {} pages par département (la plus grande {} Ko), {} Ko en tout ; Parquet {} Ko ; graphique SVG {} Ko, PNG {} Ko ; manifeste {} Ko",
+        pages[0].html.len() / 1024,
+        pages.len() - 1,
+        largest / 1024,
+        total / 1024,
+        table.len() / 1024,
+        rendered.svg.len() / 1024,
+        rendered.png.len() / 1024,
+        manifest.len() / 1024,
+    );
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-secret-rapport");
+    for p in &pages {
+        let path = dir.join(&p.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, &p.html)?;
+    }
     Ok(())
 }

@@ -78,6 +78,8 @@ impl Built {
 }
 
 /// Builds the system of every row's cells, with primary cells marked.
+// Long (97 lines) for a reason: one pass that assigns both sides of every row to shared
+// cells (with the conflict check) before the relations are derived from the keys.
 pub fn build(rows: &[IndicatorRow], dir: &Directory, settings: &Settings) -> Built {
     let mut index: BTreeMap<CellKey, usize> = BTreeMap::new();
     let mut keys: Vec<CellKey> = Vec::new();

@@ -23,6 +23,7 @@ pub mod system;
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::Error;
@@ -53,14 +54,62 @@ impl From<linear::Overflow> for Failure {
 /// its last pass finds every primary cell protected (or the cells it cannot protect);
 /// the rank test of [`audit_system`] is still to be run on the pattern.
 ///
-/// Interval repair: when a primary cell is not exactly recomputable but its attacker
-/// interval is too narrow, one published cell of its relations (the one with fewest
-/// persons, not zero) is suppressed and added to the cells that must stay unknown, and
-/// the elimination runs again, so that cell cannot be recomputed either and really
-/// widens the interval. Repeated until every interval is wide enough.
+/// Runs on each independent part of the system ([`System::parts`]) alone, the parts
+/// spread over the cores: no relation crosses two parts, so the pattern is the one the
+/// whole system would give, and a part that needs more repair passes does not make the
+/// others run again.
 pub fn protect_system(system: &System) -> Result<Vec<CellStatus>, Failure> {
+    let parts = system.parts();
+    let results: Vec<Result<Vec<CellStatus>, Failure>> =
+        parts.par_iter().map(|p| protect_part(&p.system)).collect();
+    merge(system.cells.len(), &parts, results)
+}
+
+/// Puts the results of the parts back in the cells of the whole system; the failures of
+/// every failing part are reported together (an overflow first).
+fn merge(
+    n: usize,
+    parts: &[system::Part],
+    results: Vec<Result<Vec<CellStatus>, Failure>>,
+) -> Result<Vec<CellStatus>, Failure> {
+    let mut out = vec![CellStatus::default(); n];
+    let (mut recomputable, mut narrow, mut overflow) = (Vec::new(), Vec::new(), false);
+    for (p, r) in parts.iter().zip(results) {
+        match r {
+            Ok(v) => {
+                for (k, x) in v.into_iter().enumerate() {
+                    out[p.cells[k]] = x;
+                }
+            }
+            Err(Failure::Overflow) => overflow = true,
+            Err(Failure::Recomputable(c)) => recomputable.extend(c.into_iter().map(|c| p.cells[c])),
+            Err(Failure::Narrow(v)) => narrow.extend(v.into_iter().map(|n| audit::Narrow {
+                cell: p.cells[n.cell],
+                ..n
+            })),
+        }
+    }
+    if overflow {
+        return Err(Failure::Overflow);
+    }
+    if !recomputable.is_empty() {
+        recomputable.sort_unstable();
+        return Err(Failure::Recomputable(recomputable));
+    }
+    if !narrow.is_empty() {
+        narrow.sort_by_key(|n| n.cell);
+        return Err(Failure::Narrow(narrow));
+    }
+    Ok(out)
+}
+
+/// [`protect_system`] on one part.
+fn protect_part(system: &System) -> Result<Vec<CellStatus>, Failure> {
     let order = system.candidate_order();
-    let rank: BTreeMap<usize, usize> = order.iter().enumerate().map(|(p, &c)| (c, p)).collect();
+    let mut rank = vec![None; system.cells.len()];
+    for (p, &c) in order.iter().enumerate() {
+        rank[c] = Some(p);
+    }
     let mut relations_of: Vec<Vec<usize>> = vec![Vec::new(); system.cells.len()];
     for (k, r) in system.relations.iter().enumerate() {
         for &(j, _) in r {
@@ -91,7 +140,7 @@ pub fn protect_system(system: &System) -> Result<Vec<CellStatus>, Failure> {
                 .iter()
                 .flat_map(|&k| system.relations[k].iter().map(|&(j, _)| j))
                 .filter(|&j| !protected[j])
-                .max_by_key(|&j| (system.cells[j].value != 0.0, rank.get(&j).copied()));
+                .max_by_key(|&j| (system.cells[j].value != 0.0, rank[j]));
             if let Some(j) = pick {
                 protected[j] = true;
                 added = true;
@@ -104,6 +153,17 @@ pub fn protect_system(system: &System) -> Result<Vec<CellStatus>, Failure> {
             return Err(Failure::Narrow(narrow));
         }
     }
+}
+
+/// Protection then the exact rank test, on one part (see [`protect`]).
+fn protect_and_check(system: &System) -> Result<Vec<CellStatus>, Failure> {
+    let status = protect_part(system)?;
+    let suppressed: Vec<bool> = status.iter().map(|&s| s != CellStatus::Published).collect();
+    let exposed = audit::recomputable(system, &suppressed)?;
+    if !exposed.is_empty() {
+        return Err(Failure::Recomputable(exposed));
+    }
+    Ok(status)
 }
 
 /// The attacker audit of a pattern: rank test and interval bounds.
@@ -195,14 +255,14 @@ pub fn protect(
         })
     };
     // The interval audit is the last pass of `protect_system` (on this very pattern);
-    // the exact rank test, by another method than the elimination, runs here.
-    let status = protect_system(&built.system).map_err(fail)?;
-    let suppressed: Vec<bool> = status.iter().map(|&s| s != CellStatus::Published).collect();
-    let exposed =
-        audit::recomputable(&built.system, &suppressed).map_err(|_| fail(Failure::Overflow))?;
-    if !exposed.is_empty() {
-        return Err(fail(Failure::Recomputable(exposed)));
-    }
+    // the exact rank test, by another method than the elimination, runs after it, on
+    // each part, the parts spread over the cores.
+    let parts = built.system.parts();
+    let results: Vec<Result<Vec<CellStatus>, Failure>> = parts
+        .par_iter()
+        .map(|p| protect_and_check(&p.system))
+        .collect();
+    let status = merge(built.system.cells.len(), &parts, results).map_err(fail)?;
     let side = |c: Option<usize>| c.map_or(CellStatus::Published, |c| status[c]);
     for (r, &(num, den)) in rows.iter_mut().zip(&built.row_cells) {
         let (sn, sd) = (side(num), side(den));

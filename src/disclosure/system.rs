@@ -62,3 +62,68 @@ impl System {
         order
     }
 }
+
+/// A connected component of the relation graph (cells linked by a relation), as a
+/// system of its own: `cells[k]` is the cell of the whole system that is cell `k` of
+/// `system`. Cells keep their order, so every order-dependent choice (candidates,
+/// pivots, components of suppressed cells) is the same in the part as in the whole.
+pub struct Part {
+    pub cells: Vec<usize>,
+    pub system: System,
+}
+
+impl System {
+    /// The independent parts of the system: what the attacker knows about one part says
+    /// nothing about another (no relation crosses them), so suppression and audit can
+    /// run on each alone, in parallel, with the same result as on the whole. Largest
+    /// first (they take longest).
+    pub fn parts(&self) -> Vec<Part> {
+        let n = self.cells.len();
+        let mut parent: Vec<usize> = (0..n).collect();
+        fn find(p: &mut [usize], mut x: usize) -> usize {
+            while p[x] != x {
+                p[x] = p[p[x]];
+                x = p[x];
+            }
+            x
+        }
+        for r in &self.relations {
+            for w in r.windows(2) {
+                let (a, b) = (find(&mut parent, w[0].0), find(&mut parent, w[1].0));
+                if a != b {
+                    parent[a.max(b)] = a.min(b);
+                }
+            }
+        }
+        // Root → part number, in order of first cell.
+        let mut part_of = vec![usize::MAX; n];
+        let mut parts: Vec<Part> = Vec::new();
+        let mut local = Vec::with_capacity(n);
+        for j in 0..n {
+            let root = find(&mut parent, j);
+            if part_of[root] == usize::MAX {
+                part_of[root] = parts.len();
+                parts.push(Part {
+                    cells: Vec::new(),
+                    system: System::default(),
+                });
+            }
+            let p = &mut parts[part_of[root]];
+            local.push(p.cells.len());
+            p.cells.push(j);
+            p.system.cells.push(self.cells[j].clone());
+        }
+        for r in &self.relations {
+            let Some(&(first, _)) = r.first() else {
+                continue;
+            };
+            let p = part_of[find(&mut parent, first)];
+            parts[p]
+                .system
+                .relations
+                .push(r.iter().map(|&(j, c)| (local[j], c)).collect());
+        }
+        parts.sort_by_key(|p| std::cmp::Reverse(p.cells.len()));
+        parts
+    }
+}

@@ -9,6 +9,7 @@
 //!   indicateurs.parquet        long-format indicator table (zstd)
 //!   graphiques/taux.svg|png    activity and occupancy rates per year
 //!   rapport.html               self-contained report
+//!   rapport-departements/      one page per département (networks over 40 services)
 //!   validation/problemes.csv   every problem found in the inputs
 //!   validation/lignes.csv      row accounting per source
 //!   validation/rapport-validation.html

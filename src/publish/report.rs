@@ -1,6 +1,17 @@
 //! HTML reports rendered from the templates under `reports/` (embedded in the binary,
 //! so a report opens offline and the tool needs no files at run time): the activity
 //! report, with each figure next to its definition, and the validation report.
+//!
+//! The activity report is built in one pass over the rows (each row goes to its line
+//! once), so its cost grows with the number of figures, not with its square. A small
+//! network is reported on one page; above [`SINGLE_PAGE_MAX_SERVICES`] services the
+//! main page keeps what a reader of a national network needs (the network's figures
+//! with their breakdowns, each département's totals, a linked list of départements)
+//! and the detail goes to one page per département (its services, the organisations
+//! with a service there, its internal territories); every figure is in the Parquet
+//! table as well.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use minijinja::{
     Environment, context,
@@ -15,6 +26,8 @@ use crate::validation::{Severity, ValidationReport};
 
 const STYLE: &str = include_str!("../../reports/style.css");
 const REPORT_TEMPLATE: &str = include_str!("../../reports/rapport.html");
+const SECTIONS_TEMPLATE: &str = include_str!("../../reports/sections.html");
+const DEPARTMENT_TEMPLATE: &str = include_str!("../../reports/rapport-departement.html");
 const VALIDATION_TEMPLATE: &str = include_str!("../../reports/validation.html");
 
 /// What the activity report needs besides the figures.
@@ -73,6 +86,10 @@ fn tool() -> String {
 fn env() -> Result<Environment<'static>, Error> {
     let mut env = Environment::new();
     env.add_template("rapport.html", REPORT_TEMPLATE)
+        .map_err(|e| Error::Internal(format!("modèle de rapport : {e}")))?;
+    env.add_template("sections.html", SECTIONS_TEMPLATE)
+        .map_err(|e| Error::Internal(format!("modèle de rapport : {e}")))?;
+    env.add_template("rapport-departement.html", DEPARTMENT_TEMPLATE)
         .map_err(|e| Error::Internal(format!("modèle de rapport : {e}")))?;
     env.add_template("validation.html", VALIDATION_TEMPLATE)
         .map_err(|e| Error::Internal(format!("modèle de validation : {e}")))?;
@@ -153,74 +170,244 @@ fn perimeter(r: &IndicatorRow) -> (u8, String, String, String) {
     (rank, label.clone(), label, sub)
 }
 
-/// Renders the activity report.
-pub fn render_report(input: &ReportInput) -> Result<String, Error> {
-    let years: Vec<i32> = input.years.clone().collect();
-    let mut sections = Vec::new();
+/// Above this many services, the main page keeps the network and département figures
+/// and each département gets a page of its own (its services, organisations and
+/// internal territories, with every breakdown); at or below it, everything is on one
+/// page as for a small network.
+pub const SINGLE_PAGE_MAX_SERVICES: usize = 40;
+
+/// Folder of the per-département pages, beside the main report.
+pub const DEPARTMENT_PAGES: &str = "rapport-departements";
+
+/// One HTML page of the activity report: its path in the output folder and its text.
+pub struct Page {
+    pub path: String,
+    pub html: String,
+}
+
+/// One line of a section: perimeter (rank, sort key, label, service code) and breakdown.
+type LineKey<'a> = (u8, String, String, String, Option<&'a str>, Option<&'a str>);
+
+/// The rows of every indicator, each row once, in input order.
+fn rows_by_indicator(results: &Results) -> BTreeMap<&str, Vec<&IndicatorRow>> {
+    let mut by: BTreeMap<&str, Vec<&IndicatorRow>> = BTreeMap::new();
+    for r in &results.rows {
+        by.entry(r.indicateur.as_str()).or_default().push(r);
+    }
+    by
+}
+
+fn breakdown_label(dimension: Option<&str>, value: Option<&str>) -> String {
+    match (dimension, value) {
+        (Some("type_mesure"), Some(v)) => format!(" — type de mesure : {v}"),
+        (Some("cadre"), Some(v)) => format!(" — cadre : {v}"),
+        (Some("tranche_age"), Some(v)) => format!(" — âge au 31/12 : {v}"),
+        (Some("sexe"), Some(v)) => format!(" — sexe : {v}"),
+        (Some(d), Some(v)) => format!(" — {d} : {v}"),
+        _ => String::new(),
+    }
+}
+
+/// The sections of one page: per indicator of the catalogue, one line per perimeter
+/// and breakdown value among the rows `keep` accepts (services first), one cell per
+/// year. Linear in the rows: each row is placed once in its line.
+fn sections(
+    by_indicator: &BTreeMap<&str, Vec<&IndicatorRow>>,
+    years: &[i32],
+    keep: impl Fn(&IndicatorRow) -> bool,
+) -> Vec<Section> {
+    let mut out = Vec::new();
     for def in catalogue() {
-        let rows: Vec<&IndicatorRow> = input
-            .results
-            .rows
-            .iter()
-            .filter(|r| r.indicateur == def.id)
-            .collect();
-        if rows.is_empty() {
+        let Some(rows) = by_indicator.get(def.id) else {
             continue;
-        }
-        // One line per perimeter: a service, or a pooled territory / breakdown.
-        // One line per perimeter (service, organisation, département, network) and
-        // breakdown value; services first.
-        type LineKey = (u8, String, String, String, Option<String>, Option<String>);
-        let key = |r: &IndicatorRow| -> LineKey {
+        };
+        // Line → (first row, row of each year).
+        let mut lines: BTreeMap<LineKey, (&IndicatorRow, Vec<Option<&IndicatorRow>>)> =
+            BTreeMap::new();
+        for &r in rows.iter().filter(|r| keep(r)) {
             let (rank, order, label, sub) = perimeter(r);
-            (
+            let key = (
                 rank,
                 order,
                 label,
                 sub,
-                r.ventilation.clone(),
-                r.modalite.clone(),
-            )
-        };
-        let mut keys: Vec<LineKey> = rows.iter().map(|r| key(r)).collect();
-        keys.sort();
-        keys.dedup();
-        let lignes = keys
-            .iter()
-            .map(|k| {
-                let first = rows.iter().find(|r| key(r) == *k);
-                let breakdown = match (k.4.as_deref(), &k.5) {
-                    (Some("type_mesure"), Some(v)) => format!(" — type de mesure : {v}"),
-                    (Some("cadre"), Some(v)) => format!(" — cadre : {v}"),
-                    (Some("tranche_age"), Some(v)) => format!(" — âge au 31/12 : {v}"),
-                    (Some("sexe"), Some(v)) => format!(" — sexe : {v}"),
-                    (Some(d), Some(v)) => format!(" — {d} : {v}"),
-                    _ => String::new(),
-                };
-                Line {
-                    service: k.3.clone(),
-                    nom_service: format!("{}{breakdown}", k.2),
-                    organisation: first
-                        .and_then(|r| r.organisation.clone())
-                        .unwrap_or_default(),
-                    territoire: first
-                        .and_then(|r| r.code_territoire.clone())
-                        .unwrap_or_default(),
-                    cellules: years
-                        .iter()
-                        .map(|y| {
-                            cell_view(
-                                rows.iter()
-                                    .find(|r| key(r) == *k && r.periode == *y)
-                                    .copied(),
-                            )
-                        })
-                        .collect(),
-                }
+                r.ventilation.as_deref(),
+                r.modalite.as_deref(),
+            );
+            let line = lines
+                .entry(key)
+                .or_insert_with(|| (r, vec![None; years.len()]));
+            if let Some(y) = years.iter().position(|&y| y == r.periode) {
+                line.1[y].get_or_insert(r);
+            }
+        }
+        if lines.is_empty() {
+            continue;
+        }
+        let lignes = lines
+            .into_iter()
+            .map(|(k, (first, cells))| Line {
+                service: k.3,
+                nom_service: format!("{}{}", k.2, breakdown_label(k.4, k.5)),
+                organisation: first.organisation.clone().unwrap_or_default(),
+                territoire: first.code_territoire.clone().unwrap_or_default(),
+                cellules: cells.into_iter().map(cell_view).collect(),
             })
             .collect();
-        sections.push(Section { def, lignes });
+        out.push(Section { def, lignes });
     }
+    out
+}
+
+/// The département of a figure's perimeter, for the per-département pages: a service's
+/// département, a département, the département of an internal territory (`15-nord`);
+/// `None` for organisations and the whole network.
+fn department_of(r: &IndicatorRow) -> Option<&str> {
+    let code = r.code_territoire.as_deref()?;
+    match (r.service.is_some(), r.niveau_territoire.as_str()) {
+        (true, _) => Some(code),
+        (false, "departement") if r.organisation.is_none() => Some(code),
+        (false, "territoire_interne") => code.split_once('-').map(|(d, _)| d),
+        _ => None,
+    }
+}
+
+/// Page of a département: a file name made of its code's letters and digits only.
+fn department_page(code: Option<&str>) -> String {
+    let name: String = code
+        .unwrap_or("")
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    if code.is_none() || name.is_empty() {
+        format!("{DEPARTMENT_PAGES}/sans-departement.html")
+    } else {
+        format!("{DEPARTMENT_PAGES}/departement-{name}.html")
+    }
+}
+
+#[derive(Serialize)]
+struct PageLink {
+    lien: String,
+    nom: String,
+    services: usize,
+    organisations: usize,
+}
+
+/// Services and organisations of each département (services without département under
+/// `None`), from the service rows.
+type Departments<'a> = BTreeMap<Option<&'a str>, (BTreeSet<&'a str>, BTreeSet<&'a str>)>;
+
+fn departments(results: &Results) -> Departments<'_> {
+    let mut deps: Departments = BTreeMap::new();
+    for r in &results.rows {
+        if let Some(s) = &r.service {
+            let e = deps.entry(r.code_territoire.as_deref()).or_default();
+            e.0.insert(s);
+            if let Some(o) = &r.organisation {
+                e.1.insert(o);
+            }
+        }
+    }
+    deps
+}
+
+/// Renders the activity report: the main page (first, at [`paths::REPORT`]), and for a
+/// network of more than [`SINGLE_PAGE_MAX_SERVICES`] services one page per département.
+// Long (83 lines) for a reason: the main page's filter depends on whether the
+// département pages exist, and both share one context and one row index.
+pub fn render_report(input: &ReportInput) -> Result<Vec<Page>, Error> {
+    let years: Vec<i32> = input.years.clone().collect();
+    let by_indicator = rows_by_indicator(input.results);
+    let deps = departments(input.results);
+    let services: usize = deps.values().map(|d| d.0.len()).sum();
+    let split = services > SINGLE_PAGE_MAX_SERVICES;
+    let env = env()?;
+    let common = context! {
+        titre => input.title,
+        pipeline => input.pipeline,
+        periode => format!("{}–{}", input.years.start(), input.years.end()),
+        outil => tool(),
+        demonstration => input.demonstration,
+        interne => input.secrecy.diffusion == crate::disclosure::Audience::Internal,
+        secret => Value::from(Serde(input.secrecy)),
+        legende_primaire => CellStatus::Primary.legend(),
+        legende_secondaire => CellStatus::Secondary.legend(),
+        style => STYLE,
+        annees => years.clone(),
+    };
+    let mut pages = Vec::new();
+    let mut links = Vec::new();
+    if split {
+        let tmpl = env
+            .get_template("rapport-departement.html")
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        for (&dep, (svc, orgs)) in &deps {
+            let path = department_page(dep);
+            let keep = |r: &IndicatorRow| match (&r.service, &r.organisation) {
+                (None, Some(o)) if r.code_territoire.is_none() => orgs.contains(o.as_str()),
+                _ => department_of(r) == dep && (dep.is_some() || r.service.is_some()),
+            };
+            let name = dep.map_or_else(
+                || "Services sans département".to_string(),
+                crate::territory::department_display,
+            );
+            let html = tmpl
+                .render(context! {
+                    departement => name.clone(),
+                    nombre_services => svc.len(),
+                    retour => "../rapport.html",
+                    sections => Value::from(Serde(&sections(&by_indicator, &years, keep))),
+                    ..common.clone()
+                })
+                .map_err(|e| Error::Internal(format!("rendu du rapport : {e}")))?;
+            links.push(PageLink {
+                lien: path.clone(),
+                nom: name,
+                services: svc.len(),
+                organisations: orgs.len(),
+            });
+            pages.push(Page { path, html });
+        }
+    }
+    // Main page: everything for a small network; the network (every breakdown) and the
+    // départements (totals) for a large one.
+    let keep_main = |r: &IndicatorRow| {
+        !split
+            || (r.service.is_none()
+                && r.organisation.is_none()
+                && match r.niveau_territoire.as_str() {
+                    "departement" => r.ventilation.is_none(),
+                    "territoire_interne" => false,
+                    _ => true,
+                })
+    };
+    let main = render_main(
+        input,
+        &env,
+        common,
+        &sections(&by_indicator, &years, keep_main),
+        &links,
+        services,
+    )?;
+    pages.insert(
+        0,
+        Page {
+            path: super::paths::REPORT.to_string(),
+            html: main,
+        },
+    );
+    Ok(pages)
+}
+
+fn render_main(
+    input: &ReportInput,
+    env: &Environment,
+    common: Value,
+    sections: &[Section],
+    links: &[PageLink],
+    services: usize,
+) -> Result<String, Error> {
     let sources: Vec<SourceView> = input
         .validation
         .sources
@@ -235,24 +422,14 @@ pub fn render_report(input: &ReportInput) -> Result<String, Error> {
             exclues: s.excluded(),
         })
         .collect();
-    let env = env()?;
     let tmpl = env
         .get_template("rapport.html")
         .map_err(|e| Error::Internal(e.to_string()))?;
     tmpl.render(context! {
-        titre => input.title,
-        pipeline => input.pipeline,
-        periode => format!("{}–{}", input.years.start(), input.years.end()),
-        outil => tool(),
-        demonstration => input.demonstration,
-        interne => input.secrecy.diffusion == crate::disclosure::Audience::Internal,
-        secret => Value::from(Serde(input.secrecy)),
-        legende_primaire => CellStatus::Primary.legend(),
-        legende_secondaire => CellStatus::Secondary.legend(),
-        style => STYLE,
         graphique => input.chart_svg,
-        annees => years,
-        sections => Value::from(Serde(&sections)),
+        sections => Value::from(Serde(sections)),
+        pages => Value::from(Serde(links)),
+        nombre_services => services,
         notes => input.results.notes.clone(),
         appariement => Value::from(Serde(input.linkage)),
         sources => Value::from(Serde(&sources)),
@@ -261,6 +438,7 @@ pub fn render_report(input: &ReportInput) -> Result<String, Error> {
             avertissements => input.validation.count(Severity::Warning),
             informations => input.validation.count(Severity::Info),
         },
+        ..common
     })
     .map_err(|e| Error::Internal(format!("rendu du rapport : {e}")))
 }

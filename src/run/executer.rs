@@ -132,7 +132,7 @@ pub fn run_observed(
         .map(|l| l.privacy.clone())
         .unwrap_or(serde_json::Value::Null);
     if pipeline.spec.sorties.rapport {
-        let html = report::render_report(&report::ReportInput {
+        let pages = report::render_report(&report::ReportInput {
             title: &format!("Rapport d'activité — {}", pipeline.spec.pipeline.nom),
             pipeline: &pipeline.spec.pipeline.nom,
             years: years.clone(),
@@ -143,7 +143,9 @@ pub fn run_observed(
             linkage: &privacy,
             secrecy: &secrecy,
         })?;
-        staging.write(paths::REPORT, html.into_bytes())?;
+        for page in pages {
+            staging.write(&page.path, page.html.into_bytes())?;
+        }
     }
     write_validation(&mut staging, pipeline, &ing)?;
     write_manifest(
@@ -165,71 +167,13 @@ pub const INTERNAL_BANNER: &str = "DIFFUSION INTERNE — ne pas diffuser hors du
 
 /// The activity / occupancy chart: one line per service.
 pub(super) fn rate_chart(results: &Results, demo: bool, internal: Option<u32>) -> chart::ChartSpec {
-    use indicators::activity::{ACTIVITY_RATE, OCCUPANCY_RATE};
-    let mut services: Vec<(String, String)> = results
-        .rows
-        .iter()
-        .filter(|r| r.indicateur == ACTIVITY_RATE || r.indicateur == OCCUPANCY_RATE)
-        .filter_map(|r| r.service.clone().map(|s| (s, r.indicateur.clone())))
-        .collect();
-    services.sort();
-    services.dedup();
-    let secret: Vec<(usize, i32)> = services
-        .iter()
-        .enumerate()
-        .flat_map(|(k, (s, ind))| {
-            results
-                .rows
-                .iter()
-                .filter(move |r| {
-                    r.service.as_ref() == Some(s)
-                        && &r.indicateur == ind
-                        && r.ventilation.is_none()
-                        && r.statut != indicators::CellStatus::Published
-                })
-                .map(move |r| (k, r.periode))
-        })
-        .collect();
-    let series = services
-        .iter()
-        .map(|(s, ind)| {
-            let mut points: Vec<(i32, f64)> = results
-                .rows
-                .iter()
-                .filter(|r| r.service.as_ref() == Some(s) && &r.indicateur == ind)
-                .filter_map(|r| r.valeur.map(|v| (r.periode, v)))
-                .collect();
-            points.sort_by_key(|p| p.0);
-            let name = results
-                .rows
-                .iter()
-                .find(|r| r.service.as_ref() == Some(s))
-                .and_then(|r| r.nom_service.clone())
-                .unwrap_or_else(|| s.clone());
-            let kind = if ind == ACTIVITY_RATE {
-                "activité"
-            } else {
-                "occupation"
-            };
-            chart::ChartSeries {
-                label: format!("{name} ({kind})"),
-                points,
-            }
-        })
-        .collect();
-    chart::ChartSpec {
-        title: "Taux d'activité et d'occupation par année".into(),
-        y_label: "Taux".into(),
-        series,
-        reference: Some((1.0, "Capacité autorisée (100 %)".into())),
-        banner: match (demo, internal) {
-            (true, Some(n)) => Some(format!(
-                "DÉMONSTRATION — données fictives — {INTERNAL_BANNER} (seuil {n})"
-            )),
-            (true, None) => Some("DÉMONSTRATION — données fictives".into()),
-            (false, Some(n)) => Some(format!("{INTERNAL_BANNER} (seuil {n})")),
-            (false, None) => None,
-        },
-        secret,
-    }
+    let banner = match (demo, internal) {
+        (true, Some(n)) => Some(format!(
+            "DÉMONSTRATION — données fictives — {INTERNAL_BANNER} (seuil {n})"
+        )),
+        (true, None) => Some("DÉMONSTRATION — données fictives".into()),
+        (false, Some(n)) => Some(format!("{INTERNAL_BANNER} (seuil {n})")),
+        (false, None) => None,
+    };
+    chart::rates::rate_chart(results, banner)
 }
