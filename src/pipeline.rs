@@ -17,6 +17,8 @@ pub struct Pipeline {
     /// Raw text, kept for the manifest's hash.
     pub text: String,
     pub spec: PipelineSpec,
+    /// Every setting of the run, built once from `spec` after validation.
+    pub settings: crate::settings::Settings,
 }
 
 mod spec;
@@ -53,14 +55,98 @@ impl Pipeline {
             }
         })?;
         let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let p = Pipeline {
+        let mut p = Pipeline {
             path: path.to_path_buf(),
             base_dir,
             text,
             spec,
+            settings: Default::default(),
         };
         p.validate()?;
+        p.settings = p.build_settings();
         Ok(p)
+    }
+
+    /// The settings of every stage, from the pipeline file (defaults where it is silent).
+    fn build_settings(&self) -> crate::settings::Settings {
+        crate::settings::Settings {
+            limits: self.limits(),
+            checks: self.checks(),
+            pseudonymise: self.pseudonymise_settings(),
+            link: self.link_settings(),
+            disclosure: self.disclosure_settings(),
+            indicators: self.indicator_settings(),
+        }
+    }
+
+    /// Plausibility checks (`[controles]`): latest plausible date 31/12 of the year after
+    /// the later of the period's end and the current year.
+    fn checks(&self) -> crate::settings::Checks {
+        use chrono::{Datelike, NaiveDate};
+        let this_year = chrono::Local::now().date_naive().year();
+        let end = (*self.spec.periode.fin.get_ref()).max(this_year) + 1;
+        crate::settings::Checks {
+            max_simultaneous: self
+                .spec
+                .controles
+                .mesures_simultanees_max
+                .as_ref()
+                .map_or(3, |v| *v.get_ref()),
+            latest_date: NaiveDate::from_ymd_opt(end, 12, 31).unwrap_or(NaiveDate::MAX),
+        }
+    }
+
+    /// Pseudonymisation settings (`[confidentialite]`, free-text values mapped to codes).
+    fn pseudonymise_settings(&self) -> crate::settings::PseudonymiseSettings {
+        use crate::settings::{DEFAULT_AGE_BANDS, ResidenceLevel, default_key_set};
+        let c = &self.spec.confidentialite;
+        let mut coded_values: std::collections::BTreeMap<
+            String,
+            std::collections::BTreeSet<String>,
+        > = Default::default();
+        for src in &self.spec.sources {
+            for (field, map) in &src.valeurs {
+                if crate::settings::FREE_TEXT_FIELDS.contains(&field.get_ref().as_str()) {
+                    coded_values
+                        .entry(field.get_ref().clone())
+                        .or_default()
+                        .extend(map.values().cloned());
+                }
+            }
+        }
+        crate::settings::PseudonymiseSettings {
+            key_set: c
+                .cles_appariement
+                .as_ref()
+                .map(|k| {
+                    k.iter()
+                        .map(|fields| fields.iter().map(|f| f.get_ref().clone()).collect())
+                        .collect()
+                })
+                .unwrap_or_else(default_key_set),
+            age_bands: c
+                .tranches_age
+                .as_ref()
+                .map(|t| t.get_ref().clone())
+                .unwrap_or_else(|| DEFAULT_AGE_BANDS.to_vec()),
+            reference_year: *self.spec.periode.fin.get_ref(),
+            residence_level: match c.niveau_residence.as_ref().map(|n| n.get_ref().as_str()) {
+                Some("region") => ResidenceLevel::Region,
+                Some("aucun") => ResidenceLevel::None,
+                _ => ResidenceLevel::Department,
+            },
+            coded_values,
+        }
+    }
+
+    /// Linkage settings (`appariement_flou`, `seuil_dice`).
+    fn link_settings(&self) -> crate::settings::LinkSettings {
+        let c = &self.spec.confidentialite;
+        crate::settings::LinkSettings {
+            fuzzy: c.appariement_flou.unwrap_or(true),
+            threshold: c.seuil_dice.as_ref().map(|t| *t.get_ref()).unwrap_or(0.75),
+            ..Default::default()
+        }
     }
 
     fn err_at(&self, span: std::ops::Range<usize>, message: String, hint: String) -> PipelineError {
@@ -75,7 +161,7 @@ impl Pipeline {
     }
 
     /// Reading limits of the run: the defaults, raised by `[limites]`.
-    pub fn limits(&self) -> crate::settings::Limits {
+    fn limits(&self) -> crate::settings::Limits {
         use crate::settings::{Limits, MIB};
         let d = Limits::default();
         let l = &self.spec.limites;
@@ -120,7 +206,7 @@ impl Pipeline {
     }
 
     /// Settings of the indicators stage (`[indicateurs]`).
-    pub fn indicator_settings(&self) -> crate::settings::IndicatorSettings {
+    fn indicator_settings(&self) -> crate::settings::IndicatorSettings {
         crate::settings::IndicatorSettings {
             child_territory: self
                 .spec
@@ -133,7 +219,7 @@ impl Pipeline {
     }
 
     /// Disclosure control settings of the run.
-    pub fn disclosure_settings(&self) -> crate::settings::DisclosureSettings {
+    fn disclosure_settings(&self) -> crate::settings::DisclosureSettings {
         use crate::settings::{Audience, DEFAULT_THRESHOLD, DisclosureSettings as Settings};
         let audience = match self
             .spec

@@ -11,7 +11,6 @@ use crate::indicators::{self, Results};
 use crate::ingest::{self, Ingested};
 use crate::link;
 use crate::pipeline::Pipeline;
-use crate::pseudonymise::generalise::{DEFAULT_AGE_BANDS, ResidenceLevel};
 use crate::pseudonymise::keys::{KeyError, SecretKey};
 use crate::pseudonymise::{self};
 use crate::publish::{Staging, chart, manifest, parquet, paths, report};

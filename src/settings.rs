@@ -152,3 +152,125 @@ impl ChildTerritory {
 pub struct IndicatorSettings {
     pub child_territory: ChildTerritory,
 }
+
+// ---- Ingest checks --------------------------------------------------------------------
+
+/// Checks of plausibility a pipeline can tune (`[controles]`).
+#[derive(Debug, Clone)]
+pub struct Checks {
+    /// More simultaneous measures of one person in one service than this is implausible.
+    pub max_simultaneous: usize,
+    /// Latest plausible date: 31/12 of the year after the later of the period's end and
+    /// the current year.
+    pub latest_date: chrono::NaiveDate,
+}
+
+// ---- Pseudonymisation -----------------------------------------------------------------
+
+/// Lower bounds of the default age bands, in years.
+pub const DEFAULT_AGE_BANDS: [u32; 7] = [0, 3, 6, 11, 16, 18, 21];
+
+/// Territory level residences are reduced to before leaving a partner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResidenceLevel {
+    Department,
+    Region,
+    /// Residence dropped altogether.
+    None,
+}
+
+/// The default key set: D226-3-4, then a looser key for files without the mother's name.
+pub fn default_key_set() -> Vec<Vec<String>> {
+    vec![
+        vec!["prenom".into(), "mois_naissance".into(), "nom_mere".into()],
+        vec![
+            "nom".into(),
+            "prenom".into(),
+            "date_naissance".into(),
+            "sexe".into(),
+        ],
+    ]
+}
+
+/// Settings of pseudonymisation.
+#[derive(Debug, Clone)]
+pub struct PseudonymiseSettings {
+    pub key_set: Vec<Vec<String>>,
+    /// Age bands: lower bounds in years, e.g. `[0, 3, 6, 11, 16, 18, 21]`.
+    pub age_bands: Vec<u32>,
+    /// Ages are computed at 31/12 of this year.
+    pub reference_year: i32,
+    /// Territory level the residence is reduced to.
+    pub residence_level: ResidenceLevel,
+    /// Free-text fields kept because the pipeline maps them to codes: only these
+    /// canonical values pass; any other text is dropped.
+    pub coded_values: std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+}
+
+impl PseudonymiseSettings {
+    /// Defaults: D226-3-4 key set, default age bands, residence by département.
+    pub fn new(reference_year: i32) -> PseudonymiseSettings {
+        PseudonymiseSettings {
+            key_set: default_key_set(),
+            age_bands: DEFAULT_AGE_BANDS.to_vec(),
+            reference_year,
+            residence_level: ResidenceLevel::Department,
+            coded_values: Default::default(),
+        }
+    }
+}
+
+/// Free-text fields of the accompaniments kept only as one of the codes the pipeline maps
+/// them to (`[sources.valeurs.motif_sortie]`).
+pub const FREE_TEXT_FIELDS: [&str; 1] = ["motif_sortie"];
+
+// ---- Linkage --------------------------------------------------------------------------
+
+/// Settings of the linkage.
+#[derive(Debug, Clone)]
+pub struct LinkSettings {
+    pub fuzzy: bool,
+    /// Minimum Dice similarity for a fuzzy link.
+    pub threshold: f64,
+    /// Minimum Dice similarity for an exact-key link to be accepted.
+    pub verification: f64,
+}
+
+impl Default for LinkSettings {
+    fn default() -> Self {
+        LinkSettings {
+            fuzzy: true,
+            threshold: 0.75,
+            verification: 0.75,
+        }
+    }
+}
+
+// ---- All the settings of a run --------------------------------------------------------
+
+/// Every setting of a run, built once from the pipeline file (`Pipeline::parse`) and read
+/// by every stage. (`Default` is only the value a pipeline holds while it is validated.)
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub limits: Limits,
+    pub checks: Checks,
+    pub pseudonymise: PseudonymiseSettings,
+    pub link: LinkSettings,
+    pub disclosure: DisclosureSettings,
+    pub indicators: IndicatorSettings,
+}
+
+impl Default for Checks {
+    fn default() -> Self {
+        Checks {
+            max_simultaneous: 3,
+            latest_date: chrono::NaiveDate::MAX,
+        }
+    }
+}
+
+impl Default for PseudonymiseSettings {
+    fn default() -> Self {
+        PseudonymiseSettings::new(0)
+    }
+}

@@ -86,32 +86,7 @@ pub struct Ingested {
     pub inputs: Vec<InputFile>,
 }
 
-/// Checks of plausibility a pipeline can tune (`[controles]`).
-#[derive(Debug, Clone)]
-pub struct Checks {
-    /// More simultaneous measures of one person in one service than this is implausible.
-    pub max_simultaneous: usize,
-    /// Latest plausible date: 31/12 of the year after the later of the period's end and
-    /// the current year.
-    pub latest_date: NaiveDate,
-}
-
-impl Checks {
-    pub fn of(pipeline: &Pipeline) -> Checks {
-        use chrono::Datelike;
-        let this_year = chrono::Local::now().date_naive().year();
-        let end = (*pipeline.spec.periode.fin.get_ref()).max(this_year) + 1;
-        Checks {
-            max_simultaneous: pipeline
-                .spec
-                .controles
-                .mesures_simultanees_max
-                .as_ref()
-                .map_or(3, |v| *v.get_ref()),
-            latest_date: NaiveDate::from_ymd_opt(end, 12, 31).unwrap_or(NaiveDate::MAX),
-        }
-    }
-}
+pub use crate::settings::Checks;
 
 /// Reads every source of `pipeline`. Services sources are read first, so that every
 /// other table's service codes can be checked against them. A source of several files
@@ -133,8 +108,8 @@ pub fn ingest_with(
     pipeline: &Pipeline,
     transform: Option<FileTransform<'_>>,
 ) -> Result<Ingested, Error> {
-    let limits = pipeline.limits();
-    let checks = Checks::of(pipeline);
+    let limits = pipeline.settings.limits;
+    let checks = pipeline.settings.checks.clone();
     let mut builders: BTreeMap<Table, TableBuilder> = Table::ALL
         .iter()
         .map(|t| (*t, TableBuilder::new(*t)))

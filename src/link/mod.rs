@@ -21,25 +21,7 @@ use crate::pseudonymise::bloom::Clk;
 use crate::pseudonymise::{columns as pcol, pseudonym_columns};
 use crate::tables::columns as col;
 
-/// Settings of the linkage.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub fuzzy: bool,
-    /// Minimum Dice similarity for a fuzzy link.
-    pub threshold: f64,
-    /// Minimum Dice similarity for an exact-key link to be accepted.
-    pub verification: f64,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            fuzzy: true,
-            threshold: 0.75,
-            verification: 0.75,
-        }
-    }
-}
+pub use crate::settings::LinkSettings as Settings;
 
 /// Dice similarity a fuzzy link needs when the two birth dates differ.
 pub const DIFFERENT_DATES_THRESHOLD: f64 = 0.95;

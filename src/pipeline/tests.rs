@@ -70,7 +70,7 @@ fn child_territory_setting() {
     use crate::settings::ChildTerritory;
     let p = Pipeline::parse(Path::new("p.toml"), MINIMAL.into()).unwrap();
     assert_eq!(
-        p.indicator_settings().child_territory,
+        p.settings.indicators.child_territory,
         ChildTerritory::Service
     );
     let with = |extra: &str| format!("{MINIMAL}\n{extra}");
@@ -80,7 +80,7 @@ fn child_territory_setting() {
     )
     .unwrap();
     assert_eq!(
-        p.indicator_settings().child_territory,
+        p.settings.indicators.child_territory,
         ChildTerritory::Residence
     );
     let e = Pipeline::parse(

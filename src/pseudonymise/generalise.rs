@@ -33,7 +33,7 @@ pub fn age_band(age: i32, bounds: &[u32]) -> String {
     label
 }
 
-pub const DEFAULT_AGE_BANDS: [u32; 7] = [0, 3, 6, 11, 16, 18, 21];
+pub use crate::settings::{DEFAULT_AGE_BANDS, ResidenceLevel};
 
 /// The département of a residence, read with the territory table
 /// ([`crate::territory::department_of_residence`]): a département in any common form
@@ -42,15 +42,6 @@ pub const DEFAULT_AGE_BANDS: [u32; 7] = [0, 3, 6, 11, 16, 18, 21];
 /// is dropped.
 pub fn department_of(residence: &str) -> Option<String> {
     crate::territory::department_of_residence(residence).map(|t| t.code.to_string())
-}
-
-/// Territory level residences are reduced to before leaving a partner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResidenceLevel {
-    Department,
-    Region,
-    /// Residence dropped altogether.
-    None,
 }
 
 /// The région of a département code (INSEE codes since 2016; overseas régions 01–06),

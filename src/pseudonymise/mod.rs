@@ -41,7 +41,7 @@ pub const IDENTITY_COLUMNS: [&str; 5] = [
     "numero_dossier",
 ];
 /// Free-text columns dropped before anything leaves a partner.
-pub const FREE_TEXT_COLUMNS: [&str; 1] = ["motif_sortie"];
+pub use crate::settings::FREE_TEXT_FIELDS as FREE_TEXT_COLUMNS;
 
 /// Columns of the pseudonymised extract added by this stage.
 pub mod columns {
@@ -74,46 +74,7 @@ pub mod columns {
 
 pub use crate::settings::KEY_FIELDS;
 
-/// The default key set: D226-3-4, then a looser key for files without the mother's name.
-pub fn default_key_set() -> Vec<Vec<String>> {
-    vec![
-        vec!["prenom".into(), "mois_naissance".into(), "nom_mere".into()],
-        vec![
-            "nom".into(),
-            "prenom".into(),
-            "date_naissance".into(),
-            "sexe".into(),
-        ],
-    ]
-}
-
-/// Settings of this stage.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub key_set: Vec<Vec<String>>,
-    /// Age bands: lower bounds in years, e.g. `[0, 3, 6, 11, 16, 18, 21]`.
-    pub age_bands: Vec<u32>,
-    /// Ages are computed at 31/12 of this year.
-    pub reference_year: i32,
-    /// Territory level the residence is reduced to.
-    pub residence_level: generalise::ResidenceLevel,
-    /// Free-text fields kept because the pipeline maps them to codes: only these
-    /// canonical values pass; any other text is dropped.
-    pub coded_values: std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
-}
-
-impl Settings {
-    /// Defaults: D226-3-4 key set, default age bands, residence by département.
-    pub fn new(reference_year: i32) -> Settings {
-        Settings {
-            key_set: default_key_set(),
-            age_bands: generalise::DEFAULT_AGE_BANDS.to_vec(),
-            reference_year,
-            residence_level: generalise::ResidenceLevel::Department,
-            coded_values: Default::default(),
-        }
-    }
-}
+pub use crate::settings::{PseudonymiseSettings as Settings, default_key_set};
 
 /// What this stage did, for the manifest and the report (counts only).
 #[derive(Debug, Clone, Default, Serialize)]

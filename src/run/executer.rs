@@ -54,7 +54,7 @@ pub fn run_observed(
     observe(Event::Stage(stage::INDICATORS));
     let years = pipeline.spec.periode.years();
     let none = DataFrame::empty();
-    let bands = pseudonymise_settings(pipeline).age_bands;
+    let bands = pipeline.settings.pseudonymise.age_bands.clone();
     let (staff, training) = pseudonymise_staff_tables(pipeline, &ing)?;
     let mut results: Results = indicators::compute_all_with(
         &indicators::Inputs {
@@ -69,11 +69,11 @@ pub fn run_observed(
             years: years.clone(),
             age_bands: &bands,
         },
-        &pipeline.indicator_settings(),
+        &pipeline.settings.indicators,
     )?;
     // Disclosure control, then evolutions and peer quartiles again from what is left.
     observe(Event::Stage(stage::DISCLOSURE));
-    let settings = pipeline.disclosure_settings();
+    let settings = pipeline.settings.disclosure;
     let directory = indicators::Directory::from_services(&ing.tables.services)?;
     let secrecy = disclosure::protect(&mut results.rows, &directory, &settings)?;
     indicators::derive::refresh(&mut results.rows, &ing.tables.services, *years.start())?;

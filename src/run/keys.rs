@@ -55,58 +55,7 @@ pub fn load_keys(pipeline: &Pipeline, observatory: bool) -> Result<Keys, Error> 
     })
 }
 
-/// Pseudonymisation settings of `pipeline`.
+/// Pseudonymisation settings of `pipeline` (built once with the pipeline).
 pub fn pseudonymise_settings(pipeline: &Pipeline) -> pseudonymise::Settings {
-    let c = &pipeline.spec.confidentialite;
-    pseudonymise::Settings {
-        key_set: c
-            .cles_appariement
-            .as_ref()
-            .map(|k| {
-                k.iter()
-                    .map(|fields| fields.iter().map(|f| f.get_ref().clone()).collect())
-                    .collect()
-            })
-            .unwrap_or_else(pseudonymise::default_key_set),
-        age_bands: c
-            .tranches_age
-            .as_ref()
-            .map(|t| t.get_ref().clone())
-            .unwrap_or_else(|| DEFAULT_AGE_BANDS.to_vec()),
-        reference_year: *pipeline.spec.periode.fin.get_ref(),
-        residence_level: match c.niveau_residence.as_ref().map(|n| n.get_ref().as_str()) {
-            Some("region") => ResidenceLevel::Region,
-            Some("aucun") => ResidenceLevel::None,
-            _ => ResidenceLevel::Department,
-        },
-        coded_values: coded_values(pipeline),
-    }
-}
-
-/// Canonical values of free-text fields the pipeline maps to codes
-/// (`[sources.valeurs.motif_sortie]`), by field.
-pub(super) fn coded_values(
-    pipeline: &Pipeline,
-) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
-    let mut out: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
-        Default::default();
-    for src in &pipeline.spec.sources {
-        for (field, map) in &src.valeurs {
-            if pseudonymise::FREE_TEXT_COLUMNS.contains(&field.get_ref().as_str()) {
-                out.entry(field.get_ref().clone())
-                    .or_default()
-                    .extend(map.values().cloned());
-            }
-        }
-    }
-    out
-}
-
-pub(super) fn link_settings(pipeline: &Pipeline) -> link::Settings {
-    let c = &pipeline.spec.confidentialite;
-    link::Settings {
-        fuzzy: c.appariement_flou.unwrap_or(true),
-        threshold: c.seuil_dice.as_ref().map(|t| *t.get_ref()).unwrap_or(0.75),
-        ..link::Settings::default()
-    }
+    pipeline.settings.pseudonymise.clone()
 }
