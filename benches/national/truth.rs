@@ -17,11 +17,13 @@ pub struct Truth {
     json: Value,
 }
 
-/// Source, service and person of every linked record, in row order.
+/// Source, sector and person of every linked record, in row order, interned (a few
+/// bytes a row: the bench's copy must not weigh on the stages it measures).
 pub struct LinkedRows {
-    source: Vec<Option<String>>,
-    service: Vec<Option<String>>,
-    person: Vec<Option<String>>,
+    source_names: Vec<String>,
+    source: Vec<u32>,
+    ditep: Vec<bool>,
+    person: Vec<u32>,
 }
 
 fn strings(df: &DataFrame, name: &str) -> Vec<Option<String>> {
@@ -37,12 +39,53 @@ fn strings(df: &DataFrame, name: &str) -> Vec<Option<String>> {
     }
 }
 
+/// Interned values of a text column (`u32::MAX` for a null or a missing column).
+fn interned(df: &DataFrame, name: &str, names: &mut Vec<String>) -> Vec<u32> {
+    let none = || vec![u32::MAX; df.height()];
+    let Ok(c) = df.column(name) else {
+        return none();
+    };
+    let Ok(s) = c.as_materialized_series().cast(&DataType::String) else {
+        return none();
+    };
+    let Ok(ca) = s.str() else {
+        return none();
+    };
+    let mut index: HashMap<&str, u32> = HashMap::new();
+    let out = ca
+        .iter()
+        .map(|v| {
+            v.map_or(u32::MAX, |v| {
+                let next = index.len() as u32;
+                *index.entry(v).or_insert(next)
+            })
+        })
+        .collect();
+    let mut by_index: Vec<(&str, u32)> = index.into_iter().collect();
+    by_index.sort_by_key(|(_, i)| *i);
+    names.extend(by_index.into_iter().map(|(v, _)| v.to_string()));
+    out
+}
+
 impl LinkedRows {
     pub fn of(df: &DataFrame) -> Self {
+        let mut source_names = Vec::new();
+        let source = interned(df, "source", &mut source_names);
+        let mut services = Vec::new();
+        let ditep = interned(df, "service", &mut services)
+            .into_iter()
+            .map(|i| {
+                services
+                    .get(i as usize)
+                    .is_some_and(|s| s.starts_with("DITEP"))
+            })
+            .collect();
+        let person = interned(df, "personne", &mut Vec::new());
         LinkedRows {
-            source: strings(df, "source"),
-            service: strings(df, "service"),
-            person: strings(df, "personne"),
+            source_names,
+            source,
+            ditep,
+            person,
         }
     }
 }
@@ -276,13 +319,12 @@ impl Truth {
         };
         // Rows of each source, in order.
         let mut by_source: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-        for (i, s) in rows.source.iter().enumerate() {
-            if let Some(s) = s {
+        for (i, &s) in rows.source.iter().enumerate() {
+            if let Some(s) = rows.source_names.get(s as usize) {
                 by_source.entry(s.as_str()).or_default().push(i);
             }
         }
-        // Person index, true child and sector of every truth record.
-        let mut persons: HashMap<&str, u32> = HashMap::new();
+        // Person, true child and sector of every truth record.
         let mut records: Vec<(u32, u64, bool)> = Vec::new();
         let empty = Vec::new();
         let sources = self
@@ -302,15 +344,11 @@ impl Truth {
                 ));
             }
             for (&i, c) in got.iter().zip(children) {
-                let Some(p) = rows.person[i].as_deref() else {
+                let p = rows.person[i];
+                if p == u32::MAX {
                     return fail(format!("ligne sans personne dans « {name} »"));
-                };
-                let next = persons.len() as u32;
-                let p = *persons.entry(p).or_insert(next);
-                let ditep = rows.service[i]
-                    .as_deref()
-                    .is_some_and(|s| s.starts_with("DITEP"));
-                records.push((p, c.as_u64().unwrap_or(u64::MAX), ditep));
+                }
+                records.push((p, c.as_u64().unwrap_or(u64::MAX), rows.ditep[i]));
             }
         }
         // Contingency of (person, child), with protection and DITEP counts.
