@@ -310,6 +310,8 @@ impl Pipeline {
 
     /// `[confidentialite]`: key sets, Dice threshold, age bands, residence level,
     /// demonstration key.
+    // Long function: one check after another over [confidentialite], each a few lines
+    // returning its own French message; they read best in the order of the file.
     fn validate_privacy(&self) -> Result<(), PipelineError> {
         let conf = &self.spec.confidentialite;
         if let Some(keys) = &conf.cles_appariement {

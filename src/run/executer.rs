@@ -77,10 +77,87 @@ pub fn run_observed(
     let directory = indicators::Directory::from_services(&ing.tables.services)?;
     let secrecy = disclosure::protect(&mut results.rows, &directory, &settings)?;
     indicators::derive::refresh(&mut results.rows, &ing.tables.services, *years.start())?;
-    let demo = pipeline.spec.pipeline.demonstration;
-    let internal = settings.audience == disclosure::Audience::Internal;
 
     observe(Event::Stage(stage::PUBLISH));
+    write_tables(&mut staging, pipeline, &results, &settings)?;
+    let privacy = linked
+        .as_ref()
+        .map(|l| l.privacy.clone())
+        .unwrap_or(serde_json::Value::Null);
+    write_chart_and_report(
+        &mut staging,
+        pipeline,
+        &ing,
+        &results,
+        &secrecy,
+        &privacy,
+        &settings,
+    )?;
+    write_validation(&mut staging, pipeline, &ing)?;
+    write_manifest(
+        &mut staging,
+        pipeline,
+        &ing,
+        results.rows.len(),
+        privacy.clone(),
+        Some(&secrecy),
+    )?;
+    let files = staging.written().iter().map(|(p, _)| p.clone()).collect();
+    let dir = staging.commit()?;
+    observe(Event::Stage(stage::END));
+    Ok(summary(dir, files, &ing, results.rows.len(), &privacy))
+}
+
+/// The rates chart (SVG and PNG) and the report pages, when the pipeline asks for them.
+fn write_chart_and_report(
+    staging: &mut Staging,
+    pipeline: &Pipeline,
+    ing: &Ingested,
+    results: &Results,
+    secrecy: &disclosure::Report,
+    privacy: &serde_json::Value,
+    settings: &disclosure::Settings,
+) -> Result<(), Error> {
+    let demo = pipeline.spec.pipeline.demonstration;
+    let internal = settings.audience == disclosure::Audience::Internal;
+    let chart_svg = if pipeline.spec.sorties.graphique {
+        let spec = rate_chart(results, demo, internal.then_some(settings.threshold));
+        let rendered = chart::render(&spec).map_err(|e| Error::Internal(e.to_string()))?;
+        staging.write(paths::CHART_SVG, rendered.svg.clone().into_bytes())?;
+        staging.write(paths::CHART_PNG, rendered.png)?;
+        Some(rendered.svg)
+    } else {
+        None
+    };
+    if pipeline.spec.sorties.rapport {
+        let pages = report::render_report(&report::ReportInput {
+            title: &format!("Rapport d'activité — {}", pipeline.spec.pipeline.nom),
+            pipeline: &pipeline.spec.pipeline.nom,
+            years: pipeline.spec.periode.years(),
+            demonstration: demo,
+            chart_svg: chart_svg.as_deref(),
+            results,
+            validation: &ing.report,
+            linkage: privacy,
+            secrecy,
+        })?;
+        for page in pages {
+            staging.write(&page.path, page.html.into_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+/// The indicator table and the registry (Parquet), with the run's metadata: version,
+/// pipeline, demonstration, audience and the statistical-secret rule.
+fn write_tables(
+    staging: &mut Staging,
+    pipeline: &Pipeline,
+    results: &Results,
+    settings: &disclosure::Settings,
+) -> Result<(), Error> {
+    let demo = pipeline.spec.pipeline.demonstration;
+    let internal = settings.audience == disclosure::Audience::Internal;
     let df = results.to_dataframe()?;
     let meta = [
         (
@@ -117,49 +194,7 @@ pub fn run_observed(
         paths::REGISTRY,
         parquet::to_parquet(&indicators::registry_dataframe()?, &meta)?,
     )?;
-
-    let chart_svg = if pipeline.spec.sorties.graphique {
-        let spec = rate_chart(&results, demo, internal.then_some(settings.threshold));
-        let rendered = chart::render(&spec).map_err(|e| Error::Internal(e.to_string()))?;
-        staging.write(paths::CHART_SVG, rendered.svg.clone().into_bytes())?;
-        staging.write(paths::CHART_PNG, rendered.png)?;
-        Some(rendered.svg)
-    } else {
-        None
-    };
-    let privacy = linked
-        .as_ref()
-        .map(|l| l.privacy.clone())
-        .unwrap_or(serde_json::Value::Null);
-    if pipeline.spec.sorties.rapport {
-        let pages = report::render_report(&report::ReportInput {
-            title: &format!("Rapport d'activité — {}", pipeline.spec.pipeline.nom),
-            pipeline: &pipeline.spec.pipeline.nom,
-            years: years.clone(),
-            demonstration: demo,
-            chart_svg: chart_svg.as_deref(),
-            results: &results,
-            validation: &ing.report,
-            linkage: &privacy,
-            secrecy: &secrecy,
-        })?;
-        for page in pages {
-            staging.write(&page.path, page.html.into_bytes())?;
-        }
-    }
-    write_validation(&mut staging, pipeline, &ing)?;
-    write_manifest(
-        &mut staging,
-        pipeline,
-        &ing,
-        results.rows.len(),
-        privacy.clone(),
-        Some(&secrecy),
-    )?;
-    let files = staging.written().iter().map(|(p, _)| p.clone()).collect();
-    let dir = staging.commit()?;
-    observe(Event::Stage(stage::END));
-    Ok(summary(dir, files, &ing, results.rows.len(), &privacy))
+    Ok(())
 }
 
 /// Banner of the outputs of an internal dashboard (threshold possibly lowered).

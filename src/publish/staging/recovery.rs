@@ -33,6 +33,9 @@ pub(super) fn parse_leftover(file: &str, name: &str) -> Option<(Leftover, u32)> 
 }
 
 /// Restores or removes what interrupted runs left beside `target`; returns the notices.
+// Long function: one pass over the hidden folders beside the target; each kind of leftover
+// (previous outputs, staging folder, foreign folder) is decided with the same liveness and
+// marker checks and reported on one line.
 pub(super) fn recover(target: &Path, shown: &str) -> Vec<String> {
     let mut notices = Vec::new();
     let (Some(parent), Some(name)) = (target.parent(), target.file_name()) else {
