@@ -1,0 +1,208 @@
+//! From aggregates to output rows: a figure (`Fig`) names its indicator, perimeter and
+//! numerator / denominator columns; `rows` turns the plans of a family into
+//! `IndicatorRow`s, in a stable order.
+
+use super::*;
+
+/// How a figure's value follows from its numerator and denominator.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Value {
+    /// A count or amount: the value is the numerator.
+    Count,
+    /// numerator / denominator (null when it cannot be computed).
+    Ratio,
+}
+
+/// One indicator read from an aggregated frame (one row per perimeter and year, or per
+/// perimeter, year and breakdown value).
+pub struct Fig {
+    pub id: &'static str,
+    pub unit: &'static str,
+    pub breakdown: Option<(&'static str, Expr)>,
+    pub num: Expr,
+    pub den: Option<Expr>,
+    pub value: Value,
+    pub staff: (Option<Expr>, Option<Expr>),
+}
+
+impl Fig {
+    pub fn count(id: &'static str, unit: &'static str, num: Expr) -> Fig {
+        Fig {
+            id,
+            unit,
+            breakdown: None,
+            num,
+            den: None,
+            value: Value::Count,
+            staff: (None, None),
+        }
+    }
+
+    pub fn ratio(id: &'static str, unit: &'static str, num: Expr, den: Expr) -> Fig {
+        Fig {
+            id,
+            unit,
+            breakdown: None,
+            num,
+            den: Some(den),
+            value: Value::Ratio,
+            staff: (None, None),
+        }
+    }
+
+    pub fn by(mut self, dimension: &'static str, modality: Expr) -> Fig {
+        self.breakdown = Some((dimension, modality));
+        self
+    }
+
+    /// Persons behind the numerator / denominator (frequency rule).
+    pub fn staff(mut self, num: Option<Expr>, den: Option<Expr>) -> Fig {
+        self.staff = (num, den);
+        self
+    }
+
+    /// The figure's columns from `lf` (which holds `_perimetre` and `_annee`).
+    pub fn select(self, lf: LazyFrame) -> LazyFrame {
+        let null_text = || lit(Null {}).cast(DataType::String);
+        let null_num = || lit(Null {}).cast(DataType::Float64);
+        let num = self.num.cast(DataType::Float64);
+        let den = self.den.map(|d| d.cast(DataType::Float64));
+        let value = match (self.value, &den) {
+            (Value::Ratio, Some(d)) => ratio(num.clone(), d.clone()),
+            _ => num.clone(),
+        };
+        let (dim, modality) = match self.breakdown {
+            Some((d, m)) => (lit(d), m.cast(DataType::String)),
+            None => (null_text(), null_text()),
+        };
+        let f64_or_null = |e: Option<Expr>| e.map_or_else(null_num, |e| e.cast(DataType::Float64));
+        lf.select([
+            col(k::PERIMETER),
+            col(k::YEAR).cast(DataType::Int32).alias(out::PERIOD),
+            lit(self.id).alias(out::INDICATOR),
+            dim.alias(out::BREAKDOWN),
+            modality.alias(out::BREAKDOWN_VALUE),
+            num.alias(out::NUMERATOR),
+            den.unwrap_or_else(null_num).alias(out::DENOMINATOR),
+            value.alias(out::VALUE),
+            lit(self.unit).alias(out::UNIT),
+            f64_or_null(self.staff.0).alias(k::STAFF_NUM),
+            f64_or_null(self.staff.1).alias(k::STAFF_DEN),
+        ])
+    }
+}
+
+/// The rows of figure frames ([`Fig::select`]) described by their perimeters.
+pub fn rows(parts: Vec<LazyFrame>, perimeters: &Perimeters) -> Result<Vec<IndicatorRow>, Error> {
+    if parts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let df = concat(parts, UnionArgs::default())?
+        .join(
+            perimeters.described.clone().lazy(),
+            [col(k::PERIMETER)],
+            [col(k::PERIMETER)],
+            JoinArgs::new(JoinType::Left),
+        )
+        .collect()?;
+    to_rows(&df)
+}
+
+/// Output rows of a frame holding the long-format columns (the staff counts optional).
+/// One iteration per output figure: this is where the plans' results become the
+/// `IndicatorRow`s that disclosure control and publishing read.
+pub fn to_rows(df: &DataFrame) -> Result<Vec<IndicatorRow>, Error> {
+    let s = |name: &str| -> Result<Vec<Option<String>>, Error> {
+        Ok(df
+            .column(name)?
+            .cast(&DataType::String)?
+            .str()?
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect())
+    };
+    let f = |name: &str| -> Result<Vec<Option<f64>>, Error> {
+        Ok(df
+            .column(name)?
+            .cast(&DataType::Float64)?
+            .f64()?
+            .iter()
+            .collect())
+    };
+    let f_opt = |name: &str| -> Result<Vec<Option<f64>>, Error> {
+        if df.column(name).is_ok() {
+            f(name)
+        } else {
+            Ok(vec![None; df.height()])
+        }
+    };
+    let ind = s(out::INDICATOR)?;
+    let period: Vec<Option<i32>> = df
+        .column(out::PERIOD)?
+        .cast(&DataType::Int32)?
+        .i32()?
+        .iter()
+        .collect();
+    let (level, code, org, svc, name) = (
+        s(out::LEVEL)?,
+        s(out::TERRITORY)?,
+        s(out::ORGANISATION)?,
+        s(out::SERVICE)?,
+        s(out::SERVICE_NAME)?,
+    );
+    let (dim, modality, unit) = (s(out::BREAKDOWN)?, s(out::BREAKDOWN_VALUE)?, s(out::UNIT)?);
+    let (n, d, v) = (f(out::NUMERATOR)?, f(out::DENOMINATOR)?, f(out::VALUE)?);
+    let (sn, sd) = (f_opt(k::STAFF_NUM)?, f_opt(k::STAFF_DEN)?);
+    let mut rows = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        rows.push(IndicatorRow {
+            indicateur: ind[i].clone().unwrap_or_default(),
+            periode: period[i].unwrap_or_default(),
+            niveau_territoire: level[i].clone().unwrap_or_default(),
+            code_territoire: code[i].clone(),
+            organisation: org[i].clone(),
+            service: svc[i].clone(),
+            nom_service: name[i].clone(),
+            ventilation: dim[i].clone(),
+            modalite: modality[i].clone(),
+            numerateur: n[i],
+            denominateur: d[i],
+            valeur: v[i],
+            unite: unit[i].clone().unwrap_or_default(),
+            effectif_numerateur: sn[i],
+            effectif_denominateur: sd[i],
+            ..Default::default()
+        });
+    }
+    Ok(rows)
+}
+
+/// Sorts rows in the order of the long-format table (indicator, service, level,
+/// territory, breakdown, value, period), then organisation and service name.
+pub fn sort(rows: &mut [IndicatorRow]) {
+    type Key<'a> = (
+        &'a str,
+        Option<&'a str>,
+        &'a str,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+        i32,
+        Option<&'a str>,
+        Option<&'a str>,
+    );
+    fn key(r: &IndicatorRow) -> Key<'_> {
+        (
+            &r.indicateur,
+            r.service.as_deref(),
+            &r.niveau_territoire,
+            r.code_territoire.as_deref(),
+            r.ventilation.as_deref(),
+            r.modalite.as_deref(),
+            r.periode,
+            r.organisation.as_deref(),
+            r.nom_service.as_deref(),
+        )
+    }
+    rows.sort_by(|a, b| key(a).cmp(&key(b)));
+}

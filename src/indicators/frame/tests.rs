@@ -1,0 +1,87 @@
+//! Unit tests of `frame`.
+
+use super::*;
+
+#[test]
+fn field_constants_are_canonical_fields() {
+    use fields::*;
+    let check = |t: Table, names: &[&str]| {
+        for n in names {
+            assert!(t.field(n).is_some(), "{n} n'est pas un champ de {}", t.id());
+        }
+    };
+    check(Table::Accompaniments, &[MEASURE_TYPE, FRAME, SEX]);
+    check(Table::Services, &[SECTOR, TERRITORY]);
+    check(Table::Staff, &[JOB, ETP, ENTRY, EXIT, CONTRACT]);
+    check(Table::Staff, &ABSENCES);
+    check(
+        Table::Training,
+        &[
+            THEME,
+            DATE,
+            DAYS_REQUESTED,
+            DAYS_DELIVERED,
+            INTER_ASSOCIATION,
+        ],
+    );
+    check(Table::Satisfaction, &[RESPONDENT, RETURNED, OVERALL]);
+    check(Table::Satisfaction, &QUESTIONS);
+    check(
+        Table::ActionPlan,
+        &[
+            FICHE,
+            SUB_ACTION,
+            STATUS,
+            INDICATOR,
+            INDICATOR_KIND,
+            TARGET,
+            OBSERVED,
+        ],
+    );
+}
+
+#[test]
+fn a_misspelt_column_is_an_error_not_nulls() {
+    let df = polars::df!["service" => ["A"], "annee" => [2021]].unwrap();
+    let lf = canonical(&df, Table::Services);
+    // An unmapped canonical field reads as null…
+    let ok = lf.clone().select([col("capacite")]).collect().unwrap();
+    assert_eq!(ok.column("capacite").unwrap().null_count(), 1);
+    // …a name outside the table is an error at its first use.
+    assert!(lf.select([col("capacit")]).collect().is_err());
+}
+
+#[test]
+fn days_in_year_expression_matches_the_rule() {
+    use super::super::activity::{day_number, days_in_year as rule};
+    let cases = [
+        (day_number(2019, 6, 1), None),
+        (day_number(2020, 12, 30), Some(day_number(2021, 1, 2))),
+        (day_number(2021, 3, 1), Some(day_number(2021, 3, 1))),
+        (day_number(2018, 1, 1), Some(day_number(2019, 12, 31))),
+        (day_number(2022, 1, 1), None),
+    ];
+    let df = polars::df![
+        "a" => cases.iter().map(|c| c.0).collect::<Vec<_>>(),
+        "b" => cases.iter().map(|c| c.1).collect::<Vec<_>>(),
+    ]
+    .unwrap();
+    let got = per_year(df.lazy(), 2020..=2021)
+        .unwrap()
+        .select([col(k::YEAR), days_in_year(col("a"), col("b")).alias("d")])
+        .collect()
+        .unwrap();
+    let d: Vec<i64> = got
+        .column("d")
+        .unwrap()
+        .i64()
+        .unwrap()
+        .iter()
+        .flatten()
+        .collect();
+    let expected: Vec<i64> = [2020, 2021]
+        .iter()
+        .flat_map(|y| cases.iter().map(move |c| rule(c.0, c.1, *y)))
+        .collect();
+    assert_eq!(d, expected);
+}
