@@ -1,7 +1,7 @@
-//! The shape of the code (docs/architecture.md, « Couches ») : the top-level modules of
+//! The shape of the code (docs/architecture.md, « Layers ») : the top-level modules of
 //! `src/` import one another without a cycle, so that the ground floor (text, territory,
 //! tables, vocabulary, settings, error) never depends on a stage and a stage never
-//! depends on a later one.
+//! depends on a later one; and no source file grows past 600 lines.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -206,4 +206,49 @@ fn the_cycle_finder_finds_a_cycle() {
         d.clear();
     }
     assert_eq!(find_cycle(&g), None);
+}
+
+#[test]
+fn no_source_file_over_600_lines() {
+    let mut files = Vec::new();
+    let root = src();
+    let Ok(entries) = std::fs::read_dir(&root) else {
+        panic!("src/ illisible");
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect_all(&p, &mut files);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            files.push(p);
+        }
+    }
+    assert!(files.len() > 50, "fichiers de src/ non trouvés");
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            let n = std::fs::read_to_string(f).ok()?.lines().count();
+            (n > 600).then(|| format!("{} ({n} lignes)", f.display()))
+        })
+        .collect();
+    assert!(
+        long.is_empty(),
+        "fichiers de plus de 600 lignes : {}",
+        long.join(", ")
+    );
+}
+
+/// Every `.rs` file below `dir`, unit-test files included.
+fn collect_all(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect_all(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
 }
