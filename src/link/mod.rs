@@ -45,6 +45,14 @@ impl Default for Settings {
 pub const DIFFERENT_DATES_THRESHOLD: f64 = 0.95;
 /// Dice similarity an exact-key link needs when the surnames differ.
 pub const SURNAME_MISMATCH_THRESHOLD: f64 = 0.9;
+/// Added to the fuzzy threshold when the surnames differ and so do the first names: two
+/// differences between records of one birth date are more often two children.
+pub const SURNAME_AND_FIRST_NAME_MARGIN: f64 = 0.05;
+/// Added to the fuzzy threshold when the surnames differ but the two records share an
+/// exact key (same first name, birth month and mother's name): the exact pass refused
+/// that link ([`SURNAME_MISMATCH_THRESHOLD`]), the fuzzy pass takes it back only for a
+/// near-identical encoding (a typo in the surname), not for a namesake.
+pub const SHARED_KEY_SURNAME_MARGIN: f64 = 0.1;
 /// First-name similarity a fuzzy link must exceed (strictly: twins differ by their first
 /// name, and two twins sitting exactly on this value are two children).
 pub const FIRST_NAME_THRESHOLD: f64 = 0.4;
@@ -231,6 +239,7 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
     };
 
     // Exact stepwise linkage.
+    let mut keys: Vec<Vec<Option<&str>>> = Vec::new();
     for name in pseudonym_columns(extract) {
         let values = text(extract, &name)?;
         let links = exact_key(
@@ -242,6 +251,7 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
             &mut report,
         );
         report.liens_exacts.push(links);
+        keys.push(values);
     }
     if extract.column(pcol::FILE_PSEUDONYM).is_ok() {
         let values = text(extract, pcol::FILE_PSEUDONYM)?;
@@ -276,7 +286,7 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
                 &format!("{}{b}", pcol::BLOCK_PREFIX),
             )?);
         }
-        fuzzy::pass(&records, &blocks, settings, &mut uf, &mut report);
+        fuzzy::pass(&records, &keys, &blocks, settings, &mut uf, &mut report);
     }
 
     // Person ids in order of first appearance.
