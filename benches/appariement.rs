@@ -166,9 +166,9 @@ fn diagnose(
     };
     let mut by_person: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut by_truth: HashMap<u64, usize> = HashMap::new();
-    for i in 0..na {
+    for (i, p) in persons[..na].iter().enumerate() {
         by_person
-            .entry(persons[i].as_deref().unwrap_or(""))
+            .entry(p.as_deref().unwrap_or(""))
             .or_default()
             .push(i);
         by_truth.insert(pop.protection[i].truth_id, i);

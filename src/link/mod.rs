@@ -419,6 +419,41 @@ mod tests {
     }
 
     #[test]
+    fn different_surnames_need_a_closer_encoding() {
+        // Two records of two services born the same day, encodings at Dice 0,78 (above
+        // the 0,75 threshold, below 0,80 and 0,85).
+        let (a, b) = (bits(0..100), bits(22..122));
+        assert_eq!(
+            Clk::from_hex(&a).unwrap().dice(&Clk::from_hex(&b).unwrap()),
+            0.78
+        );
+        let same = bits(0..10);
+        let other = bits(5..15); // first-name Dice 0,50: above the twin guard
+        // (second surname, second first name, second key 1, linked?)
+        for (surname, first_name, key, linked) in [
+            ("n1", &same, "k1", true),
+            ("n2", &same, "k2", true),
+            ("n2", &other, "k2", false),
+            ("n1", &other, "k2", true),
+            ("n2", &same, "k1", false),
+        ] {
+            let df = df![
+                "service" => ["A", "B"],
+                "pseudonyme_1" => [Some("k1"), Some(key)],
+                "clk" => [Some(a.clone()), Some(b.clone())],
+                "clk_prenom" => [Some(same.clone()), Some(first_name.clone())],
+                "controle_naissance" => [Some("d"), Some("d")],
+                "controle_nom" => [Some("n1"), Some(surname)],
+                "bloc_1" => [Some("b"), Some("b")],
+            ]
+            .unwrap();
+            let (out, r) = link(&df, &Settings::default()).unwrap();
+            let p = persons(&out);
+            assert_eq!(p[0] == p[1], linked, "{surname} {key}: {r:?}");
+        }
+    }
+
+    #[test]
     fn exact_keys_compare_with_representatives_only() {
         // One key group: 40 records of one child (same control), then 20 homonyms born
         // on other days, each its own cluster. The child's records join the first one;
