@@ -4,6 +4,9 @@
 //! `-- 200000 50000` for other sizes: protection file, DITEP file); peak memory with
 //! `/usr/bin/time -v target/release/deps/appariement-* 600000 200000`. Both files are
 //! pseudonymised once; each linkage run reads the same re-keyed extract.
+//! `APPARIEMENT_DIAG=0.75` instead prints the wrong and missed links at that threshold by
+//! what the two records share, and writes each pair's features to
+//! `/tmp/appariement-paires.txt` (synthetic identities only).
 
 // Shared with the integration test, which uses parts this benchmark does not.
 #[allow(dead_code)]
