@@ -241,6 +241,64 @@ fn diagnose(
         }
     }
     std::fs::write("/tmp/appariement-paires.txt", &raw).unwrap();
+    // Every cross-file pair born the same day (day and month in either order) sharing
+    // the surname or the first name, linked or not.
+    let ctl = col("controle_naissance");
+    let sur = col("controle_nom");
+    let fnh = col("clk_prenom");
+    let mut all = String::new();
+    for (which, other) in [(&sur, &fnh), (&fnh, &sur)] {
+        // Records of each (birth-date control, value): protection ones, then DITEP ones.
+        type Sides = (Vec<usize>, Vec<usize>);
+        let mut groups: HashMap<(&str, &str), Sides> = HashMap::new();
+        for i in 0..persons.len() {
+            if let (Some(c), Some(v)) = (ctl[i].as_deref(), which[i].as_deref()) {
+                let g = groups.entry((c, v)).or_default();
+                if i < na { g.0.push(i) } else { g.1.push(i) }
+            }
+        }
+        for (a, b) in groups.values() {
+            for &i in a {
+                for &j in b {
+                    // Pairs sharing both are written once (surname pass).
+                    if which == &fnh && other[i].is_some() && other[i] == other[j] {
+                        continue;
+                    }
+                    let dd = |x: &Option<Clk>, y: &Option<Clk>| match (x, y) {
+                        (Some(x), Some(y)) => x.dice(y),
+                        _ => -1.0,
+                    };
+                    let label = if rec(i).truth_id == rec(j).truth_id {
+                        "J"
+                    } else {
+                        "F"
+                    };
+                    all.push_str(&format!(
+                        "{label} {:.4} {:.4} {} {} {} {} {}\n",
+                        dd(&clk[i], &clk[j]),
+                        dd(&fnc[i], &fnc[j]),
+                        u8::from(sur[i].is_some() && sur[i] == sur[j]),
+                        u8::from(k1[i].is_some() && k1[i] == k1[j]),
+                        u8::from(k2[i].is_some() && k2[i] == k2[j]),
+                        match (k1[i].is_some(), k1[j].is_some()) {
+                            (true, true) => "2",
+                            _ => "1",
+                        },
+                        {
+                            // The mother's name of one record is the other's surname.
+                            let (a, b) = (&rec(i).identity, &rec(j).identity);
+                            let usage = |x: &observatoire_exemple::population::Identity,
+                                         y: &observatoire_exemple::population::Identity| {
+                                x.nom_mere.as_deref().map(name) == Some(name(&y.nom))
+                            };
+                            u8::from(usage(a, b) || usage(b, a))
+                        }
+                    ));
+                }
+            }
+        }
+    }
+    std::fs::write("/tmp/appariement-memes.txt", &all).unwrap();
     for (title, m, tag) in [
         ("faux liens", wrong, "F"),
         ("liens manqués", missed, "M"),

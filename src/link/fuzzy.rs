@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use super::{
-    DIFFERENT_DATES_THRESHOLD, FIRST_NAME_THRESHOLD, Records, Report, SHARED_KEY_SURNAME_MARGIN,
-    SURNAME_AND_FIRST_NAME_MARGIN, Settings, UnionFind,
+    DIFFERENT_DATES_THRESHOLD, FIRST_NAME_THRESHOLD, Records, Report, SHARED_KEY_SURNAME_THRESHOLD,
+    SURNAME_AND_FIRST_NAME_THRESHOLD, Settings, UnionFind,
 };
 use crate::pseudonymise::bloom::Clk;
 
@@ -221,9 +221,9 @@ fn compare_block(
                 .zip(&pb.keys)
                 .any(|(x, y)| *x != NONE && x == y)
             {
-                settings.threshold + SHARED_KEY_SURNAME_MARGIN
+                settings.threshold.max(SHARED_KEY_SURNAME_THRESHOLD)
             } else if first_names.is_some_and(|f| f < 1.0) {
-                settings.threshold + SURNAME_AND_FIRST_NAME_MARGIN
+                settings.threshold.max(SURNAME_AND_FIRST_NAME_THRESHOLD)
             } else {
                 settings.threshold
             };

@@ -45,14 +45,15 @@ impl Default for Settings {
 pub const DIFFERENT_DATES_THRESHOLD: f64 = 0.95;
 /// Dice similarity an exact-key link needs when the surnames differ.
 pub const SURNAME_MISMATCH_THRESHOLD: f64 = 0.9;
-/// Added to the fuzzy threshold when the surnames differ and so do the first names: two
-/// differences between records of one birth date are more often two children.
-pub const SURNAME_AND_FIRST_NAME_MARGIN: f64 = 0.05;
-/// Added to the fuzzy threshold when the surnames differ but the two records share an
-/// exact key (same first name, birth month and mother's name): the exact pass refused
-/// that link ([`SURNAME_MISMATCH_THRESHOLD`]), the fuzzy pass takes it back only for a
-/// near-identical encoding (a typo in the surname), not for a namesake.
-pub const SHARED_KEY_SURNAME_MARGIN: f64 = 0.1;
+/// Dice similarity a fuzzy link needs (at least) when the surnames differ and so do the
+/// first names: two differences between records of one birth date are more often two
+/// children.
+pub const SURNAME_AND_FIRST_NAME_THRESHOLD: f64 = 0.8;
+/// Dice similarity a fuzzy link needs (at least) when the surnames differ but the two
+/// records share an exact key (same first name, birth month and mother's name): the exact
+/// pass refused that link ([`SURNAME_MISMATCH_THRESHOLD`]), the fuzzy pass takes it back
+/// only for a close encoding (a typo in the surname), not for a namesake.
+pub const SHARED_KEY_SURNAME_THRESHOLD: f64 = 0.85;
 /// First-name similarity a fuzzy link must exceed (strictly: twins differ by their first
 /// name, and two twins sitting exactly on this value are two children).
 pub const FIRST_NAME_THRESHOLD: f64 = 0.4;
