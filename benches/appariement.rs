@@ -6,7 +6,8 @@
 //! pseudonymised once; each linkage run reads the same re-keyed extract.
 //! `APPARIEMENT_DIAG=0.75` instead prints the wrong and missed links at that threshold by
 //! what the two records share, and writes each pair's features to
-//! `/tmp/appariement-paires.txt` (synthetic identities only).
+//! `/tmp/appariement-paires.txt`, and every same-day cross-file pair sharing the surname or
+//! the first name to `/tmp/appariement-memes.txt` (synthetic identities only).
 
 // Shared with the integration test, which uses parts this benchmark does not.
 #[allow(dead_code)]
