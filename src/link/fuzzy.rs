@@ -11,7 +11,8 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use super::{
-    DIFFERENT_DATES_THRESHOLD, FIRST_NAME_THRESHOLD, Records, Report, Settings, UnionFind,
+    DIFFERENT_DATES_THRESHOLD, FIRST_NAME_THRESHOLD, Records, Report, SHARED_KEY_SURNAME_THRESHOLD,
+    SURNAME_AND_FIRST_NAME_THRESHOLD, Settings, UnionFind,
 };
 use crate::pseudonymise::bloom::Clk;
 
@@ -38,6 +39,11 @@ struct Profile {
     /// First birth-date control of the cluster's records (in record order).
     control: Option<u32>,
     first_name: Option<Clk>,
+    /// First surname control of the cluster's records.
+    surname: Option<u32>,
+    /// Exact-key pseudonyms of the profile's first encoded record, one per key column
+    /// ([`NONE`]: no value).
+    keys: Vec<u32>,
     /// Services of the cluster's records, as sorted distinct ids.
     services: Vec<u32>,
     /// Block of each blocking key ([`NONE`]: no value, alone, or block too large).
@@ -79,7 +85,12 @@ fn intern<'a>(ids: &mut HashMap<&'a str, u32>, v: &'a str) -> u32 {
 
 /// One profile per cluster with an encoding, in order of the cluster's first encoded
 /// record.
-fn profiles(records: &Records, blocks: &[Vec<Option<&str>>], uf: &mut UnionFind) -> Vec<Profile> {
+fn profiles(
+    records: &Records,
+    keys: &[Vec<Option<&str>>],
+    blocks: &[Vec<Option<&str>>],
+    uf: &mut UnionFind,
+) -> Vec<Profile> {
     let n = records.clks.len();
     let mut of_root = vec![NONE; n];
     let mut out: Vec<Profile> = Vec::new();
@@ -97,6 +108,8 @@ fn profiles(records: &Records, blocks: &[Vec<Option<&str>>], uf: &mut UnionFind)
                 ones: c.count_ones(),
                 control: None,
                 first_name: None,
+                surname: None,
+                keys: Vec::new(),
                 services: Vec::new(),
                 blocks: [NONE; KEYS],
             });
@@ -104,6 +117,7 @@ fn profiles(records: &Records, blocks: &[Vec<Option<&str>>], uf: &mut UnionFind)
     }
     let mut service_ids: HashMap<&str, u32> = HashMap::new();
     let mut control_ids: HashMap<&str, u32> = HashMap::new();
+    let mut surname_ids: HashMap<&str, u32> = HashMap::new();
     for i in 0..n {
         let p = of_root[uf.find(i)];
         if p == NONE {
@@ -115,6 +129,11 @@ fn profiles(records: &Records, blocks: &[Vec<Option<&str>>], uf: &mut UnionFind)
         {
             p.control = Some(intern(&mut control_ids, c));
         }
+        if p.surname.is_none()
+            && let Some(s) = records.surnames[i]
+        {
+            p.surname = Some(intern(&mut surname_ids, s));
+        }
         if p.first_name.is_none() {
             p.first_name = records.first_names[i].and_then(Clk::from_hex);
         }
@@ -125,6 +144,13 @@ fn profiles(records: &Records, blocks: &[Vec<Option<&str>>], uf: &mut UnionFind)
     for p in &mut out {
         p.services.sort_unstable();
         p.services.dedup();
+    }
+    // Exact-key pseudonyms of each profile's source record.
+    for column in keys {
+        let mut ids: HashMap<&str, u32> = HashMap::new();
+        for (p, &i) in out.iter_mut().zip(&source) {
+            p.keys.push(column[i].map_or(NONE, |v| intern(&mut ids, v)));
+        }
     }
     // Blocking values of each profile's source record.
     let values = |k: usize, i: usize| -> Option<(&str, &str)> {
@@ -172,21 +198,36 @@ fn compare_block(
             // near-identical encoding may still be the same child with a mistyped
             // date; homonyms born on other days are not.
             let dates_differ = matches!((pa.control, pb.control), (Some(x), Some(y)) if x != y);
-            let needed = if dates_differ {
-                settings.threshold.max(DIFFERENT_DATES_THRESHOLD)
-            } else {
-                settings.threshold
-            };
-            if d < needed {
+            if d < settings.threshold
+                || (dates_differ && d < settings.threshold.max(DIFFERENT_DATES_THRESHOLD))
+            {
                 continue;
             }
             // Twins share everything but the first name: a first-name similarity at
             // the guard or below is two children.
-            let first_name_ok = match (&pa.first_name, &pb.first_name) {
-                (Some(x), Some(y)) => x.dice(y) > FIRST_NAME_THRESHOLD,
-                _ => true,
+            let first_names = match (&pa.first_name, &pb.first_name) {
+                (Some(x), Some(y)) => Some(x.dice(y)),
+                _ => None,
             };
-            if first_name_ok {
+            let first_name_ok = first_names.is_none_or(|f| f > FIRST_NAME_THRESHOLD);
+            // Another surname: the more else disagrees, the closer the encodings must
+            // be (namesakes born the same day grow with the population).
+            let surnames_differ = matches!((pa.surname, pb.surname), (Some(x), Some(y)) if x != y);
+            let needed = if !surnames_differ {
+                settings.threshold
+            } else if pa
+                .keys
+                .iter()
+                .zip(&pb.keys)
+                .any(|(x, y)| *x != NONE && x == y)
+            {
+                settings.threshold.max(SHARED_KEY_SURNAME_THRESHOLD)
+            } else if first_names.is_some_and(|f| f < 1.0) {
+                settings.threshold.max(SURNAME_AND_FIRST_NAME_THRESHOLD)
+            } else {
+                settings.threshold
+            };
+            if first_name_ok && d >= needed {
                 let (lo, hi) = if pa.root < pb.root {
                     (pa.root, pb.root)
                 } else {
@@ -202,12 +243,13 @@ fn compare_block(
 /// Runs the fuzzy pass over the clusters left by the exact keys.
 pub(crate) fn pass(
     records: &Records,
+    keys: &[Vec<Option<&str>>],
     blocks: &[Vec<Option<&str>>],
     settings: &Settings,
     uf: &mut UnionFind,
     report: &mut Report,
 ) {
-    let mut all = profiles(records, blocks, uf);
+    let mut all = profiles(records, keys, blocks, uf);
     // A cluster already present in every service can gain nothing (every other cluster
     // shares a service with it), unless some cluster has no service at all.
     let services: usize = {

@@ -27,6 +27,15 @@ pub use crate::settings::LinkSettings as Settings;
 pub const DIFFERENT_DATES_THRESHOLD: f64 = 0.95;
 /// Dice similarity an exact-key link needs when the surnames differ.
 pub const SURNAME_MISMATCH_THRESHOLD: f64 = 0.9;
+/// Dice similarity a fuzzy link needs (at least) when the surnames differ and so do the
+/// first names: two differences between records of one birth date are more often two
+/// children.
+pub const SURNAME_AND_FIRST_NAME_THRESHOLD: f64 = 0.8;
+/// Dice similarity a fuzzy link needs (at least) when the surnames differ but the two
+/// records share an exact key (same first name, birth month and mother's name): the exact
+/// pass refused that link ([`SURNAME_MISMATCH_THRESHOLD`]), the fuzzy pass takes it back
+/// only for a close encoding (a typo in the surname), not for a namesake.
+pub const SHARED_KEY_SURNAME_THRESHOLD: f64 = 0.85;
 /// First-name similarity a fuzzy link must exceed (strictly: twins differ by their first
 /// name, and two twins sitting exactly on this value are two children).
 pub const FIRST_NAME_THRESHOLD: f64 = 0.4;
@@ -213,6 +222,7 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
     };
 
     // Exact stepwise linkage.
+    let mut keys: Vec<Vec<Option<&str>>> = Vec::new();
     for name in pseudonym_columns(extract) {
         let values = text(extract, &name)?;
         let links = exact_key(
@@ -224,6 +234,7 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
             &mut report,
         );
         report.liens_exacts.push(links);
+        keys.push(values);
     }
     if extract.column(pcol::FILE_PSEUDONYM).is_ok() {
         let values = text(extract, pcol::FILE_PSEUDONYM)?;
@@ -258,7 +269,7 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
                 &format!("{}{b}", pcol::BLOCK_PREFIX),
             )?);
         }
-        fuzzy::pass(&records, &blocks, settings, &mut uf, &mut report);
+        fuzzy::pass(&records, &keys, &blocks, settings, &mut uf, &mut report);
     }
 
     // Person ids in order of first appearance.
@@ -388,6 +399,41 @@ mod tests {
         let a = Clk::from_hex(&bits(0..10)).unwrap();
         let b = Clk::from_hex(&bits(6..16)).unwrap();
         assert_eq!(a.dice(&b), FIRST_NAME_THRESHOLD);
+    }
+
+    #[test]
+    fn different_surnames_need_a_closer_encoding() {
+        // Two records of two services born the same day, encodings at Dice 0,78 (above
+        // the 0,75 threshold, below 0,80 and 0,85).
+        let (a, b) = (bits(0..100), bits(22..122));
+        assert_eq!(
+            Clk::from_hex(&a).unwrap().dice(&Clk::from_hex(&b).unwrap()),
+            0.78
+        );
+        let same = bits(0..10);
+        let other = bits(5..15); // first-name Dice 0,50: above the twin guard
+        // (second surname, second first name, second key 1, linked?)
+        for (surname, first_name, key, linked) in [
+            ("n1", &same, "k1", true),
+            ("n2", &same, "k2", true),
+            ("n2", &other, "k2", false),
+            ("n1", &other, "k2", true),
+            ("n2", &same, "k1", false),
+        ] {
+            let df = df![
+                "service" => ["A", "B"],
+                "pseudonyme_1" => [Some("k1"), Some(key)],
+                "clk" => [Some(a.clone()), Some(b.clone())],
+                "clk_prenom" => [Some(same.clone()), Some(first_name.clone())],
+                "controle_naissance" => [Some("d"), Some("d")],
+                "controle_nom" => [Some("n1"), Some(surname)],
+                "bloc_1" => [Some("b"), Some("b")],
+            ]
+            .unwrap();
+            let (out, r) = link(&df, &Settings::default()).unwrap();
+            let p = persons(&out);
+            assert_eq!(p[0] == p[1], linked, "{surname} {key}: {r:?}");
+        }
     }
 
     #[test]
