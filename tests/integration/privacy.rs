@@ -443,3 +443,53 @@ fn free_text_leaves_only_as_a_mapped_code_and_residence_is_generalised() {
     .unwrap();
     assert!(extract.column("motif_sortie").is_err());
 }
+
+/// Pseudonymising file by file as ingest reads (`run::AsRead`) gives the same extract,
+/// row for row, and the same report as pseudonymising the whole table at once; `verifier`
+/// keeps no identity column.
+#[test]
+fn pseudonymising_as_read_equals_pseudonymising_the_whole_table() {
+    let p = Pipeline::load(&repo().join("pipelines/demo.toml")).unwrap();
+    let whole = ingest::ingest(&p).unwrap();
+    let key = SecretKey::demonstration("collectif");
+    let (expected, expected_report) = pseudonymise::pseudonymise(
+        &whole.tables.accompaniments,
+        &key,
+        &run::pseudonymise_settings(&p),
+    )
+    .unwrap();
+    assert!(expected.height() > 100, "{}", expected.height());
+
+    let as_read = run::AsRead::pseudonymising(&p);
+    let ing = ingest::ingest_with(&p, Some(&|t, df| as_read.apply(t, df))).unwrap();
+    let got = &ing.tables.accompaniments;
+    assert_eq!(got.height(), expected.height());
+    for name in expected.get_column_names() {
+        let a = expected.column(name.as_str()).unwrap();
+        let b = got.column(name.as_str()).unwrap();
+        assert!(a.equals_missing(b), "colonne {name} différente");
+    }
+    for c in IDENTITY_COLUMNS {
+        assert!(got.column(c).is_err(), "{c} présente");
+    }
+    let report = as_read.report(got).unwrap().unwrap();
+    assert_eq!(report.enregistrements, expected_report.enregistrements);
+    assert_eq!(report.cles_calculees, expected_report.cles_calculees);
+    assert_eq!(report.encodages_flous, expected_report.encodages_flous);
+    assert_eq!(report.sans_cle, expected_report.sans_cle);
+    assert_eq!(report.k_anonymat, expected_report.k_anonymat);
+
+    let dropping = run::AsRead::dropping(&p);
+    let checked = ingest::ingest_with(&p, Some(&|t, df| dropping.apply(t, df))).unwrap();
+    assert_eq!(
+        checked.tables.accompaniments.height(),
+        whole.tables.accompaniments.height()
+    );
+    for c in IDENTITY_COLUMNS {
+        assert!(
+            checked.tables.accompaniments.column(c).is_err(),
+            "{c} gardée"
+        );
+    }
+    assert_eq!(checked.report.problemes.len(), whole.report.problemes.len());
+}
