@@ -6,10 +6,17 @@
 /// Normalises free text: trims, turns line breaks and runs of spaces (including no-break
 /// spaces) into single spaces.
 pub fn clean_text(s: &str) -> String {
-    s.split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}')
+    let mut out = String::with_capacity(s.len());
+    for part in s
+        .split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}')
         .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(part);
+    }
+    out
 }
 
 /// Upper case without accents, for comparing short user codes (not identity fields).

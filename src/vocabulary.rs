@@ -11,6 +11,8 @@
 //! sectors the observatory covers (docs/vocabulaires.md); anything else is added per source with `valeurs`.
 
 use crate::tables::Table;
+use std::collections::HashMap;
+
 use crate::text::fold;
 
 /// One category: its published label and other spellings.
@@ -107,7 +109,7 @@ const VOCABULARIES: &[&[Term]] = &[
     INDICATOR_KINDS,
 ];
 
-type Index = std::collections::HashMap<String, &'static str>;
+type Index = HashMap<String, &'static str>;
 
 /// Comparison key → label, built once per vocabulary (a national run checks millions of
 /// cells).
@@ -135,6 +137,34 @@ fn index(terms: &[Term]) -> Option<&'static Index> {
 /// The canonical label of `text` in `terms`, if it is one of them (also once a trailing
 /// qualifier such as « référent » is removed).
 pub fn recognise(terms: &[Term], text: &str) -> Option<&'static str> {
+    // A coded column repeats a few labels over every row: each thread remembers the
+    // answers for short texts (bounded; cleared when full).
+    const SHORT: usize = 64;
+    const REMEMBERED: usize = 4096;
+    thread_local! {
+        static SEEN: std::cell::RefCell<HashMap<usize, HashMap<String, Option<&'static str>>>> =
+            std::cell::RefCell::new(HashMap::new());
+    }
+    let id = terms.as_ptr() as usize;
+    if text.len() > SHORT {
+        return recognise_text(terms, text);
+    }
+    if let Some(known) = SEEN.with(|s| s.borrow().get(&id).and_then(|m| m.get(text).copied())) {
+        return known;
+    }
+    let found = recognise_text(terms, text);
+    SEEN.with(|s| {
+        let mut s = s.borrow_mut();
+        let m = s.entry(id).or_default();
+        if m.len() >= REMEMBERED {
+            m.clear();
+        }
+        m.insert(text.to_string(), found);
+    });
+    found
+}
+
+fn recognise_text(terms: &[Term], text: &str) -> Option<&'static str> {
     let k = key(text);
     if k.is_empty() {
         return None;

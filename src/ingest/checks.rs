@@ -223,14 +223,19 @@ pub(super) fn across_rows(
     if ctx.table == Table::Reference {
         return out;
     }
-    let mut first_seen: std::collections::HashMap<String, usize> = Default::default();
+    // Rows by the digest of their values; equal digests are compared value by value.
+    let mut first_seen: std::collections::HashMap<u64, Vec<usize>> = Default::default();
     for (i, (r, row)) in rows.iter().enumerate() {
         if ctx.table == Table::Satisfaction && !row.values.contains_key("numero") {
             continue;
         }
-        let key = format!("{:?}", row.values);
-        match first_seen.get(&key) {
-            Some(&j) => {
+        let same_digest = first_seen.entry(row_digest(&row.values)).or_default();
+        let earlier = same_digest
+            .iter()
+            .copied()
+            .find(|&j| same_values(&rows[j].1.values, &row.values));
+        match earlier {
+            Some(j) => {
                 out.insert(i, "ligne_en_double");
                 issues.push(ctx.issue(
                     Some(format!("ligne {}", r + 1)),
@@ -244,9 +249,7 @@ pub(super) fn across_rows(
                     ),
                 ));
             }
-            None => {
-                first_seen.insert(key, i);
-            }
+            None => same_digest.push(i),
         }
     }
     if ctx.table != Table::Accompaniments {
@@ -406,4 +409,34 @@ pub(super) fn check_row(
         }
         _ => None,
     }
+}
+
+/// A digest of a row's values (field names and values; numbers by their bits).
+fn row_digest(values: &BTreeMap<String, Value>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for (k, v) in values {
+        k.hash(&mut h);
+        match v {
+            Value::Text(t) => (0u8, t).hash(&mut h),
+            Value::Date(d) => (1u8, d).hash(&mut h),
+            Value::Integer(i) => (2u8, i).hash(&mut h),
+            Value::Number(n) => (3u8, n.to_bits()).hash(&mut h),
+            Value::Bool(b) => (4u8, b).hash(&mut h),
+            Value::Month { month, year } => (5u8, month, year).hash(&mut h),
+        }
+    }
+    h.finish()
+}
+
+/// Two rows with the same fields and values (numbers equal to the bit).
+fn same_values(a: &BTreeMap<String, Value>, b: &BTreeMap<String, Value>) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|((ka, va), (kb, vb))| {
+            ka == kb
+                && match (va, vb) {
+                    (Value::Number(x), Value::Number(y)) => x.to_bits() == y.to_bits(),
+                    _ => va == vb,
+                }
+        })
 }

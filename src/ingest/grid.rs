@@ -29,6 +29,14 @@ impl Cell {
 
     /// Text rendering used for headers, codes and labels (never for identifying cells in
     /// messages).
+    /// [`Cell::as_text`] without a copy when the cell already holds text.
+    pub fn text(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match self {
+            Cell::Text(s) | Cell::IsoDate(s) | Cell::Error(s) => Some(s.as_str().into()),
+            other => other.as_text().map(Into::into),
+        }
+    }
+
     pub fn as_text(&self) -> Option<String> {
         match self {
             Cell::Empty => None,

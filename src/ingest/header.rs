@@ -25,22 +25,46 @@ fn head(s: &str) -> &str {
 /// removed (`MECS1` → `mecs`, `Autres3` → `autres`, but `2021` stays).
 pub fn normalize(s: &str) -> String {
     let folded = fold(s).to_lowercase();
-    let spaced: String = folded
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-        .collect();
-    let mut words: Vec<String> = spaced.split_whitespace().map(str::to_string).collect();
-    if let Some(last) = words.last_mut() {
-        let letters = last.trim_end_matches(|c: char| c.is_ascii_digit());
-        let digits = last.len() - letters.len();
-        if !letters.is_empty()
-            && (1..=2).contains(&digits)
-            && letters.chars().all(char::is_alphabetic)
-        {
-            *last = letters.to_string();
+    let mut out = String::with_capacity(folded.len());
+    let mut last_start = 0;
+    for word in folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        last_start = out.len();
+        out.push_str(word);
+    }
+    let last = &out[last_start..];
+    let letters = last.trim_end_matches(|c: char| c.is_ascii_digit());
+    let digits = last.len() - letters.len();
+    if !letters.is_empty() && (1..=2).contains(&digits) && letters.chars().all(char::is_alphabetic)
+    {
+        out.truncate(out.len() - digits);
+    }
+    out
+}
+
+/// The first character of [`normalize`]`(s)`, without normalising the whole text (`None`
+/// when it is empty): normalising works character by character up to the first
+/// alphanumeric one, so a text whose lead differs from every lead of a set cannot
+/// normalise to one of its texts.
+pub fn normalized_lead(s: &str) -> Option<char> {
+    let mut buf = [0u8; 4];
+    for c in s.chars() {
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() {
+                return Some(c.to_ascii_lowercase());
+            }
+            continue;
+        }
+        if let Some(l) = normalize(c.encode_utf8(&mut buf)).chars().next() {
+            return Some(l);
         }
     }
-    words.join(" ")
+    None
 }
 
 thread_local! {

@@ -21,6 +21,7 @@ pub mod workbook;
 mod builder;
 mod checks;
 mod files;
+mod markers;
 mod reference;
 mod rows;
 mod sheet;

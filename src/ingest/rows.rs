@@ -17,6 +17,12 @@ pub(super) fn read_rows(
 ) -> SheetRows {
     let mut out = SheetRows::default();
     let mut seen_data = false;
+    let markers = markers::RowMarkers::new(
+        &plan.header,
+        &plan.cols,
+        &plan.wide,
+        ctx.spec.lignes_total.as_deref(),
+    );
     for r in plan.header.data_start()..grid.height() {
         if grid.row_is_empty(r) {
             // In a CSV file, blank lines (and the lines of a multi-line record) are not
@@ -36,7 +42,7 @@ pub(super) fn read_rows(
             bump(&mut stats.lignes_exclues, "sous_le_tableau");
             continue;
         }
-        if total_row(ctx, grid, r, stats, issues) {
+        if total_row(ctx, &markers, grid, r, stats, issues) {
             continue;
         }
         if let Some(layout) = &grid.text_layout
@@ -46,7 +52,7 @@ pub(super) fn read_rows(
             bump(&mut stats.lignes_rejetees, reason);
             continue;
         }
-        if is_repeated_header(grid, r, &plan.header, &plan.cols, &plan.wide) {
+        if markers.is_repeated_header(grid, r) {
             bump(&mut stats.lignes_exclues, "entete_repete");
             issues.push(ctx.issue(
                 Some(format!("ligne {}", r + 1)),
@@ -112,12 +118,13 @@ pub(super) fn read_rows(
 /// A total or sub-total row: set aside (totals are recomputed), reported.
 fn total_row(
     ctx: &SheetContext,
+    markers: &markers::RowMarkers,
     grid: &Grid,
     r: usize,
     stats: &mut SourceStats,
     issues: &mut Vec<Issue>,
 ) -> bool {
-    if !is_total_row(ctx, grid, r) {
+    if !markers.is_total_row(grid, r) {
         return false;
     }
     bump(&mut stats.lignes_exclues, "ligne_total");

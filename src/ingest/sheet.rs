@@ -130,23 +130,6 @@ pub(super) fn locate_header(
     }
 }
 
-pub(super) fn is_total_row(ctx: &SheetContext, grid: &Grid, row: usize) -> bool {
-    let first = grid
-        .rows
-        .get(row)
-        .and_then(|r| r.iter().find(|c| !c.is_empty()))
-        .and_then(|c| c.as_text());
-    let Some(first) = first else { return false };
-    let norm = header::normalize(&first);
-    let defaults = ["total", "sous total", "total general"];
-    let user = ctx.spec.lignes_total.clone().unwrap_or_default();
-    defaults
-        .iter()
-        .map(|s| s.to_string())
-        .chain(user.iter().map(|s| header::normalize(s)))
-        .any(|m| !m.is_empty() && (norm == m || norm.starts_with(&format!("{m} "))))
-}
-
 /// At most `max` characters of a header text, with an ellipsis.
 pub(super) fn shorten(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
@@ -468,40 +451,6 @@ pub(super) fn field_label(role: &Role) -> String {
         Role::Field(f) => format!("« {} » ({})", f.name, f.label),
         Role::Measure(m) => format!("« {m} »"),
     }
-}
-
-/// A row that repeats the header (the top of a second block): at least two of the
-/// columns in play hold their own header text, and they are most of the filled ones.
-pub(super) fn is_repeated_header(
-    grid: &Grid,
-    r: usize,
-    header: &Header,
-    cols: &[(usize, String, Role)],
-    wide: &[WideCol],
-) -> bool {
-    let in_play = cols.iter().map(|c| c.0).chain(wide.iter().map(|w| w.index));
-    let (mut filled, mut same) = (0usize, 0usize);
-    for c in in_play {
-        let Some(t) = grid.get(r, c).as_text().filter(|t| !t.trim().is_empty()) else {
-            continue;
-        };
-        filled += 1;
-        let n = header::normalize(&t);
-        if header
-            .columns
-            .iter()
-            .find(|hc| hc.index == c)
-            .is_some_and(|hc| {
-                [&hc.upper, &hc.lower]
-                    .into_iter()
-                    .flatten()
-                    .any(|h| header::normalize(h) == n)
-            })
-        {
-            same += 1;
-        }
-    }
-    same >= 2 && same * 2 > filled
 }
 
 /// Territory fields of the services (`departement`) and of the accompaniments

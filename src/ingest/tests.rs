@@ -84,3 +84,31 @@ fn year_headers_and_code_columns() {
         assert!(!named(h), "{h}");
     }
 }
+
+#[test]
+fn normalising_headers_keeps_its_rules() {
+    for (raw, want) in [
+        ("  Date d'entrée  ", "date d entree"),
+        ("N° dossier", "n dossier"),
+        ("Question 12", "question 12"),
+        ("Question12", "question"),
+        ("Q123", "q123"),
+        ("Trimestre 123", "trimestre 123"),
+        ("ÉTP\u{a0}2023", "etp 2023"),
+        ("Cœur", "cœur"),
+        ("---", ""),
+        ("", ""),
+        ("12", "12"),
+    ] {
+        assert_eq!(header::normalize(raw), want, "{raw}");
+    }
+}
+
+proptest::proptest! {
+    /// The cheap lead is the first character of the normalised text, for any text: the
+    /// row markers may reject on it without normalising.
+    #[test]
+    fn the_lead_is_the_first_character_of_the_normalised_text(t in "\\PC{0,16}") {
+        proptest::prop_assert_eq!(header::normalized_lead(&t), header::normalize(&t).chars().next());
+    }
+}

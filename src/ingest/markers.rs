@@ -1,0 +1,112 @@
+//! Rows under a header that are not data: a repeated header (the top of a second block)
+//! and a total or sub-total row. Both tests run on every row of every sheet, so they are
+//! prepared once per sheet ([`RowMarkers::new`]) and reject a data row on the first
+//! character of its text before normalising anything (docs/architecture.md §2, "Reading
+//! at national size").
+
+use std::collections::HashMap;
+
+use super::grid::Grid;
+use super::header::{self, Header, normalized_lead};
+use super::sheet::Role;
+use super::wide::WideCol;
+
+/// Default markers of a total row (normalised).
+const TOTALS: [&str; 3] = ["total", "sous total", "total general"];
+
+/// What a sheet's rows are compared with, prepared once.
+pub(super) struct RowMarkers {
+    /// Columns in play with the normalised texts of their header cells.
+    columns: Vec<(usize, Vec<String>)>,
+    /// First characters of those texts, per column (a cell starting otherwise differs).
+    leads: HashMap<usize, Vec<char>>,
+    /// Normalised total markers (defaults and `lignes_total`), and their first characters.
+    totals: Vec<String>,
+    total_leads: Vec<char>,
+}
+
+impl RowMarkers {
+    pub(super) fn new(
+        header: &Header,
+        cols: &[(usize, String, Role)],
+        wide: &[WideCol],
+        user_totals: Option<&[String]>,
+    ) -> RowMarkers {
+        let in_play = cols.iter().map(|c| c.0).chain(wide.iter().map(|w| w.index));
+        let columns: Vec<(usize, Vec<String>)> = in_play
+            .map(|c| {
+                let texts = header
+                    .columns
+                    .iter()
+                    .find(|hc| hc.index == c)
+                    .map(|hc| {
+                        [&hc.upper, &hc.lower]
+                            .into_iter()
+                            .flatten()
+                            .map(|h| header::normalize(h))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (c, texts)
+            })
+            .collect();
+        let leads = columns
+            .iter()
+            .map(|(c, texts)| (*c, texts.iter().filter_map(|t| t.chars().next()).collect()))
+            .collect();
+        let totals: Vec<String> = TOTALS
+            .iter()
+            .map(|s| s.to_string())
+            .chain(
+                user_totals
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|s| header::normalize(s)),
+            )
+            .filter(|m| !m.is_empty())
+            .collect();
+        let total_leads = totals.iter().filter_map(|t| t.chars().next()).collect();
+        RowMarkers {
+            columns,
+            leads,
+            totals,
+            total_leads,
+        }
+    }
+
+    /// A row that repeats the header: at least two of the columns in play hold their own
+    /// header text, and they are most of the filled ones.
+    pub(super) fn is_repeated_header(&self, grid: &Grid, r: usize) -> bool {
+        let (mut filled, mut same) = (0usize, 0usize);
+        for (c, texts) in &self.columns {
+            let Some(t) = grid.get(r, *c).text().filter(|t| !t.trim().is_empty()) else {
+                continue;
+            };
+            filled += 1;
+            let lead = normalized_lead(&t);
+            let could = lead.is_some_and(|l| self.leads.get(c).is_some_and(|ls| ls.contains(&l)));
+            if could && texts.contains(&header::normalize(&t)) {
+                same += 1;
+            }
+        }
+        same >= 2 && same * 2 > filled
+    }
+
+    /// A total or sub-total row: its first non-empty cell is `Total`, `Sous-total`,
+    /// `Total général` or a `lignes_total` marker, alone or followed by other words.
+    pub(super) fn is_total_row(&self, grid: &Grid, row: usize) -> bool {
+        let first = grid
+            .rows
+            .get(row)
+            .and_then(|r| r.iter().find(|c| !c.is_empty()))
+            .and_then(|c| c.text());
+        let Some(first) = first else { return false };
+        if !normalized_lead(&first).is_some_and(|l| self.total_leads.contains(&l)) {
+            return false;
+        }
+        let norm = header::normalize(&first);
+        self.totals.iter().any(|m| {
+            norm == *m || (norm.starts_with(m.as_str()) && norm[m.len()..].starts_with(' '))
+        })
+    }
+}
