@@ -144,22 +144,15 @@ def main():
                 seen[p] = pair
             elif old != pair and old != (pair[1], pair[0]):
                 junction.add(p)
-    # Arcs, simplified once each.
-    cache = {}
-
-    def simplify_arc(arc, zone, tol):
-        key = tuple(arc)
+    # Arcs: each ring as a list of (arc, reversed) with arcs in a canonical direction;
+    # an arc is simplified once, at the finest tolerance of the rings that use it.
+    def canonical(arc):
         rev = tuple(reversed(arc))
-        canon = min(key, rev)
-        if canon not in cache:
-            proj = projections[zone]
-            xy = [proj(*p) for p in canon]
-            kept = dp(xy, tol)
-            cache[canon] = kept
-        kept = cache[canon]
-        return kept if canon == key else list(reversed(kept))
+        key = tuple(arc)
+        return (key, False) if key <= rev else (rev, True)
 
-    out_rings = []
+    ring_arcs = []
+    tolerance = {}
     for code, zone, pi, ri, pts in rings:
         tol = TOLERANCE_PARIS if code in PARIS else TOLERANCE[zone]
         cuts = [i for i, p in enumerate(pts) if p in junction]
@@ -167,20 +160,24 @@ def main():
             # Closed ring without junction: canonical start at its smallest point.
             s = pts.index(min(pts))
             loop = pts[s:] + pts[:s]
-            fwd = loop + [loop[0]]
-            bwd = [loop[0]] + list(reversed(loop[1:])) + [loop[0]]
-            canon = min(fwd, bwd)
-            kept = simplify_arc(canon, zone, tol)
-            if canon != fwd:
-                kept = list(reversed(kept))
-            xy = kept[:-1]
+            arcs = [canonical(loop + [loop[0]])]
         else:
-            rot = pts[cuts[0]:] + pts[:cuts[0]]
+            rot = pts[cuts[0]:] + pts[:cuts[0]] + [pts[cuts[0]]]
             idx = [c - cuts[0] for c in cuts] + [len(pts)]
-            rot = rot + [rot[0]]
-            xy = []
-            for a, b in zip(idx, idx[1:]):
-                xy.extend(simplify_arc(rot[a:b + 1], zone, tol)[:-1])
+            arcs = [canonical(rot[a:b + 1]) for a, b in zip(idx, idx[1:])]
+        for key, _ in arcs:
+            tolerance[key] = min(tolerance.get(key, tol), tol)
+        ring_arcs.append((code, zone, pi, ri, arcs))
+    simplified = {}
+    out_rings = []
+    for code, zone, pi, ri, arcs in ring_arcs:
+        xy = []
+        for key, rev in arcs:
+            if key not in simplified:
+                proj = projections[zone]
+                simplified[key] = dp([proj(*p) for p in key], tolerance[key])
+            kept = simplified[key]
+            xy.extend((list(reversed(kept)) if rev else kept)[:-1])
         out_rings.append((code, zone, pi, ri, xy))
     # Islands: drop small polygons, but keep each département's largest one.
     areas = {}
