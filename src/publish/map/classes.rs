@@ -8,8 +8,9 @@ use crate::format::{number_fr, percent_fr};
 /// stay ordered when printed in grey. Interpolated for any number of classes.
 const RAMP: [(f64, f64, f64); 2] = [(239.0, 245.0, 252.0), (8.0, 48.0, 107.0)];
 
-/// Colour of a cell without data (« non disponible »): a neutral grey, not a blue.
-pub(super) const NO_DATA: &str = "#d4d4d4";
+/// Colour of a cell without data (« non disponible »): a neutral light grey, lighter
+/// than the lightest class so that the two stay apart in grey print.
+pub(super) const NO_DATA: &str = "#e8e8e8";
 
 /// Classes from the published values: `bounds[i]..bounds[i + 1]` for class `i`.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,8 +100,8 @@ pub(super) fn palette(n: usize) -> Vec<String> {
             let t = if n <= 1 {
                 0.5
             } else {
-                // Keep away from the very lightest end, close to white.
-                0.12 + 0.88 * i as f64 / (n - 1) as f64
+                // The lightest class stays clearly darker than « non disponible ».
+                0.25 + 0.75 * i as f64 / (n - 1) as f64
             };
             let [a, b] = RAMP;
             let mix = |x: f64, y: f64| (x + (y - x) * t).round() as u8;
