@@ -129,7 +129,10 @@ pub(super) fn parse(text: &str) -> Result<BTreeMap<String, Shape>, String> {
                     if i == 0 {
                         (x, y) = (dx, dy);
                     } else {
-                        (x, y) = (x + dx, y + dy);
+                        (x, y) = x
+                            .checked_add(dx)
+                            .zip(y.checked_add(dy))
+                            .ok_or(format!("ligne {line_no} : point hors limites"))?;
                     }
                     ring.push((x, y));
                 }

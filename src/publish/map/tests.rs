@@ -300,9 +300,18 @@ fn the_geometry_format_is_checked() {
         "D 01 metro\n",
         "D 01 metro\nP 0,0 1,0 0,1\nD 01 metro\nP 0,0 1,0 0,1\n",
         "Q\n",
+        "D 01 metro\nP 9223372036854775807,0 1,0 0,1\n",
     ] {
         assert!(geometry::parse(bad).is_err(), "{bad}");
     }
+}
+
+#[test]
+fn pixels_are_written_with_one_decimal() {
+    assert_eq!(
+        [0, 5, -5, 40, 123, -123].map(svg::px),
+        ["0", ".5", "-.5", "4", "12.3", "-12.3"]
+    );
 }
 
 #[test]
