@@ -10,7 +10,10 @@ use super::{Cell, Fill, MapSpec};
 
 const WIDTH: f64 = 900.0;
 const MARGIN: f64 = 10.0;
-const TITLE_HEIGHT: f64 = 44.0;
+/// Longest lines, in characters, of the title, the legend heading and the notes.
+const TITLE_CHARS: usize = 80;
+const LEGEND_CHARS: usize = 38;
+const NOTE_CHARS: usize = 130;
 /// Box of metropolitan France.
 const METRO_W: f64 = 600.0;
 const METRO_H: f64 = 580.0;
@@ -132,9 +135,15 @@ impl Painter<'_> {
         let cell = self.cells.get(&shape.code);
         let fill = self.fill(cell);
         let title = cell.map(|c| c.title.as_str()).unwrap_or_default();
+        // A light grey cell keeps a visible outline on the white page.
+        let stroke = if fill == classes::NO_DATA {
+            " stroke=\"#b4b4b4\""
+        } else {
+            ""
+        };
         let _ = writeln!(
             self.out,
-            "<path class=\"dep\" data-code=\"{}\" fill=\"{fill}\" d=\"{}\"><title>{}</title></path>",
+            "<path class=\"dep\" data-code=\"{}\" fill=\"{fill}\"{stroke} d=\"{}\"><title>{}</title></path>",
             xml_escape(&shape.code),
             frame.path(shape),
             xml_escape(title)
@@ -177,7 +186,12 @@ pub(super) fn render(
     // Metropolitan France.
     let metro: Vec<&Shape> = shapes.values().filter(|s| s.zone == Zone::Metro).collect();
     let metro_box = bbox_of(metro.iter().flat_map(|s| s.rings.iter().flatten()));
-    let top = MARGIN + TITLE_HEIGHT;
+    let title = wrap(&spec.title, TITLE_CHARS);
+    for (i, line) in title.iter().enumerate() {
+        let y = MARGIN + 20.0 + 21.0 * i as f64;
+        p.text(MARGIN, y, 17.0, " font-weight=\"bold\"", line);
+    }
+    let top = MARGIN + 21.0 * title.len().max(1) as f64 + 14.0;
     let metro_frame = Frame::fit(metro_box, MARGIN, top, METRO_W, METRO_H);
     let metro_bottom = metro_frame.origin.1 + span(metro_box.1, metro_box.3) * metro_frame.scale;
     let _ = writeln!(
@@ -252,33 +266,45 @@ pub(super) fn render(
             px(c.1 - a.1 + 20)
         );
     }
-    legend(&mut p, spec, published);
+    legend(&mut p, spec, published, top);
     // Notes.
     let mut y = inset_y + INSET_H + 36.0;
-    for line in [
-        spec.note.as_str(),
-        "Fonds de carte : IGN, ADMIN EXPRESS COG 2018 (Licence Ouverte), simplifié.",
-    ] {
-        if !line.is_empty() {
-            p.text(MARGIN, y, 11.0, " fill=\"#444\"", line);
-            y += 16.0;
-        }
+    let credit = "Fonds de carte : IGN, ADMIN EXPRESS COG 2018 (Licence Ouverte), simplifié.";
+    for line in wrap(&spec.note, NOTE_CHARS)
+        .iter()
+        .chain([&credit.to_string()])
+    {
+        p.text(MARGIN, y, 11.0, " fill=\"#444\"", line);
+        y += 16.0;
     }
     let height = (y + MARGIN).ceil();
     document(spec, &p, height)
 }
 
-fn legend(p: &mut Painter, spec: &MapSpec, published: usize) {
-    let mut y = MARGIN + TITLE_HEIGHT + 16.0;
-    if !spec.legend_title.is_empty() {
-        p.text(
-            LEGEND_X,
-            y,
-            12.0,
-            " font-weight=\"bold\"",
-            &spec.legend_title,
-        );
-        y += 12.0;
+/// Greedy word wrap at `max` characters (a longer word keeps a line of its own); no
+/// line for an empty text.
+pub(super) fn wrap(text: &str, max: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= max => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
+}
+
+fn legend(p: &mut Painter, spec: &MapSpec, published: usize, top: f64) {
+    let mut y = top + 16.0;
+    for line in wrap(&spec.legend_title, LEGEND_CHARS) {
+        p.text(LEGEND_X, y, 12.0, " font-weight=\"bold\"", &line);
+        y += 15.0;
+    }
+    if !spec.legend_title.trim().is_empty() {
+        y -= 3.0;
     }
     if let Some(c) = p.classes {
         let labels = c.labels(spec.unit);
@@ -334,11 +360,6 @@ fn document(spec: &MapSpec, p: &Painter, height: f64) -> String {
     let _ = writeln!(
         out,
         "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>"
-    );
-    let _ = writeln!(
-        out,
-        "<text x=\"{MARGIN}\" y=\"{:.1}\" font-size=\"17\" font-weight=\"bold\">{title}</text>",
-        MARGIN + 20.0
     );
     out.push_str(&p.out);
     out.push_str("</svg>\n");

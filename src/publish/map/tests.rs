@@ -307,6 +307,29 @@ fn the_geometry_format_is_checked() {
 }
 
 #[test]
+fn long_texts_are_wrapped() {
+    assert_eq!(
+        svg::wrap("pour 1 000 jeunes de moins de 21 ans", 20),
+        ["pour 1 000 jeunes de", "moins de 21 ans"]
+    );
+    assert_eq!(
+        svg::wrap("anticonstitutionnellement oui", 10),
+        ["anticonstitutionnellement", "oui"]
+    );
+    assert!(svg::wrap("  ", 10).is_empty());
+    let long = MapSpec {
+        title: "Enfants accueillis à l'aide sociale à l'enfance au 31 décembre 2020 pour mille jeunes de moins de vingt et un ans".into(),
+        ..spec()
+    };
+    let svg = choropleth(&all_departments(), &long).unwrap();
+    parse(&svg);
+    assert!(
+        svg.contains(">jeunes de moins de vingt et un ans</text>"),
+        "{svg}"
+    );
+}
+
+#[test]
 fn pixels_are_written_with_one_decimal() {
     assert_eq!(
         [0, 5, -5, 40, 123, -123].map(svg::px),
