@@ -18,6 +18,7 @@
 
 pub mod chart;
 pub mod manifest;
+pub mod map;
 pub mod parquet;
 pub mod report;
 pub mod staging;

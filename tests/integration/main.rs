@@ -9,5 +9,6 @@ mod hostile_folder;
 mod house;
 mod linkage;
 mod linkage_harness;
+mod map;
 mod privacy;
 mod util;
