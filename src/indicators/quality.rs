@@ -166,3 +166,164 @@ pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, 
     out.rows = frame::rows(vec![reached, sub_fig, targets], &perimeters)?;
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::indicators::IndicatorRow;
+
+    /// Two services of one organisation in the Cantal, a plan line of the network, lines
+    /// beyond the period, and a target of 0.
+    fn results() -> Vec<IndicatorRow> {
+        let services = df![
+            "service" => ["S1", "S2"],
+            "annee" => [2021, 2021],
+            "organisation" => ["O1", "O1"],
+            "departement" => ["15", "15"],
+        ]
+        .unwrap();
+        let none = || None::<&str>;
+        let plan = df![
+            "service" => [Some("S1"), Some("S1"), Some("S2"), None, Some("S1"), Some("S1"), Some("S1")],
+            "fiche" => ["FA1", "FA1", "FA1", "FA2", "FA1", "FA1", "FA1"],
+            "sous_action" => [Some("a"), Some("b"), Some("c"), Some("d"), Some("a"), none(), none()],
+            "annee" => [2021, 2021, 2021, 2021, 2025, 2021, 2025],
+            "statut" => [Some("réalisé"), Some("reporté"), Some("réalisé"), Some("en cours"), Some("prévu"), none(), none()],
+            "indicateur" => [none(), none(), none(), none(), none(), Some("Incidents"), Some("Incidents")],
+            "type_indicateur" => [none(), none(), none(), none(), none(), Some("résultat"), Some("résultat")],
+            "cible" => [None, None, None, None, None, Some(0.0), Some(0.0)],
+            "valeur" => [None, None, None, None, None, Some(0.0), None],
+        ]
+        .unwrap();
+        let empty = DataFrame::empty();
+        let inputs = Inputs {
+            services: &services,
+            persons: &empty,
+            activity: &empty,
+            reference: &empty,
+            staff: &empty,
+            training: &empty,
+            satisfaction: &empty,
+            action_plan: &plan,
+            years: 2021..=2022,
+            age_bands: &[0, 18],
+        };
+        compute(&inputs, &Default::default()).unwrap().rows
+    }
+
+    fn find<'a>(
+        rows: &'a [IndicatorRow],
+        id: &str,
+        service: Option<&str>,
+        level: &str,
+        org: Option<&str>,
+        year: i32,
+        modality: &str,
+    ) -> Vec<&'a IndicatorRow> {
+        rows.iter()
+            .filter(|r| {
+                r.indicateur == id
+                    && r.service.as_deref() == service
+                    && r.niveau_territoire == level
+                    && r.organisation.as_deref() == org
+                    && r.periode == year
+                    && r.modalite.as_deref() == Some(modality)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sub_actions_done_by_perimeter_by_hand() {
+        let rows = results();
+        let nd = |r: &[&IndicatorRow]| {
+            assert_eq!(r.len(), 1, "{r:?}");
+            (r[0].numerateur, r[0].denominateur)
+        };
+        let s = |svc, y, f| {
+            find(
+                &rows,
+                SUB_ACTIONS_DONE,
+                Some(svc),
+                "departement",
+                Some("O1"),
+                y,
+                f,
+            )
+        };
+        // S1 2021: a done, b postponed → 1 of 2; S2: c done → 1 of 1.
+        assert_eq!(nd(&s("S1", 2021, "FA1")), (Some(1.0), Some(2.0)));
+        assert_eq!(nd(&s("S2", 2021, "FA1")), (Some(1.0), Some(1.0)));
+        // Organisation O1 and the network: 2 of 3 for FA1; FA2 (no service) counts in the
+        // network only: 0 of 1.
+        let org = find(
+            &rows,
+            SUB_ACTIONS_DONE,
+            None,
+            "ensemble",
+            Some("O1"),
+            2021,
+            "FA1",
+        );
+        assert_eq!(nd(&org), (Some(2.0), Some(3.0)));
+        let net = |f| find(&rows, SUB_ACTIONS_DONE, None, "ensemble", None, 2021, f);
+        assert_eq!(nd(&net("FA1")), (Some(2.0), Some(3.0)));
+        let fa2 = net("FA2");
+        assert_eq!(nd(&fa2), (Some(0.0), Some(1.0)));
+        assert_eq!(fa2[0].valeur, Some(0.0));
+        assert!(
+            rows.iter()
+                .filter(|r| r.indicateur == SUB_ACTIONS_DONE && r.modalite.as_deref() == Some("FA2"))
+                .count()
+                == 1
+        );
+        // 2025 is beyond the period: no sub-action row.
+        assert!(
+            rows.iter()
+                .all(|r| r.indicateur != SUB_ACTIONS_DONE || r.periode == 2021)
+        );
+    }
+
+    #[test]
+    fn targets_by_hand_a_zero_target_is_kept() {
+        let rows = results();
+        let label = indicator_label("FA1", "Incidents", Some("résultat"));
+        assert_eq!(label, "FA1 — Incidents (résultat)");
+        // Observed 0 against 0 in 2021: both published, the ratio cannot be computed.
+        let r = find(
+            &rows,
+            TARGETS_REACHED,
+            Some("S1"),
+            "departement",
+            Some("O1"),
+            2021,
+            &label,
+        );
+        assert_eq!(r.len(), 1);
+        assert_eq!(
+            (r[0].numerateur, r[0].denominateur, r[0].valeur),
+            (Some(0.0), Some(0.0), None)
+        );
+        // At the service's own perimeter only, in the period only.
+        assert_eq!(
+            rows.iter()
+                .filter(|r| r.indicateur == TARGETS_REACHED)
+                .count(),
+            1
+        );
+        // The target of every plan year, 2025 included.
+        for y in [2021, 2025] {
+            let t = find(
+                &rows,
+                TARGETS,
+                Some("S1"),
+                "departement",
+                Some("O1"),
+                y,
+                &label,
+            );
+            assert_eq!(t.len(), 1, "{y}");
+            assert_eq!((t[0].numerateur, t[0].valeur), (Some(0.0), Some(0.0)));
+        }
+        assert_eq!(rows.iter().filter(|r| r.indicateur == TARGETS).count(), 2);
+    }
+}
