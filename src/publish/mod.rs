@@ -17,6 +17,7 @@
 //! ```
 
 pub mod chart;
+pub mod copil;
 pub mod manifest;
 pub mod parquet;
 pub mod report;

@@ -1,6 +1,7 @@
 //! The one integration test binary (every extra test binary relinks Polars).
 
 mod bad_inputs;
+mod copil;
 mod corpus;
 mod demo;
 mod fixtures;
