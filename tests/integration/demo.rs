@@ -394,7 +394,13 @@ fn parquet_reads_the_same_in_pyarrow() {
             "pairs_nombre:double",
             "pairs_q1:double",
             "pairs_mediane:double",
-            "pairs_q3:double"
+            "pairs_q3:double",
+            "libelle_indicateur:string",
+            "perimetre:string",
+            "nom_territoire:string",
+            "unite_valeur:string",
+            "facteur_affichage:double",
+            "ordre_modalite:uint32"
         ]
     );
     let rows = json["rows"].as_array().unwrap();

@@ -1,5 +1,6 @@
 //! The one integration test binary (every extra test binary relinks Polars).
 
+mod analysts;
 mod audiences;
 mod bad_inputs;
 mod copil;
