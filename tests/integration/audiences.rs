@@ -162,3 +162,74 @@ fn the_authority_audience_needs_an_addressee_and_names_it() {
     let p = pipeline(&dir, base);
     assert_eq!(p.audience_banner(), None);
 }
+
+/// The demo for the Conseil départemental: the attacker audit passes (the run
+/// succeeds), every total of the activity and staffing quantities the authority holds is
+/// published, and no breakdown of persons under the threshold is.
+#[test]
+fn the_demo_for_the_funding_authority() {
+    use crate::util::{floats, repo, strings};
+    use observatoire::publish::paths;
+    let out = temp_dir("demo-autorite").join("sortie");
+    let path = repo().join("pipelines/demo.toml");
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "diffusion = \"publique\"",
+        "diffusion = \"autorite\"\ndestinataire = \"Conseil départemental du Cantal\"",
+    );
+    let p = observatoire::pipeline::Pipeline::parse(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    observatoire::run::run(&p, &out).unwrap_or_else(|e| panic!("{e}"));
+    let file = std::fs::File::open(out.join(paths::INDICATORS)).unwrap();
+    let mut reader = ParquetReader::new(file);
+    let meta = reader.get_metadata().unwrap().key_value_metadata().clone();
+    let diffusion = meta
+        .unwrap()
+        .into_iter()
+        .find(|kv| kv.key == "observatoire:diffusion")
+        .and_then(|kv| kv.value)
+        .unwrap();
+    assert_eq!(
+        diffusion,
+        "Document transmis à : Conseil départemental du Cantal — ne pas rediffuser"
+    );
+    let df = reader.finish().unwrap();
+    let (id, dim, status) = (
+        strings(&df, "indicateur"),
+        strings(&df, "ventilation"),
+        strings(&df, "statut"),
+    );
+    let num = floats(&df, "numerateur");
+    let (mut totals, mut small) = (0, 0);
+    for i in 0..df.height() {
+        let id = id[i].as_deref().unwrap();
+        if dim[i].is_none()
+            && [
+                "file_active",
+                "entrees",
+                "sorties",
+                "presents_31_12",
+                "etp_total",
+            ]
+            .contains(&id)
+        {
+            assert_eq!(status[i].as_deref(), Some("V"), "{id}");
+            totals += 1;
+        }
+        if dim[i].is_some()
+            && [
+                "repartition_age",
+                "repartition_sexe",
+                "mesures_par_type",
+                "mesures_par_cadre",
+            ]
+            .contains(&id)
+        {
+            if status[i].as_deref() == Some("V") {
+                let n = num[i].unwrap();
+                assert!(n == 0.0 || n >= 11.0, "{id}: {n}");
+            } else {
+                small += 1;
+            }
+        }
+    }
+    assert!(totals > 200 && small > 100, "{totals} {small}");
+}
