@@ -444,6 +444,7 @@ pub fn render_copil(input: &CopilInput) -> Result<String, Error> {
         titre => input.title,
         pipeline => input.pipeline,
         perimetre => input.service.unwrap_or("plan d'action du réseau"),
+        reseau => input.service.is_none(),
         demonstration => input.demonstration,
         bandeau => input.banner,
         annees => years,

@@ -188,3 +188,35 @@ fn an_empty_plan_says_so() {
     let html = render(&Results::default(), &plan);
     assert!(html.contains("Aucune fiche action"));
 }
+
+#[test]
+fn the_network_plan_has_its_own_board() {
+    // The same plan written without a service: it is the network's own plan.
+    let mut plan = plan();
+    plan.replace(
+        "service",
+        Column::new("service".into(), vec![None::<&str>; plan.height()]),
+    )
+    .unwrap();
+    let r = results(&plan);
+    let html = render_copil(&CopilInput {
+        title: "Tableau de bord COPIL — réseau",
+        pipeline: "essai",
+        service: None,
+        years: 2021..=2022,
+        demonstration: false,
+        banner: None,
+        results: &r,
+        plan: &plan,
+    })
+    .unwrap();
+    assert!(
+        html.contains("plan d&#x27;action du réseau") || html.contains("plan d'action du réseau")
+    );
+    assert!(html.contains("services compris"));
+    let inc = row_cells(&html, "indicateurs", "Incidents");
+    assert!(inc[0].contains("cible 0") && inc[0].contains("atteint"));
+    // The service board of S1 is empty: these lines are not S1's.
+    let s1 = render(&r, &plan);
+    assert!(s1.contains("Aucune fiche action"));
+}
