@@ -107,14 +107,31 @@ impl Pipeline {
                 ),
             ));
         }
-        if let Some(d) = &self.spec.sorties.diffusion
-            && !["publique", "interne"].contains(&d.get_ref().as_str())
-        {
-            return Err(self.err_at(
-                d.span(),
-                format!("diffusion « {} » inconnue", d.get_ref()),
-                "écrivez diffusion = \"publique\" ou diffusion = \"interne\"".into(),
-            ));
+        if let Some(d) = &self.spec.sorties.diffusion {
+            match crate::settings::Audience::from_setting(d.get_ref()) {
+                None => {
+                    return Err(self.err_at(
+                        d.span(),
+                        format!("diffusion « {} » inconnue", d.get_ref()),
+                        "écrivez diffusion = \"publique\", diffusion = \"interne\" ou diffusion = \"autorite\"".into(),
+                    ));
+                }
+                Some(crate::settings::Audience::Authority)
+                    if self
+                        .spec
+                        .sorties
+                        .destinataire
+                        .as_ref()
+                        .is_none_or(|n| n.get_ref().trim().is_empty()) =>
+                {
+                    return Err(self.err_at(
+                        d.span(),
+                        "diffusion « autorite » sans destinataire".into(),
+                        "nommez l'autorité à qui le document est transmis, dans [sorties] : destinataire = \"Conseil départemental du Cantal\"".into(),
+                    ));
+                }
+                Some(_) => {}
+            }
         }
         if let Some(t) = &self.spec.secret_statistique.seuil {
             let n = *t.get_ref();

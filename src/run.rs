@@ -129,24 +129,15 @@ fn write_validation(
     ing: &Ingested,
 ) -> Result<(), Error> {
     let demo = pipeline.spec.pipeline.demonstration;
-    // Demonstration outputs say so visibly, CSV files included (first line).
-    let mark = |csv: Vec<u8>| -> Vec<u8> {
-        if !demo {
-            return csv;
-        }
-        let body = csv.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&csv);
-        let mut out =
-            b"\xEF\xBB\xBFD\xC3\x89MONSTRATION \xE2\x80\x94 donn\xC3\xA9es fictives\n".to_vec();
-        out.extend_from_slice(body);
-        out
-    };
+    // Demonstration outputs say so visibly: in the CSV files, a last column
+    // `demonstration` = `oui` (a line above the header would break spreadsheet import).
     staging.write(
         paths::PROBLEMS,
-        mark(ing.report.to_csv().map_err(Error::Internal)?),
+        ing.report.to_csv(demo).map_err(Error::Internal)?,
     )?;
     staging.write(
         paths::ROWS,
-        mark(ing.report.stats_csv().map_err(Error::Internal)?),
+        ing.report.stats_csv(demo).map_err(Error::Internal)?,
     )?;
     let html = report::render_validation(&ing.report, &pipeline.spec.pipeline.nom, demo)?;
     staging.write(paths::VALIDATION_HTML, html.into_bytes())?;

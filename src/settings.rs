@@ -75,6 +75,42 @@ pub enum Audience {
     /// « diffusion interne ».
     #[serde(rename = "interne")]
     Internal,
+    /// A director's report about its own services to their funding authority (Conseil
+    /// départemental, ARS), which already knows each service's totals (capacity,
+    /// measures, persons accompanied): the totals of a service (no breakdown) are
+    /// published whatever their size; every breakdown of persons (age band, sex, legal
+    /// frame, type of measure…) and every pooled perimeter keep the threshold, with
+    /// primary and secondary suppression as for a public release. Every output names
+    /// the addressee (« Document transmis à : … — ne pas rediffuser »).
+    #[serde(rename = "autorite")]
+    Authority,
+}
+
+impl Audience {
+    /// From the pipeline's `diffusion` (`None` for an unknown word).
+    pub fn from_setting(s: &str) -> Option<Audience> {
+        Some(match s {
+            "publique" => Audience::Public,
+            "interne" => Audience::Internal,
+            "autorite" | "autorité" => Audience::Authority,
+            _ => return None,
+        })
+    }
+
+    /// The banner of every output for this audience: `None` for a public release.
+    /// `addressee` names the authority (required for [`Audience::Authority`]).
+    pub fn banner(self, threshold: u32, addressee: Option<&str>) -> Option<String> {
+        match self {
+            Audience::Public => None,
+            Audience::Internal => Some(format!(
+                "DIFFUSION INTERNE — ne pas diffuser hors du service (seuil {threshold})"
+            )),
+            Audience::Authority => Some(format!(
+                "Document transmis à : {} — ne pas rediffuser",
+                addressee.unwrap_or("l'autorité de tarification")
+            )),
+        }
+    }
 }
 
 /// Disclosure-control settings (`[secret]`).

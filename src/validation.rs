@@ -103,33 +103,48 @@ impl ValidationReport {
     }
 
     /// CSV for spreadsheets: `;` separator, UTF-8 with BOM so Excel shows accents, every
-    /// cell neutralised against formula injection.
-    pub fn to_csv(&self) -> Result<Vec<u8>, String> {
+    /// cell neutralised against formula injection. The header is the first line (Excel
+    /// and every CSV reader import it as such); a demonstration run adds a last column
+    /// [`DEMO_COLUMN`] saying `oui` on every row instead of a line above the header.
+    pub fn to_csv(&self, demonstration: bool) -> Result<Vec<u8>, String> {
         let mut w = csv_writer();
-        w.write_record([
-            "fichier", "feuille", "cellule", "colonne", "champ", "code", "gravite", "message",
-        ])?;
+        w.write_record(with_mark(
+            &[
+                "fichier", "feuille", "cellule", "colonne", "champ", "code", "gravite", "message",
+            ],
+            demonstration,
+            DEMO_COLUMN,
+        ))?;
         for i in &self.problemes {
-            w.write_record([
-                i.fichier.as_str(),
-                i.feuille.as_deref().unwrap_or(""),
-                i.cellule.as_deref().unwrap_or(""),
-                i.colonne.as_deref().unwrap_or(""),
-                i.champ.as_deref().unwrap_or(""),
-                i.code.as_str(),
-                i.gravite.label(),
-                i.message.as_str(),
-            ])?;
+            w.write_record(with_mark(
+                &[
+                    i.fichier.as_str(),
+                    i.feuille.as_deref().unwrap_or(""),
+                    i.cellule.as_deref().unwrap_or(""),
+                    i.colonne.as_deref().unwrap_or(""),
+                    i.champ.as_deref().unwrap_or(""),
+                    i.code.as_str(),
+                    i.gravite.label(),
+                    i.message.as_str(),
+                ],
+                demonstration,
+                DEMO_VALUE,
+            ))?;
         }
         w.finish()
     }
 
-    /// Row accounting as CSV (one line per source sheet and reason), spreadsheet-safe.
-    pub fn stats_csv(&self) -> Result<Vec<u8>, String> {
+    /// Row accounting as CSV (one line per source sheet and reason), spreadsheet-safe;
+    /// the demonstration mark as in [`Self::to_csv`].
+    pub fn stats_csv(&self, demonstration: bool) -> Result<Vec<u8>, String> {
         let mut w = csv_writer();
-        w.write_record([
-            "source", "fichier", "feuille", "table", "statut", "motif", "lignes",
-        ])?;
+        w.write_record(with_mark(
+            &[
+                "source", "fichier", "feuille", "table", "statut", "motif", "lignes",
+            ],
+            demonstration,
+            DEMO_COLUMN,
+        ))?;
         for s in &self.sources {
             let base = [
                 s.source.as_str(),
@@ -141,7 +156,7 @@ impl ValidationReport {
                 let n = n.to_string();
                 let mut r: Vec<&str> = base.to_vec();
                 r.extend([statut, motif, n.as_str()]);
-                w.write_record(&r)
+                w.write_record(with_mark(&r, demonstration, DEMO_VALUE))
             };
             if s.illisible {
                 rec("illisible", "source_illisible", 0)?;
@@ -272,6 +287,20 @@ pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
 
 /// The writer of every CSV the tool writes: `;` separator, UTF-8 with a BOM (so Excel
 /// shows accents), every cell passed through [`spreadsheet_safe`].
+/// Last column of the validation CSV files of a demonstration run.
+pub const DEMO_COLUMN: &str = "demonstration";
+/// Its value on every row: the data are fictitious.
+pub const DEMO_VALUE: &str = "oui";
+
+/// `cells`, followed by `mark` when `demonstration`.
+fn with_mark<'a>(cells: &[&'a str], demonstration: bool, mark: &'a str) -> Vec<&'a str> {
+    let mut v = cells.to_vec();
+    if demonstration {
+        v.push(mark);
+    }
+    v
+}
+
 pub fn csv_writer() -> SafeCsv {
     SafeCsv(
         csv::WriterBuilder::new()
@@ -322,6 +351,56 @@ mod tests {
     use super::*;
 
     #[test]
+    fn demonstration_mark_is_a_column_and_the_header_comes_first() {
+        let mut s = SourceStats {
+            source: "s".into(),
+            fichier: "f.csv".into(),
+            table: "services".into(),
+            lignes_lues: 2,
+            lignes_acceptees: 2,
+            ..Default::default()
+        };
+        s.lignes_rejetees.insert("date_invalide".into(), 1);
+        let r = ValidationReport {
+            sources: vec![s],
+            problemes: vec![Issue {
+                fichier: "f.csv".into(),
+                feuille: None,
+                cellule: Some("B2".into()),
+                colonne: None,
+                champ: None,
+                code: "date_invalide".into(),
+                gravite: Severity::Error,
+                message: "date illisible".into(),
+            }],
+        };
+        for (bytes, first) in [
+            (r.to_csv(true).unwrap(), "fichier"),
+            (r.stats_csv(true).unwrap(), "source"),
+        ] {
+            let text = String::from_utf8(bytes).unwrap();
+            let body = text.strip_prefix('\u{feff}').unwrap();
+            let mut rd = csv::ReaderBuilder::new()
+                .delimiter(b';')
+                .from_reader(body.as_bytes());
+            let header = rd.headers().unwrap().clone();
+            assert_eq!(header.get(0), Some(first));
+            assert_eq!(header.iter().next_back(), Some(DEMO_COLUMN));
+            let mut n = 0;
+            for rec in rd.records() {
+                let rec = rec.unwrap();
+                assert_eq!(rec.len(), header.len());
+                assert_eq!(rec.iter().next_back(), Some(DEMO_VALUE));
+                n += 1;
+            }
+            assert!(n > 0);
+        }
+        // Outside a demonstration, no mark column.
+        let text = String::from_utf8(r.to_csv(false).unwrap()).unwrap();
+        assert!(!text.contains(DEMO_COLUMN));
+    }
+
+    #[test]
     fn csv_has_bom_and_semicolons() {
         let r = ValidationReport {
             sources: vec![],
@@ -336,7 +415,7 @@ mod tests {
                 message: "date illisible; écrivez JJ/MM/AAAA".into(),
             }],
         };
-        let csv = String::from_utf8(r.to_csv().unwrap()).unwrap();
+        let csv = String::from_utf8(r.to_csv(false).unwrap()).unwrap();
         assert!(csv.starts_with('\u{feff}'));
         assert!(csv.contains("a.xlsx;Mesures;C14;Date de début;date_debut;date_invalide;erreur;\"date illisible; écrivez JJ/MM/AAAA\""));
     }
@@ -383,7 +462,7 @@ mod tests {
                 message: "@message".into(),
             }],
         };
-        for bytes in [r.to_csv().unwrap(), r.stats_csv().unwrap()] {
+        for bytes in [r.to_csv(false).unwrap(), r.stats_csv(false).unwrap()] {
             let text = String::from_utf8(bytes).unwrap();
             let mut rd = csv::ReaderBuilder::new()
                 .delimiter(b';')

@@ -30,7 +30,7 @@ mod terms;
 
 pub use terms::{
     ACTION_STATUSES, CAPACITY_UNITS, CONTRACTS, INDICATOR_KINDS, JOBS, LEGAL_FRAMES, MEASURE_TYPES,
-    MODALITIES, RESPONDENTS, SECTORS, SERVICE_TYPES, SEXES, TRAINING_THEMES,
+    MODALITIES, RESPONDENTS, SECTORS, SERVICE_TYPES, SEXES, TARGET_DIRECTIONS, TRAINING_THEMES,
 };
 
 /// The closed vocabulary of `field` in `table`, if the field is coded.
@@ -49,6 +49,7 @@ pub fn of(table: Table, field: &str) -> Option<&'static [Term]> {
         (Table::Satisfaction, "type_repondant") => RESPONDENTS,
         (Table::ActionPlan, "statut") => ACTION_STATUSES,
         (Table::ActionPlan, "type_indicateur") => INDICATOR_KINDS,
+        (Table::ActionPlan, "sens_cible") => TARGET_DIRECTIONS,
         _ => return None,
     })
 }
@@ -107,6 +108,7 @@ const VOCABULARIES: &[&[Term]] = &[
     RESPONDENTS,
     ACTION_STATUSES,
     INDICATOR_KINDS,
+    TARGET_DIRECTIONS,
 ];
 
 type Index = HashMap<String, &'static str>;

@@ -16,12 +16,29 @@
 
 use std::collections::BTreeMap;
 
-use super::Settings;
 use super::system::{Cell, Kind, System};
+use super::{Audience, Settings};
 use crate::indicators::persons::Perimeter;
 use crate::indicators::{
     Directory, IndicatorRow, Measure, MeasureKind, SAME_FOR_WHOLE_NETWORK, definition,
 };
+
+/// Quantities whose totals (no breakdown, any perimeter) a funding authority already
+/// holds for the services it funds and finances — measures and persons accompanied,
+/// entries, exits, present at 31/12, staff ETP and headcount — published whatever their
+/// size under `diffusion = "autorite"`. Every breakdown of them, and every other
+/// quantity (absences, staff movements, children also known to another sector,
+/// durations, questionnaires), keeps the threshold.
+pub const KNOWN_TO_AUTHORITY: &[&str] = &[
+    "file_active",
+    "presents_31_12",
+    "entrees",
+    "sorties",
+    "accompagnements_en_cours",
+    "etp",
+    "etp_travailleurs_sociaux",
+    "salaries_presents_31_12",
+];
 
 /// Where a figure is: territory level, territory code, organisation, service.
 type Place = (String, Option<String>, Option<String>, Option<String>);
@@ -102,9 +119,6 @@ pub fn build(rows: &[IndicatorRow], dir: &Directory, settings: &Settings) -> Bui
                 _ => persons.unwrap_or(0.0),
             };
             let unknown = m.kind == MeasureKind::Amount && persons.is_none();
-            let primary = unknown
-                || (freq > 0.0 && freq < f64::from(settings.threshold))
-                || (freq == 0.0 && settings.protect_zeros);
             let key = CellKey {
                 quantity: m.quantity,
                 year: r.periode + m.year_offset,
@@ -115,6 +129,15 @@ pub fn build(rows: &[IndicatorRow], dir: &Directory, settings: &Settings) -> Bui
                     None
                 },
             };
+            // A total the funding authority already holds (docs/architecture.md,
+            // « Audiences »): known to the reader, never secret.
+            let known = settings.audience == Audience::Authority
+                && key.breakdown.is_none()
+                && KNOWN_TO_AUTHORITY.contains(&key.quantity);
+            let primary = !known
+                && (unknown
+                    || (freq > 0.0 && freq < f64::from(settings.threshold))
+                    || (freq == 0.0 && settings.protect_zeros));
             Some(match index.get(&key) {
                 Some(&c) => {
                     let cell = &mut cells[c];
@@ -123,6 +146,7 @@ pub fn build(rows: &[IndicatorRow], dir: &Directory, settings: &Settings) -> Bui
                     }
                     cell.freq = cell.freq.min(freq);
                     cell.primary |= primary;
+                    cell.known &= known;
                     c
                 }
                 None => {
@@ -136,6 +160,7 @@ pub fn build(rows: &[IndicatorRow], dir: &Directory, settings: &Settings) -> Bui
                             Kind::Amount
                         },
                         primary,
+                        known,
                     });
                     keys.push(key.clone());
                     index.insert(key, c);

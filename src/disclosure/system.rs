@@ -19,6 +19,9 @@ pub struct Cell {
     pub freq: f64,
     pub kind: Kind,
     pub primary: bool,
+    /// Already known to the reader (a service's total under `diffusion = "autorite"`):
+    /// never primary, and the first candidate to keep published.
+    pub known: bool,
 }
 
 /// Cells and relations. A relation Σ cⱼ·xⱼ = b holds with b computed from the cell
@@ -37,8 +40,9 @@ impl System {
         r.iter().map(|&(j, c)| c as f64 * self.cells[j].value).sum()
     }
 
-    /// Candidates for publication, the ones to keep most first: zeros (a suppressed
-    /// zero widens no attacker interval: x ≥ 0 already says it all), then most persons,
+    /// Candidates for publication, the ones to keep most first: cells the reader already
+    /// knows, zeros (a suppressed zero widens no attacker interval: x ≥ 0 already says it
+    /// all), then most persons,
     /// then the cell used in most relations (totals before their parts), then input
     /// order.
     pub fn candidate_order(&self) -> Vec<usize> {
@@ -52,9 +56,11 @@ impl System {
             .filter(|&j| !self.cells[j].primary)
             .collect();
         let zero = |j: usize| self.cells[j].value == 0.0;
+        let known = |j: usize| self.cells[j].known;
         order.sort_by(|&a, &b| {
-            zero(b)
-                .cmp(&zero(a))
+            known(b)
+                .cmp(&known(a))
+                .then(zero(b).cmp(&zero(a)))
                 .then(self.cells[b].freq.total_cmp(&self.cells[a].freq))
                 .then(uses[b].cmp(&uses[a]))
                 .then(a.cmp(&b))

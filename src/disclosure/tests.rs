@@ -78,6 +78,7 @@ fn table(dims: &[(usize, Vec<Vec<usize>>)], leaf_values: &[f64], threshold: f64)
                 freq: value,
                 kind: Kind::Count,
                 primary: value > 0.0 && value < threshold,
+                known: false,
             }
         })
         .collect();

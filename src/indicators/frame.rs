@@ -323,13 +323,30 @@ impl Perimeters {
     pub fn new(dir: &Directory, found: &[String]) -> Result<Perimeters, Error> {
         let mut services: BTreeSet<String> = dir.codes().map(str::to_string).collect();
         services.extend(found.iter().cloned());
+        let lists: Vec<(String, Vec<Perimeter>)> = services
+            .into_iter()
+            .map(|s| {
+                let p = Perimeter::of_service(dir, &s);
+                (s, p)
+            })
+            .collect();
+        Perimeters::of_lists(dir, &lists)
+    }
+
+    /// The perimeters of explicit lists: each key (a service code, or any key the plan
+    /// gives its records) counts in the perimeters of its list, the first being its own
+    /// (`_propre`). The loop runs over keys, not records.
+    pub fn of_lists(
+        dir: &Directory,
+        lists: &[(String, Vec<Perimeter>)],
+    ) -> Result<Perimeters, Error> {
         let mut ids: BTreeMap<Perimeter, u32> = BTreeMap::new();
         let (mut from, mut to, mut own) = (Vec::new(), Vec::new(), Vec::new());
-        for s in &services {
-            for p in Perimeter::of_service(dir, s) {
-                own.push(matches!(p, Perimeter::Service(_)));
+        for (s, perimeters) in lists {
+            for (i, p) in perimeters.iter().enumerate() {
+                own.push(i == 0);
                 let next = ids.len() as u32;
-                let id = *ids.entry(p).or_insert(next);
+                let id = *ids.entry(p.clone()).or_insert(next);
                 from.push(s.clone());
                 to.push(id);
             }

@@ -144,19 +144,29 @@ impl Pipeline {
         }
     }
 
+    /// The banner every output of the run carries for its audience (internal dashboard,
+    /// document sent to a named authority); `None` for a public release.
+    pub fn audience_banner(&self) -> Option<String> {
+        let s = self.disclosure_settings();
+        let addressee = self
+            .spec
+            .sorties
+            .destinataire
+            .as_ref()
+            .map(|d| d.get_ref().trim());
+        s.audience.banner(s.threshold, addressee)
+    }
+
     /// Disclosure control settings of the run.
     pub(super) fn disclosure_settings(&self) -> crate::settings::DisclosureSettings {
         use crate::settings::{Audience, DEFAULT_THRESHOLD, DisclosureSettings as Settings};
-        let audience = match self
+        let audience = self
             .spec
             .sorties
             .diffusion
             .as_ref()
-            .map(|d| d.get_ref().as_str())
-        {
-            Some("interne") => Audience::Internal,
-            _ => Audience::Public,
-        };
+            .and_then(|d| Audience::from_setting(d.get_ref()))
+            .unwrap_or(Audience::Public);
         Settings {
             threshold: self
                 .spec

@@ -172,6 +172,10 @@ pub struct Outputs {
     /// dashboard; every output then says « diffusion interne »).
     #[serde(default)]
     pub diffusion: Option<Spanned<String>>,
+    /// Addressee named on every output of `diffusion = "autorite"` (« Document transmis
+    /// à : … »): the Conseil départemental, the ARS.
+    #[serde(default)]
+    pub destinataire: Option<Spanned<String>>,
 }
 
 impl Default for Outputs {
@@ -181,6 +185,7 @@ impl Default for Outputs {
             graphique: true,
             rapport: true,
             diffusion: None,
+            destinataire: None,
         }
     }
 }

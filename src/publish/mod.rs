@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! <sortie>/
-//!   indicateurs.parquet        long-format indicator table (zstd)
+//!   indicateurs.parquet        long-format indicator table (zstd), analysts' columns
+//!   indicateurs/annee=Y/part-0.parquet   the same rows, Hive-partitioned by year
 //!   graphiques/taux.svg|png    activity and occupancy rates per year
 //!   rapport.html               self-contained report
 //!   rapport-departements/      one page per département (networks over 40 services)
@@ -17,6 +18,7 @@
 //! ```
 
 pub mod chart;
+pub mod copil;
 pub mod manifest;
 pub mod map;
 pub mod parquet;

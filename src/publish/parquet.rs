@@ -20,3 +20,242 @@ pub fn to_parquet(df: &DataFrame, metadata: &[(&str, String)]) -> Result<Vec<u8>
         .finish(&mut df)?;
     Ok(buf)
 }
+
+/// Columns added to the indicator table for analysts (docs/architecture.md, « Parquet
+/// for analysts »); the columns of [`crate::indicators::Results::to_dataframe`] keep
+/// their names and meaning.
+pub mod analyst {
+    /// The indicator's label (`registre_indicateurs.parquet` has its definition).
+    pub const LABEL: &str = "libelle_indicateur";
+    /// `service`, `organisation`, `departement`, `territoire_interne` or `reseau`.
+    pub const PERIMETER: &str = "perimetre";
+    /// Name of `code_territoire` from the COG (`Cantal`; an internal territory as
+    /// `Cantal — Arrondissement d'Aurillac`); empty for the network or an unknown code.
+    pub const TERRITORY_NAME: &str = "nom_territoire";
+    /// What `valeur` is: `proportion` (a ratio, 1 = 100 %; the report shows it × 100
+    /// with `%`, or × 1 000 with `‰`) or `nombre` (a count, amount or mean in the unit
+    /// of `unite`).
+    pub const VALUE_UNIT: &str = "unite_valeur";
+    /// `valeur × facteur_affichage` is the figure as the reports show it in `unite`
+    /// (100 for `%`, 1 000 for `‰`, 1 otherwise).
+    pub const DISPLAY_FACTOR: &str = "facteur_affichage";
+    /// Rank of `modalite` among the values of its `ventilation` (age bands in age
+    /// order, vocabularies in their order, numbers in numeric order, « non renseigné »
+    /// last); empty without a breakdown.
+    pub const MODALITY_ORDER: &str = "ordre_modalite";
+    /// Hive partition key of the dataset `indicateurs/annee=…/part-0.parquet`.
+    pub const PARTITION_KEY: &str = "annee";
+}
+
+/// Folder of the indicator dataset partitioned by year (Hive layout).
+pub const DATASET_DIR: &str = "indicateurs";
+
+/// What `valeur` is for a display unit: (`unite_valeur`, `facteur_affichage`).
+pub fn value_unit(unite: &str) -> (&'static str, f64) {
+    match unite {
+        "%" => ("proportion", 100.0),
+        "‰" => ("proportion", 1000.0),
+        _ => ("nombre", 1.0),
+    }
+}
+
+/// The name of a territory code of the indicator table: a département (`Cantal`), or
+/// an internal territory `<département>-<territoire>` (`Cantal — <territoire>`).
+pub fn territory_name(level: &str, code: &str) -> Option<String> {
+    if level == "territoire_interne" {
+        let (dep, rest) = code.split_once('-')?;
+        let d = crate::territory::department(dep)?;
+        return Some(format!("{} — {rest}", d.name));
+    }
+    crate::territory::by_code(code).map(|t| t.name.to_string())
+}
+
+/// Sort key of a breakdown value: « non renseigné » last; the vocabulary's order when
+/// the dimension has one; else the first number in the text (age bands, questions,
+/// fiches); else the folded text.
+fn modality_key(dimension: &str, modality: &str) -> (u8, usize, u64, String) {
+    use crate::tables::Table;
+    let folded = crate::text::fold(modality);
+    if folded == crate::text::fold(crate::indicators::frame::UNKNOWN) {
+        return (1, 0, 0, folded);
+    }
+    let position = Table::ALL
+        .iter()
+        .filter_map(|t| crate::vocabulary::of(*t, dimension))
+        .find_map(|terms| terms.iter().position(|t| t.label == modality))
+        .unwrap_or(usize::MAX);
+    let digits: String = modality
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let number = digits.parse::<u64>().unwrap_or(u64::MAX);
+    (0, position, number, folded)
+}
+
+/// `df` (the long-format table) with the analysts' columns of [`analyst`] added at the
+/// end. Each rule runs once per distinct value (indicators, territories, breakdown
+/// values), then joins.
+pub fn for_analysts(df: &DataFrame) -> Result<DataFrame, Error> {
+    use crate::indicators::columns as c;
+    use crate::indicators::frame::{left_ordered_join, lookup};
+    use analyst::*;
+    let strings = |name: &str| -> Result<Vec<Option<String>>, Error> {
+        Ok(df
+            .column(name)?
+            .cast(&DataType::String)?
+            .str()?
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect())
+    };
+    let mut lf = df.clone().lazy();
+    // Indicator labels.
+    let ids: Vec<String> = strings(c::INDICATOR)?
+        .into_iter()
+        .flatten()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let labels = lookup(&ids, c::INDICATOR, LABEL, |id| {
+        crate::indicators::definition(id).map(|d| d.libelle.to_string())
+    })?;
+    lf = left_ordered_join(lf, labels, &[c::INDICATOR], JoinType::Left);
+    // Value units.
+    let units: Vec<String> = strings(c::UNIT)?
+        .into_iter()
+        .flatten()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let kinds = lookup(&units, c::UNIT, VALUE_UNIT, |u| value_unit(u).0.to_string())?;
+    let factors = lookup(&units, c::UNIT, DISPLAY_FACTOR, |u| value_unit(u).1)?;
+    lf = left_ordered_join(lf, kinds, &[c::UNIT], JoinType::Left);
+    lf = left_ordered_join(lf, factors, &[c::UNIT], JoinType::Left);
+    // Territory names, per (level, code).
+    let (levels, codes) = (strings(c::LEVEL)?, strings(c::TERRITORY)?);
+    let pairs: std::collections::BTreeSet<(String, String)> = levels
+        .iter()
+        .zip(&codes)
+        .filter_map(|(l, c)| Some((l.clone()?, c.clone()?)))
+        .collect();
+    let (pl, pc): (Vec<String>, Vec<String>) = pairs.iter().cloned().unzip();
+    let names: Vec<Option<String>> = pairs.iter().map(|(l, c)| territory_name(l, c)).collect();
+    let names = DataFrame::new(
+        pl.len(),
+        vec![
+            Column::new(c::LEVEL.into(), pl),
+            Column::new(c::TERRITORY.into(), pc),
+            Column::new(TERRITORY_NAME.into(), names),
+        ],
+    )?
+    .lazy();
+    lf = left_ordered_join(lf, names, &[c::LEVEL, c::TERRITORY], JoinType::Left);
+    // Modality order, per (breakdown, value).
+    let (dims, mods) = (strings(c::BREAKDOWN)?, strings(c::BREAKDOWN_VALUE)?);
+    let mut by_dim: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for (d, m) in dims.iter().zip(&mods) {
+        if let (Some(d), Some(m)) = (d, m) {
+            by_dim.entry(d.clone()).or_default().insert(m.clone());
+        }
+    }
+    let (mut od, mut om, mut rank) = (Vec::new(), Vec::new(), Vec::new());
+    for (d, values) in by_dim {
+        let mut v: Vec<String> = values.into_iter().collect();
+        v.sort_by_cached_key(|m| modality_key(&d, m));
+        for (i, m) in v.into_iter().enumerate() {
+            od.push(d.clone());
+            om.push(m);
+            rank.push(i as u32 + 1);
+        }
+    }
+    let order = DataFrame::new(
+        od.len(),
+        vec![
+            Column::new(c::BREAKDOWN.into(), od),
+            Column::new(c::BREAKDOWN_VALUE.into(), om),
+            Column::new(MODALITY_ORDER.into(), rank),
+        ],
+    )?
+    .lazy();
+    lf = left_ordered_join(
+        lf,
+        order,
+        &[c::BREAKDOWN, c::BREAKDOWN_VALUE],
+        JoinType::Left,
+    );
+    // Perimeter.
+    let perimeter_expr = when(col(c::SERVICE).is_not_null())
+        .then(lit("service"))
+        .when(
+            col(c::LEVEL)
+                .eq(lit("ensemble"))
+                .and(col(c::ORGANISATION).is_not_null()),
+        )
+        .then(lit("organisation"))
+        .when(col(c::LEVEL).eq(lit("ensemble")))
+        .then(lit("reseau"))
+        .when(col(c::LEVEL).eq(lit("territoire_interne")))
+        .then(lit("territoire_interne"))
+        .otherwise(lit("departement"))
+        .alias(PERIMETER);
+    lf = lf.with_column(perimeter_expr);
+    let mut order: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    order.extend(
+        [
+            LABEL,
+            PERIMETER,
+            TERRITORY_NAME,
+            VALUE_UNIT,
+            DISPLAY_FACTOR,
+            MODALITY_ORDER,
+        ]
+        .map(String::from),
+    );
+    Ok(lf
+        .select(order.iter().map(|s| col(s.as_str())).collect::<Vec<_>>())
+        .collect()?)
+}
+
+/// The table as a Hive-partitioned dataset by year: one `(path, bytes)` per year,
+/// `indicateurs/annee=<year>/part-0.parquet`, each file holding that year's rows (all
+/// columns, `periode` included), with the same metadata.
+pub fn partitions_by_year(
+    df: &DataFrame,
+    metadata: &[(&str, String)],
+) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    use crate::indicators::columns as c;
+    let years: Vec<i32> = df
+        .column(c::PERIOD)?
+        .cast(&DataType::Int32)?
+        .i32()?
+        .iter()
+        .flatten()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut out = Vec::with_capacity(years.len());
+    for y in years {
+        let part = df
+            .clone()
+            .lazy()
+            .filter(col(c::PERIOD).eq(lit(y)))
+            .collect()?;
+        out.push((
+            format!(
+                "{DATASET_DIR}/{}={y}/part-0.parquet",
+                analyst::PARTITION_KEY
+            ),
+            to_parquet(&part, metadata)?,
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;

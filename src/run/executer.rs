@@ -157,8 +157,7 @@ fn write_tables(
     settings: &disclosure::Settings,
 ) -> Result<(), Error> {
     let demo = pipeline.spec.pipeline.demonstration;
-    let internal = settings.audience == disclosure::Audience::Internal;
-    let df = results.to_dataframe()?;
+    let df = parquet::for_analysts(&results.to_dataframe()?)?;
     let meta = [
         (
             "observatoire:version",
@@ -175,11 +174,9 @@ fn write_tables(
         ),
         (
             "observatoire:diffusion",
-            if internal {
-                format!("{INTERNAL_BANNER} (seuil {})", settings.threshold)
-            } else {
-                "publique".into()
-            },
+            pipeline
+                .audience_banner()
+                .unwrap_or_else(|| "publique".into()),
         ),
         (
             "observatoire:secret_statistique",
@@ -190,6 +187,9 @@ fn write_tables(
         ),
     ];
     staging.write(paths::INDICATORS, parquet::to_parquet(&df, &meta)?)?;
+    for (path, bytes) in parquet::partitions_by_year(&df, &meta)? {
+        staging.write(&path, bytes)?;
+    }
     staging.write(
         paths::REGISTRY,
         parquet::to_parquet(&indicators::registry_dataframe()?, &meta)?,

@@ -358,4 +358,12 @@ pub const ACTION_PLAN: &[Field] = &[
         &["valeur observee", "valeur", "realise"],
         "valeur observée",
     ),
+    f(
+        "sens_cible",
+        Text,
+        false,
+        false,
+        &["sens", "sens de la cible", "sens cible"],
+        "sens de la cible : « au moins » (atteinte quand la valeur observée est supérieure ou égale à la cible, par défaut) ou « au plus » (inférieure ou égale : incidents, délais)",
+    ),
 ];

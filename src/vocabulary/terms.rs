@@ -554,6 +554,32 @@ pub const ACTION_STATUSES: &[Term] = &[
     t("abandonné", &["abandonnee", "annule", "annulee"]),
 ];
 
+/// Direction of an action-plan target (plan_action.sens_cible): reached when the
+/// observed value is at least the target (the default), or at most the target (counts
+/// to keep low: incidents, delays).
+pub const TARGET_DIRECTIONS: &[Term] = &[
+    t(
+        "au moins",
+        &[
+            "minimum",
+            "plancher",
+            "superieur ou egal",
+            "a atteindre",
+            "hausse",
+        ],
+    ),
+    t(
+        "au plus",
+        &[
+            "maximum",
+            "plafond",
+            "inferieur ou egal",
+            "a ne pas depasser",
+            "baisse",
+        ],
+    ),
+];
+
 /// Kind of an action-plan indicator (plan_action.type_indicateur).
 pub const INDICATOR_KINDS: &[Term] = &[
     t("suivi", &["indicateur de suivi", "de suivi"]),

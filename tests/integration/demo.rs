@@ -102,15 +102,27 @@ fn demo_writes_every_output() {
         "embedded font and French format"
     );
     // Every output made with the demonstration keys says so visibly.
-    for f in [
-        paths::REPORT,
-        paths::CHART_SVG,
-        paths::PROBLEMS,
-        paths::ROWS,
-        paths::VALIDATION_HTML,
-    ] {
+    for f in [paths::REPORT, paths::CHART_SVG, paths::VALIDATION_HTML] {
         let text = std::fs::read_to_string(out.join(f)).unwrap();
         assert!(text.contains("DÉMONSTRATION"), "{f}");
+    }
+    // The validation CSV files: header first (Excel import), the mark as a last column
+    // `demonstration` = `oui` on every row.
+    for (f, first) in [(paths::PROBLEMS, "fichier"), (paths::ROWS, "source")] {
+        let text = std::fs::read_to_string(out.join(f)).unwrap();
+        let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let mut rd = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .from_reader(body.as_bytes());
+        let header = rd.headers().unwrap().clone();
+        assert_eq!(header.get(0), Some(first), "{f}");
+        assert_eq!(header.iter().next_back(), Some("demonstration"), "{f}");
+        let records: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
+        assert!(!records.is_empty(), "{f}");
+        assert!(
+            records.iter().all(|r| r.iter().next_back() == Some("oui")),
+            "{f}"
+        );
     }
     let html = std::fs::read_to_string(out.join(paths::REPORT)).unwrap();
     assert!(html.contains("DÉMONSTRATION"));
@@ -382,7 +394,13 @@ fn parquet_reads_the_same_in_pyarrow() {
             "pairs_nombre:double",
             "pairs_q1:double",
             "pairs_mediane:double",
-            "pairs_q3:double"
+            "pairs_q3:double",
+            "libelle_indicateur:string",
+            "perimetre:string",
+            "nom_territoire:string",
+            "unite_valeur:string",
+            "facteur_affichage:double",
+            "ordre_modalite:uint32"
         ]
     );
     let rows = json["rows"].as_array().unwrap();

@@ -1,6 +1,9 @@
 //! The one integration test binary (every extra test binary relinks Polars).
 
+mod analysts;
+mod audiences;
 mod bad_inputs;
+mod copil;
 mod corpus;
 mod demo;
 mod fixtures;
