@@ -169,3 +169,93 @@ impl Pipeline {
         }
     }
 }
+
+/// Reports declared in the pipeline (`[[rapports]]`).
+impl Pipeline {
+    /// Checks every `[[rapports]]`: a known kind, at most one of `service` and
+    /// `organisation`, a safe and unique file stem.
+    pub(super) fn validate_reports(&self) -> Result<(), crate::error::PipelineError> {
+        use crate::publish::report::declared::{Kind, valid_name};
+        let mut names = std::collections::BTreeSet::new();
+        for (i, r) in self.spec.rapports.iter().enumerate() {
+            if Kind::from_setting(r.kind.get_ref()).is_none() {
+                return Err(self.err_at(
+                    r.kind.span(),
+                    format!("type de rapport « {} » inconnu", r.kind.get_ref()),
+                    "écrivez type = \"activite\", \"plaidoyer\" ou \"copil\"".into(),
+                ));
+            }
+            if let (Some(_), Some(o)) = (&r.service, &r.organisation) {
+                return Err(self.err_at(
+                    o.span(),
+                    "un rapport porte sur un service ou sur une organisation, pas les deux".into(),
+                    "gardez service = … (un service) ou organisation = … (tous ses services)"
+                        .into(),
+                ));
+            }
+            if let Some(n) = &r.nom
+                && !valid_name(n.get_ref())
+            {
+                return Err(self.err_at(
+                    n.span(),
+                    format!("nom de rapport « {} » invalide", n.get_ref()),
+                    "écrivez un nom de fichier sans extension fait de lettres sans accent, de chiffres, de - et de _ (80 caractères au plus), par exemple nom = \"activite-apmn-2023\"".into(),
+                ));
+            }
+            let declared = &self.reports()[i];
+            if !names.insert(declared.nom.clone()) {
+                return Err(self.err_at(
+                    r.nom.as_ref().map_or(r.kind.span(), |n| n.span()),
+                    format!("deux rapports s'appellent « {} »", declared.nom),
+                    "donnez à chaque rapport un nom différent (nom = \"…\")".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The declared reports, in pipeline order (file stems defaulted from the kind and
+    /// the perimeter). Call after validation: an unknown kind reads as `activite`.
+    pub fn reports(&self) -> Vec<crate::publish::report::declared::Declared> {
+        use crate::publish::report::declared::{Declared, Kind, Perimeter, default_name};
+        self.spec
+            .rapports
+            .iter()
+            .enumerate()
+            .map(|(index, r)| {
+                let kind = Kind::from_setting(r.kind.get_ref()).unwrap_or(Kind::Activite);
+                let perimeter = match (&r.service, &r.organisation) {
+                    (Some(s), _) => Perimeter::Service(s.get_ref().clone()),
+                    (None, Some(o)) => Perimeter::Organisation(o.get_ref().clone()),
+                    (None, None) => Perimeter::Network,
+                };
+                Declared {
+                    index,
+                    kind,
+                    nom: r
+                        .nom
+                        .as_ref()
+                        .map_or_else(|| default_name(kind, &perimeter), |n| n.get_ref().clone()),
+                    perimeter,
+                    destinataire: r.destinataire.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// The error of a declared report whose service or organisation no figure of the run
+    /// names, pointing at its `service` or `organisation` line.
+    pub fn report_perimeter_error(&self, index: usize) -> crate::error::PipelineError {
+        let r = self.spec.rapports.get(index);
+        let (span, what) = match r.map(|r| (&r.service, &r.organisation)) {
+            Some((Some(s), _)) => (s.span(), format!("le service « {} »", s.get_ref())),
+            Some((None, Some(o))) => (o.span(), format!("l'organisation « {} »", o.get_ref())),
+            _ => (0..0, "le périmètre".into()),
+        };
+        self.err_at(
+            span,
+            format!("rapport sur {what} : aucun chiffre de l'exécution ne porte sur ce périmètre"),
+            "écrivez le code du service (service = \"APMN-15\") ou le nom de l'organisation tels que les sources les déclarent".into(),
+        )
+    }
+}

@@ -24,11 +24,54 @@ use crate::format::{number_fr, percent_fr};
 use crate::indicators::{CellStatus, IndicatorDef, IndicatorRow, Results, catalogue};
 use crate::validation::{Severity, ValidationReport};
 
-const STYLE: &str = include_str!("../../reports/style.css");
-const REPORT_TEMPLATE: &str = include_str!("../../reports/rapport.html");
-const SECTIONS_TEMPLATE: &str = include_str!("../../reports/sections.html");
-const DEPARTMENT_TEMPLATE: &str = include_str!("../../reports/rapport-departement.html");
-const VALIDATION_TEMPLATE: &str = include_str!("../../reports/validation.html");
+mod activite;
+pub mod declared;
+pub mod facts;
+mod interim;
+mod labels;
+mod tables;
+
+pub use declared::{Declared, REPORTS_DIR, render_declared};
+
+const STYLE: &str = include_str!("../../../reports/style.css");
+const REPORT_TEMPLATE: &str = include_str!("../../../reports/rapport.html");
+const SECTIONS_TEMPLATE: &str = include_str!("../../../reports/sections.html");
+const DEPARTMENT_TEMPLATE: &str = include_str!("../../../reports/rapport-departement.html");
+const VALIDATION_TEMPLATE: &str = include_str!("../../../reports/validation.html");
+const PRINT_STYLE: &str = include_str!("../../../reports/impression.css");
+const DECLARED_TEMPLATES: [(&str, &str); 3] = [
+    (
+        "declare.html",
+        include_str!("../../../reports/declare.html"),
+    ),
+    (
+        "activite.html",
+        include_str!("../../../reports/activite.html"),
+    ),
+    (
+        "provisoire.html",
+        include_str!("../../../reports/provisoire.html"),
+    ),
+];
+
+/// Family name of the embedded font in the declared reports' style sheet.
+pub const FONT_FAMILY: &str = "Observatoire DejaVu Sans";
+
+/// `@font-face` rules with the report font embedded (base64), so a report reads and
+/// prints the same on a machine without it; built once.
+fn embedded_fonts() -> &'static str {
+    use base64::Engine as _;
+    static CSS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CSS.get_or_init(|| {
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+        format!(
+            "@font-face {{ font-family: \"{FONT_FAMILY}\"; font-weight: normal; src: url(data:font/ttf;base64,{}) format(\"truetype\"); }}\n\
+             @font-face {{ font-family: \"{FONT_FAMILY}\"; font-weight: bold; src: url(data:font/ttf;base64,{}) format(\"truetype\"); }}\n",
+            b64(include_bytes!("../../../reports/polices/DejaVuSans.ttf")),
+            b64(include_bytes!("../../../reports/polices/DejaVuSans-Bold.ttf")),
+        )
+    })
+}
 
 /// What the activity report needs besides the figures.
 pub struct ReportInput<'a> {
@@ -93,6 +136,10 @@ fn env() -> Result<Environment<'static>, Error> {
         .map_err(|e| Error::Internal(format!("modèle de rapport : {e}")))?;
     env.add_template("validation.html", VALIDATION_TEMPLATE)
         .map_err(|e| Error::Internal(format!("modèle de validation : {e}")))?;
+    for (name, text) in DECLARED_TEMPLATES {
+        env.add_template(name, text)
+            .map_err(|e| Error::Internal(format!("modèle de rapport : {e}")))?;
+    }
     Ok(env)
 }
 
@@ -185,8 +232,17 @@ pub struct Page {
     pub html: String,
 }
 
-/// One line of a section: perimeter (rank, sort key, label, service code) and breakdown.
-type LineKey<'a> = (u8, String, String, String, Option<&'a str>, Option<&'a str>);
+/// One line of a section: perimeter (rank, sort key, label, service code) and breakdown
+/// (dimension, value order — age bands in age order — and value).
+type LineKey<'a> = (
+    u8,
+    String,
+    String,
+    String,
+    Option<&'a str>,
+    Option<(u8, u64, String)>,
+    Option<&'a str>,
+);
 
 /// The rows of every indicator, each row once, in input order.
 fn rows_by_indicator(results: &Results) -> BTreeMap<&str, Vec<&IndicatorRow>> {
@@ -199,11 +255,11 @@ fn rows_by_indicator(results: &Results) -> BTreeMap<&str, Vec<&IndicatorRow>> {
 
 fn breakdown_label(dimension: Option<&str>, value: Option<&str>) -> String {
     match (dimension, value) {
-        (Some("type_mesure"), Some(v)) => format!(" — type de mesure : {v}"),
-        (Some("cadre"), Some(v)) => format!(" — cadre : {v}"),
-        (Some("tranche_age"), Some(v)) => format!(" — âge au 31/12 : {v}"),
-        (Some("sexe"), Some(v)) => format!(" — sexe : {v}"),
-        (Some(d), Some(v)) => format!(" — {d} : {v}"),
+        (Some(d), Some(v)) => format!(
+            " — {} : {}",
+            labels::dimension(d).to_lowercase(),
+            labels::value(d, v)
+        ),
         _ => String::new(),
     }
 }
@@ -232,6 +288,7 @@ fn sections(
                 label,
                 sub,
                 r.ventilation.as_deref(),
+                r.modalite.as_deref().map(labels::order_key),
                 r.modalite.as_deref(),
             );
             let line = lines
@@ -248,7 +305,7 @@ fn sections(
             .into_iter()
             .map(|(k, (first, cells))| Line {
                 service: k.3,
-                nom_service: format!("{}{}", k.2, breakdown_label(k.4, k.5)),
+                nom_service: format!("{}{}", k.2, breakdown_label(k.4, k.6)),
                 organisation: first.organisation.clone().unwrap_or_default(),
                 territoire: first.code_territoire.clone().unwrap_or_default(),
                 cellules: cells.into_iter().map(cell_view).collect(),
@@ -441,6 +498,55 @@ fn render_main(
         ..common
     })
     .map_err(|e| Error::Internal(format!("rendu du rapport : {e}")))
+}
+
+/// Renders a declared report's page: `template` extends `declare.html` (banners, the
+/// addressee, the print style sheet with the embedded font) with `extra`.
+fn page(
+    template: &str,
+    report: &Declared,
+    input: &ReportInput,
+    extra: Value,
+) -> Result<String, Error> {
+    let env = env()?;
+    let tmpl = env
+        .get_template(template)
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let style =
+        format!("{}{STYLE}\n{PRINT_STYLE}", embedded_fonts()).replace("__POLICE__", FONT_FAMILY);
+    tmpl.render(context! {
+        titre => format!("{} — {}", report.kind.title(), report_subject(report, input)),
+        perimetre => report.perimeter.label(),
+        destinataire => report.destinataire.clone(),
+        pipeline => input.pipeline,
+        periode => format!("{}–{}", input.years.start(), input.years.end()),
+        annees => input.years.clone().collect::<Vec<i32>>(),
+        dernier => input.years.end(),
+        outil => tool(),
+        demonstration => input.demonstration,
+        interne => input.secrecy.diffusion == crate::disclosure::Audience::Internal,
+        secret => Value::from(Serde(input.secrecy)),
+        legende_primaire => CellStatus::Primary.legend(),
+        legende_secondaire => CellStatus::Secondary.legend(),
+        style => style,
+        ..extra
+    })
+    .map_err(|e| Error::Internal(format!("rendu du rapport : {e}")))
+}
+
+/// The name of a report's subject: the service's name, the organisation, the network.
+fn report_subject(report: &Declared, input: &ReportInput) -> String {
+    match &report.perimeter {
+        declared::Perimeter::Service(s) => input
+            .results
+            .rows
+            .iter()
+            .find(|r| r.service.as_deref() == Some(s.as_str()))
+            .and_then(|r| r.nom_service.clone())
+            .map_or_else(|| s.clone(), |n| format!("{n} ({s})")),
+        declared::Perimeter::Organisation(o) => o.clone(),
+        declared::Perimeter::Network => "ensemble du réseau".into(),
+    }
 }
 
 /// Renders the validation report.

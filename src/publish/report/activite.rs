@@ -1,0 +1,559 @@
+//! The rapport d'activité (`type = "activite"`): what a director hands to the Conseil
+//! départemental or the ARS. One chapter per service of the perimeter (and one for the
+//! organisation, first, when it has several services; one for the network when the
+//! report covers it), each in the order such reports use: identity, activity, persons,
+//! staff, training, satisfaction. A service's figures are shown once (its own rows
+//! only), with the change from the previous year and the quartiles of the services of
+//! the same type beside them; definitions are numbered footnotes gathered in an
+//! appendix.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use minijinja::{
+    context,
+    value::{Serde, Value},
+};
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::format::number_fr;
+use crate::indicators::{IndicatorRow, Results};
+use crate::publish::chart;
+
+use super::declared::{Declared, Perimeter};
+use super::facts::{Facts, capacity_changes, days_in_year};
+use super::tables::{Cell, Line, Notes, Table, by_value, line};
+use super::{ReportInput, labels};
+
+/// One block of a chapter (h3): its tables and, for activity, the chart.
+#[derive(Serialize)]
+struct Block {
+    titre: String,
+    tableaux: Vec<Table>,
+    graphique: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Chapter {
+    ancre: String,
+    titre: String,
+    identite: Vec<(String, String)>,
+    blocs: Vec<Block>,
+}
+
+/// The figures of a block: indicators whose total goes to the block's main table, and
+/// indicators shown by breakdown value (one table each).
+struct BlockSpec {
+    title: &'static str,
+    totals: &'static [&'static str],
+    breakdowns: &'static [&'static str],
+}
+
+const BLOCKS: [BlockSpec; 4] = [
+    BlockSpec {
+        title: "Personnes accompagnées",
+        totals: &[
+            "file_active",
+            "entrees",
+            "sorties",
+            "presents_31_12",
+            "duree_moyenne_accompagnements_termines",
+        ],
+        breakdowns: &[
+            "mesures_par_type",
+            "mesures_par_cadre",
+            "repartition_age",
+            "repartition_sexe",
+        ],
+    },
+    BlockSpec {
+        title: "Personnel",
+        totals: &[
+            "effectif_31_12",
+            "etp_total",
+            "etp_travailleurs_sociaux",
+            "mesures_par_etp_travailleur_social",
+            "taux_absenteisme",
+            "taux_rotation",
+        ],
+        breakdowns: &["etp_par_metier", "taux_absenteisme"],
+    },
+    BlockSpec {
+        title: "Formation",
+        totals: &[
+            "part_salaries_formes_esoppe",
+            "taux_realisation_formation",
+            "sessions_inter_associatives",
+        ],
+        breakdowns: &["salaries_formes_par_theme", "jours_formation_par_theme"],
+    },
+    BlockSpec {
+        title: "Satisfaction des personnes accompagnées et des partenaires",
+        totals: &[
+            "questionnaires_envoyes",
+            "questionnaires_retournes",
+            "taux_retour_questionnaires",
+            "part_repondants_satisfaits",
+        ],
+        breakdowns: &[
+            "taux_retour_questionnaires",
+            "score_moyen_par_question",
+            "part_repondants_satisfaits",
+        ],
+    },
+];
+
+/// What a chapter is about: rows of one service, of one organisation (its totals), or
+/// of the whole network.
+#[derive(Clone)]
+enum Scope {
+    Service(String),
+    Organisation(String),
+    Network,
+}
+
+impl Scope {
+    fn keeps(&self, r: &IndicatorRow) -> bool {
+        match self {
+            Scope::Service(s) => r.service.as_deref() == Some(s),
+            Scope::Organisation(o) => {
+                r.service.is_none()
+                    && r.organisation.as_deref() == Some(o)
+                    && r.code_territoire.is_none()
+            }
+            Scope::Network => {
+                r.service.is_none() && r.organisation.is_none() && r.code_territoire.is_none()
+            }
+        }
+    }
+}
+
+/// The chapters of a perimeter, in order.
+fn scopes(perimeter: &Perimeter, results: &Results) -> Vec<(Scope, String)> {
+    let mut services: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
+    for r in &results.rows {
+        if let Some(s) = r.service.as_deref() {
+            services.entry(s).or_insert((
+                r.nom_service.as_deref().unwrap_or(s),
+                r.organisation.as_deref().unwrap_or(""),
+            ));
+        }
+    }
+    let service =
+        |s: &str, (name, _): (&str, &str)| (Scope::Service(s.into()), format!("{name} ({s})"));
+    match perimeter {
+        Perimeter::Service(s) => services
+            .get(s.as_str())
+            .map(|&info| vec![service(s, info)])
+            .unwrap_or_default(),
+        Perimeter::Organisation(o) => {
+            let own: Vec<_> = services
+                .iter()
+                .filter(|(_, (_, org))| *org == o.as_str())
+                .map(|(&s, &info)| service(s, info))
+                .collect();
+            let mut out = Vec::new();
+            if own.len() > 1 {
+                out.push((
+                    Scope::Organisation(o.clone()),
+                    format!("{o} — ensemble des services"),
+                ));
+            }
+            out.extend(own);
+            out
+        }
+        Perimeter::Network => {
+            let mut out = vec![(Scope::Network, "Ensemble du réseau".to_string())];
+            out.extend(services.iter().map(|(&s, &info)| service(s, info)));
+            out
+        }
+    }
+}
+
+/// Renders the rapport d'activité of `report`.
+pub fn render(report: &Declared, input: &ReportInput, facts: &Facts) -> Result<String, Error> {
+    let years: Vec<i32> = input.years.clone().collect();
+    let mut notes = Notes::default();
+    let mut chapters = Vec::new();
+    for (k, (scope, title)) in scopes(&report.perimeter, input.results)
+        .into_iter()
+        .enumerate()
+    {
+        chapters.push(chapter(k, &scope, title, input, facts, &years, &mut notes)?);
+    }
+    let figures: usize = input
+        .results
+        .rows
+        .iter()
+        .filter(|r| chapters_keep(&report.perimeter, r))
+        .count();
+    let indicators: BTreeSet<&str> = input
+        .results
+        .rows
+        .iter()
+        .filter(|r| chapters_keep(&report.perimeter, r))
+        .map(|r| r.indicateur.as_str())
+        .collect();
+    super::page(
+        "activite.html",
+        report,
+        input,
+        context! {
+            chapitres => Value::from(Serde(&chapters)),
+            notes => Value::from(Serde(&notes.list)),
+            compte => format!("{} chiffres pour {} indicateurs", number_fr(figures as f64, 0), indicators.len()),
+        },
+    )
+}
+
+fn chapters_keep(p: &Perimeter, r: &IndicatorRow) -> bool {
+    match p {
+        Perimeter::Service(s) => r.service.as_deref() == Some(s),
+        Perimeter::Organisation(o) => r.organisation.as_deref() == Some(o),
+        Perimeter::Network => {
+            r.organisation.is_none() && r.code_territoire.is_none() || r.service.is_some()
+        }
+    }
+}
+
+fn chapter(
+    k: usize,
+    scope: &Scope,
+    title: String,
+    input: &ReportInput,
+    facts: &Facts,
+    years: &[i32],
+    notes: &mut Notes,
+) -> Result<Chapter, Error> {
+    let mut by: BTreeMap<&str, Vec<&IndicatorRow>> = BTreeMap::new();
+    for r in input.results.rows.iter().filter(|r| scope.keeps(r)) {
+        by.entry(r.indicateur.as_str()).or_default().push(r);
+    }
+    let mut blocs = vec![activity(scope, &by, facts, years, notes, input)?];
+    for spec in &BLOCKS {
+        let b = block(spec, &by, years, notes);
+        if !b.tableaux.is_empty() {
+            blocs.push(b);
+        }
+    }
+    Ok(Chapter {
+        ancre: format!("chapitre-{}", k + 1),
+        titre: title,
+        identite: identity(scope, input.results, facts, years),
+        blocs,
+    })
+}
+
+/// Type, organisation, département and authorised capacity with its changes.
+fn identity(
+    scope: &Scope,
+    results: &Results,
+    facts: &Facts,
+    years: &[i32],
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let Scope::Service(s) = scope else {
+        return out;
+    };
+    if let Some(r) = results
+        .rows
+        .iter()
+        .find(|r| r.service.as_deref() == Some(s))
+    {
+        if let Some(o) = &r.organisation {
+            out.push(("Organisation".into(), o.clone()));
+        }
+        if let Some(d) = &r.code_territoire {
+            out.push((
+                "Département".into(),
+                crate::territory::department_display(d),
+            ));
+        }
+    }
+    let f = facts.get(s);
+    if let Some(t) = f.and_then(|f| f.service_type.clone()) {
+        out.push(("Type de service".into(), t));
+    }
+    out.push((
+        "Capacité autorisée".into(),
+        f.and_then(|f| capacity_changes(f, years))
+            .unwrap_or_else(|| "non renseignée dans le référentiel des services".into()),
+    ));
+    out
+}
+
+/// The activity block: capacity per year, days of measures or journées, the mean
+/// daily number (derived from published values), the rates and the chart.
+fn activity(
+    scope: &Scope,
+    by: &BTreeMap<&str, Vec<&IndicatorRow>>,
+    facts: &Facts,
+    years: &[i32],
+    notes: &mut Notes,
+    input: &ReportInput,
+) -> Result<Block, Error> {
+    let mut lignes = Vec::new();
+    let service_facts = match scope {
+        Scope::Service(s) => facts.get(s),
+        _ => None,
+    };
+    if let Some(f) = service_facts {
+        let unit = f
+            .years
+            .values()
+            .find_map(|y| y.unit.clone())
+            .unwrap_or_default();
+        let n = notes.add(
+            "capacite",
+            "Capacité autorisée",
+            "Nombre de mesures ou de places autorisées par l'arrêté d'autorisation ou la convention, pour l'année, tel que le référentiel des services de l'observatoire l'enregistre.",
+            vec![("Source".into(), "référentiel des services (table services)".into())],
+        );
+        lignes.push(Line {
+            libelle: format!("Capacité autorisée ({unit})"),
+            note: Some(n),
+            cellules: years
+                .iter()
+                .map(|y| {
+                    f.years
+                        .get(y)
+                        .and_then(|v| v.capacity)
+                        .map_or_else(|| Cell::text("—"), |c| Cell::text(number_fr(c, 0)))
+                })
+                .collect(),
+            evolution: Cell::text(""),
+            pairs: Cell::text(""),
+        });
+    }
+    for (id, days_label, mean_label) in [
+        (
+            "taux_activite",
+            "Mesures-jours exercées",
+            "Nombre moyen de mesures exercées par jour",
+        ),
+        (
+            "taux_occupation",
+            "Journées réalisées",
+            "Nombre moyen de places occupées par jour d'ouverture",
+        ),
+    ] {
+        let Some(rows) = by.get(id) else { continue };
+        let per_year: BTreeMap<i32, &IndicatorRow> = rows
+            .iter()
+            .filter(|r| r.ventilation.is_none())
+            .map(|r| (r.periode, *r))
+            .collect();
+        let numerators = |f: &dyn Fn(i32, f64) -> Option<f64>, digits: usize| -> Vec<Cell> {
+            years
+                .iter()
+                .map(|&y| match per_year.get(&y) {
+                    Some(r) if r.statut == crate::indicators::CellStatus::Published => r
+                        .numerateur
+                        .and_then(|n| f(y, n))
+                        .map_or_else(|| Cell::text("n.c."), |v| Cell::text(number_fr(v, digits))),
+                    Some(r) => super::tables::cell(Some(r), false),
+                    None => Cell::text("—"),
+                })
+                .collect()
+        };
+        let note = notes.indicator(id);
+        lignes.push(Line {
+            libelle: days_label.into(),
+            note,
+            cellules: numerators(&|_, n| Some(n), 0),
+            evolution: Cell::text(""),
+            pairs: Cell::text(""),
+        });
+        let (key, text) = if id == "taux_activite" {
+            (
+                "moyenne-mesures",
+                "Mesures-jours exercées dans l'année divisées par le nombre de jours de l'année (365 ou 366) : le nombre de mesures en cours un jour moyen. Calculé pour ce rapport à partir du numérateur publié du taux d'activité ; aucun indicateur du registre ne le donne directement.",
+            )
+        } else {
+            (
+                "moyenne-places",
+                "Journées réalisées dans l'année divisées par le nombre de jours d'ouverture de l'année (référentiel des services) : le nombre de places occupées un jour d'ouverture moyen. Calculé pour ce rapport à partir du numérateur publié du taux d'occupation.",
+            )
+        };
+        let mean_note = notes.add(key, mean_label, text, Vec::new());
+        let opening = |y: i32| {
+            service_facts
+                .and_then(|f| f.years.get(&y))
+                .and_then(|v| v.opening_days)
+        };
+        let is_activity = id == "taux_activite";
+        lignes.push(Line {
+            libelle: mean_label.into(),
+            note: Some(mean_note),
+            cellules: numerators(
+                &|y, n| {
+                    let d = if is_activity {
+                        Some(days_in_year(y))
+                    } else {
+                        opening(y)
+                    };
+                    d.filter(|d| *d > 0.0).map(|d| n / d)
+                },
+                1,
+            ),
+            evolution: Cell::text(""),
+            pairs: Cell::text(""),
+        });
+        lignes.push(line(
+            crate::indicators::catalogue()
+                .iter()
+                .find(|d| d.id == id)
+                .map_or(id.to_string(), |d| d.libelle.to_string()),
+            note,
+            years,
+            &per_year,
+            false,
+        ));
+    }
+    if let Some(rows) = by.get("taux_realisation") {
+        let per_year = rows
+            .iter()
+            .filter(|r| r.ventilation.is_none())
+            .map(|r| (r.periode, *r))
+            .collect();
+        let note = notes.indicator("taux_realisation");
+        lignes.push(line(
+            "Taux de réalisation de l'activité".into(),
+            note,
+            years,
+            &per_year,
+            false,
+        ));
+    }
+    let graphique = match scope {
+        Scope::Service(s)
+            if by.contains_key("taux_activite") || by.contains_key("taux_occupation") =>
+        {
+            Some(service_chart(s, input)?)
+        }
+        _ => None,
+    };
+    let tableaux = if lignes.is_empty() {
+        Vec::new()
+    } else {
+        vec![Table {
+            titre: "Activité par année".into(),
+            note: None,
+            entete: "Chiffre".into(),
+            lignes,
+            comparaison: true,
+        }]
+    };
+    Ok(Block {
+        titre: "Activité".into(),
+        tableaux,
+        graphique,
+    })
+}
+
+/// The activity / occupancy rate of one service over the period, with the 100 % line.
+fn service_chart(service: &str, input: &ReportInput) -> Result<String, Error> {
+    let rows: Vec<IndicatorRow> = input
+        .results
+        .rows
+        .iter()
+        .filter(|r| r.service.as_deref() == Some(service) && r.ventilation.is_none())
+        .cloned()
+        .collect();
+    let results = Results {
+        rows,
+        notes: Vec::new(),
+    };
+    let banner = input
+        .demonstration
+        .then(|| "DÉMONSTRATION — données fictives".to_string());
+    let spec = chart::rates::rate_chart(&results, banner);
+    chart::render(&spec)
+        .map(|r| r.svg)
+        .map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// A block: the totals of its indicators in one table, each breakdown in its own.
+fn block(
+    spec: &BlockSpec,
+    by: &BTreeMap<&str, Vec<&IndicatorRow>>,
+    years: &[i32],
+    notes: &mut Notes,
+) -> Block {
+    let label = |id: &str| {
+        crate::indicators::catalogue()
+            .iter()
+            .find(|d| d.id == id)
+            .map_or(id.to_string(), |d| d.libelle.to_string())
+    };
+    let mut tableaux = Vec::new();
+    let mut lignes = Vec::new();
+    for id in spec.totals {
+        let Some(rows) = by.get(id) else { continue };
+        let total: Vec<&IndicatorRow> = rows
+            .iter()
+            .filter(|r| r.ventilation.is_none())
+            .copied()
+            .collect();
+        if let Some((_, (_, per_year))) = by_value(&total).into_iter().next() {
+            let note = notes.indicator(id);
+            lignes.push(line(label(id), note, years, &per_year, false));
+        }
+    }
+    if !lignes.is_empty() {
+        tableaux.push(Table {
+            titre: format!("{} par année", spec.title),
+            note: None,
+            entete: "Chiffre".into(),
+            lignes,
+            comparaison: true,
+        });
+    }
+    for id in spec.breakdowns {
+        let Some(rows) = by.get(id) else { continue };
+        let split: Vec<&IndicatorRow> = rows
+            .iter()
+            .filter(|r| r.ventilation.is_some())
+            .copied()
+            .collect();
+        let Some(dim) = split.first().and_then(|r| r.ventilation.clone()) else {
+            continue;
+        };
+        let with_count = split
+            .iter()
+            .any(|r| r.unite == "%" && r.numerateur.is_some())
+            && matches!(
+                dim.as_str(),
+                "type_mesure" | "cadre" | "tranche_age" | "sexe"
+            );
+        let lignes: Vec<Line> = by_value(&split)
+            .into_values()
+            .map(|(v, per_year)| {
+                line(
+                    labels::value(&dim, v.unwrap_or("")),
+                    None,
+                    years,
+                    &per_year,
+                    with_count,
+                )
+            })
+            .collect();
+        let note = notes.indicator(id);
+        tableaux.push(Table {
+            titre: format!(
+                "{} — par {}",
+                label(id),
+                labels::dimension(&dim).to_lowercase()
+            ),
+            note,
+            entete: labels::dimension(&dim),
+            lignes,
+            comparaison: !with_count,
+        });
+    }
+    Block {
+        titre: spec.title.into(),
+        tableaux,
+        graphique: None,
+    }
+}
