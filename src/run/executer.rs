@@ -105,7 +105,14 @@ pub fn run_observed(
     let files = staging.written().iter().map(|(p, _)| p.clone()).collect();
     let dir = staging.commit()?;
     observe(Event::Stage(stage::END));
-    Ok(summary(dir, files, &ing, results.rows.len(), &privacy))
+    let mut s = summary(dir, files, &ing, results.rows.len(), &privacy);
+    s.indicator_kinds = results
+        .rows
+        .iter()
+        .map(|r| r.indicateur.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    Ok(s)
 }
 
 /// The rates chart (SVG and PNG) and the report pages, when the pipeline asks for them.

@@ -10,4 +10,5 @@ mod house;
 mod linkage;
 mod linkage_harness;
 mod privacy;
+mod rapports;
 mod util;

@@ -540,11 +540,15 @@ fn block(
             .collect();
         let note = notes.indicator(id);
         tableaux.push(Table {
-            titre: format!(
-                "{} — par {}",
-                label(id),
-                labels::dimension(&dim).to_lowercase()
-            ),
+            titre: if label(id).contains(" par ") {
+                label(id)
+            } else {
+                format!(
+                    "{} — par {}",
+                    label(id),
+                    labels::dimension(&dim).to_lowercase()
+                )
+            },
             note,
             entete: labels::dimension(&dim),
             lignes,

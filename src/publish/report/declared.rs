@@ -6,8 +6,13 @@
 //! minimal pages from the existing sections, [`super::interim`], until their dedicated
 //! renderers are plugged in here).
 
+use minijinja::{
+    context,
+    value::{Serde, Value},
+};
+
 use crate::error::Error;
-use crate::indicators::IndicatorRow;
+use crate::indicators::{CellStatus, IndicatorRow};
 
 use super::ReportInput;
 
@@ -149,6 +154,79 @@ pub fn perimeter_found(perimeter: &Perimeter, rows: &[IndicatorRow]) -> bool {
     match perimeter {
         Perimeter::Network => true,
         p => rows.iter().any(|r| p.covers(r)),
+    }
+}
+
+/// Family name of the embedded font in the declared reports' style sheet.
+pub const FONT_FAMILY: &str = "Observatoire DejaVu Sans";
+
+/// `@font-face` rules with the report font embedded (base64), so a report reads and
+/// prints the same on a machine without it; built once.
+fn embedded_fonts() -> &'static str {
+    use base64::Engine as _;
+    static CSS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CSS.get_or_init(|| {
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+        format!(
+            "@font-face {{ font-family: \"{FONT_FAMILY}\"; font-weight: normal; src: url(data:font/ttf;base64,{}) format(\"truetype\"); }}\n\
+             @font-face {{ font-family: \"{FONT_FAMILY}\"; font-weight: bold; src: url(data:font/ttf;base64,{}) format(\"truetype\"); }}\n",
+            b64(include_bytes!("../../../reports/polices/DejaVuSans.ttf")),
+            b64(include_bytes!("../../../reports/polices/DejaVuSans-Bold.ttf")),
+        )
+    })
+}
+
+/// Renders a declared report's page: `template` extends `declare.html` (banners, the
+/// addressee, the print style sheet with the embedded font) with `extra`.
+pub(super) fn page(
+    template: &str,
+    report: &Declared,
+    input: &ReportInput,
+    extra: Value,
+) -> Result<String, Error> {
+    let env = super::env()?;
+    let tmpl = env
+        .get_template(template)
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let style = format!(
+        "{}{}\n{}",
+        embedded_fonts(),
+        super::STYLE,
+        super::PRINT_STYLE
+    )
+    .replace("__POLICE__", FONT_FAMILY);
+    tmpl.render(context! {
+        titre => format!("{} — {}", report.kind.title(), report_subject(report, input)),
+        perimetre => report.perimeter.label(),
+        destinataire => report.destinataire.clone(),
+        pipeline => input.pipeline,
+        periode => format!("{}–{}", input.years.start(), input.years.end()),
+        annees => input.years.clone().collect::<Vec<i32>>(),
+        dernier => input.years.end(),
+        outil => super::tool(),
+        demonstration => input.demonstration,
+        interne => input.secrecy.diffusion == crate::disclosure::Audience::Internal,
+        secret => Value::from(Serde(input.secrecy)),
+        legende_primaire => CellStatus::Primary.legend(),
+        legende_secondaire => CellStatus::Secondary.legend(),
+        style => style,
+        ..extra
+    })
+    .map_err(|e| Error::Internal(format!("rendu du rapport : {e}")))
+}
+
+/// The name of a report's subject: the service's name, the organisation, the network.
+fn report_subject(report: &Declared, input: &ReportInput) -> String {
+    match &report.perimeter {
+        Perimeter::Service(s) => input
+            .results
+            .rows
+            .iter()
+            .find(|r| r.service.as_deref() == Some(s.as_str()))
+            .and_then(|r| r.nom_service.clone())
+            .map_or_else(|| s.clone(), |n| format!("{n} ({s})")),
+        Perimeter::Organisation(o) => o.clone(),
+        Perimeter::Network => "ensemble du réseau".into(),
     }
 }
 

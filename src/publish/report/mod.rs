@@ -31,7 +31,8 @@ mod interim;
 mod labels;
 mod tables;
 
-pub use declared::{Declared, REPORTS_DIR, render_declared};
+use declared::page;
+pub use declared::{Declared, FONT_FAMILY, REPORTS_DIR, render_declared};
 
 const STYLE: &str = include_str!("../../../reports/style.css");
 const REPORT_TEMPLATE: &str = include_str!("../../../reports/rapport.html");
@@ -53,25 +54,6 @@ const DECLARED_TEMPLATES: [(&str, &str); 3] = [
         include_str!("../../../reports/provisoire.html"),
     ),
 ];
-
-/// Family name of the embedded font in the declared reports' style sheet.
-pub const FONT_FAMILY: &str = "Observatoire DejaVu Sans";
-
-/// `@font-face` rules with the report font embedded (base64), so a report reads and
-/// prints the same on a machine without it; built once.
-fn embedded_fonts() -> &'static str {
-    use base64::Engine as _;
-    static CSS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    CSS.get_or_init(|| {
-        let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
-        format!(
-            "@font-face {{ font-family: \"{FONT_FAMILY}\"; font-weight: normal; src: url(data:font/ttf;base64,{}) format(\"truetype\"); }}\n\
-             @font-face {{ font-family: \"{FONT_FAMILY}\"; font-weight: bold; src: url(data:font/ttf;base64,{}) format(\"truetype\"); }}\n",
-            b64(include_bytes!("../../../reports/polices/DejaVuSans.ttf")),
-            b64(include_bytes!("../../../reports/polices/DejaVuSans-Bold.ttf")),
-        )
-    })
-}
 
 /// What the activity report needs besides the figures.
 pub struct ReportInput<'a> {
@@ -498,55 +480,6 @@ fn render_main(
         ..common
     })
     .map_err(|e| Error::Internal(format!("rendu du rapport : {e}")))
-}
-
-/// Renders a declared report's page: `template` extends `declare.html` (banners, the
-/// addressee, the print style sheet with the embedded font) with `extra`.
-fn page(
-    template: &str,
-    report: &Declared,
-    input: &ReportInput,
-    extra: Value,
-) -> Result<String, Error> {
-    let env = env()?;
-    let tmpl = env
-        .get_template(template)
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    let style =
-        format!("{}{STYLE}\n{PRINT_STYLE}", embedded_fonts()).replace("__POLICE__", FONT_FAMILY);
-    tmpl.render(context! {
-        titre => format!("{} — {}", report.kind.title(), report_subject(report, input)),
-        perimetre => report.perimeter.label(),
-        destinataire => report.destinataire.clone(),
-        pipeline => input.pipeline,
-        periode => format!("{}–{}", input.years.start(), input.years.end()),
-        annees => input.years.clone().collect::<Vec<i32>>(),
-        dernier => input.years.end(),
-        outil => tool(),
-        demonstration => input.demonstration,
-        interne => input.secrecy.diffusion == crate::disclosure::Audience::Internal,
-        secret => Value::from(Serde(input.secrecy)),
-        legende_primaire => CellStatus::Primary.legend(),
-        legende_secondaire => CellStatus::Secondary.legend(),
-        style => style,
-        ..extra
-    })
-    .map_err(|e| Error::Internal(format!("rendu du rapport : {e}")))
-}
-
-/// The name of a report's subject: the service's name, the organisation, the network.
-fn report_subject(report: &Declared, input: &ReportInput) -> String {
-    match &report.perimeter {
-        declared::Perimeter::Service(s) => input
-            .results
-            .rows
-            .iter()
-            .find(|r| r.service.as_deref() == Some(s.as_str()))
-            .and_then(|r| r.nom_service.clone())
-            .map_or_else(|| s.clone(), |n| format!("{n} ({s})")),
-        declared::Perimeter::Organisation(o) => o.clone(),
-        declared::Perimeter::Network => "ensemble du réseau".into(),
-    }
 }
 
 /// Renders the validation report.

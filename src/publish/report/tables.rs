@@ -61,6 +61,8 @@ pub struct Note {
     pub titre: String,
     pub texte: String,
     pub details: Vec<(String, String)>,
+    /// Identifier in the indicator registry, when the note defines an indicator.
+    pub code: Option<String>,
 }
 
 /// The report's footnotes, numbered in order of first use.
@@ -83,7 +85,6 @@ impl Notes {
                 ("Dénominateur".into(), def.denominateur.into()),
                 ("Sources".into(), format!("tables {}", def.tables_sources)),
                 ("Origine".into(), def.origine.into()),
-                ("Identifiant".into(), def.id.into()),
             ],
         ))
     }
@@ -106,6 +107,10 @@ impl Notes {
             titre: title.into(),
             texte: text.into(),
             details,
+            code: catalogue()
+                .into_iter()
+                .any(|d| d.id == key)
+                .then(|| key.to_string()),
         });
         self.by_key.insert(key.into(), n);
         n
