@@ -161,20 +161,25 @@ pub fn perimeter_found(perimeter: &Perimeter, rows: &[IndicatorRow]) -> bool {
 pub const FONT_FAMILY: &str = "Observatoire DejaVu Sans";
 
 /// `@font-face` rules with the report font embedded (base64), so a report reads and
-/// prints the same on a machine without it; built once.
-fn embedded_fonts() -> &'static str {
+/// prints the same on a machine without it: a subset with the glyphs of `html`.
+fn embedded_fonts(html: &str) -> String {
     use base64::Engine as _;
-    static CSS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    CSS.get_or_init(|| {
-        let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    const REGULAR: &[u8] = include_bytes!("../../../reports/polices/DejaVuSans.ttf");
+    const BOLD: &[u8] = include_bytes!("../../../reports/polices/DejaVuSans-Bold.ttf");
+    let chars: std::collections::BTreeSet<char> = html.chars().chain(['…', '–', '—']).collect();
+    let face = |font: &[u8], weight: &str| {
+        let bytes =
+            crate::publish::chart::subset_ttf(font, &chars).unwrap_or_else(|| font.to_vec());
         format!(
-            "@font-face {{ font-family: \"{FONT_FAMILY}\"; font-weight: normal; src: url(data:font/ttf;base64,{}) format(\"truetype\"); }}\n\
-             @font-face {{ font-family: \"{FONT_FAMILY}\"; font-weight: bold; src: url(data:font/ttf;base64,{}) format(\"truetype\"); }}\n",
-            b64(include_bytes!("../../../reports/polices/DejaVuSans.ttf")),
-            b64(include_bytes!("../../../reports/polices/DejaVuSans-Bold.ttf")),
+            "@font-face {{ font-family: \"{FONT_FAMILY}\"; font-weight: {weight}; src: url(data:font/ttf;base64,{}) format(\"truetype\"); }}\n",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
         )
-    })
+    };
+    face(REGULAR, "normal") + &face(BOLD, "bold")
 }
+
+/// Where the `@font-face` rules go in the style sheet (a CSS comment until replaced).
+const FONTS: &str = "/*@polices@*/";
 
 /// Renders a declared report's page: `template` extends `declare.html` (banners, the
 /// addressee, the print style sheet with the embedded font) with `extra`.
@@ -188,13 +193,8 @@ pub(super) fn page(
     let tmpl = env
         .get_template(template)
         .map_err(|e| Error::Internal(e.to_string()))?;
-    let style = format!(
-        "{}{}\n{}",
-        embedded_fonts(),
-        super::STYLE,
-        super::PRINT_STYLE
-    )
-    .replace("__POLICE__", FONT_FAMILY);
+    let style = format!("{FONTS}{}\n{}", super::STYLE, super::PRINT_STYLE)
+        .replace("__POLICE__", FONT_FAMILY);
     tmpl.render(context! {
         titre => format!("{} — {}", report.kind.title(), report_subject(report, input)),
         perimetre => report.perimeter.label(),
@@ -211,6 +211,11 @@ pub(super) fn page(
         legende_secondaire => CellStatus::Secondary.legend(),
         style => style,
         ..extra
+    })
+    .map(|html| {
+        // The font is embedded once the page is known: only the glyphs it uses.
+        let fonts = embedded_fonts(&html);
+        html.replacen(FONTS, &fonts, 1)
     })
     .map_err(|e| Error::Internal(format!("rendu du rapport : {e}")))
 }
