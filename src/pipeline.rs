@@ -21,6 +21,7 @@ pub struct Pipeline {
     pub settings: crate::settings::Settings,
 }
 
+pub mod rapports;
 mod settings;
 mod spec;
 

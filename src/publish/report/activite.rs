@@ -236,6 +236,13 @@ fn chapter(
             blocs.push(b);
         }
     }
+    // The peers column only where some line has peers (two services of the type or more).
+    for t in blocs.iter_mut().flat_map(|b| b.tableaux.iter_mut()) {
+        t.pairs = t.comparaison
+            && t.lignes
+                .iter()
+                .any(|l| !matches!(l.pairs.valeur.as_str(), "—" | ""));
+    }
     Ok(Chapter {
         ancre: format!("chapitre-{}", k + 1),
         titre: title,
@@ -442,6 +449,7 @@ fn activity(
             entete: "Chiffre".into(),
             lignes,
             comparaison: true,
+            pairs: false,
         }]
     };
     Ok(Block {
@@ -507,6 +515,7 @@ fn block(
             entete: "Chiffre".into(),
             lignes,
             comparaison: true,
+            pairs: false,
         });
     }
     for id in spec.breakdowns {
@@ -553,6 +562,7 @@ fn block(
             entete: labels::dimension(&dim),
             lignes,
             comparaison: !with_count,
+            pairs: false,
         });
     }
     Block {

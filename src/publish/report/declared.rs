@@ -16,136 +16,18 @@ use crate::indicators::{CellStatus, IndicatorRow};
 
 use super::ReportInput;
 
-/// Folder of the declared reports in the output folder.
-pub const REPORTS_DIR: &str = "rapports";
+pub use crate::pipeline::rapports::{
+    Declared, Kind, Perimeter, REPORTS_DIR, default_name, slug, valid_name,
+};
 
-/// The kinds of report a pipeline may declare (`type = "…"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Rapport d'activité: a director to the funding authority.
-    Activite,
-    /// Plaidoyer / observatoire: the collective, about the network.
-    Plaidoyer,
-    /// Tableau de bord COPIL qualité: action plan status.
-    Copil,
-}
-
-impl Kind {
-    /// The kinds with their pipeline spelling.
-    pub const ALL: [(&'static str, Kind); 3] = [
-        ("activite", Kind::Activite),
-        ("plaidoyer", Kind::Plaidoyer),
-        ("copil", Kind::Copil),
-    ];
-
-    pub fn from_setting(s: &str) -> Option<Kind> {
-        Self::ALL.iter().find(|(k, _)| *k == s).map(|(_, v)| *v)
+/// Whether a figure is about this perimeter's services or organisation (a service's
+/// rows, its organisation's rows; every row for the network).
+pub fn covers(perimeter: &Perimeter, r: &IndicatorRow) -> bool {
+    match perimeter {
+        Perimeter::Service(s) => r.service.as_deref() == Some(s.as_str()),
+        Perimeter::Organisation(o) => r.organisation.as_deref() == Some(o.as_str()),
+        Perimeter::Network => true,
     }
-
-    pub fn setting(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, v)| *v == self)
-            .map_or("activite", |(k, _)| k)
-    }
-
-    /// French title of the kind.
-    pub fn title(self) -> &'static str {
-        match self {
-            Kind::Activite => "Rapport d'activité",
-            Kind::Plaidoyer => "Observatoire du réseau",
-            Kind::Copil => "Tableau de bord du COPIL qualité",
-        }
-    }
-}
-
-/// What a report covers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Perimeter {
-    Service(String),
-    Organisation(String),
-    Network,
-}
-
-impl Perimeter {
-    /// Whether a figure is about this perimeter's services or organisation (a service's
-    /// rows, its organisation's rows; every row for the network).
-    pub fn covers(&self, r: &IndicatorRow) -> bool {
-        match self {
-            Perimeter::Service(s) => r.service.as_deref() == Some(s.as_str()),
-            Perimeter::Organisation(o) => r.organisation.as_deref() == Some(o.as_str()),
-            Perimeter::Network => true,
-        }
-    }
-
-    /// French label (« service APMN-15 », « organisation ANEF Cantal », « ensemble du
-    /// réseau »).
-    pub fn label(&self) -> String {
-        match self {
-            Perimeter::Service(s) => format!("service {s}"),
-            Perimeter::Organisation(o) => format!("organisation « {o} »"),
-            Perimeter::Network => "ensemble du réseau".into(),
-        }
-    }
-}
-
-/// One report of the run, from `[[rapports]]`.
-#[derive(Debug, Clone)]
-pub struct Declared {
-    /// Position in the pipeline's `[[rapports]]` (for error messages).
-    pub index: usize,
-    pub kind: Kind,
-    pub perimeter: Perimeter,
-    /// File stem: `rapports/<nom>.html` (and `rapports/<nom>.xlsx`).
-    pub nom: String,
-    pub destinataire: Option<String>,
-}
-
-impl Declared {
-    /// Path of the HTML page in the output folder.
-    pub fn html_path(&self) -> String {
-        format!("{REPORTS_DIR}/{}.html", self.nom)
-    }
-
-    /// Path of the report's workbook in the output folder (written by
-    /// `publish::workbook`, beside the page).
-    pub fn xlsx_path(&self) -> String {
-        format!("{REPORTS_DIR}/{}.xlsx", self.nom)
-    }
-}
-
-/// The default file stem: the kind and the perimeter, in lowercase ASCII letters,
-/// digits and hyphens (`activite-apmn-15`, `plaidoyer-reseau`, `copil-anef-cantal`).
-pub fn default_name(kind: Kind, perimeter: &Perimeter) -> String {
-    let what = match perimeter {
-        Perimeter::Service(s) | Perimeter::Organisation(s) => slug(s),
-        Perimeter::Network => "reseau".into(),
-    };
-    format!("{}-{}", kind.setting(), what)
-}
-
-/// Lowercase ASCII letters and digits, other characters as single hyphens (accents
-/// dropped to their base letter).
-pub fn slug(s: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    let mut out = String::new();
-    for c in s.nfd() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !unicode_normalization::char::is_combining_mark(c) && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    let t = out.trim_matches('-').to_string();
-    if t.is_empty() { "rapport".into() } else { t }
-}
-
-/// Whether a file stem is safe: ASCII letters, digits, `-` and `_`, not empty.
-pub fn valid_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 80
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// Whether any figure of the run is about the perimeter (a report on a service or an
@@ -153,7 +35,7 @@ pub fn valid_name(s: &str) -> bool {
 pub fn perimeter_found(perimeter: &Perimeter, rows: &[IndicatorRow]) -> bool {
     match perimeter {
         Perimeter::Network => true,
-        p => rows.iter().any(|r| p.covers(r)),
+        p => rows.iter().any(|r| covers(p, r)),
     }
 }
 
@@ -247,27 +129,5 @@ pub fn render_declared(
         Kind::Plaidoyer => super::interim::render_plaidoyer(report, input),
         // The COPIL board renderer (`publish::copil`) plugs in here.
         Kind::Copil => super::interim::render_copil(report, input),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn default_names_are_safe_file_stems() {
-        let n = default_name(Kind::Copil, &Perimeter::Organisation("ANEF Cantal".into()));
-        assert_eq!(n, "copil-anef-cantal");
-        let n = default_name(Kind::Activite, &Perimeter::Service("APMN-15".into()));
-        assert_eq!(n, "activite-apmn-15");
-        assert_eq!(
-            default_name(Kind::Plaidoyer, &Perimeter::Network),
-            "plaidoyer-reseau"
-        );
-        assert_eq!(slug("Les Écureuils / Côte-d'Or"), "les-ecureuils-cote-d-or");
-        assert_eq!(slug("///"), "rapport");
-        assert!(valid_name("activite-apmn_15"));
-        assert!(!valid_name("../x"));
-        assert!(!valid_name(""));
     }
 }

@@ -21,7 +21,7 @@ pub fn render_plaidoyer(report: &Declared, input: &ReportInput) -> Result<String
         r.service.is_none()
             && r.organisation.is_none()
             && r.niveau_territoire != "territoire_interne"
-            && report.perimeter.covers(r)
+            && super::declared::covers(&report.perimeter, r)
     };
     render(
         report,
@@ -34,7 +34,9 @@ pub fn render_plaidoyer(report: &Declared, input: &ReportInput) -> Result<String
 /// The quality action plan's figures (sub-actions done, targets reached) of the
 /// perimeter.
 pub fn render_copil(report: &Declared, input: &ReportInput) -> Result<String, Error> {
-    let keep = |r: &IndicatorRow| r.indicateur.starts_with("copil_") && report.perimeter.covers(r);
+    let keep = |r: &IndicatorRow| {
+        r.indicateur.starts_with("copil_") && super::declared::covers(&report.perimeter, r)
+    };
     render(
         report,
         input,

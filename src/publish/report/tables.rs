@@ -50,6 +50,8 @@ pub struct Table {
     pub entete: String,
     pub lignes: Vec<Line>,
     pub comparaison: bool,
+    /// The peer quartiles column (set once the lines are known).
+    pub pairs: bool,
 }
 
 /// A numbered note of the appendix: an indicator's definition, or how a derived figure
