@@ -105,8 +105,8 @@ const BLOCKS: [BlockSpec; 4] = [
 
 /// What a chapter is about: rows of one service, of one organisation (its totals), or
 /// of the whole network.
-#[derive(Clone)]
-enum Scope {
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Scope {
     Service(String),
     Organisation(String),
     Network,
@@ -129,7 +129,7 @@ impl Scope {
 }
 
 /// The chapters of a perimeter, in order.
-fn scopes(perimeter: &Perimeter, results: &Results) -> Vec<(Scope, String)> {
+pub(super) fn scopes(perimeter: &Perimeter, results: &Results) -> Vec<(Scope, String)> {
     let mut services: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
     for r in &results.rows {
         if let Some(s) = r.service.as_deref() {
@@ -472,9 +472,19 @@ fn service_chart(service: &str, input: &ReportInput) -> Result<String, Error> {
         rows,
         notes: Vec::new(),
     };
-    let banner = input
+    let internal = (input.secrecy.diffusion == crate::disclosure::Audience::Internal).then(|| {
+        format!(
+            "DIFFUSION INTERNE — ne pas diffuser hors du service (seuil {})",
+            input.secrecy.seuil
+        )
+    });
+    let demo = input
         .demonstration
         .then(|| "DÉMONSTRATION — données fictives".to_string());
+    let banner = match (demo, internal) {
+        (Some(d), Some(i)) => Some(format!("{d} — {i}")),
+        (d, i) => d.or(i),
+    };
     let spec = chart::rates::rate_chart(&results, banner);
     chart::render(&spec)
         .map(|r| r.svg)

@@ -508,6 +508,45 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_organisation_with_several_services_gets_its_own_chapter_first() {
+        use activite::{Scope, scopes};
+        let row = |service: Option<&str>, org: Option<&str>| IndicatorRow {
+            indicateur: "file_active".into(),
+            service: service.map(Into::into),
+            nom_service: service.map(|s| format!("Service {s}")),
+            organisation: org.map(Into::into),
+            ..Default::default()
+        };
+        let results = Results {
+            rows: vec![
+                row(Some("B-1"), Some("O")),
+                row(Some("A-1"), Some("O")),
+                row(Some("C-1"), Some("P")),
+                row(None, Some("O")),
+                row(None, None),
+            ],
+            notes: Vec::new(),
+        };
+        let chapters = scopes(&declared::Perimeter::Organisation("O".into()), &results);
+        let kinds: Vec<&Scope> = chapters.iter().map(|c| &c.0).collect();
+        assert_eq!(
+            kinds,
+            [
+                &Scope::Organisation("O".into()),
+                &Scope::Service("A-1".into()),
+                &Scope::Service("B-1".into())
+            ]
+        );
+        assert_eq!(chapters[1].1, "Service A-1 (A-1)");
+        let one = scopes(&declared::Perimeter::Service("C-1".into()), &results);
+        assert_eq!(one.len(), 1);
+        assert!(scopes(&declared::Perimeter::Service("Z".into()), &results).is_empty());
+        let network = scopes(&declared::Perimeter::Network, &results);
+        assert_eq!(network.len(), 4);
+        assert_eq!(network[0].0, Scope::Network);
+    }
+
+    #[test]
     fn departments_are_named_from_the_territory_table() {
         let row = |code: &str| IndicatorRow {
             niveau_territoire: "departement".into(),
