@@ -105,27 +105,11 @@ const BLOCKS: [BlockSpec; 4] = [
 
 /// What a chapter is about: rows of one service, of one organisation (its totals), or
 /// of the whole network.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Scope {
     Service(String),
     Organisation(String),
     Network,
-}
-
-impl Scope {
-    fn keeps(&self, r: &IndicatorRow) -> bool {
-        match self {
-            Scope::Service(s) => r.service.as_deref() == Some(s),
-            Scope::Organisation(o) => {
-                r.service.is_none()
-                    && r.organisation.as_deref() == Some(o)
-                    && r.code_territoire.is_none()
-            }
-            Scope::Network => {
-                r.service.is_none() && r.organisation.is_none() && r.code_territoire.is_none()
-            }
-        }
-    }
 }
 
 /// The chapters of a perimeter, in order.
@@ -174,12 +158,31 @@ pub(super) fn scopes(perimeter: &Perimeter, results: &Results) -> Vec<(Scope, St
 pub fn render(report: &Declared, input: &ReportInput, facts: &Facts) -> Result<String, Error> {
     let years: Vec<i32> = input.years.clone().collect();
     let mut notes = Notes::default();
+    // Each row goes to its chapter in one pass (a national network has a thousand
+    // services and a million rows).
+    let scopes = scopes(&report.perimeter, input.results);
+    let mut index: BTreeMap<&Scope, usize> = BTreeMap::new();
+    for (k, (scope, _)) in scopes.iter().enumerate() {
+        index.insert(scope, k);
+    }
+    let mut rows: Vec<Vec<&IndicatorRow>> = vec![Vec::new(); scopes.len()];
+    for r in &input.results.rows {
+        let scope = match (&r.service, &r.organisation, &r.code_territoire) {
+            (Some(s), _, _) => Scope::Service(s.clone()),
+            (None, Some(o), None) => Scope::Organisation(o.clone()),
+            (None, None, None) => Scope::Network,
+            _ => continue,
+        };
+        if let Some(&k) = index.get(&scope) {
+            rows[k].push(r);
+        }
+    }
     let mut chapters = Vec::new();
-    for (k, (scope, title)) in scopes(&report.perimeter, input.results)
-        .into_iter()
-        .enumerate()
-    {
-        chapters.push(chapter(k, &scope, title, input, facts, &years, &mut notes)?);
+    for (k, (scope, title)) in scopes.iter().enumerate() {
+        let (scope, title) = (scope, title.clone());
+        chapters.push(chapter(
+            k, scope, title, &rows[k], input, facts, &years, &mut notes,
+        )?);
     }
     let figures: usize = input
         .results
@@ -216,17 +219,21 @@ fn chapters_keep(p: &Perimeter, r: &IndicatorRow) -> bool {
     }
 }
 
+// Many arguments (8) for a reason: the chapter's rows, the report's input, facts and
+// years, and the footnotes shared by every chapter.
+#[allow(clippy::too_many_arguments)]
 fn chapter(
     k: usize,
     scope: &Scope,
     title: String,
+    rows: &[&IndicatorRow],
     input: &ReportInput,
     facts: &Facts,
     years: &[i32],
     notes: &mut Notes,
 ) -> Result<Chapter, Error> {
     let mut by: BTreeMap<&str, Vec<&IndicatorRow>> = BTreeMap::new();
-    for r in input.results.rows.iter().filter(|r| scope.keeps(r)) {
+    for &r in rows {
         by.entry(r.indicateur.as_str()).or_default().push(r);
     }
     let mut blocs = vec![activity(scope, &by, facts, years, notes, input)?];
@@ -246,7 +253,7 @@ fn chapter(
     Ok(Chapter {
         ancre: format!("chapitre-{}", k + 1),
         titre: title,
-        identite: identity(scope, input.results, facts, years),
+        identite: identity(scope, rows.first().copied(), facts, years),
         blocs,
     })
 }
@@ -254,7 +261,7 @@ fn chapter(
 /// Type, organisation, département and authorised capacity with its changes.
 fn identity(
     scope: &Scope,
-    results: &Results,
+    first: Option<&IndicatorRow>,
     facts: &Facts,
     years: &[i32],
 ) -> Vec<(String, String)> {
@@ -262,11 +269,7 @@ fn identity(
     let Scope::Service(s) = scope else {
         return out;
     };
-    if let Some(r) = results
-        .rows
-        .iter()
-        .find(|r| r.service.as_deref() == Some(s))
-    {
+    if let Some(r) = first {
         if let Some(o) = &r.organisation {
             out.push(("Organisation".into(), o.clone()));
         }
@@ -436,7 +439,7 @@ fn activity(
         Scope::Service(s)
             if by.contains_key("taux_activite") || by.contains_key("taux_occupation") =>
         {
-            Some(service_chart(s, input)?)
+            Some(service_chart(by, input)?)
         }
         _ => None,
     };
@@ -460,13 +463,15 @@ fn activity(
 }
 
 /// The activity / occupancy rate of one service over the period, with the 100 % line.
-fn service_chart(service: &str, input: &ReportInput) -> Result<String, Error> {
-    let rows: Vec<IndicatorRow> = input
-        .results
-        .rows
+fn service_chart(
+    by: &BTreeMap<&str, Vec<&IndicatorRow>>,
+    input: &ReportInput,
+) -> Result<String, Error> {
+    let rows: Vec<IndicatorRow> = ["taux_activite", "taux_occupation"]
         .iter()
-        .filter(|r| r.service.as_deref() == Some(service) && r.ventilation.is_none())
-        .cloned()
+        .flat_map(|id| by.get(id).into_iter().flatten())
+        .filter(|r| r.ventilation.is_none())
+        .map(|r| (*r).clone())
         .collect();
     let results = Results {
         rows,
