@@ -20,18 +20,11 @@ use crate::format::number_fr;
 use crate::indicators::{IndicatorRow, Results};
 use crate::publish::chart;
 
+use super::ReportInput;
+use super::blocks::{BLOCKS, Block, block};
 use super::declared::{Declared, Perimeter};
 use super::facts::{Facts, capacity_changes, days_in_year};
-use super::tables::{Cell, Line, Notes, Table, by_value, line};
-use super::{ReportInput, labels};
-
-/// One block of a chapter (h3): its tables and, for activity, the chart.
-#[derive(Serialize)]
-struct Block {
-    titre: String,
-    tableaux: Vec<Table>,
-    graphique: Option<String>,
-}
+use super::tables::{Cell, Line, Notes, Table, line};
 
 #[derive(Serialize)]
 struct Chapter {
@@ -40,68 +33,6 @@ struct Chapter {
     identite: Vec<(String, String)>,
     blocs: Vec<Block>,
 }
-
-/// The figures of a block: indicators whose total goes to the block's main table, and
-/// indicators shown by breakdown value (one table each).
-struct BlockSpec {
-    title: &'static str,
-    totals: &'static [&'static str],
-    breakdowns: &'static [&'static str],
-}
-
-const BLOCKS: [BlockSpec; 4] = [
-    BlockSpec {
-        title: "Personnes accompagnées",
-        totals: &[
-            "file_active",
-            "entrees",
-            "sorties",
-            "presents_31_12",
-            "duree_moyenne_accompagnements_termines",
-        ],
-        breakdowns: &[
-            "mesures_par_type",
-            "mesures_par_cadre",
-            "repartition_age",
-            "repartition_sexe",
-        ],
-    },
-    BlockSpec {
-        title: "Personnel",
-        totals: &[
-            "effectif_31_12",
-            "etp_total",
-            "etp_travailleurs_sociaux",
-            "mesures_par_etp_travailleur_social",
-            "taux_absenteisme",
-            "taux_rotation",
-        ],
-        breakdowns: &["etp_par_metier", "taux_absenteisme"],
-    },
-    BlockSpec {
-        title: "Formation",
-        totals: &[
-            "part_salaries_formes_esoppe",
-            "taux_realisation_formation",
-            "sessions_inter_associatives",
-        ],
-        breakdowns: &["salaries_formes_par_theme", "jours_formation_par_theme"],
-    },
-    BlockSpec {
-        title: "Satisfaction des personnes accompagnées et des partenaires",
-        totals: &[
-            "questionnaires_envoyes",
-            "questionnaires_retournes",
-            "taux_retour_questionnaires",
-            "part_repondants_satisfaits",
-        ],
-        breakdowns: &[
-            "taux_retour_questionnaires",
-            "score_moyen_par_question",
-            "part_repondants_satisfaits",
-        ],
-    },
-];
 
 /// What a chapter is about: rows of one service, of one organisation (its totals), or
 /// of the whole network.
@@ -319,6 +250,7 @@ fn activity(
             "Nombre de mesures ou de places autorisées par l'arrêté d'autorisation ou la convention, pour l'année, tel que le référentiel des services de l'observatoire l'enregistre.",
             vec![("Source".into(), "référentiel des services (table services)".into())],
         );
+        let cap = |y: i32| f.years.get(&y).and_then(|v| v.capacity);
         lignes.push(Line {
             libelle: format!("Capacité autorisée ({unit})"),
             note: Some(n),
@@ -331,7 +263,10 @@ fn activity(
                         .map_or_else(|| Cell::text("—"), |c| Cell::text(number_fr(c, 0)))
                 })
                 .collect(),
-            evolution: Cell::text(""),
+            evolution: match years.last().map(|&y| (cap(y), cap(y - 1))) {
+                Some((Some(a), Some(b))) => Cell::text(super::tables::format_change(a - b, "")),
+                _ => Cell::text("—"),
+            },
             pairs: Cell::text(""),
         });
     }
@@ -494,95 +429,4 @@ fn service_chart(
     chart::render(&spec)
         .map(|r| r.svg)
         .map_err(|e| Error::Internal(e.to_string()))
-}
-
-/// A block: the totals of its indicators in one table, each breakdown in its own.
-fn block(
-    spec: &BlockSpec,
-    by: &BTreeMap<&str, Vec<&IndicatorRow>>,
-    years: &[i32],
-    notes: &mut Notes,
-) -> Block {
-    let label = |id: &str| {
-        crate::indicators::catalogue()
-            .iter()
-            .find(|d| d.id == id)
-            .map_or(id.to_string(), |d| d.libelle.to_string())
-    };
-    let mut tableaux = Vec::new();
-    let mut lignes = Vec::new();
-    for id in spec.totals {
-        let Some(rows) = by.get(id) else { continue };
-        let total: Vec<&IndicatorRow> = rows
-            .iter()
-            .filter(|r| r.ventilation.is_none())
-            .copied()
-            .collect();
-        if let Some((_, (_, per_year))) = by_value(&total).into_iter().next() {
-            let note = notes.indicator(id);
-            lignes.push(line(label(id), note, years, &per_year, false));
-        }
-    }
-    if !lignes.is_empty() {
-        tableaux.push(Table {
-            titre: format!("{} par année", spec.title),
-            note: None,
-            entete: "Chiffre".into(),
-            lignes,
-            comparaison: true,
-            pairs: false,
-        });
-    }
-    for id in spec.breakdowns {
-        let Some(rows) = by.get(id) else { continue };
-        let split: Vec<&IndicatorRow> = rows
-            .iter()
-            .filter(|r| r.ventilation.is_some())
-            .copied()
-            .collect();
-        let Some(dim) = split.first().and_then(|r| r.ventilation.clone()) else {
-            continue;
-        };
-        let with_count = split
-            .iter()
-            .any(|r| r.unite == "%" && r.numerateur.is_some())
-            && matches!(
-                dim.as_str(),
-                "type_mesure" | "cadre" | "tranche_age" | "sexe"
-            );
-        let lignes: Vec<Line> = by_value(&split)
-            .into_values()
-            .map(|(v, per_year)| {
-                line(
-                    labels::value(&dim, v.unwrap_or("")),
-                    None,
-                    years,
-                    &per_year,
-                    with_count,
-                )
-            })
-            .collect();
-        let note = notes.indicator(id);
-        tableaux.push(Table {
-            titre: if label(id).contains(" par ") {
-                label(id)
-            } else {
-                format!(
-                    "{} — par {}",
-                    label(id),
-                    labels::dimension(&dim).to_lowercase()
-                )
-            },
-            note,
-            entete: labels::dimension(&dim),
-            lignes,
-            comparaison: !with_count,
-            pairs: false,
-        });
-    }
-    Block {
-        titre: spec.title.into(),
-        tableaux,
-        graphique: None,
-    }
 }

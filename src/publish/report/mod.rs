@@ -25,6 +25,7 @@ use crate::indicators::{CellStatus, IndicatorDef, IndicatorRow, Results, catalog
 use crate::validation::{Severity, ValidationReport};
 
 mod activite;
+mod blocks;
 pub mod declared;
 pub mod facts;
 mod interim;
