@@ -175,8 +175,9 @@ fn execute(command: Command) -> Result<Outcome, Error> {
                 println!("{l}");
             }
             println!(
-                "{} indicateurs calculés. Résultats écrits dans {} :",
+                "{} chiffres calculés pour {} indicateurs. Résultats écrits dans {} :",
                 s.indicators,
+                s.indicator_kinds,
                 s.output_dir.display()
             );
             for f in &s.files {

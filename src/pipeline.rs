@@ -21,13 +21,14 @@ pub struct Pipeline {
     pub settings: crate::settings::Settings,
 }
 
+pub mod rapports;
 mod settings;
 mod spec;
 
 pub use spec::{
     ChecksSpec, CsvSpec, DisclosureSpec, HeaderSel, IndicatorsSpec, LimitsSpec, Meta, Outputs,
-    Period, PeriodSel, PipelineSpec, PrivacySpec, ReferenceSpec, SheetSel, SourceSpec, Synonyms,
-    WideSpec,
+    Period, PeriodSel, PipelineSpec, PrivacySpec, ReferenceSpec, ReportSpec, SheetSel, SourceSpec,
+    Synonyms, WideSpec,
 };
 
 impl Pipeline {
@@ -82,6 +83,7 @@ impl Pipeline {
     fn validate(&self) -> Result<(), PipelineError> {
         self.validate_period_and_outputs()?;
         self.validate_privacy()?;
+        self.validate_reports()?;
         self.validate_sources()
     }
 

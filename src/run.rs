@@ -36,7 +36,9 @@ pub struct Summary {
     pub output_dir: PathBuf,
     pub files: Vec<String>,
     pub validation: String,
+    /// Figures computed (rows of the indicator table) and distinct indicators among them.
     pub indicators: usize,
+    pub indicator_kinds: usize,
     pub errors: usize,
     /// French lines on keys, pseudonymisation and linkage (counts and fingerprints only).
     pub privacy: Vec<String>,
@@ -199,6 +201,7 @@ fn summary(
         files: staging_files,
         validation: ing.report.terminal_summary(),
         indicators,
+        indicator_kinds: 0,
         errors: ing.report.count(Severity::Error),
         privacy: privacy_lines(privacy),
     }

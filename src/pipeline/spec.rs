@@ -29,6 +29,31 @@ pub struct PipelineSpec {
     /// Indicator settings (`[indicateurs]`).
     #[serde(default)]
     pub indicateurs: IndicatorsSpec,
+    /// Reports handed over to an audience (`[[rapports]]`), each written to
+    /// `rapports/<nom>.html`.
+    #[serde(default)]
+    pub rapports: Vec<ReportSpec>,
+}
+
+/// One report declared in the pipeline (`[[rapports]]`): its kind, its perimeter (one
+/// service, one organisation, or the whole network when neither is given), its file
+/// stem and its addressee.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSpec {
+    /// `activite`, `plaidoyer` or `copil`.
+    #[serde(rename = "type")]
+    pub kind: Spanned<String>,
+    #[serde(default)]
+    pub service: Option<Spanned<String>>,
+    #[serde(default)]
+    pub organisation: Option<Spanned<String>>,
+    /// Output file stem (default derived from the kind and the perimeter).
+    #[serde(default)]
+    pub nom: Option<Spanned<String>>,
+    /// Addressee shown in a banner (« Conseil départemental du Cantal »).
+    #[serde(default)]
+    pub destinataire: Option<String>,
 }
 
 /// Indicator settings (`[indicateurs]`).

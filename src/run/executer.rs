@@ -105,7 +105,14 @@ pub fn run_observed(
     let files = staging.written().iter().map(|(p, _)| p.clone()).collect();
     let dir = staging.commit()?;
     observe(Event::Stage(stage::END));
-    Ok(summary(dir, files, &ing, results.rows.len(), &privacy))
+    let mut s = summary(dir, files, &ing, results.rows.len(), &privacy);
+    s.indicator_kinds = results
+        .rows
+        .iter()
+        .map(|r| r.indicateur.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    Ok(s)
 }
 
 /// The rates chart (SVG and PNG) and the report pages, when the pipeline asks for them.
@@ -144,6 +151,44 @@ fn write_chart_and_report(
         for page in pages {
             staging.write(&page.path, page.html.into_bytes())?;
         }
+    }
+    write_declared_reports(staging, pipeline, ing, results, secrecy, privacy)
+}
+
+/// The reports declared in the pipeline (`[[rapports]]`), each at
+/// `rapports/<nom>.html`; a perimeter no figure names is a pipeline error. Written
+/// whatever `[sorties] rapport` says (declaring a report asks for it).
+fn write_declared_reports(
+    staging: &mut Staging,
+    pipeline: &Pipeline,
+    ing: &Ingested,
+    results: &Results,
+    secrecy: &disclosure::Report,
+    privacy: &serde_json::Value,
+) -> Result<(), Error> {
+    let declared = pipeline.reports();
+    if declared.is_empty() {
+        return Ok(());
+    }
+    let facts = report::facts::Facts::from_services(&ing.tables.services)?;
+    let input = report::ReportInput {
+        title: &pipeline.spec.pipeline.nom,
+        pipeline: &pipeline.spec.pipeline.nom,
+        years: pipeline.spec.periode.years(),
+        demonstration: pipeline.spec.pipeline.demonstration,
+        chart_svg: None,
+        results,
+        validation: &ing.report,
+        linkage: privacy,
+        secrecy,
+    };
+    for d in &declared {
+        if !report::declared::perimeter_found(&d.perimeter, &results.rows) {
+            return Err(pipeline.report_perimeter_error(d.index).into());
+        }
+        let html = report::render_declared(d, &input, &facts)?;
+        staging.write(&d.html_path(), html.into_bytes())?;
+        // `publish::workbook` writes the report's workbook here, at `d.xlsx_path()`.
     }
     Ok(())
 }

@@ -14,4 +14,5 @@ mod linkage;
 mod linkage_harness;
 mod map;
 mod privacy;
+mod rapports;
 mod util;

@@ -21,6 +21,8 @@ mod plot;
 mod prepare;
 pub mod rates;
 mod subset;
+/// Also used by the declared reports to embed the subset of the font a page uses.
+pub(crate) use subset::subset_ttf;
 #[cfg(test)]
 mod tests;
 

@@ -266,7 +266,7 @@ fn build_kern(kern: &[u8], remap: &BTreeMap<u16, u16>) -> Option<Vec<u8>> {
 // Long (164 lines) for a reason: the table-directory rebuild walks the tables in one
 // pass, each table's offset depending on the previous ones; to be replaced by a font
 // subset prepared once (see the national-scale issue), not split.
-pub(super) fn subset_ttf(font: &[u8], chars: &BTreeSet<char>) -> Option<Vec<u8>> {
+pub(crate) fn subset_ttf(font: &[u8], chars: &BTreeSet<char>) -> Option<Vec<u8>> {
     let tables = tables(font)?;
     let head = *tables.get(b"head")?;
     let hhea = *tables.get(b"hhea")?;

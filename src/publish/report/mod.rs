@@ -24,11 +24,37 @@ use crate::format::{number_fr, percent_fr};
 use crate::indicators::{CellStatus, IndicatorDef, IndicatorRow, Results, catalogue};
 use crate::validation::{Severity, ValidationReport};
 
-const STYLE: &str = include_str!("../../reports/style.css");
-const REPORT_TEMPLATE: &str = include_str!("../../reports/rapport.html");
-const SECTIONS_TEMPLATE: &str = include_str!("../../reports/sections.html");
-const DEPARTMENT_TEMPLATE: &str = include_str!("../../reports/rapport-departement.html");
-const VALIDATION_TEMPLATE: &str = include_str!("../../reports/validation.html");
+mod activite;
+mod blocks;
+pub mod declared;
+pub mod facts;
+mod interim;
+mod labels;
+mod tables;
+
+use declared::page;
+pub use declared::{Declared, FONT_FAMILY, REPORTS_DIR, render_declared};
+
+const STYLE: &str = include_str!("../../../reports/style.css");
+const REPORT_TEMPLATE: &str = include_str!("../../../reports/rapport.html");
+const SECTIONS_TEMPLATE: &str = include_str!("../../../reports/sections.html");
+const DEPARTMENT_TEMPLATE: &str = include_str!("../../../reports/rapport-departement.html");
+const VALIDATION_TEMPLATE: &str = include_str!("../../../reports/validation.html");
+const PRINT_STYLE: &str = include_str!("../../../reports/impression.css");
+const DECLARED_TEMPLATES: [(&str, &str); 3] = [
+    (
+        "declare.html",
+        include_str!("../../../reports/declare.html"),
+    ),
+    (
+        "activite.html",
+        include_str!("../../../reports/activite.html"),
+    ),
+    (
+        "provisoire.html",
+        include_str!("../../../reports/provisoire.html"),
+    ),
+];
 
 /// What the activity report needs besides the figures.
 pub struct ReportInput<'a> {
@@ -93,6 +119,10 @@ fn env() -> Result<Environment<'static>, Error> {
         .map_err(|e| Error::Internal(format!("modèle de rapport : {e}")))?;
     env.add_template("validation.html", VALIDATION_TEMPLATE)
         .map_err(|e| Error::Internal(format!("modèle de validation : {e}")))?;
+    for (name, text) in DECLARED_TEMPLATES {
+        env.add_template(name, text)
+            .map_err(|e| Error::Internal(format!("modèle de rapport : {e}")))?;
+    }
     Ok(env)
 }
 
@@ -185,8 +215,17 @@ pub struct Page {
     pub html: String,
 }
 
-/// One line of a section: perimeter (rank, sort key, label, service code) and breakdown.
-type LineKey<'a> = (u8, String, String, String, Option<&'a str>, Option<&'a str>);
+/// One line of a section: perimeter (rank, sort key, label, service code) and breakdown
+/// (dimension, value order — age bands in age order — and value).
+type LineKey<'a> = (
+    u8,
+    String,
+    String,
+    String,
+    Option<&'a str>,
+    Option<(u8, u64, String)>,
+    Option<&'a str>,
+);
 
 /// The rows of every indicator, each row once, in input order.
 fn rows_by_indicator(results: &Results) -> BTreeMap<&str, Vec<&IndicatorRow>> {
@@ -199,11 +238,11 @@ fn rows_by_indicator(results: &Results) -> BTreeMap<&str, Vec<&IndicatorRow>> {
 
 fn breakdown_label(dimension: Option<&str>, value: Option<&str>) -> String {
     match (dimension, value) {
-        (Some("type_mesure"), Some(v)) => format!(" — type de mesure : {v}"),
-        (Some("cadre"), Some(v)) => format!(" — cadre : {v}"),
-        (Some("tranche_age"), Some(v)) => format!(" — âge au 31/12 : {v}"),
-        (Some("sexe"), Some(v)) => format!(" — sexe : {v}"),
-        (Some(d), Some(v)) => format!(" — {d} : {v}"),
+        (Some(d), Some(v)) => format!(
+            " — {} : {}",
+            labels::dimension(d).to_lowercase(),
+            labels::value(d, v)
+        ),
         _ => String::new(),
     }
 }
@@ -232,6 +271,7 @@ fn sections(
                 label,
                 sub,
                 r.ventilation.as_deref(),
+                r.modalite.as_deref().map(labels::order_key),
                 r.modalite.as_deref(),
             );
             let line = lines
@@ -248,7 +288,7 @@ fn sections(
             .into_iter()
             .map(|(k, (first, cells))| Line {
                 service: k.3,
-                nom_service: format!("{}{}", k.2, breakdown_label(k.4, k.5)),
+                nom_service: format!("{}{}", k.2, breakdown_label(k.4, k.6)),
                 organisation: first.organisation.clone().unwrap_or_default(),
                 territoire: first.code_territoire.clone().unwrap_or_default(),
                 cellules: cells.into_iter().map(cell_view).collect(),
@@ -467,6 +507,45 @@ pub fn render_validation(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_organisation_with_several_services_gets_its_own_chapter_first() {
+        use activite::{Scope, scopes};
+        let row = |service: Option<&str>, org: Option<&str>| IndicatorRow {
+            indicateur: "file_active".into(),
+            service: service.map(Into::into),
+            nom_service: service.map(|s| format!("Service {s}")),
+            organisation: org.map(Into::into),
+            ..Default::default()
+        };
+        let results = Results {
+            rows: vec![
+                row(Some("B-1"), Some("O")),
+                row(Some("A-1"), Some("O")),
+                row(Some("C-1"), Some("P")),
+                row(None, Some("O")),
+                row(None, None),
+            ],
+            notes: Vec::new(),
+        };
+        let chapters = scopes(&declared::Perimeter::Organisation("O".into()), &results);
+        let kinds: Vec<&Scope> = chapters.iter().map(|c| &c.0).collect();
+        assert_eq!(
+            kinds,
+            [
+                &Scope::Organisation("O".into()),
+                &Scope::Service("A-1".into()),
+                &Scope::Service("B-1".into())
+            ]
+        );
+        assert_eq!(chapters[1].1, "Service A-1 (A-1)");
+        let one = scopes(&declared::Perimeter::Service("C-1".into()), &results);
+        assert_eq!(one.len(), 1);
+        assert!(scopes(&declared::Perimeter::Service("Z".into()), &results).is_empty());
+        let network = scopes(&declared::Perimeter::Network, &results);
+        assert_eq!(network.len(), 4);
+        assert_eq!(network[0].0, Scope::Network);
+    }
 
     #[test]
     fn departments_are_named_from_the_territory_table() {
