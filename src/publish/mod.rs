@@ -21,6 +21,7 @@ pub mod manifest;
 pub mod parquet;
 pub mod report;
 pub mod staging;
+pub mod workbook;
 
 pub use staging::{Protected, Staging};
 
