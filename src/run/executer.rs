@@ -144,6 +144,29 @@ fn write_chart_and_report(
         for page in pages {
             staging.write(&page.path, page.html.into_bytes())?;
         }
+        // The same figures as a workbook: `rapport = false` switches both off.
+        let audience = if internal {
+            format!("{INTERNAL_BANNER} (seuil {})", settings.threshold)
+        } else {
+            format!(
+                "Diffusion publique : secret statistique à {} personnes",
+                settings.threshold
+            )
+        };
+        let rows: Vec<&indicators::IndicatorRow> = results.rows.iter().collect();
+        let xlsx = crate::publish::workbook::workbook_bytes(
+            &crate::publish::workbook::WorkbookInput {
+                title: &format!("Indicateurs — {}", pipeline.spec.pipeline.nom),
+                banner: None,
+                audience: &audience,
+                demonstration: demo,
+                years: pipeline.spec.periode.years(),
+                rows: &rows,
+                notes: &results.notes,
+            },
+            paths::WORKBOOK,
+        )?;
+        staging.write(paths::WORKBOOK, xlsx)?;
     }
     Ok(())
 }

@@ -11,3 +11,4 @@ mod linkage;
 mod linkage_harness;
 mod privacy;
 mod util;
+mod workbook;

@@ -45,7 +45,8 @@ pub struct Series<'a> {
 }
 
 /// The charts `rows` allow: an indicator is drawn when its rows without breakdown cover
-/// at least two years and hold at least one published number.
+/// at least two years and hold at least one published number; a perimeter whose every
+/// figure is withheld has no line (its « s » are in the family sheet).
 pub fn series<'a>(rows: &[&'a IndicatorRow], years: &[i32]) -> Vec<Series<'a>> {
     let mut out = Vec::new();
     if years.len() < 2 {
@@ -75,11 +76,13 @@ pub fn series<'a>(rows: &[&'a IndicatorRow], years: &[i32]) -> Vec<Series<'a>> {
             let n = by.keys().filter(|p| p.rank == rank).count();
             (1..=MAX_LINES).contains(&n)
         });
+        // A line without any published number is left to the tables.
         let lines: Vec<(Perimeter, Vec<Option<f64>>)> = by
             .into_iter()
             .filter(|(p, _)| Some(p.rank) == finest || p.rank == 4)
+            .filter(|(_, v)| v.iter().any(Option::is_some))
             .collect();
-        if lines.iter().all(|(_, v)| v.iter().all(Option::is_none)) {
+        if lines.is_empty() {
             continue;
         }
         let kind = Kind::of(unit);
@@ -109,7 +112,7 @@ pub fn write(
         ws,
         1,
         0,
-        "Chaque graphique reprend les chiffres de son tableau, eux-mêmes ceux des feuilles par famille. Case vide : chiffre en secret statistique (« s ») ou non calculable (« n.c. »).",
+        "Chaque graphique reprend les chiffres de son tableau, eux-mêmes ceux des feuilles par famille. Case vide : chiffre en secret statistique (« s ») ou non calculable (« n.c. ») ; un périmètre dont aucun chiffre n'est publié n'a pas de ligne.",
         &f.text,
     )?;
     ws.set_column_width(0, 34)?;
@@ -211,6 +214,9 @@ mod tests {
             rate(Some("S1"), 2021, None, Primary),
             rate(None, 2020, Some(0.95), Published),
             rate(None, 2021, Some(1.01), Published),
+            // Every figure withheld: no line.
+            rate(Some("S3"), 2020, None, Primary),
+            rate(Some("S3"), 2021, None, Secondary),
         ];
         let refs: Vec<&IndicatorRow> = rows.iter().collect();
         let s = series(&refs, &[2020, 2021]);
