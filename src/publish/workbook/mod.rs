@@ -118,10 +118,13 @@ fn build(input: &WorkbookInput) -> Result<Workbook, XlsxError> {
     charts::write(ws, &chart_sheet, &series, &years, &banner, demo, &f)?;
     listed.push((
         chart_sheet,
-        format!(
-            "{} graphique(s) des séries annuelles, avec leurs tableaux",
-            series.len()
-        ),
+        match series.len() {
+            0 => "aucune série de plusieurs années à représenter".to_string(),
+            n => format!(
+                "{} des séries annuelles, avec leurs tableaux",
+                plural(n, "graphique")
+            ),
+        },
     ));
     let mut ids: Vec<&str> = Vec::new();
     for d in crate::indicators::catalogue() {
@@ -141,25 +144,34 @@ fn build(input: &WorkbookInput) -> Result<Workbook, XlsxError> {
     sheets::definitions(ws, &ids, &banner, demo, &f)?;
     listed.push((
         def_sheet,
-        format!("définition de chacun des {} indicateurs", ids.len()),
+        format!("définitions : {}", plural(ids.len(), "indicateur")),
     ));
     contents_sheet(wb.worksheet_from_name(&contents)?, input, &listed, &f)?;
     Ok(wb)
 }
 
-/// « 120 lignes, dont 12 en secret statistique ».
+/// « 3 indicateurs, 92 chiffres dont 12 en secret statistique ».
 fn describe(rows: &[&IndicatorRow]) -> String {
     let secret = rows
         .iter()
         .filter(|r| r.statut != CellStatus::Published)
         .count();
     let indicators: BTreeSet<&str> = rows.iter().map(|r| r.indicateur.as_str()).collect();
+    let secret = match secret {
+        0 => "aucun".to_string(),
+        n => n.to_string(),
+    };
     format!(
-        "{} indicateur(s), {} chiffre(s) dont {} en secret statistique",
-        indicators.len(),
-        rows.len(),
-        secret
+        "{}, {} dont {secret} en secret statistique",
+        plural(indicators.len(), "indicateur"),
+        plural(rows.len(), "chiffre"),
     )
+}
+
+/// « 1 indicateur », « 3 indicateurs ».
+fn plural(n: usize, word: &str) -> String {
+    let s = if n > 1 { "s" } else { "" };
+    format!("{n} {word}{s}")
 }
 
 fn contents_sheet(

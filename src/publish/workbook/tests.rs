@@ -178,3 +178,17 @@ fn errors_name_the_file() {
     .to_string();
     assert!(e.contains("classeur.xlsx"), "{e}");
 }
+
+#[test]
+fn contents_count_in_french() {
+    let rows = sample();
+    let refs: Vec<&IndicatorRow> = rows.iter().collect();
+    assert_eq!(
+        describe(&refs[..4]),
+        "1 indicateur, 4 chiffres dont 1 en secret statistique"
+    );
+    assert_eq!(
+        describe(&refs[4..]),
+        "1 indicateur, 1 chiffre dont aucun en secret statistique"
+    );
+}
