@@ -153,12 +153,13 @@ fn write_chart_and_report(
                 settings.threshold
             )
         };
-        let rows: Vec<&indicators::IndicatorRow> = results.rows.iter().collect();
+        let (rows, scope) = crate::publish::workbook::run_rows(&results.rows);
         let xlsx = crate::publish::workbook::workbook_bytes(
             &crate::publish::workbook::WorkbookInput {
                 title: &format!("Indicateurs — {}", pipeline.spec.pipeline.nom),
                 banner: None,
                 audience: &audience,
+                scope: scope.as_deref(),
                 demonstration: demo,
                 years: pipeline.spec.periode.years(),
                 rows: &rows,

@@ -48,6 +48,8 @@ pub struct WorkbookInput<'a> {
     pub banner: Option<&'a str>,
     /// Who may read it (« Diffusion publique… », « DIFFUSION INTERNE… »).
     pub audience: &'a str,
+    /// What the rows cover when it is not everything the run computed (« Champ »).
+    pub scope: Option<&'a str>,
     /// Fictitious data: every sheet says so.
     pub demonstration: bool,
     pub years: std::ops::RangeInclusive<i32>,
@@ -71,6 +73,37 @@ pub fn workbook_bytes(input: &WorkbookInput, name: &str) -> Result<Vec<u8>, Erro
             path: name.to_string(),
             detail: format!("le classeur Excel n'a pas pu être construit ({e})"),
         })
+}
+
+/// The rows of the run's own workbook and, for a large network, what they cover. Up
+/// to [`report::SINGLE_PAGE_MAX_SERVICES`] services: every row. Above, as on the
+/// report's main page, the whole network with every breakdown and each département's
+/// totals: a national network has millions of figures, past what a spreadsheet opens
+/// (and what the workbook writer holds in memory); all of them are in the Parquet.
+///
+/// [`report::SINGLE_PAGE_MAX_SERVICES`]: super::report::SINGLE_PAGE_MAX_SERVICES
+pub fn run_rows(rows: &[IndicatorRow]) -> (Vec<&IndicatorRow>, Option<String>) {
+    let services: BTreeSet<&str> = rows.iter().filter_map(|r| r.service.as_deref()).collect();
+    if services.len() <= super::report::SINGLE_PAGE_MAX_SERVICES {
+        return (rows.iter().collect(), None);
+    }
+    let kept = rows
+        .iter()
+        .filter(|r| {
+            r.service.is_none()
+                && r.organisation.is_none()
+                && match r.niveau_territoire.as_str() {
+                    "departement" => r.ventilation.is_none(),
+                    "territoire_interne" => false,
+                    _ => true,
+                }
+        })
+        .collect();
+    let note = format!(
+        "réseau de {} services : l'ensemble du réseau, avec toutes ses ventilations, et le total de chaque département ; les chiffres de chaque service, organisation et territoire interne sont dans indicateurs.parquet et dans les pages par département du rapport",
+        services.len()
+    );
+    (kept, Some(note))
 }
 
 /// The line every sheet begins with: demonstration mark, audience, banner.
@@ -200,6 +233,9 @@ fn contents_sheet(
         &f.bold,
     )?;
     line(ws, "Diffusion", input.audience, &f.bold)?;
+    if let Some(s) = input.scope {
+        line(ws, "Champ", s, &f.bold)?;
+    }
     if let Some(b) = input.banner {
         line(ws, "Destinataire", b, &f.bold)?;
     }

@@ -158,18 +158,37 @@ pub fn text(
     text: &str,
     format: &Format,
 ) -> Result<(), XlsxError> {
-    // Excel's limit for one cell.
-    let text: String = text.chars().take(32_767).collect();
+    // Excel's limit for one cell: 32 767 UTF-16 units (a UTF-8 byte is at most one).
+    let text: String = if text.len() > CELL_MAX {
+        let mut units = 0;
+        text.chars()
+            .take_while(|c| {
+                units += c.len_utf16();
+                units <= CELL_MAX
+            })
+            .collect()
+    } else {
+        text.to_string()
+    };
     if matches!(
         crate::validation::spreadsheet_safe(&text),
         std::borrow::Cow::Owned(_)
     ) {
         ws.write_string_with_format(row, col, text, &format.clone().set_quote_prefix())?;
+    } else if *format == *PLAIN {
+        // No format to look up (the writer hashes a format at every cell).
+        ws.write_string(row, col, text)?;
     } else {
         ws.write_string_with_format(row, col, text, format)?;
     }
     Ok(())
 }
+
+/// The default format, which a cell needs not name.
+static PLAIN: std::sync::LazyLock<Format> = std::sync::LazyLock::new(Format::new);
+
+/// Longest text of one cell (UTF-16 units).
+const CELL_MAX: usize = 32_767;
 
 /// Columns of a section sheet: header and width.
 fn columns(first_year: i32) -> Vec<(String, f64)> {
@@ -400,6 +419,14 @@ mod tests {
         // A rate's change is in points.
         assert!((Kind::Rate.change(0.05) - 5.0).abs() < 1e-12);
         assert_eq!(Kind::Count.change(-3.0), -3.0);
+    }
+
+    #[test]
+    fn long_text_is_cut_at_the_cell_limit() {
+        let mut ws = Worksheet::new();
+        let long = "𝄞".repeat(CELL_MAX);
+        text(&mut ws, 0, 0, &long, &Format::new()).unwrap();
+        text(&mut ws, 1, 0, &"é".repeat(CELL_MAX + 5), &Format::new()).unwrap();
     }
 
     #[test]

@@ -74,6 +74,7 @@ fn bytes(rows: &[IndicatorRow], demo: bool) -> Vec<u8> {
             title: "Rapport d'activité — essai",
             banner: Some("Destinataire : Conseil départemental"),
             audience: "Diffusion publique : secret statistique à 11 personnes",
+            scope: None,
             demonstration: demo,
             years: 2020..=2021,
             rows: &refs,
@@ -167,6 +168,7 @@ fn errors_name_the_file() {
             title: "t",
             banner: None,
             audience: "a",
+            scope: Some("tout"),
             demonstration: false,
             years: 2020..=2021,
             rows: &refs,
@@ -191,4 +193,46 @@ fn contents_count_in_french() {
         describe(&refs[4..]),
         "1 indicateur, 1 chiffre dont aucun en secret statistique"
     );
+}
+
+#[test]
+fn a_large_network_keeps_the_network_and_its_departements() {
+    let n = crate::publish::report::SINGLE_PAGE_MAX_SERVICES;
+    let mut rows: Vec<IndicatorRow> = (0..n)
+        .map(|i| {
+            row(
+                activity::ACTIVITY_RATE,
+                &format!("S{i}"),
+                2020,
+                Some(1.0),
+                CellStatus::Published,
+            )
+        })
+        .collect();
+    let network = IndicatorRow {
+        niveau_territoire: "ensemble".into(),
+        ..IndicatorRow::default()
+    };
+    let dep = IndicatorRow {
+        niveau_territoire: "departement".into(),
+        code_territoire: Some("15".into()),
+        ..IndicatorRow::default()
+    };
+    let dep_by_age = IndicatorRow {
+        ventilation: Some("tranche_age".into()),
+        ..dep.clone()
+    };
+    rows.extend([network.clone(), dep.clone(), dep_by_age]);
+    let (kept, scope) = run_rows(&rows);
+    assert_eq!((kept.len(), scope), (rows.len(), None));
+    rows.push(row(
+        activity::ACTIVITY_RATE,
+        "S+",
+        2020,
+        Some(1.0),
+        CellStatus::Published,
+    ));
+    let (kept, scope) = run_rows(&rows);
+    assert_eq!(kept, [&network, &dep]);
+    assert!(scope.unwrap().contains(&format!("{} services", n + 1)));
 }
