@@ -43,7 +43,7 @@ fn network(services: usize) -> Vec<IndicatorRow> {
             for c in 0..k {
                 for year in 2017..=2023 {
                     n += 1;
-                    let secret = n % 3 == 0;
+                    let secret = n.is_multiple_of(3);
                     let v = (n % 997) as f64 / 997.0 + 0.5;
                     rows.push(IndicatorRow {
                         indicateur: d.id.into(),
