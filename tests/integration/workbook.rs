@@ -325,3 +325,35 @@ fn workbook_charts_point_at_published_numbers() {
     }
     assert!(series >= 10, "{series} séries");
 }
+
+#[test]
+fn workbook_follows_the_report_switch_and_the_audience() {
+    let dir = temp_dir("classeur-interrupteur");
+    std::fs::write(dir.join("services.csv"), crate::corpus::services_csv()).unwrap();
+    for report in [false, true] {
+        let p = pipeline(
+            &dir,
+            &format!(
+                "[pipeline]\nnom = \"essai\"\n[periode]\ndebut = 2021\nfin = 2022\n[sorties]\ngraphique = false\nrapport = {report}\n{}",
+                crate::corpus::services_source()
+            ),
+        );
+        let out = dir.join(format!("sortie-{report}"));
+        observatoire::run::run(&p, &out).unwrap_or_else(|e| panic!("{e}"));
+        // `rapport = false` writes neither the report nor the workbook.
+        assert_eq!(out.join(paths::WORKBOOK).is_file(), report);
+        assert_eq!(out.join(paths::REPORT).is_file(), report);
+    }
+    // An internal dashboard's workbook says so on every sheet.
+    let mut wb = workbook(crate::demo::internal_output());
+    for name in wb.sheet_names() {
+        let range = wb.worksheet_range(&name).unwrap();
+        let all: String = range
+            .rows()
+            .take(4)
+            .flatten()
+            .map(|c| c.to_string())
+            .collect();
+        assert!(all.contains("DIFFUSION INTERNE"), "{name}");
+    }
+}
