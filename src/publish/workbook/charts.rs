@@ -115,6 +115,9 @@ pub fn write(
         "Chaque graphique reprend les chiffres de son tableau, eux-mêmes ceux des feuilles par famille. Case vide : chiffre en secret statistique (« s ») ou non calculable (« n.c. ») ; un périmètre dont aucun chiffre n'est publié n'a pas de ligne.",
         &f.text,
     )?;
+    ws.set_paper_size(9)
+        .set_landscape()
+        .set_print_fit_to_pages(1, 0);
     ws.set_column_width(0, 34)?;
     for c in 1..=years.len() as u16 {
         ws.set_column_width(c, 10)?;

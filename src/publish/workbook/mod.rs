@@ -192,7 +192,7 @@ fn describe(rows: &[&IndicatorRow]) -> String {
     let indicators: BTreeSet<&str> = rows.iter().map(|r| r.indicateur.as_str()).collect();
     let secret = match secret {
         0 => "aucun".to_string(),
-        n => n.to_string(),
+        n => crate::format::number_fr(n as f64, 0),
     };
     format!(
         "{}, {} dont {secret} en secret statistique",
@@ -201,10 +201,10 @@ fn describe(rows: &[&IndicatorRow]) -> String {
     )
 }
 
-/// « 1 indicateur », « 3 indicateurs ».
+/// « 1 indicateur », « 3 indicateurs », « 1 531 chiffres ».
 fn plural(n: usize, word: &str) -> String {
     let s = if n > 1 { "s" } else { "" };
-    format!("{n} {word}{s}")
+    format!("{} {word}{s}", crate::format::number_fr(n as f64, 0))
 }
 
 fn contents_sheet(
@@ -213,6 +213,7 @@ fn contents_sheet(
     listed: &[(String, String)],
     f: &Formats,
 ) -> Result<(), XlsxError> {
+    ws.set_paper_size(9).set_print_fit_to_pages(1, 0);
     ws.set_column_width(0, 28)?;
     ws.set_column_width(1, 110)?;
     text(ws, 0, 0, input.title, &f.title)?;

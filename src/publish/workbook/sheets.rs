@@ -81,6 +81,7 @@ pub struct Formats {
     pub points: Format,
     pub signed_count: Format,
     pub signed_decimal: Format,
+    pub signed_per_mille: Format,
 }
 
 impl Default for Formats {
@@ -114,6 +115,7 @@ impl Default for Formats {
             points: num("+0.0\" pt\";-0.0\" pt\";0.0\" pt\""),
             signed_count: num("+#,##0;-#,##0;0"),
             signed_decimal: num("+#,##0.0;-#,##0.0;0.0"),
+            signed_per_mille: num("+#,##0.0\" ‰\";-#,##0.0\" ‰\";0.0\" ‰\""),
         }
     }
 }
@@ -141,7 +143,7 @@ impl Formats {
     fn change(&self, kind: Kind, v: f64) -> &Format {
         match kind {
             Kind::Rate => &self.points,
-            Kind::PerMille => &self.per_mille,
+            Kind::PerMille => &self.signed_per_mille,
             Kind::Amount => &self.signed_decimal,
             Kind::Count if v.fract() == 0.0 => &self.signed_count,
             Kind::Count => &self.signed_decimal,
@@ -230,6 +232,15 @@ fn columns(first_year: i32) -> Vec<(String, f64)> {
 /// Column of the value (the integration test and the charts read it).
 pub const VALUE_COL: u16 = 8;
 
+/// Printed on A4 landscape, as wide as one page, the header repeated on every page.
+pub fn print_setup(ws: &mut Worksheet, header: u32) -> Result<(), XlsxError> {
+    ws.set_paper_size(9)
+        .set_landscape()
+        .set_print_fit_to_pages(1, 0)
+        .set_repeat_rows(header, header)?;
+    Ok(())
+}
+
 /// Writes the banner line and the legend line above a table.
 pub fn heading(ws: &mut Worksheet, banner: &str, demo: bool, f: &Formats) -> Result<(), XlsxError> {
     text(ws, 0, 0, banner, if demo { &f.demo } else { &f.banner })?;
@@ -265,6 +276,7 @@ pub fn section(
         line(ws, row, r, def.as_ref(), &perimeter(r), f)?;
     }
     ws.set_freeze_panes(HEADER_ROW + 1, 0)?;
+    print_setup(ws, HEADER_ROW)?;
     let last = HEADER_ROW + rows.len().max(1) as u32;
     ws.autofilter(HEADER_ROW, 0, last, cols.len() as u16 - 1)?;
     Ok(())
@@ -398,6 +410,7 @@ pub fn definitions(
         }
     }
     ws.set_freeze_panes(HEADER_ROW + 1, 1)?;
+    print_setup(ws, HEADER_ROW)?;
     let last = HEADER_ROW + ids.len().max(1) as u32;
     ws.autofilter(HEADER_ROW, 0, last, cols.len() as u16 - 1)?;
     Ok(())
