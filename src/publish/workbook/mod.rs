@@ -159,19 +159,15 @@ fn build(input: &WorkbookInput) -> Result<Workbook, XlsxError> {
             ),
         },
     ));
+    // Indicators shown: catalogue order, then any the catalogue does not know.
+    let mut shown: BTreeSet<&str> = input.rows.iter().map(|r| r.indicateur.as_str()).collect();
     let mut ids: Vec<&str> = Vec::new();
     for d in crate::indicators::catalogue() {
-        if input.rows.iter().any(|r| r.indicateur == d.id) {
+        if shown.remove(d.id) {
             ids.push(d.id);
         }
     }
-    let unknown: BTreeSet<&str> = input
-        .rows
-        .iter()
-        .map(|r| r.indicateur.as_str())
-        .filter(|id| !ids.contains(id))
-        .collect();
-    ids.extend(unknown);
+    ids.extend(shown);
     let def_sheet = layout::sheet_name(DEFINITIONS, &mut used);
     let ws = wb.add_worksheet().set_name(&def_sheet)?;
     sheets::definitions(ws, &ids, &banner, demo, &f)?;
