@@ -32,13 +32,16 @@ fn sample() -> Vec<IndicatorRow> {
             Some(0.9),
             CellStatus::Published,
         ),
-        row(
-            activity::ACTIVITY_RATE,
-            "S1",
-            2021,
-            Some(1.05),
-            CellStatus::Published,
-        ),
+        IndicatorRow {
+            evolution_annuelle: Some(0.15),
+            ..row(
+                activity::ACTIVITY_RATE,
+                "S1",
+                2021,
+                Some(1.05),
+                CellStatus::Published,
+            )
+        },
         row(
             activity::ACTIVITY_RATE,
             "S2",
@@ -113,6 +116,8 @@ fn sheets_values_and_marks_read_back() {
     // S1 2020, S1 2021, S2 2020 (secret), S2 2021 (not computable).
     assert_eq!(cell(3, 8), Data::Float(0.9));
     assert_eq!(cell(4, 8), Data::Float(1.05));
+    // A rate's change in points.
+    assert!(matches!(cell(4, 13), Data::Float(p) if (p - 15.0).abs() < 1e-9));
     assert_eq!(cell(5, 8), Data::String("s".into()));
     assert_eq!(cell(5, 10), Data::String("A".into()));
     assert_eq!(cell(6, 8), Data::String("n.c.".into()));
@@ -121,7 +126,12 @@ fn sheets_values_and_marks_read_back() {
     assert!(matches!(cell(3, 2), Data::String(s) if s.starts_with("=HYPERLINK")));
     let sheet = part(&xlsx, "xl/worksheets/sheet2.xml");
     assert!(!sheet.contains("<f>"), "aucune formule");
-    assert!(part(&xlsx, "xl/styles.xml").contains("quotePrefix=\"1\""));
+    let styles = part(&xlsx, "xl/styles.xml");
+    assert!(styles.contains("quotePrefix=\"1\""));
+    // French number formats (Excel shows them with the locale's comma and spaces): a
+    // proportion `0,0 %`, a count with thousands separator, changes of a rate in points.
+    assert!(styles.contains("formatCode=\"0.0%\"") && styles.contains("formatCode=\"#,##0\""));
+    assert!(styles.contains("pt&quot;"), "{styles}");
     // The contents list every sheet, with a link.
     let contents = wb.worksheet_range("Sommaire").unwrap();
     let listed: Vec<String> = contents
