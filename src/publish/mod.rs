@@ -10,6 +10,7 @@
 //!   indicateurs/annee=Y/part-0.parquet   the same rows, Hive-partitioned by year
 //!   graphiques/taux.svg|png    activity and occupancy rates per year
 //!   rapport.html               self-contained report
+//!   classeur.xlsx              the same figures as an Excel workbook (workbook)
 //!   rapport-departements/      one page per département (networks over 40 services)
 //!   validation/problemes.csv   every problem found in the inputs
 //!   validation/lignes.csv      row accounting per source
@@ -24,6 +25,7 @@ pub mod map;
 pub mod parquet;
 pub mod report;
 pub mod staging;
+pub mod workbook;
 
 pub use staging::{Protected, Staging};
 
@@ -34,6 +36,8 @@ pub mod paths {
     pub const CHART_SVG: &str = "graphiques/taux.svg";
     pub const CHART_PNG: &str = "graphiques/taux.png";
     pub const REPORT: &str = "rapport.html";
+    /// The Excel workbook of the whole run (`publish::workbook`), beside the report.
+    pub const WORKBOOK: &str = "classeur.xlsx";
     pub const PROBLEMS: &str = "validation/problemes.csv";
     pub const ROWS: &str = "validation/lignes.csv";
     pub const VALIDATION_HTML: &str = "validation/rapport-validation.html";

@@ -151,6 +151,30 @@ fn write_chart_and_report(
         for page in pages {
             staging.write(&page.path, page.html.into_bytes())?;
         }
+        // The same figures as a workbook: `rapport = false` switches both off.
+        let audience = if internal {
+            format!("{INTERNAL_BANNER} (seuil {})", settings.threshold)
+        } else {
+            format!(
+                "Diffusion publique : secret statistique à {} personnes",
+                settings.threshold
+            )
+        };
+        let (rows, scope) = crate::publish::workbook::run_rows(&results.rows);
+        let xlsx = crate::publish::workbook::workbook_bytes(
+            &crate::publish::workbook::WorkbookInput {
+                title: &format!("Indicateurs — {}", pipeline.spec.pipeline.nom),
+                banner: None,
+                audience: &audience,
+                scope: scope.as_deref(),
+                demonstration: demo,
+                years: pipeline.spec.periode.years(),
+                rows: &rows,
+                notes: &results.notes,
+            },
+            paths::WORKBOOK,
+        )?;
+        staging.write(paths::WORKBOOK, xlsx)?;
     }
     write_declared_reports(staging, pipeline, ing, results, secrecy, privacy)
 }

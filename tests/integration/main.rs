@@ -16,3 +16,4 @@ mod map;
 mod privacy;
 mod rapports;
 mod util;
+mod workbook;

@@ -252,6 +252,19 @@ fn output_texts(out: &Path) -> Vec<(PathBuf, String)> {
                 }
                 Err(_) => String::from_utf8_lossy(&bytes).into_owned(),
             }
+        } else if rel.extension().is_some_and(|e| e == "xlsx") {
+            // A workbook is zipped XML: its parts are scanned, not the compressed bytes.
+            use std::io::Read;
+            let mut s = String::new();
+            if let Ok(mut zip) = ::zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())) {
+                for i in 0..zip.len() {
+                    if let Ok(mut part) = zip.by_index(i) {
+                        let _ = part.read_to_string(&mut s);
+                        s.push('\n');
+                    }
+                }
+            }
+            s
         } else {
             String::from_utf8_lossy(&bytes).into_owned()
         };
