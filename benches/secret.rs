@@ -456,6 +456,8 @@ fn publish(
         validation: &validation,
         linkage: &serde_json::Value::Null,
         secrecy,
+        banner: None,
+        action_plan: None,
     })?;
     let report_s = t.elapsed().as_secs_f64() - parquet_s - chart_s;
     let mut outputs = vec![

@@ -267,10 +267,7 @@ fn plan_lines(plan: &DataFrame, service: Option<&str>) -> Result<Vec<PlanLine>, 
 
 /// The published rows of the board's perimeter: the service's own rows, or the
 /// network's.
-fn own_rows<'a>(
-    results: &'a Results,
-    service: Option<&str>,
-) -> BTreeMap<(&'a str, String, i32), &'a IndicatorRow> {
+fn own_rows<'a>(results: &'a Results, service: Option<&str>) -> BoardRows<'a> {
     let mut map = BTreeMap::new();
     for r in &results.rows {
         if ![TARGETS_REACHED, TARGETS, SUB_ACTIONS_DONE].contains(&r.indicateur.as_str()) {
@@ -294,17 +291,99 @@ fn own_rows<'a>(
 
 /// Renders the board as one self-contained HTML page.
 pub fn render_copil(input: &CopilInput) -> Result<String, Error> {
-    let lines = plan_lines(input.plan, input.service)?;
-    let rows = own_rows(input.results, input.service);
-    let first = lines.iter().map(|l| l.year).min();
-    let last_plan = lines.iter().map(|l| l.year).max();
+    let label = input.service.unwrap_or("plan d'action du réseau");
+    render_boards(input, &[input.service], label)
+}
+
+/// Renders the boards of several services on one page (an organisation's services):
+/// every fiche titled with its service when there are more than one. `perimetre`
+/// names what the page covers; `input.service` is not read.
+pub fn render_copil_services(
+    input: &CopilInput,
+    services: &[&str],
+    perimetre: &str,
+) -> Result<String, Error> {
+    let services: Vec<Option<&str>> = services.iter().map(|s| Some(*s)).collect();
+    render_boards(input, &services, perimetre)
+}
+
+/// The rows the board of `services` reads (the COPIL rows of each service, or the
+/// network's for `None`): what its workbook holds.
+pub fn board_rows<'a>(results: &'a Results, services: &[Option<&str>]) -> Vec<&'a IndicatorRow> {
+    let mut out: Vec<&IndicatorRow> = services
+        .iter()
+        .flat_map(|s| own_rows(results, *s).into_values())
+        .collect();
+    out.sort_by(|a, b| {
+        (&a.service, &a.indicateur, &a.modalite, a.periode).cmp(&(
+            &b.service,
+            &b.indicateur,
+            &b.modalite,
+            b.periode,
+        ))
+    });
+    out
+}
+
+fn render_boards(
+    input: &CopilInput,
+    services: &[Option<&str>],
+    perimetre: &str,
+) -> Result<String, Error> {
+    let mut boards = Vec::new();
+    for s in services {
+        boards.push((*s, plan_lines(input.plan, *s)?, own_rows(input.results, *s)));
+    }
+    let first = boards.iter().flat_map(|b| &b.1).map(|l| l.year).min();
+    let last_plan = boards.iter().flat_map(|b| &b.1).map(|l| l.year).max();
     let years: Vec<i32> = match (first, last_plan) {
         (Some(a), Some(b)) => (a..=b.max(a + PLAN_YEARS - 1)).collect(),
         _ => Vec::new(),
     };
     let (p0, p1) = (*input.years.start(), *input.years.end());
+    let mut views = Vec::new();
+    for (service, lines, rows) in &boards {
+        let prefix = match service {
+            Some(s) if services.len() > 1 => format!("{s} — "),
+            _ => String::new(),
+        };
+        views.extend(fiche_views(lines, rows, &years, (p0, p1), &prefix));
+    }
+    let mut env = Environment::new();
+    env.add_template("copil.html", TEMPLATE)
+        .map_err(|e| Error::Internal(format!("modèle du tableau de bord COPIL : {e}")))?;
+    let tpl = env
+        .get_template("copil.html")
+        .map_err(|e| Error::Internal(format!("modèle du tableau de bord COPIL : {e}")))?;
+    tpl.render(context! {
+        // Raw: a stylesheet inside <style> is not HTML and must not be escaped.
+        style => minijinja::Value::from_safe_string(STYLE.to_string()),
+        titre => input.title,
+        pipeline => input.pipeline,
+        perimetre => perimetre,
+        reseau => services.iter().all(Option::is_none),
+        demonstration => input.demonstration,
+        bandeau => input.banner,
+        annees => years,
+        periode => format!("{p0}–{p1}"),
+        fiches => minijinja::value::Serde(&views),
+        outil => format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
+    })
+    .map_err(|e| Error::Internal(format!("tableau de bord COPIL : {e}")))
+}
+
+type BoardRows<'a> = BTreeMap<(&'a str, String, i32), &'a IndicatorRow>;
+
+/// The fiches of one plan (one service's, or the network's), titled `prefix` + fiche.
+fn fiche_views(
+    lines: &[PlanLine],
+    rows: &BoardRows,
+    years: &[i32],
+    (p0, p1): (i32, i32),
+    prefix: &str,
+) -> Vec<FicheView> {
     let mut fiches: Vec<String> = Vec::new();
-    for l in &lines {
+    for l in lines {
         if !fiches.contains(&l.fiche) {
             fiches.push(l.fiche.clone());
         }
@@ -400,7 +479,7 @@ pub fn render_copil(input: &CopilInput) -> Result<String, Error> {
             .map(|(label, kind, dir)| {
                 let cellules = years
                     .iter()
-                    .map(|y| indicator_cell(&rows, &label, *y, dir, p0, p1))
+                    .map(|y| indicator_cell(rows, &label, *y, dir, p0, p1))
                     .collect();
                 let shown = label
                     .strip_prefix(&format!("{f} — "))
@@ -425,34 +504,14 @@ pub fn render_copil(input: &CopilInput) -> Result<String, Error> {
             })
             .collect();
         views.push(FicheView {
-            titre: f.clone(),
+            titre: format!("{prefix}{f}"),
             objectifs,
             sous_actions,
             realisees,
             indicateurs,
         });
     }
-    let mut env = Environment::new();
-    env.add_template("copil.html", TEMPLATE)
-        .map_err(|e| Error::Internal(format!("modèle du tableau de bord COPIL : {e}")))?;
-    let tpl = env
-        .get_template("copil.html")
-        .map_err(|e| Error::Internal(format!("modèle du tableau de bord COPIL : {e}")))?;
-    tpl.render(context! {
-        // Raw: a stylesheet inside <style> is not HTML and must not be escaped.
-        style => minijinja::Value::from_safe_string(STYLE.to_string()),
-        titre => input.title,
-        pipeline => input.pipeline,
-        perimetre => input.service.unwrap_or("plan d'action du réseau"),
-        reseau => input.service.is_none(),
-        demonstration => input.demonstration,
-        bandeau => input.banner,
-        annees => years,
-        periode => format!("{p0}–{p1}"),
-        fiches => minijinja::value::Serde(&views),
-        outil => format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
-    })
-    .map_err(|e| Error::Internal(format!("tableau de bord COPIL : {e}")))
+    views
 }
 
 fn indicator_cell(

@@ -126,9 +126,9 @@ fn write_chart_and_report(
     settings: &disclosure::Settings,
 ) -> Result<(), Error> {
     let demo = pipeline.spec.pipeline.demonstration;
-    let internal = settings.audience == disclosure::Audience::Internal;
+    let banner = pipeline.audience_banner();
     let chart_svg = if pipeline.spec.sorties.graphique {
-        let spec = rate_chart(results, demo, internal.then_some(settings.threshold));
+        let spec = rate_chart(results, demo, banner.as_deref());
         let rendered = chart::render(&spec).map_err(|e| Error::Internal(e.to_string()))?;
         staging.write(paths::CHART_SVG, rendered.svg.clone().into_bytes())?;
         staging.write(paths::CHART_PNG, rendered.png)?;
@@ -147,19 +147,14 @@ fn write_chart_and_report(
             validation: &ing.report,
             linkage: privacy,
             secrecy,
+            banner: banner.as_deref(),
+            action_plan: Some(&ing.tables.action_plan),
         })?;
         for page in pages {
             staging.write(&page.path, page.html.into_bytes())?;
         }
         // The same figures as a workbook: `rapport = false` switches both off.
-        let audience = if internal {
-            format!("{INTERNAL_BANNER} (seuil {})", settings.threshold)
-        } else {
-            format!(
-                "Diffusion publique : secret statistique à {} personnes",
-                settings.threshold
-            )
-        };
+        let audience = report::workbooks::audience_line(banner.as_deref(), settings.threshold);
         let (rows, scope) = crate::publish::workbook::run_rows(&results.rows);
         let xlsx = crate::publish::workbook::workbook_bytes(
             &crate::publish::workbook::WorkbookInput {
@@ -180,7 +175,7 @@ fn write_chart_and_report(
 }
 
 /// The reports declared in the pipeline (`[[rapports]]`), each at
-/// `rapports/<nom>.html`; a perimeter no figure names is a pipeline error. Written
+/// `rapports/<nom>.html` with its workbook `rapports/<nom>.xlsx`; a perimeter no figure names is a pipeline error. Written
 /// whatever `[sorties] rapport` says (declaring a report asks for it).
 fn write_declared_reports(
     staging: &mut Staging,
@@ -195,6 +190,7 @@ fn write_declared_reports(
         return Ok(());
     }
     let facts = report::facts::Facts::from_services(&ing.tables.services)?;
+    let banner = pipeline.audience_banner();
     let input = report::ReportInput {
         title: &pipeline.spec.pipeline.nom,
         pipeline: &pipeline.spec.pipeline.nom,
@@ -205,6 +201,8 @@ fn write_declared_reports(
         validation: &ing.report,
         linkage: privacy,
         secrecy,
+        banner: banner.as_deref(),
+        action_plan: Some(&ing.tables.action_plan),
     };
     for d in &declared {
         if !report::declared::perimeter_found(&d.perimeter, &results.rows) {
@@ -212,7 +210,8 @@ fn write_declared_reports(
         }
         let html = report::render_declared(d, &input, &facts)?;
         staging.write(&d.html_path(), html.into_bytes())?;
-        // `publish::workbook` writes the report's workbook here, at `d.xlsx_path()`.
+        // The same figures as a workbook, beside the page.
+        staging.write(&d.xlsx_path(), report::workbooks::workbook(d, &input)?)?;
     }
     Ok(())
 }
@@ -266,18 +265,17 @@ fn write_tables(
     Ok(())
 }
 
-/// Banner of the outputs of an internal dashboard (threshold possibly lowered).
-pub const INTERNAL_BANNER: &str = "DIFFUSION INTERNE — ne pas diffuser hors du service";
-
-/// The activity / occupancy chart: one line per service.
-pub(super) fn rate_chart(results: &Results, demo: bool, internal: Option<u32>) -> chart::ChartSpec {
-    let banner = match (demo, internal) {
-        (true, Some(n)) => Some(format!(
-            "DÉMONSTRATION — données fictives — {INTERNAL_BANNER} (seuil {n})"
-        )),
+/// The activity / occupancy chart: one line per service, with the demonstration mark
+/// and the audience's banner (`Pipeline::audience_banner`) across its top.
+pub(super) fn rate_chart(
+    results: &Results,
+    demo: bool,
+    audience: Option<&str>,
+) -> chart::ChartSpec {
+    let banner = match (demo, audience) {
+        (true, Some(b)) => Some(format!("DÉMONSTRATION — données fictives — {b}")),
         (true, None) => Some("DÉMONSTRATION — données fictives".into()),
-        (false, Some(n)) => Some(format!("{INTERNAL_BANNER} (seuil {n})")),
-        (false, None) => None,
+        (false, b) => b.map(str::to_string),
     };
     chart::rates::rate_chart(results, banner)
 }

@@ -412,18 +412,13 @@ fn service_chart(
         rows,
         notes: Vec::new(),
     };
-    let internal = (input.secrecy.diffusion == crate::disclosure::Audience::Internal).then(|| {
-        format!(
-            "DIFFUSION INTERNE — ne pas diffuser hors du service (seuil {})",
-            input.secrecy.seuil
-        )
-    });
+    // The audience's banner (internal dashboard, addressee) on the chart too.
     let demo = input
         .demonstration
         .then(|| "DÉMONSTRATION — données fictives".to_string());
-    let banner = match (demo, internal) {
-        (Some(d), Some(i)) => Some(format!("{d} — {i}")),
-        (d, i) => d.or(i),
+    let banner = match (demo, input.banner) {
+        (Some(d), Some(b)) => Some(format!("{d} — {b}")),
+        (d, b) => d.or(b.map(str::to_string)),
     };
     let spec = chart::rates::rate_chart(&results, banner);
     chart::render(&spec)

@@ -2,9 +2,10 @@
 //! to `rapports/<nom>.html` beside the network's technical report (`rapport.html`).
 //!
 //! [`render_declared`] matches on the kind and calls one renderer per kind: the
-//! rapport d'activité ([`super::activite`]), the plaidoyer and the COPIL board (for now
-//! minimal pages from the existing sections, [`super::interim`], until their dedicated
-//! renderers are plugged in here).
+//! rapport d'activité ([`super::activite`]), the plaidoyer (for now a minimal page from
+//! the existing sections, [`super::interim`], until its dedicated renderer is plugged in
+//! here) and the COPIL board ([`super::board`], `publish::copil`'s board for the
+//! report's perimeter). Each report's workbook is [`super::workbooks`].
 
 use minijinja::{
     context,
@@ -75,8 +76,7 @@ pub(super) fn page(
     let tmpl = env
         .get_template(template)
         .map_err(|e| Error::Internal(e.to_string()))?;
-    let style = format!("{FONTS}{}\n{}", super::STYLE, super::PRINT_STYLE)
-        .replace("__POLICE__", FONT_FAMILY);
+    let style = declared_style();
     tmpl.render(context! {
         titre => format!("{} — {}", report.kind.title(), report_subject(report, input)),
         perimetre => report.perimeter.label(),
@@ -88,22 +88,44 @@ pub(super) fn page(
         outil => super::tool(),
         demonstration => input.demonstration,
         interne => input.secrecy.diffusion == crate::disclosure::Audience::Internal,
+        bandeau => input.banner,
         secret => Value::from(Serde(input.secrecy)),
         legende_primaire => CellStatus::Primary.legend(),
         legende_secondaire => CellStatus::Secondary.legend(),
         style => style,
         ..extra
     })
-    .map(|html| {
-        // The font is embedded once the page is known: only the glyphs it uses.
-        let fonts = embedded_fonts(&html);
-        html.replacen(FONTS, &fonts, 1)
-    })
+    .map(embed_fonts)
     .map_err(|e| Error::Internal(format!("rendu du rapport : {e}")))
 }
 
+/// The declared reports' style sheet: screen and print rules, the report font (its
+/// `@font-face` rules are added by [`embed_fonts`] once the page is known).
+fn declared_style() -> String {
+    format!("{FONTS}{}\n{}", super::STYLE, super::PRINT_STYLE).replace("__POLICE__", FONT_FAMILY)
+}
+
+/// Embeds the report font in a page: only the glyphs it uses.
+fn embed_fonts(html: String) -> String {
+    let fonts = embedded_fonts(&html);
+    html.replacen(FONTS, &fonts, 1)
+}
+
+/// A page rendered elsewhere (the COPIL board of `publish::copil`) given the declared
+/// reports' style sheet, print rules and embedded font: its first `<style>` is
+/// replaced, its `<body>` takes the declared reports' class.
+pub(super) fn as_declared_page(html: &str) -> String {
+    let styled = match (html.find("<style>"), html.find("</style>")) {
+        (Some(a), Some(b)) if a < b => {
+            format!("{}<style>{}{}", &html[..a], declared_style(), &html[b..])
+        }
+        _ => html.to_string(),
+    };
+    embed_fonts(styled.replacen("<body>", "<body class=\"rapport-declare\">", 1))
+}
+
 /// The name of a report's subject: the service's name, the organisation, the network.
-fn report_subject(report: &Declared, input: &ReportInput) -> String {
+pub(super) fn report_subject(report: &Declared, input: &ReportInput) -> String {
     match &report.perimeter {
         Perimeter::Service(s) => input
             .results
@@ -127,7 +149,6 @@ pub fn render_declared(
         Kind::Activite => super::activite::render(report, input, facts),
         // The map renderer (`publish::map`) plugs in here.
         Kind::Plaidoyer => super::interim::render_plaidoyer(report, input),
-        // The COPIL board renderer (`publish::copil`) plugs in here.
-        Kind::Copil => super::interim::render_copil(report, input),
+        Kind::Copil => super::board::render(report, input),
     }
 }

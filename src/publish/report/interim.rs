@@ -1,6 +1,5 @@
-//! Interim pages of the plaidoyer and the COPIL board: the existing sections of the
-//! figures they are about, until their dedicated renderers (the map of
-//! `publish::map`, the board of `publish::copil`) replace them in
+//! Interim page of the plaidoyer: the existing sections of the figures it is about,
+//! until its dedicated renderer (the map of `publish::map`) replaces it in
 //! [`super::declared::render_declared`].
 
 use minijinja::{
@@ -28,20 +27,6 @@ pub fn render_plaidoyer(report: &Declared, input: &ReportInput) -> Result<String
         input,
         keep,
         "Chiffres de l'ensemble du réseau et de chaque département, par année. La carte de France par département et le classement des territoires seront ajoutés à ce rapport.",
-    )
-}
-
-/// The quality action plan's figures (sub-actions done, targets reached) of the
-/// perimeter.
-pub fn render_copil(report: &Declared, input: &ReportInput) -> Result<String, Error> {
-    let keep = |r: &IndicatorRow| {
-        r.indicateur.starts_with("copil_") && super::declared::covers(&report.perimeter, r)
-    };
-    render(
-        report,
-        input,
-        keep,
-        "Suivi du plan d'action du COPIL qualité : sous-actions réalisées et atteinte des cibles, par année. Le tableau de bord détaillé (statut de chaque sous-action, cible et valeur observée de chaque indicateur) sera ajouté à ce rapport.",
     )
 }
 

@@ -26,11 +26,13 @@ use crate::validation::{Severity, ValidationReport};
 
 mod activite;
 mod blocks;
+pub mod board;
 pub mod declared;
 pub mod facts;
 mod interim;
 mod labels;
 mod tables;
+pub mod workbooks;
 
 use declared::page;
 pub use declared::{Declared, FONT_FAMILY, REPORTS_DIR, render_declared};
@@ -69,6 +71,12 @@ pub struct ReportInput<'a> {
     pub linkage: &'a serde_json::Value,
     /// What disclosure control did (threshold, audience, suppressions, audit).
     pub secrecy: &'a crate::disclosure::Report,
+    /// The audience's banner (`Pipeline::audience_banner`: internal dashboard, document
+    /// sent to a named authority), `None` for a public release.
+    pub banner: Option<&'a str>,
+    /// The quality action plan (`plan_action`, canonical columns) for the COPIL board;
+    /// `None` when the run has none.
+    pub action_plan: Option<&'a polars::prelude::DataFrame>,
 }
 
 #[derive(Serialize)]
@@ -370,6 +378,7 @@ pub fn render_report(input: &ReportInput) -> Result<Vec<Page>, Error> {
         outil => tool(),
         demonstration => input.demonstration,
         interne => input.secrecy.diffusion == crate::disclosure::Audience::Internal,
+        bandeau => input.banner,
         secret => Value::from(Serde(input.secrecy)),
         legende_primaire => CellStatus::Primary.legend(),
         legende_secondaire => CellStatus::Secondary.legend(),
