@@ -14,6 +14,7 @@ mod linkage;
 mod linkage_harness;
 mod map;
 mod privacy;
+mod provenance;
 mod rapports;
 mod util;
 mod workbook;

@@ -1,0 +1,528 @@
+//! Every figure the demo's declared reports show comes from the disclosure-controlled
+//! table: the visible text of each page (`rapports/<nom>.html`, tags, style sheet,
+//! attributes and SVG drawing data dropped) and every cell of each workbook
+//! (`rapports/<nom>.xlsx`) are read, every number in them is parsed (French format:
+//! `12,3 %`, `1 514`, `4,2 ‰`), and each must be a published value of
+//! `indicateurs.parquet`, rounded as displayed: a value in its display unit (× 100 for
+//! `%`, × 1 000 for `‰`), a numerator, a denominator, a change, a peer quartile or count
+//! of peers. Disclosure control empties in the Parquet what is secret (the value of a
+//! row under secret, and its numerator or denominator when that side is small), so any
+//! number the Parquet holds is published — a secret row's large denominator included.
+//!
+//! The only other numbers allowed, each for a stated reason:
+//! - numbers inside published words: the labels of the Parquet (categories such as
+//!   `0-2 ans`, indicator labels, territory and service names), the definitions of the
+//!   registry (`registre_indicateurs.parquet`), the texts of the COPIL action plan (fiche, objective,
+//!   sub-action and indicator labels: the plan holds no person) — removed before parsing;
+//! - years of the period and of the action plan (four digits, no separator), the
+//!   `N+1` … `N+4` year offsets of the COPIL board;
+//! - the statistical-secret threshold where it is stated (« moins de 11 personnes »,
+//!   « seuil 11 »), the tool's version;
+//! - the services table (the observatory's « référentiel », not about persons): the
+//!   authorised capacity before « mesures » / « places », and the mean number of
+//!   measures (places) exercised per day, a published numerator over the days of the
+//!   year (or the opening days);
+//! - footnote and chapter numbers (small integers before a definition or a title);
+//! - the counts of figures and indicators a report or a workbook's contents state
+//!   (« 335 chiffres pour 30 indicateurs », « dont 28 en secret statistique »): rows of
+//!   the Parquet counted;
+//! - the days of a year in the definition of the mean daily number (« 365 ou 366 »);
+//! - in a workbook, a row of years (the header of the charts' data).
+//! - in the chart, the axis graduations (multiples of 10 between 0 and 200).
+//!
+//! A failure prints each offending number with its context.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use calamine::{Data, Reader, Xlsx, open_workbook};
+use polars::prelude::*;
+
+use crate::demo::demo_output;
+use crate::util::*;
+
+/// Published values (sorted) and the texts whose digits are words, not figures.
+struct Published {
+    /// Values as displayed (× 100 for `%`, × 1 000 for `‰`) and as stored.
+    values: Vec<f64>,
+    /// Labels and definitions, longest first (removed before parsing).
+    labels: Vec<String>,
+    years: std::ops::RangeInclusive<i32>,
+    threshold: f64,
+    /// Authorised capacities and opening days of the services table.
+    capacities: BTreeSet<i64>,
+}
+
+fn read_parquet(path: &Path) -> DataFrame {
+    let f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    ParquetReader::new(f).finish().unwrap()
+}
+
+fn published() -> Published {
+    let out = demo_output();
+    let df = read_parquet(&out.join(observatoire::publish::paths::INDICATORS));
+    let id = strings(&df, "indicateur");
+    let year = ints(&df, "periode");
+    let factor = floats(&df, "facteur_affichage");
+    let num = floats(&df, "numerateur");
+    let scaled = [
+        "valeur",
+        "evolution_annuelle",
+        "evolution_depuis_base",
+        "pairs_q1",
+        "pairs_mediane",
+        "pairs_q3",
+    ]
+    .map(|c| floats(&df, c));
+    let raw = ["numerateur", "denominateur", "pairs_nombre"].map(|c| floats(&df, c));
+    let mut values = Vec::new();
+    for i in 0..df.height() {
+        let f = factor[i].unwrap_or(1.0);
+        for c in &scaled {
+            if let Some(v) = c[i] {
+                values.extend([(v * f).abs(), v.abs()]);
+            }
+        }
+        values.extend(raw.iter().filter_map(|c| c[i]).map(f64::abs));
+        // Mean number exercised per day: the activity's numerator (days of measures
+        // or of presence) over the days of the year.
+        if let (Some("taux_activite" | "taux_occupation"), Some(n), Some(y)) =
+            (id[i].as_deref(), num[i], year[i])
+        {
+            let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+            values.push(n / if leap { 366.0 } else { 365.0 });
+        }
+    }
+    values.sort_by(f64::total_cmp);
+    let mut labels = BTreeSet::new();
+    for c in [
+        "modalite",
+        "libelle_indicateur",
+        "nom_territoire",
+        "nom_service",
+        "perimetre",
+    ] {
+        labels.extend(strings(&df, c).into_iter().flatten());
+    }
+    let registry = read_parquet(&out.join(observatoire::publish::paths::REGISTRY));
+    for c in registry.get_column_names() {
+        if let Ok(s) = registry.column(c).and_then(|c| c.str().cloned()) {
+            labels.extend(s.iter().flatten().map(str::to_string));
+        }
+    }
+    labels.extend(plan_texts());
+    let mut labels: Vec<String> = labels
+        .into_iter()
+        .filter(|l| l.chars().any(|c| c.is_ascii_digit()) && l.chars().any(char::is_alphabetic))
+        .collect();
+    labels.sort_by_key(|l| std::cmp::Reverse(l.len()));
+    let years: Vec<i32> = year.iter().flatten().copied().collect();
+    let (first, last) = (years.iter().min().unwrap(), years.iter().max().unwrap());
+    Published {
+        values,
+        labels,
+        // The plan's years N … N+4 go past the period.
+        years: *first..=*last + 4,
+        threshold: 11.0,
+        capacities: services_table(),
+    }
+}
+
+/// Every text cell of the demo's COPIL action plan.
+fn plan_texts() -> Vec<String> {
+    let path = repo().join("sample-data/anef-cantal/Plan d'action COPIL qualité.xlsx");
+    let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+    let mut out = Vec::new();
+    for name in wb.sheet_names() {
+        let range = wb.worksheet_range(&name).unwrap();
+        for c in range.used_cells() {
+            if let Data::String(s) = c.2 {
+                out.push(s.trim().to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Capacities and opening days of the services table.
+fn services_table() -> BTreeSet<i64> {
+    let text =
+        std::fs::read_to_string(repo().join("sample-data/referentiel-services.csv")).unwrap();
+    text.lines()
+        .skip(1)
+        .flat_map(|l| {
+            let f: Vec<&str> = l.split(';').collect();
+            [f.get(9), f.get(11)]
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.trim().parse().ok())
+                .collect::<Vec<i64>>()
+        })
+        .collect()
+}
+
+/// The visible text of a page: tags and attributes dropped (a tag ends a word), the
+/// style sheet dropped, entities decoded; SVG text kept, its drawing data dropped.
+fn visible_text(html: &str) -> String {
+    let mut body = html.to_string();
+    while let (Some(a), Some(b)) = (body.find("<style"), body.find("</style>")) {
+        if b < a {
+            break;
+        }
+        body.replace_range(a..b + 8, "\n");
+    }
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                text.push('\n');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    decode(&text)
+}
+
+/// Decodes the entities minijinja and the templates write.
+fn decode(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(a) = rest.find('&') {
+        out.push_str(&rest[..a]);
+        let tail = &rest[a..];
+        let Some(end) = tail.find(';').filter(|&e| e <= 10) else {
+            out.push('&');
+            rest = &tail[1..];
+            continue;
+        };
+        let name = &tail[1..end];
+        let c = match name {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "nbsp" => Some('\u{a0}'),
+            n if n.starts_with("#x") => u32::from_str_radix(&n[2..], 16)
+                .ok()
+                .and_then(char::from_u32),
+            n if n.starts_with('#') => n[1..].parse().ok().and_then(char::from_u32),
+            _ => None,
+        };
+        match c {
+            Some(c) => {
+                out.push(c);
+                rest = &tail[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A number found in a text: its value, decimals, where it starts and ends (bytes).
+#[derive(Debug)]
+struct Number {
+    value: f64,
+    decimals: i32,
+    grouped: bool,
+    start: usize,
+    end: usize,
+}
+
+/// Every number of `text` in French format: groups of three digits separated by a
+/// (narrow) no-break space or a space, a decimal comma.
+fn numbers(text: &str) -> Vec<Number> {
+    let b: Vec<(usize, char)> = text.char_indices().collect();
+    let digit = |i: usize| b.get(i).is_some_and(|(_, c)| c.is_ascii_digit());
+    let run = |mut i: usize| {
+        while digit(i) {
+            i += 1;
+        }
+        i
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !digit(i) || (i > 0 && (b[i - 1].1.is_alphanumeric() || b[i - 1].1 == '_')) {
+            i = if digit(i) { run(i) } else { i + 1 };
+            continue;
+        }
+        let start = i;
+        let mut j = run(i);
+        let mut int: String = b[start..j].iter().map(|(_, c)| c).collect();
+        let mut grouped = false;
+        while int.len() <= 3 || grouped {
+            let sep = b.get(j).map(|(_, c)| *c);
+            let next = run(j + 1);
+            let three = next == j + 4 && !b.get(next).is_some_and(|(_, c)| c.is_alphanumeric());
+            if matches!(sep, Some(' ' | '\u{a0}' | '\u{202f}')) && three {
+                int.extend(b[j + 1..next].iter().map(|(_, c)| c));
+                j = next;
+                grouped = true;
+            } else {
+                break;
+            }
+        }
+        let mut decimals = 0;
+        let mut frac = String::new();
+        if b.get(j).is_some_and(|(_, c)| *c == ',') && digit(j + 1) {
+            let k = run(j + 1);
+            frac = b[j + 1..k].iter().map(|(_, c)| c).collect();
+            decimals = frac.len() as i32;
+            j = k;
+        }
+        let value: f64 = format!("{int}.{}", if frac.is_empty() { "0" } else { &frac })
+            .parse()
+            .unwrap();
+        let end = b.get(j).map_or(text.len(), |(p, _)| *p);
+        out.push(Number {
+            value,
+            decimals,
+            grouped,
+            start: b[start].0,
+            end,
+        });
+        i = j;
+    }
+    out
+}
+
+impl Published {
+    /// Whether a published value rounds to `n` as displayed.
+    fn has(&self, n: &Number) -> bool {
+        let half = 0.5 * 10f64.powi(-n.decimals) + 1e-7;
+        let from = self.values.partition_point(|v| *v < n.value - half);
+        self.values.get(from).is_some_and(|v| *v <= n.value + half)
+    }
+
+    /// Whether `n`, in `text`, is one of the stated exceptions.
+    fn excepted(&self, n: &Number, text: &str, in_chart: bool) -> bool {
+        let before = &text[..n.start];
+        let after = &text[n.end..];
+        let whole = n.decimals == 0;
+        let int = n.value as i64;
+        (whole && !n.grouped && self.years.contains(&(int as i32)) && n.end - n.start == 4)
+            || (whole && before.ends_with("N+"))
+            || (whole
+                && n.value == self.threshold
+                && (after.trim_start().starts_with("personne") || before.ends_with("seuil ")))
+            || (whole
+                && self.capacities.contains(&int)
+                && ["mesures", "places", "jours"]
+                    .iter()
+                    .any(|u| after.trim_start().starts_with(u)))
+            || (whole && int <= 99 && footnote(before, after))
+            || (whole
+                && ["chiffre", "indicateur", "en secret statistique"]
+                    .iter()
+                    .any(|w| after.trim_start().starts_with(w)))
+            || (whole
+                && (int == 365 && after.starts_with(" ou 366")
+                    || int == 366 && before.ends_with("365 ou ")))
+            || (in_chart && whole && int % 10 == 0 && int <= 200)
+    }
+
+    /// The offending numbers of `text`, each with its context.
+    fn leaks(&self, text: &str, in_chart: bool) -> Vec<String> {
+        let mut text = text.replace(
+            &format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
+            " ",
+        );
+        for l in &self.labels {
+            if text.contains(l.as_str()) {
+                text = text.replace(l.as_str(), " ");
+            }
+        }
+        numbers(&text)
+            .into_iter()
+            .filter(|n| !self.has(n) && !self.excepted(n, &text, in_chart))
+            .map(|n| {
+                let mut a = n.start.saturating_sub(60);
+                while !text.is_char_boundary(a) {
+                    a -= 1;
+                }
+                let mut b = (n.end + 40).min(text.len());
+                while !text.is_char_boundary(b) {
+                    b += 1;
+                }
+                format!("{} dans « {} »", n.value, text[a..b].replace('\n', " ⏎ "))
+            })
+            .collect()
+    }
+}
+
+/// A footnote call or number, a chapter or section number: a small integer alone on
+/// its line, or before « . » and a title.
+fn footnote(before: &str, after: &str) -> bool {
+    let line_start = before.ends_with('\n') || before.trim_end_matches(' ').ends_with('\n');
+    let line_end = after.starts_with('\n') || after.starts_with(". ");
+    line_start && line_end
+}
+
+fn declared_reports() -> Vec<std::path::PathBuf> {
+    let dir = demo_output().join("rapports");
+    let mut out: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    out.sort();
+    assert!(out.len() >= 6, "trois rapports, page et classeur : {out:?}");
+    out
+}
+
+#[test]
+fn every_number_of_the_reports_is_a_published_value() {
+    let p = published();
+    let mut leaks = Vec::new();
+    for path in declared_reports() {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("html") => {
+                let html = std::fs::read_to_string(&path).unwrap();
+                // Charts: their text is checked, their drawing data is not text.
+                let (page, charts) = split_svg(&html);
+                let read = numbers(&visible_text(&page)).len();
+                assert!(read >= 50, "{name} : {read} nombres seulement lus");
+                for l in p.leaks(&visible_text(&page), false) {
+                    leaks.push(format!("{name} : {l}"));
+                }
+                for l in p.leaks(&visible_text(&charts), true) {
+                    leaks.push(format!("{name} (graphique) : {l}"));
+                }
+            }
+            Some("xlsx") => leaks.extend(workbook_leaks(&p, &path, &name)),
+            _ => panic!("fichier inattendu {name}"),
+        }
+    }
+    assert!(
+        leaks.is_empty(),
+        "{} nombre(s) hors des valeurs publiées :\n{}",
+        leaks.len(),
+        leaks.join("\n")
+    );
+}
+
+/// The page without its `<svg>` elements, and the `<svg>` elements.
+fn split_svg(html: &str) -> (String, String) {
+    let (mut page, mut svg) = (String::new(), String::new());
+    let mut rest = html;
+    while let Some(a) = rest.find("<svg") {
+        page.push_str(&rest[..a]);
+        let b = rest[a..].find("</svg>").map_or(rest.len(), |b| a + b + 6);
+        svg.push_str(&rest[a..b]);
+        svg.push('\n');
+        rest = &rest[b..];
+    }
+    page.push_str(rest);
+    (page, svg)
+}
+
+/// Numbers of a workbook: a number cell must be a published value as stored or as
+/// displayed (the « Année » column holds years); a text cell is read as a page's text.
+fn workbook_leaks(p: &Published, path: &Path, name: &str) -> Vec<String> {
+    let mut wb: Xlsx<_> = open_workbook(path).unwrap_or_else(|e| panic!("{name} : {e}"));
+    let mut leaks = Vec::new();
+    for sheet in wb.sheet_names() {
+        let range = wb.worksheet_range(&sheet).unwrap();
+        let rows: Vec<&[Data]> = range.rows().collect();
+        let year_col = rows.iter().take(5).find_map(|r| {
+            r.iter()
+                .position(|c| matches!(c, Data::String(s) if s == "Année"))
+        });
+        let is_year = |c: &Data| match c {
+            Data::Float(v) => v.fract() == 0.0 && p.years.contains(&(*v as i32)),
+            Data::Int(v) => p.years.contains(&(*v as i32)),
+            _ => false,
+        };
+        for (i, r) in rows.iter().enumerate() {
+            // A row of years: the header of a chart's data.
+            let numbers: Vec<&Data> = r
+                .iter()
+                .filter(|c| matches!(c, Data::Float(_) | Data::Int(_)))
+                .collect();
+            if numbers.len() >= 2 && numbers.iter().all(|c| is_year(c)) {
+                continue;
+            }
+            for (j, c) in r.iter().enumerate() {
+                let found = match c {
+                    Data::Float(v) if Some(j) == year_col => p
+                        .years
+                        .contains(&(*v as i32))
+                        .then_some(())
+                        .map_or_else(|| vec![format!("année {v}")], |_| Vec::new()),
+                    Data::Float(v) => {
+                        let n = Number {
+                            value: v.abs(),
+                            decimals: 9,
+                            grouped: false,
+                            start: 0,
+                            end: 0,
+                        };
+                        if p.has(&n) {
+                            Vec::new()
+                        } else {
+                            vec![format!("{v}")]
+                        }
+                    }
+                    Data::Int(v) if Some(j) == year_col && p.years.contains(&(*v as i32)) => {
+                        Vec::new()
+                    }
+                    Data::Int(v) => vec![format!("{v}")],
+                    Data::String(s) => p.leaks(s, false),
+                    _ => Vec::new(),
+                };
+                leaks.extend(
+                    found
+                        .into_iter()
+                        .map(|l| format!("{name} [{sheet}] L{}C{} : {l}", i + 1, j + 1)),
+                );
+            }
+        }
+    }
+    leaks
+}
+
+#[test]
+fn french_numbers_are_parsed_as_displayed() {
+    let n = numbers("12,3\u{a0}% · 1\u{202f}514 journées · 4,2 ‰ · 86,1 · 2020–2023 · A12");
+    let v: Vec<(f64, i32)> = n.iter().map(|n| (n.value, n.decimals)).collect();
+    assert_eq!(
+        v,
+        [
+            (12.3, 1),
+            (1514.0, 0),
+            (4.2, 1),
+            (86.1, 1),
+            (2020.0, 0),
+            (2023.0, 0)
+        ]
+    );
+    assert_eq!(decode("l&#x27;année &amp; 2"), "l'année & 2");
+}
+
+#[test]
+fn a_number_outside_the_published_values_is_caught() {
+    let p = Published {
+        values: vec![0.123, 12.3, 1514.0],
+        labels: vec!["0-2 ans".into()],
+        years: 2020..=2027,
+        threshold: 11.0,
+        capacities: BTreeSet::from([65]),
+    };
+    let ok = "Taux 12,3\u{a0}% · 1\u{a0}514 journées · 0-2 ans · 2023 · 65 mesures · moins de 11 personnes";
+    assert_eq!(p.leaks(ok, false), Vec::<String>::new());
+    let leaks = p.leaks(
+        "File active : 7 personnes · 1\u{a0}515 journées · 65 enfants",
+        false,
+    );
+    assert_eq!(leaks.len(), 3, "{leaks:?}");
+    assert!(leaks[0].starts_with("7 dans « File active"), "{leaks:?}");
+}
