@@ -232,4 +232,64 @@ fn the_demo_for_the_funding_authority() {
         }
     }
     assert!(totals > 200 && small > 100, "{totals} {small}");
+    banner_on_every_output(
+        &out,
+        "Document transmis à : Conseil départemental du Cantal — ne pas rediffuser",
+    );
+}
+
+/// Every page, chart and workbook of `out` carries `banner`: the run's report, its
+/// chart (SVG), its workbook, and each declared report with its workbook (the chart
+/// of the rapport d'activité included).
+fn banner_on_every_output(out: &std::path::Path, banner: &str) {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    use observatoire::publish::paths;
+    let read = |p: &std::path::Path| {
+        std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    };
+    let mut pages = vec![out.join(paths::REPORT), out.join(paths::CHART_SVG)];
+    let mut workbooks = vec![out.join(paths::WORKBOOK)];
+    for e in std::fs::read_dir(out.join("rapports")).unwrap() {
+        let p = e.unwrap().path();
+        match p.extension().and_then(|e| e.to_str()) {
+            Some("html") => pages.push(p),
+            Some("xlsx") => workbooks.push(p),
+            _ => {}
+        }
+    }
+    assert!(
+        pages.len() >= 5 && workbooks.len() >= 4,
+        "{pages:?} {workbooks:?}"
+    );
+    // A chart wraps a long banner at its « — »: every part is drawn, whole.
+    let in_chart = |svg: &str| banner.split(" — ").all(|part| svg.contains(part));
+    for p in &pages {
+        let text = read(p);
+        let (svg, html) = match (text.find("<svg"), text.find("</svg>")) {
+            (Some(a), Some(b)) => (Some(&text[a..b]), text[..a].to_string() + &text[b..]),
+            _ => (None, text.clone()),
+        };
+        let standalone = p.extension().is_some_and(|e| e == "svg");
+        if !standalone {
+            assert!(html.contains(banner), "{} : bandeau absent", p.display());
+        }
+        if let Some(svg) = svg {
+            assert!(in_chart(svg), "{} : graphique sans bandeau", p.display());
+        }
+    }
+    for p in &workbooks {
+        let mut wb: Xlsx<_> = open_workbook(p).unwrap();
+        for sheet in wb.sheet_names() {
+            let range = wb.worksheet_range(&sheet).unwrap();
+            // In the sheet's first lines (the contents open with the title).
+            let found = range.rows().take(5).flatten().any(|c| match c {
+                Data::String(s) => s.contains(banner),
+                _ => false,
+            });
+            assert!(found, "{} [{sheet}] : bandeau absent", p.display());
+        }
+    }
+    // A declared report's own addressee is named on its page and in its workbook.
+    let activity = read(&out.join("rapports/activite-apmn-15.html"));
+    assert!(activity.contains("Rapport établi à l'intention de"));
 }

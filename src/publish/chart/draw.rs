@@ -102,6 +102,29 @@ pub(super) fn fit_text<DB: DrawingBackend>(
     Ok(format!("{}…", kept.trim_end()))
 }
 
+/// The banner in lines of at most `max_width`, cut between its parts (« A — B — C »);
+/// a part wider than a line alone is shortened with « … ».
+fn wrap_banner<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+    max_width: i32,
+) -> Result<Vec<String>, ChartError> {
+    let mut lines: Vec<String> = Vec::new();
+    for part in text.split(" — ") {
+        let joined = lines.last().map(|l| format!("{l} — {part}"));
+        match joined {
+            Some(j) if text_size(area, &j, style)?.0 <= max_width => {
+                if let Some(last) = lines.last_mut() {
+                    *last = j;
+                }
+            }
+            _ => lines.push(fit_text(area, part, style, max_width)?),
+        }
+    }
+    Ok(lines)
+}
+
 #[derive(Clone, Copy)]
 pub(super) enum Marker {
     Circle,
@@ -255,7 +278,13 @@ pub(super) fn draw_header<DB: DrawingBackend>(
     let pad = px(18.0, s);
     let mut top = px(14.0, s);
     if let Some(banner) = p.banner.as_deref().filter(|b| !b.is_empty()) {
-        let band = px(30.0, s);
+        let style = font(16.0 * s, true)
+            .color(&BANNER_TEXT)
+            .pos(Pos::new(HPos::Center, VPos::Center));
+        // A banner names the audience: it wraps (at its « — ») rather than being cut.
+        let lines = wrap_banner(root, banner, &style, width - 2 * pad)?;
+        let line = px(22.0, s);
+        let band = px(30.0, s) + line * (lines.len() as i32 - 1);
         root.draw(&Rectangle::new(
             [(0, 0), (width, band)],
             BANNER_FILL.filled(),
@@ -266,12 +295,11 @@ pub(super) fn draw_header<DB: DrawingBackend>(
             BANNER_LINE.stroke_width(stroke(1.0, s)),
         ))
         .map_err(draw_error)?;
-        let style = font(16.0 * s, true)
-            .color(&BANNER_TEXT)
-            .pos(Pos::new(HPos::Center, VPos::Center));
-        let text = fit_text(root, banner, &style, width - 2 * pad)?;
-        root.draw_text(&text, &style, (width / 2, band / 2))
-            .map_err(draw_error)?;
+        let first = px(30.0, s) / 2;
+        for (i, text) in lines.iter().enumerate() {
+            root.draw_text(text, &style, (width / 2, first + line * i as i32))
+                .map_err(draw_error)?;
+        }
         top = band + px(14.0, s);
     }
     if !p.title.is_empty() {
