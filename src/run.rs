@@ -141,7 +141,13 @@ fn write_validation(
         paths::ROWS,
         ing.report.stats_csv(demo).map_err(Error::Internal)?,
     )?;
-    let html = report::render_validation(&ing.report, &pipeline.spec.pipeline.nom, demo)?;
+    let banner = pipeline.audience_banner();
+    let html = report::render_validation(
+        &ing.report,
+        &pipeline.spec.pipeline.nom,
+        demo,
+        banner.as_deref(),
+    )?;
     staging.write(paths::VALIDATION_HTML, html.into_bytes())?;
     Ok(())
 }

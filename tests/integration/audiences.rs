@@ -238,8 +238,14 @@ fn the_demo_for_the_funding_authority() {
     );
 }
 
+/// The internal dashboard's outputs say so, every one of them.
+#[test]
+fn the_internal_dashboard_says_so_on_every_output() {
+    banner_on_every_output(crate::demo::internal_output(), "DIFFUSION INTERNE");
+}
+
 /// Every page, chart and workbook of `out` carries `banner`: the run's report, its
-/// chart (SVG), its workbook, and each declared report with its workbook (the chart
+/// chart (SVG), its workbook, the validation report, and each declared report with its workbook (the chart
 /// of the rapport d'activité included).
 fn banner_on_every_output(out: &std::path::Path, banner: &str) {
     use calamine::{Data, Reader, Xlsx, open_workbook};
@@ -247,7 +253,11 @@ fn banner_on_every_output(out: &std::path::Path, banner: &str) {
     let read = |p: &std::path::Path| {
         std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
     };
-    let mut pages = vec![out.join(paths::REPORT), out.join(paths::CHART_SVG)];
+    let mut pages = vec![
+        out.join(paths::REPORT),
+        out.join(paths::CHART_SVG),
+        out.join(paths::VALIDATION_HTML),
+    ];
     let mut workbooks = vec![out.join(paths::WORKBOOK)];
     for e in std::fs::read_dir(out.join("rapports")).unwrap() {
         let p = e.unwrap().path();

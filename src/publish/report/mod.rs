@@ -497,6 +497,7 @@ pub fn render_validation(
     report: &ValidationReport,
     pipeline: &str,
     demonstration: bool,
+    banner: Option<&str>,
 ) -> Result<String, Error> {
     let env = env()?;
     let tmpl = env
@@ -506,6 +507,7 @@ pub fn render_validation(
         pipeline => pipeline,
         outil => tool(),
         demonstration => demonstration,
+        bandeau => banner,
         style => STYLE,
         sources => Value::from(Serde(&report.sources)),
         problemes => Value::from(Serde(&report.problemes)),
