@@ -136,12 +136,7 @@ fn protect_part(system: &System) -> Result<Vec<CellStatus>, Failure> {
         let narrow = audit::narrow_among(system, &suppressed, None);
         let mut added = false;
         for n in &narrow {
-            let pick = relations_of[n.cell]
-                .iter()
-                .flat_map(|&k| system.relations[k].iter().map(|&(j, _)| j))
-                .filter(|&j| !protected[j])
-                .max_by_key(|&j| (system.cells[j].value != 0.0, rank[j]));
-            if let Some(j) = pick {
+            if let Some(j) = nearest_candidate(system, &relations_of, &protected, &rank, n.cell) {
                 protected[j] = true;
                 added = true;
             }
@@ -153,6 +148,49 @@ fn protect_part(system: &System) -> Result<Vec<CellStatus>, Failure> {
             return Err(Failure::Narrow(narrow));
         }
     }
+}
+
+/// The cell to protect for a cell whose interval is too narrow: an unprotected cell of
+/// one of its relations (non-zero first, then the latest in the candidate order); when
+/// every cell of its relations is already protected, the bound comes through them, so
+/// the search goes on through the relations of those protected cells, nearest first.
+fn nearest_candidate(
+    system: &System,
+    relations_of: &[Vec<usize>],
+    protected: &[bool],
+    rank: &[Option<usize>],
+    cell: usize,
+) -> Option<usize> {
+    let mut seen_cell = vec![false; system.cells.len()];
+    let mut seen_relation = vec![false; system.relations.len()];
+    seen_cell[cell] = true;
+    let mut frontier = vec![cell];
+    while !frontier.is_empty() {
+        let mut next = Vec::new();
+        let mut best: Option<usize> = None;
+        for &c in &frontier {
+            for &k in &relations_of[c] {
+                if std::mem::replace(&mut seen_relation[k], true) {
+                    continue;
+                }
+                for &(j, _) in &system.relations[k] {
+                    if !protected[j] {
+                        let key = |j: usize| (system.cells[j].value != 0.0, rank[j]);
+                        if best.is_none_or(|b| key(j) >= key(b)) {
+                            best = Some(j);
+                        }
+                    } else if !std::mem::replace(&mut seen_cell[j], true) {
+                        next.push(j);
+                    }
+                }
+            }
+        }
+        if best.is_some() {
+            return best;
+        }
+        frontier = next;
+    }
+    None
 }
 
 /// Protection then the exact rank test, on one part (see [`protect`]).

@@ -127,11 +127,11 @@ impl Clk {
     }
 
     pub fn to_hex(&self) -> String {
-        let mut bytes = Vec::with_capacity(BITS / 8);
-        for w in self.0 {
-            bytes.extend_from_slice(&w.to_le_bytes());
+        let mut bytes = [0u8; BITS / 8];
+        for (chunk, w) in bytes.chunks_exact_mut(8).zip(self.0) {
+            chunk.copy_from_slice(&w.to_le_bytes());
         }
-        hex::encode(bytes)
+        super::keys::hex_lower(&bytes)
     }
 
     pub fn from_hex(s: &str) -> Option<Clk> {
