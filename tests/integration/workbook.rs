@@ -357,3 +357,88 @@ fn workbook_follows_the_report_switch_and_the_audience() {
         assert!(all.contains("DIFFUSION INTERNE"), "{name}");
     }
 }
+
+/// Each declared report's workbook (`rapports/<nom>.xlsx`) holds the rows of its
+/// perimeter, and only those, with the Parquet's values: the APMN-15 report its
+/// service's rows, the COPIL board the service's `copil_*` rows, the plaidoyer the
+/// network's and départements' rows; each names its report and addressee.
+#[test]
+fn each_declared_report_has_its_own_workbook() {
+    let out = demo_output();
+    let df = ParquetReader::new(std::fs::File::open(out.join(paths::INDICATORS)).unwrap())
+        .finish()
+        .unwrap();
+    let (ids, services, orgs, levels, codes, cats, years, values) = (
+        strings(&df, "indicateur"),
+        strings(&df, "service"),
+        strings(&df, "organisation"),
+        strings(&df, "niveau_territoire"),
+        strings(&df, "code_territoire"),
+        strings(&df, "modalite"),
+        ints(&df, "periode"),
+        floats(&df, "valeur"),
+    );
+    let units = strings(&df, "unite");
+    type Keep = fn(&str, &Option<String>, &Option<String>, &str) -> bool;
+    let reports: [(&str, Keep); 3] = [
+        ("activite-apmn-15", |_, s, _, _| {
+            s.as_deref() == Some("APMN-15")
+        }),
+        ("copil-anef-cantal", |id, s, _, _| {
+            s.as_deref() == Some("APMN-15") && id.starts_with("copil_")
+        }),
+        ("plaidoyer-reseau", |_, s, o, level| {
+            s.is_none() && o.is_none() && level != "territoire_interne"
+        }),
+    ];
+    for (name, keep) in reports {
+        let path = out.join("rapports").join(format!("{name}.xlsx"));
+        let mut wb: Xlsx<_> = open_workbook(&path).unwrap_or_else(|e| panic!("{name} : {e}"));
+        let found = lines(&mut wb);
+        let mut expected = 0;
+        for i in 0..df.height() {
+            let level = levels[i].as_deref().unwrap();
+            if !keep(ids[i].as_deref().unwrap(), &services[i], &orgs[i], level) {
+                continue;
+            }
+            expected += 1;
+            let (level, code) = perimeter(&services[i], &orgs[i], level, &codes[i]);
+            let key = (
+                ids[i].clone().unwrap(),
+                level,
+                code,
+                cats[i].clone().unwrap_or_default(),
+                years[i].unwrap(),
+            );
+            let (cell, _) = found
+                .get(&key)
+                .unwrap_or_else(|| panic!("{name} : ligne absente {key:?}"));
+            if let (Some(v), Some(got)) = (values[i], cell.as_f64()) {
+                let v = if units[i].as_deref() == Some("‰") {
+                    v * 1000.0
+                } else {
+                    v
+                };
+                assert!(
+                    (got - v).abs() <= 1e-12 * v.abs().max(1.0),
+                    "{name} {key:?} : {got} ≠ {v}"
+                );
+            }
+        }
+        assert_eq!(found.len(), expected, "{name} : lignes hors du périmètre");
+        assert!(expected > 40, "{name} : {expected} lignes");
+    }
+    let mut wb: Xlsx<_> = open_workbook(out.join("rapports/activite-apmn-15.xlsx")).unwrap();
+    let all: String = wb
+        .worksheet_range("Sommaire")
+        .unwrap()
+        .rows()
+        .flatten()
+        .map(|c| c.to_string())
+        .collect();
+    assert!(
+        all.contains("Rapport d'activité — Service APMN (APMN-15)"),
+        "{all}"
+    );
+    assert!(all.contains("Conseil départemental du Cantal"), "{all}");
+}
