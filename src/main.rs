@@ -4,16 +4,26 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use observatoire::error::{Error, exit_code};
 use observatoire::pipeline::Pipeline;
 use observatoire::pseudonymise::keys::SecretKey;
 use observatoire::{indicators, run};
 
-const HELP_TEMPLATE: &str = "\
+#[path = "main/french.rs"]
+mod french;
+
+const MAIN_TEMPLATE: &str = "\
 {before-help}{name} {version} — {about}
 
-{usage-heading} {usage}
+Utilisation : {usage}
+
+{all-args}{after-help}";
+
+/// Help of a command: its description, then the usage and the arguments.
+const HELP_TEMPLATE: &str = "\
+{before-help}{about-with-newline}
+Utilisation : {usage}
 
 {all-args}{after-help}";
 
@@ -22,11 +32,12 @@ const HELP_TEMPLATE: &str = "\
     name = "observatoire",
     version,
     about = "des tableurs des associations aux indicateurs anonymes (Parquet, graphiques, rapport)",
-    help_template = HELP_TEMPLATE,
+    help_template = MAIN_TEMPLATE,
     disable_help_flag = true,
     disable_version_flag = true,
     disable_help_subcommand = true,
     subcommand_help_heading = "Commandes",
+    subcommand_value_name = "COMMANDE",
     next_help_heading = "Options",
     after_help = "Codes de sortie : 0 succès ; 1 entrée invalide (pipeline, fichier, feuille ou colonne : rien n'est écrit) ; 2 erreur d'utilisation ; 3 erreur interne ou d'écriture ; 4 secret statistique non garanti (rien n'est écrit) ; 5 terminé, mais des lignes ou des fichiers ont été rejetés (voir validation/problemes.csv).\nExemple : observatoire executer pipelines/demo.toml"
 )]
@@ -44,7 +55,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Exécuter un pipeline de bout en bout : lecture, pseudonymisation, indicateurs, Parquet, graphique, rapport.
-    #[command(alias = "run", help_template = HELP_TEMPLATE, next_help_heading = "Options")]
+    #[command(aliases = ["run", "exécuter"], help_template = HELP_TEMPLATE, next_help_heading = "Options")]
     Executer {
         /// Fichier pipeline (.toml)
         #[arg(value_name = "PIPELINE")]
@@ -54,7 +65,7 @@ enum Command {
         sortie: Option<PathBuf>,
     },
     /// Vérifier les fichiers d'entrée d'un pipeline et écrire seulement le rapport de validation.
-    #[command(alias = "check", help_template = HELP_TEMPLATE, next_help_heading = "Options")]
+    #[command(aliases = ["check", "vérifier"], help_template = HELP_TEMPLATE, next_help_heading = "Options")]
     Verifier {
         /// Fichier pipeline (.toml)
         #[arg(value_name = "PIPELINE")]
@@ -74,7 +85,13 @@ enum Command {
         sortie: Option<PathBuf>,
     },
     /// Gérer les clés secrètes de pseudonymisation.
-    #[command(subcommand, help_template = HELP_TEMPLATE)]
+    #[command(
+        subcommand,
+        alias = "clé",
+        help_template = HELP_TEMPLATE,
+        subcommand_help_heading = "Commandes",
+        subcommand_value_name = "COMMANDE"
+    )]
     Cle(CleCommand),
     /// Lecture isolée d'un classeur (usage interne : processus enfant, jamais affiché dans l'aide).
     #[command(name = "__lecture-isolee", hide = true)]
@@ -86,6 +103,16 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// Écrire le script de complétion des commandes pour un shell (bash, zsh, fish, powershell, elvish).
+    #[command(alias = "complétions", help_template = HELP_TEMPLATE, next_help_heading = "Options")]
+    Completions {
+        /// Shell visé ; par exemple : observatoire completions bash > ~/.local/share/bash-completion/completions/observatoire
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Écrire la page de manuel (format man) ; par exemple : observatoire manuel > observatoire.1 && man ./observatoire.1
+    #[command(help_template = HELP_TEMPLATE)]
+    Manuel,
     /// Lister les indicateurs calculés, avec leur définition.
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options")]
     Indicateurs {
@@ -97,8 +124,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum CleCommand {
-    /// Créer une clé secrète de 256 bits (fichier lisible par vous seul, droits 0600).
-    #[command(help_template = HELP_TEMPLATE)]
+    /// Créer une clé secrète de 256 bits (fichier lisible par vous seul, droits 0600) dans un dossier existant.
+    #[command(alias = "créer", help_template = HELP_TEMPLATE)]
     Creer {
         /// Chemin du fichier de clé à créer (jamais écrasé ; ne le mettez pas dans un dépôt)
         #[arg(value_name = "FICHIER")]
@@ -115,14 +142,14 @@ enum CleCommand {
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
+        Err(e) if e.use_stderr() => {
+            eprint!("{}", french::usage_error(&e));
+            return ExitCode::from(exit_code::USAGE);
+        }
+        // `--aide` and `--version`, already in French.
         Err(e) => {
-            let code = if e.use_stderr() {
-                exit_code::USAGE
-            } else {
-                exit_code::SUCCESS
-            };
             let _ = e.print();
-            return ExitCode::from(code);
+            return ExitCode::from(exit_code::SUCCESS);
         }
     };
     if let Command::LectureIsolee = cli.command {
@@ -263,6 +290,23 @@ fn execute(command: Command) -> Result<Outcome, Error> {
             Ok(Outcome::Clean)
         }
         Command::LectureIsolee => Ok(Outcome::Clean),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "observatoire",
+                &mut std::io::stdout(),
+            );
+            Ok(Outcome::Clean)
+        }
+        Command::Manuel => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .map_err(|e| Error::Internal(format!("page de manuel non écrite : {e}")))?;
+            print!("{}", french::man_headings(&String::from_utf8_lossy(&page)));
+            Ok(Outcome::Clean)
+        }
         Command::Indicateurs { markdown: true } => {
             print!("{}", indicators::registry_markdown());
             Ok(Outcome::Clean)
