@@ -12,6 +12,8 @@ use observatoire::{indicators, run};
 
 #[path = "main/french.rs"]
 mod french;
+#[path = "main/progress.rs"]
+mod progress;
 
 const MAIN_TEMPLATE: &str = "\
 {before-help}{name} {version} — {about}
@@ -50,6 +52,27 @@ struct Cli {
     /// Afficher la version
     #[arg(short = 'V', long = "version", action = clap::ArgAction::Version)]
     version: Option<bool>,
+    /// Ne rien afficher pendant le traitement (ni barre ni étapes ; les erreurs restent affichées)
+    #[arg(short = 'q', long = "silencieux", global = true)]
+    silencieux: bool,
+    /// Afficher aussi la durée de chaque étape, même hors d'un terminal
+    #[arg(
+        short = 'v',
+        long = "verbeux",
+        global = true,
+        conflicts_with = "silencieux"
+    )]
+    verbeux: bool,
+    /// Écrire sur la sortie standard un résumé JSON pour les scripts (schéma : docs/resume.schema.json) au lieu du texte
+    #[arg(long = "json", global = true)]
+    json: bool,
+}
+
+/// How the command reports while it works and when it ends.
+struct Display {
+    silent: bool,
+    verbose: bool,
+    json: bool,
 }
 
 #[derive(Subcommand)]
@@ -158,20 +181,50 @@ fn main() -> ExitCode {
     // Each workbook is read in a child process of this binary, with a memory limit: an
     // abort inside a reading library fails that file, never the run.
     observatoire::ingest::isolate::set_enabled(true);
-    match execute(cli.command) {
-        Ok(Outcome::Clean) => ExitCode::from(exit_code::SUCCESS),
+    let display = Display {
+        silent: cli.silencieux,
+        verbose: cli.verbeux,
+        json: cli.json,
+    };
+    let started = std::time::Instant::now();
+    let mut summary = serde_json::Map::new();
+    let (code, status) = match execute(cli.command, &display, &mut summary) {
+        Ok(Outcome::Clean) => (exit_code::SUCCESS, "succes"),
         Ok(Outcome::Rejected(n)) => {
             eprintln!(
                 "Attention : {n} erreur(s) dans les données d'entrée (lignes ou fichiers rejetés) : les chiffres les laissent de côté. Voyez validation/problemes.csv, corrigez les fichiers et relancez. Code de sortie {}.",
                 exit_code::REJECTED
             );
-            ExitCode::from(exit_code::REJECTED)
+            (exit_code::REJECTED, "lignes_rejetees")
         }
         Err(e) => {
             eprintln!("Erreur : {e}");
-            ExitCode::from(e.exit_code())
+            summary.insert("message".into(), e.to_string().into());
+            (e.exit_code(), "erreur")
         }
+    };
+    if display.json {
+        summary.insert("statut".into(), status.into());
+        summary.insert("code_sortie".into(), code.into());
+        let seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+        summary.insert("duree_s".into(), seconds.into());
+        println!("{}", serde_json::Value::Object(summary));
     }
+    ExitCode::from(code)
+}
+
+/// The JSON summary of a command that wrote an output folder (`--json`).
+fn json_summary(
+    out: &mut serde_json::Map<String, serde_json::Value>,
+    command: &str,
+    dir: &std::path::Path,
+    files: &[String],
+    errors: usize,
+) {
+    out.insert("commande".into(), command.into());
+    out.insert("dossier_sortie".into(), dir.display().to_string().into());
+    out.insert("fichiers".into(), files.to_vec().into());
+    out.insert("erreurs_validation".into(), errors.into());
 }
 
 /// How a command that went to the end ended.
@@ -190,13 +243,40 @@ fn outcome(errors: usize) -> Outcome {
 }
 
 // Long function: one arm per command.
-fn execute(command: Command) -> Result<Outcome, Error> {
+fn execute(
+    command: Command,
+    display: &Display,
+    json: &mut serde_json::Map<String, serde_json::Value>,
+) -> Result<Outcome, Error> {
     match command {
         Command::Executer { pipeline, sortie } => {
+            json.insert("commande".into(), "executer".into());
             let p = Pipeline::load(&pipeline)?;
             let out = run::output_dir(&p, sortie.as_deref());
-            eprintln!("Exécution du pipeline « {} »…", p.spec.pipeline.nom);
-            let s = run::run(&p, &out)?;
+            if !display.silent {
+                eprintln!("Exécution du pipeline « {} »…", p.spec.pipeline.nom);
+            }
+            let mut progress = progress::Progress::new(display.silent, display.verbose);
+            let files = progress.files();
+            let result = run::run_with_progress(
+                &p,
+                &out,
+                &mut |e| {
+                    if let run::Event::Stage(name) = e {
+                        progress.stage(name);
+                    }
+                },
+                Some(&files),
+            );
+            progress.clear();
+            let s = result?;
+            if display.json {
+                json_summary(json, "executer", &s.output_dir, &s.files, s.errors);
+                json.insert("chiffres".into(), s.indicators.into());
+                json.insert("indicateurs".into(), s.indicator_kinds.into());
+                json.insert("demonstration".into(), p.spec.pipeline.demonstration.into());
+                return Ok(outcome(s.errors));
+            }
             println!("Données d'entrée :\n{}", s.validation);
             for l in &s.privacy {
                 println!("{l}");
@@ -222,9 +302,14 @@ fn execute(command: Command) -> Result<Outcome, Error> {
             Ok(outcome(s.errors))
         }
         Command::Verifier { pipeline, sortie } => {
+            json.insert("commande".into(), "verifier".into());
             let p = Pipeline::load(&pipeline)?;
             let out = sortie.unwrap_or_else(|| run::check_dir(&p));
             let s = run::check(&p, &out)?;
+            if display.json {
+                json_summary(json, "verifier", &s.output_dir, &s.files, s.errors);
+                return Ok(outcome(s.errors));
+            }
             println!("Données d'entrée :\n{}", s.validation);
             println!(
                 "Rapport de validation écrit dans {}",
@@ -236,9 +321,14 @@ fn execute(command: Command) -> Result<Outcome, Error> {
             Ok(outcome(s.errors))
         }
         Command::Partenaire { pipeline, sortie } => {
+            json.insert("commande".into(), "partenaire".into());
             let p = Pipeline::load(&pipeline)?;
             let out = sortie.unwrap_or_else(|| run::partner_dir(&p));
             let s = run::partner(&p, &out)?;
+            if display.json {
+                json_summary(json, "partenaire", &s.output_dir, &s.files, s.errors);
+                return Ok(outcome(s.errors));
+            }
             println!("Données d'entrée :\n{}", s.validation);
             for l in &s.privacy {
                 println!("{l}");
