@@ -310,9 +310,9 @@ pub enum KeyError {
     )]
     Missing(String),
     #[error(
-        "aucune clé indiquée : écrivez [confidentialite] cle = \"chemin/vers/la.cle\" dans le pipeline (clé créée par « observatoire cle creer »), ou définissez la variable d'environnement {0}"
+        "aucune clé indiquée pour {0} : écrivez [confidentialite] {0} = \"chemin/vers/la.cle\" dans le pipeline (clé créée par « observatoire cle creer »), ou définissez la variable d'environnement {1}"
     )]
-    NotConfigured(String),
+    NotConfigured(String, String),
     #[error("la variable d'environnement {0} est vide ou absente")]
     MissingEnv(String),
     #[error(
@@ -331,6 +331,10 @@ pub enum KeyError {
     DemoNotAllowed,
     #[error("le fichier de clé {0} existe déjà : il n'est jamais écrasé (choisissez un autre nom)")]
     Exists(String),
+    #[error(
+        "le dossier {0} n'existe pas : créez-le d'abord (la clé n'est jamais écrite dans un dossier créé d'office, où une faute de frappe la cacherait)"
+    )]
+    MissingFolder(String),
     #[error("création de la clé impossible ({0})")]
     Io(String),
 }

@@ -4,16 +4,28 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use observatoire::error::{Error, exit_code};
 use observatoire::pipeline::Pipeline;
 use observatoire::pseudonymise::keys::SecretKey;
 use observatoire::{indicators, run};
 
-const HELP_TEMPLATE: &str = "\
+#[path = "main/french.rs"]
+mod french;
+#[path = "main/progress.rs"]
+mod progress;
+
+const MAIN_TEMPLATE: &str = "\
 {before-help}{name} {version} — {about}
 
-{usage-heading} {usage}
+Utilisation : {usage}
+
+{all-args}{after-help}";
+
+/// Help of a command: its description, then the usage and the arguments.
+const HELP_TEMPLATE: &str = "\
+{before-help}{about-with-newline}
+Utilisation : {usage}
 
 {all-args}{after-help}";
 
@@ -22,11 +34,12 @@ const HELP_TEMPLATE: &str = "\
     name = "observatoire",
     version,
     about = "des tableurs des associations aux indicateurs anonymes (Parquet, graphiques, rapport)",
-    help_template = HELP_TEMPLATE,
+    help_template = MAIN_TEMPLATE,
     disable_help_flag = true,
     disable_version_flag = true,
     disable_help_subcommand = true,
     subcommand_help_heading = "Commandes",
+    subcommand_value_name = "COMMANDE",
     next_help_heading = "Options",
     after_help = "Codes de sortie : 0 succès ; 1 entrée invalide (pipeline, fichier, feuille ou colonne : rien n'est écrit) ; 2 erreur d'utilisation ; 3 erreur interne ou d'écriture ; 4 secret statistique non garanti (rien n'est écrit) ; 5 terminé, mais des lignes ou des fichiers ont été rejetés (voir validation/problemes.csv).\nExemple : observatoire executer pipelines/demo.toml"
 )]
@@ -39,12 +52,33 @@ struct Cli {
     /// Afficher la version
     #[arg(short = 'V', long = "version", action = clap::ArgAction::Version)]
     version: Option<bool>,
+    /// Ne rien afficher pendant le traitement (ni barre ni étapes ; les erreurs restent affichées)
+    #[arg(short = 'q', long = "silencieux", global = true)]
+    silencieux: bool,
+    /// Afficher aussi la durée de chaque étape, même hors d'un terminal
+    #[arg(
+        short = 'v',
+        long = "verbeux",
+        global = true,
+        conflicts_with = "silencieux"
+    )]
+    verbeux: bool,
+    /// Écrire sur la sortie standard un résumé JSON pour les scripts (schéma : docs/resume.schema.json) au lieu du texte
+    #[arg(long = "json", global = true)]
+    json: bool,
+}
+
+/// How the command reports while it works and when it ends.
+struct Display {
+    silent: bool,
+    verbose: bool,
+    json: bool,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Exécuter un pipeline de bout en bout : lecture, pseudonymisation, indicateurs, Parquet, graphique, rapport.
-    #[command(alias = "run", help_template = HELP_TEMPLATE, next_help_heading = "Options")]
+    #[command(aliases = ["run", "exécuter"], help_template = HELP_TEMPLATE, next_help_heading = "Options")]
     Executer {
         /// Fichier pipeline (.toml)
         #[arg(value_name = "PIPELINE")]
@@ -54,7 +88,7 @@ enum Command {
         sortie: Option<PathBuf>,
     },
     /// Vérifier les fichiers d'entrée d'un pipeline et écrire seulement le rapport de validation.
-    #[command(alias = "check", help_template = HELP_TEMPLATE, next_help_heading = "Options")]
+    #[command(aliases = ["check", "vérifier"], help_template = HELP_TEMPLATE, next_help_heading = "Options")]
     Verifier {
         /// Fichier pipeline (.toml)
         #[arg(value_name = "PIPELINE")]
@@ -74,7 +108,13 @@ enum Command {
         sortie: Option<PathBuf>,
     },
     /// Gérer les clés secrètes de pseudonymisation.
-    #[command(subcommand, help_template = HELP_TEMPLATE)]
+    #[command(
+        subcommand,
+        alias = "clé",
+        help_template = HELP_TEMPLATE,
+        subcommand_help_heading = "Commandes",
+        subcommand_value_name = "COMMANDE"
+    )]
     Cle(CleCommand),
     /// Lecture isolée d'un classeur (usage interne : processus enfant, jamais affiché dans l'aide).
     #[command(name = "__lecture-isolee", hide = true)]
@@ -86,6 +126,16 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// Écrire le script de complétion des commandes pour un shell (bash, zsh, fish, powershell, elvish).
+    #[command(alias = "complétions", help_template = HELP_TEMPLATE, next_help_heading = "Options")]
+    Completions {
+        /// Shell visé ; par exemple : observatoire completions bash > ~/.local/share/bash-completion/completions/observatoire
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Écrire la page de manuel (format man) ; par exemple : observatoire manuel > observatoire.1 && man ./observatoire.1
+    #[command(help_template = HELP_TEMPLATE)]
+    Manuel,
     /// Lister les indicateurs calculés, avec leur définition.
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "Options")]
     Indicateurs {
@@ -97,8 +147,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum CleCommand {
-    /// Créer une clé secrète de 256 bits (fichier lisible par vous seul, droits 0600).
-    #[command(help_template = HELP_TEMPLATE)]
+    /// Créer une clé secrète de 256 bits (fichier lisible par vous seul, droits 0600) dans un dossier existant.
+    #[command(alias = "créer", help_template = HELP_TEMPLATE)]
     Creer {
         /// Chemin du fichier de clé à créer (jamais écrasé ; ne le mettez pas dans un dépôt)
         #[arg(value_name = "FICHIER")]
@@ -115,14 +165,14 @@ enum CleCommand {
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
+        Err(e) if e.use_stderr() => {
+            eprint!("{}", french::usage_error(&e));
+            return ExitCode::from(exit_code::USAGE);
+        }
+        // `--aide` and `--version`, already in French.
         Err(e) => {
-            let code = if e.use_stderr() {
-                exit_code::USAGE
-            } else {
-                exit_code::SUCCESS
-            };
             let _ = e.print();
-            return ExitCode::from(code);
+            return ExitCode::from(exit_code::SUCCESS);
         }
     };
     if let Command::LectureIsolee = cli.command {
@@ -131,20 +181,50 @@ fn main() -> ExitCode {
     // Each workbook is read in a child process of this binary, with a memory limit: an
     // abort inside a reading library fails that file, never the run.
     observatoire::ingest::isolate::set_enabled(true);
-    match execute(cli.command) {
-        Ok(Outcome::Clean) => ExitCode::from(exit_code::SUCCESS),
+    let display = Display {
+        silent: cli.silencieux,
+        verbose: cli.verbeux,
+        json: cli.json,
+    };
+    let started = std::time::Instant::now();
+    let mut summary = serde_json::Map::new();
+    let (code, status) = match execute(cli.command, &display, &mut summary) {
+        Ok(Outcome::Clean) => (exit_code::SUCCESS, "succes"),
         Ok(Outcome::Rejected(n)) => {
             eprintln!(
                 "Attention : {n} erreur(s) dans les données d'entrée (lignes ou fichiers rejetés) : les chiffres les laissent de côté. Voyez validation/problemes.csv, corrigez les fichiers et relancez. Code de sortie {}.",
                 exit_code::REJECTED
             );
-            ExitCode::from(exit_code::REJECTED)
+            (exit_code::REJECTED, "lignes_rejetees")
         }
         Err(e) => {
             eprintln!("Erreur : {e}");
-            ExitCode::from(e.exit_code())
+            summary.insert("message".into(), e.to_string().into());
+            (e.exit_code(), "erreur")
         }
+    };
+    if display.json {
+        summary.insert("statut".into(), status.into());
+        summary.insert("code_sortie".into(), code.into());
+        let seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+        summary.insert("duree_s".into(), seconds.into());
+        println!("{}", serde_json::Value::Object(summary));
     }
+    ExitCode::from(code)
+}
+
+/// The JSON summary of a command that wrote an output folder (`--json`).
+fn json_summary(
+    out: &mut serde_json::Map<String, serde_json::Value>,
+    command: &str,
+    dir: &std::path::Path,
+    files: &[String],
+    errors: usize,
+) {
+    out.insert("commande".into(), command.into());
+    out.insert("dossier_sortie".into(), dir.display().to_string().into());
+    out.insert("fichiers".into(), files.to_vec().into());
+    out.insert("erreurs_validation".into(), errors.into());
 }
 
 /// How a command that went to the end ended.
@@ -163,13 +243,40 @@ fn outcome(errors: usize) -> Outcome {
 }
 
 // Long function: one arm per command.
-fn execute(command: Command) -> Result<Outcome, Error> {
+fn execute(
+    command: Command,
+    display: &Display,
+    json: &mut serde_json::Map<String, serde_json::Value>,
+) -> Result<Outcome, Error> {
     match command {
         Command::Executer { pipeline, sortie } => {
+            json.insert("commande".into(), "executer".into());
             let p = Pipeline::load(&pipeline)?;
             let out = run::output_dir(&p, sortie.as_deref());
-            eprintln!("Exécution du pipeline « {} »…", p.spec.pipeline.nom);
-            let s = run::run(&p, &out)?;
+            if !display.silent {
+                eprintln!("Exécution du pipeline « {} »…", p.spec.pipeline.nom);
+            }
+            let mut progress = progress::Progress::new(display.silent, display.verbose);
+            let files = progress.files();
+            let result = run::run_with_progress(
+                &p,
+                &out,
+                &mut |e| {
+                    if let run::Event::Stage(name) = e {
+                        progress.stage(name);
+                    }
+                },
+                Some(&files),
+            );
+            progress.clear();
+            let s = result?;
+            if display.json {
+                json_summary(json, "executer", &s.output_dir, &s.files, s.errors);
+                json.insert("chiffres".into(), s.indicators.into());
+                json.insert("indicateurs".into(), s.indicator_kinds.into());
+                json.insert("demonstration".into(), p.spec.pipeline.demonstration.into());
+                return Ok(outcome(s.errors));
+            }
             println!("Données d'entrée :\n{}", s.validation);
             for l in &s.privacy {
                 println!("{l}");
@@ -195,9 +302,14 @@ fn execute(command: Command) -> Result<Outcome, Error> {
             Ok(outcome(s.errors))
         }
         Command::Verifier { pipeline, sortie } => {
+            json.insert("commande".into(), "verifier".into());
             let p = Pipeline::load(&pipeline)?;
             let out = sortie.unwrap_or_else(|| run::check_dir(&p));
             let s = run::check(&p, &out)?;
+            if display.json {
+                json_summary(json, "verifier", &s.output_dir, &s.files, s.errors);
+                return Ok(outcome(s.errors));
+            }
             println!("Données d'entrée :\n{}", s.validation);
             println!(
                 "Rapport de validation écrit dans {}",
@@ -209,9 +321,14 @@ fn execute(command: Command) -> Result<Outcome, Error> {
             Ok(outcome(s.errors))
         }
         Command::Partenaire { pipeline, sortie } => {
+            json.insert("commande".into(), "partenaire".into());
             let p = Pipeline::load(&pipeline)?;
             let out = sortie.unwrap_or_else(|| run::partner_dir(&p));
             let s = run::partner(&p, &out)?;
+            if display.json {
+                json_summary(json, "partenaire", &s.output_dir, &s.files, s.errors);
+                return Ok(outcome(s.errors));
+            }
             println!("Données d'entrée :\n{}", s.validation);
             for l in &s.privacy {
                 println!("{l}");
@@ -263,6 +380,23 @@ fn execute(command: Command) -> Result<Outcome, Error> {
             Ok(Outcome::Clean)
         }
         Command::LectureIsolee => Ok(Outcome::Clean),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "observatoire",
+                &mut std::io::stdout(),
+            );
+            Ok(Outcome::Clean)
+        }
+        Command::Manuel => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .map_err(|e| Error::Internal(format!("page de manuel non écrite : {e}")))?;
+            print!("{}", french::man_headings(&String::from_utf8_lossy(&page)));
+            Ok(Outcome::Clean)
+        }
         Command::Indicateurs { markdown: true } => {
             print!("{}", indicators::registry_markdown());
             Ok(Outcome::Clean)

@@ -103,11 +103,24 @@ pub fn ingest(pipeline: &Pipeline) -> Result<Ingested, Error> {
 /// (docs/architecture.md, « Files in parallel, results in order »).
 pub type FileTransform<'a> = &'a (dyn Fn(Table, DataFrame) -> Result<DataFrame, Error> + Sync);
 
+/// Told after each file is read and mapped: (files done, files in all). Called from the
+/// reading threads.
+pub type FileProgress<'a> = &'a (dyn Fn(usize, usize) + Sync);
+
 /// [`ingest`], with `transform` applied to the table of every file read in parallel (every
 /// table but the services and the reference tables, which hold no identity).
 pub fn ingest_with(
     pipeline: &Pipeline,
     transform: Option<FileTransform<'_>>,
+) -> Result<Ingested, Error> {
+    ingest_observed(pipeline, transform, None)
+}
+
+/// [`ingest_with`], telling `progress` after each file.
+pub fn ingest_observed(
+    pipeline: &Pipeline,
+    transform: Option<FileTransform<'_>>,
+    progress: Option<FileProgress<'_>>,
 ) -> Result<Ingested, Error> {
     let limits = pipeline.settings.limits;
     let checks = pipeline.settings.checks.clone();
@@ -117,6 +130,15 @@ pub fn ingest_with(
         .collect();
     let mut acc = Accumulated::default();
     let (jobs, has_services) = file_jobs(pipeline)?;
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let tick = || {
+        if let Some(p) = progress {
+            p(
+                done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                jobs.len(),
+            );
+        }
+    };
     let env = JobEnv {
         pipeline,
         limits: &limits,
@@ -133,6 +155,7 @@ pub fn ingest_with(
             .get_mut(&Table::Services)
             .ok_or_else(|| Error::Internal("table".into()))?;
         let outcome = ingest_file(&env, job, builder);
+        tick();
         acc.absorb(job, outcome)?;
     }
     let known_services = if has_services {
@@ -159,7 +182,9 @@ pub fn ingest_with(
             if job.table == Table::Reference {
                 (FileOutcome::default(), None)
             } else {
-                file_alone(&env, job, transform)
+                let read = file_alone(&env, job, transform);
+                tick();
+                read
             }
         })
         .collect();
@@ -168,7 +193,9 @@ pub fn ingest_with(
             let builder = builders
                 .get_mut(&Table::Reference)
                 .ok_or_else(|| Error::Internal("table".into()))?;
-            ingest_file(&env, job, builder)
+            let mapped = ingest_file(&env, job, builder);
+            tick();
+            mapped
         } else {
             outcome
         };

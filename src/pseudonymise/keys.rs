@@ -140,10 +140,12 @@ impl SecretKey {
         if path.exists() {
             return Err(KeyError::Exists(shown));
         }
-        let key = SecretKey::random()?;
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| KeyError::Io(e.to_string()))?;
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+            && !parent.is_dir()
+        {
+            return Err(KeyError::MissingFolder(parent.display().to_string()));
         }
+        let key = SecretKey::random()?;
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create_new(true);
         #[cfg(unix)]
@@ -206,6 +208,13 @@ mod tests {
             SecretKey::load(&d.join("absente.cle")),
             Err(KeyError::Missing(_))
         ));
+        // A folder that does not exist is an error, never created on the fly.
+        let nowhere = d.join("dossier-absent").join("k.cle");
+        assert!(matches!(
+            SecretKey::create_file(&nowhere),
+            Err(KeyError::MissingFolder(_))
+        ));
+        assert!(!d.join("dossier-absent").exists());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -43,12 +43,23 @@ pub fn run_observed(
     out: &Path,
     observe: &mut dyn FnMut(Event<'_>),
 ) -> Result<Summary, Error> {
+    run_with_progress(pipeline, out, observe, None)
+}
+
+/// [`run_observed`], telling `files` after each file read (the command line's progress
+/// bar).
+pub fn run_with_progress(
+    pipeline: &Pipeline,
+    out: &Path,
+    observe: &mut dyn FnMut(Event<'_>),
+    files: Option<ingest::FileProgress<'_>>,
+) -> Result<Summary, Error> {
     observe(Event::Stage(stage::READ));
     // The output folder is checked (and interrupted runs repaired) before reading.
     let mut staging = Staging::for_pipeline(pipeline, out)?;
     // Identities are pseudonymised file by file as they are read (see `AsRead`).
     let as_read = AsRead::pseudonymising(pipeline);
-    let ing = ingest::ingest_with(pipeline, Some(&|t, df| as_read.apply(t, df)))?;
+    let ing = ingest::ingest_observed(pipeline, Some(&|t, df| as_read.apply(t, df)), files)?;
     observe(Event::Stage(stage::PSEUDONYMISE));
     let linked = pseudonymise_and_link_observed(pipeline, &ing, Some(&as_read), observe)?;
     observe(Event::Stage(stage::INDICATORS));

@@ -14,7 +14,7 @@ pub(super) fn load_key(
     pipeline: &Pipeline,
     file: &Option<String>,
     env: &Option<String>,
-    default_env: &str,
+    (setting, default_env): (&str, &str),
 ) -> Result<SecretKey, KeyError> {
     if let Some(f) = file {
         return SecretKey::load(&pipeline.resolve(f));
@@ -25,7 +25,10 @@ pub(super) fn load_key(
     if std::env::var_os(default_env).is_some() {
         return SecretKey::from_env(default_env);
     }
-    Err(KeyError::NotConfigured(default_env.to_string()))
+    Err(KeyError::NotConfigured(
+        setting.to_string(),
+        default_env.to_string(),
+    ))
 }
 
 /// Resolves the keys of `pipeline` (files, environment variables, or the public
@@ -38,13 +41,13 @@ pub fn load_keys(pipeline: &Pipeline, observatory: bool) -> Result<Keys, Error> 
             observatory: observatory.then(|| SecretKey::demonstration("observatoire")),
         });
     }
-    let collective = load_key(pipeline, &c.cle, &c.cle_env, "OBSERVATOIRE_CLE")?;
+    let collective = load_key(pipeline, &c.cle, &c.cle_env, ("cle", "OBSERVATOIRE_CLE"))?;
     let observatory = if observatory {
         Some(load_key(
             pipeline,
             &c.cle_observatoire,
             &c.cle_observatoire_env,
-            "OBSERVATOIRE_CLE_OBSERVATOIRE",
+            ("cle_observatoire", "OBSERVATOIRE_CLE_OBSERVATOIRE"),
         )?)
     } else {
         None

@@ -120,7 +120,7 @@ fn collective_key(pipeline: &Pipeline) -> Result<SecretKey, KeyError> {
     if c.cle_demonstration.as_ref().is_some_and(|d| *d.get_ref()) {
         Ok(SecretKey::demonstration("collectif"))
     } else {
-        load_key(pipeline, &c.cle, &c.cle_env, "OBSERVATOIRE_CLE")
+        load_key(pipeline, &c.cle, &c.cle_env, ("cle", "OBSERVATOIRE_CLE"))
     }
 }
 
@@ -159,7 +159,7 @@ pub(super) fn pseudonymise_and_link_observed(
             pipeline,
             &c.cle_observatoire,
             &c.cle_observatoire_env,
-            "OBSERVATOIRE_CLE_OBSERVATOIRE",
+            ("cle_observatoire", "OBSERVATOIRE_CLE_OBSERVATOIRE"),
         )?
     };
     let mut parts: Vec<DataFrame> = Vec::new();

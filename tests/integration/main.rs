@@ -3,6 +3,7 @@
 mod analysts;
 mod audiences;
 mod bad_inputs;
+mod cli;
 mod copil;
 mod corpus;
 mod demo;
