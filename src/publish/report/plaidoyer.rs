@@ -267,10 +267,11 @@ fn figure(
         },
         absents: match absents {
             0 => String::new(),
+            1 => format!(
+                "1 département sur {drawn} n'a aucun chiffre pour cet indicateur en {year} : « non disponible » sur la carte, absent du tableau."
+            ),
             n => format!(
-                "{} des {} départements n'ont aucun chiffre pour cet indicateur en {year} : « non disponible » sur la carte, absents du tableau.",
-                number_fr(n as f64, 0),
-                number_fr(drawn as f64, 0)
+                "{n} départements sur {drawn} n'ont aucun chiffre pour cet indicateur en {year} : « non disponible » sur la carte, absents du tableau."
             ),
         },
         lecture_carte,

@@ -9,11 +9,10 @@ use crate::format::number_fr;
 
 use super::super::ReportInput;
 
-/// The section: paragraphs, then the run's linkage counts (label, value).
+/// The section's paragraphs (the run's linkage counts in the linkage paragraphs).
 #[derive(Serialize, Debug)]
 pub(in crate::publish::report) struct Method {
     pub appariement: Vec<String>,
-    pub chiffres: Vec<(String, String)>,
     pub qualite: Vec<String>,
     pub secret: Vec<String>,
 }
@@ -45,19 +44,23 @@ pub(super) fn method(input: &ReportInput) -> Method {
             number_fr(t, 2)
         ));
     }
-    let mut chiffres = Vec::new();
     match link {
         Some(_) => {
-            for (key, label) in [
-                ("enregistrements", "Dossiers lus (tous services)"),
-                ("personnes", "Enfants distincts après appariement"),
-                ("liens_exacts", "Liens par codes exacts"),
-                ("liens_dossier", "Liens par numéro de dossier"),
-                ("liens_flous", "Liens approchés (noms écrits autrement)"),
+            let mut parts = Vec::new();
+            for (key, one, many) in [
+                ("enregistrements", "dossier lu (tous services)", "dossiers lus (tous services)"),
+                ("personnes", "enfant distinct après appariement", "enfants distincts après appariement"),
+                ("liens_exacts", "lien par codes exacts", "liens par codes exacts"),
+                ("liens_dossier", "lien par numéro de dossier", "liens par numéro de dossier"),
+                ("liens_flous", "lien approché (nom écrit autrement)", "liens approchés (noms écrits autrement)"),
             ] {
                 if let Some(v) = count(key) {
-                    chiffres.push((label.to_string(), number_fr(v, 0)));
+                    let label = if v <= 1.0 { one } else { many };
+                    parts.push(format!("{} {label}", number_fr(v, 0)));
                 }
+            }
+            if !parts.is_empty() {
+                appariement.push(format!("Chiffres de cette exécution : {}.", parts.join(", ")));
             }
         }
         None => appariement.push(
@@ -76,7 +79,6 @@ pub(super) fn method(input: &ReportInput) -> Method {
     secret.push("Les quartiles et les classes des cartes sont calculés uniquement à partir des valeurs publiées : un chiffre secret n'y entre jamais. « Non disponible » signifie que le réseau n'a aucun chiffre pour ce département (pas de service, ou pas de donnée transmise).".into());
     Method {
         appariement,
-        chiffres,
         qualite,
         secret,
     }

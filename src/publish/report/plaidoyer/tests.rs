@@ -190,8 +190,7 @@ fn the_page_has_map_table_notes_and_method() {
         "Puy-de-Dôme (63)",
         "Ensemble du réseau",
         "(4 valeurs publiées)",
-        "<dd>55</dd>",
-        "<dd>650</dd>",
+        "706 dossiers lus (tous services), 650 enfants distincts après appariement, 55 liens par codes exacts, 1 lien approché",
         "moins de 11",
         "scope=\"row\"",
     ] {
