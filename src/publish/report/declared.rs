@@ -125,8 +125,7 @@ pub fn render_declared(
 ) -> Result<String, Error> {
     match report.kind {
         Kind::Activite => super::activite::render(report, input, facts),
-        // The map renderer (`publish::map`) plugs in here.
-        Kind::Plaidoyer => super::interim::render_plaidoyer(report, input),
+        Kind::Plaidoyer => super::plaidoyer::render(report, input),
         // The COPIL board renderer (`publish::copil`) plugs in here.
         Kind::Copil => super::interim::render_copil(report, input),
     }

@@ -1,6 +1,5 @@
-//! Interim pages of the plaidoyer and the COPIL board: the existing sections of the
-//! figures they are about, until their dedicated renderers (the map of
-//! `publish::map`, the board of `publish::copil`) replace them in
+//! Interim page of the COPIL board: the existing sections of the figures it is about,
+//! until its dedicated renderer (the board of `publish::copil`) replaces it in
 //! [`super::declared::render_declared`].
 
 use minijinja::{
@@ -13,23 +12,6 @@ use crate::indicators::IndicatorRow;
 
 use super::declared::Declared;
 use super::{ReportInput, rows_by_indicator, sections};
-
-/// The network and its départements (totals and breakdowns), no service or
-/// organisation: what the collective argues from.
-pub fn render_plaidoyer(report: &Declared, input: &ReportInput) -> Result<String, Error> {
-    let keep = |r: &IndicatorRow| {
-        r.service.is_none()
-            && r.organisation.is_none()
-            && r.niveau_territoire != "territoire_interne"
-            && super::declared::covers(&report.perimeter, r)
-    };
-    render(
-        report,
-        input,
-        keep,
-        "Chiffres de l'ensemble du réseau et de chaque département, par année. La carte de France par département et le classement des territoires seront ajoutés à ce rapport.",
-    )
-}
 
 /// The quality action plan's figures (sub-actions done, targets reached) of the
 /// perimeter.

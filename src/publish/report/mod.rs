@@ -30,6 +30,7 @@ pub mod declared;
 pub mod facts;
 mod interim;
 mod labels;
+mod plaidoyer;
 mod tables;
 
 use declared::page;
@@ -41,7 +42,7 @@ const SECTIONS_TEMPLATE: &str = include_str!("../../../reports/sections.html");
 const DEPARTMENT_TEMPLATE: &str = include_str!("../../../reports/rapport-departement.html");
 const VALIDATION_TEMPLATE: &str = include_str!("../../../reports/validation.html");
 const PRINT_STYLE: &str = include_str!("../../../reports/impression.css");
-const DECLARED_TEMPLATES: [(&str, &str); 3] = [
+const DECLARED_TEMPLATES: [(&str, &str); 4] = [
     (
         "declare.html",
         include_str!("../../../reports/declare.html"),
@@ -49,6 +50,10 @@ const DECLARED_TEMPLATES: [(&str, &str); 3] = [
     (
         "activite.html",
         include_str!("../../../reports/activite.html"),
+    ),
+    (
+        "plaidoyer.html",
+        include_str!("../../../reports/plaidoyer.html"),
     ),
     (
         "provisoire.html",
