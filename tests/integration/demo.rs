@@ -222,6 +222,11 @@ pub fn identities() -> (BTreeSet<String>, BTreeSet<String>) {
             names.insert(observatoire::ingest::values::fold(w));
         }
     }
+    // A surname that is also the name of a département or région (« Hérault ») is not
+    // a leak when a map names every département: territory names are public geography.
+    for t in observatoire::territory::all() {
+        names.remove(&observatoire::ingest::values::fold(t.name));
+    }
     let mut dates = BTreeSet::new();
     for d in ints(a, "date_naissance").into_iter().flatten() {
         let (y, m, dd) = observatoire::indicators::activity::date_of(d);

@@ -135,6 +135,56 @@ fn activity_report_shows_the_service_once_with_its_capacity() {
 }
 
 #[test]
+fn plaidoyer_has_maps_ranked_departements_notes_and_method() {
+    let html = report("plaidoyer-reseau.html");
+    let text = visible_text(&html);
+    // One map per flagship figure the demo has (the two cross-sector shares and the
+    // ASE rate per 1 000 under-21s), drawn inline.
+    let maps = html.matches("<svg").count();
+    assert_eq!(maps, 3, "cartes");
+    assert!(html.contains("role=\"img\""));
+    assert!(html.contains("Carte des départements"));
+    // Départements by name, never by a bare code.
+    for name in ["Cantal (15)", "Puy-de-Dôme (63)"] {
+        assert!(text.contains(name), "{name}");
+    }
+    assert!(!text.contains("Département 15") && !text.contains("Département 63"));
+    // A DREES-style note under every table and every map.
+    let tables = html.matches("<table").count();
+    for part in ["Lecture", "Champ", "Source"] {
+        let notes = html.matches(&format!("<strong>{part}</strong> :")).count();
+        assert_eq!(notes, tables + maps, "notes « {part} »");
+    }
+    // A concrete reading from a published figure (ASE, Cantal, 2023: 352 / 24 055).
+    assert!(
+        text.contains("En 2023, dans le département Cantal (15), 14,6 enfants pour 1 000 jeunes de moins de 21 ans"),
+        "lecture"
+    );
+    assert!(text.contains("352") && text.contains("24\u{202f}055"));
+    // The network value and the quartiles of the published département values.
+    assert!(text.contains("Ensemble du réseau"));
+    assert!(text.contains("Quartiles des départements"));
+    assert!(text.contains("seules valeurs publiées"));
+    // The demo's cross-sector shares are withheld in every département: « s », hatched.
+    assert!(html.contains("<abbr class=\"secret\""));
+    assert!(html.contains("secret statistique"));
+    assert!(text.contains("non disponible"));
+    // The method, in plain French, with the run's linkage figures and the measured quality.
+    assert!(html.contains("id=\"methode\""));
+    for needle in [
+        "sans son nom",
+        "dossiers lus",
+        "enfants distincts après appariement",
+        "liens par codes exacts",
+        "précision 0,9863, rappel 0,9877",
+        "fichiers générés pour",
+        "moins de 11",
+    ] {
+        assert!(text.contains(needle), "méthode : « {needle} »");
+    }
+}
+
+#[test]
 fn a_report_on_an_unknown_service_names_it() {
     let path = repo().join("pipelines/demo.toml");
     let text = std::fs::read_to_string(&path).unwrap().replace(
@@ -300,7 +350,11 @@ fn declared_reports_print_on_a4_with_the_embedded_font() {
                 assert!(pages[0] <= 10, "{pages:?}");
             }
             "copil-anef-cantal.html" => assert!((1..=10).contains(&pages[0]), "{pages:?}"),
-            // Interim page until the map renderer replaces it.
+            "plaidoyer-reseau.html" => assert!(
+                (1..=12).contains(&pages[0]),
+                "le plaidoyer tient en {} pages A4 (12 au plus)",
+                pages[0]
+            ),
             _ => assert!((1..=60).contains(&pages[0]), "{pages:?}"),
         }
     }

@@ -2,9 +2,8 @@
 //! to `rapports/<nom>.html` beside the network's technical report (`rapport.html`).
 //!
 //! [`render_declared`] matches on the kind and calls one renderer per kind: the
-//! rapport d'activité ([`super::activite`]), the plaidoyer (for now a minimal page from
-//! the existing sections, [`super::interim`], until its dedicated renderer is plugged in
-//! here) and the COPIL board ([`super::board`], `publish::copil`'s board for the
+//! rapport d'activité ([`super::activite`]), the plaidoyer ([`super::plaidoyer`]) and
+//! the COPIL board ([`super::board`], `publish::copil`'s board for the
 //! report's perimeter). Each report's workbook is [`super::workbooks`].
 
 use minijinja::{
@@ -147,8 +146,7 @@ pub fn render_declared(
 ) -> Result<String, Error> {
     match report.kind {
         Kind::Activite => super::activite::render(report, input, facts),
-        // The map renderer (`publish::map`) plugs in here.
-        Kind::Plaidoyer => super::interim::render_plaidoyer(report, input),
+        Kind::Plaidoyer => super::plaidoyer::render(report, input),
         Kind::Copil => super::board::render(report, input),
     }
 }

@@ -29,8 +29,8 @@ mod blocks;
 pub mod board;
 pub mod declared;
 pub mod facts;
-mod interim;
 mod labels;
+mod plaidoyer;
 mod tables;
 pub mod workbooks;
 
@@ -53,8 +53,8 @@ const DECLARED_TEMPLATES: [(&str, &str); 3] = [
         include_str!("../../../reports/activite.html"),
     ),
     (
-        "provisoire.html",
-        include_str!("../../../reports/provisoire.html"),
+        "plaidoyer.html",
+        include_str!("../../../reports/plaidoyer.html"),
     ),
 ];
 
