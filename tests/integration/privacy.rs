@@ -218,6 +218,8 @@ fn partner_extract_then_observatory_gives_the_same_figures_as_one_run() {
         dir.join("cles/collectif.cle"),
         dir.join("cles/observatoire.cle"),
     );
+    // Keys are created in an existing folder only.
+    std::fs::create_dir_all(dir.join("cles")).unwrap();
     SecretKey::create_file(&kc).unwrap();
     SecretKey::create_file(&ko).unwrap();
     let p = Pipeline::load(&pipeline_with_keys(&dir, &kc, &ko)).unwrap();
