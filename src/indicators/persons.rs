@@ -270,25 +270,7 @@ pub fn compute(inputs: &Inputs, _settings: &Settings) -> Result<Results, Error> 
     )?;
     let yearly = yearly_records(frame::to_ids(records, P), inputs.years.clone())?;
     let key = [col(k::PERIMETER), col(k::YEAR)];
-    let main = additive(
-        &perimeters,
-        &[],
-        vec![
-            col(STARTED).sum().cast(DataType::Int64).alias("entrees"),
-            col(ENDED).sum().cast(DataType::Int64).alias("sorties"),
-            (col(END) - col(START))
-                .cast(DataType::Int64)
-                .filter(col(ENDED))
-                .sum()
-                .alias("jours_sorties"),
-        ],
-        vec![
-            col("entrees").sum(),
-            col("sorties").sum(),
-            col("jours_sorties").sum(),
-        ],
-        yearly.clone(),
-    );
+    let main = flows(&perimeters, yearly.clone());
     let active = active_with_bands(yearly, bands);
     // Each person once per perimeter and year, with the age band and sex of their first
     // accompaniment in progress (in the order of the table: the expansion keeps it, and
@@ -404,6 +386,30 @@ fn additive(
         .expand(lf.group_by(by).agg(aggs))
         .group_by(by_perimeter)
         .agg(sums)
+}
+
+/// Entries, exits and the days of the accompaniments that ended, per perimeter and
+/// year.
+fn flows(perimeters: &Perimeters, yearly: LazyFrame) -> LazyFrame {
+    additive(
+        perimeters,
+        &[],
+        vec![
+            col(STARTED).sum().cast(DataType::Int64).alias("entrees"),
+            col(ENDED).sum().cast(DataType::Int64).alias("sorties"),
+            (col(END) - col(START))
+                .cast(DataType::Int64)
+                .filter(col(ENDED))
+                .sum()
+                .alias("jours_sorties"),
+        ],
+        vec![
+            col("entrees").sum(),
+            col("sorties").sum(),
+            col("jours_sorties").sum(),
+        ],
+        yearly,
+    )
 }
 
 /// The total `n` over a breakdown, the denominator of its shares (a window over the
