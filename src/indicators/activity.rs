@@ -189,6 +189,7 @@ impl Registry {
         let cap: Vec<Option<f64>> = df.column("cap")?.f64()?.iter().collect();
         let open: Vec<Option<f64>> = df.column("jours")?.f64()?.iter().collect();
         let mut registry = BTreeMap::new();
+        // One iteration per (service, year) of the aggregate: the registry is a map.
         for i in 0..df.height() {
             if let (Some(s), Some(y)) = (&id[i], year[i]) {
                 registry.insert(
@@ -299,6 +300,7 @@ fn activity_rates(
     years: std::ops::RangeInclusive<i32>,
     out: &mut Results,
 ) {
+    // One iteration per service and year: each needs its capacity rule and its note.
     for (service, days) in by_service {
         for y in years.clone() {
             let measure_days = days.get(&y).copied().unwrap_or(0);

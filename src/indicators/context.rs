@@ -172,6 +172,8 @@ fn rates(
     out: &mut Results,
 ) {
     let mut national: BTreeMap<i32, (f64, f64)> = BTreeMap::new();
+    // One iteration per département and year (about a hundred a year): each population
+    // lookup (Corsica, next year or same year) may need its own note.
     for ((year, dep), n) in counts {
         if !years.contains(year) {
             continue;
