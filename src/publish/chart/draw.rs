@@ -5,6 +5,7 @@ use super::*;
 
 /// Linear axis whose ticks (and grid lines) are exactly the given values, so that
 /// years stay whole and percentages fall on round numbers.
+#[derive(Clone)]
 pub(super) struct TickedAxis {
     pub(super) lo: f64,
     pub(super) hi: f64,
