@@ -204,11 +204,8 @@ pub fn compute_by(
     // Whether each sector has any accompaniment in the year: without one, a share of
     // children "also followed" by it cannot be computed (it is not 0).
     let any = yearly.clone().group_by([col(k::YEAR)]).agg([
-        col(SECTOR).eq(lit(PE_CODE)).any(true).alias(PE_SIDE.known),
-        col(SECTOR)
-            .eq(lit(DITEP_CODE))
-            .any(true)
-            .alias(DITEP_SIDE.known),
+        col(SECTOR).eq(lit(PE_CODE)).any(true).alias(PE_KNOWN),
+        col(SECTOR).eq(lit(DITEP_CODE)).any(true).alias(DITEP_KNOWN),
     ]);
     let rows = frame::left_ordered_join(
         yearly.filter(col(P).is_not_null()),
@@ -358,17 +355,21 @@ struct Side {
     known: &'static str,
 }
 
+/// Whether the year has any child-protection / DITEP accompaniment at all.
+const PE_KNOWN: &str = "_pe_connu";
+const DITEP_KNOWN: &str = "_ditep_connu";
+
 const PE_SIDE: Side = Side {
     id: PE_ALSO_DITEP,
     side: PE,
     other: DITEP,
-    known: "_ditep_connu",
+    known: DITEP_KNOWN,
 };
 const DITEP_SIDE: Side = Side {
     id: DITEP_ALSO_PE,
     side: DITEP,
     other: PE,
-    known: "_pe_connu",
+    known: PE_KNOWN,
 };
 
 /// The breakdown of one cell family.
