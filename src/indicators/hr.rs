@@ -337,7 +337,6 @@ fn staffed_measure_days(
             .cast(DataType::Float64)
             .alias("_mesures_jours")]);
     let staffed = lf
-        .clone()
         .select([col(k::SERVICE), col(k::YEAR)])
         .unique(None, UniqueKeepStrategy::Any)
         .join(
