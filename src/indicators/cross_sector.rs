@@ -473,6 +473,36 @@ mod tests {
     }
 
     #[test]
+    fn a_share_is_unknown_when_the_other_sector_has_no_data() {
+        let services = polars::df![
+            "service" => ["AEMO-T"],
+            "type_service" => ["AEMO"],
+            "departement" => ["15"],
+        ]
+        .unwrap();
+        let day = crate::indicators::activity::day_number(2021, 3, 1);
+        let linked = polars::df![
+            "personne" => ["a"],
+            "service" => ["AEMO-T"],
+            "date_debut" => [day],
+            "date_fin" => [None::<i32>],
+            "annee_naissance" => [2010],
+        ]
+        .unwrap();
+        let rows = compute(&services, &linked, 2021..=2021, &[0, 18]).unwrap();
+        let pooled = rows
+            .iter()
+            .find(|r| {
+                r.indicateur == PE_ALSO_DITEP
+                    && r.niveau_territoire == "ensemble"
+                    && r.ventilation.is_none()
+            })
+            .map(|r| (r.numerateur, r.denominateur));
+        // No DITEP accompaniment at all: not 0 %, unknown.
+        assert_eq!(pooled, Some((None, Some(1.0))));
+    }
+
+    #[test]
     fn by_department_of_service_or_of_residence() {
         use crate::indicators::ChildTerritory;
         let services = polars::df![
