@@ -148,8 +148,6 @@ pub fn protects(kind: Kind, value: f64, low: f64, up: f64) -> bool {
 /// Attacker bounds of the suppressed primary cells (all, or those of `only`), with
 /// `f64::INFINITY` when unbounded: two linear programs per cell over its component,
 /// spread over the machine's cores; sorted by cell.
-// Long (91 lines) for a reason: the linear program and its worker threads share the
-// component data by reference; a failed thread must mark its own cells unprotected.
 pub fn bounds(
     system: &System,
     suppressed: &[bool],
@@ -169,47 +167,7 @@ pub fn bounds(
                 .map(move |i| (k, i))
         })
         .collect();
-    let attack = |&(k, target): &(usize, usize)| -> (usize, f64, f64) {
-        let (cells, rows) = &comps[k];
-        if rows.is_empty() {
-            return (target, 0.0, f64::INFINITY);
-        }
-        let position: BTreeMap<usize, usize> =
-            cells.iter().enumerate().map(|(p, &c)| (c, p)).collect();
-        let solve = |direction: OptimizationDirection| -> f64 {
-            let mut lp = Problem::new(direction);
-            let vars: Vec<_> = cells
-                .iter()
-                .map(|&c| lp.add_var(if c == target { 1.0 } else { 0.0 }, (0.0, f64::INFINITY)))
-                .collect();
-            for r in rows {
-                let rhs: f64 = r
-                    .iter()
-                    .map(|&(j, c)| c as f64 * system.cells[j].value)
-                    .sum();
-                let expr: Vec<_> = r
-                    .iter()
-                    .map(|&(j, c)| (vars[position[&j]], c as f64))
-                    .collect();
-                lp.add_constraint(expr.as_slice(), ComparisonOp::Eq, rhs);
-            }
-            match lp.solve().map(|o| o.into_solution()) {
-                Ok(Ok(s)) => s.objective(),
-                Err(microlp::Error::Unbounded) => match direction {
-                    OptimizationDirection::Maximize => f64::INFINITY,
-                    OptimizationDirection::Minimize => 0.0,
-                },
-                // The true values are a solution: a solver failure must not pass the
-                // audit, so it is reported as the tightest interval (the value itself).
-                _ => system.cells[target].value,
-            }
-        };
-        (
-            target,
-            solve(OptimizationDirection::Minimize),
-            solve(OptimizationDirection::Maximize),
-        )
-    };
+    let attack = |&(k, target): &(usize, usize)| attack(system, &comps[k], target);
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(jobs.len())
@@ -240,6 +198,52 @@ pub fn bounds(
     });
     out.sort_by_key(|r| r.0);
     out
+}
+
+/// The attacker's interval for one target cell of a component: the least and greatest
+/// value its equations allow (0 and `f64::INFINITY` when it has none).
+fn attack(
+    system: &System,
+    (cells, rows): &(Vec<usize>, Vec<Sparse>),
+    target: usize,
+) -> (usize, f64, f64) {
+    if rows.is_empty() {
+        return (target, 0.0, f64::INFINITY);
+    }
+    let position: BTreeMap<usize, usize> = cells.iter().enumerate().map(|(p, &c)| (c, p)).collect();
+    let solve = |direction: OptimizationDirection| -> f64 {
+        let mut lp = Problem::new(direction);
+        let vars: Vec<_> = cells
+            .iter()
+            .map(|&c| lp.add_var(if c == target { 1.0 } else { 0.0 }, (0.0, f64::INFINITY)))
+            .collect();
+        for r in rows {
+            let rhs: f64 = r
+                .iter()
+                .map(|&(j, c)| c as f64 * system.cells[j].value)
+                .sum();
+            let expr: Vec<_> = r
+                .iter()
+                .map(|&(j, c)| (vars[position[&j]], c as f64))
+                .collect();
+            lp.add_constraint(expr.as_slice(), ComparisonOp::Eq, rhs);
+        }
+        match lp.solve().map(|o| o.into_solution()) {
+            Ok(Ok(s)) => s.objective(),
+            Err(microlp::Error::Unbounded) => match direction {
+                OptimizationDirection::Maximize => f64::INFINITY,
+                OptimizationDirection::Minimize => 0.0,
+            },
+            // The true values are a solution: a solver failure must not pass the
+            // audit, so it is reported as the tightest interval (the value itself).
+            _ => system.cells[target].value,
+        }
+    };
+    (
+        target,
+        solve(OptimizationDirection::Minimize),
+        solve(OptimizationDirection::Maximize),
+    )
 }
 
 /// An inner bound of the attacker interval of each suppressed primary cell, without a

@@ -95,78 +95,13 @@ impl Built {
 }
 
 /// Builds the system of every row's cells, with primary cells marked.
-// Long (97 lines) for a reason: one pass that assigns both sides of every row to shared
-// cells (with the conflict check) before the relations are derived from the keys.
 pub fn build(rows: &[IndicatorRow], dir: &Directory, settings: &Settings) -> Built {
-    let mut index: BTreeMap<CellKey, usize> = BTreeMap::new();
-    let mut keys: Vec<CellKey> = Vec::new();
-    let mut cells: Vec<Cell> = Vec::new();
-    let mut conflicts = 0;
+    let mut b = Builder::default();
     let mut row_cells = Vec::with_capacity(rows.len());
     for r in rows {
         let Some(def) = definition(&r.indicateur) else {
             row_cells.push((None, None));
             continue;
-        };
-        let mut side = |m: Measure, value: Option<f64>, persons: Option<f64>| -> Option<usize> {
-            if m.kind == MeasureKind::Free {
-                return None;
-            }
-            let value = value? / m.scale;
-            let freq = match m.kind {
-                MeasureKind::Persons => value,
-                // Unknown persons behind an amount: cautious, treated as too few.
-                _ => persons.unwrap_or(0.0),
-            };
-            let unknown = m.kind == MeasureKind::Amount && persons.is_none();
-            let key = CellKey {
-                quantity: m.quantity,
-                year: r.periode + m.year_offset,
-                place: place_of(r),
-                breakdown: if m.breakdown {
-                    r.ventilation.clone().zip(r.modalite.clone())
-                } else {
-                    None
-                },
-            };
-            // A total the funding authority already holds (docs/architecture.md,
-            // « Audiences »): known to the reader, never secret.
-            let known = settings.audience == Audience::Authority
-                && key.breakdown.is_none()
-                && KNOWN_TO_AUTHORITY.contains(&key.quantity);
-            let primary = !known
-                && (unknown
-                    || (freq > 0.0 && freq < f64::from(settings.threshold))
-                    || (freq == 0.0 && settings.protect_zeros));
-            Some(match index.get(&key) {
-                Some(&c) => {
-                    let cell = &mut cells[c];
-                    if (cell.value - value).abs() > 1e-9 * value.abs().max(1.0) {
-                        conflicts += 1;
-                    }
-                    cell.freq = cell.freq.min(freq);
-                    cell.primary |= primary;
-                    cell.known &= known;
-                    c
-                }
-                None => {
-                    let c = cells.len();
-                    cells.push(Cell {
-                        value,
-                        freq,
-                        kind: if m.kind == MeasureKind::Persons {
-                            Kind::Count
-                        } else {
-                            Kind::Amount
-                        },
-                        primary,
-                        known,
-                    });
-                    keys.push(key.clone());
-                    index.insert(key, c);
-                    c
-                }
-            })
         };
         let s = def.secret;
         let num_persons = if s.numerateur.persons_in_denominator {
@@ -174,13 +109,122 @@ pub fn build(rows: &[IndicatorRow], dir: &Directory, settings: &Settings) -> Bui
         } else {
             r.effectif_numerateur
         };
-        let num = side(s.numerateur, r.numerateur, num_persons);
-        let den = side(s.denominateur, r.denominateur, r.effectif_denominateur);
+        let num = b.side(r, s.numerateur, r.numerateur, num_persons, settings);
+        let den = b.side(
+            r,
+            s.denominateur,
+            r.denominateur,
+            r.effectif_denominateur,
+            settings,
+        );
         row_cells.push((num, den));
     }
+    let Builder {
+        index,
+        keys,
+        cells,
+        conflicts,
+    } = b;
     let mut relations = Vec::new();
     breakdown_relations(&keys, &index, &mut relations);
     perimeter_relations(&keys, &index, dir, &mut relations);
+    network_twin_relations(&index, &mut relations);
+    Built {
+        system: System { cells, relations },
+        keys,
+        row_cells,
+        conflicts,
+    }
+}
+
+/// The cells met so far, by key, and the conflicts between rows.
+#[derive(Default)]
+struct Builder {
+    index: BTreeMap<CellKey, usize>,
+    keys: Vec<CellKey>,
+    cells: Vec<Cell>,
+    conflicts: usize,
+}
+
+impl Builder {
+    /// The cell of one side of row `r` (measure `m`, its value and the persons behind
+    /// it), shared with the rows that name the same cell; `None` for a free measure or
+    /// an unknown value.
+    fn side(
+        &mut self,
+        r: &IndicatorRow,
+        m: Measure,
+        value: Option<f64>,
+        persons: Option<f64>,
+        settings: &Settings,
+    ) -> Option<usize> {
+        if m.kind == MeasureKind::Free {
+            return None;
+        }
+        let value = value? / m.scale;
+        let freq = match m.kind {
+            MeasureKind::Persons => value,
+            // Unknown persons behind an amount: cautious, treated as too few.
+            _ => persons.unwrap_or(0.0),
+        };
+        let unknown = m.kind == MeasureKind::Amount && persons.is_none();
+        let key = CellKey {
+            quantity: m.quantity,
+            year: r.periode + m.year_offset,
+            place: place_of(r),
+            breakdown: if m.breakdown {
+                r.ventilation.clone().zip(r.modalite.clone())
+            } else {
+                None
+            },
+        };
+        // A total the funding authority already holds (docs/architecture.md,
+        // « Audiences »): known to the reader, never secret.
+        let known = settings.audience == Audience::Authority
+            && key.breakdown.is_none()
+            && KNOWN_TO_AUTHORITY.contains(&key.quantity);
+        let primary = !known
+            && (unknown
+                || (freq > 0.0 && freq < f64::from(settings.threshold))
+                || (freq == 0.0 && settings.protect_zeros));
+        Some(match self.index.get(&key) {
+            Some(&c) => {
+                let cell = &mut self.cells[c];
+                if (cell.value - value).abs() > 1e-9 * value.abs().max(1.0) {
+                    self.conflicts += 1;
+                }
+                cell.freq = cell.freq.min(freq);
+                cell.primary |= primary;
+                cell.known &= known;
+                c
+            }
+            None => {
+                let c = self.cells.len();
+                self.cells.push(Cell {
+                    value,
+                    freq,
+                    kind: if m.kind == MeasureKind::Persons {
+                        Kind::Count
+                    } else {
+                        Kind::Amount
+                    },
+                    primary,
+                    known,
+                });
+                self.keys.push(key.clone());
+                self.index.insert(key, c);
+                c
+            }
+        })
+    }
+}
+
+/// Quantities that are the same number for the whole network (e.g. the children
+/// followed on both sides, counted from either side): equal at the network level.
+fn network_twin_relations(
+    index: &BTreeMap<CellKey, usize>,
+    relations: &mut Vec<Vec<(usize, i64)>>,
+) {
     for (a, b) in SAME_FOR_WHOLE_NETWORK {
         for (k, &ca) in index
             .iter()
@@ -194,12 +238,6 @@ pub fn build(rows: &[IndicatorRow], dir: &Directory, settings: &Settings) -> Bui
                 relations.push(sorted(vec![(ca, 1), (cb, -1)]));
             }
         }
-    }
-    Built {
-        system: System { cells, relations },
-        keys,
-        row_cells,
-        conflicts,
     }
 }
 

@@ -19,6 +19,8 @@ struct Table {
     coords: Vec<Vec<usize>>,
 }
 
+// Long function: a test fixture — the whole linked table (cells, totals, relations)
+// is built in one place so each test reads its shape from its arguments alone.
 /// `dims[d]` = (number of leaves, aggregates as lists of children codes); codes of a
 /// dimension are its leaves `0..leaves` then its aggregates in order.
 fn table(dims: &[(usize, Vec<Vec<usize>>)], leaf_values: &[f64], threshold: f64) -> Table {

@@ -136,11 +136,20 @@ pub fn compute(
     years: std::ops::RangeInclusive<i32>,
 ) -> Result<Results, Error> {
     let mut out = Results::default();
+    let registry = Registry::read(services)?;
+    let by_service = measure_days(accompaniments, years.clone())?;
+    activity_rates(&registry, &by_service, years.clone(), &mut out);
+    occupancy_and_completion(&registry, &activity_sums(activity, years)?, &mut out)?;
+    Ok(out)
+}
 
-    // services: (service, year) → ServiceYear, the last row of each pair. One iteration
-    // per service and year of the services table (a few thousand rows nationally).
-    let mut registry: BTreeMap<(String, i32), ServiceYear> = BTreeMap::new();
-    {
+/// The services table: (service, year) → ServiceYear, the last row of each pair.
+struct Registry(BTreeMap<(String, i32), ServiceYear>);
+
+impl Registry {
+    /// One iteration per service and year of the services table (a few thousand rows
+    /// nationally), after a `group_by` plan keeps the last row of each pair.
+    fn read(services: &DataFrame) -> Result<Self, Error> {
         let last = |e: Expr, name: &str| {
             e.sort_by([col(k::ROW)], SortMultipleOptions::default())
                 .last()
@@ -179,6 +188,8 @@ pub fn compute(
         );
         let cap: Vec<Option<f64>> = df.column("cap")?.f64()?.iter().collect();
         let open: Vec<Option<f64>> = df.column("jours")?.f64()?.iter().collect();
+        let mut registry = BTreeMap::new();
+        // One iteration per (service, year) of the aggregate: the registry is a map.
         for i in 0..df.height() {
             if let (Some(s), Some(y)) = (&id[i], year[i]) {
                 registry.insert(
@@ -195,23 +206,33 @@ pub fn compute(
                 );
             }
         }
+        Ok(Self(registry))
     }
-    let describe = |service: &str, y: i32| -> Option<&ServiceYear> {
-        registry.get(&(service.to_string(), y)).or_else(|| {
-            registry
+
+    /// The service's own year.
+    fn get(&self, service: &str, y: i32) -> Option<&ServiceYear> {
+        self.0.get(&(service.to_string(), y))
+    }
+
+    /// The service's year, or its latest known year.
+    fn describe(&self, service: &str, y: i32) -> Option<&ServiceYear> {
+        self.get(service, y).or_else(|| {
+            self.0
                 .range((service.to_string(), i32::MIN)..=(service.to_string(), i32::MAX))
                 .next_back()
                 .map(|(_, v)| v)
         })
-    };
-    let row = |id: &str,
-               service: &str,
-               y: i32,
-               num: Option<f64>,
-               den: Option<f64>,
-               value: Option<f64>,
-               unit: &str| {
-        let d = describe(service, y);
+    }
+
+    /// One figure of a service, described by the registry.
+    fn row(
+        &self,
+        id: &str,
+        service: &str,
+        y: i32,
+        (num, den): (Option<f64>, Option<f64>),
+    ) -> IndicatorRow {
+        let d = self.describe(service, y);
         IndicatorRow {
             indicateur: id.to_string(),
             periode: y,
@@ -222,72 +243,94 @@ pub fn compute(
             nom_service: d.and_then(|d| d.name.clone()),
             numerateur: num,
             denominateur: den,
-            valeur: value,
-            unite: unit.to_string(),
+            valeur: ratio(num, den),
+            unite: "%".to_string(),
             ..Default::default()
         }
-    };
+    }
+}
 
-    // Measure-days per service and year (every service with an accompaniment, every
-    // year of the period).
+/// Measure-days per service and year (every service with an accompaniment, every year
+/// of the period), from a `group_by` plan.
+fn measure_days(
+    accompaniments: &DataFrame,
+    years: std::ops::RangeInclusive<i32>,
+) -> Result<BTreeMap<String, BTreeMap<i32, i64>>, Error> {
     let mut by_service: BTreeMap<String, BTreeMap<i32, i64>> = BTreeMap::new();
-    if accompaniments.height() > 0 {
-        let records = frame::canonical(accompaniments, Table::Accompaniments)
-            .select([
-                frame::text(col::SERVICE).alias(k::SERVICE),
-                frame::day(col::START).alias("_debut"),
-                frame::day(col::END).alias("_fin"),
-            ])
-            .filter(
-                col(k::SERVICE)
-                    .is_not_null()
-                    .and(col("_debut").is_not_null()),
-            );
-        let df = frame::per_year(records, years.clone())?
-            .group_by([col(k::SERVICE), col(k::YEAR)])
-            .agg([frame::days_in_year(col("_debut"), col("_fin"))
-                .sum()
-                .alias("_jours")])
-            .collect()?;
-        let s = strings(&df, k::SERVICE)?;
-        let y: Vec<Option<i32>> = df.column(k::YEAR)?.i32()?.iter().collect();
-        let d: Vec<Option<i64>> = df.column("_jours")?.i64()?.iter().collect();
-        // One iteration per service and year.
-        for i in 0..df.height() {
-            if let (Some(s), Some(y)) = (&s[i], y[i]) {
-                by_service
-                    .entry(s.clone())
-                    .or_default()
-                    .insert(y, d[i].unwrap_or(0));
-            }
+    if accompaniments.height() == 0 {
+        return Ok(by_service);
+    }
+    let records = frame::canonical(accompaniments, Table::Accompaniments)
+        .select([
+            frame::text(col::SERVICE).alias(k::SERVICE),
+            frame::day(col::START).alias("_debut"),
+            frame::day(col::END).alias("_fin"),
+        ])
+        .filter(
+            col(k::SERVICE)
+                .is_not_null()
+                .and(col("_debut").is_not_null()),
+        );
+    let df = frame::per_year(records, years)?
+        .group_by([col(k::SERVICE), col(k::YEAR)])
+        .agg([frame::days_in_year(col("_debut"), col("_fin"))
+            .sum()
+            .alias("_jours")])
+        .collect()?;
+    let s = strings(&df, k::SERVICE)?;
+    let y: Vec<Option<i32>> = df.column(k::YEAR)?.i32()?.iter().collect();
+    let d: Vec<Option<i64>> = df.column("_jours")?.i64()?.iter().collect();
+    // One iteration per service and year of the aggregate (already summed above).
+    for i in 0..df.height() {
+        if let (Some(s), Some(y)) = (&s[i], y[i]) {
+            by_service
+                .entry(s.clone())
+                .or_default()
+                .insert(y, d[i].unwrap_or(0));
         }
     }
-    for (service, days) in &by_service {
+    Ok(by_service)
+}
+
+/// The activity rate of every measure service with accompaniments, every year: the
+/// rules (which capacity, which note) run once per service and year.
+fn activity_rates(
+    registry: &Registry,
+    by_service: &BTreeMap<String, BTreeMap<i32, i64>>,
+    years: std::ops::RangeInclusive<i32>,
+    out: &mut Results,
+) {
+    // One iteration per service and year: each needs its capacity rule and its note.
+    for (service, days) in by_service {
         for y in years.clone() {
             let measure_days = days.get(&y).copied().unwrap_or(0);
-            let Some(desc) = describe(service, y) else {
+            let Some(desc) = registry.describe(service, y) else {
                 out.notes.push(format!(
                     "{service} : absent du référentiel des services, taux d'activité non calculé"
                 ));
                 continue;
             };
             if desc.is_measure_service() {
-                let cap = registry.get(&(service.clone(), y)).and_then(|d| d.capacity);
+                let cap = registry.get(service, y).and_then(|d| d.capacity);
                 let den = cap.map(|c| c * year_length(y));
                 let num = Some(measure_days as f64);
-                let value = ratio(num, den);
-                if value.is_none() {
+                if ratio(num, den).is_none() {
                     out.notes.push(format!("{service} {y} : capacité autorisée absente ou nulle, taux d'activité non calculé"));
                 }
                 out.rows
-                    .push(row(ACTIVITY_RATE, service, y, num, den, value, "%"));
+                    .push(registry.row(ACTIVITY_RATE, service, y, (num, den)));
             }
         }
     }
+}
 
-    // Activity table: per service and year, the sums of days done and funded, and
-    // whether one value is missing.
-    let df = frame::canonical(activity, Table::Activity)
+/// Activity table: per service and year, the sums of days done and funded, and whether
+/// one value is missing.
+fn activity_sums(
+    activity: &DataFrame,
+    years: std::ops::RangeInclusive<i32>,
+) -> Result<DataFrame, Error> {
+    Ok(frame::canonical(activity, Table::Activity)
         .select([
             frame::text(col::SERVICE).alias(k::SERVICE),
             frame::int(col::YEAR).alias(k::YEAR),
@@ -308,14 +351,23 @@ pub fn compute(
             col("_financees").is_null().any(true).alias("_f_manque"),
         ])
         .sort([k::SERVICE, k::YEAR], SortMultipleOptions::default())
-        .collect()?;
-    let svc = strings(&df, k::SERVICE)?;
+        .collect()?)
+}
+
+/// Occupancy (establishments) and completion (every service) rates from the activity
+/// sums, once per service and year of the activity table.
+fn occupancy_and_completion(
+    registry: &Registry,
+    df: &DataFrame,
+    out: &mut Results,
+) -> Result<(), Error> {
+    let svc = strings(df, k::SERVICE)?;
     let year: Vec<Option<i32>> = df.column(k::YEAR)?.i32()?.iter().collect();
     let done: Vec<Option<f64>> = df.column("_realisees")?.f64()?.iter().collect();
     let funded: Vec<Option<f64>> = df.column("_financees")?.f64()?.iter().collect();
     let done_missing: Vec<Option<bool>> = df.column("_r_manque")?.bool()?.iter().collect();
     let funded_missing: Vec<Option<bool>> = df.column("_f_manque")?.bool()?.iter().collect();
-    // One iteration per service and year of the activity table.
+    // One iteration per service and year of the activity table (already summed above).
     for i in 0..df.height() {
         let (Some(service), Some(y)) = (&svc[i], year[i]) else {
             continue;
@@ -325,38 +377,24 @@ pub fn compute(
         if done_missing {
             out.notes.push(format!("{service} {y} : journées réalisées incomplètes (valeur manquante), taux d'occupation et de réalisation non calculés"));
         }
-        if let Some(desc) = describe(service, y)
+        if let Some(desc) = registry.describe(service, y)
             && !desc.is_measure_service()
         {
-            let d = registry.get(&(service.clone(), y));
+            let d = registry.get(service, y);
             let places = d.and_then(|d| d.capacity);
             let open = d.and_then(|d| d.opening_days).or(Some(year_length(y)));
             let den = places.zip(open).map(|(p, o)| p * o);
             if den.is_none() {
                 out.notes.push(format!("{service} {y} : capacité autorisée absente du référentiel, taux d'occupation non calculé"));
             }
-            out.rows.push(row(
-                OCCUPANCY_RATE,
-                service,
-                y,
-                num,
-                den,
-                ratio(num, den),
-                "%",
-            ));
+            out.rows
+                .push(registry.row(OCCUPANCY_RATE, service, y, (num, den)));
         }
         let fden = (!funded_missing[i].unwrap_or(false)).then_some(funded[i].unwrap_or(0.0));
-        out.rows.push(row(
-            COMPLETION_RATE,
-            service,
-            y,
-            num,
-            fden,
-            ratio(num, fden),
-            "%",
-        ));
+        out.rows
+            .push(registry.row(COMPLETION_RATE, service, y, (num, fden)));
     }
-    Ok(out)
+    Ok(())
 }
 
 fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, Error> {

@@ -65,42 +65,12 @@ pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, 
     if r.height() == 0 {
         return Ok(out);
     }
-    let var = frame::texts(r, col::REF_VARIABLE)?;
-    let code = frame::texts(r, col::REF_CODE)?;
-    let dim1 = frame::texts(r, col::REF_DIM1)?;
-    let dim2 = frame::texts(r, col::REF_DIM2)?;
-    let period = frame::ints(r, col::REF_PERIOD)?;
-    let value = frame::floats(r, col::REF_VALUE)?;
-    let mut counts: BTreeMap<(i32, String), f64> = BTreeMap::new();
-    let mut population: BTreeMap<(i32, String), f64> = BTreeMap::new();
-    let mut broken_down = 0usize;
-    let mut not_departments: Vec<String> = Vec::new();
-    // A loop over the public reference table (one value per département, year and age
-    // band: a few thousand rows), whose rules — Corsica once, wide tables set aside,
-    // codes that are not départements noted — each need a note.
-    for i in 0..r.height() {
-        let (Some(v), Some(c), Some(p), Some(x)) = (&var[i], &code[i], period[i], value[i]) else {
-            continue;
-        };
-        if v == DREES_VARIABLE {
-            if dim1[i].is_some() || dim2[i].is_some() {
-                broken_down += 1;
-                continue;
-            }
-            if territory::department(c).is_none() {
-                if !not_departments.contains(c) {
-                    not_departments.push(c.clone());
-                }
-                continue;
-            }
-            *counts.entry((p, c.clone())).or_default() += x;
-        } else if v == POPULATION_VARIABLE
-            && dim1[i].as_deref().map(fold).as_deref() == Some("ENSEMBLE")
-            && let Some(band) = &dim2[i]
-        {
-            *population.entry((p, c.clone())).or_default() += x * under_21_share(band);
-        }
-    }
+    let Reference {
+        mut counts,
+        population,
+        broken_down,
+        not_departments,
+    } = Reference::read(r)?;
     if broken_down > 0 {
         out.notes.push(format!(
             "{broken_down} valeur(s) de la variable {DREES_VARIABLE} ventilée(s) par une dimension (tableau en colonnes larges) : non additionnées, seules les valeurs sans dimension sont lues"
@@ -111,7 +81,72 @@ pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, 
             "Territoire {c} : ce n'est pas un département, il n'entre pas dans le taux pour 1 000"
         ));
     }
-    // Corsica once: `20` beside 2A or 2B for the same year is left out.
+    corsica_once(&mut counts, &mut out);
+    rates(&counts, &population, inputs.years.clone(), &mut out);
+    Ok(out)
+}
+
+/// What the reference table gives: DREES counts and INSEE under-21 populations per
+/// (year, territory), and what was set aside.
+struct Reference {
+    counts: BTreeMap<(i32, String), f64>,
+    population: BTreeMap<(i32, String), f64>,
+    /// DREES values broken down by a dimension (not added up).
+    broken_down: usize,
+    /// DREES codes that are not départements, in the order met.
+    not_departments: Vec<String>,
+}
+
+impl Reference {
+    fn read(r: &polars::prelude::DataFrame) -> Result<Self, Error> {
+        let var = frame::texts(r, col::REF_VARIABLE)?;
+        let code = frame::texts(r, col::REF_CODE)?;
+        let dim1 = frame::texts(r, col::REF_DIM1)?;
+        let dim2 = frame::texts(r, col::REF_DIM2)?;
+        let period = frame::ints(r, col::REF_PERIOD)?;
+        let value = frame::floats(r, col::REF_VALUE)?;
+        let mut counts: BTreeMap<(i32, String), f64> = BTreeMap::new();
+        let mut population: BTreeMap<(i32, String), f64> = BTreeMap::new();
+        let mut broken_down = 0usize;
+        let mut not_departments: Vec<String> = Vec::new();
+        // A loop over the public reference table (one value per département, year and age
+        // band: a few thousand rows), whose rules — Corsica once, wide tables set aside,
+        // codes that are not départements noted — each need a note.
+        for i in 0..r.height() {
+            let (Some(v), Some(c), Some(p), Some(x)) = (&var[i], &code[i], period[i], value[i])
+            else {
+                continue;
+            };
+            if v == DREES_VARIABLE {
+                if dim1[i].is_some() || dim2[i].is_some() {
+                    broken_down += 1;
+                    continue;
+                }
+                if territory::department(c).is_none() {
+                    if !not_departments.contains(c) {
+                        not_departments.push(c.clone());
+                    }
+                    continue;
+                }
+                *counts.entry((p, c.clone())).or_default() += x;
+            } else if v == POPULATION_VARIABLE
+                && dim1[i].as_deref().map(fold).as_deref() == Some("ENSEMBLE")
+                && let Some(band) = &dim2[i]
+            {
+                *population.entry((p, c.clone())).or_default() += x * under_21_share(band);
+            }
+        }
+        Ok(Self {
+            counts,
+            population,
+            broken_down,
+            not_departments,
+        })
+    }
+}
+
+/// Corsica once: `20` beside 2A or 2B for the same year is left out.
+fn corsica_once(counts: &mut BTreeMap<(i32, String), f64>, out: &mut Results) {
     let corsica_split: Vec<i32> = counts
         .keys()
         .filter(|(_, c)| c == "2A" || c == "2B")
@@ -126,9 +161,21 @@ pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, 
         }
         !twice
     });
+}
+
+/// The rate per 1 000 of each département and year of `years`, and of all départements
+/// together.
+fn rates(
+    counts: &BTreeMap<(i32, String), f64>,
+    population: &BTreeMap<(i32, String), f64>,
+    years: std::ops::RangeInclusive<i32>,
+    out: &mut Results,
+) {
     let mut national: BTreeMap<i32, (f64, f64)> = BTreeMap::new();
-    for ((year, dep), n) in &counts {
-        if !inputs.years.contains(year) {
+    // One iteration per département and year (about a hundred a year): each population
+    // lookup (Corsica, next year or same year) may need its own note.
+    for ((year, dep), n) in counts {
+        if !years.contains(year) {
             continue;
         }
         // INSEE splits Corsica (2A, 2B) where DREES counts the Collectivité (20).
@@ -177,7 +224,6 @@ pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, 
             ..Default::default()
         });
     }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -183,61 +183,7 @@ pub fn compute_by(
     age_bounds: &[u32],
     territory: super::ChildTerritory,
 ) -> Result<Vec<IndicatorRow>, Error> {
-    // service → (sector, département): the last row of each service in the services
-    // table; the sector rule runs once per service.
-    let info = {
-        let last = |e: Expr, name: &str| {
-            e.sort_by([col(k::ROW)], SortMultipleOptions::default())
-                .last()
-                .alias(name)
-        };
-        let df = frame::canonical(services, Table::Services)
-            .with_row_index(k::ROW, None)
-            .with_column(frame::text(col::SERVICE).alias(k::SERVICE))
-            .filter(col(k::SERVICE).is_not_null())
-            .group_by([col(k::SERVICE)])
-            .agg([
-                last(frame::text(fields::SECTOR), "secteur"),
-                last(frame::text(col::SERVICE_TYPE), "type"),
-                last(frame::text(col::DEPARTMENT), DEP),
-            ])
-            .collect()?;
-        let sect = df.column("secteur")?.str()?.clone();
-        let typ = df.column("type")?.str()?.clone();
-        let sectors: Vec<i32> = sect
-            .iter()
-            .zip(typ.iter())
-            .map(|(s, t)| match sector_of(s, t) {
-                Sector::ChildProtection => PE_CODE,
-                Sector::Ditep => DITEP_CODE,
-                Sector::Other => 0,
-            })
-            .collect();
-        let mut df = df.select([k::SERVICE, DEP])?;
-        df.with_column(Column::new(SECTOR.into(), sectors))?;
-        df.lazy()
-    };
-    let residence = match territory {
-        super::ChildTerritory::Service => lit(Null {}).cast(DataType::String),
-        super::ChildTerritory::Residence => frame::text(pcol::RESIDENCE),
-    };
-    let records = frame::canonical(linked, Table::Accompaniments)
-        .select([
-            frame::text(col::PERSON).alias(P),
-            frame::text(col::SERVICE).alias(k::SERVICE),
-            frame::day(col::START).alias("_debut"),
-            frame::day(col::END).alias("_fin"),
-            frame::text(fields::MEASURE_TYPE)
-                .fill_null(lit(UNKNOWN))
-                .alias(TYPE),
-            frame::int(pcol::BIRTH_YEAR).alias(BIRTH),
-            residence.alias(RESIDENCE),
-        ])
-        .filter(
-            col(k::SERVICE)
-                .is_not_null()
-                .and(col("_debut").is_not_null()),
-        );
+    let records = accompaniment_records(linked, territory);
     let bands = super::persons::age_band_table(
         &frame::distinct_int(records.clone(), col(BIRTH))?,
         years.clone(),
@@ -250,7 +196,7 @@ pub fn compute_by(
     let yearly = frame::left_ordered_join(
         frame::per_year(records, years.clone())?
             .filter(frame::days_in_year(col("_debut"), col("_fin")).gt(lit(0i64))),
-        info,
+        service_sectors(services)?,
         &[k::SERVICE],
         JoinType::Inner,
     )
@@ -258,11 +204,8 @@ pub fn compute_by(
     // Whether each sector has any accompaniment in the year: without one, a share of
     // children "also followed" by it cannot be computed (it is not 0).
     let any = yearly.clone().group_by([col(k::YEAR)]).agg([
-        col(SECTOR).eq(lit(PE_CODE)).any(true).alias("_pe_connu"),
-        col(SECTOR)
-            .eq(lit(DITEP_CODE))
-            .any(true)
-            .alias("_ditep_connu"),
+        col(SECTOR).eq(lit(PE_CODE)).any(true).alias(PE_KNOWN),
+        col(SECTOR).eq(lit(DITEP_CODE)).any(true).alias(DITEP_KNOWN),
     ]);
     let rows = frame::left_ordered_join(
         yearly.filter(col(P).is_not_null()),
@@ -281,159 +224,234 @@ pub fn compute_by(
             col(BAND).drop_nulls().first().alias(BAND),
         ])
         .cache();
-    // The territories of a child on one side: the départements of their services on
-    // that side, or the départements of residence any of their records of the year give
-    // (« non renseigné » if none does).
-    let territories = |code: i32| -> Result<LazyFrame, Error> {
-        Ok(match territory {
-            super::ChildTerritory::Service => rows
-                .clone()
-                .filter(col(SECTOR).eq(lit(code)).and(col(DEP).is_not_null()))
-                .select([col(k::YEAR), col(P), col(DEP)])
-                .unique(None, UniqueKeepStrategy::Any),
-            super::ChildTerritory::Residence => {
-                let known = rows
-                    .clone()
-                    .filter(col(RESIDENCE).is_not_null())
-                    .select([col(k::YEAR), col(P), col(RESIDENCE).alias(DEP)])
-                    .unique(None, UniqueKeepStrategy::Any);
-                let unknown = rows
-                    .clone()
-                    .group_by([col(k::YEAR), col(P)])
-                    .agg([col(RESIDENCE).is_not_null().any(true).alias("_connu")])
-                    .filter(col("_connu").not())
-                    .select([col(k::YEAR), col(P), lit(UNKNOWN).alias(DEP)]);
-                concat([known, unknown], UnionArgs::default())?
-            }
-        })
-    };
     let pe_types = rows
         .clone()
         .filter(col(SECTOR).eq(lit(PE_CODE)))
         .select([col(k::YEAR), col(P), col(TYPE)])
         .unique(None, UniqueKeepStrategy::Any);
-    // One cell family: children of `side` (optionally per value of `by`), and those of
-    // them also followed by `other`.
-    let cells = |id: &'static str,
-                 side: &str,
-                 other: &str,
-                 known: &str,
-                 level: &str,
-                 by: Option<(&'static str, LazyFrame, &str)>| {
-        let base = children.clone().filter(col(side));
-        let (lf, group, modality, code) = match by {
-            None => (base, vec![col(k::YEAR)], None, None),
-            Some(("departement", values, c)) => (
-                frame::left_ordered_join(values, base, &[k::YEAR, P], JoinType::Inner),
-                vec![col(k::YEAR), col(c)],
-                None,
-                Some(c.to_string()),
-            ),
-            Some((dim, values, c)) => (
-                match values {
-                    v if c == BAND => v,
-                    v => frame::left_ordered_join(v, base, &[k::YEAR, P], JoinType::Inner),
-                },
-                vec![col(k::YEAR), col(c)],
-                Some((dim, c.to_string())),
-                None,
-            ),
-        };
-        let agg = lf
-            .group_by(group)
-            .agg([
-                len().cast(DataType::Float64).alias("_den"),
-                col(other).sum().cast(DataType::Float64).alias("_num"),
-            ])
-            .join(
-                any.clone(),
-                [col(k::YEAR)],
-                [col(k::YEAR)],
-                JoinArgs::new(JoinType::Left),
-            )
-            .with_column(
-                when(col(known).fill_null(lit(false)))
-                    .then(col("_num"))
-                    .otherwise(lit(Null {}).cast(DataType::Float64))
-                    .alias("_num"),
-            );
-        let null_text = || lit(Null {}).cast(DataType::String);
-        agg.select([
-            lit(id).alias(out::INDICATOR),
-            col(k::YEAR).cast(DataType::Int32).alias(out::PERIOD),
-            lit(level).alias(out::LEVEL),
-            code.map_or_else(null_text, |c| col(c.as_str()))
-                .alias(out::TERRITORY),
-            null_text().alias(out::ORGANISATION),
-            null_text().alias(out::SERVICE),
-            null_text().alias(out::SERVICE_NAME),
-            modality
-                .as_ref()
-                .map_or_else(null_text, |(d, _)| lit(*d))
-                .alias(out::BREAKDOWN),
-            modality
-                .as_ref()
-                .map_or_else(null_text, |(_, c)| col(c.as_str()))
-                .alias(out::BREAKDOWN_VALUE),
-            col("_num").alias(out::NUMERATOR),
-            col("_den").alias(out::DENOMINATOR),
-            frame::ratio(col("_num"), col("_den")).alias(out::VALUE),
-            lit("%").alias(out::UNIT),
-        ])
-    };
     let banded = |side: &str| {
         children
             .clone()
             .filter(col(side).and(col(BAND).is_not_null()))
     };
+    let (pe, ditep) = (&PE_SIDE, &DITEP_SIDE);
+    let cells = |s, by| cells(s, &children, &any, by);
     let parts = vec![
-        cells(PE_ALSO_DITEP, PE, DITEP, "_ditep_connu", "ensemble", None),
+        cells(pe, By::All),
+        cells(pe, By::Territory(territories(&rows, territory, PE_CODE)?)),
+        cells(pe, By::Children("type_mesure", pe_types, TYPE)),
+        cells(pe, By::Band(banded(PE))),
+        cells(ditep, By::All),
         cells(
-            PE_ALSO_DITEP,
-            PE,
-            DITEP,
-            "_ditep_connu",
-            "departement",
-            Some(("departement", territories(PE_CODE)?, DEP)),
+            ditep,
+            By::Territory(territories(&rows, territory, DITEP_CODE)?),
         ),
-        cells(
-            PE_ALSO_DITEP,
-            PE,
-            DITEP,
-            "_ditep_connu",
-            "ensemble",
-            Some(("type_mesure", pe_types, TYPE)),
-        ),
-        cells(
-            PE_ALSO_DITEP,
-            PE,
-            DITEP,
-            "_ditep_connu",
-            "ensemble",
-            Some(("tranche_age", banded(PE), BAND)),
-        ),
-        cells(DITEP_ALSO_PE, DITEP, PE, "_pe_connu", "ensemble", None),
-        cells(
-            DITEP_ALSO_PE,
-            DITEP,
-            PE,
-            "_pe_connu",
-            "departement",
-            Some(("departement", territories(DITEP_CODE)?, DEP)),
-        ),
-        cells(
-            DITEP_ALSO_PE,
-            DITEP,
-            PE,
-            "_pe_connu",
-            "ensemble",
-            Some(("tranche_age", banded(DITEP), BAND)),
-        ),
+        cells(ditep, By::Band(banded(DITEP))),
     ];
     let df = concat(parts, UnionArgs::default())?.collect()?;
     let mut rows = frame::to_rows(&df)?;
     frame::sort(&mut rows);
     Ok(rows)
+}
+
+/// service → (sector, département): the last row of each service in the services
+/// table; the sector rule runs once per service.
+fn service_sectors(services: &DataFrame) -> Result<LazyFrame, Error> {
+    let last = |e: Expr, name: &str| {
+        e.sort_by([col(k::ROW)], SortMultipleOptions::default())
+            .last()
+            .alias(name)
+    };
+    let df = frame::canonical(services, Table::Services)
+        .with_row_index(k::ROW, None)
+        .with_column(frame::text(col::SERVICE).alias(k::SERVICE))
+        .filter(col(k::SERVICE).is_not_null())
+        .group_by([col(k::SERVICE)])
+        .agg([
+            last(frame::text(fields::SECTOR), "secteur"),
+            last(frame::text(col::SERVICE_TYPE), "type"),
+            last(frame::text(col::DEPARTMENT), DEP),
+        ])
+        .collect()?;
+    let sect = df.column("secteur")?.str()?.clone();
+    let typ = df.column("type")?.str()?.clone();
+    let sectors: Vec<i32> = sect
+        .iter()
+        .zip(typ.iter())
+        .map(|(s, t)| match sector_of(s, t) {
+            Sector::ChildProtection => PE_CODE,
+            Sector::Ditep => DITEP_CODE,
+            Sector::Other => 0,
+        })
+        .collect();
+    let mut df = df.select([k::SERVICE, DEP])?;
+    df.with_column(Column::new(SECTOR.into(), sectors))?;
+    Ok(df.lazy())
+}
+
+/// The accompaniments of the linked table with a service and a start: person, service,
+/// period, measure type, birth year and (when children count where they live) residence.
+fn accompaniment_records(linked: &DataFrame, territory: super::ChildTerritory) -> LazyFrame {
+    let residence = match territory {
+        super::ChildTerritory::Service => lit(Null {}).cast(DataType::String),
+        super::ChildTerritory::Residence => frame::text(pcol::RESIDENCE),
+    };
+    frame::canonical(linked, Table::Accompaniments)
+        .select([
+            frame::text(col::PERSON).alias(P),
+            frame::text(col::SERVICE).alias(k::SERVICE),
+            frame::day(col::START).alias("_debut"),
+            frame::day(col::END).alias("_fin"),
+            frame::text(fields::MEASURE_TYPE)
+                .fill_null(lit(UNKNOWN))
+                .alias(TYPE),
+            frame::int(pcol::BIRTH_YEAR).alias(BIRTH),
+            residence.alias(RESIDENCE),
+        ])
+        .filter(
+            col(k::SERVICE)
+                .is_not_null()
+                .and(col("_debut").is_not_null()),
+        )
+}
+
+/// The territories of a child on one side (`code`): the départements of their services
+/// on that side, or the départements of residence any of their records of the year give
+/// (« non renseigné » if none does).
+fn territories(
+    rows: &LazyFrame,
+    territory: super::ChildTerritory,
+    code: i32,
+) -> Result<LazyFrame, Error> {
+    Ok(match territory {
+        super::ChildTerritory::Service => rows
+            .clone()
+            .filter(col(SECTOR).eq(lit(code)).and(col(DEP).is_not_null()))
+            .select([col(k::YEAR), col(P), col(DEP)])
+            .unique(None, UniqueKeepStrategy::Any),
+        super::ChildTerritory::Residence => {
+            let known = rows
+                .clone()
+                .filter(col(RESIDENCE).is_not_null())
+                .select([col(k::YEAR), col(P), col(RESIDENCE).alias(DEP)])
+                .unique(None, UniqueKeepStrategy::Any);
+            let unknown = rows
+                .clone()
+                .group_by([col(k::YEAR), col(P)])
+                .agg([col(RESIDENCE).is_not_null().any(true).alias("_connu")])
+                .filter(col("_connu").not())
+                .select([col(k::YEAR), col(P), lit(UNKNOWN).alias(DEP)]);
+            concat([known, unknown], UnionArgs::default())?
+        }
+    })
+}
+
+/// One share: the children of `side`, those of them also followed by `other`, and the
+/// per-year flag `known` saying whether `other` has any accompaniment at all.
+struct Side {
+    id: &'static str,
+    side: &'static str,
+    other: &'static str,
+    known: &'static str,
+}
+
+/// Whether the year has any child-protection / DITEP accompaniment at all.
+const PE_KNOWN: &str = "_pe_connu";
+const DITEP_KNOWN: &str = "_ditep_connu";
+
+const PE_SIDE: Side = Side {
+    id: PE_ALSO_DITEP,
+    side: PE,
+    other: DITEP,
+    known: DITEP_KNOWN,
+};
+const DITEP_SIDE: Side = Side {
+    id: DITEP_ALSO_PE,
+    side: DITEP,
+    other: PE,
+    known: PE_KNOWN,
+};
+
+/// The breakdown of one cell family.
+enum By {
+    /// Pooled, per year.
+    All,
+    /// Per département: (year, person, `DEP`) rows joined to the children.
+    Territory(LazyFrame),
+    /// Per value of a column of (year, person, value) rows joined to the children.
+    Children(&'static str, LazyFrame, &'static str),
+    /// Per age band: the children already filtered to a known band.
+    Band(LazyFrame),
+}
+
+/// One cell family: children of `s.side` (per value of `by`), and those of them also
+/// followed by `s.other`.
+fn cells(s: &Side, children: &LazyFrame, any: &LazyFrame, by: By) -> LazyFrame {
+    let base = children.clone().filter(col(s.side));
+    let join =
+        |values| frame::left_ordered_join(values, base.clone(), &[k::YEAR, P], JoinType::Inner);
+    let (lf, group, level, territory, modality) = match by {
+        By::All => (base.clone(), vec![col(k::YEAR)], "ensemble", None, None),
+        By::Territory(values) => (
+            join(values),
+            vec![col(k::YEAR), col(DEP)],
+            "departement",
+            Some(DEP),
+            None,
+        ),
+        By::Children(dim, values, c) => (
+            join(values),
+            vec![col(k::YEAR), col(c)],
+            "ensemble",
+            None,
+            Some((dim, c)),
+        ),
+        By::Band(values) => (
+            values,
+            vec![col(k::YEAR), col(BAND)],
+            "ensemble",
+            None,
+            Some(("tranche_age", BAND)),
+        ),
+    };
+    let agg = lf
+        .group_by(group)
+        .agg([
+            len().cast(DataType::Float64).alias("_den"),
+            col(s.other).sum().cast(DataType::Float64).alias("_num"),
+        ])
+        .join(
+            any.clone(),
+            [col(k::YEAR)],
+            [col(k::YEAR)],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_column(
+            when(col(s.known).fill_null(lit(false)))
+                .then(col("_num"))
+                .otherwise(lit(Null {}).cast(DataType::Float64))
+                .alias("_num"),
+        );
+    let null_text = || lit(Null {}).cast(DataType::String);
+    agg.select([
+        lit(s.id).alias(out::INDICATOR),
+        col(k::YEAR).cast(DataType::Int32).alias(out::PERIOD),
+        lit(level).alias(out::LEVEL),
+        territory.map_or_else(null_text, col).alias(out::TERRITORY),
+        null_text().alias(out::ORGANISATION),
+        null_text().alias(out::SERVICE),
+        null_text().alias(out::SERVICE_NAME),
+        modality
+            .map_or_else(null_text, |(d, _)| lit(d))
+            .alias(out::BREAKDOWN),
+        modality
+            .map_or_else(null_text, |(_, c)| col(c))
+            .alias(out::BREAKDOWN_VALUE),
+        col("_num").alias(out::NUMERATOR),
+        col("_den").alias(out::DENOMINATOR),
+        frame::ratio(col("_num"), col("_den")).alias(out::VALUE),
+        lit("%").alias(out::UNIT),
+    ])
 }
 
 #[cfg(test)]
@@ -452,6 +470,36 @@ mod tests {
         );
         assert_eq!(sector_of(None, Some("MECS")), Sector::ChildProtection);
         assert_eq!(sector_of(Some("Médico-social"), Some("IME")), Sector::Other);
+    }
+
+    #[test]
+    fn a_share_is_unknown_when_the_other_sector_has_no_data() {
+        let services = polars::df![
+            "service" => ["AEMO-T"],
+            "type_service" => ["AEMO"],
+            "departement" => ["15"],
+        ]
+        .unwrap();
+        let day = crate::indicators::activity::day_number(2021, 3, 1);
+        let linked = polars::df![
+            "personne" => ["a"],
+            "service" => ["AEMO-T"],
+            "date_debut" => [day],
+            "date_fin" => [None::<i32>],
+            "annee_naissance" => [2010],
+        ]
+        .unwrap();
+        let rows = compute(&services, &linked, 2021..=2021, &[0, 18]).unwrap();
+        let pooled = rows
+            .iter()
+            .find(|r| {
+                r.indicateur == PE_ALSO_DITEP
+                    && r.niveau_territoire == "ensemble"
+                    && r.ventilation.is_none()
+            })
+            .map(|r| (r.numerateur, r.denominateur));
+        // No DITEP accompaniment at all: not 0 %, unknown.
+        assert_eq!(pooled, Some((None, Some(1.0))));
     }
 
     #[test]

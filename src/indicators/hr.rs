@@ -172,6 +172,29 @@ pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, 
     }
     let (first, last) = (*inputs.years.start(), *inputs.years.end());
     let dir = Directory::from_services(inputs.services)?;
+    let lf = staff_lines(df, first, last)?;
+    let perimeters = Perimeters::new(&dir, &frame::distinct(lf.clone(), col(k::SERVICE))?)?;
+    let expanded = perimeters.expand(lf.clone()).cache();
+    let main = expanded
+        .clone()
+        .group_by([col(k::PERIMETER), col(k::YEAR)])
+        .agg(main_aggregates());
+    let by_job = etp_by_job(expanded, first);
+    // Measures of the services whose staff is known, added to their perimeters.
+    let measures = if inputs.persons.height() > 0 {
+        staffed_measure_days(inputs, lf, &perimeters)?
+    } else {
+        main.clone()
+            .select([col(k::PERIMETER), col(k::YEAR)])
+            .with_column(lit(0.0).alias("_mesures_jours"))
+    };
+    main_with_measures(main, measures, by_job, &perimeters, inputs)
+}
+
+/// The staff lines of the period (and the year before, for turnover), with whether the
+/// job is a social worker's, whether the person was present at 31/12 and whether their
+/// moves count (CDI or unknown contract).
+fn staff_lines(df: &DataFrame, first: i32, last: i32) -> Result<LazyFrame, Error> {
     let lf = frame::canonical(df, Table::Staff)
         .with_row_index(k::ROW, None)
         .with_columns([
@@ -214,7 +237,7 @@ pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, 
         &["_contrat"],
         JoinType::Left,
     );
-    let lf = frame::left_ordered_join(
+    Ok(frame::left_ordered_join(
         frame::to_ids(lf, P).with_column(frame::who(P).alias(WHO)),
         frame::year_table(first - 1..=last)?,
         &[k::YEAR],
@@ -232,10 +255,11 @@ pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, 
             .and(col(CDI).fill_null(lit(true)))
             .alias("_mouvement"),
     ])
-    .cache();
-    let perimeters = Perimeters::new(&dir, &frame::distinct(lf.clone(), col(k::SERVICE))?)?;
-    let expanded = perimeters.expand(lf.clone()).cache();
-    let key = [col(k::PERIMETER), col(k::YEAR)];
+    .cache())
+}
+
+/// Per perimeter and year: ETP, headcounts, absences, presence and moves.
+fn main_aggregates() -> Vec<Expr> {
     let mut aggs = vec![
         col(ETP).sum().alias("etp"),
         col(WHO).n_unique().alias("effectif"),
@@ -271,7 +295,11 @@ pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, 
                 .alias(absent(i)),
         );
     }
-    let main = expanded.clone().group_by(key.clone()).agg(aggs);
+    aggs
+}
+
+/// ETP by job, per perimeter and year of the period.
+fn etp_by_job(expanded: LazyFrame, first: i32) -> LazyFrame {
     let by_job = expanded
         .filter(col(JOB).is_not_null().and(col(k::YEAR).gt_eq(lit(first))))
         .group_by([col(k::PERIMETER), col(k::YEAR), col(JOB)])
@@ -279,51 +307,48 @@ pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, 
             col(ETP).sum().alias("etp"),
             col(WHO).n_unique().alias("effectif"),
         ]);
-    let by_job = Fig::count(ETP_BY_JOB, "ETP", col("etp"))
+    Fig::count(ETP_BY_JOB, "ETP", col("etp"))
         .by("metier", col(JOB))
         .staff(Some(col("effectif")), None)
-        .select(by_job);
-    // Measures of the services whose staff is known, added to their perimeters.
-    if inputs.persons.height() > 0 {
-        let records = frame::canonical(inputs.persons, Table::Accompaniments)
-            .select([
-                frame::text(col::SERVICE).alias(k::SERVICE),
-                frame::day(col::START).alias("_debut"),
-                frame::day(col::END).alias("_fin"),
-            ])
-            .filter(
-                col(k::SERVICE)
-                    .is_not_null()
-                    .and(col("_debut").is_not_null()),
-            );
-        let measure_days = frame::per_year(records, inputs.years.clone())?
-            .group_by([col(k::SERVICE), col(k::YEAR)])
-            .agg([frame::days_in_year(col("_debut"), col("_fin"))
-                .sum()
-                .cast(DataType::Float64)
-                .alias("_mesures_jours")]);
-        let staffed = lf
-            .clone()
-            .select([col(k::SERVICE), col(k::YEAR)])
-            .unique(None, UniqueKeepStrategy::Any)
-            .join(
-                measure_days,
-                [col(k::SERVICE), col(k::YEAR)],
-                [col(k::SERVICE), col(k::YEAR)],
-                JoinArgs::new(JoinType::Inner),
-            );
-        let per_perimeter = perimeters
-            .expand(staffed)
-            .group_by(key.clone())
-            .agg([col("_mesures_jours").sum()]);
-        main_with_measures(main, per_perimeter, by_job, &perimeters, inputs)
-    } else {
-        let none = main
-            .clone()
-            .select([col(k::PERIMETER), col(k::YEAR)])
-            .with_column(lit(0.0).alias("_mesures_jours"));
-        main_with_measures(main, none, by_job, &perimeters, inputs)
-    }
+        .select(by_job)
+}
+
+/// Measure-days of the services whose staff is known, per perimeter and year.
+fn staffed_measure_days(
+    inputs: &Inputs,
+    lf: LazyFrame,
+    perimeters: &Perimeters,
+) -> Result<LazyFrame, Error> {
+    let records = frame::canonical(inputs.persons, Table::Accompaniments)
+        .select([
+            frame::text(col::SERVICE).alias(k::SERVICE),
+            frame::day(col::START).alias("_debut"),
+            frame::day(col::END).alias("_fin"),
+        ])
+        .filter(
+            col(k::SERVICE)
+                .is_not_null()
+                .and(col("_debut").is_not_null()),
+        );
+    let measure_days = frame::per_year(records, inputs.years.clone())?
+        .group_by([col(k::SERVICE), col(k::YEAR)])
+        .agg([frame::days_in_year(col("_debut"), col("_fin"))
+            .sum()
+            .cast(DataType::Float64)
+            .alias("_mesures_jours")]);
+    let staffed = lf
+        .select([col(k::SERVICE), col(k::YEAR)])
+        .unique(None, UniqueKeepStrategy::Any)
+        .join(
+            measure_days,
+            [col(k::SERVICE), col(k::YEAR)],
+            [col(k::SERVICE), col(k::YEAR)],
+            JoinArgs::new(JoinType::Inner),
+        );
+    Ok(perimeters
+        .expand(staffed)
+        .group_by([col(k::PERIMETER), col(k::YEAR)])
+        .agg([col("_mesures_jours").sum()]))
 }
 
 fn main_with_measures(
@@ -361,6 +386,14 @@ fn main_with_measures(
         )
         .with_column(col("_mesures_jours").fill_null(lit(0.0)))
         .cache();
+    Ok(Results {
+        rows: frame::rows(figures(main, by_job), perimeters)?,
+        notes: Vec::new(),
+    })
+}
+
+/// The figures of the family, from the per-perimeter aggregates of each year.
+fn figures(main: LazyFrame, by_job: LazyFrame) -> Vec<LazyFrame> {
     let n = fields::ABSENCES.len();
     let total_absence = (1..n).fold(col(absence(MOTIF_ORDER[0])), |acc, i| {
         acc + col(absence(MOTIF_ORDER[i]))
@@ -402,10 +435,7 @@ fn main_with_measures(
                 .select(main.clone()),
         );
     }
-    Ok(Results {
-        rows: frame::rows(parts, perimeters)?,
-        notes: Vec::new(),
-    })
+    parts
 }
 
 /// Motifs in the order their days were added up (by label), so the total is the same

@@ -260,7 +260,69 @@ pub fn compute(inputs: &Inputs, _settings: &Settings) -> Result<Results, Error> 
         return Ok(Results::default());
     }
     let dir = Directory::from_services(inputs.services)?;
-    let records = frame::canonical(df, Table::Accompaniments)
+    let records = person_records(df);
+    let perimeters = Perimeters::new(&dir, &frame::distinct(records.clone(), col(k::SERVICE))?)?;
+    let bands = age_band_table(
+        &frame::distinct_int(records.clone(), col(BIRTH))?,
+        inputs.years.clone(),
+        inputs.age_bands,
+        BAND,
+    )?;
+    let yearly = yearly_records(frame::to_ids(records, P), inputs.years.clone())?;
+    let key = [col(k::PERIMETER), col(k::YEAR)];
+    let main = flows(&perimeters, yearly.clone());
+    let active = active_with_bands(yearly, bands);
+    // Each person once per perimeter and year, with the age band and sex of their first
+    // accompaniment in progress (in the order of the table: the expansion keeps it, and
+    // `first()` keeps the order within a group).
+    let people = perimeters
+        .expand(active.clone())
+        .group_by([col(k::PERIMETER), col(k::YEAR), col(P)])
+        .agg([col(BAND).first(), col(SEX).first(), col(PRESENT_).any(true)])
+        .cache();
+    let persons = people.clone().group_by(key).agg([
+        len().cast(DataType::Int64).alias("actifs"),
+        col(PRESENT_).sum().cast(DataType::Int64).alias("presents"),
+    ]);
+    let main = frame::left_ordered_join(main, persons, &[k::PERIMETER, k::YEAR], JoinType::Left)
+        .with_columns([
+            col("actifs").fill_null(lit(0i64)),
+            col("presents").fill_null(lit(0i64)),
+        ])
+        .cache();
+    // Accompaniments (or persons) by one breakdown.
+    let accompaniments_by = |c: &str, lf: LazyFrame| {
+        with_total(additive(
+            &perimeters,
+            &[c],
+            vec![len().cast(DataType::Int64).alias("n")],
+            vec![col("n").sum()],
+            lf,
+        ))
+    };
+    let persons_by = |c: &str| {
+        with_total(
+            people
+                .clone()
+                .group_by([col(k::PERIMETER), col(k::YEAR), col(c)])
+                .agg([len().cast(DataType::Int64).alias("n")]),
+        )
+    };
+    let breakdowns = Breakdowns {
+        by_type: accompaniments_by(TYPE, active.clone())?,
+        by_frame: accompaniments_by(FRAME, active)?,
+        by_age: persons_by(BAND)?,
+        by_sex: persons_by(SEX)?,
+    };
+    Ok(Results {
+        rows: frame::rows(figures(main, breakdowns), &perimeters)?,
+        notes: Vec::new(),
+    })
+}
+
+/// The accompaniments with a person, a service and a start.
+fn person_records(df: &DataFrame) -> LazyFrame {
+    frame::canonical(df, Table::Accompaniments)
         .with_row_index(k::ROW, None)
         .select([
             col(k::ROW),
@@ -282,16 +344,17 @@ pub fn compute(inputs: &Inputs, _settings: &Settings) -> Result<Results, Error> 
                 .is_not_null()
                 .and(col(k::SERVICE).is_not_null())
                 .and(col(START).is_not_null()),
-        );
-    let perimeters = Perimeters::new(&dir, &frame::distinct(records.clone(), col(k::SERVICE))?)?;
-    let bands = age_band_table(
-        &frame::distinct_int(records.clone(), col(BIRTH))?,
-        inputs.years.clone(),
-        inputs.age_bands,
-        BAND,
-    )?;
-    let records = frame::to_ids(records, P);
-    let yearly = frame::per_year(records, inputs.years.clone())?
+        )
+}
+
+/// The accompaniments of each year with their days in the year, whether they started,
+/// ended, or were in progress at 31/12, and whether they were active in the year; only
+/// those that touch the year.
+fn yearly_records(
+    records: LazyFrame,
+    years: std::ops::RangeInclusive<i32>,
+) -> Result<LazyFrame, Error> {
+    Ok(frame::per_year(records, years)?
         .with_columns([
             frame::days_in_year(col(START), col(END)).alias(DAYS),
             frame::in_year(col(START)).alias(STARTED),
@@ -303,20 +366,33 @@ pub fn compute(inputs: &Inputs, _settings: &Settings) -> Result<Results, Error> 
         ])
         .with_column(col(DAYS).gt(lit(0i64)).alias(ACTIVE))
         .filter(col(ACTIVE).or(col(STARTED)).or(col(ENDED)))
-        .cache();
-    let key = [col(k::PERIMETER), col(k::YEAR)];
-    // Counts of accompaniments add up: per service and year first, then per perimeter.
-    let additive = |extra: &[&str], aggs: Vec<Expr>, sums: Vec<Expr>, lf: LazyFrame| {
-        let mut by: Vec<Expr> = vec![col(k::SERVICE), col(k::YEAR)];
-        by.extend(extra.iter().map(|c| col(*c)));
-        let mut by_perimeter: Vec<Expr> = key.to_vec();
-        by_perimeter.extend(extra.iter().map(|c| col(*c)));
-        perimeters
-            .expand(lf.group_by(by).agg(aggs))
-            .group_by(by_perimeter)
-            .agg(sums)
-    };
-    let main = additive(
+        .cache())
+}
+
+/// Counts of accompaniments add up: per service and year first (`aggs`), then per
+/// perimeter (`sums`), both also by the `extra` columns.
+fn additive(
+    perimeters: &Perimeters,
+    extra: &[&str],
+    aggs: Vec<Expr>,
+    sums: Vec<Expr>,
+    lf: LazyFrame,
+) -> LazyFrame {
+    let mut by: Vec<Expr> = vec![col(k::SERVICE), col(k::YEAR)];
+    by.extend(extra.iter().map(|c| col(*c)));
+    let mut by_perimeter: Vec<Expr> = vec![col(k::PERIMETER), col(k::YEAR)];
+    by_perimeter.extend(extra.iter().map(|c| col(*c)));
+    perimeters
+        .expand(lf.group_by(by).agg(aggs))
+        .group_by(by_perimeter)
+        .agg(sums)
+}
+
+/// Entries, exits and the days of the accompaniments that ended, per perimeter and
+/// year.
+fn flows(perimeters: &Perimeters, yearly: LazyFrame) -> LazyFrame {
+    additive(
+        perimeters,
         &[],
         vec![
             col(STARTED).sum().cast(DataType::Int64).alias("entrees"),
@@ -332,13 +408,25 @@ pub fn compute(inputs: &Inputs, _settings: &Settings) -> Result<Results, Error> 
             col("sorties").sum(),
             col("jours_sorties").sum(),
         ],
-        yearly.clone(),
-    );
-    // Each person once per perimeter and year, with the age band and sex of their first
-    // accompaniment in progress (in the order of the table: the expansion keeps it, and
-    // `first()` keeps the order within a group).
-    let active = yearly
-        .clone()
+        yearly,
+    )
+}
+
+/// The total `n` over a breakdown, the denominator of its shares (a window over the
+/// perimeter and year).
+fn with_total(lf: LazyFrame) -> Result<LazyFrame, Error> {
+    Ok(lf.with_column(
+        col("n")
+            .sum()
+            .over([col(k::PERIMETER), col(k::YEAR)])?
+            .alias("total"),
+    ))
+}
+
+/// The accompaniments in progress in the year, with the age band of the person that
+/// year (« non renseigné » when unknown).
+fn active_with_bands(yearly: LazyFrame, bands: LazyFrame) -> LazyFrame {
+    yearly
         .filter(col(ACTIVE))
         .join(
             bands,
@@ -350,48 +438,21 @@ pub fn compute(inputs: &Inputs, _settings: &Settings) -> Result<Results, Error> 
                 a
             },
         )
-        .with_column(col(BAND).fill_null(lit(UNKNOWN)));
-    let people = perimeters
-        .expand(active.clone())
-        .group_by([col(k::PERIMETER), col(k::YEAR), col(P)])
-        .agg([col(BAND).first(), col(SEX).first(), col(PRESENT_).any(true)])
-        .cache();
-    let persons = people.clone().group_by(key.clone()).agg([
-        len().cast(DataType::Int64).alias("actifs"),
-        col(PRESENT_).sum().cast(DataType::Int64).alias("presents"),
-    ]);
-    let main = frame::left_ordered_join(main, persons, &[k::PERIMETER, k::YEAR], JoinType::Left)
-        .with_columns([
-            col("actifs").fill_null(lit(0i64)),
-            col("presents").fill_null(lit(0i64)),
-        ])
-        .cache();
-    // Accompaniments (or persons) by one breakdown; the total over the breakdown is the
-    // denominator (a window over the perimeter and year).
-    let with_total = |lf: LazyFrame| -> Result<LazyFrame, Error> {
-        Ok(lf.with_column(col("n").sum().over(key.clone())?.alias("total")))
-    };
-    let by_type = with_total(additive(
-        &[TYPE],
-        vec![len().cast(DataType::Int64).alias("n")],
-        vec![col("n").sum()],
-        active.clone(),
-    ))?;
-    let by_frame = with_total(additive(
-        &[FRAME],
-        vec![len().cast(DataType::Int64).alias("n")],
-        vec![col("n").sum()],
-        active,
-    ))?;
-    let persons_by = |c: &str| {
-        with_total(
-            people
-                .clone()
-                .group_by([col(k::PERIMETER), col(k::YEAR), col(c)])
-                .agg([len().cast(DataType::Int64).alias("n")]),
-        )
-    };
-    let (by_age, by_sex) = (persons_by(BAND)?, persons_by(SEX)?);
+        .with_column(col(BAND).fill_null(lit(UNKNOWN)))
+}
+
+/// The four breakdowns of the file: accompaniments by type and frame, persons by age
+/// band and sex.
+struct Breakdowns {
+    by_type: LazyFrame,
+    by_frame: LazyFrame,
+    by_age: LazyFrame,
+    by_sex: LazyFrame,
+}
+
+/// The figures of the family: counts and mean duration from `main`, shares from the
+/// breakdowns.
+fn figures(main: LazyFrame, b: Breakdowns) -> Vec<LazyFrame> {
     let unit = |id: &str| {
         DEFINITIONS
             .iter()
@@ -405,20 +466,16 @@ pub fn compute(inputs: &Inputs, _settings: &Settings) -> Result<Results, Error> 
             .by(dim, col(c))
             .select(lf)
     };
-    let parts = vec![
+    vec![
         count(ACTIVE_FILE, "actifs"),
         count(PRESENT, "presents"),
         count(ENTRIES, "entrees"),
         count(EXITS, "sorties"),
         Fig::ratio(MEAN_DURATION, "jours", col("jours_sorties"), col("sorties"))
             .select(main.clone()),
-        share(BY_TYPE, "type_mesure", TYPE, by_type),
-        share(BY_FRAME, "cadre", FRAME, by_frame),
-        share(BY_AGE, "tranche_age", BAND, by_age),
-        share(BY_SEX, "sexe", SEX, by_sex),
-    ];
-    Ok(Results {
-        rows: frame::rows(parts, &perimeters)?,
-        notes: Vec::new(),
-    })
+        share(BY_TYPE, "type_mesure", TYPE, b.by_type),
+        share(BY_FRAME, "cadre", FRAME, b.by_frame),
+        share(BY_AGE, "tranche_age", BAND, b.by_age),
+        share(BY_SEX, "sexe", SEX, b.by_sex),
+    ]
 }

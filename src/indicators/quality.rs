@@ -125,25 +125,7 @@ pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, 
         .gt_eq(lit(first))
         .and(col(k::YEAR).lt_eq(lit(last)));
 
-    // Sub-actions: per perimeter, year and fiche, those done among those planned.
-    let statuses = frame::distinct(plan.clone(), frame::text(fields::STATUS))?;
-    let done = frame::lookup(&statuses, fields::STATUS, DONE, is_done)?;
-    let subs = plan
-        .clone()
-        .filter(in_period.clone().and(col(fields::SUB_ACTION).is_not_null()))
-        .with_column(frame::text(fields::STATUS).alias(fields::STATUS));
-    let subs = frame::left_ordered_join(subs, done, &[fields::STATUS], JoinType::Left)
-        .with_column(col(DONE).fill_null(lit(false)));
-    let subs = perimeters
-        .expand(subs)
-        .group_by_stable([col(k::PERIMETER), col(k::YEAR), col(fields::FICHE)])
-        .agg([
-            len().alias("_prevues"),
-            col(DONE).cast(DataType::UInt32).sum().alias("_realisees"),
-        ]);
-    let sub_fig = Fig::ratio(SUB_ACTIONS_DONE, "%", col("_realisees"), col("_prevues"))
-        .by("fiche", col(fields::FICHE))
-        .select(subs);
+    let sub_fig = sub_actions_done(plan.clone(), &perimeters, in_period.clone())?;
 
     // Indicators: each line of the plan at its own perimeter (the service, or the
     // network), observed value against target in the years of the period; the target
@@ -165,6 +147,34 @@ pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, 
         .select(lines.filter(col(fields::TARGET).is_not_null()));
     out.rows = frame::rows(vec![reached, sub_fig, targets], &perimeters)?;
     Ok(out)
+}
+
+/// Sub-actions: per perimeter, year and fiche, those done among those planned.
+fn sub_actions_done(
+    plan: LazyFrame,
+    perimeters: &frame::Perimeters,
+    in_period: Expr,
+) -> Result<LazyFrame, Error> {
+    let statuses = frame::distinct(plan.clone(), frame::text(fields::STATUS))?;
+    let done = frame::lookup(&statuses, fields::STATUS, DONE, is_done)?;
+    let subs = plan
+        .clone()
+        .filter(in_period.and(col(fields::SUB_ACTION).is_not_null()))
+        .with_column(frame::text(fields::STATUS).alias(fields::STATUS));
+    let subs = frame::left_ordered_join(subs, done, &[fields::STATUS], JoinType::Left)
+        .with_column(col(DONE).fill_null(lit(false)));
+    let subs = perimeters
+        .expand(subs)
+        .group_by_stable([col(k::PERIMETER), col(k::YEAR), col(fields::FICHE)])
+        .agg([
+            len().alias("_prevues"),
+            col(DONE).cast(DataType::UInt32).sum().alias("_realisees"),
+        ]);
+    Ok(
+        Fig::ratio(SUB_ACTIONS_DONE, "%", col("_realisees"), col("_prevues"))
+            .by("fiche", col(fields::FICHE))
+            .select(subs),
+    )
 }
 
 #[cfg(test)]

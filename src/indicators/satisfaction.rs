@@ -102,6 +102,35 @@ pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, 
     }
     let (first, last) = (*inputs.years.start(), *inputs.years.end());
     let dir = Directory::from_services(inputs.services)?;
+    let lines = questionnaires(df, first, last);
+    let perimeters = Perimeters::new(&dir, &frame::distinct(lines.clone(), col(k::SERVICE))?)?;
+    // Every questionnaire in the group of all respondents, and in its respondent type's.
+    let grouped = concat(
+        [
+            lines
+                .clone()
+                .with_column(lit(Null {}).cast(DataType::String).alias(GROUP)),
+            lines
+                .filter(col("_type").is_not_null())
+                .with_column(col("_type").alias(GROUP)),
+        ],
+        UnionArgs::default(),
+    )?;
+    let acc = perimeters
+        .expand(grouped)
+        .group_by([col(k::PERIMETER), col(k::YEAR), col(GROUP)])
+        .agg(aggregates())
+        .cache();
+    Ok(Results {
+        rows: frame::rows(figures(&acc), &perimeters)?,
+        notes: Vec::new(),
+    })
+}
+
+/// The questionnaires of the period with a service: whether each came back (a
+/// questionnaire with answers counts as returned even if the flag is empty) and its
+/// overall score (given, or the mean of its answers).
+fn questionnaires(df: &DataFrame, first: i32, last: i32) -> LazyFrame {
     let mut columns = vec![
         frame::text(col::SERVICE).alias(k::SERVICE),
         frame::int(col::YEAR).alias(k::YEAR),
@@ -124,7 +153,7 @@ pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, 
     let total = (1..n).fold(col(question(0)).fill_null(lit(0.0)), |acc, i| {
         acc + col(question(i)).fill_null(lit(0.0))
     });
-    let lines = frame::canonical(df, Table::Satisfaction)
+    frame::canonical(df, Table::Satisfaction)
         .select(columns)
         .filter(
             col(k::SERVICE)
@@ -146,20 +175,13 @@ pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, 
                         .otherwise(lit(Null {}).cast(DataType::Float64)),
                 )
                 .alias(OVERALL),
-        ]);
-    let perimeters = Perimeters::new(&dir, &frame::distinct(lines.clone(), col(k::SERVICE))?)?;
-    // Every questionnaire in the group of all respondents, and in its respondent type's.
-    let grouped = concat(
-        [
-            lines
-                .clone()
-                .with_column(lit(Null {}).cast(DataType::String).alias(GROUP)),
-            lines
-                .filter(col("_type").is_not_null())
-                .with_column(col("_type").alias(GROUP)),
-        ],
-        UnionArgs::default(),
-    )?;
+        ])
+}
+
+/// Per perimeter, year and group: questionnaires sent, returned, scored, satisfied, and
+/// the sum and count of the answers to each question.
+fn aggregates() -> Vec<Expr> {
+    let n = fields::QUESTIONS.len();
     let back = col(BACK);
     let mut aggs = vec![
         len().alias("_envoyes"),
@@ -187,11 +209,12 @@ pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, 
                 .alias(format!("_n{i}")),
         );
     }
-    let acc = perimeters
-        .expand(grouped)
-        .group_by([col(k::PERIMETER), col(k::YEAR), col(GROUP)])
-        .agg(aggs)
-        .cache();
+    aggs
+}
+
+/// The figures of the family, for all respondents and per respondent type; mean scores
+/// per question for all respondents.
+fn figures(acc: &LazyFrame) -> Vec<LazyFrame> {
     let by = |f: Fig| f.by("type_repondant", col(GROUP));
     let groups = || acc.clone().filter(col(GROUP).is_not_null());
     let all = || acc.clone().filter(col(GROUP).is_null());
@@ -220,8 +243,5 @@ pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, 
             .select(all().filter(col(n.as_str()).gt(lit(0)))),
         );
     }
-    Ok(Results {
-        rows: frame::rows(parts, &perimeters)?,
-        notes: Vec::new(),
-    })
+    parts
 }

@@ -107,7 +107,39 @@ pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, 
     let (first, last) = (*inputs.years.start(), *inputs.years.end());
     let in_period = |e: Expr| e.clone().gt_eq(lit(first)).and(e.lt_eq(lit(last)));
     let dir = Directory::from_services(inputs.services)?;
-    let lines = frame::canonical(df, Table::Training)
+    let lines = with_themes(training_lines(df))?.cache();
+    let mut found = frame::distinct(lines.clone(), col(k::SERVICE))?;
+    if inputs.staff.height() > 0 {
+        found.extend(frame::distinct(
+            frame::canonical(inputs.staff, Table::Staff),
+            frame::text(col::SERVICE),
+        )?);
+    }
+    let perimeters = Perimeters::new(&dir, &found)?;
+    let expanded = perimeters
+        .expand(
+            frame::to_ids(lines.clone().filter(in_period(col(k::YEAR))), P)
+                .with_column(frame::who(P).alias(WHO)),
+        )
+        .cache();
+    let mut parts = training_figures(expanded);
+    if inputs.staff.height() > 0 {
+        parts.push(esoppe_share(
+            inputs.staff,
+            first..=last,
+            esoppe_since(lines),
+            &perimeters,
+        )?);
+    }
+    Ok(Results {
+        rows: frame::rows(parts, &perimeters)?,
+        notes: Vec::new(),
+    })
+}
+
+/// The training lines with a service, a year and a theme.
+fn training_lines(df: &DataFrame) -> LazyFrame {
+    frame::canonical(df, Table::Training)
         .with_row_index(k::ROW, None)
         .select([
             col(k::ROW),
@@ -132,8 +164,12 @@ pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, 
                 .is_not_null()
                 .and(col(k::YEAR).is_not_null())
                 .and(col(THEME).is_not_null()),
-        );
-    // Themes: ESOPPE or not, and one id per folded theme (sessions are (theme, date)).
+        )
+}
+
+/// Adds to each line whether its theme is ESOPPE and one id per folded theme (sessions
+/// are (theme, date)).
+fn with_themes(lines: LazyFrame) -> Result<LazyFrame, Error> {
     let themes = frame::distinct(lines.clone(), col(THEME))?;
     let folded: Vec<String> = themes.iter().map(|t| fold(t)).collect();
     let mut ids: Vec<String> = folded.clone();
@@ -154,11 +190,17 @@ pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, 
             Column::new("_theme_id".into(), fold_id),
         ],
     )?;
-    let lines =
-        frame::left_ordered_join(lines, theme_table.lazy(), &[THEME], JoinType::Left).cache();
-    // First year each person was trained in ESOPPE (any year).
-    let esoppe_since = lines
-        .clone()
+    Ok(frame::left_ordered_join(
+        lines,
+        theme_table.lazy(),
+        &[THEME],
+        JoinType::Left,
+    ))
+}
+
+/// First year each person was trained in ESOPPE (any year).
+fn esoppe_since(lines: LazyFrame) -> LazyFrame {
+    lines
         .filter(
             col(DONE)
                 .gt(lit(0.0))
@@ -166,21 +208,12 @@ pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, 
                 .and(col(P).is_not_null()),
         )
         .group_by([col(P)])
-        .agg([col(k::YEAR).min().alias("_depuis")]);
-    let mut found = frame::distinct(lines.clone(), col(k::SERVICE))?;
-    if inputs.staff.height() > 0 {
-        found.extend(frame::distinct(
-            frame::canonical(inputs.staff, Table::Staff),
-            frame::text(col::SERVICE),
-        )?);
-    }
-    let perimeters = Perimeters::new(&dir, &found)?;
-    let expanded = perimeters
-        .expand(
-            frame::to_ids(lines.filter(in_period(col(k::YEAR))), P)
-                .with_column(frame::who(P).alias(WHO)),
-        )
-        .cache();
+        .agg([col(k::YEAR).min().alias("_depuis")])
+}
+
+/// Days and trained staff by theme, completion and inter-association sessions, per
+/// perimeter and year.
+fn training_figures(expanded: LazyFrame) -> Vec<LazyFrame> {
     // A session: (folded theme, date), as one integer (a null date is its own value).
     let session = col("_theme_id").cast(DataType::Int64) * lit(1i64 << 36)
         + (col("_date").cast(DataType::Int64) + lit(1i64 << 33)).fill_null(lit(0i64));
@@ -217,7 +250,7 @@ pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, 
                 .alias("_formes"),
         ])
         .cache();
-    let mut parts = vec![
+    vec![
         Fig::count(TRAINED_BY_THEME, "salariés", col("_formes"))
             .by("theme", col(THEME))
             .select(by_theme.clone().filter(col("_formes").gt(lit(0)))),
@@ -229,57 +262,59 @@ pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, 
             .staff(Some(col("_formes")), Some(col("_demandeurs")))
             .select(main.clone()),
         Fig::count(INTER_SESSIONS, "sessions", col("_sessions")).select(main),
-    ];
-    // Staff present at 31/12, per perimeter and year (from the staff table), and those
-    // of them trained in ESOPPE that year or before.
-    let st = inputs.staff;
-    if st.height() > 0 {
-        let present = frame::left_ordered_join(
-            frame::canonical(st, Table::Staff).select([
-                frame::text(STAFF_PSEUDONYM).alias(P),
-                frame::text(col::SERVICE).alias(k::SERVICE),
-                frame::int(col::YEAR).alias(k::YEAR),
-                frame::day(fields::ENTRY).alias("_entree"),
-                frame::day(fields::EXIT).alias("_sortie"),
-            ]),
-            frame::year_table(first..=last)?,
-            &[k::YEAR],
-            JoinType::Inner,
-        )
-        .filter(
-            col(P)
-                .is_not_null()
-                .and(col(k::SERVICE).is_not_null())
-                .and(
-                    col("_entree")
-                        .is_null()
-                        .or(col("_entree").lt_eq(col(k::DEC31))),
-                )
-                .and(
-                    col("_sortie")
-                        .is_null()
-                        .or(col("_sortie").gt_eq(col(k::DEC31))),
-                ),
-        )
-        .join(
-            esoppe_since,
-            [col(P)],
-            [col(P)],
-            JoinArgs::new(JoinType::Left),
-        );
-        let share = perimeters.expand(present).group_by(key.clone()).agg([
+    ]
+}
+
+/// Staff present at 31/12, per perimeter and year (from the staff table), and the share
+/// of them trained in ESOPPE that year or before.
+fn esoppe_share(
+    st: &DataFrame,
+    years: std::ops::RangeInclusive<i32>,
+    esoppe_since: LazyFrame,
+    perimeters: &Perimeters,
+) -> Result<LazyFrame, Error> {
+    let present = frame::left_ordered_join(
+        frame::canonical(st, Table::Staff).select([
+            frame::text(STAFF_PSEUDONYM).alias(P),
+            frame::text(col::SERVICE).alias(k::SERVICE),
+            frame::int(col::YEAR).alias(k::YEAR),
+            frame::day(fields::ENTRY).alias("_entree"),
+            frame::day(fields::EXIT).alias("_sortie"),
+        ]),
+        frame::year_table(years)?,
+        &[k::YEAR],
+        JoinType::Inner,
+    )
+    .filter(
+        col(P)
+            .is_not_null()
+            .and(col(k::SERVICE).is_not_null())
+            .and(
+                col("_entree")
+                    .is_null()
+                    .or(col("_entree").lt_eq(col(k::DEC31))),
+            )
+            .and(
+                col("_sortie")
+                    .is_null()
+                    .or(col("_sortie").gt_eq(col(k::DEC31))),
+            ),
+    )
+    .join(
+        esoppe_since,
+        [col(P)],
+        [col(P)],
+        JoinArgs::new(JoinType::Left),
+    );
+    let share = perimeters
+        .expand(present)
+        .group_by([col(k::PERIMETER), col(k::YEAR)])
+        .agg([
             col(P).n_unique().alias("_presents"),
             col(P)
                 .filter(col("_depuis").lt_eq(col(k::YEAR)))
                 .n_unique()
                 .alias("_formes_esoppe"),
         ]);
-        parts.push(
-            Fig::ratio(ESOPPE_SHARE, "%", col("_formes_esoppe"), col("_presents")).select(share),
-        );
-    }
-    Ok(Results {
-        rows: frame::rows(parts, &perimeters)?,
-        notes: Vec::new(),
-    })
+    Ok(Fig::ratio(ESOPPE_SHARE, "%", col("_formes_esoppe"), col("_presents")).select(share))
 }

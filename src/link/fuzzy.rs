@@ -91,6 +91,16 @@ fn profiles(
     blocks: &[Vec<Option<&str>>],
     uf: &mut UnionFind,
 ) -> Vec<Profile> {
+    let (mut out, of_root, source) = seed_profiles(records, uf);
+    fill_from_members(records, uf, &of_root, &mut out);
+    keys_and_blocks(records, keys, blocks, &source, &mut out);
+    out
+}
+
+/// The profiles with their encoding, one per cluster with an encoded record; the
+/// profile of each cluster root (`NONE` for none) and the record whose blocking values
+/// stand for each profile (its first encoded one).
+fn seed_profiles(records: &Records, uf: &mut UnionFind) -> (Vec<Profile>, Vec<u32>, Vec<usize>) {
     let n = records.clks.len();
     let mut of_root = vec![NONE; n];
     let mut out: Vec<Profile> = Vec::new();
@@ -115,6 +125,13 @@ fn profiles(
             });
         }
     }
+    (out, of_root, source)
+}
+
+/// Each profile's first birth-date control, surname control and first-name encoding
+/// among its cluster's records, and all their services (sorted, once each).
+fn fill_from_members(records: &Records, uf: &mut UnionFind, of_root: &[u32], out: &mut [Profile]) {
+    let n = records.clks.len();
     let mut service_ids: HashMap<&str, u32> = HashMap::new();
     let mut control_ids: HashMap<&str, u32> = HashMap::new();
     let mut surname_ids: HashMap<&str, u32> = HashMap::new();
@@ -141,14 +158,25 @@ fn profiles(
             p.services.push(intern(&mut service_ids, s));
         }
     }
-    for p in &mut out {
+    for p in out.iter_mut() {
         p.services.sort_unstable();
         p.services.dedup();
     }
+}
+
+/// The exact-key pseudonyms and blocking values of each profile's source record, as
+/// dense ids per column.
+fn keys_and_blocks(
+    records: &Records,
+    keys: &[Vec<Option<&str>>],
+    blocks: &[Vec<Option<&str>>],
+    source: &[usize],
+    out: &mut [Profile],
+) {
     // Exact-key pseudonyms of each profile's source record.
     for column in keys {
         let mut ids: HashMap<&str, u32> = HashMap::new();
-        for (p, &i) in out.iter_mut().zip(&source) {
+        for (p, &i) in out.iter_mut().zip(source) {
             p.keys.push(column[i].map_or(NONE, |v| intern(&mut ids, v)));
         }
     }
@@ -162,14 +190,13 @@ fn profiles(
     };
     for k in 0..KEYS {
         let mut ids: HashMap<(&str, &str), u32> = HashMap::new();
-        for (p, &i) in out.iter_mut().zip(&source) {
+        for (p, &i) in out.iter_mut().zip(source) {
             if let Some(v) = values(k, i) {
                 let next = ids.len() as u32;
                 p.blocks[k] = *ids.entry(v).or_insert(next);
             }
         }
     }
-    out
 }
 
 /// Pairs compared in one block and the candidates found: (similarity, root, root).

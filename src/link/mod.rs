@@ -236,24 +236,7 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
         report.liens_exacts.push(links);
         keys.push(values);
     }
-    if extract.column(pcol::FILE_PSEUDONYM).is_ok() {
-        let values = text(extract, pcol::FILE_PSEUDONYM)?;
-        let mut first: HashMap<&str, usize> = HashMap::new();
-        for (i, v) in values.iter().enumerate() {
-            let Some(v) = v else { continue };
-            any_key[i] = true;
-            match first.get(v) {
-                Some(&j) => {
-                    if uf.union(i, j) {
-                        report.liens_dossier += 1;
-                    }
-                }
-                None => {
-                    first.insert(v, i);
-                }
-            }
-        }
-    }
+    file_links(extract, &mut uf, &mut any_key, &mut report)?;
     for (i, c) in records.clks.iter().enumerate() {
         if c.is_some() {
             any_key[i] = true;
@@ -272,7 +255,45 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
         fuzzy::pass(&records, &keys, &blocks, settings, &mut uf, &mut report);
     }
 
-    // Person ids in order of first appearance.
+    let (persons, count) = person_ids(&mut uf, n);
+    report.personnes = count;
+    let mut out = extract.clone();
+    out.with_column(Column::new(col::PERSON.into(), persons))?;
+    Ok((out, report))
+}
+
+/// Links the records that share a file pseudonym (same file number in the same
+/// service), when the extract has one.
+fn file_links(
+    extract: &DataFrame,
+    uf: &mut UnionFind,
+    any_key: &mut [bool],
+    report: &mut Report,
+) -> Result<(), Error> {
+    if extract.column(pcol::FILE_PSEUDONYM).is_err() {
+        return Ok(());
+    }
+    let values = text(extract, pcol::FILE_PSEUDONYM)?;
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    for (i, v) in values.iter().enumerate() {
+        let Some(v) = v else { continue };
+        any_key[i] = true;
+        match first.get(v) {
+            Some(&j) => {
+                if uf.union(i, j) {
+                    report.liens_dossier += 1;
+                }
+            }
+            None => {
+                first.insert(v, i);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Person ids (`p0000000`…) in order of first appearance, and how many persons.
+fn person_ids(uf: &mut UnionFind, n: usize) -> (Vec<String>, usize) {
     let mut ids: Vec<usize> = vec![usize::MAX; n];
     let mut next = 0usize;
     let mut persons: Vec<String> = Vec::with_capacity(n);
@@ -284,10 +305,7 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
         }
         persons.push(format!("p{:07}", ids[r]));
     }
-    report.personnes = next;
-    let mut out = extract.clone();
-    out.with_column(Column::new(col::PERSON.into(), persons))?;
-    Ok((out, report))
+    (persons, next)
 }
 
 #[cfg(test)]

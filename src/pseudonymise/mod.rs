@@ -142,14 +142,72 @@ pub fn pseudonymise(
         .map(|c| Ok((*c, text_col(accompaniments, c)?)))
         .collect::<Result<_, Error>>()?;
 
-    let tiers = settings.key_set.len();
     let starts: Vec<usize> = (0..n).step_by(CHUNK_ROWS).collect();
     let chunks: Vec<Chunk> = starts
         .into_par_iter()
         .map(|s| pseudonymise_chunk(&ids, s..(s + CHUNK_ROWS).min(n), key, settings))
         .collect();
     drop(ids);
+    let (merged, mut report) = merge(chunks, key, n, settings.key_set.len())?;
 
+    let mut out = accompaniments.drop_many(
+        IDENTITY_COLUMNS
+            .iter()
+            .chain(FREE_TEXT_COLUMNS.iter())
+            .copied(),
+    );
+    let Chunk {
+        text,
+        years,
+        months,
+        ages,
+        bands,
+        sexes,
+        ..
+    } = merged;
+    out.with_column(Column::new("sexe".into(), sexes))?;
+    out = out.drop_many(["departement_residence"]);
+    let generalised: Vec<Option<String>> = residence
+        .iter()
+        .map(|r| {
+            r.as_deref()
+                .and_then(|r| generalise::residence_at(r, settings.residence_level))
+        })
+        .collect();
+    out.with_column(Column::new(columns::RESIDENCE.into(), generalised))?;
+    // Free text passes only as one of the codes the pipeline maps it to.
+    for (name, values) in free_text {
+        let allowed = settings.coded_values.get(name);
+        let kept: Vec<Option<String>> = values
+            .into_iter()
+            .map(|v| v.filter(|v| allowed.is_some_and(|a| a.contains(v))))
+            .collect();
+        out.with_column(Column::new(name.into(), kept))?;
+    }
+    out.with_column(Column::new(columns::BIRTH_YEAR.into(), years))?;
+    out.with_column(Column::new(columns::BIRTH_MONTH.into(), months))?;
+    out.with_column(Column::new(columns::AGE.into(), ages))?;
+    out.with_column(Column::new(columns::AGE_BAND.into(), bands))?;
+    with_pseudonyms(&mut out, text, key, settings)?;
+    let qi = [
+        "annee_naissance",
+        "mois_naissance",
+        "sexe",
+        columns::RESIDENCE,
+        col::SERVICE,
+    ];
+    report.k_anonymat = generalise::smallest_group(&out, &qi)?;
+    report.quasi_identifiants = qi.iter().map(|s| s.to_string()).collect();
+    Ok((out, report))
+}
+
+/// The chunks put end to end (in the order of the rows), and the report's counts.
+fn merge(
+    chunks: Vec<Chunk>,
+    key: &SecretKey,
+    n: usize,
+    tiers: usize,
+) -> Result<(Chunk, Report), Error> {
     let mut report = Report {
         empreinte_cle: key.fingerprint(),
         enregistrements: n,
@@ -181,6 +239,31 @@ pub fn pseudonymise(
         bands.extend(c.bands);
         sexes.extend(c.sexes);
     }
+    let merged = Chunk {
+        text,
+        years,
+        months,
+        ages,
+        bands,
+        sexes,
+        keys_computed: Vec::new(),
+        encodings: 0,
+        without_key: 0,
+    };
+    Ok((merged, report))
+}
+
+/// Adds the pseudonym columns to `out`, in the order of the contract: key pseudonyms,
+/// file pseudonym, fuzzy encoding, birth control, key fingerprint and set, surname and
+/// first-name controls, blocking keys.
+fn with_pseudonyms(
+    out: &mut DataFrame,
+    text: Vec<StringChunked>,
+    key: &SecretKey,
+    settings: &Settings,
+) -> Result<(), Error> {
+    let n = out.height();
+    let tiers = settings.key_set.len();
     let mut text = text.into_iter();
     let mut next_text = |name: &str| -> Column {
         text.next()
@@ -190,35 +273,6 @@ pub fn pseudonymise(
             .into()
     };
 
-    let mut out = accompaniments.drop_many(
-        IDENTITY_COLUMNS
-            .iter()
-            .chain(FREE_TEXT_COLUMNS.iter())
-            .copied(),
-    );
-    out.with_column(Column::new("sexe".into(), sexes))?;
-    out = out.drop_many(["departement_residence"]);
-    let generalised: Vec<Option<String>> = residence
-        .iter()
-        .map(|r| {
-            r.as_deref()
-                .and_then(|r| generalise::residence_at(r, settings.residence_level))
-        })
-        .collect();
-    out.with_column(Column::new(columns::RESIDENCE.into(), generalised))?;
-    // Free text passes only as one of the codes the pipeline maps it to.
-    for (name, values) in free_text {
-        let allowed = settings.coded_values.get(name);
-        let kept: Vec<Option<String>> = values
-            .into_iter()
-            .map(|v| v.filter(|v| allowed.is_some_and(|a| a.contains(v))))
-            .collect();
-        out.with_column(Column::new(name.into(), kept))?;
-    }
-    out.with_column(Column::new(columns::BIRTH_YEAR.into(), years))?;
-    out.with_column(Column::new(columns::BIRTH_MONTH.into(), months))?;
-    out.with_column(Column::new(columns::AGE.into(), ages))?;
-    out.with_column(Column::new(columns::AGE_BAND.into(), bands))?;
     let mut texts: Vec<Column> = (0..tiers)
         .map(|t| next_text(&format!("{}{}", columns::PSEUDONYM_PREFIX, t + 1)))
         .collect();
@@ -256,16 +310,7 @@ pub fn pseudonymise(
     for t in texts.iter().skip(tiers + BLOCK) {
         out.with_column(t.clone())?;
     }
-    let qi = [
-        "annee_naissance",
-        "mois_naissance",
-        "sexe",
-        columns::RESIDENCE,
-        col::SERVICE,
-    ];
-    report.k_anonymat = generalise::smallest_group(&out, &qi)?;
-    report.quasi_identifiants = qi.iter().map(|s| s.to_string()).collect();
-    Ok((out, report))
+    Ok(())
 }
 
 /// Column of staff pseudonyms (tables `personnel` and `formation`).

@@ -103,19 +103,7 @@ pub(super) fn pseudonymise_chunk(
             naissance: ids.births[i],
             sexe: ids.sexe[i].and_then(normalise::sex),
         };
-        let mut keyed = false;
-        for (t, fields) in settings.key_set.iter().enumerate() {
-            let values: Option<Vec<String>> = fields.iter().map(|f| id.field(f)).collect();
-            let p = values.map(|v| {
-                let refs: Vec<&str> = v.iter().map(String::as_str).collect();
-                key.pseudonym(&format!("observatoire/cle/v1/{}", fields.join("+")), &refs)
-            });
-            if p.is_some() {
-                chunk.keys_computed[t] += 1;
-                keyed = true;
-            }
-            text[t].append_option(p);
-        }
+        let mut keyed = key_pseudonyms(&id, key, settings, &mut text, &mut chunk);
         let fp = match (ids.dossier[i], ids.service[i]) {
             (Some(d), Some(s)) if !d.trim().is_empty() => {
                 keyed = true;
@@ -124,70 +112,113 @@ pub(super) fn pseudonymise_chunk(
             _ => None,
         };
         text[tiers + FILE].append_option(fp);
-        let clk = Clk::encode(
-            key,
-            &ClkInput {
-                prenom: id.prenom.as_deref(),
-                nom: id.nom.as_deref(),
-                nom_mere: id.nom_mere.as_deref(),
-                naissance: id.naissance,
-                sexe: id.sexe,
-            },
-        );
-        if clk.is_some() {
+        if encodings(&id, key, &mut text[tiers..]) {
             chunk.encodings += 1;
             keyed = true;
         }
-        text[tiers + CLK].append_option(clk.map(|c| c.to_hex()));
-        text[tiers + SURNAME].append_option(
-            id.nom
-                .as_ref()
-                .map(|s| key.pseudonym("observatoire/controle-nom/v1", &[s])),
-        );
-        text[tiers + FIRST_NAME].append_option(
-            id.prenom
-                .as_deref()
-                .and_then(|p| Clk::encode_first_name(key, p))
-                .map(|c| c.to_hex()),
-        );
-        text[tiers + CONTROL].append_option(id.naissance.map(|d| {
-            let (a, b) = (d.day().min(d.month()), d.day().max(d.month()));
-            key.pseudonym(
-                "observatoire/controle-naissance/v1",
-                &[&d.year().to_string(), &a.to_string(), &b.to_string()],
-            )
-        }));
-        // Blocking keys: birth year + month; birth year + first letters of the first
-        // name; birth year + first letters of the surname.
-        let y = id.naissance.map(normalise::year);
-        let head = |s: &Option<String>, k: usize| {
-            s.as_ref().map(|v| v.chars().take(k).collect::<String>())
-        };
-        let parts: [Option<(String, String)>; columns::BLOCKS] = [
-            y.clone()
-                .zip(id.naissance.map(|d| format!("{:02}", d.month()))),
-            y.clone().zip(head(&id.prenom, 3)),
-            y.zip(head(&id.nom, 3)),
-        ];
-        for (b, p) in parts.into_iter().enumerate() {
-            text[tiers + BLOCK + b].append_option(
-                p.map(|(a, c)| key.pseudonym(&format!("observatoire/bloc/v1/{b}"), &[&a, &c])),
-            );
-        }
+        blocking_keys(&id, key, &mut text[tiers..]);
         if !keyed {
             chunk.without_key += 1;
         }
-        chunk.years.push(id.naissance.map(|d| d.year()));
-        chunk.months.push(id.naissance.map(|d| d.month() as i32));
-        let age = id
-            .naissance
-            .map(|d| generalise::age_at_year_end(d.year(), settings.reference_year));
-        chunk.ages.push(age);
-        chunk
-            .bands
-            .push(age.map(|a| generalise::age_band(a, &settings.age_bands)));
-        chunk.sexes.push(id.sexe.map(String::from));
+        chunk.push_generalised(&id, settings);
     }
     chunk.text = text.into_iter().map(StringChunkedBuilder::finish).collect();
     chunk
+}
+
+/// The pseudonym of each key of the key set that the identity fills, counted in
+/// `chunk`; whether any was computed.
+fn key_pseudonyms(
+    id: &Identity,
+    key: &SecretKey,
+    settings: &Settings,
+    text: &mut [StringChunkedBuilder],
+    chunk: &mut Chunk,
+) -> bool {
+    let mut keyed = false;
+    for (t, fields) in settings.key_set.iter().enumerate() {
+        let values: Option<Vec<String>> = fields.iter().map(|f| id.field(f)).collect();
+        let p = values.map(|v| {
+            let refs: Vec<&str> = v.iter().map(String::as_str).collect();
+            key.pseudonym(&format!("observatoire/cle/v1/{}", fields.join("+")), &refs)
+        });
+        if p.is_some() {
+            chunk.keys_computed[t] += 1;
+            keyed = true;
+        }
+        text[t].append_option(p);
+    }
+    keyed
+}
+
+/// The fuzzy encoding of the identity and its control pseudonyms (surname, first-name
+/// encoding, birth date in either day/month order), into `fixed` (the text columns
+/// after the key pseudonyms); whether the identity could be encoded.
+fn encodings(id: &Identity, key: &SecretKey, fixed: &mut [StringChunkedBuilder]) -> bool {
+    let clk = Clk::encode(
+        key,
+        &ClkInput {
+            prenom: id.prenom.as_deref(),
+            nom: id.nom.as_deref(),
+            nom_mere: id.nom_mere.as_deref(),
+            naissance: id.naissance,
+            sexe: id.sexe,
+        },
+    );
+    let encoded = clk.is_some();
+    fixed[CLK].append_option(clk.map(|c| c.to_hex()));
+    fixed[SURNAME].append_option(
+        id.nom
+            .as_ref()
+            .map(|s| key.pseudonym("observatoire/controle-nom/v1", &[s])),
+    );
+    fixed[FIRST_NAME].append_option(
+        id.prenom
+            .as_deref()
+            .and_then(|p| Clk::encode_first_name(key, p))
+            .map(|c| c.to_hex()),
+    );
+    fixed[CONTROL].append_option(id.naissance.map(|d| {
+        let (a, b) = (d.day().min(d.month()), d.day().max(d.month()));
+        key.pseudonym(
+            "observatoire/controle-naissance/v1",
+            &[&d.year().to_string(), &a.to_string(), &b.to_string()],
+        )
+    }));
+    encoded
+}
+
+/// Blocking keys: birth year + month; birth year + first letters of the first name;
+/// birth year + first letters of the surname.
+fn blocking_keys(id: &Identity, key: &SecretKey, fixed: &mut [StringChunkedBuilder]) {
+    let y = id.naissance.map(normalise::year);
+    let head =
+        |s: &Option<String>, k: usize| s.as_ref().map(|v| v.chars().take(k).collect::<String>());
+    let parts: [Option<(String, String)>; columns::BLOCKS] = [
+        y.clone()
+            .zip(id.naissance.map(|d| format!("{:02}", d.month()))),
+        y.clone().zip(head(&id.prenom, 3)),
+        y.zip(head(&id.nom, 3)),
+    ];
+    for (b, p) in parts.into_iter().enumerate() {
+        fixed[BLOCK + b].append_option(
+            p.map(|(a, c)| key.pseudonym(&format!("observatoire/bloc/v1/{b}"), &[&a, &c])),
+        );
+    }
+}
+
+impl Chunk {
+    /// The generalised quasi-identifiers of one identity: birth year and month, age at
+    /// the end of the reference year, age band, sex.
+    fn push_generalised(&mut self, id: &Identity, settings: &Settings) {
+        self.years.push(id.naissance.map(|d| d.year()));
+        self.months.push(id.naissance.map(|d| d.month() as i32));
+        let age = id
+            .naissance
+            .map(|d| generalise::age_at_year_end(d.year(), settings.reference_year));
+        self.ages.push(age);
+        self.bands
+            .push(age.map(|a| generalise::age_band(a, &settings.age_bands)));
+        self.sexes.push(id.sexe.map(String::from));
+    }
 }

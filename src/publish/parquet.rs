@@ -100,107 +100,29 @@ pub fn for_analysts(df: &DataFrame) -> Result<DataFrame, Error> {
     use crate::indicators::columns as c;
     use crate::indicators::frame::{left_ordered_join, lookup};
     use analyst::*;
-    let strings = |name: &str| -> Result<Vec<Option<String>>, Error> {
-        Ok(df
-            .column(name)?
-            .cast(&DataType::String)?
-            .str()?
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect())
-    };
     let mut lf = df.clone().lazy();
     // Indicator labels.
-    let ids: Vec<String> = strings(c::INDICATOR)?
-        .into_iter()
-        .flatten()
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let ids = distinct(df, c::INDICATOR)?;
     let labels = lookup(&ids, c::INDICATOR, LABEL, |id| {
         crate::indicators::definition(id).map(|d| d.libelle.to_string())
     })?;
     lf = left_ordered_join(lf, labels, &[c::INDICATOR], JoinType::Left);
     // Value units.
-    let units: Vec<String> = strings(c::UNIT)?
-        .into_iter()
-        .flatten()
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let units = distinct(df, c::UNIT)?;
     let kinds = lookup(&units, c::UNIT, VALUE_UNIT, |u| value_unit(u).0.to_string())?;
     let factors = lookup(&units, c::UNIT, DISPLAY_FACTOR, |u| value_unit(u).1)?;
     lf = left_ordered_join(lf, kinds, &[c::UNIT], JoinType::Left);
     lf = left_ordered_join(lf, factors, &[c::UNIT], JoinType::Left);
-    // Territory names, per (level, code).
-    let (levels, codes) = (strings(c::LEVEL)?, strings(c::TERRITORY)?);
-    let pairs: std::collections::BTreeSet<(String, String)> = levels
-        .iter()
-        .zip(&codes)
-        .filter_map(|(l, c)| Some((l.clone()?, c.clone()?)))
-        .collect();
-    let (pl, pc): (Vec<String>, Vec<String>) = pairs.iter().cloned().unzip();
-    let names: Vec<Option<String>> = pairs.iter().map(|(l, c)| territory_name(l, c)).collect();
-    let names = DataFrame::new(
-        pl.len(),
-        vec![
-            Column::new(c::LEVEL.into(), pl),
-            Column::new(c::TERRITORY.into(), pc),
-            Column::new(TERRITORY_NAME.into(), names),
-        ],
-    )?
-    .lazy();
+    let names = territory_names(df)?;
     lf = left_ordered_join(lf, names, &[c::LEVEL, c::TERRITORY], JoinType::Left);
-    // Modality order, per (breakdown, value).
-    let (dims, mods) = (strings(c::BREAKDOWN)?, strings(c::BREAKDOWN_VALUE)?);
-    let mut by_dim: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
-        Default::default();
-    for (d, m) in dims.iter().zip(&mods) {
-        if let (Some(d), Some(m)) = (d, m) {
-            by_dim.entry(d.clone()).or_default().insert(m.clone());
-        }
-    }
-    let (mut od, mut om, mut rank) = (Vec::new(), Vec::new(), Vec::new());
-    for (d, values) in by_dim {
-        let mut v: Vec<String> = values.into_iter().collect();
-        v.sort_by_cached_key(|m| modality_key(&d, m));
-        for (i, m) in v.into_iter().enumerate() {
-            od.push(d.clone());
-            om.push(m);
-            rank.push(i as u32 + 1);
-        }
-    }
-    let order = DataFrame::new(
-        od.len(),
-        vec![
-            Column::new(c::BREAKDOWN.into(), od),
-            Column::new(c::BREAKDOWN_VALUE.into(), om),
-            Column::new(MODALITY_ORDER.into(), rank),
-        ],
-    )?
-    .lazy();
+    let order = modality_order(df)?;
     lf = left_ordered_join(
         lf,
         order,
         &[c::BREAKDOWN, c::BREAKDOWN_VALUE],
         JoinType::Left,
     );
-    // Perimeter.
-    let perimeter_expr = when(col(c::SERVICE).is_not_null())
-        .then(lit("service"))
-        .when(
-            col(c::LEVEL)
-                .eq(lit("ensemble"))
-                .and(col(c::ORGANISATION).is_not_null()),
-        )
-        .then(lit("organisation"))
-        .when(col(c::LEVEL).eq(lit("ensemble")))
-        .then(lit("reseau"))
-        .when(col(c::LEVEL).eq(lit("territoire_interne")))
-        .then(lit("territoire_interne"))
-        .otherwise(lit("departement"))
-        .alias(PERIMETER);
-    lf = lf.with_column(perimeter_expr);
+    lf = lf.with_column(perimeter());
     let mut order: Vec<String> = df
         .get_column_names()
         .iter()
@@ -220,6 +142,101 @@ pub fn for_analysts(df: &DataFrame) -> Result<DataFrame, Error> {
     Ok(lf
         .select(order.iter().map(|s| col(s.as_str())).collect::<Vec<_>>())
         .collect()?)
+}
+
+/// The values of a column of `df` as text.
+fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, Error> {
+    Ok(df
+        .column(name)?
+        .cast(&DataType::String)?
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect())
+}
+
+/// The distinct non-null values of a column of `df`, sorted.
+fn distinct(df: &DataFrame, name: &str) -> Result<Vec<String>, Error> {
+    Ok(strings(df, name)?
+        .into_iter()
+        .flatten()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect())
+}
+
+/// Territory names, per (level, code) present in `df`.
+fn territory_names(df: &DataFrame) -> Result<LazyFrame, Error> {
+    use crate::indicators::columns as c;
+    let (levels, codes) = (strings(df, c::LEVEL)?, strings(df, c::TERRITORY)?);
+    let pairs: std::collections::BTreeSet<(String, String)> = levels
+        .iter()
+        .zip(&codes)
+        .filter_map(|(l, c)| Some((l.clone()?, c.clone()?)))
+        .collect();
+    let (pl, pc): (Vec<String>, Vec<String>) = pairs.iter().cloned().unzip();
+    let names: Vec<Option<String>> = pairs.iter().map(|(l, c)| territory_name(l, c)).collect();
+    Ok(DataFrame::new(
+        pl.len(),
+        vec![
+            Column::new(c::LEVEL.into(), pl),
+            Column::new(c::TERRITORY.into(), pc),
+            Column::new(analyst::TERRITORY_NAME.into(), names),
+        ],
+    )?
+    .lazy())
+}
+
+/// Modality order, per (breakdown, value) present in `df`.
+fn modality_order(df: &DataFrame) -> Result<LazyFrame, Error> {
+    use crate::indicators::columns as c;
+    let (dims, mods) = (strings(df, c::BREAKDOWN)?, strings(df, c::BREAKDOWN_VALUE)?);
+    let mut by_dim: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for (d, m) in dims.iter().zip(&mods) {
+        if let (Some(d), Some(m)) = (d, m) {
+            by_dim.entry(d.clone()).or_default().insert(m.clone());
+        }
+    }
+    let (mut od, mut om, mut rank) = (Vec::new(), Vec::new(), Vec::new());
+    for (d, values) in by_dim {
+        let mut v: Vec<String> = values.into_iter().collect();
+        v.sort_by_cached_key(|m| modality_key(&d, m));
+        for (i, m) in v.into_iter().enumerate() {
+            od.push(d.clone());
+            om.push(m);
+            rank.push(i as u32 + 1);
+        }
+    }
+    Ok(DataFrame::new(
+        od.len(),
+        vec![
+            Column::new(c::BREAKDOWN.into(), od),
+            Column::new(c::BREAKDOWN_VALUE.into(), om),
+            Column::new(analyst::MODALITY_ORDER.into(), rank),
+        ],
+    )?
+    .lazy())
+}
+
+/// The perimeter of a row: service, organisation, network, internal territory or
+/// département.
+fn perimeter() -> Expr {
+    use crate::indicators::columns as c;
+    when(col(c::SERVICE).is_not_null())
+        .then(lit("service"))
+        .when(
+            col(c::LEVEL)
+                .eq(lit("ensemble"))
+                .and(col(c::ORGANISATION).is_not_null()),
+        )
+        .then(lit("organisation"))
+        .when(col(c::LEVEL).eq(lit("ensemble")))
+        .then(lit("reseau"))
+        .when(col(c::LEVEL).eq(lit("territoire_interne")))
+        .then(lit("territoire_interne"))
+        .otherwise(lit("departement"))
+        .alias(analyst::PERIMETER)
 }
 
 /// The table as a Hive-partitioned dataset by year: one `(path, bytes)` per year,

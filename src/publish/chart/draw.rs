@@ -5,6 +5,7 @@ use super::*;
 
 /// Linear axis whose ticks (and grid lines) are exactly the given values, so that
 /// years stay whole and percentages fall on round numbers.
+#[derive(Clone)]
 pub(super) struct TickedAxis {
     pub(super) lo: f64,
     pub(super) hi: f64,
@@ -316,9 +317,6 @@ pub(super) fn draw_header<DB: DrawingBackend>(
 
 /// Draws the legend in rows from `top` (at most four rows, then "… et N autres");
 /// returns the y where the plot starts.
-// Long (94 lines) for a reason: the legend's layout (entry widths, wrapping into rows,
-// the optional reference and secret entries) is measured and drawn in one place so the
-// measured and drawn boxes cannot drift apart.
 pub(super) fn draw_legend<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     p: &Prepared,
@@ -331,25 +329,7 @@ pub(super) fn draw_legend<DB: DrawingBackend>(
     let style = font(15.0 * s, false)
         .color(&TEXT)
         .pos(Pos::new(HPos::Left, VPos::Center));
-    let mut entries: Vec<(LegendKey, String)> = p
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(i, line)| {
-            let label = if line.points.is_empty() {
-                format!("{} (aucune donnée)", line.label)
-            } else {
-                line.label.clone()
-            };
-            (LegendKey::Series(i), label)
-        })
-        .collect();
-    if let Some((_, label)) = &p.reference {
-        entries.push((LegendKey::Reference, label.clone()));
-    }
-    if !p.secret.is_empty() {
-        entries.push((LegendKey::Secret, SECRET_LEGEND.to_string()));
-    }
+    let entries = legend_entries(p);
     if entries.is_empty() {
         return Ok(top);
     }
@@ -388,28 +368,65 @@ pub(super) fn draw_legend<DB: DrawingBackend>(
             }
         }
         let y = row_y(row);
-        match key {
-            LegendKey::Series(i) => {
-                let (color, _, marker) = series_style(*i);
-                root.draw(&PathElement::new(
-                    vec![(x, y), (x + swatch, y)],
-                    color.stroke_width(stroke(2.5, s)),
-                ))
-                .map_err(draw_error)?;
-                draw_marker(root, (x + swatch / 2, y), 4.5 * s, marker, color, s)?;
-            }
-            LegendKey::Reference => draw_dashes(root, (x, x + swatch, y), s)?,
-            LegendKey::Secret => {
-                let mark = font(15.0 * s, true)
-                    .color(&TEXT)
-                    .pos(Pos::new(HPos::Center, VPos::Center));
-                root.draw_text(SECRET_MARK, &mark, (x + swatch / 2, y))
-                    .map_err(draw_error)?;
-            }
-        }
+        draw_swatch(root, key, (x, y), swatch, s)?;
         root.draw_text(&text, &style, (x + swatch + swatch_gap, y))
             .map_err(draw_error)?;
         x += item_width + item_gap;
     }
     Ok(top + (row + 1) * row_height + px(6.0, s))
+}
+
+/// The legend's entries: the series (« aucune donnée » when empty), the reference line
+/// and the secret mark when the chart has them.
+fn legend_entries(p: &Prepared) -> Vec<(LegendKey, String)> {
+    let mut entries: Vec<(LegendKey, String)> = p
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let label = if line.points.is_empty() {
+                format!("{} (aucune donnée)", line.label)
+            } else {
+                line.label.clone()
+            };
+            (LegendKey::Series(i), label)
+        })
+        .collect();
+    if let Some((_, label)) = &p.reference {
+        entries.push((LegendKey::Reference, label.clone()));
+    }
+    if !p.secret.is_empty() {
+        entries.push((LegendKey::Secret, SECRET_LEGEND.to_string()));
+    }
+    entries
+}
+
+/// The swatch of one legend entry, `swatch` wide from `(x, y)` (its middle height).
+fn draw_swatch<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    key: &LegendKey,
+    (x, y): (i32, i32),
+    swatch: i32,
+    s: f64,
+) -> Result<(), ChartError> {
+    match key {
+        LegendKey::Series(i) => {
+            let (color, _, marker) = series_style(*i);
+            root.draw(&PathElement::new(
+                vec![(x, y), (x + swatch, y)],
+                color.stroke_width(stroke(2.5, s)),
+            ))
+            .map_err(draw_error)?;
+            draw_marker(root, (x + swatch / 2, y), 4.5 * s, marker, color, s)?;
+        }
+        LegendKey::Reference => draw_dashes(root, (x, x + swatch, y), s)?,
+        LegendKey::Secret => {
+            let mark = font(15.0 * s, true)
+                .color(&TEXT)
+                .pos(Pos::new(HPos::Center, VPos::Center));
+            root.draw_text(SECRET_MARK, &mark, (x + swatch / 2, y))
+                .map_err(draw_error)?;
+        }
+    }
+    Ok(())
 }

@@ -3,10 +3,14 @@
 
 use super::*;
 
-// Long (230 lines) for a reason: one drawing pass in a fixed z-order (grid, axes,
-// reference line, series, secret marks, value labels) whose steps share the mapped
-// coordinates, the clipped plotting area and the placed-label list; splitting it by step
-// is the next refactor of this module, not done in the national-scale issue.
+/// The plot area of a chart, in data coordinates (year, value).
+type Plot<DB> = DrawingArea<DB, Cartesian2d<TickedAxis, TickedAxis>>;
+
+/// Radius of a series marker, before scaling.
+const MARKER_RADIUS: f64 = 4.5;
+
+/// Draws the whole chart in a fixed z-order: header, legend, grid and axes, reference
+/// line, series, secret marks, markers, value labels.
 pub(super) fn draw_chart<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     p: &Prepared,
@@ -18,13 +22,48 @@ pub(super) fn draw_chart<DB: DrawingBackend>(
         i32::try_from(height).unwrap_or(i32::MAX),
     );
     root.fill(&WHITE).map_err(draw_error)?;
-    let pad = px(18.0, s);
     let top = draw_header(root, p, s)?;
     let top = draw_legend(root, p, top, s)?;
 
     // Plot area with axes.
     let top = top.min(height / 2);
     let (_, body) = root.split_vertically(top);
+    let plot = draw_axes(root, &body, p, s)?;
+    let (plot_x, plot_y) = plot.get_pixel_range();
+
+    // Pixel segments of the lines, which the value labels try not to cover.
+    let mut segments: Vec<Segment> = Vec::new();
+
+    // Reference line, under the data.
+    if let Some((value, _)) = &p.reference {
+        let (_, y) = plot.map_coordinate(&(0.0, *value));
+        draw_dashes(root, (plot_x.start, plot_x.end, y), s)?;
+        segments.push(((plot_x.start, y), (plot_x.end, y)));
+    }
+
+    if !p.has_points() {
+        return draw_no_data(root, (plot_x, plot_y), s);
+    }
+    draw_lines(&plot, p, &mut segments, s)?;
+    let mut obstacles = draw_secret_marks(root, &plot, p, s)?;
+    let points = draw_markers(root, &plot, p, &mut obstacles, s)?;
+    let bounds = PixelBox {
+        x0: plot_x.start,
+        y0: plot_y.start,
+        x1: width - px(2.0, s),
+        y1: plot_y.end,
+    };
+    draw_value_labels(root, &plot, p, points, (obstacles, &segments), &bounds, s)
+}
+
+/// Grid, axes, ticks and axis descriptions in `body`; the plot area they frame.
+fn draw_axes<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    body: &DrawingArea<DB, Shift>,
+    p: &Prepared,
+    s: f64,
+) -> Result<Plot<DB>, ChartError> {
+    let pad = px(18.0, s);
     let tick_style = font(14.0 * s, false).color(&MUTED);
     let desc_style = font(15.0 * s, false).color(&TEXT);
     let decimals = p.y_decimals;
@@ -36,7 +75,7 @@ pub(super) fn draw_chart<DB: DrawingBackend>(
     let y_label_area = widest_tick + px(44.0, s);
     let (x_lo, x_hi) = p.x_range();
     let (y_lo, y_hi) = p.y_range;
-    let mut chart = ChartBuilder::on(&body)
+    let mut chart = ChartBuilder::on(body)
         .margin_left(pad)
         .margin_right(px(26.0, s))
         .margin_bottom(px(10.0, s))
@@ -73,45 +112,46 @@ pub(super) fn draw_chart<DB: DrawingBackend>(
         .draw()
         .map_err(draw_error)?;
 
-    let plot = chart.plotting_area();
-    let (plot_x, plot_y) = plot.get_pixel_range();
-    let to_px = |year: i32, v: f64| chart.backend_coord(&(f64::from(year), v));
+    Ok(chart.plotting_area().clone())
+}
 
-    // Pixel segments of the lines, which the value labels try not to cover.
-    let mut segments: Vec<Segment> = Vec::new();
-
-    // Reference line, under the data.
-    if let Some((value, _)) = &p.reference {
-        let (_, y) = to_px(0, *value);
-        draw_dashes(root, (plot_x.start, plot_x.end, y), s)?;
-        segments.push(((plot_x.start, y), (plot_x.end, y)));
-    }
-
-    if !p.has_points() {
-        let style = font(17.0 * s, false)
-            .color(&MUTED)
-            .pos(Pos::new(HPos::Center, VPos::Center));
-        let center = (
-            (plot_x.start + plot_x.end) / 2,
-            (plot_y.start + plot_y.end) / 2,
-        );
-        let message = "Aucune donnée à afficher";
-        let (w, h) = text_size(root, message, &style)?;
-        let (mx, my) = (px(10.0, s), px(6.0, s));
-        root.draw(&Rectangle::new(
-            [
-                (center.0 - w / 2 - mx, center.1 - h / 2 - my),
-                (center.0 + w / 2 + mx, center.1 + h / 2 + my),
-            ],
-            WHITE.filled(),
-        ))
+/// « Aucune donnée à afficher » in the middle of the plot area, on white.
+fn draw_no_data<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    (plot_x, plot_y): (std::ops::Range<i32>, std::ops::Range<i32>),
+    s: f64,
+) -> Result<(), ChartError> {
+    let style = font(17.0 * s, false)
+        .color(&MUTED)
+        .pos(Pos::new(HPos::Center, VPos::Center));
+    let center = (
+        (plot_x.start + plot_x.end) / 2,
+        (plot_y.start + plot_y.end) / 2,
+    );
+    let message = "Aucune donnée à afficher";
+    let (w, h) = text_size(root, message, &style)?;
+    let (mx, my) = (px(10.0, s), px(6.0, s));
+    root.draw(&Rectangle::new(
+        [
+            (center.0 - w / 2 - mx, center.1 - h / 2 - my),
+            (center.0 + w / 2 + mx, center.1 + h / 2 + my),
+        ],
+        WHITE.filled(),
+    ))
+    .map_err(draw_error)?;
+    root.draw_text(message, &style, center)
         .map_err(draw_error)?;
-        root.draw_text(message, &style, center)
-            .map_err(draw_error)?;
-        return Ok(());
-    }
+    Ok(())
+}
 
-    // Lines: one path per run of consecutive years (a missing year is a gap).
+/// Lines: one path per run of consecutive years (a missing year is a gap); their pixel
+/// segments are added to `segments`.
+fn draw_lines<DB: DrawingBackend>(
+    plot: &Plot<DB>,
+    p: &Prepared,
+    segments: &mut Vec<Segment>,
+    s: f64,
+) -> Result<(), ChartError> {
     for (i, line) in p.lines.iter().enumerate() {
         let (color, _, _) = series_style(i);
         let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
@@ -129,7 +169,7 @@ pub(super) fn draw_chart<DB: DrawingBackend>(
         for run in runs.into_iter().filter(|run| run.len() > 1) {
             let pixels: Vec<(i32, i32)> = run
                 .iter()
-                .map(|&(x, y)| chart.backend_coord(&(x, y)))
+                .map(|&(x, y)| plot.map_coordinate(&(x, y)))
                 .collect();
             segments.extend(pixels.windows(2).filter_map(|w| match w {
                 [a, b] => Some((*a, *b)),
@@ -140,13 +180,24 @@ pub(super) fn draw_chart<DB: DrawingBackend>(
         }
     }
 
-    // Secret points: « s » at the foot of the year, stacked by series.
+    Ok(())
+}
+
+/// Secret points: « s » at the foot of the year, stacked by series; the boxes they
+/// take.
+fn draw_secret_marks<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    plot: &Plot<DB>,
+    p: &Prepared,
+    s: f64,
+) -> Result<Vec<PixelBox>, ChartError> {
+    let (_, plot_y) = plot.get_pixel_range();
     let mut obstacles: Vec<PixelBox> = Vec::new();
     let mut stacked: BTreeMap<i32, i32> = BTreeMap::new();
     for &(i, year) in &p.secret {
         let (_, text_color, _) = series_style(i);
         let level = stacked.entry(year).or_default();
-        let (x, _) = to_px(year, y_lo);
+        let (x, _) = plot.map_coordinate(&(f64::from(year), p.y_range.0));
         let y = plot_y.end - px(12.0, s) - *level * px(18.0, s);
         *level += 1;
         let style = font(15.0 * s, true)
@@ -163,13 +214,24 @@ pub(super) fn draw_chart<DB: DrawingBackend>(
         });
     }
 
-    // Markers.
-    let marker_radius = 4.5 * s;
+    Ok(obstacles)
+}
+
+/// The markers of every point, added to `obstacles`; the points, candidates for a
+/// value label.
+fn draw_markers<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    plot: &Plot<DB>,
+    p: &Prepared,
+    obstacles: &mut Vec<PixelBox>,
+    s: f64,
+) -> Result<Vec<LabelledPoint>, ChartError> {
+    let marker_radius = MARKER_RADIUS * s;
     let mut points: Vec<LabelledPoint> = Vec::new();
     for (i, line) in p.lines.iter().enumerate() {
         let (color, _, marker) = series_style(i);
         for (k, &(year, value)) in line.points.iter().enumerate() {
-            let (x, y) = to_px(year, value);
+            let (x, y) = plot.map_coordinate(&(f64::from(year), value));
             draw_marker(root, (x, y), marker_radius, marker, color, s)?;
             let r = (marker_radius * 1.3).round() as i32;
             obstacles.push(PixelBox {
@@ -188,8 +250,23 @@ pub(super) fn draw_chart<DB: DrawingBackend>(
         }
     }
 
-    // Value labels: on every point when the years are far enough apart, otherwise on
-    // the last point of each series only.
+    Ok(points)
+}
+
+/// Value labels: on every point when the years are far enough apart, otherwise on the
+/// last point of each series only; each where it is free (`place_label`), or left out.
+fn draw_value_labels<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    plot: &Plot<DB>,
+    p: &Prepared,
+    mut points: Vec<LabelledPoint>,
+    (mut obstacles, segments): (Vec<PixelBox>, &[Segment]),
+    bounds: &PixelBox,
+    s: f64,
+) -> Result<(), ChartError> {
+    let marker_radius = MARKER_RADIUS * s;
+    let y_lo = p.y_range.0;
+    let to_px = |year: i32, v: f64| plot.map_coordinate(&(f64::from(year), v));
     let label_style = TextStyle::from(font(13.0 * s, false));
     let sample = text_size(root, "188,8 %", &label_style)?;
     let year_spacing = match p.years {
@@ -202,12 +279,6 @@ pub(super) fn draw_chart<DB: DrawingBackend>(
     // Left to right, top to bottom: in a crowded column the upper label takes the
     // place above its point first.
     points.sort_by_key(|point| (point.x, point.y, point.series));
-    let bounds = PixelBox {
-        x0: plot_x.start,
-        y0: plot_y.start,
-        x1: width - px(2.0, s),
-        y1: plot_y.end,
-    };
     for point in &points {
         let text = percent_fr(point.value, 1);
         let size = text_size(root, &text, &label_style)?;
@@ -216,8 +287,8 @@ pub(super) fn draw_chart<DB: DrawingBackend>(
         let Some(place) = place_label(
             point,
             size,
-            &bounds,
-            (&obstacles, &segments),
+            bounds,
+            (&obstacles, segments),
             marker_radius,
             s,
         ) else {

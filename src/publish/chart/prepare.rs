@@ -25,53 +25,68 @@ pub(super) struct Prepared {
     pub(super) y_decimals: usize,
 }
 
-impl Prepared {
-    // Long (85 lines) for a reason: every check of the spec (finite, magnitude,
-    // duplicate years, reference) in the order its errors are reported.
-    pub(super) fn new(spec: &ChartSpec) -> Result<Self, ChartError> {
-        let mut lines = Vec::with_capacity(spec.series.len());
-        for series in &spec.series {
-            let label = clean_text(&series.label);
-            let mut by_year: BTreeMap<i32, f64> = BTreeMap::new();
-            for &(year, value) in &series.points {
-                if !value.is_finite() {
-                    continue;
-                }
-                if value.abs() > MAX_ABS_RATIO {
-                    return Err(ChartError::ValeurHorsLimites {
-                        serie: label,
-                        annee: year,
-                        valeur: value,
-                        limite: MAX_ABS_RATIO,
-                    });
-                }
-                if by_year.insert(year, value).is_some() {
-                    return Err(ChartError::AnneeEnDouble {
-                        serie: label,
-                        annee: year,
-                    });
-                }
+impl Line {
+    /// A series' points by year, non-finite values skipped; an error for a value out of
+    /// bounds or a year given twice.
+    fn checked(series: &ChartSeries) -> Result<Self, ChartError> {
+        let label = clean_text(&series.label);
+        let mut by_year: BTreeMap<i32, f64> = BTreeMap::new();
+        for &(year, value) in &series.points {
+            if !value.is_finite() {
+                continue;
             }
-            lines.push(Line {
-                label,
-                points: by_year.into_iter().collect(),
-            });
+            if value.abs() > MAX_ABS_RATIO {
+                return Err(ChartError::ValeurHorsLimites {
+                    serie: label,
+                    annee: year,
+                    valeur: value,
+                    limite: MAX_ABS_RATIO,
+                });
+            }
+            if by_year.insert(year, value).is_some() {
+                return Err(ChartError::AnneeEnDouble {
+                    serie: label,
+                    annee: year,
+                });
+            }
         }
+        Ok(Line {
+            label,
+            points: by_year.into_iter().collect(),
+        })
+    }
+}
 
-        let reference = match &spec.reference {
-            Some((value, label)) if value.is_finite() => {
-                if value.abs() > MAX_ABS_RATIO {
-                    return Err(ChartError::ReferenceHorsLimites {
-                        libelle: clean_text(label),
-                        valeur: *value,
-                        limite: MAX_ABS_RATIO,
-                    });
-                }
-                Some((*value, clean_text(label)))
+/// The reference line, if finite; an error if out of bounds.
+fn checked_reference(
+    reference: Option<&(f64, String)>,
+) -> Result<Option<(f64, String)>, ChartError> {
+    Ok(match reference {
+        Some((value, label)) if value.is_finite() => {
+            if value.abs() > MAX_ABS_RATIO {
+                return Err(ChartError::ReferenceHorsLimites {
+                    libelle: clean_text(label),
+                    valeur: *value,
+                    limite: MAX_ABS_RATIO,
+                });
             }
-            // A non-finite reference is skipped like any other non-finite value.
-            _ => None,
-        };
+            Some((*value, clean_text(label)))
+        }
+        // A non-finite reference is skipped like any other non-finite value.
+        _ => None,
+    })
+}
+
+impl Prepared {
+    /// Checks the spec (series in order, then the reference: the first error is
+    /// reported) and lays out its axes.
+    pub(super) fn new(spec: &ChartSpec) -> Result<Self, ChartError> {
+        let lines = spec
+            .series
+            .iter()
+            .map(Line::checked)
+            .collect::<Result<Vec<_>, _>>()?;
+        let reference = checked_reference(spec.reference.as_ref())?;
 
         let secret: Vec<(usize, i32)> = spec
             .secret

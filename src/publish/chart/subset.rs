@@ -263,25 +263,62 @@ fn build_kern(kern: &[u8], remap: &BTreeMap<u16, u16>) -> Option<Vec<u8>> {
     Some(out)
 }
 
-// Long (164 lines) for a reason: the table-directory rebuild walks the tables in one
-// pass, each table's offset depending on the previous ones; to be replaced by a font
-// subset prepared once (see the national-scale issue), not split.
+/// A TrueType font reduced to the glyphs of `chars` (and their composite components),
+/// renumbered densely; `None` if the font cannot be read.
 pub(crate) fn subset_ttf(font: &[u8], chars: &BTreeSet<char>) -> Option<Vec<u8>> {
-    let tables = tables(font)?;
-    let head = *tables.get(b"head")?;
-    let hhea = *tables.get(b"hhea")?;
-    let maxp = *tables.get(b"maxp")?;
-    let hmtx = *tables.get(b"hmtx")?;
-    let loca = *tables.get(b"loca")?;
-    let glyf = *tables.get(b"glyf")?;
-    let cmap = *tables.get(b"cmap")?;
-    let post = *tables.get(b"post")?;
+    let font = Font::read(font)?;
+    let (char_map, wanted) = font.wanted_glyphs(chars)?;
+    let remap: BTreeMap<u16, u16> = wanted
+        .iter()
+        .enumerate()
+        .map(|(new, old)| Some((*old, u16::try_from(new).ok()?)))
+        .collect::<Option<_>>()?;
+    let out_tables = font.subset_tables(&remap, &char_map)?;
+    assemble(&out_tables)
+}
 
-    let long_loca = u16_at(head, 50)? == 1;
-    let glyph_count = u16_at(maxp, 4)?;
-    let glyph = |id: u16| -> Option<&[u8]> {
-        let i = usize::from(id);
-        let (start, end) = if long_loca {
+/// (character code, glyph) pairs of a cmap.
+type CharMap = Vec<(u16, u16)>;
+
+/// The tables of a font that a subset rewrites.
+struct Font<'a> {
+    tables: BTreeMap<[u8; 4], &'a [u8]>,
+    head: &'a [u8],
+    hhea: &'a [u8],
+    maxp: &'a [u8],
+    hmtx: &'a [u8],
+    loca: &'a [u8],
+    glyf: &'a [u8],
+    cmap: &'a [u8],
+    post: &'a [u8],
+    long_loca: bool,
+    glyph_count: u16,
+}
+
+impl<'a> Font<'a> {
+    fn read(font: &'a [u8]) -> Option<Self> {
+        let tables = tables(font)?;
+        let head = *tables.get(b"head")?;
+        let maxp = *tables.get(b"maxp")?;
+        Some(Self {
+            head,
+            hhea: tables.get(b"hhea")?,
+            maxp,
+            hmtx: tables.get(b"hmtx")?,
+            loca: tables.get(b"loca")?,
+            glyf: tables.get(b"glyf")?,
+            cmap: tables.get(b"cmap")?,
+            post: tables.get(b"post")?,
+            long_loca: u16_at(head, 50)? == 1,
+            glyph_count: u16_at(maxp, 4)?,
+            tables,
+        })
+    }
+
+    /// The outline of glyph `id`.
+    fn glyph(&self, id: u16) -> Option<&'a [u8]> {
+        let (loca, i) = (self.loca, usize::from(id));
+        let (start, end) = if self.long_loca {
             (
                 u32_at(loca, 4 * i)? as usize,
                 u32_at(loca, 4 * i + 4)? as usize,
@@ -292,110 +329,137 @@ pub(crate) fn subset_ttf(font: &[u8], chars: &BTreeSet<char>) -> Option<Vec<u8>>
                 2 * usize::from(u16_at(loca, 2 * i + 2)?),
             )
         };
-        glyf.get(start..end)
-    };
-
-    // Characters → original glyphs.
-    let sub = unicode_subtable(cmap)?;
-    let mut char_map: Vec<(u16, u16)> = Vec::new();
-    let mut wanted: BTreeSet<u16> = BTreeSet::from([0]);
-    for &c in chars {
-        let Ok(code) = u16::try_from(u32::from(c)) else {
-            continue; // outside the BMP: left to the fallback fonts
-        };
-        if let Some(g) = cmap_lookup(sub, u32::from(c)).filter(|g| *g != 0 && *g < glyph_count) {
-            char_map.push((code, g));
-            wanted.insert(g);
-        }
+        self.glyf.get(start..end)
     }
-    // Composite components, transitively.
-    let mut queue: Vec<u16> = wanted.iter().copied().collect();
-    while let Some(id) = queue.pop() {
-        let data = glyph(id)?;
-        for at in component_offsets(data)? {
-            let component = u16_at(data, at)?;
-            if component < glyph_count && wanted.insert(component) {
-                queue.push(component);
+
+    /// The (character code, original glyph) pairs of `chars` the font has, and every
+    /// glyph they need: theirs, glyph 0 and composite components, transitively.
+    fn wanted_glyphs(&self, chars: &BTreeSet<char>) -> Option<(CharMap, BTreeSet<u16>)> {
+        let glyph_count = self.glyph_count;
+        // Characters → original glyphs.
+        let sub = unicode_subtable(self.cmap)?;
+        let mut char_map: Vec<(u16, u16)> = Vec::new();
+        let mut wanted: BTreeSet<u16> = BTreeSet::from([0]);
+        for &c in chars {
+            let Ok(code) = u16::try_from(u32::from(c)) else {
+                continue; // outside the BMP: left to the fallback fonts
+            };
+            if let Some(g) = cmap_lookup(sub, u32::from(c)).filter(|g| *g != 0 && *g < glyph_count)
+            {
+                char_map.push((code, g));
+                wanted.insert(g);
             }
         }
+        // Composite components, transitively.
+        let mut queue: Vec<u16> = wanted.iter().copied().collect();
+        while let Some(id) = queue.pop() {
+            let data = self.glyph(id)?;
+            for at in component_offsets(data)? {
+                let component = u16_at(data, at)?;
+                if component < glyph_count && wanted.insert(component) {
+                    queue.push(component);
+                }
+            }
+        }
+        Some((char_map, wanted))
     }
-    let remap: BTreeMap<u16, u16> = wanted
-        .iter()
-        .enumerate()
-        .map(|(new, old)| Some((*old, u16::try_from(new).ok()?)))
-        .collect::<Option<_>>()?;
-    let new_count = u16::try_from(remap.len()).ok()?;
 
-    // glyf + loca (long format), hmtx (all long metrics).
-    let metrics = usize::from(u16_at(hhea, 34)?).max(1);
-    let mut new_glyf = Vec::new();
-    let mut new_loca = Vec::new();
-    let mut new_hmtx = Vec::new();
-    for &old in remap.keys() {
+    /// glyf + loca (long format), hmtx (all long metrics) of the kept glyphs, in their
+    /// new order, composite components renumbered.
+    fn glyphs_and_metrics(
+        &self,
+        remap: &BTreeMap<u16, u16>,
+    ) -> Option<(Vec<u8>, Vec<u8>, Vec<u8>)> {
+        let (hhea, hmtx) = (self.hhea, self.hmtx);
+        let metrics = usize::from(u16_at(hhea, 34)?).max(1);
+        let mut new_glyf = Vec::new();
+        let mut new_loca = Vec::new();
+        let mut new_hmtx = Vec::new();
+        for &old in remap.keys() {
+            new_loca.extend_from_slice(&u32::try_from(new_glyf.len()).ok()?.to_be_bytes());
+            let mut data = self.glyph(old)?.to_vec();
+            for at in component_offsets(&data)? {
+                let component = u16_at(&data, at)?;
+                put_u16(&mut data, at, *remap.get(&component)?)?;
+            }
+            new_glyf.extend_from_slice(&data);
+            while new_glyf.len() % 4 != 0 {
+                new_glyf.push(0);
+            }
+            let i = usize::from(old);
+            let advance = u16_at(hmtx, 4 * i.min(metrics - 1))?;
+            let lsb = if i < metrics {
+                u16_at(hmtx, 4 * i + 2)?
+            } else {
+                u16_at(hmtx, 4 * metrics + 2 * (i - metrics))?
+            };
+            new_hmtx.extend_from_slice(&advance.to_be_bytes());
+            new_hmtx.extend_from_slice(&lsb.to_be_bytes());
+        }
         new_loca.extend_from_slice(&u32::try_from(new_glyf.len()).ok()?.to_be_bytes());
-        let mut data = glyph(old)?.to_vec();
-        for at in component_offsets(&data)? {
-            let component = u16_at(&data, at)?;
-            put_u16(&mut data, at, *remap.get(&component)?)?;
-        }
-        new_glyf.extend_from_slice(&data);
-        while new_glyf.len() % 4 != 0 {
-            new_glyf.push(0);
-        }
-        let i = usize::from(old);
-        let advance = u16_at(hmtx, 4 * i.min(metrics - 1))?;
-        let lsb = if i < metrics {
-            u16_at(hmtx, 4 * i + 2)?
-        } else {
-            u16_at(hmtx, 4 * metrics + 2 * (i - metrics))?
-        };
-        new_hmtx.extend_from_slice(&advance.to_be_bytes());
-        new_hmtx.extend_from_slice(&lsb.to_be_bytes());
-    }
-    new_loca.extend_from_slice(&u32::try_from(new_glyf.len()).ok()?.to_be_bytes());
 
-    let mut new_head = head.to_vec();
-    put_u32(&mut new_head, 8, 0)?;
-    put_u16(&mut new_head, 50, 1)?;
-    let mut new_hhea = hhea.to_vec();
-    put_u16(&mut new_hhea, 34, new_count)?;
-    let mut new_maxp = maxp.to_vec();
-    put_u16(&mut new_maxp, 4, new_count)?;
-    let mut new_post = post.get(..32)?.to_vec();
-    put_u32(&mut new_post, 0, 0x0003_0000)?;
-    new_post[16..32].fill(0);
-    let new_char_map: Vec<(u16, u16)> = char_map
-        .iter()
-        .map(|(c, g)| Some((*c, *remap.get(g)?)))
-        .collect::<Option<_>>()?;
-
-    let mut out_tables: BTreeMap<[u8; 4], Vec<u8>> = BTreeMap::new();
-    out_tables.insert(*b"cmap", build_cmap(&new_char_map));
-    out_tables.insert(*b"glyf", new_glyf);
-    out_tables.insert(*b"head", new_head);
-    out_tables.insert(*b"hhea", new_hhea);
-    out_tables.insert(*b"hmtx", new_hmtx);
-    out_tables.insert(*b"loca", new_loca);
-    out_tables.insert(*b"maxp", new_maxp);
-    out_tables.insert(*b"post", new_post);
-    if let Some(kern) = tables.get(b"kern").and_then(|k| build_kern(k, &remap)) {
-        out_tables.insert(*b"kern", kern);
-    }
-    if let Some(os2) = tables.get(b"OS/2") {
-        let mut os2 = os2.to_vec();
-        if let (Some(first), Some(last)) = (new_char_map.first(), new_char_map.last()) {
-            put_u16(&mut os2, 64, first.0)?;
-            put_u16(&mut os2, 66, last.0)?;
-        }
-        out_tables.insert(*b"OS/2", os2);
-    }
-    for tag in [b"name", b"cvt ", b"fpgm", b"prep", b"gasp"] {
-        if let Some(data) = tables.get(tag) {
-            out_tables.insert(*tag, data.to_vec());
-        }
+        Some((new_glyf, new_loca, new_hmtx))
     }
 
-    // Assemble: offset table, directory (sorted by tag), 4-byte aligned tables.
+    /// Every table of the subset, by tag: rewritten (cmap, glyf, head, hhea, hmtx,
+    /// loca, maxp, post, kern, OS/2) or copied (name, hinting, gasp).
+    fn subset_tables(
+        &self,
+        remap: &BTreeMap<u16, u16>,
+        char_map: &[(u16, u16)],
+    ) -> Option<BTreeMap<[u8; 4], Vec<u8>>> {
+        let (head, hhea, maxp, post, tables) =
+            (self.head, self.hhea, self.maxp, self.post, &self.tables);
+        let new_count = u16::try_from(remap.len()).ok()?;
+        let (new_glyf, new_loca, new_hmtx) = self.glyphs_and_metrics(remap)?;
+        let mut new_head = head.to_vec();
+        put_u32(&mut new_head, 8, 0)?;
+        put_u16(&mut new_head, 50, 1)?;
+        let mut new_hhea = hhea.to_vec();
+        put_u16(&mut new_hhea, 34, new_count)?;
+        let mut new_maxp = maxp.to_vec();
+        put_u16(&mut new_maxp, 4, new_count)?;
+        let mut new_post = post.get(..32)?.to_vec();
+        put_u32(&mut new_post, 0, 0x0003_0000)?;
+        new_post[16..32].fill(0);
+        let new_char_map: Vec<(u16, u16)> = char_map
+            .iter()
+            .map(|(c, g)| Some((*c, *remap.get(g)?)))
+            .collect::<Option<_>>()?;
+
+        let mut out_tables: BTreeMap<[u8; 4], Vec<u8>> = BTreeMap::new();
+        out_tables.insert(*b"cmap", build_cmap(&new_char_map));
+        out_tables.insert(*b"glyf", new_glyf);
+        out_tables.insert(*b"head", new_head);
+        out_tables.insert(*b"hhea", new_hhea);
+        out_tables.insert(*b"hmtx", new_hmtx);
+        out_tables.insert(*b"loca", new_loca);
+        out_tables.insert(*b"maxp", new_maxp);
+        out_tables.insert(*b"post", new_post);
+        if let Some(kern) = tables.get(b"kern").and_then(|k| build_kern(k, remap)) {
+            out_tables.insert(*b"kern", kern);
+        }
+        if let Some(os2) = tables.get(b"OS/2") {
+            let mut os2 = os2.to_vec();
+            if let (Some(first), Some(last)) = (new_char_map.first(), new_char_map.last()) {
+                put_u16(&mut os2, 64, first.0)?;
+                put_u16(&mut os2, 66, last.0)?;
+            }
+            out_tables.insert(*b"OS/2", os2);
+        }
+        for tag in [b"name", b"cvt ", b"fpgm", b"prep", b"gasp"] {
+            if let Some(data) = tables.get(tag) {
+                out_tables.insert(*tag, data.to_vec());
+            }
+        }
+
+        Some(out_tables)
+    }
+}
+
+/// The font file: offset table, directory (sorted by tag), 4-byte aligned tables, and
+/// the whole-font checksum adjustment in `head`.
+fn assemble(out_tables: &BTreeMap<[u8; 4], Vec<u8>>) -> Option<Vec<u8>> {
     let count = u16::try_from(out_tables.len()).ok()?;
     let mut pow = 1u16;
     let mut log = 0u16;
@@ -410,7 +474,7 @@ pub(crate) fn subset_ttf(font: &[u8], chars: &BTreeSet<char>) -> Option<Vec<u8>>
     }
     let mut offset = 12 + 16 * out_tables.len();
     let mut head_offset = None;
-    for (tag, data) in &out_tables {
+    for (tag, data) in out_tables {
         out.extend_from_slice(tag);
         out.extend_from_slice(&checksum(data).to_be_bytes());
         out.extend_from_slice(&u32::try_from(offset).ok()?.to_be_bytes());

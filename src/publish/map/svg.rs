@@ -158,6 +158,18 @@ impl Painter<'_> {
         );
     }
 
+    /// `shapes` in one group of borders, through `frame`.
+    fn shapes(&mut self, frame: &Frame, shapes: &[&Shape]) {
+        let _ = writeln!(
+            self.out,
+            "<g stroke=\"{BORDER}\" stroke-width=\".5\" stroke-linejoin=\"round\" fill-rule=\"evenodd\">"
+        );
+        for s in shapes {
+            self.shape(frame, s);
+        }
+        self.out.push_str("</g>\n");
+    }
+
     fn swatch(&mut self, x: f64, y: f64, fill: &str, label: &str) {
         let _ = writeln!(
             self.out,
@@ -167,7 +179,8 @@ impl Painter<'_> {
     }
 }
 
-/// Writes the SVG document.
+/// Writes the SVG document: title, metropolitan France, the insets (DROM, Paris and
+/// its inner ring), the outline of the zoomed area, the legend and the notes.
 pub(super) fn render(
     shapes: &BTreeMap<String, Shape>,
     cells: &BTreeMap<String, Cell>,
@@ -194,19 +207,33 @@ pub(super) fn render(
     let top = MARGIN + 21.0 * title.len().max(1) as f64 + 14.0;
     let metro_frame = Frame::fit(metro_box, MARGIN, top, METRO_W, METRO_H);
     let metro_bottom = metro_frame.origin.1 + span(metro_box.1, metro_box.3) * metro_frame.scale;
-    let _ = writeln!(
-        p.out,
-        "<g stroke=\"{BORDER}\" stroke-width=\".5\" stroke-linejoin=\"round\" fill-rule=\"evenodd\">"
-    );
-    for s in &metro {
-        p.shape(&metro_frame, s);
-    }
-    p.out.push_str("</g>\n");
+    p.shapes(&metro_frame, &metro);
     // Insets: the DROM, then Paris and its inner ring.
     let inset_y = metro_bottom + 14.0;
+    let paris: Vec<&Shape> = PARIS.iter().filter_map(|c| shapes.get(*c)).collect();
+    insets(&mut p, shapes, &paris, inset_y);
+    // The zoomed area, outlined on the national map.
+    outline_zoom(&mut p, &metro_frame, &paris);
+    legend(&mut p, spec, published, top);
+    // Notes.
+    let mut y = inset_y + INSET_H + 36.0;
+    let credit = "Fonds de carte : IGN, ADMIN EXPRESS COG 2018 (Licence Ouverte), simplifié.";
+    for line in wrap(&spec.note, NOTE_CHARS)
+        .iter()
+        .chain([&credit.to_string()])
+    {
+        p.text(MARGIN, y, 11.0, " fill=\"#444\"", line);
+        y += 16.0;
+    }
+    let height = (y + MARGIN).ceil();
+    document(spec, &p, height)
+}
+
+/// The insets in a row at `inset_y`: each DROM, then Paris and its inner ring, framed
+/// and labelled.
+fn insets(p: &mut Painter, shapes: &BTreeMap<String, Shape>, paris: &[&Shape], inset_y: f64) {
     let n = Zone::INSETS.len() + 1;
     let inset_w = (WIDTH - 2.0 * MARGIN - INSET_GAP * (n - 1) as f64) / n as f64;
-    let paris: Vec<&Shape> = PARIS.iter().filter_map(|c| shapes.get(*c)).collect();
     let insets: Vec<(&str, Vec<&Shape>)> = Zone::INSETS
         .iter()
         .map(|z| {
@@ -215,7 +242,7 @@ pub(super) fn render(
                 shapes.values().filter(|s| s.zone == *z).collect(),
             )
         })
-        .chain([("Paris et petite couronne", paris.clone())])
+        .chain([("Paris et petite couronne", paris.to_vec())])
         .collect();
     for (i, (label, group)) in insets.iter().enumerate() {
         if group.is_empty() {
@@ -234,14 +261,7 @@ pub(super) fn render(
             inset_w - 2.0 * PADDING,
             INSET_H - 2.0 * PADDING,
         );
-        let _ = writeln!(
-            p.out,
-            "<g stroke=\"{BORDER}\" stroke-width=\".5\" stroke-linejoin=\"round\" fill-rule=\"evenodd\">"
-        );
-        for s in group {
-            p.shape(&frame, s);
-        }
-        p.out.push_str("</g>\n");
+        p.shapes(&frame, group);
         p.text(
             x + inset_w / 2.0,
             inset_y + INSET_H + 14.0,
@@ -250,35 +270,26 @@ pub(super) fn render(
             label,
         );
     }
-    // The zoomed area, outlined on the national map.
-    if !paris.is_empty() {
-        let b = bbox_of(paris.iter().flat_map(|s| s.rings.iter().flatten()));
-        let (a, c) = (
-            metro_frame.tenths((b.0, b.1)),
-            metro_frame.tenths((b.2, b.3)),
-        );
-        let _ = writeln!(
-            p.out,
-            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#333\" stroke-width=\".8\"/>",
-            px(a.0 - 10),
-            px(a.1 - 10),
-            px(c.0 - a.0 + 20),
-            px(c.1 - a.1 + 20)
-        );
+}
+
+/// The outline of the zoomed area (Paris and its inner ring) on the national map.
+fn outline_zoom(p: &mut Painter, metro_frame: &Frame, paris: &[&Shape]) {
+    if paris.is_empty() {
+        return;
     }
-    legend(&mut p, spec, published, top);
-    // Notes.
-    let mut y = inset_y + INSET_H + 36.0;
-    let credit = "Fonds de carte : IGN, ADMIN EXPRESS COG 2018 (Licence Ouverte), simplifié.";
-    for line in wrap(&spec.note, NOTE_CHARS)
-        .iter()
-        .chain([&credit.to_string()])
-    {
-        p.text(MARGIN, y, 11.0, " fill=\"#444\"", line);
-        y += 16.0;
-    }
-    let height = (y + MARGIN).ceil();
-    document(spec, &p, height)
+    let b = bbox_of(paris.iter().flat_map(|s| s.rings.iter().flatten()));
+    let (a, c) = (
+        metro_frame.tenths((b.0, b.1)),
+        metro_frame.tenths((b.2, b.3)),
+    );
+    let _ = writeln!(
+        p.out,
+        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#333\" stroke-width=\".8\"/>",
+        px(a.0 - 10),
+        px(a.1 - 10),
+        px(c.0 - a.0 + 20),
+        px(c.1 - a.1 + 20)
+    );
 }
 
 /// Greedy word wrap at `max` characters (a longer word keeps a line of its own); no

@@ -66,6 +66,8 @@ fn texts(df: &DataFrame, name: &str) -> Vec<Option<String>> {
     crate::indicators::frame::texts(df, name).unwrap()
 }
 
+// Long function: one test walks every analysts' column in turn (existing columns
+// unchanged, labels, units, territory names, modality order, perimeter) on one table.
 #[test]
 fn analysts_columns_are_added_and_nothing_else_changes() {
     let df = table();
