@@ -130,15 +130,12 @@ pub fn ingest_observed(
         .collect();
     let mut acc = Accumulated::default();
     let (jobs, has_services) = file_jobs(pipeline)?;
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    let tick = || {
-        if let Some(p) = progress {
-            p(
-                done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
-                jobs.len(),
-            );
-        }
+    let ticker = Ticker {
+        done: std::sync::atomic::AtomicUsize::new(0),
+        total: jobs.len(),
+        progress,
     };
+    let tick = || ticker.tick();
     let env = JobEnv {
         pipeline,
         limits: &limits,
@@ -150,14 +147,8 @@ pub fn ingest_observed(
         .iter()
         .take_while(|j| j.table == Table::Services)
         .count();
-    for job in &jobs[..n_services] {
-        let builder = builders
-            .get_mut(&Table::Services)
-            .ok_or_else(|| Error::Internal("table".into()))?;
-        let outcome = ingest_file(&env, job, builder);
-        tick();
-        acc.absorb(job, outcome)?;
-    }
+    let services = &jobs[..n_services];
+    read_services(&env, services, &mut builders, &mut acc, &ticker)?;
     let known_services = if has_services {
         Some(service_codes(
             builders.get(&Table::Services),
@@ -205,6 +196,41 @@ pub fn ingest_observed(
         }
     }
     assemble(builders, acc)
+}
+
+/// Counts the files done for a [`FileProgress`] (from any reading thread).
+struct Ticker<'a> {
+    done: std::sync::atomic::AtomicUsize,
+    total: usize,
+    progress: Option<FileProgress<'a>>,
+}
+
+impl Ticker<'_> {
+    fn tick(&self) {
+        if let Some(p) = self.progress {
+            let done = self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            p(done, self.total);
+        }
+    }
+}
+
+/// Reads the services files, in order, into the services builder.
+fn read_services(
+    env: &JobEnv,
+    jobs: &[FileJob],
+    builders: &mut BTreeMap<Table, TableBuilder>,
+    acc: &mut Accumulated,
+    ticker: &Ticker,
+) -> Result<(), Error> {
+    for job in jobs {
+        let builder = builders
+            .get_mut(&Table::Services)
+            .ok_or_else(|| Error::Internal("table".into()))?;
+        let outcome = ingest_file(env, job, builder);
+        ticker.tick();
+        acc.absorb(job, outcome)?;
+    }
+    Ok(())
 }
 
 /// One job per file of every source, services sources first (then in pipeline order);
