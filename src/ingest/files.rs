@@ -203,3 +203,38 @@ pub(super) fn read_sheets(
         .map(|(name, grid)| (Some(name), grid, read.is_1904))
         .collect())
 }
+
+/// Counts the files done for a [`FileProgress`] (from any reading thread).
+pub(super) struct Ticker<'a> {
+    pub(super) done: std::sync::atomic::AtomicUsize,
+    pub(super) total: usize,
+    pub(super) progress: Option<FileProgress<'a>>,
+}
+
+impl Ticker<'_> {
+    pub(super) fn tick(&self) {
+        if let Some(p) = self.progress {
+            let done = self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            p(done, self.total);
+        }
+    }
+}
+
+/// Reads the services files, in order, into the services builder.
+pub(super) fn read_services(
+    env: &JobEnv,
+    jobs: &[FileJob],
+    builders: &mut BTreeMap<Table, TableBuilder>,
+    acc: &mut Accumulated,
+    ticker: &Ticker,
+) -> Result<(), Error> {
+    for job in jobs {
+        let builder = builders
+            .get_mut(&Table::Services)
+            .ok_or_else(|| Error::Internal("table".into()))?;
+        let outcome = ingest_file(env, job, builder);
+        ticker.tick();
+        acc.absorb(job, outcome)?;
+    }
+    Ok(())
+}

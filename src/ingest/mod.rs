@@ -198,41 +198,6 @@ pub fn ingest_observed(
     assemble(builders, acc)
 }
 
-/// Counts the files done for a [`FileProgress`] (from any reading thread).
-struct Ticker<'a> {
-    done: std::sync::atomic::AtomicUsize,
-    total: usize,
-    progress: Option<FileProgress<'a>>,
-}
-
-impl Ticker<'_> {
-    fn tick(&self) {
-        if let Some(p) = self.progress {
-            let done = self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            p(done, self.total);
-        }
-    }
-}
-
-/// Reads the services files, in order, into the services builder.
-fn read_services(
-    env: &JobEnv,
-    jobs: &[FileJob],
-    builders: &mut BTreeMap<Table, TableBuilder>,
-    acc: &mut Accumulated,
-    ticker: &Ticker,
-) -> Result<(), Error> {
-    for job in jobs {
-        let builder = builders
-            .get_mut(&Table::Services)
-            .ok_or_else(|| Error::Internal("table".into()))?;
-        let outcome = ingest_file(env, job, builder);
-        ticker.tick();
-        acc.absorb(job, outcome)?;
-    }
-    Ok(())
-}
-
 /// One job per file of every source, services sources first (then in pipeline order);
 /// and whether the pipeline has a services table.
 fn file_jobs(pipeline: &Pipeline) -> Result<(Vec<FileJob<'_>>, bool), Error> {
