@@ -72,6 +72,33 @@ impl Quotient {
             .unwrap_or(0)
     }
 
+    /// Moves cell `j` in the index from the coordinates of `old` to those of `new` (both
+    /// sorted): only the coordinates that appear or disappear change, most stay.
+    fn reindex(&mut self, j: usize, old: &Sparse, new: &Sparse) {
+        let (mut a, mut b) = (0, 0);
+        loop {
+            match (old.get(a), new.get(b)) {
+                (Some(&(x, _)), Some(&(y, _))) if x == y => {
+                    a += 1;
+                    b += 1;
+                }
+                (Some(&(x, _)), Some(&(y, _))) if x < y => {
+                    self.index[x].remove(&j);
+                    a += 1;
+                }
+                (Some(&(x, _)), None) => {
+                    self.index[x].remove(&j);
+                    a += 1;
+                }
+                (_, Some(&(y, _))) => {
+                    self.index[y].insert(j);
+                    b += 1;
+                }
+                (None, None) => break,
+            }
+        }
+    }
+
     /// Adds the (non-zero) image `w` to the known space, eliminating coordinate `k`.
     fn add(&mut self, w: &Sparse, k: usize) -> Result<(), Overflow> {
         let wk = coef(w, k);
@@ -88,12 +115,7 @@ impl Quotient {
             }
             den = den / g * sign;
             self.den[j] = if new.is_empty() { 1 } else { den };
-            for &(c, _) in &qj {
-                self.index[c].remove(&j);
-            }
-            for &(c, _) in &new {
-                self.index[c].insert(j);
-            }
+            self.reindex(j, &qj, &new);
             self.q[j] = new;
         }
         Ok(())
