@@ -97,6 +97,32 @@ pub fn series<'a>(rows: &[&'a IndicatorRow], years: &[i32]) -> Vec<Series<'a>> {
     out
 }
 
+/// An empty line chart for a series: title, axes in the series' unit, legend below.
+fn line_chart(s: &Series) -> Chart {
+    let mut chart = Chart::new_line();
+    chart.title().set_name(&s.title);
+    chart.x_axis().set_name("Année");
+    chart.y_axis().set_num_format(match s.kind {
+        Kind::Rate => "0%",
+        Kind::PerMille => "0.0",
+        Kind::Count => "#,##0",
+        Kind::Amount => "#,##0.0",
+    });
+    chart.legend().set_position(ChartLegendPosition::Bottom);
+    chart.set_width(CHART_WIDTH).set_height(CHART_HEIGHT);
+    chart
+}
+
+/// The cell format of a value of `kind`.
+fn number_format(kind: Kind, v: f64, f: &Formats) -> &rust_xlsxwriter::Format {
+    match kind {
+        Kind::Rate => &f.rate,
+        Kind::PerMille => &f.per_mille,
+        Kind::Amount => &f.decimal,
+        Kind::Count => f.plain(v),
+    }
+}
+
 /// Writes the tables and the charts on `ws` (named `sheet`).
 pub fn write(
     ws: &mut Worksheet,
@@ -131,17 +157,7 @@ pub fn write(
         for (i, y) in years.iter().enumerate() {
             ws.write_number_with_format(head, i as u16 + 1, *y, &f.header)?;
         }
-        let mut chart = Chart::new_line();
-        chart.title().set_name(&s.title);
-        chart.x_axis().set_name("Année");
-        chart.y_axis().set_num_format(match s.kind {
-            Kind::Rate => "0%",
-            Kind::PerMille => "0.0",
-            Kind::Count => "#,##0",
-            Kind::Amount => "#,##0.0",
-        });
-        chart.legend().set_position(ChartLegendPosition::Bottom);
-        chart.set_width(CHART_WIDTH).set_height(CHART_HEIGHT);
+        let mut chart = line_chart(s);
         let mut r = head + 1;
         let reference = s
             .full
@@ -155,14 +171,8 @@ pub fn write(
             text(ws, r, 0, &name, &f.text)?;
             for (i, v) in values.iter().enumerate() {
                 if let Some(v) = v {
-                    let shown = s.kind.shown(*v);
-                    let format = match s.kind {
-                        Kind::Rate => &f.rate,
-                        Kind::PerMille => &f.per_mille,
-                        Kind::Amount => &f.decimal,
-                        Kind::Count => f.plain(*v),
-                    };
-                    ws.write_number_with_format(r, i as u16 + 1, shown, format)?;
+                    let format = number_format(s.kind, *v, f);
+                    ws.write_number_with_format(r, i as u16 + 1, s.kind.shown(*v), format)?;
                 }
             }
             chart

@@ -203,6 +203,35 @@ fn plural(n: usize, word: &str) -> String {
     format!("{} {word}{s}", crate::format::number_fr(n as f64, 0))
 }
 
+/// The legend of the contents sheet: each mark or word and what it means.
+fn legend_lines() -> [(&'static str, &'static str); 8] {
+    [
+        (
+            "s",
+            "chiffre en secret statistique : il n'est pas publié (voir la colonne Statut)",
+        ),
+        ("Statut V", CellStatus::Published.legend()),
+        ("Statut A", CellStatus::Primary.legend()),
+        ("Statut D", CellStatus::Secondary.legend()),
+        (
+            "n.c.",
+            "non calculable : donnée absente ou dénominateur nul (voir les notes ci-dessous)",
+        ),
+        (
+            "Évolutions",
+            "pour un taux, en points (pt) ; sinon dans l'unité de l'indicateur",
+        ),
+        (
+            "‰",
+            "taux pour 1 000, écrit tel que le rapport le montre (la table Parquet donne le rapport, 1 000 fois plus petit)",
+        ),
+        (
+            "Services comparables",
+            "services du même type, même indicateur et même année : nombre, quartiles et médiane",
+        ),
+    ]
+}
+
 fn contents_sheet(
     ws: &mut Worksheet,
     input: &WorkbookInput,
@@ -246,31 +275,7 @@ fn contents_sheet(
     }
     line(ws, "", "", &f.text)?;
     line(ws, "Légende", "", &f.title)?;
-    let legend = [
-        (
-            "s",
-            "chiffre en secret statistique : il n'est pas publié (voir la colonne Statut)",
-        ),
-        ("Statut V", CellStatus::Published.legend()),
-        ("Statut A", CellStatus::Primary.legend()),
-        ("Statut D", CellStatus::Secondary.legend()),
-        (
-            "n.c.",
-            "non calculable : donnée absente ou dénominateur nul (voir les notes ci-dessous)",
-        ),
-        (
-            "Évolutions",
-            "pour un taux, en points (pt) ; sinon dans l'unité de l'indicateur",
-        ),
-        (
-            "‰",
-            "taux pour 1 000, écrit tel que le rapport le montre (la table Parquet donne le rapport, 1 000 fois plus petit)",
-        ),
-        (
-            "Services comparables",
-            "services du même type, même indicateur et même année : nombre, quartiles et médiane",
-        ),
-    ];
+    let legend = legend_lines();
     for (a, b) in legend {
         line(ws, a, b, &f.bold)?;
     }
