@@ -81,6 +81,14 @@ pub(super) const BLOCKS: [BlockSpec; 4] = [
     },
 ];
 
+/// The catalogue label of indicator `id` (its id when unknown).
+fn indicator_label(id: &str) -> String {
+    crate::indicators::catalogue()
+        .iter()
+        .find(|d| d.id == id)
+        .map_or(id.to_string(), |d| d.libelle.to_string())
+}
+
 /// A block: the totals of its indicators in one table, each breakdown in its own.
 pub(super) fn block(
     spec: &BlockSpec,
@@ -88,13 +96,28 @@ pub(super) fn block(
     years: &[i32],
     notes: &mut Notes,
 ) -> Block {
-    let label = |id: &str| {
-        crate::indicators::catalogue()
-            .iter()
-            .find(|d| d.id == id)
-            .map_or(id.to_string(), |d| d.libelle.to_string())
-    };
-    let mut tableaux = Vec::new();
+    let mut tableaux: Vec<Table> = totals_table(spec, by, years, notes).into_iter().collect();
+    for id in spec.breakdowns {
+        if let Some(rows) = by.get(id)
+            && let Some(t) = breakdown_table(id, rows, years, notes)
+        {
+            tableaux.push(t);
+        }
+    }
+    Block {
+        titre: spec.title.into(),
+        tableaux,
+        graphique: None,
+    }
+}
+
+/// One line per total indicator of the block (no breakdown), years as columns.
+fn totals_table(
+    spec: &BlockSpec,
+    by: &BTreeMap<&str, Vec<&IndicatorRow>>,
+    years: &[i32],
+    notes: &mut Notes,
+) -> Option<Table> {
     let mut lignes = Vec::new();
     for id in spec.totals {
         let Some(rows) = by.get(id) else { continue };
@@ -105,69 +128,63 @@ pub(super) fn block(
             .collect();
         if let Some((_, (_, per_year))) = by_value(&total).into_iter().next() {
             let note = notes.indicator(id);
-            lignes.push(line(label(id), note, years, &per_year, false));
+            lignes.push(line(indicator_label(id), note, years, &per_year, false));
         }
     }
-    if !lignes.is_empty() {
-        tableaux.push(Table {
-            titre: format!("{} par année", spec.title),
-            note: None,
-            entete: "Chiffre".into(),
-            lignes,
-            comparaison: true,
-            pairs: false,
-        });
-    }
-    for id in spec.breakdowns {
-        let Some(rows) = by.get(id) else { continue };
-        let split: Vec<&IndicatorRow> = rows
-            .iter()
-            .filter(|r| r.ventilation.is_some())
-            .copied()
-            .collect();
-        let Some(dim) = split.first().and_then(|r| r.ventilation.clone()) else {
-            continue;
-        };
-        let with_count = split
-            .iter()
-            .any(|r| r.unite == "%" && r.numerateur.is_some())
-            && matches!(
-                dim.as_str(),
-                "type_mesure" | "cadre" | "tranche_age" | "sexe"
-            );
-        let lignes: Vec<Line> = by_value(&split)
-            .into_values()
-            .map(|(v, per_year)| {
-                line(
-                    labels::value(&dim, v.unwrap_or("")),
-                    None,
-                    years,
-                    &per_year,
-                    with_count,
-                )
-            })
-            .collect();
-        let note = notes.indicator(id);
-        tableaux.push(Table {
-            titre: if label(id).contains(" par ") {
-                label(id)
-            } else {
-                format!(
-                    "{} — par {}",
-                    label(id),
-                    labels::dimension(&dim).to_lowercase()
-                )
-            },
-            note,
-            entete: labels::dimension(&dim),
-            lignes,
-            comparaison: !with_count,
-            pairs: false,
-        });
-    }
-    Block {
-        titre: spec.title.into(),
-        tableaux,
-        graphique: None,
-    }
+    (!lignes.is_empty()).then(|| Table {
+        titre: format!("{} par année", spec.title),
+        note: None,
+        entete: "Chiffre".into(),
+        lignes,
+        comparaison: true,
+        pairs: false,
+    })
+}
+
+/// The breakdown of indicator `id`: one line per category, years as columns.
+fn breakdown_table(
+    id: &str,
+    rows: &[&IndicatorRow],
+    years: &[i32],
+    notes: &mut Notes,
+) -> Option<Table> {
+    let split: Vec<&IndicatorRow> = rows
+        .iter()
+        .filter(|r| r.ventilation.is_some())
+        .copied()
+        .collect();
+    let dim = split.first().and_then(|r| r.ventilation.clone())?;
+    let with_count = split
+        .iter()
+        .any(|r| r.unite == "%" && r.numerateur.is_some())
+        && matches!(
+            dim.as_str(),
+            "type_mesure" | "cadre" | "tranche_age" | "sexe"
+        );
+    let lignes: Vec<Line> = by_value(&split)
+        .into_values()
+        .map(|(v, per_year)| {
+            line(
+                labels::value(&dim, v.unwrap_or("")),
+                None,
+                years,
+                &per_year,
+                with_count,
+            )
+        })
+        .collect();
+    let note = notes.indicator(id);
+    let label = indicator_label(id);
+    Some(Table {
+        titre: if label.contains(" par ") {
+            label
+        } else {
+            format!("{label} — par {}", labels::dimension(&dim).to_lowercase())
+        },
+        note,
+        entete: labels::dimension(&dim),
+        lignes,
+        comparaison: !with_count,
+        pairs: false,
+    })
 }
