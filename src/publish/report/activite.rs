@@ -23,7 +23,7 @@ use crate::publish::chart;
 use super::ReportInput;
 use super::blocks::{BLOCKS, Block, block};
 use super::declared::{Declared, Perimeter};
-use super::facts::{Facts, capacity_changes, days_in_year};
+use super::facts::{Facts, ServiceFacts, capacity_changes, days_in_year};
 use super::tables::{Cell, Line, Notes, Table, line};
 
 #[derive(Serialize)]
@@ -223,6 +223,123 @@ fn identity(
     out
 }
 
+/// The authorised capacity per year of a service, with its last change.
+fn capacity_line(f: &ServiceFacts, years: &[i32], notes: &mut Notes) -> Line {
+    let unit = f
+        .years
+        .values()
+        .find_map(|y| y.unit.clone())
+        .unwrap_or_default();
+    let n = notes.add(
+        "capacite",
+        "Capacité autorisée",
+        "Nombre de mesures ou de places autorisées par l'arrêté d'autorisation ou la convention, pour l'année, tel que le référentiel des services de l'observatoire l'enregistre.",
+        vec![("Source".into(), "référentiel des services (table services)".into())],
+    );
+    let cap = |y: i32| f.years.get(&y).and_then(|v| v.capacity);
+    Line {
+        libelle: format!("Capacité autorisée ({unit})"),
+        note: Some(n),
+        cellules: years
+            .iter()
+            .map(|y| {
+                f.years
+                    .get(y)
+                    .and_then(|v| v.capacity)
+                    .map_or_else(|| Cell::text("—"), |c| Cell::text(number_fr(c, 0)))
+            })
+            .collect(),
+        evolution: match years.last().map(|&y| (cap(y), cap(y - 1))) {
+            Some((Some(a), Some(b))) => Cell::text(super::tables::format_change(a - b, "")),
+            _ => Cell::text("—"),
+        },
+        pairs: Cell::text(""),
+    }
+}
+
+/// The lines of an activity (occupancy) rate: its numerator (measure-days or
+/// journées), the mean daily number derived from it, and the rate.
+fn rate_lines(
+    lignes: &mut Vec<Line>,
+    (id, days_label, mean_label): (&str, &str, &str),
+    rows: &[&IndicatorRow],
+    service_facts: Option<&ServiceFacts>,
+    years: &[i32],
+    notes: &mut Notes,
+) {
+    let per_year: BTreeMap<i32, &IndicatorRow> = rows
+        .iter()
+        .filter(|r| r.ventilation.is_none())
+        .map(|r| (r.periode, *r))
+        .collect();
+    let numerators = |f: &dyn Fn(i32, f64) -> Option<f64>, digits: usize| -> Vec<Cell> {
+        years
+            .iter()
+            .map(|&y| match per_year.get(&y) {
+                Some(r) if r.statut == crate::indicators::CellStatus::Published => r
+                    .numerateur
+                    .and_then(|n| f(y, n))
+                    .map_or_else(|| Cell::text("n.c."), |v| Cell::text(number_fr(v, digits))),
+                Some(r) => super::tables::cell(Some(r), false),
+                None => Cell::text("—"),
+            })
+            .collect()
+    };
+    let note = notes.indicator(id);
+    lignes.push(Line {
+        libelle: days_label.into(),
+        note,
+        cellules: numerators(&|_, n| Some(n), 0),
+        evolution: Cell::text(""),
+        pairs: Cell::text(""),
+    });
+    let (key, text) = if id == "taux_activite" {
+        (
+            "moyenne-mesures",
+            "Mesures-jours exercées dans l'année divisées par le nombre de jours de l'année (365 ou 366) : le nombre de mesures en cours un jour moyen. Calculé pour ce rapport à partir du numérateur publié du taux d'activité ; aucun indicateur du registre ne le donne directement.",
+        )
+    } else {
+        (
+            "moyenne-places",
+            "Journées réalisées dans l'année divisées par le nombre de jours d'ouverture de l'année (référentiel des services) : le nombre de places occupées un jour d'ouverture moyen. Calculé pour ce rapport à partir du numérateur publié du taux d'occupation.",
+        )
+    };
+    let mean_note = notes.add(key, mean_label, text, Vec::new());
+    let opening = |y: i32| {
+        service_facts
+            .and_then(|f| f.years.get(&y))
+            .and_then(|v| v.opening_days)
+    };
+    let is_activity = id == "taux_activite";
+    lignes.push(Line {
+        libelle: mean_label.into(),
+        note: Some(mean_note),
+        cellules: numerators(
+            &|y, n| {
+                let d = if is_activity {
+                    Some(days_in_year(y))
+                } else {
+                    opening(y)
+                };
+                d.filter(|d| *d > 0.0).map(|d| n / d)
+            },
+            1,
+        ),
+        evolution: Cell::text(""),
+        pairs: Cell::text(""),
+    });
+    lignes.push(line(
+        crate::indicators::catalogue()
+            .iter()
+            .find(|d| d.id == id)
+            .map_or(id.to_string(), |d| d.libelle.to_string()),
+        note,
+        years,
+        &per_year,
+        false,
+    ));
+}
+
 /// The activity block: capacity per year, days of measures or journées, the mean
 /// daily number (derived from published values), the rates and the chart.
 fn activity(
@@ -239,36 +356,7 @@ fn activity(
         _ => None,
     };
     if let Some(f) = service_facts {
-        let unit = f
-            .years
-            .values()
-            .find_map(|y| y.unit.clone())
-            .unwrap_or_default();
-        let n = notes.add(
-            "capacite",
-            "Capacité autorisée",
-            "Nombre de mesures ou de places autorisées par l'arrêté d'autorisation ou la convention, pour l'année, tel que le référentiel des services de l'observatoire l'enregistre.",
-            vec![("Source".into(), "référentiel des services (table services)".into())],
-        );
-        let cap = |y: i32| f.years.get(&y).and_then(|v| v.capacity);
-        lignes.push(Line {
-            libelle: format!("Capacité autorisée ({unit})"),
-            note: Some(n),
-            cellules: years
-                .iter()
-                .map(|y| {
-                    f.years
-                        .get(y)
-                        .and_then(|v| v.capacity)
-                        .map_or_else(|| Cell::text("—"), |c| Cell::text(number_fr(c, 0)))
-                })
-                .collect(),
-            evolution: match years.last().map(|&y| (cap(y), cap(y - 1))) {
-                Some((Some(a), Some(b))) => Cell::text(super::tables::format_change(a - b, "")),
-                _ => Cell::text("—"),
-            },
-            pairs: Cell::text(""),
-        });
+        lignes.push(capacity_line(f, years, notes));
     }
     for (id, days_label, mean_label) in [
         (
@@ -283,77 +371,14 @@ fn activity(
         ),
     ] {
         let Some(rows) = by.get(id) else { continue };
-        let per_year: BTreeMap<i32, &IndicatorRow> = rows
-            .iter()
-            .filter(|r| r.ventilation.is_none())
-            .map(|r| (r.periode, *r))
-            .collect();
-        let numerators = |f: &dyn Fn(i32, f64) -> Option<f64>, digits: usize| -> Vec<Cell> {
-            years
-                .iter()
-                .map(|&y| match per_year.get(&y) {
-                    Some(r) if r.statut == crate::indicators::CellStatus::Published => r
-                        .numerateur
-                        .and_then(|n| f(y, n))
-                        .map_or_else(|| Cell::text("n.c."), |v| Cell::text(number_fr(v, digits))),
-                    Some(r) => super::tables::cell(Some(r), false),
-                    None => Cell::text("—"),
-                })
-                .collect()
-        };
-        let note = notes.indicator(id);
-        lignes.push(Line {
-            libelle: days_label.into(),
-            note,
-            cellules: numerators(&|_, n| Some(n), 0),
-            evolution: Cell::text(""),
-            pairs: Cell::text(""),
-        });
-        let (key, text) = if id == "taux_activite" {
-            (
-                "moyenne-mesures",
-                "Mesures-jours exercées dans l'année divisées par le nombre de jours de l'année (365 ou 366) : le nombre de mesures en cours un jour moyen. Calculé pour ce rapport à partir du numérateur publié du taux d'activité ; aucun indicateur du registre ne le donne directement.",
-            )
-        } else {
-            (
-                "moyenne-places",
-                "Journées réalisées dans l'année divisées par le nombre de jours d'ouverture de l'année (référentiel des services) : le nombre de places occupées un jour d'ouverture moyen. Calculé pour ce rapport à partir du numérateur publié du taux d'occupation.",
-            )
-        };
-        let mean_note = notes.add(key, mean_label, text, Vec::new());
-        let opening = |y: i32| {
-            service_facts
-                .and_then(|f| f.years.get(&y))
-                .and_then(|v| v.opening_days)
-        };
-        let is_activity = id == "taux_activite";
-        lignes.push(Line {
-            libelle: mean_label.into(),
-            note: Some(mean_note),
-            cellules: numerators(
-                &|y, n| {
-                    let d = if is_activity {
-                        Some(days_in_year(y))
-                    } else {
-                        opening(y)
-                    };
-                    d.filter(|d| *d > 0.0).map(|d| n / d)
-                },
-                1,
-            ),
-            evolution: Cell::text(""),
-            pairs: Cell::text(""),
-        });
-        lignes.push(line(
-            crate::indicators::catalogue()
-                .iter()
-                .find(|d| d.id == id)
-                .map_or(id.to_string(), |d| d.libelle.to_string()),
-            note,
+        rate_lines(
+            &mut lignes,
+            (id, days_label, mean_label),
+            rows,
+            service_facts,
             years,
-            &per_year,
-            false,
-        ));
+            notes,
+        );
     }
     if let Some(rows) = by.get("taux_realisation") {
         let per_year = rows
