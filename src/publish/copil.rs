@@ -397,112 +397,9 @@ fn fiche_views(
                 objectifs.push(o);
             }
         }
-        // Sub-actions: status per year (the last line of a year wins).
-        let mut subs: Vec<(String, BTreeMap<i32, String>)> = Vec::new();
-        for l in &mine {
-            let Some(s) = &l.sub else { continue };
-            let i = match subs.iter().position(|(n, _)| n == s) {
-                Some(i) => i,
-                None => {
-                    subs.push((s.clone(), BTreeMap::new()));
-                    subs.len() - 1
-                }
-            };
-            subs[i].1.insert(
-                l.year,
-                l.status.clone().unwrap_or("statut non renseigné".into()),
-            );
-        }
-        let sous_actions = subs
-            .into_iter()
-            .map(|(libelle, by_year)| SubActionView {
-                libelle,
-                cellules: years
-                    .iter()
-                    .map(|y| match by_year.get(y) {
-                        Some(s) => {
-                            let (texte, classe) = status_view(s);
-                            StatusCell { texte, classe }
-                        }
-                        None => StatusCell {
-                            texte: String::new(),
-                            classe: "vide",
-                        },
-                    })
-                    .collect(),
-            })
-            .collect::<Vec<_>>();
-        let realisees = years
-            .iter()
-            .map(|y| match rows.get(&(SUB_ACTIONS_DONE, f.clone(), *y)) {
-                Some(r) if r.statut != CellStatus::Published => CountCell {
-                    texte: "s".into(),
-                    detail: r.statut.legend().into(),
-                },
-                Some(r) => CountCell {
-                    texte: match (r.numerateur, r.denominateur) {
-                        (Some(n), Some(d)) => format!("{} sur {}", plain(n), plain(d)),
-                        _ => "—".into(),
-                    },
-                    detail: r.valeur.map(|v| percent_fr(v, 0)).unwrap_or_default(),
-                },
-                None if *y > p1 => CountCell {
-                    texte: "à venir".into(),
-                    detail: String::new(),
-                },
-                None if *y < p0 => CountCell {
-                    texte: "hors période".into(),
-                    detail: String::new(),
-                },
-                None => CountCell {
-                    texte: "—".into(),
-                    detail: "aucune sous-action prévue".into(),
-                },
-            })
-            .collect();
-        // Indicators, in the order of the plan.
-        let mut inds: Vec<(String, Option<String>, Direction)> = Vec::new();
-        for l in &mine {
-            let Some(name) = &l.indicator else { continue };
-            let label = indicator_label(f, name, l.kind.as_deref());
-            let d = Direction::parse(l.direction.as_deref());
-            if let Some(e) = inds.iter_mut().find(|(n, _, _)| *n == label) {
-                if d == Direction::AtMost {
-                    e.2 = d;
-                }
-            } else {
-                inds.push((label, l.kind.clone(), d));
-            }
-        }
-        let indicateurs = inds
-            .into_iter()
-            .map(|(label, kind, dir)| {
-                let cellules = years
-                    .iter()
-                    .map(|y| indicator_cell(rows, &label, *y, dir, p0, p1))
-                    .collect();
-                let shown = label
-                    .strip_prefix(&format!("{f} — "))
-                    .unwrap_or(&label)
-                    .to_string();
-                let shown = match &kind {
-                    Some(k) => shown
-                        .strip_suffix(&format!(" ({k})"))
-                        .unwrap_or(&shown)
-                        .to_string(),
-                    None => shown,
-                };
-                IndicatorView {
-                    libelle: shown,
-                    type_: kind.unwrap_or_default(),
-                    sens: match dir {
-                        Direction::AtLeast => "≥ cible",
-                        Direction::AtMost => "≤ cible",
-                    },
-                    cellules,
-                }
-            })
-            .collect();
+        let sous_actions = sub_action_views(&mine, years);
+        let realisees = done_cells(rows, f, years, (p0, p1));
+        let indicateurs = indicator_views(&mine, rows, f, years, (p0, p1));
         views.push(FicheView {
             titre: format!("{prefix}{f}"),
             objectifs,
@@ -512,6 +409,127 @@ fn fiche_views(
         });
     }
     views
+}
+
+/// The sub-actions of a fiche with their status per year (the last line of a year wins).
+fn sub_action_views(mine: &[&PlanLine], years: &[i32]) -> Vec<SubActionView> {
+    let mut subs: Vec<(String, BTreeMap<i32, String>)> = Vec::new();
+    for l in mine {
+        let Some(s) = &l.sub else { continue };
+        let i = match subs.iter().position(|(n, _)| n == s) {
+            Some(i) => i,
+            None => {
+                subs.push((s.clone(), BTreeMap::new()));
+                subs.len() - 1
+            }
+        };
+        subs[i].1.insert(
+            l.year,
+            l.status.clone().unwrap_or("statut non renseigné".into()),
+        );
+    }
+    subs.into_iter()
+        .map(|(libelle, by_year)| SubActionView {
+            libelle,
+            cellules: years
+                .iter()
+                .map(|y| match by_year.get(y) {
+                    Some(s) => {
+                        let (texte, classe) = status_view(s);
+                        StatusCell { texte, classe }
+                    }
+                    None => StatusCell {
+                        texte: String::new(),
+                        classe: "vide",
+                    },
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// « réalisées sur prévues » per year, from the published count rows.
+fn done_cells(rows: &BoardRows, f: &str, years: &[i32], (p0, p1): (i32, i32)) -> Vec<CountCell> {
+    years
+        .iter()
+        .map(|y| match rows.get(&(SUB_ACTIONS_DONE, f.to_string(), *y)) {
+            Some(r) if r.statut != CellStatus::Published => CountCell {
+                texte: "s".into(),
+                detail: r.statut.legend().into(),
+            },
+            Some(r) => CountCell {
+                texte: match (r.numerateur, r.denominateur) {
+                    (Some(n), Some(d)) => format!("{} sur {}", plain(n), plain(d)),
+                    _ => "—".into(),
+                },
+                detail: r.valeur.map(|v| percent_fr(v, 0)).unwrap_or_default(),
+            },
+            None if *y > p1 => CountCell {
+                texte: "à venir".into(),
+                detail: String::new(),
+            },
+            None if *y < p0 => CountCell {
+                texte: "hors période".into(),
+                detail: String::new(),
+            },
+            None => CountCell {
+                texte: "—".into(),
+                detail: "aucune sous-action prévue".into(),
+            },
+        })
+        .collect()
+}
+
+/// The indicators of a fiche, in the order of the plan, with target, value and mark per
+/// year.
+fn indicator_views(
+    mine: &[&PlanLine],
+    rows: &BoardRows,
+    f: &str,
+    years: &[i32],
+    (p0, p1): (i32, i32),
+) -> Vec<IndicatorView> {
+    let mut inds: Vec<(String, Option<String>, Direction)> = Vec::new();
+    for l in mine {
+        let Some(name) = &l.indicator else { continue };
+        let label = indicator_label(f, name, l.kind.as_deref());
+        let d = Direction::parse(l.direction.as_deref());
+        if let Some(e) = inds.iter_mut().find(|(n, _, _)| *n == label) {
+            if d == Direction::AtMost {
+                e.2 = d;
+            }
+        } else {
+            inds.push((label, l.kind.clone(), d));
+        }
+    }
+    inds.into_iter()
+        .map(|(label, kind, dir)| {
+            let cellules = years
+                .iter()
+                .map(|y| indicator_cell(rows, &label, *y, dir, p0, p1))
+                .collect();
+            let shown = label
+                .strip_prefix(&format!("{f} — "))
+                .unwrap_or(&label)
+                .to_string();
+            let shown = match &kind {
+                Some(k) => shown
+                    .strip_suffix(&format!(" ({k})"))
+                    .unwrap_or(&shown)
+                    .to_string(),
+                None => shown,
+            };
+            IndicatorView {
+                libelle: shown,
+                type_: kind.unwrap_or_default(),
+                sens: match dir {
+                    Direction::AtLeast => "≥ cible",
+                    Direction::AtMost => "≤ cible",
+                },
+                cellules,
+            }
+        })
+        .collect()
 }
 
 fn indicator_cell(

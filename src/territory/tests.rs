@@ -98,6 +98,8 @@ fn names_as_the_cog_writes_them() {
     assert_eq!(department_display("99"), "Département 99");
 }
 
+// Long function: one table of written forms and the code each must give; split, the
+// cases would scatter.
 #[test]
 fn recognises_every_common_form() {
     for (text, code) in [
