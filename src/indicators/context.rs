@@ -76,6 +76,7 @@ pub fn compute(inputs: &Inputs, _settings: &super::Settings) -> Result<Results, 
             "{broken_down} valeur(s) de la variable {DREES_VARIABLE} ventilée(s) par une dimension (tableau en colonnes larges) : non additionnées, seules les valeurs sans dimension sont lues"
         ));
     }
+    // One note per code that is not a département (a handful): no aggregation.
     for c in &not_departments {
         out.notes.push(format!(
             "Territoire {c} : ce n'est pas un département, il n'entre pas dans le taux pour 1 000"
@@ -212,6 +213,7 @@ fn rates(
             ..Default::default()
         });
     }
+    // One output row per year (the national sums were built above).
     for (year, (n, pop)) in national {
         out.rows.push(IndicatorRow {
             indicateur: ASE_PER_1000.into(),

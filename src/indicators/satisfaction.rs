@@ -195,6 +195,7 @@ fn aggregates() -> Vec<Expr> {
             .sum()
             .alias("_satisfaits"),
     ];
+    // One pair of aggregation expressions per question column (at most a few dozen).
     for i in 0..n {
         aggs.push(
             col(question(i))

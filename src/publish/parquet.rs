@@ -4,6 +4,7 @@
 use polars::prelude::*;
 
 use crate::error::Error;
+use crate::indicators::frame::texts;
 
 /// Encodes `df` as a Parquet file with zstd compression and `metadata` key-values.
 pub fn to_parquet(df: &DataFrame, metadata: &[(&str, String)]) -> Result<Vec<u8>, Error> {
@@ -144,20 +145,9 @@ pub fn for_analysts(df: &DataFrame) -> Result<DataFrame, Error> {
         .collect()?)
 }
 
-/// The values of a column of `df` as text.
-fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, Error> {
-    Ok(df
-        .column(name)?
-        .cast(&DataType::String)?
-        .str()?
-        .iter()
-        .map(|v| v.map(str::to_string))
-        .collect())
-}
-
 /// The distinct non-null values of a column of `df`, sorted.
 fn distinct(df: &DataFrame, name: &str) -> Result<Vec<String>, Error> {
-    Ok(strings(df, name)?
+    Ok(texts(df, name)?
         .into_iter()
         .flatten()
         .collect::<std::collections::BTreeSet<_>>()
@@ -168,7 +158,7 @@ fn distinct(df: &DataFrame, name: &str) -> Result<Vec<String>, Error> {
 /// Territory names, per (level, code) present in `df`.
 fn territory_names(df: &DataFrame) -> Result<LazyFrame, Error> {
     use crate::indicators::columns as c;
-    let (levels, codes) = (strings(df, c::LEVEL)?, strings(df, c::TERRITORY)?);
+    let (levels, codes) = (texts(df, c::LEVEL)?, texts(df, c::TERRITORY)?);
     let pairs: std::collections::BTreeSet<(String, String)> = levels
         .iter()
         .zip(&codes)
@@ -190,7 +180,7 @@ fn territory_names(df: &DataFrame) -> Result<LazyFrame, Error> {
 /// Modality order, per (breakdown, value) present in `df`.
 fn modality_order(df: &DataFrame) -> Result<LazyFrame, Error> {
     use crate::indicators::columns as c;
-    let (dims, mods) = (strings(df, c::BREAKDOWN)?, strings(df, c::BREAKDOWN_VALUE)?);
+    let (dims, mods) = (texts(df, c::BREAKDOWN)?, texts(df, c::BREAKDOWN_VALUE)?);
     let mut by_dim: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
         Default::default();
     for (d, m) in dims.iter().zip(&mods) {

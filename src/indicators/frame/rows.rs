@@ -154,6 +154,8 @@ pub fn to_rows(df: &DataFrame) -> Result<Vec<IndicatorRow>, Error> {
     let (n, d, v) = (f(out::NUMERATOR)?, f(out::DENOMINATOR)?, f(out::VALUE)?);
     let (sn, sd) = (f_opt(k::STAFF_NUM)?, f_opt(k::STAFF_DEN)?);
     let mut rows = Vec::with_capacity(df.height());
+    // The boundary of the stage: the aggregated frame becomes the published rows (one per
+    // figure, after every plan has run); nothing is computed here.
     for i in 0..df.height() {
         rows.push(IndicatorRow {
             indicateur: ind[i].clone().unwrap_or_default(),
