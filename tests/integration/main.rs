@@ -7,6 +7,7 @@ mod cli;
 mod copil;
 mod corpus;
 mod demo;
+mod dispositions;
 mod fixtures;
 mod golden;
 mod hostile_folder;

@@ -15,6 +15,7 @@ pub mod apmn;
 pub mod contexte;
 pub mod copil;
 pub mod dates;
+pub mod dispositions;
 pub mod ditep;
 pub mod formation;
 pub mod mecs;

@@ -1,0 +1,1 @@
+//! Layout `annuaire` read as delivered (see `observatoire_exemple::dispositions`).

@@ -1,0 +1,1 @@
+//! Layout `entetes` read as delivered (see `observatoire_exemple::dispositions`).

@@ -1,0 +1,1 @@
+//! Layout `fins` read as delivered (see `observatoire_exemple::dispositions`).

@@ -1,0 +1,1 @@
+//! Layout `nom_service` read as delivered (see `observatoire_exemple::dispositions`).

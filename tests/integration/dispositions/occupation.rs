@@ -1,0 +1,1 @@
+//! Layout `occupation` read as delivered (see `observatoire_exemple::dispositions`).

@@ -1,0 +1,1 @@
+//! Layout `onglets` read as delivered (see `observatoire_exemple::dispositions`).
