@@ -22,6 +22,7 @@ pub mod indicators;
 pub mod ingest;
 pub mod link;
 pub mod pipeline;
+pub mod propose;
 pub mod pseudonymise;
 pub mod publish;
 pub mod run;

@@ -14,6 +14,8 @@ use observatoire::{indicators, run};
 mod french;
 #[path = "main/progress.rs"]
 mod progress;
+#[path = "main/proposer.rs"]
+mod proposer;
 
 const MAIN_TEMPLATE: &str = "\
 {before-help}{name} {version} — {about}
@@ -105,6 +107,25 @@ enum Command {
         pipeline: PathBuf,
         /// Dossier de sortie de l'extrait
         #[arg(short, long, value_name = "DOSSIER")]
+        sortie: Option<PathBuf>,
+    },
+    /// Proposer la description (un pipeline commenté) de classeurs jamais vus : lignes d'en-tête, table, champ de chaque colonne, valeurs à décider.
+    #[command(alias = "propose", help_template = HELP_TEMPLATE, next_help_heading = "Options")]
+    Proposer {
+        /// Classeurs (.xlsx, .xls, .xlsb, .ods) ou fichiers CSV à décrire
+        #[arg(value_name = "CLASSEUR", required = true)]
+        classeurs: Vec<PathBuf>,
+        /// Table de toutes leurs feuilles, si vous la connaissez (sinon devinée feuille par feuille)
+        #[arg(long, value_name = "TABLE", value_parser = ["services", "accompagnements", "activite", "personnel", "formation", "satisfaction", "plan_action"])]
+        table: Option<String>,
+        /// Code du service dont parlent les fichiers (écrit service = "…")
+        #[arg(long, value_name = "CODE")]
+        service: Option<String>,
+        /// Organisation gestionnaire (écrit organisation = "…")
+        #[arg(long, value_name = "NOM")]
+        organisation: Option<String>,
+        /// Fichier pipeline à écrire (jamais écrasé) ; sans cette option, la proposition est affichée
+        #[arg(short, long, value_name = "FICHIER")]
         sortie: Option<PathBuf>,
     },
     /// Gérer les clés secrètes de pseudonymisation.
@@ -345,6 +366,13 @@ fn execute(
             );
             Ok(outcome(s.errors))
         }
+        Command::Proposer {
+            classeurs,
+            table,
+            service,
+            organisation,
+            sortie,
+        } => proposer::run(&classeurs, table, service, organisation, sortie),
         Command::Cle(CleCommand::Creer { fichier }) => {
             let k = SecretKey::create_file(&fichier)?;
             println!(

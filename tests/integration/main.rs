@@ -16,6 +16,7 @@ mod linkage;
 mod linkage_harness;
 mod map;
 mod privacy;
+mod proposer;
 mod provenance;
 mod rapports;
 mod util;
