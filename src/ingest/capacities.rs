@@ -18,6 +18,8 @@
 //! - a service of the directory with no capacity at all is reported
 //!   (`capacite_absente`) and kept for every year of the period with an empty capacity:
 //!   the indicators say, for each year, that its rates are not computed and why;
+//! - a capacity on a services row without year is reported (`capacite_sans_annee`) and
+//!   not used: capacities come by year;
 //! - the opening days and the capacity unit are taken from the row of the year, else
 //!   from the capacity row, else from the service's description.
 
@@ -240,9 +242,20 @@ fn without_capacity(
         .collect()?;
     let codes = texts(&directory, col::SERVICE)?;
     let sources = texts(&directory, col::SOURCE)?;
+    let undated = directory.column(col::CAPACITY)?.f64()?.clone();
     let mut missing = Vec::new();
     // One iteration per row of the directory (a few hundred services at most).
-    for (code, source) in codes.iter().zip(&sources) {
+    for ((code, source), capacity) in codes.iter().zip(&sources).zip(undated.iter()) {
+        if let (Some(code), Some(_)) = (code, capacity) {
+            issues.push(issue(
+                source.as_deref(),
+                "capacite_sans_annee",
+                Severity::Warning,
+                format!(
+                    "service {code} : capacité donnée sans année dans la table services ; elle n'est pas utilisée (les capacités viennent de la table capacites, une ligne par année)"
+                ),
+            ));
+        }
         if let Some(code) = code
             && !placed.contains(code)
             && !missing.contains(code)
