@@ -176,3 +176,71 @@ fn the_one_sheet_form_still_gives_the_demo_capacities() {
     let (_, d, _) = figure(&df, "taux_activite", "APMN-15", 2023).expect("APMN-15 2023");
     assert!(d > 0.0);
 }
+
+#[test]
+fn services_directory_template_filled_with_a_row_is_read_by_a_pipeline() {
+    use observatoire_exemple::modeles;
+    let t = modeles::templates()
+        .into_iter()
+        .find(|t| t.file == "modeles/modele-referentiel-services.xlsx")
+        .expect("template");
+    let row = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let bytes = modeles::filled(
+        &t,
+        &[
+            vec![row(&[
+                "630781234",
+                "AEMO Val d'Allier",
+                "Association Sauvegarde 63",
+                "AEMO",
+                "63",
+                "",
+            ])],
+            vec![
+                row(&["630781234", "2022", "65", "mesures"]),
+                row(&["630781234", "2023", "73", "mesures"]),
+            ],
+        ],
+    )
+    .unwrap();
+    let dir = temp_dir("modele-referentiel");
+    std::fs::write(dir.join("referentiel.xlsx"), bytes).unwrap();
+    // The pipeline names the sheets only: every header is recognised as it is.
+    let p = pipeline(
+        &dir,
+        "[pipeline]\nnom = \"x\"\n[periode]\ndebut = 2022\nfin = 2023\n\
+         [[sources]]\nfichier = \"referentiel.xlsx\"\nfeuille = \"Services\"\ntable = \"services\"\n\
+         [[sources]]\nfichier = \"referentiel.xlsx\"\nfeuille = \"Capacités\"\ntable = \"capacites\"\n",
+    );
+    let ing = ingest::ingest(&p).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        ing.report.problemes.is_empty(),
+        "{:#?}",
+        ing.report.problemes
+    );
+    let s = &ing.tables.services;
+    assert_eq!(s.height(), 2);
+    assert_eq!(floats(s, "capacite"), vec![Some(65.0), Some(73.0)]);
+    assert_eq!(ints(s, "annee"), vec![Some(2022), Some(2023)]);
+    assert_eq!(
+        strings(s, "type_service"),
+        vec![Some("AEMO".into()), Some("AEMO".into())]
+    );
+    assert_eq!(strings(s, "departement"), vec![Some("63".into()); 2]);
+    assert_eq!(
+        strings(s, "unite_capacite"),
+        vec![Some("mesures".into()); 2]
+    );
+    assert_eq!(
+        strings(s, "organisation"),
+        vec![Some("Association Sauvegarde 63".into()); 2]
+    );
+    // Every type of the template's list is a type the tool recognises.
+    for ty in modeles::SERVICE_TYPES {
+        assert_eq!(
+            observatoire::vocabulary::recognise(observatoire::vocabulary::SERVICE_TYPES, ty),
+            Some(ty),
+            "{ty}"
+        );
+    }
+}
