@@ -25,7 +25,9 @@ pub enum Kind {
 /// A canonical table a source can feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Table {
-    /// One row per service and year: capacity, opening days, territory.
+    /// One row per service and year: capacity, opening days, territory. With a
+    /// `capacites` source, one row per service (a directory) is enough: ingest joins the
+    /// capacities onto it (docs/architecture.md, « Capacités »).
     Services,
     /// One row per person per measure or admission (identity fields until pseudonymised).
     Accompaniments,
@@ -42,10 +44,13 @@ pub enum Table {
     /// COPIL qualité action plan: sub-actions per year and their status; indicators with
     /// target and observed value.
     ActionPlan,
+    /// One row per service and year: the authorised capacity, kept apart from the
+    /// services directory as directories are kept; joined onto `services` by ingest.
+    Capacities,
 }
 
 impl Table {
-    pub const ALL: [Table; 8] = [
+    pub const ALL: [Table; 9] = [
         Table::Services,
         Table::Accompaniments,
         Table::Activity,
@@ -54,6 +59,7 @@ impl Table {
         Table::Training,
         Table::Satisfaction,
         Table::ActionPlan,
+        Table::Capacities,
     ];
 
     /// Identifier used in pipeline files.
@@ -67,6 +73,7 @@ impl Table {
             Table::Training => "formation",
             Table::Satisfaction => "satisfaction",
             Table::ActionPlan => "plan_action",
+            Table::Capacities => "capacites",
         }
     }
 
@@ -84,6 +91,7 @@ impl Table {
             Table::Training => TRAINING,
             Table::Satisfaction => SATISFACTION,
             Table::ActionPlan => ACTION_PLAN,
+            Table::Capacities => CAPACITIES,
         }
     }
 
@@ -128,7 +136,7 @@ const fn f(
 mod fields_people;
 mod fields_staff;
 
-pub use fields_people::{ACCOMPANIMENTS, ACTIVITY, REFERENCE, SERVICES};
+pub use fields_people::{ACCOMPANIMENTS, ACTIVITY, CAPACITIES, REFERENCE, SERVICES};
 pub use fields_staff::{ACTION_PLAN, SATISFACTION, STAFF, TRAINING};
 
 /// Plausible range of a numeric field, inclusive (`None`: any finite number). A value
@@ -138,8 +146,8 @@ pub use fields_staff::{ACTION_PLAN, SATISFACTION, STAFF, TRAINING};
 pub fn plausible_range(table: Table, field: &str) -> Option<(f64, f64)> {
     Some(match (table, field) {
         (_, "annee") => (1990.0, 2100.0),
-        (Table::Services, "capacite") => (0.5, 100_000.0),
-        (Table::Services, "jours_ouverture") => (1.0, 366.0),
+        (Table::Services | Table::Capacities, "capacite") => (0.5, 100_000.0),
+        (Table::Services | Table::Capacities, "jours_ouverture") => (1.0, 366.0),
         (Table::Activity, "journees_realisees" | "journees_financees") => (0.0, 10_000_000.0),
         (Table::Activity, "mesures_exercees") => (0.0, 1_000_000.0),
         (Table::Staff, "etp") => (0.0, 1.5),

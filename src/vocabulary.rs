@@ -42,7 +42,7 @@ pub fn of(table: Table, field: &str) -> Option<&'static [Term]> {
         (Table::Accompaniments | Table::Services, "modalite") => MODALITIES,
         (Table::Services, "type_service") => SERVICE_TYPES,
         (Table::Services, "secteur") => SECTORS,
-        (Table::Services, "unite_capacite") => CAPACITY_UNITS,
+        (Table::Services | Table::Capacities, "unite_capacite") => CAPACITY_UNITS,
         (Table::Staff, "metier") => JOBS,
         (Table::Staff, "type_contrat") => CONTRACTS,
         (Table::Training, "theme") => TRAINING_THEMES,

@@ -47,7 +47,7 @@ pub(super) fn read_parquet(
             vec![col::SERVICE, col::START, "pseudonyme_1"]
         }
         Table::Services => vec![col::SERVICE, col::YEAR],
-        Table::Activity => vec![col::SERVICE, col::YEAR],
+        Table::Activity | Table::Capacities => vec![col::SERVICE, col::YEAR],
         Table::Reference => vec![col::REF_VARIABLE, col::REF_CODE, col::REF_VALUE],
         Table::Staff | Table::Training => {
             if names.iter().any(|n| n == "salarie")

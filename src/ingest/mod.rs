@@ -19,6 +19,7 @@ pub mod values;
 pub mod workbook;
 
 mod builder;
+mod capacities;
 mod checks;
 mod files;
 mod markers;
@@ -195,7 +196,7 @@ pub fn ingest_observed(
             acc.file_parts.entry(job.table).or_default().push(df);
         }
     }
-    assemble(builders, acc)
+    assemble(builders, acc, pipeline)
 }
 
 /// One job per file of every source, services sources first (then in pipeline order);
@@ -259,13 +260,14 @@ fn file_alone(
 }
 
 /// The canonical tables: each table's shared builder, then its per-file parts in source
-/// order, then its Parquet parts.
+/// order, then its Parquet parts; the capacities joined onto the services.
 fn assemble(
     mut builders: BTreeMap<Table, TableBuilder>,
     acc: Accumulated,
+    pipeline: &Pipeline,
 ) -> Result<Ingested, Error> {
     let Accumulated {
-        report,
+        mut report,
         inputs,
         mut parquet_parts,
         mut file_parts,
@@ -289,8 +291,14 @@ fn assemble(
         parts.extend(parquets);
         stack(parts)
     };
+    let mut services = take(Table::Services)?;
+    if capacities::has_source(pipeline) {
+        let years = pipeline.spec.periode.years();
+        let found = take(Table::Capacities)?;
+        services = capacities::join(services, &found, years, &mut report.problemes)?;
+    }
     let tables = CanonicalTables {
-        services: take(Table::Services)?,
+        services,
         accompaniments: take(Table::Accompaniments)?,
         activity: take(Table::Activity)?,
         reference: take(Table::Reference)?,

@@ -90,7 +90,12 @@ pub(super) fn targets_for(ctx: &SheetContext) -> (Vec<Target>, Vec<Role>) {
                     ctx.table,
                     Table::Activity | Table::Training | Table::Satisfaction
                 ));
-        let required = f.required && !year_from_date;
+        // With a `capacites` source the services may be a directory, one row per service:
+        // their year and capacity come from the capacities (see `capacities::join`).
+        let from_capacities = ctx.table == Table::Services
+            && matches!(f.name, "annee" | "capacite")
+            && capacities::has_source(ctx.pipeline);
+        let required = f.required && !year_from_date && !from_capacities;
         targets.push(Target {
             key: f.name.to_string(),
             user: u,

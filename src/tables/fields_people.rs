@@ -1,5 +1,5 @@
 //! Fields of the tables about the people accompanied and the services: services,
-//! accompagnements, activité, référence.
+//! capacités, accompagnements, activité, référence.
 
 use super::Kind::*;
 use super::{Field, f};
@@ -77,6 +77,65 @@ pub const SERVICES: &[Field] = &[
         false,
         &["annee", "exercice"],
         "année de l'autorisation",
+    ),
+    f(
+        "capacite",
+        Number,
+        true,
+        false,
+        &[
+            "capacite autorisee",
+            "capacite",
+            "places",
+            "mesures autorisees",
+        ],
+        "capacité autorisée (places ou mesures)",
+    ),
+    f(
+        "unite_capacite",
+        Text,
+        false,
+        false,
+        &["unite", "unite de capacite"],
+        "unité de la capacité : places ou mesures",
+    ),
+    f(
+        "jours_ouverture",
+        Number,
+        false,
+        false,
+        &[
+            "jours d'ouverture",
+            "jours ouverture",
+            "nombre de jours d'ouverture",
+        ],
+        "jours d'ouverture dans l'année",
+    ),
+];
+
+/// The capacities of the services, one row per service and year, when the directory
+/// keeps them on a sheet of their own (joined onto `services` by ingest).
+pub const CAPACITIES: &[Field] = &[
+    f(
+        "service",
+        Text,
+        true,
+        false,
+        &["code service", "service", "finess", "code"],
+        "code du service (le même que dans la table services)",
+    ),
+    f(
+        "annee",
+        Integer,
+        true,
+        false,
+        &[
+            "annee",
+            "exercice",
+            "a partir de",
+            "annee de l'autorisation",
+        ],
+        "année de la capacité",
     ),
     f(
         "capacite",

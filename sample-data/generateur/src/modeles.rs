@@ -116,7 +116,121 @@ const MOTIFS_FIN: [&str; 19] = [
     "Autre",
 ];
 
-/// The six templates.
+/// Service types, as the tool's vocabulary publishes them (`type_service`).
+pub const SERVICE_TYPES: [&str; 32] = [
+    "MECS",
+    "AEMO",
+    "AED",
+    "AEMO / AED",
+    "Placement familial",
+    "Foyer de l'enfance",
+    "Pouponnière",
+    "Village d'enfants",
+    "Lieu de vie",
+    "Service d'accueil de jour",
+    "Service d'investigation éducative",
+    "Prévention spécialisée",
+    "Centre maternel",
+    "CEF",
+    "CER",
+    "DITEP",
+    "ITEP",
+    "IME",
+    "IMPRO",
+    "SESSAD",
+    "CAMSP",
+    "CMPP",
+    "IEM",
+    "SAVS",
+    "SAMSAH",
+    "ESAT",
+    "MAS",
+    "FAM",
+    "Foyer de vie",
+    "CHRS",
+    "CADA",
+    "MJAGBF",
+];
+
+/// Codes of the départements (`01`…`95` with `2A` and `2B`, then the overseas ones).
+pub fn departements() -> Vec<String> {
+    let mut out: Vec<String> = (1..=95)
+        .flat_map(|n| match n {
+            20 => vec!["2A".to_string(), "2B".to_string()],
+            n => vec![format!("{n:02}")],
+        })
+        .collect();
+    out.extend(["971", "972", "973", "974", "976"].map(String::from));
+    out
+}
+
+/// The services directory: one row per service, capacities per year on their own sheet.
+fn referentiel_services() -> Template {
+    let finess = "Code FINESS de l'établissement ou du service (9 caractères), le même sur les deux feuilles et dans les fichiers d'activité.";
+    Template {
+        file: "modeles/modele-referentiel-services.xlsx",
+        title: "Modèle — référentiel des services (une ligne par service ; les capacités par année)",
+        sheets: vec![
+            SheetSpec {
+                name: "Services",
+                columns: vec![
+                    col("FINESS", finess, Kind::Text, 12.0),
+                    col("Nom du service", "Nom usuel du service.", Kind::Text, 32.0),
+                    col(
+                        "Organisme gestionnaire",
+                        "Association ou organisme qui gère le service.",
+                        Kind::Text,
+                        30.0,
+                    ),
+                    col(
+                        "Type de service",
+                        "Type du service, choisi dans la liste (MECS, AEMO, DITEP…).",
+                        Kind::List(SERVICE_TYPES.iter().map(|s| s.to_string()).collect()),
+                        26.0,
+                    ),
+                    col(
+                        "Département",
+                        "Code du département d'implantation (15, 63, 2A…).",
+                        Kind::List(departements()),
+                        12.0,
+                    ),
+                    col(
+                        "Jours d'ouverture",
+                        "Jours d'ouverture dans l'année d'un établissement (365 s'il ne ferme jamais, 210 pour un internat de semaine) ; vide pour un service de mesures.",
+                        Kind::Integer(1, 366),
+                        12.0,
+                    ),
+                ],
+            },
+            SheetSpec {
+                name: "Capacités",
+                columns: vec![
+                    col("FINESS", finess, Kind::Text, 12.0),
+                    col(
+                        "Année",
+                        "Année de la capacité : une ligne par service et par année (recopiez la ligne de l'année précédente quand la capacité ne change pas).",
+                        Kind::Integer(2000, 2100),
+                        8.0,
+                    ),
+                    col(
+                        "Capacité autorisée",
+                        "Capacité autorisée cette année-là : nombre de places (établissement) ou de mesures (service de milieu ouvert).",
+                        Kind::Decimal(0.5, 100_000.0, "General"),
+                        12.0,
+                    ),
+                    col(
+                        "Unité",
+                        "places (établissement) ou mesures (service de milieu ouvert).",
+                        list(&["places", "mesures"]),
+                        10.0,
+                    ),
+                ],
+            },
+        ],
+    }
+}
+
+/// The seven templates.
 pub fn templates() -> Vec<Template> {
     let date_help = "Date au format jj/mm/aaaa.";
     let metiers: Vec<String> = Metier::ALL.iter().map(|m| m.label().to_string()).collect();
@@ -459,6 +573,7 @@ pub fn templates() -> Vec<Template> {
                 ],
             }],
         },
+        referentiel_services(),
     ]
 }
 
@@ -516,6 +631,7 @@ fn data_sheet(
     spec: &SheetSpec,
     list_refs: &[Option<String>],
     header: &Format,
+    rows: &[Vec<String>],
 ) -> Result<(), XlsxError> {
     ws.set_name(spec.name)?;
     let day = Format::new().set_num_format("dd/mm/yyyy");
@@ -541,11 +657,35 @@ fn data_sheet(
     }
     ws.set_row_height(0, 30)?;
     ws.set_freeze_panes(1, 0)?;
+    // Rows typed in (tests): numbers in number columns, text elsewhere.
+    for (i, row) in rows.iter().enumerate() {
+        let r = 1 + i as u32;
+        for (k, (value, c)) in row.iter().zip(&spec.columns).enumerate() {
+            let number = matches!(c.kind, Kind::Integer(..) | Kind::Decimal(..))
+                .then(|| value.replace(',', ".").parse::<f64>().ok())
+                .flatten();
+            match number {
+                _ if value.is_empty() => {}
+                Some(x) => {
+                    ws.write_number(r, k as u16, x)?;
+                }
+                None => {
+                    ws.write_string(r, k as u16, value.as_str())?;
+                }
+            }
+        }
+    }
     Ok(())
 }
 
 /// Builds one template workbook.
 pub fn workbook(t: &Template) -> Result<Vec<u8>, Box<dyn Error>> {
+    filled(t, &[])
+}
+
+/// Builds one template workbook with rows typed in: `rows[k]` under the header of data
+/// sheet `k` (for the tests that read a filled template with a pipeline).
+pub fn filled(t: &Template, rows: &[Vec<Vec<String>>]) -> Result<Vec<u8>, Box<dyn Error>> {
     let mut wb = Workbook::new();
     wb.set_properties(&crate::doc_properties("Observatoire", t.title)?);
     let header = Format::new()
@@ -580,9 +720,10 @@ pub fn workbook(t: &Template) -> Result<Vec<u8>, Box<dyn Error>> {
         refs.push(r);
     }
 
-    for (s, r) in t.sheets.iter().zip(&refs) {
+    for (k, (s, r)) in t.sheets.iter().zip(&refs).enumerate() {
         let ws = wb.add_worksheet();
-        data_sheet(ws, s, r, &header)?;
+        let typed = rows.get(k).map(Vec::as_slice).unwrap_or_default();
+        data_sheet(ws, s, r, &header, typed)?;
     }
 
     let ws = wb.add_worksheet();
@@ -628,7 +769,7 @@ pub fn workbook(t: &Template) -> Result<Vec<u8>, Box<dyn Error>> {
     Ok(wb.save_to_buffer()?)
 }
 
-/// Writes the six templates.
+/// Writes the seven templates.
 pub fn write(out: &mut Output) -> Result<(), Box<dyn Error>> {
     for t in templates() {
         let bytes = workbook(&t)?;
