@@ -126,6 +126,10 @@ pub fn header_score(column: &HeaderColumn, field: &Field) -> (f64, Reason) {
         let precision = used as f64 / h.len() as f64;
         best = best.max(0.6 * recall + 0.3 * precision);
     }
+    // A sentence is an explanation, not a column header: a shared word says little.
+    if h.len() > 6 {
+        best *= 6.0 / h.len() as f64;
+    }
     // The lower row alone is a synonym under a group row (`Mère / Nom de famille`): high,
     // but below a full match, as the group may name another field.
     if texts.contains(&lower) && best < 0.85 {

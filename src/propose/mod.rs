@@ -202,7 +202,19 @@ fn propose_sheet(
         .into_iter()
         .filter_map(|t| try_table(t, grid, is_1904))
         .max_by(|a, b| a.score.total_cmp(&b.score));
-    let Some(trial) = best.filter(|t| t.assigned.len() >= 2 && t.score >= 1.5) else {
+    // A table needs three columns recognised, or (a narrow table) most of its columns.
+    let named = |t: &Trial| {
+        t.header
+            .columns
+            .iter()
+            .filter(|c| !c.display().is_empty())
+            .count()
+    };
+    let enough = |t: &Trial| {
+        t.score >= 1.5
+            && (t.assigned.len() >= 3 || (t.assigned.len() >= 2 && 2 * t.assigned.len() > named(t)))
+    };
+    let Some(trial) = best.filter(enough) else {
         p.skipped = Some(
             "aucun en-tête de table reconnu (feuille de présentation, de listes, ou tableau d'une forme inconnue)"
                 .into(),

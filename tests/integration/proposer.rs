@@ -176,3 +176,36 @@ fn the_proposal_shows_no_identity_value() {
     // Without a service given, the proposal says what to complete.
     assert!(text.contains("service = \"À COMPLÉTER\""));
 }
+
+#[test]
+fn the_partner_templates_are_proposed_as_their_tables() {
+    let expected: &[(&str, &[&str])] = &[
+        ("modele-accompagnements.xlsx", &["accompagnements"]),
+        ("modele-activite.xlsx", &["activite"]),
+        ("modele-formation.xlsx", &["formation"]),
+        ("modele-personnel.xlsx", &["personnel"]),
+        ("modele-plan-action.xlsx", &["plan_action", "plan_action"]),
+        (
+            "modele-referentiel-services.xlsx",
+            &["services", "capacites"],
+        ),
+        ("modele-satisfaction.xlsx", &["satisfaction"]),
+    ];
+    for (file, tables) in expected {
+        let path = repo().join("sample-data/modeles").join(file);
+        let props =
+            propose::propose(&[path], &Options::default()).unwrap_or_else(|e| panic!("{e}"));
+        let got: Vec<&str> = props
+            .iter()
+            .filter_map(|p| p.table.map(|t| t.id()))
+            .collect();
+        assert_eq!(&got, tables, "{file}");
+        // The help sheet is listed as not proposed, with its reason.
+        assert!(
+            props
+                .iter()
+                .any(|p| p.sheet.as_deref() == Some("Aide") && p.skipped.is_some()),
+            "{file}"
+        );
+    }
+}
