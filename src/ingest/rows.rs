@@ -183,7 +183,14 @@ fn interpret_row(
     for (c, display, role) in &plan.cols {
         let cell = grid.get(r, *c);
         let (kind, field_name, identifying, required) = column_role(plan, role);
-        let mut parsed = values::parse(cell, kind, ctx.is_1904);
+        // An open end written as text (`en cours`, `-`…) in an end date: no end yet, like
+        // an empty cell, and no issue.
+        let mut parsed = match role {
+            Role::Field(f) if open_ends::is_open_end(f.name, cell, &ctx.spec.fins_ouvertes) => {
+                Parsed::Missing(Missing::Empty)
+            }
+            _ => values::parse(cell, kind, ctx.is_1904),
+        };
         let mut user_mapped = false;
         if let (Parsed::Value(Value::Text(t)), Role::Field(f)) = (&parsed, role)
             && let Some(mapped) = map_value(ctx.spec, f.name, t)
