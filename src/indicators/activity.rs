@@ -146,10 +146,17 @@ pub fn compute(
     Ok(out)
 }
 
-/// The note of an occupancy rate whose journées come from the admissions and exits
-/// (no row of the activity table for that service and year). The activity report
-/// recognises it by [`FROM_STAYS`].
+/// What an occupancy rate whose journées come from the admissions and exits says.
 pub const FROM_STAYS: &str = "journées calculées à partir des dates d'admission et de sortie";
+
+/// The note of an occupancy rate whose journées come from the admissions and exits (no
+/// row of the activity table for that service and year); the activity report looks
+/// for it to say so under its table.
+pub fn from_stays_note(service: &str, y: i32) -> String {
+    format!(
+        "{service} {y} : taux d'occupation — {FROM_STAYS} (aucune ligne de la table d'activité pour ce service et cette année)"
+    )
+}
 
 /// The (service, year) pairs of the activity sums.
 fn service_years(sums: &DataFrame) -> Result<std::collections::BTreeSet<(String, i32)>, Error> {
@@ -193,9 +200,7 @@ fn occupancy_from_stays(
             // No stay in progress in the year: the stays of that year are missing, not
             // an empty establishment (never a 0 % from missing data).
             let num = days.get(&y).copied().filter(|d| *d > 0).map(|d| d as f64);
-            out.notes.push(format!(
-                "{service} {y} : taux d'occupation — {FROM_STAYS} (aucune ligne de la table d'activité pour ce service et cette année)"
-            ));
+            out.notes.push(from_stays_note(service, y));
             if num.is_none() {
                 out.notes.push(format!("{service} {y} : aucun séjour en cours dans l'année parmi les admissions et sorties, taux d'occupation non calculé"));
             } else if den.is_none() {

@@ -58,4 +58,17 @@ fn mecs_occupancy_from_admissions_and_exits() {
             assert_eq!(said(service, *y), !o.from_activity, "{service} {y}");
         }
     }
+    // And in the activity report of MECS-B, under its journées, with the years.
+    let report = std::fs::read_to_string(
+        output_of(&w.written.pipeline)
+            .join("rapports")
+            .join(format!("{}.html", occupation::REPORT)),
+    )
+    .unwrap()
+    .replace("&#x27;", "'");
+    assert!(
+        report.contains("Sans table d'activité pour 2021, 2022 : journées calculées à partir des dates d'admission et de sortie"),
+        "note absente du rapport d'activité"
+    );
+    assert!(report.contains("Les journées des autres années sont celles de la table d'activité."));
 }

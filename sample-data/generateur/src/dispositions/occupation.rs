@@ -23,6 +23,9 @@ use crate::output::Output;
 /// File of the layout.
 pub const FILE: &str = "Accueils MECS.xlsx";
 
+/// The activity report of `MECS-B` (`rapports/<REPORT>.html`).
+pub const REPORT: &str = "activite-mecs-b";
+
 /// The service and year whose journées come from the activity sheet.
 pub const WITH_ACTIVITY: (&str, i32) = ("MECS-B", 2023);
 
@@ -132,6 +135,11 @@ annee = "Année"
 mois = "Mois"
 journees_realisees = "Journées réalisées"
 journees_financees = "Journées financées"
+
+[[rapports]]
+type = "activite"
+service = "MECS-B"
+nom = "{REPORT}"
 "#
         );
     let path = out.write("pipeline.toml", pipeline.as_bytes())?;
