@@ -498,39 +498,4 @@ pub fn date_of(day: i32) -> (i32, u32, u32) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn day(y: i32, m: u32, d: u32) -> i32 {
-        day_number(y, m, d)
-    }
-
-    #[test]
-    fn days_in_year_counts_inclusive_bounds() {
-        // Whole leap year.
-        assert_eq!(days_in_year(day(2019, 6, 1), None, 2020), 366);
-        // Starts 30 December, ends 2 January: 2 days in each year.
-        assert_eq!(
-            days_in_year(day(2020, 12, 30), Some(day(2021, 1, 2)), 2020),
-            2
-        );
-        assert_eq!(
-            days_in_year(day(2020, 12, 30), Some(day(2021, 1, 2)), 2021),
-            2
-        );
-        // One-day measure.
-        assert_eq!(
-            days_in_year(day(2021, 3, 1), Some(day(2021, 3, 1)), 2021),
-            1
-        );
-        // Entirely before or after.
-        assert_eq!(
-            days_in_year(day(2018, 1, 1), Some(day(2019, 12, 31)), 2020),
-            0
-        );
-        assert_eq!(days_in_year(day(2022, 1, 1), None, 2021), 0);
-        assert_eq!(year_length(2020), 366.0);
-        assert_eq!(year_length(2100), 365.0);
-        assert_eq!(date_of(day(2024, 2, 29)), (2024, 2, 29));
-    }
-}
+mod tests;
