@@ -28,7 +28,8 @@ pub struct ServiceDirectory {
 /// Why a `service` cell does not name a service.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Unresolved {
-    /// Neither a code nor a name; the closest names of the directory (at most 3).
+    /// Neither a code nor a name; the closest codes or names of the directory (at most
+    /// 3).
     Unknown { closest: Vec<String> },
     /// A name borne by several services: their codes.
     Ambiguous { codes: Vec<String> },
@@ -71,12 +72,13 @@ impl ServiceDirectory {
         }
     }
 
-    /// The three names closest to a folded text (normalised Levenshtein similarity,
-    /// ties in name order).
+    /// The three codes or names closest to a folded text (normalised Levenshtein
+    /// similarity, ties in alphabetical order).
     fn closest(&self, key: &str) -> Vec<String> {
         let mut scored: Vec<(f64, &String)> = self
             .written
             .iter()
+            .chain(&self.codes)
             .map(|(k, name)| (strsim::normalized_levenshtein(key, k), name))
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
@@ -90,14 +92,14 @@ impl ServiceDirectory {
 }
 
 /// The French message parts (what, fix) of an unresolved `service` cell. The cell's
-/// content is never quoted (it may be a name typed in the wrong column); the names
-/// quoted are those of the services table.
+/// content is never quoted (it may be a name typed in the wrong column); the codes and
+/// names quoted are those of the services table.
 pub fn explain(u: &Unresolved, dir: &ServiceDirectory) -> (String, String) {
     let fix_tail = "ajoutez le service à la table services du pipeline (ses chiffres ne peuvent être rattachés ni à un type, ni à un territoire)";
     match u {
         Unresolved::Unknown { closest } if !closest.is_empty() => (
             format!(
-                "ni un code ni un nom du référentiel des services ; noms les plus proches : {}",
+                "service qui n'est ni un code ni un nom du référentiel des services (les plus proches : {})",
                 closest
                     .iter()
                     .map(|n| format!("« {n} »"))
@@ -164,6 +166,11 @@ mod tests {
         };
         assert_eq!(closest[0], "MECS Les Tilleuls");
         assert_eq!(closest.len(), 3);
+        // A mistyped code is shown its code.
+        let Err(Unresolved::Unknown { closest }) = d.resolve("DITEP-51") else {
+            panic!("unknown expected");
+        };
+        assert_eq!(closest[0], "DITEP-15");
         let (what, _) = explain(&Unresolved::Unknown { closest }, &d);
         assert!(what.contains("« MECS Les Tilleuls »"), "{what}");
     }
