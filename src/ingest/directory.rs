@@ -166,12 +166,12 @@ mod tests {
         };
         assert_eq!(closest[0], "MECS Les Tilleuls");
         assert_eq!(closest.len(), 3);
+        let (what, _) = explain(&Unresolved::Unknown { closest }, &d);
+        assert!(what.contains("« MECS Les Tilleuls »"), "{what}");
         // A mistyped code is shown its code.
         let Err(Unresolved::Unknown { closest }) = d.resolve("DITEP-51") else {
             panic!("unknown expected");
         };
         assert_eq!(closest[0], "DITEP-15");
-        let (what, _) = explain(&Unresolved::Unknown { closest }, &d);
-        assert!(what.contains("« MECS Les Tilleuls »"), "{what}");
     }
 }
