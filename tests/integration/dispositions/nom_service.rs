@@ -9,7 +9,7 @@ use observatoire::pipeline::Pipeline;
 use observatoire::validation::Severity;
 use observatoire_exemple::dispositions::nom_service;
 
-use super::fins::{assert_clean, assert_counts, run_layout};
+use super::fins::{assert_clean, assert_counts, figure, run_layout};
 use crate::util::*;
 
 #[test]
@@ -29,6 +29,14 @@ fn services_given_by_name_are_resolved_to_their_codes() {
         services.iter().all(|s| !s.contains(' ')),
         "un nom publié comme code : {services:?}"
     );
+    // The activity sheet names its service too: its completion rate is the lieu de vie's.
+    let (code, _, year) = nom_service::ACTIVITY;
+    let (done, funded) = (1..=12).fold((0.0, 0.0), |(d, f), m| {
+        let (dm, fm) = nom_service::activity_month(m);
+        (d + dm, f + fm)
+    });
+    let c = figure(&df, "taux_realisation", code, year);
+    assert_eq!(c.map(|c| (c.0, c.1)), Some((Some(done), Some(funded))));
 }
 
 #[test]

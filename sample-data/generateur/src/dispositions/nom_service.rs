@@ -60,8 +60,42 @@ fn spelling(nom: &str, i: usize) -> String {
     }
 }
 
+/// The activity sheet: the lieu de vie's months of [`ACTIVITY`]'s year, its service
+/// written by name (lower case, no accents).
+pub const ACTIVITY: (&str, &str, i32) = ("LV-63", "lieu de vie le moulin", 2023);
+
+/// Journées réalisées and financées of month `m` of the activity sheet.
+pub fn activity_month(m: u32) -> (f64, f64) {
+    (150.0 + f64::from(m * 7 % 40), 200.0)
+}
+
+fn activity_sheet(wb: &mut Workbook) -> Result<(), Box<dyn Error>> {
+    let ws = wb.add_worksheet();
+    ws.set_name("Activité")?;
+    let head = [
+        "Service",
+        "Année",
+        "Mois",
+        "Journées réalisées",
+        "Journées financées",
+    ];
+    for (c, h) in head.iter().enumerate() {
+        ws.write_string(0, c as u16, *h)?;
+    }
+    let (_, name, year) = ACTIVITY;
+    for m in 1..=12u32 {
+        let (done, funded) = activity_month(m);
+        ws.write_string(m, 0, name)?;
+        ws.write_number(m, 1, f64::from(year))?;
+        ws.write_number(m, 2, f64::from(m))?;
+        ws.write_number(m, 3, done)?;
+        ws.write_number(m, 4, funded)?;
+    }
+    Ok(())
+}
+
 /// Writes the layout into `dir`: `services.csv`, [`FILE`] (sheet `Admissions`, the
-/// service by its name) and `pipeline.toml`.
+/// service by its name; sheet `Activité`, the same) and `pipeline.toml`.
 pub fn write(dir: &Path, negative: bool) -> Result<Written, Box<dyn Error>> {
     let w = world(services(), 30, 1202);
     let mut out = Output::new(dir);
@@ -105,9 +139,26 @@ pub fn write(dir: &Path, negative: bool) -> Result<Written, Box<dyn Error>> {
             r += 1;
         }
     }
+    activity_sheet(&mut wb)?;
     out.write(FILE, &wb.save_to_buffer()?)?;
     let pipeline = pipeline_head("Disposition — service donné par son nom")
-        + &stays_source(FILE, "Admissions", "");
+        + &stays_source(FILE, "Admissions", "")
+        + &format!(
+            r#"
+[[sources]]
+nom = "Activité du lieu de vie"
+fichier = "{FILE}"
+feuille = "Activité"
+table = "activite"
+organisation = "Association des Sources"
+[sources.colonnes]
+service = "Service"
+annee = "Année"
+mois = "Mois"
+journees_realisees = "Journées réalisées"
+journees_financees = "Journées financées"
+"#
+        );
     let path = out.write("pipeline.toml", pipeline.as_bytes())?;
     Ok(Written {
         pipeline: path,
