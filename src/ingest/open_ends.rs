@@ -47,6 +47,16 @@ pub fn is_open_end(field: &str, cell: &Cell, extra: &[String]) -> bool {
     DEFAULT_OPEN_ENDS.iter().any(|d| folded(d) == key) || extra.iter().any(|e| folded(e) == key)
 }
 
+/// What an unreadable end date may also be: the end of a message (empty for another
+/// field or another fault).
+pub fn hint(field: &str, invalid: values::Invalid) -> &'static str {
+    if END_DATE_FIELDS.contains(&field) && invalid == values::Invalid::NotADate {
+        " ; si la personne est encore présente, laissez la cellule vide ou écrivez « en cours » (ou déclarez votre formule dans fins_ouvertes de la source) ; en attendant, la date de fin est laissée vide"
+    } else {
+        ""
+    }
+}
+
 /// Folded for comparison: upper case, no accents, single spaces (`values::fold`), then
 /// without the spaces and dots around words (« En  cours. » = « en cours »).
 fn folded(t: &str) -> String {
@@ -90,5 +100,9 @@ mod tests {
         assert!(is_open_end("date_fin", &text("en cours"), &extra));
         // Only text cells.
         assert!(!is_open_end("date_fin", &Cell::Number(3.0), &[]));
+        // An unreadable end date is told how to write an open end.
+        assert!(hint("date_fin", values::Invalid::NotADate).contains("fins_ouvertes"));
+        assert_eq!(hint("date_debut", values::Invalid::NotADate), "");
+        assert_eq!(hint("date_fin", values::Invalid::DateOutOfRange), "");
     }
 }

@@ -334,9 +334,10 @@ fn interpret_row(
                     inv.code(),
                     severity(required),
                     format!(
-                        "valeur illisible pour {}{shown} : {}",
+                        "valeur illisible pour {}{shown} : {}{}",
                         field_label(role),
-                        inv.hint()
+                        inv.hint(),
+                        open_ends::hint(&field_name, inv)
                     ),
                 ));
             }
