@@ -311,6 +311,16 @@ impl Pipeline {
                     ));
                 }
             }
+            if !src.fins_ouvertes.is_empty()
+                && table.field("date_fin").is_none()
+                && table.field("date_sortie").is_none()
+            {
+                return Err(self.err_at(
+                    src.table.span(),
+                    format!("fins_ouvertes est indiqué pour la table {}, qui n'a pas de date de fin", table.id()),
+                    "retirez fins_ouvertes : il ne s'applique qu'aux dates de fin (date_fin des accompagnements, date_sortie du personnel)".into(),
+                ));
+            }
             if src.feuille.is_some() && src.feuilles.is_some() {
                 return Err(self.err_at(
                     src.table.span(),

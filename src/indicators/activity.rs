@@ -35,11 +35,11 @@ pub const DEFINITIONS: [IndicatorDef; 3] = [
     IndicatorDef {
         id: OCCUPANCY_RATE,
         libelle: "Taux d'occupation",
-        definition: "Journées réalisées rapportées aux journées théoriques (capacité autorisée × jours d'ouverture).",
-        numerateur: "journées réalisées dans l'année",
+        definition: "Journées réalisées rapportées aux journées théoriques (capacité autorisée × jours d'ouverture). Les journées réalisées sont celles de la table d'activité ; pour un service et une année sans table d'activité, elles sont calculées à partir des dates d'admission et de sortie (chaque séjour compte chaque jour de l'admission à la sortie incluses, jusqu'au 31/12 s'il est en cours), et une note le signale.",
+        numerateur: "journées réalisées dans l'année (table d'activité, à défaut dates d'admission et de sortie)",
         denominateur: "places autorisées × jours d'ouverture de l'année",
         unite: "%",
-        tables_sources: "activite, services",
+        tables_sources: "activite (à défaut accompagnements), services",
         origine: "ANAP, tableau de bord de la performance (Hélios, ERRD « Autres ESMS »)",
         secret: Secret::FREE,
     },
@@ -139,8 +139,77 @@ pub fn compute(
     let registry = Registry::read(services)?;
     let by_service = measure_days(accompaniments, years.clone())?;
     activity_rates(&registry, &by_service, years.clone(), &mut out);
-    occupancy_and_completion(&registry, &activity_sums(activity, years)?, &mut out)?;
+    let sums = activity_sums(activity, years.clone())?;
+    occupancy_and_completion(&registry, &sums, &mut out)?;
+    let with_activity = service_years(&sums)?;
+    occupancy_from_stays(&registry, &by_service, &with_activity, years, &mut out);
     Ok(out)
+}
+
+/// What an occupancy rate whose journées come from the admissions and exits says.
+pub const FROM_STAYS: &str = "journées calculées à partir des dates d'admission et de sortie";
+
+/// The note of an occupancy rate whose journées come from the admissions and exits (no
+/// row of the activity table for that service and year); the activity report looks
+/// for it to say so under its table.
+pub fn from_stays_note(service: &str, y: i32) -> String {
+    format!(
+        "{service} {y} : taux d'occupation — {FROM_STAYS} (aucune ligne de la table d'activité pour ce service et cette année)"
+    )
+}
+
+/// The (service, year) pairs of the activity sums.
+fn service_years(sums: &DataFrame) -> Result<std::collections::BTreeSet<(String, i32)>, Error> {
+    let svc = strings(sums, k::SERVICE)?;
+    let year: Vec<Option<i32>> = sums.column(k::YEAR)?.i32()?.iter().collect();
+    Ok(svc
+        .into_iter()
+        .zip(year)
+        .filter_map(|(s, y)| s.zip(y))
+        .collect())
+}
+
+/// Occupancy of an establishment (capacity in places) with accompaniments but no row
+/// of the activity table for a year: journées réalisées are its stays' days in the
+/// year (`measure_days`, days inclusive at both ends, open stays to 31/12), with a
+/// note saying so. The two sources are never added for one service-year: a service-year
+/// of the activity table keeps the table's journées only.
+fn occupancy_from_stays(
+    registry: &Registry,
+    by_service: &BTreeMap<String, BTreeMap<i32, i64>>,
+    with_activity: &std::collections::BTreeSet<(String, i32)>,
+    years: std::ops::RangeInclusive<i32>,
+    out: &mut Results,
+) {
+    // One iteration per service and year: each needs its capacity rule and its note.
+    for (service, days) in by_service {
+        for y in years.clone() {
+            if with_activity.contains(&(service.clone(), y)) {
+                continue;
+            }
+            let Some(desc) = registry.describe(service, y) else {
+                continue; // noted by `activity_rates`
+            };
+            if desc.is_measure_service() {
+                continue;
+            }
+            let d = registry.get(service, y);
+            let places = d.and_then(|d| d.capacity);
+            let open = d.and_then(|d| d.opening_days).or(Some(year_length(y)));
+            let den = places.zip(open).map(|(p, o)| p * o);
+            // No stay in progress in the year: the stays of that year are missing, not
+            // an empty establishment (never a 0 % from missing data).
+            let num = days.get(&y).copied().filter(|d| *d > 0).map(|d| d as f64);
+            out.notes.push(from_stays_note(service, y));
+            if num.is_none() {
+                out.notes.push(format!("{service} {y} : aucun séjour en cours dans l'année parmi les admissions et sorties, taux d'occupation non calculé"));
+            } else if den.is_none() {
+                out.notes.push(format!("{service} {y} : capacité autorisée absente du référentiel, taux d'occupation non calculé"));
+            }
+            out.rows
+                .push(registry.row(OCCUPANCY_RATE, service, y, (num, den)));
+        }
+    }
 }
 
 /// The services table: (service, year) → ServiceYear, the last row of each pair.
@@ -429,39 +498,4 @@ pub fn date_of(day: i32) -> (i32, u32, u32) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn day(y: i32, m: u32, d: u32) -> i32 {
-        day_number(y, m, d)
-    }
-
-    #[test]
-    fn days_in_year_counts_inclusive_bounds() {
-        // Whole leap year.
-        assert_eq!(days_in_year(day(2019, 6, 1), None, 2020), 366);
-        // Starts 30 December, ends 2 January: 2 days in each year.
-        assert_eq!(
-            days_in_year(day(2020, 12, 30), Some(day(2021, 1, 2)), 2020),
-            2
-        );
-        assert_eq!(
-            days_in_year(day(2020, 12, 30), Some(day(2021, 1, 2)), 2021),
-            2
-        );
-        // One-day measure.
-        assert_eq!(
-            days_in_year(day(2021, 3, 1), Some(day(2021, 3, 1)), 2021),
-            1
-        );
-        // Entirely before or after.
-        assert_eq!(
-            days_in_year(day(2018, 1, 1), Some(day(2019, 12, 31)), 2020),
-            0
-        );
-        assert_eq!(days_in_year(day(2022, 1, 1), None, 2021), 0);
-        assert_eq!(year_length(2020), 366.0);
-        assert_eq!(year_length(2100), 365.0);
-        assert_eq!(date_of(day(2024, 2, 29)), (2024, 2, 29));
-    }
-}
+mod tests;

@@ -48,14 +48,20 @@ pub(super) fn vet(
                 && ctx.table != Table::Services
                 && let Some(known) = ctx.known_services
             {
-                return match known.get(&values::fold(&t)) {
-                    Some(code) => Ok(Value::Text(code.clone())),
-                    None => Err(Problem {
-                        code: "service_inconnu",
-                        what: "code de service absent du référentiel des services".into(),
-                        fix: "corrigez le code, ou ajoutez le service à la table services du pipeline (ses chiffres ne peuvent être rattachés ni à un type, ni à un territoire)".into(),
-                        reject: true,
-                    }),
+                return match known.resolve(&t) {
+                    Ok(code) => Ok(Value::Text(code)),
+                    Err(u) => {
+                        let (what, fix) = directory::explain(&u, known);
+                        Err(Problem {
+                            code: match u {
+                                directory::Unresolved::Unknown { .. } => "service_inconnu",
+                                directory::Unresolved::Ambiguous { .. } => "service_ambigu",
+                            },
+                            what,
+                            fix,
+                            reject: true,
+                        })
+                    }
                 };
             }
             if user_mapped {

@@ -21,8 +21,10 @@ pub mod workbook;
 mod builder;
 mod capacities;
 mod checks;
+mod directory;
 mod files;
 mod markers;
+mod open_ends;
 mod reference;
 mod rows;
 mod sheet;
@@ -332,7 +334,7 @@ struct JobEnv<'a> {
     pipeline: &'a Pipeline,
     limits: &'a limits::Limits,
     checks: &'a Checks,
-    known_services: Option<&'a BTreeMap<String, String>>,
+    known_services: Option<&'a directory::ServiceDirectory>,
 }
 
 /// What reading one file gave: its manifest entry, a Parquet part, the per-sheet
@@ -503,23 +505,34 @@ fn skip(
     });
 }
 
-/// Service codes of the services read so far (folded code → code as written).
+/// Codes and names of the services read so far (`directory::ServiceDirectory`).
 fn service_codes(
     builder: Option<&TableBuilder>,
     parquet: Option<&Vec<DataFrame>>,
-) -> Result<BTreeMap<String, String>, Error> {
-    let mut out = BTreeMap::new();
+) -> Result<directory::ServiceDirectory, Error> {
+    let mut out = directory::ServiceDirectory::default();
     if let Some(b) = builder {
-        for code in b.texts(col::SERVICE).flatten() {
-            out.insert(values::fold(code), code.to_string());
+        let mut names = b.texts(col::SERVICE_NAME);
+        for code in b.texts(col::SERVICE) {
+            let name = names.next().flatten();
+            if let Some(code) = code {
+                out.add(code, name);
+            }
         }
     }
     for df in parquet.into_iter().flatten() {
         if let Ok(c) = df.column(col::SERVICE)
             && let Ok(ca) = c.str()
         {
-            for code in ca.iter().flatten() {
-                out.insert(values::fold(code), code.to_string());
+            let names = df
+                .column(col::SERVICE_NAME)
+                .ok()
+                .and_then(|n| n.str().ok().cloned());
+            for (i, code) in ca.iter().enumerate() {
+                let name = names.as_ref().and_then(|n| n.get(i));
+                if let Some(code) = code {
+                    out.add(code, name);
+                }
             }
         }
     }

@@ -17,6 +17,7 @@ pub(super) fn read_rows(
 ) -> SheetRows {
     let mut out = SheetRows::default();
     let mut seen_data = false;
+    let mut open_ends: BTreeMap<(String, &'static str), usize> = BTreeMap::new();
     let markers = markers::RowMarkers::new(
         &plan.header,
         &plan.cols,
@@ -65,6 +66,9 @@ pub(super) fn read_rows(
             continue;
         }
         let read = interpret_row(ctx, grid, plan, r, issues);
+        for key in &read.open_ends {
+            *open_ends.entry(key.clone()).or_default() += 1;
+        }
         if !read.any_value && plan.wide.iter().all(|w| grid.get(r, w.index).is_empty()) {
             bump(&mut stats.lignes_exclues, "ligne_sans_donnees");
             continue;
@@ -112,7 +116,28 @@ pub(super) fn read_rows(
         out.accepted.push((r, row));
         stats.lignes_acceptees += 1;
     }
+    open_ends_read(ctx, open_ends, issues);
     out
+}
+
+/// One information per end-date column where open ends were written as text (`en
+/// cours`, `-`…): how many were read as « not ended yet » (never a warning: README
+/// « Fins ouvertes »).
+fn open_ends_read(
+    ctx: &SheetContext,
+    counts: BTreeMap<(String, &'static str), usize>,
+    issues: &mut Vec<Issue>,
+) {
+    for ((column, field), n) in counts {
+        issues.push(ctx.issue(
+            None,
+            Some(column),
+            Some(field),
+            "fin_ouverte",
+            Severity::Info,
+            format!("{n} date(s) de fin écrite(s) en texte (« en cours », « - », « encore présent »…) : lue(s) comme « pas encore terminé »"),
+        ));
+    }
 }
 
 /// A total or sub-total row: set aside (totals are recomputed), reported.
@@ -149,6 +174,8 @@ struct RowRead {
     /// Issues about empty required cells: they wait until the row is known to hold data
     /// (a note or a footnote under the table is excluded, not rejected).
     missing_required: Vec<Issue>,
+    /// End-date cells (column as written, field) holding an open end written as text.
+    open_ends: Vec<(String, &'static str)>,
 }
 
 /// What a column in play feeds: kind, field name, identifying, required.
@@ -179,11 +206,22 @@ fn interpret_row(
         rejected: None,
         any_value: false,
         missing_required: Vec::new(),
+        open_ends: Vec::new(),
     };
     for (c, display, role) in &plan.cols {
         let cell = grid.get(r, *c);
         let (kind, field_name, identifying, required) = column_role(plan, role);
-        let mut parsed = values::parse(cell, kind, ctx.is_1904);
+        // An open end written as text (`en cours`, `-`…) in an end date: no end yet, like
+        // an empty cell, and no issue.
+        let mut parsed = match role {
+            Role::Field(f) if open_ends::is_open_end(f.name, cell, &ctx.spec.fins_ouvertes) => {
+                if !cell.is_empty() {
+                    out.open_ends.push((display.clone(), f.name));
+                }
+                Parsed::Missing(Missing::Empty)
+            }
+            _ => values::parse(cell, kind, ctx.is_1904),
+        };
         let mut user_mapped = false;
         if let (Parsed::Value(Value::Text(t)), Role::Field(f)) = (&parsed, role)
             && let Some(mapped) = map_value(ctx.spec, f.name, t)
@@ -296,9 +334,10 @@ fn interpret_row(
                     inv.code(),
                     severity(required),
                     format!(
-                        "valeur illisible pour {}{shown} : {}",
+                        "valeur illisible pour {}{shown} : {}{}",
                         field_label(role),
-                        inv.hint()
+                        inv.hint(),
+                        open_ends::hint(&field_name, inv)
                     ),
                 ));
             }

@@ -14,9 +14,9 @@ pub(super) struct SheetContext<'a> {
     pub(super) is_1904: bool,
     pub(super) pipeline: &'a Pipeline,
     pub(super) checks: &'a Checks,
-    /// Service codes of the services table (folded → as written); `None` when the
-    /// pipeline has no services table.
-    pub(super) known_services: Option<&'a BTreeMap<String, String>>,
+    /// Codes and names of the services table; `None` when the pipeline has no services
+    /// table.
+    pub(super) known_services: Option<&'a directory::ServiceDirectory>,
 }
 
 impl SheetContext<'_> {
@@ -200,7 +200,7 @@ pub(super) fn map_sheet(
 fn check_constant_service(ctx: &SheetContext) -> Result<(), SourceError> {
     if ctx.table != Table::Services
         && let (Some(known), Some(code)) = (ctx.known_services, &ctx.spec.service)
-        && !known.contains_key(&values::fold(code))
+        && !known.has_code(code)
     {
         let line = ctx
             .pipeline

@@ -299,6 +299,11 @@ pub struct SourceSpec {
     /// table ends at its first blank row and what lies below is counted, not read.
     #[serde(default)]
     pub lire_apres_lignes_vides: bool,
+    /// Texts meaning « not ended yet » in an end date (`date_fin`, `date_sortie`), added
+    /// to the default list (`en cours`, `encore présent`, `-`, `/`…): README « Fins
+    /// ouvertes ».
+    #[serde(default)]
+    pub fins_ouvertes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]

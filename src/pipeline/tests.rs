@@ -96,3 +96,19 @@ fn child_territory_setting() {
     .unwrap_err();
     assert!(e.hint.contains("niveau_residence"), "{}", e.hint);
 }
+
+#[test]
+fn open_ends_only_for_tables_with_an_end_date() {
+    let text = MINIMAL.replace(
+        "service = \"S1\"",
+        "service = \"S1\"\nfins_ouvertes = [\"pas encore sorti\"]",
+    );
+    let p = Pipeline::parse(Path::new("p.toml"), text.clone()).unwrap();
+    assert_eq!(p.spec.sources[0].fins_ouvertes, ["pas encore sorti"]);
+    let text = text
+        .replace("\"accompagnements\"", "\"activite\"")
+        .replace("date_debut = [\"Entrée\", \"Date d'entrée\"]", "");
+    let e = Pipeline::parse(Path::new("p.toml"), text).unwrap_err();
+    assert_eq!(e.line, Some(11));
+    assert!(e.message.contains("fins_ouvertes"), "{}", e.message);
+}

@@ -379,6 +379,9 @@ fn activity(
             years,
             notes,
         );
+        if id == "taux_occupation" {
+            days_from_stays(scope, &mut lignes, years, notes, input);
+        }
     }
     if let Some(rows) = by.get("taux_realisation") {
         let per_year = rows
@@ -420,6 +423,52 @@ fn activity(
         tableaux,
         graphique,
     })
+}
+
+/// The journées of a service's occupancy computed from admissions and exits (years
+/// without a row of the activity table, `activity::from_stays_note`): the « Journées
+/// réalisées » line points at a note that says so, with the years.
+fn days_from_stays(
+    scope: &Scope,
+    lignes: &mut [Line],
+    years: &[i32],
+    notes: &mut Notes,
+    input: &ReportInput,
+) {
+    let Scope::Service(s) = scope else { return };
+    let computed: Vec<String> = years
+        .iter()
+        .filter(|y| {
+            let note = crate::indicators::activity::from_stays_note(s, **y);
+            input.results.notes.contains(&note)
+        })
+        .map(|y| y.to_string())
+        .collect();
+    if computed.is_empty() {
+        return;
+    }
+    let others = if computed.len() == years.len() {
+        ""
+    } else {
+        " Les journées des autres années sont celles de la table d'activité."
+    };
+    let text = format!(
+        "Sans table d'activité pour {} : journées calculées à partir des dates d'admission et de sortie des personnes accueillies (chaque séjour compte chaque jour de l'admission à la sortie incluses, jusqu'au 31/12 s'il est en cours).{others}",
+        computed.join(", ")
+    );
+    let n = notes.add(
+        "journees-admissions-sorties",
+        "Journées réalisées calculées à partir des dates d'admission et de sortie",
+        &text,
+        Vec::new(),
+    );
+    if let Some(l) = lignes
+        .iter_mut()
+        .rev()
+        .find(|l| l.libelle == "Journées réalisées")
+    {
+        l.note = Some(n);
+    }
 }
 
 /// The activity / occupancy rate of one service over the period, with the 100 % line.
