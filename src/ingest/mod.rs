@@ -138,6 +138,10 @@ pub fn ingest_observed(
         total: jobs.len(),
         progress,
     };
+    // The total is known before the first file is done: say it at once.
+    if let Some(p) = progress {
+        p(0, jobs.len());
+    }
     let tick = || ticker.tick();
     let env = JobEnv {
         pipeline,
