@@ -21,6 +21,7 @@ pub struct Pipeline {
     pub settings: crate::settings::Settings,
 }
 
+pub mod motif;
 pub mod rapports;
 mod settings;
 mod spec;
@@ -311,6 +312,7 @@ impl Pipeline {
                     ));
                 }
             }
+            self.validate_motifs(src, table)?;
             if src.feuille.is_some() && src.feuilles.is_some() {
                 return Err(self.err_at(
                     src.table.span(),

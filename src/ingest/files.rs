@@ -189,6 +189,8 @@ pub(super) fn read_sheets(
     // Workbook branch (bounded, isolated reading: see `workbook`, `prescan`, `isolate`).
     let selection = if let Some(list) = &src.feuilles {
         workbook::SheetSelection::Patterns(list.get_ref().clone())
+    } else if let Some(all) = super::names::default_patterns(src) {
+        workbook::SheetSelection::Patterns(all)
     } else {
         match src.feuille.as_ref().map(|s| s.get_ref()) {
             Some(SheetSel::Name(n)) => workbook::SheetSelection::Name(n.clone()),

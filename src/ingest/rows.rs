@@ -79,6 +79,7 @@ pub(super) fn read_rows(
             row.values
                 .insert("annee".into(), Value::Integer(i64::from(y)));
         }
+        names::apply(ctx, &plan.from_names, &mut row);
         normalise_territory_fields(ctx, &mut row, r, &plan.cols, issues);
         if rejected.is_none()
             && let Some(reason) = check_row(ctx, &mut row, r, issues)

@@ -1,0 +1,321 @@
+//! Values given by file and sheet names (`motif_fichier`, `motif_feuille`; the patterns
+//! themselves are `pipeline::motif`): which files and sheets a source reads, the service,
+//! year and département each name gives, and the reports of the names left aside — a
+//! file or sheet outside the patterns, a sheet with no table (« Lisez-moi »), a hidden
+//! sheet. Nothing is skipped silently; a pattern that matches nothing is an error.
+
+use super::*;
+use crate::pipeline::motif::{self, Captures, Hole};
+
+/// What a file's name gave (`motif_fichier`).
+#[derive(Debug, Clone)]
+pub(super) enum FileName {
+    /// No `motif_fichier`.
+    Free,
+    Matched(Captures),
+    /// The name matches none of the patterns: reported, not read.
+    Outside,
+}
+
+impl FileName {
+    pub(super) fn captures(&self) -> Option<&Captures> {
+        match self {
+            FileName::Matched(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+fn list(m: &Option<toml::Spanned<crate::pipeline::Synonyms>>) -> Vec<String> {
+    m.as_ref().map(|m| m.get_ref().list()).unwrap_or_default()
+}
+
+/// The name of each file against `motif_fichier`; an error when no file matches.
+pub(super) fn file_names(
+    src: &SourceSpec,
+    files: &[PathBuf],
+) -> Result<Vec<FileName>, SourceError> {
+    let patterns = list(&src.motif_fichier);
+    if patterns.is_empty() {
+        return Ok(vec![FileName::Free; files.len()]);
+    }
+    let motifs = motif::parse_all(&patterns);
+    let out: Vec<FileName> = files
+        .iter()
+        .map(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
+            motif::first_match(&motifs, &name).map_or(FileName::Outside, FileName::Matched)
+        })
+        .collect();
+    if out.iter().all(|f| matches!(f, FileName::Outside)) {
+        return Err(SourceError {
+            file: src.fichier.get_ref().clone(),
+            sheet: None,
+            kind: SourceErrorKind::NamePattern(format!(
+                "aucun des {} fichier(s) trouvé(s) ne correspond à motif_fichier ({}). Vérifiez le motif : il porte sur le nom du fichier seul, sans son dossier, extension comprise (ex. \"suivi-{{departement}}.xlsx\").",
+                files.len(),
+                quoted(&patterns)
+            )),
+        });
+    }
+    Ok(out)
+}
+
+fn quoted(list: &[String]) -> String {
+    list.iter()
+        .map(|p| format!("« {p} »"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The report of a file the glob found but `motif_fichier` does not match.
+pub(super) fn file_outside(src: &SourceSpec, display: &str) -> Issue {
+    Issue {
+        fichier: display.to_string(),
+        feuille: None,
+        cellule: None,
+        colonne: None,
+        champ: None,
+        code: "fichier_hors_motif".into(),
+        gravite: Severity::Warning,
+        message: format!(
+            "le nom de ce fichier ne correspond pas à motif_fichier ({}) : fichier non lu. S'il contient des données de cette source, renommez-le ou ajoutez un motif à la liste",
+            quoted(&list(&src.motif_fichier))
+        ),
+    }
+}
+
+/// Sheets the source reads when it names none: every visible one when it has a
+/// `motif_feuille`.
+pub(super) fn default_patterns(src: &SourceSpec) -> Option<Vec<String>> {
+    (src.feuille.is_none() && src.feuilles.is_none() && src.motif_feuille.is_some())
+        .then(|| vec!["*".to_string()])
+}
+
+/// Whether `sheet` was chosen by a wildcard (`*`, `Entrées *`) rather than by its name:
+/// such a sheet that holds no table is reported and left aside, not an error.
+pub(super) fn by_wildcard(src: &SourceSpec, sheet: Option<&str>) -> bool {
+    let Some(sheet) = sheet else { return false };
+    match &src.feuilles {
+        Some(l) => !l.get_ref().iter().any(|p| p == sheet),
+        None => default_patterns(src).is_some(),
+    }
+}
+
+/// At least one sheet of a workbook must match `motif_feuille`.
+pub(super) fn some_sheet_matches(
+    src: &SourceSpec,
+    sheets: &[Option<String>],
+) -> Result<(), String> {
+    let patterns = list(&src.motif_feuille);
+    if patterns.is_empty() {
+        return Ok(());
+    }
+    let motifs = motif::parse_all(&patterns);
+    if sheets
+        .iter()
+        .flatten()
+        .any(|s| motif::first_match(&motifs, s).is_some())
+    {
+        return Ok(());
+    }
+    Err(format!(
+        "aucune des {} feuille(s) lue(s) ne correspond à motif_feuille ({}). Vérifiez le motif (ex. \"Entrées {{annee}}\", \"{{service}}\") et la clé feuilles.",
+        sheets.len(),
+        quoted(&patterns)
+    ))
+}
+
+/// The report of a sheet chosen by a wildcard whose first rows hold no table header.
+pub(super) fn not_a_table(ctx: &SheetContext, searched_rows: usize) -> Issue {
+    ctx.issue(
+        None,
+        None,
+        None,
+        "feuille_sans_tableau",
+        Severity::Info,
+        format!("aucun en-tête de tableau reconnu dans les {searched_rows} premières lignes (page de présentation, notice, listes) : feuille non lue. Si elle contient des données, indiquez sa ligne d'en-tête (ligne_entete) ou nommez ses colonnes dans [sources.colonnes]"),
+    )
+}
+
+/// Services of the services table by folded code and by folded name → (code as
+/// written, département).
+pub(super) type ServiceDirectory = BTreeMap<String, (String, Option<String>)>;
+
+pub(super) fn service_directory(builder: Option<&TableBuilder>) -> ServiceDirectory {
+    let mut out = ServiceDirectory::new();
+    let Some(b) = builder else { return out };
+    let codes = b.texts(col::SERVICE);
+    let names = b.texts(col::SERVICE_NAME).chain(std::iter::repeat(None));
+    let deps = b.texts(col::DEPARTMENT).chain(std::iter::repeat(None));
+    for ((code, name), dep) in codes.zip(names).zip(deps) {
+        let Some(code) = code else { continue };
+        let entry = (code.to_string(), dep.map(str::to_string));
+        if let Some(n) = name {
+            out.entry(values::fold(n)).or_insert_with(|| entry.clone());
+        }
+        out.insert(values::fold(code), entry);
+    }
+    out
+}
+
+/// Values the file's and the sheet's names give the rows of a sheet.
+#[derive(Debug, Clone, Default)]
+pub(super) struct FromNames {
+    /// Service code (as written in the services table).
+    pub(super) service: Option<String>,
+    pub(super) year: Option<i32>,
+    /// Département code.
+    pub(super) department: Option<String>,
+}
+
+/// The values of a sheet's names, or `None` when the sheet's name matches none of the
+/// `motif_feuille` patterns (reported, the sheet is not read).
+pub(super) fn sheet_values(
+    ctx: &SheetContext,
+    issues: &mut Vec<Issue>,
+) -> Result<Option<FromNames>, SourceError> {
+    let patterns = list(&ctx.spec.motif_feuille);
+    let from_sheet = if patterns.is_empty() {
+        Captures::default()
+    } else {
+        let name = ctx.sheet.unwrap_or_default();
+        match motif::first_match(&motif::parse_all(&patterns), name) {
+            Some(c) => c,
+            None => {
+                issues.push(ctx.issue(
+                    None,
+                    None,
+                    None,
+                    "feuille_hors_motif",
+                    Severity::Warning,
+                    format!("le nom de cette feuille ne correspond pas à motif_feuille ({}) : feuille non lue. Si elle contient des données de cette source, renommez-la ou ajoutez un motif à la liste (un nom sans {{…}}, tel \"Antérieures\", est un motif)", quoted(&patterns)),
+                ));
+                return Ok(None);
+            }
+        }
+    };
+    let from_file = ctx.file_names.cloned().unwrap_or_default();
+    let pick = |a: Option<String>, b: Option<String>, what: &str| {
+        match (a, b) {
+        (Some(a), Some(b)) if a != b => Err(ctx.err(SourceErrorKind::NamePattern(format!(
+            "le nom du fichier et celui de la feuille donnent deux {what} différents ; corrigez l'un des motifs"
+        )))),
+        (a, b) => Ok(a.or(b)),
+    }
+    };
+    let service = pick(from_file.service, from_sheet.service, "services")?;
+    let department = pick(from_file.department, from_sheet.department, "départements")?;
+    let year = pick(
+        from_file.year.map(|y| y.to_string()),
+        from_sheet.year.map(|y| y.to_string()),
+        "années",
+    )?
+    .and_then(|y| y.parse().ok());
+    let service = service.map(|s| resolve_service(ctx, &s)).transpose()?;
+    let department = department
+        .map(|d| resolve_department(ctx, &d, service.as_deref()))
+        .transpose()?;
+    Ok(Some(FromNames {
+        service,
+        year,
+        department,
+    }))
+}
+
+/// A service a name gives: a code or a name of the services table (folded).
+fn resolve_service(ctx: &SheetContext, text: &str) -> Result<String, SourceError> {
+    let Some(dir) = ctx.service_directory.filter(|d| !d.is_empty()) else {
+        return Ok(text.to_string());
+    };
+    dir.get(&values::fold(text)).map(|(code, _)| code.clone()).ok_or_else(|| {
+        ctx.err(SourceErrorKind::NamePattern(format!(
+            "le service « {text} » que donne le nom (motif {{service}}) n'est ni un code ni un nom de service de la table services : ses lignes ne sont pas lues. Renommez la feuille ou le fichier avec le code ou le nom du service, ou ajoutez le service au référentiel"
+        )))
+    })
+}
+
+/// A département a name gives: recognised by the territory table, and the service's own
+/// département when the services table gives it.
+fn resolve_department(
+    ctx: &SheetContext,
+    text: &str,
+    service: Option<&str>,
+) -> Result<String, SourceError> {
+    let code = crate::territory::recognise(text)
+        .department()
+        .map(|t| t.code.to_string())
+        .ok_or_else(|| {
+            ctx.err(SourceErrorKind::NamePattern(format!(
+                "« {text} », que donne le nom (motif {{departement}}), n'est pas un département (ex. 15, 2A, 971, Cantal)"
+            )))
+        })?;
+    let of_service = service
+        .zip(ctx.service_directory)
+        .and_then(|(s, dir)| dir.get(&values::fold(s)))
+        .and_then(|(_, d)| d.clone());
+    if let Some(d) = of_service
+        && d != code
+    {
+        return Err(ctx.err(SourceErrorKind::NamePattern(format!(
+            "le nom donne le département {code}, mais la table services place ce service dans le département {d} : corrigez le nom ou le référentiel"
+        ))));
+    }
+    Ok(code)
+}
+
+/// Gives a row the values of the names, where the row has none of its own: the service,
+/// the year (for a table with a year) and the département (for a table with one).
+pub(super) fn apply(ctx: &SheetContext, from: &FromNames, row: &mut RowValues) {
+    let mut give = |field: &str, v: Option<Value>| {
+        if let Some(v) = v
+            && ctx.table.field(field).is_some()
+        {
+            row.values.entry(field.to_string()).or_insert(v);
+        }
+    };
+    give(col::SERVICE, from.service.clone().map(Value::Text));
+    give(col::YEAR, from.year.map(|y| Value::Integer(i64::from(y))));
+    give(col::DEPARTMENT, from.department.clone().map(Value::Text));
+}
+
+/// One sheet per entry year: the year of an accompaniments sheet's name is the year its
+/// children entered. Rows keep their own dates; those that start another year are
+/// counted in one warning.
+pub(super) fn entry_year_check(
+    ctx: &SheetContext,
+    from: &FromNames,
+    accepted: &[(usize, RowValues)],
+    issues: &mut Vec<Issue>,
+) {
+    let Some(year) = from.year else { return };
+    if ctx.table != Table::Accompaniments {
+        return;
+    }
+    use chrono::Datelike;
+    let other: Vec<usize> = accepted
+        .iter()
+        .filter(
+            |(_, r)| matches!(r.values.get(col::START), Some(Value::Date(d)) if d.year() != year),
+        )
+        .map(|(i, _)| i + 1)
+        .collect();
+    if let Some(first) = other.first() {
+        issues.push(ctx.issue(
+            Some(format!("ligne {first}")),
+            None,
+            Some(col::START),
+            "annee_entree_differente",
+            Severity::Warning,
+            format!("{} ligne(s) de cette feuille des entrées {year} commencent une autre année (première : ligne {first}) : elles sont comptées à leur propre date de début ; vérifiez qu'elles sont dans la bonne feuille", other.len()),
+        ));
+    }
+}
+
+/// Whether the source's patterns give this value (the column is then not required).
+pub(super) fn gives(spec: &SourceSpec, hole: Hole) -> bool {
+    motif::source_gives(spec, hole)
+}
