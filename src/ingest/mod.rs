@@ -445,20 +445,18 @@ fn ingest_file(env: &JobEnv, job: &FileJob, builder: &mut TableBuilder) -> FileO
         return out;
     }
     let sheets = match read_sheets(&job.path, display, job.spec, env.limits) {
-        Ok(s) => s,
+        Ok((s, hidden)) => {
+            out.issues
+                .extend(hidden.iter().map(|h| names::hidden(display, h)));
+            s
+        }
         Err(e) => {
             fail(&mut out, several_files, e);
             return out;
         }
     };
     let several = several_files || sheets.len() > 1;
-    let sheet_names: Vec<Option<String>> = sheets.iter().map(|s| s.0.clone()).collect();
-    if let Err(reason) = names::some_sheet_matches(job.spec, &sheet_names) {
-        let e = SourceError {
-            file: display.clone(),
-            sheet: None,
-            kind: SourceErrorKind::NamePattern(reason),
-        };
+    if let Err(e) = names::some_sheet_matches(job.spec, display, &sheets) {
         fail(&mut out, several_files, e);
         return out;
     }

@@ -108,8 +108,9 @@ pub(super) fn by_wildcard(src: &SourceSpec, sheet: Option<&str>) -> bool {
 /// At least one sheet of a workbook must match `motif_feuille`.
 pub(super) fn some_sheet_matches(
     src: &SourceSpec,
-    sheets: &[Option<String>],
-) -> Result<(), String> {
+    display: &str,
+    sheets: &[SheetGrid],
+) -> Result<(), SourceError> {
     let patterns = list(&src.motif_feuille);
     if patterns.is_empty() {
         return Ok(());
@@ -117,16 +118,35 @@ pub(super) fn some_sheet_matches(
     let motifs = motif::parse_all(&patterns);
     if sheets
         .iter()
-        .flatten()
+        .filter_map(|s| s.0.as_deref())
         .any(|s| motif::first_match(&motifs, s).is_some())
     {
         return Ok(());
     }
-    Err(format!(
+    let reason = format!(
         "aucune des {} feuille(s) lue(s) ne correspond à motif_feuille ({}). Vérifiez le motif (ex. \"Entrées {{annee}}\", \"{{service}}\") et la clé feuilles.",
         sheets.len(),
         quoted(&patterns)
-    ))
+    );
+    Err(SourceError {
+        file: display.to_string(),
+        sheet: None,
+        kind: SourceErrorKind::NamePattern(reason),
+    })
+}
+
+/// The report of a hidden sheet a wildcard of `feuilles` passed over.
+pub(super) fn hidden(display: &str, sheet: &str) -> Issue {
+    Issue {
+        fichier: display.to_string(),
+        feuille: Some(sheet.to_string()),
+        cellule: None,
+        colonne: None,
+        champ: None,
+        code: "feuille_masquee".into(),
+        gravite: Severity::Info,
+        message: "feuille masquée : non lue (une feuille masquée n'est lue que si le pipeline la nomme, dans feuille ou feuilles)".into(),
+    }
 }
 
 /// The report of a sheet chosen by a wildcard whose first rows hold no table header.

@@ -82,6 +82,14 @@ fn files_and_sheets_by_pattern_give_the_truth() {
         .filter(|i| i.code == "feuille_sans_tableau")
         .count();
     assert!(not_tables >= 1);
+    // … and their hidden « Listes » sheets, passed over by `*`, are reported.
+    let hidden = ing
+        .report
+        .problemes
+        .iter()
+        .filter(|i| i.code == "feuille_masquee")
+        .count();
+    assert_eq!(hidden, not_tables);
     let worrying: Vec<String> = ing
         .report
         .problemes
@@ -211,6 +219,17 @@ fn a_hidden_sheet_or_the_readme_is_never_read_as_data() {
         .inspect(|i| assert_eq!(i.feuille.as_deref(), Some("Lisez-moi")))
         .count();
     assert_eq!(readmes, w.workbooks);
+    let hidden = ing
+        .report
+        .problemes
+        .iter()
+        .filter(|i| i.code == "feuille_masquee")
+        .inspect(|i| {
+            assert_eq!(i.feuille.as_deref(), Some("Listes"));
+            assert_eq!(i.gravite, Severity::Info);
+        })
+        .count();
+    assert_eq!(hidden, w.workbooks);
     assert!(
         ing.report
             .sources
