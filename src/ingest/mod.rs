@@ -446,8 +446,7 @@ fn ingest_file(env: &JobEnv, job: &FileJob, builder: &mut TableBuilder) -> FileO
     }
     let sheets = match read_sheets(&job.path, display, job.spec, env.limits) {
         Ok((s, hidden)) => {
-            out.issues
-                .extend(hidden.iter().map(|h| names::hidden(display, h)));
+            out.issues.extend(names::hidden(display, &hidden));
             s
         }
         Err(e) => {

@@ -135,18 +135,19 @@ pub(super) fn some_sheet_matches(
     })
 }
 
-/// The report of a hidden sheet a wildcard of `feuilles` passed over.
-pub(super) fn hidden(display: &str, sheet: &str) -> Issue {
-    Issue {
+/// The report of the hidden sheets a wildcard of `feuilles` passed over: counted, never
+/// named (a sheet may be named after a child).
+pub(super) fn hidden(display: &str, sheets: &[String]) -> Option<Issue> {
+    (!sheets.is_empty()).then(|| Issue {
         fichier: display.to_string(),
-        feuille: Some(sheet.to_string()),
+        feuille: None,
         cellule: None,
         colonne: None,
         champ: None,
         code: "feuille_masquee".into(),
         gravite: Severity::Info,
-        message: "feuille masquée : non lue (une feuille masquée n'est lue que si le pipeline la nomme, dans feuille ou feuilles)".into(),
-    }
+        message: format!("{} feuille(s) masquée(s) de ce classeur non lue(s) : une feuille masquée n'est lue que si le pipeline la nomme, dans feuille ou feuilles", sheets.len()),
+    })
 }
 
 /// The report of a sheet chosen by a wildcard whose first rows hold no table header.

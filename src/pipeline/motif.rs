@@ -42,7 +42,8 @@ pub struct Motif {
     parts: Vec<Part>,
 }
 
-/// What a name gave (folded text for the service and the département).
+/// What a name gave (text as written, spaces trimmed, for the service and the
+/// département).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Captures {
     pub service: Option<String>,
@@ -101,27 +102,42 @@ impl Motif {
 
     /// The values `name` gives, or `None` when it does not match.
     pub fn captures(&self, name: &str) -> Option<Captures> {
-        let chars: Vec<char> = crate::text::fold(name).chars().collect();
+        let written: Vec<char> = crate::text::clean_text(name).chars().collect();
+        let folded: Vec<char> = written.iter().map(|c| fold_char(*c)).collect();
         let mut out = Captures::default();
-        matches(&self.parts, &chars, &mut out).then_some(out)
+        matches(&self.parts, &folded, &written, &mut out).then_some(out)
     }
 }
 
-/// Backtracking match of `parts` against the whole of `name`; placeholders take the
-/// shortest text that lets the rest match (`{annee}`: exactly four digits).
-fn matches(parts: &[Part], name: &[char], out: &mut Captures) -> bool {
+/// One character folded as [`crate::text::fold`] does (upper case, no accent), so that
+/// the folded name keeps the positions of the written one.
+fn fold_char(c: char) -> char {
+    let f = crate::text::fold(c.encode_utf8(&mut [0; 4]));
+    let mut chars = f.chars();
+    match (chars.next(), chars.next()) {
+        (Some(one), None) => one,
+        _ => c.to_uppercase().next().unwrap_or(c),
+    }
+}
+
+/// Backtracking match of `parts` against the whole of `name` (folded, and as written for
+/// the captures); placeholders take the shortest text that lets the rest match
+/// (`{annee}`: exactly four digits).
+fn matches(parts: &[Part], name: &[char], written: &[char], out: &mut Captures) -> bool {
     let Some((first, rest)) = parts.split_first() else {
         return name.is_empty();
     };
     match first {
-        Part::Lit(l) => name.starts_with(l) && matches(rest, &name[l.len()..], out),
-        Part::Star => (0..=name.len()).any(|k| matches(rest, &name[k..], out)),
+        Part::Lit(l) => {
+            name.starts_with(l) && matches(rest, &name[l.len()..], &written[l.len()..], out)
+        }
+        Part::Star => (0..=name.len()).any(|k| matches(rest, &name[k..], &written[k..], out)),
         Part::Hole(Hole::Year) => {
             if name.len() < 4 || !name[..4].iter().all(char::is_ascii_digit) {
                 return false;
             }
             let year: String = name[..4].iter().collect();
-            if !matches(rest, &name[4..], out) {
+            if !matches(rest, &name[4..], &written[4..], out) {
                 return false;
             }
             out.year = year.parse().ok();
@@ -129,8 +145,8 @@ fn matches(parts: &[Part], name: &[char], out: &mut Captures) -> bool {
         }
         Part::Hole(h) => {
             for k in 1..=name.len() {
-                if matches(rest, &name[k..], out) {
-                    let text: String = name[..k].iter().collect::<String>().trim().to_string();
+                if matches(rest, &name[k..], &written[k..], out) {
+                    let text: String = written[..k].iter().collect::<String>().trim().to_string();
                     match h {
                         Hole::Service => out.service = Some(text),
                         _ => out.department = Some(text),
@@ -218,6 +234,11 @@ mod tests {
     fn placeholders_capture_folded_text() {
         let m = Motif::parse("Entrées {annee}").unwrap();
         let c = m.captures("ENTREES  2021").unwrap();
+        let m2 = Motif::parse("Œuvre {service}").unwrap();
+        assert_eq!(
+            m2.captures("œuvre Mecs Été").unwrap().service.as_deref(),
+            Some("Mecs Été")
+        );
         assert_eq!(c.year, Some(2021));
         assert!(m.captures("Entrées 21").is_none());
         assert!(m.captures("Antérieures").is_none());
@@ -228,7 +249,7 @@ mod tests {
         let m = Motif::parse("* {service}").unwrap();
         assert_eq!(
             m.captures("Jeunes du Phare").unwrap().service.as_deref(),
-            Some("DU PHARE")
+            Some("du Phare")
         );
         let lit = Motif::parse("Antérieures").unwrap();
         assert_eq!(lit.captures("anterieures"), Some(Captures::default()));
