@@ -150,6 +150,15 @@ pub(super) fn hidden(display: &str, sheets: &[String]) -> Option<Issue> {
     })
 }
 
+/// Whether a sheet has a row of at least three filled cells: a sheet chosen by a
+/// wildcard without a recognised header is then an error (a table whose header was not
+/// understood), not a page of text left aside.
+pub(super) fn looks_like_a_table(grid: &Grid) -> bool {
+    grid.rows
+        .iter()
+        .any(|r| r.iter().filter(|c| !c.is_empty()).count() >= 3)
+}
+
 /// The report of a sheet chosen by a wildcard whose first rows hold no table header.
 pub(super) fn not_a_table(ctx: &SheetContext, searched_rows: usize) -> Issue {
     ctx.issue(
@@ -158,7 +167,7 @@ pub(super) fn not_a_table(ctx: &SheetContext, searched_rows: usize) -> Issue {
         None,
         "feuille_sans_tableau",
         Severity::Info,
-        format!("aucun en-tête de tableau reconnu dans les {searched_rows} premières lignes (page de présentation, notice, listes) : feuille non lue. Si elle contient des données, indiquez sa ligne d'en-tête (ligne_entete) ou nommez ses colonnes dans [sources.colonnes]"),
+        format!("aucun tableau dans cette feuille (pas d'en-tête reconnu dans les {searched_rows} premières lignes, aucune ligne de plus de deux cellules : page de présentation, notice) : feuille non lue"),
     )
 }
 
@@ -339,4 +348,32 @@ pub(super) fn entry_year_check(
 /// Whether the source's patterns give this value (the column is then not required).
 pub(super) fn gives(spec: &SourceSpec, hole: Hole) -> bool {
     motif::source_gives(spec, hole)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid(rows: &[&[&str]]) -> Grid {
+        Grid {
+            rows: rows
+                .iter()
+                .map(|r| r.iter().map(|t| Cell::Text(t.to_string())).collect())
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_page_of_text_is_not_a_table() {
+        let readme = grid(&[
+            &["Suivi des jeunes accueillis"],
+            &["Extraction du 15/01/2024"],
+        ]);
+        assert!(!looks_like_a_table(&readme));
+        let contents = grid(&[&["Feuille", "Contenu"], &["2021", "Entrées 2021"]]);
+        assert!(!looks_like_a_table(&contents));
+        let table = grid(&[&["Nom", "Prénom", "Entrée"], &["A", "B", "01/01/2021"]]);
+        assert!(looks_like_a_table(&table));
+    }
 }

@@ -198,7 +198,7 @@ pub(super) fn map_sheet(
         Err(SourceError {
             kind: SourceErrorKind::HeaderNotFound { searched_rows },
             ..
-        }) if ctx.by_wildcard => {
+        }) if ctx.by_wildcard && !names::looks_like_a_table(grid) => {
             issues.push(names::not_a_table(ctx, searched_rows));
             return Ok(None);
         }

@@ -174,25 +174,23 @@ fn a_sheet_outside_the_patterns_is_reported_and_not_read() {
 
 #[test]
 fn a_service_a_name_gives_must_be_in_the_services_table() {
-    let ing = ingest_with("\"entrees-{service}.xlsx\"|\"entrees-MECS-{service}.xlsx\"");
-    // The files of other kinds no longer match; those of MECS give « 15-001 »-like codes.
-    match ing {
-        Ok(ing) => {
-            let msgs: Vec<&str> = ing
-                .report
-                .problemes
-                .iter()
-                .filter(|i| i.code == "source_illisible" || i.code == "fichier_hors_motif")
-                .map(|i| i.message.as_str())
-                .collect();
-            assert!(!msgs.is_empty());
-            assert!(
-                msgs.iter().all(|m| m.contains("n'est ni un code ni un nom")
-                    || m.contains("ne correspond pas à motif_fichier")),
-                "{msgs:#?}"
-            );
-        }
-        Err(e) => assert!(e.contains("ne correspond à motif_fichier"), "{e}"),
+    // `entrees-AEMO-69-001.xlsx` now gives the service « AEMO »: no such service.
+    let ing = ingest_with("\"entrees-{service}.xlsx\"|\"entrees-{service}-*.xlsx\"").unwrap();
+    let errors: Vec<_> = ing
+        .report
+        .problemes
+        .iter()
+        .filter(|i| i.gravite == Severity::Error)
+        .collect();
+    assert!(!errors.is_empty());
+    for e in errors {
+        assert_eq!(e.code, "source_illisible");
+        assert!(e.fichier.starts_with("entrees/"), "{}", e.fichier);
+        assert!(
+            e.message.contains("n'est ni un code ni un nom"),
+            "{}",
+            e.message
+        );
     }
 }
 
@@ -236,5 +234,90 @@ fn a_hidden_sheet_or_the_readme_is_never_read_as_data() {
             .sources
             .iter()
             .all(|s| s.feuille.as_deref() != Some("Listes"))
+    );
+}
+
+#[test]
+fn rows_in_the_sheet_of_another_entry_year_keep_their_dates_and_are_reported() {
+    let dir = temp_dir("onglets-decales");
+    let w = onglets::write_with(&dir, true).unwrap();
+    let text = std::fs::read_to_string(&w.pipeline).unwrap();
+    let p = Pipeline::parse(&w.pipeline, text).unwrap();
+    let ing = ingest::ingest(&p).unwrap();
+    let warnings: Vec<_> = ing
+        .report
+        .problemes
+        .iter()
+        .filter(|i| i.gravite != Severity::Info)
+        .collect();
+    assert!(!warnings.is_empty());
+    for i in &warnings {
+        assert_eq!(i.code, "annee_entree_differente", "{i:?}");
+        assert_eq!(i.feuille.as_deref(), Some("Entrées 2022"));
+        assert!(i.message.contains("entrées 2022"), "{}", i.message);
+    }
+    // The rows count at their own dates: the figures are still the truth.
+    let out = dir.join("sortie");
+    run::run(&p, &out).unwrap_or_else(|e| panic!("{e}"));
+    assert_equal_to_truth(&out, &w.truth);
+}
+
+#[test]
+fn a_file_that_names_another_departement_than_its_services_is_reported() {
+    let (w, text) = write();
+    let dir = w.pipeline.parent().unwrap();
+    let first = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("suivi-")
+        })
+        .min()
+        .unwrap();
+    // No service of the network is in Corse-du-Sud at this scale.
+    assert!(!w.truth.keys().any(|c| c.contains("-2A-")));
+    std::fs::rename(&first, dir.join("suivi-2A.xlsx")).unwrap();
+    let p = Pipeline::parse(&w.pipeline, text).unwrap();
+    let ing = ingest::ingest(&p).unwrap();
+    let errors: Vec<_> = ing
+        .report
+        .problemes
+        .iter()
+        .filter(|i| i.gravite == Severity::Error)
+        .collect();
+    assert!(!errors.is_empty());
+    for e in errors {
+        assert_eq!(e.fichier, "suivi-2A.xlsx");
+        assert!(
+            e.message.contains("le nom donne le département 2A"),
+            "{}",
+            e.message
+        );
+    }
+}
+
+#[test]
+fn a_table_whose_header_is_not_understood_is_never_left_aside_as_text() {
+    let (w, text) = write();
+    // Every column renamed: the department workbooks' service sheets have no header
+    // the pipeline knows, but they are tables: errors, not sheets of text.
+    let text = text.replace("Date d'admission", "Date d'arrivée");
+    let p = Pipeline::parse(&w.pipeline, text).unwrap();
+    let ing = ingest::ingest(&p).unwrap();
+    assert!(
+        ing.report
+            .problemes
+            .iter()
+            .any(|i| i.code == "source_illisible" && i.feuille.as_deref() != Some("Lisez-moi"))
+    );
+    assert!(
+        ing.report
+            .problemes
+            .iter()
+            .filter(|i| i.code == "feuille_sans_tableau")
+            .all(|i| i.feuille.as_deref() == Some("Lisez-moi"))
     );
 }

@@ -167,6 +167,13 @@ separateur = ";"
 
 /// Writes the workbooks, the services table, the keys and `onglets.toml` into `dir`.
 pub fn write(dir: &Path) -> Result<Written, Box<dyn Error>> {
+    write_with(dir, false)
+}
+
+/// As [`write`]; with `misplaced`, the entries of the second year of every per-year
+/// workbook are written in the sheet of the third year (a partner's slip: the rows keep
+/// their dates, the truth does not change).
+pub fn write_with(dir: &Path, misplaced: bool) -> Result<Written, Box<dyn Error>> {
     let net = national::build(SCALE)?;
     let mut out = Output::new(dir);
     national::pipeline::write(&net, &[], &mut out)?;
@@ -195,7 +202,7 @@ pub fn write(dir: &Path) -> Result<Written, Box<dyn Error>> {
             workbooks += 1;
         } else {
             for s in services {
-                per_entry_year(&net, s, &mut out)?;
+                per_entry_year(&net, s, misplaced, &mut out)?;
                 workbooks += 1;
             }
         }
@@ -257,7 +264,12 @@ fn per_department(
 
 /// `entrees/entrees-<code>.xlsx`: the children who entered before the first year, then
 /// one sheet per entry year.
-fn per_entry_year(net: &Network, s: usize, out: &mut Output) -> Result<(), Box<dyn Error>> {
+fn per_entry_year(
+    net: &Network,
+    s: usize,
+    misplaced: bool,
+    out: &mut Output,
+) -> Result<(), Box<dyn Error>> {
     let svc = &net.services[s];
     let mut wb = Workbook::new();
     readme_sheet(&mut wb, &svc.name)?;
@@ -273,11 +285,18 @@ fn per_entry_year(net: &Network, s: usize, out: &mut Output) -> Result<(), Box<d
         net,
         &mine(&|y| y < first),
     )?;
+    let sheet_of = |y: i32| {
+        if misplaced && y == first + 1 {
+            y + 1
+        } else {
+            y
+        }
+    };
     for year in national::YEARS {
         records_sheet(
             wb.add_worksheet().set_name(format!("Entrées {year}"))?,
             net,
-            &mine(&|y| y == year),
+            &mine(&|y| sheet_of(y) == year),
         )?;
     }
     lists_sheet(&mut wb)?;
