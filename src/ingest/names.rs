@@ -312,10 +312,60 @@ pub(super) fn apply(ctx: &SheetContext, from: &FromNames, row: &mut RowValues) {
     give(col::DEPARTMENT, from.department.clone().map(Value::Text));
 }
 
+/// The rows of a sheet against the values of its names: the entry year, and the
+/// département when the rows give their own service.
+pub(super) fn check_rows(
+    ctx: &SheetContext,
+    from: &FromNames,
+    accepted: &[(usize, RowValues)],
+    issues: &mut Vec<Issue>,
+) {
+    entry_year_check(ctx, from, accepted, issues);
+    department_check(ctx, from, accepted, issues);
+}
+
+/// A département the names give while the rows give their own service: the rows whose
+/// service the services table places elsewhere are counted in one warning (they are
+/// read, at their service).
+fn department_check(
+    ctx: &SheetContext,
+    from: &FromNames,
+    accepted: &[(usize, RowValues)],
+    issues: &mut Vec<Issue>,
+) {
+    let (Some(dep), None, Some(dir)) = (&from.department, &from.service, ctx.service_directory)
+    else {
+        return;
+    };
+    if ctx.table == Table::Services {
+        return;
+    }
+    let elsewhere: Vec<usize> = accepted
+        .iter()
+        .filter(|(_, r)| {
+            r.text(col::SERVICE)
+                .and_then(|s| dir.get(&values::fold(&s)))
+                .and_then(|(_, d)| d.as_ref())
+                .is_some_and(|d| d != dep)
+        })
+        .map(|(i, _)| i + 1)
+        .collect();
+    if let Some(first) = elsewhere.first() {
+        issues.push(ctx.issue(
+            Some(format!("ligne {first}")),
+            None,
+            Some(col::SERVICE),
+            "departement_hors_motif",
+            Severity::Warning,
+            format!("{} ligne(s) ont un service que la table services place hors du département {dep} que donne le nom (première : ligne {first}) : elles sont comptées à leur service ; vérifiez le fichier ou le référentiel", elsewhere.len()),
+        ));
+    }
+}
+
 /// One sheet per entry year: the year of an accompaniments sheet's name is the year its
 /// children entered. Rows keep their own dates; those that start another year are
 /// counted in one warning.
-pub(super) fn entry_year_check(
+fn entry_year_check(
     ctx: &SheetContext,
     from: &FromNames,
     accepted: &[(usize, RowValues)],

@@ -217,7 +217,7 @@ pub(super) fn map_sheet(
         ..Default::default()
     };
     let rows = rows::read_rows(ctx, grid, &plan, &mut stats, issues);
-    names::entry_year_check(ctx, &plan.from_names, &rows.accepted, issues);
+    names::check_rows(ctx, &plan.from_names, &rows.accepted, issues);
     finish_sheet(ctx, rows, &mut stats, builder, issues);
     Ok(Some(stats))
 }

@@ -255,6 +255,46 @@ mod tests {
         assert_eq!(lit.captures("anterieures"), Some(Captures::default()));
     }
 
+    const SOURCE: &str = r#"
+[pipeline]
+nom = "Essai"
+
+[periode]
+debut = 2020
+fin = 2022
+
+[[sources]]
+fichier = "a.xlsx"
+table = "accompagnements"
+"#;
+
+    fn parse(extra: &str) -> Result<Pipeline, PipelineError> {
+        Pipeline::parse(
+            std::path::Path::new("p.toml"),
+            SOURCE.replace("table = ", &format!("{extra}\ntable = ")),
+        )
+    }
+
+    #[test]
+    fn pipeline_checks_the_patterns() {
+        assert!(parse("motif_feuille = [\"Entrées {annee}\", \"Antérieures\"]").is_ok());
+        let e = parse("motif_feuille = \"Entrées {an}\"").unwrap_err();
+        assert!(e.message.contains("{an}"), "{}", e.message);
+        assert_eq!(e.line, Some(11));
+        let e = parse("service = \"S1\"\nmotif_fichier = \"{service}.xlsx\"").unwrap_err();
+        assert!(e.message.contains("la clé service aussi"), "{}", e.message);
+        let e = parse("annee_depuis_feuille = true\nmotif_feuille = \"{annee}\"").unwrap_err();
+        assert!(e.hint.contains("annee_depuis_feuille"), "{}", e.hint);
+        let e = Pipeline::parse(
+            std::path::Path::new("p.toml"),
+            SOURCE
+                .replace("accompagnements", "reference")
+                .replace("table = ", "motif_feuille = \"{service}\"\ntable = "),
+        )
+        .unwrap_err();
+        assert!(e.message.contains("n'a pas de service"), "{}", e.message);
+    }
+
     #[test]
     fn bad_patterns_say_why() {
         assert!(Motif::parse("{nom}").unwrap_err().contains("{nom}"));

@@ -101,3 +101,35 @@ fn without_reading_past_blank_rows_the_rows_left_below_are_reported() {
         s.lignes_produites + s.lignes_exclues.values().sum::<usize>()
     );
 }
+
+#[test]
+fn a_departement_in_the_file_name_is_checked_against_the_services_of_the_rows() {
+    let w = entetes::write(&crate::util::temp_dir("entetes-dep")).unwrap();
+    let dir = w.pipeline.parent().unwrap();
+    std::fs::copy(dir.join(entetes::FILE), dir.join("suivi-13.xlsx")).unwrap();
+    assert!(w.truth.keys().any(|c| c.contains("-13-")));
+    let text = std::fs::read_to_string(&w.pipeline).unwrap().replace(
+        &format!("fichier = \"{}\"\n", entetes::FILE),
+        "fichier = \"suivi-13.xlsx\"\nmotif_fichier = \"suivi-{departement}.xlsx\"\n",
+    );
+    let p = Pipeline::parse(&w.pipeline, text).unwrap();
+    let ing = ingest::ingest(&p).unwrap();
+    let warnings: Vec<_> = ing
+        .report
+        .problemes
+        .iter()
+        .filter(|i| i.gravite != Severity::Info)
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert_eq!(warnings[0].code, "departement_hors_motif");
+    assert!(warnings[0].message.contains("hors du département 13"));
+    // The rows are read all the same, at their own service.
+    let s = ing
+        .report
+        .sources
+        .iter()
+        .find(|s| s.table == "accompagnements")
+        .unwrap();
+    assert_eq!(s.lignes_produites, ing.tables.accompaniments.height());
+    assert!(s.lignes_rejetees.is_empty());
+}
