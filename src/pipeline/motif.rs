@@ -213,6 +213,16 @@ impl Pipeline {
                         "gardez une seule des deux : retirez service = … ou remplacez {service} par *".into(),
                     ));
                 }
+                let holes = [Hole::Service, Hole::Year, Hole::Department];
+                if src.fichier.get_ref().to_lowercase().ends_with(".parquet")
+                    && holes.iter().any(|h| m.has(*h))
+                {
+                    return Err(self.err_at(
+                        motifs.span(),
+                        format!("{key} : un extrait Parquet est lu tel quel, le motif ne peut rien lui donner"),
+                        "remplacez {service}, {annee} et {departement} par * (le motif choisit alors seulement les fichiers)".into(),
+                    ));
+                }
                 if m.has(Hole::Year) && src.annee_depuis_feuille {
                     return Err(self.err_at(
                         motifs.span(),
@@ -293,6 +303,15 @@ table = "accompagnements"
         )
         .unwrap_err();
         assert!(e.message.contains("n'a pas de service"), "{}", e.message);
+        let e = Pipeline::parse(
+            std::path::Path::new("p.toml"),
+            SOURCE.replace("a.xlsx", "extraits/*.parquet").replace(
+                "table = ",
+                "motif_fichier = \"{service}.parquet\"\ntable = ",
+            ),
+        )
+        .unwrap_err();
+        assert!(e.message.contains("Parquet"), "{}", e.message);
     }
 
     #[test]
