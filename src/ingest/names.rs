@@ -50,18 +50,32 @@ pub(super) fn file_names(
             motif::first_match(&motifs, &name).map_or(FileName::Outside, FileName::Matched)
         })
         .collect();
-    if out.iter().all(|f| matches!(f, FileName::Outside)) {
+    let names: Vec<String> = files
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
+        .collect();
+    if let Some(unused) = unmatched(&patterns, &names) {
         return Err(SourceError {
             file: src.fichier.get_ref().clone(),
             sheet: None,
             kind: SourceErrorKind::NamePattern(format!(
-                "aucun des {} fichier(s) trouvé(s) ne correspond à motif_fichier ({}). Vérifiez le motif : il porte sur le nom du fichier seul, sans son dossier, extension comprise (ex. \"suivi-{{departement}}.xlsx\").",
+                "aucun des {} fichier(s) trouvé(s) ne correspond à motif_fichier « {unused} » ({}). Vérifiez le motif : il porte sur le nom du fichier seul, sans son dossier, extension comprise (ex. \"suivi-{{departement}}.xlsx\") ; un motif de la liste qui ne sert plus est à retirer.",
                 files.len(),
                 quoted(&patterns)
             )),
         });
     }
     Ok(out)
+}
+
+/// The first pattern of the list that matches none of `names` (each pattern must serve).
+fn unmatched<'a>(patterns: &'a [String], names: &[String]) -> Option<&'a str> {
+    patterns
+        .iter()
+        .find(|p| {
+            motif::Motif::parse(p).is_ok_and(|m| !names.iter().any(|n| m.captures(n).is_some()))
+        })
+        .map(String::as_str)
 }
 
 fn quoted(list: &[String]) -> String {
@@ -115,16 +129,12 @@ pub(super) fn some_sheet_matches(
     if patterns.is_empty() {
         return Ok(());
     }
-    let motifs = motif::parse_all(&patterns);
-    if sheets
-        .iter()
-        .filter_map(|s| s.0.as_deref())
-        .any(|s| motif::first_match(&motifs, s).is_some())
-    {
+    let names: Vec<String> = sheets.iter().filter_map(|s| s.0.clone()).collect();
+    let Some(unused) = unmatched(&patterns, &names) else {
         return Ok(());
-    }
+    };
     let reason = format!(
-        "aucune des {} feuille(s) lue(s) ne correspond à motif_feuille ({}). Vérifiez le motif (ex. \"Entrées {{annee}}\", \"{{service}}\") et la clé feuilles.",
+        "aucune des {} feuille(s) lue(s) ne correspond à motif_feuille « {unused} » ({}). Vérifiez le motif (ex. \"Entrées {{annee}}\", \"{{service}}\") et la clé feuilles ; un motif de la liste qui ne sert pas dans ce classeur est à retirer.",
         sheets.len(),
         quoted(&patterns)
     );

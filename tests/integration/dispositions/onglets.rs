@@ -321,3 +321,35 @@ fn a_table_whose_header_is_not_understood_is_never_left_aside_as_text() {
             .all(|i| i.feuille.as_deref() == Some("Lisez-moi"))
     );
 }
+
+#[test]
+fn every_pattern_of_a_list_must_serve() {
+    let e = ingest_with(
+        "\"suivi-{departement}.xlsx\"|[\"suivi-{departement}.xlsx\", \"suivi-{departement}.ods\"]",
+    )
+    .err()
+    .unwrap();
+    assert!(
+        e.contains("motif_fichier « suivi-{departement}.ods »"),
+        "{e}"
+    );
+    let ing = ingest_with(
+        "[\"Entrées {annee}\", \"Antérieures\"]|[\"Entrées {annee}\", \"Antérieures\", \"Sorties {annee}\"]",
+    )
+    .unwrap();
+    let errors: Vec<_> = ing
+        .report
+        .problemes
+        .iter()
+        .filter(|i| i.gravite == Severity::Error)
+        .collect();
+    assert!(!errors.is_empty());
+    for e in errors {
+        assert!(e.fichier.starts_with("entrees/"), "{}", e.fichier);
+        assert!(
+            e.message.contains("motif_feuille « Sorties {annee} »"),
+            "{}",
+            e.message
+        );
+    }
+}
