@@ -255,7 +255,9 @@ pub(super) fn sheet_values(
         "années",
     )?
     .and_then(|y| y.parse().ok());
-    let service = service.map(|s| resolve_service(ctx, &s)).transpose()?;
+    let service = service
+        .map(|s| resolve_service(ctx, &s, issues))
+        .transpose()?;
     let department = department
         .map(|d| resolve_department(ctx, &d, service.as_deref()))
         .transpose()?;
@@ -266,16 +268,56 @@ pub(super) fn sheet_values(
     }))
 }
 
-/// A service a name gives: a code or a name of the services table (folded).
-fn resolve_service(ctx: &SheetContext, text: &str) -> Result<String, SourceError> {
+/// Longest sheet name Excel allows: a longer service name is cut there.
+const SHEET_NAME_MAX: usize = 31;
+
+/// A service a name gives: a code or a name of the services table (folded). In a sheet
+/// name of the longest length Excel allows, a text that begins one service's name and no
+/// other's is that service (its name was cut); this is reported.
+fn resolve_service(
+    ctx: &SheetContext,
+    text: &str,
+    issues: &mut Vec<Issue>,
+) -> Result<String, SourceError> {
     let Some(dir) = ctx.service_directory.filter(|d| !d.is_empty()) else {
         return Ok(text.to_string());
     };
-    dir.get(&values::fold(text)).map(|(code, _)| code.clone()).ok_or_else(|| {
-        ctx.err(SourceErrorKind::NamePattern(format!(
-            "le service « {text} » que donne le nom (motif {{service}}) n'est ni un code ni un nom de service de la table services : ses lignes ne sont pas lues. Renommez la feuille ou le fichier avec le code ou le nom du service, ou ajoutez le service au référentiel"
-        )))
-    })
+    let key = values::fold(text);
+    if let Some((code, _)) = dir.get(&key) {
+        return Ok(code.clone());
+    }
+    let cut = ctx
+        .sheet
+        .is_some_and(|s| s.chars().count() == SHEET_NAME_MAX);
+    let mut begun: Vec<&String> = dir
+        .iter()
+        .filter(|(k, _)| cut && k.starts_with(&key))
+        .map(|(_, (code, _))| code)
+        .collect();
+    begun.sort();
+    begun.dedup();
+    if let [code] = begun[..] {
+        issues.push(ctx.issue(
+            None,
+            None,
+            Some(col::SERVICE),
+            "nom_service_tronque",
+            Severity::Info,
+            format!("nom de feuille coupé à {SHEET_NAME_MAX} caractères (limite d'Excel) : rattaché au seul service dont le nom commence ainsi, {code}"),
+        ));
+        return Ok(code.clone());
+    }
+    let detail = if begun.len() > 1 {
+        format!(
+            " ; coupé à {SHEET_NAME_MAX} caractères, il commence le nom de {} services : renommez la feuille avec le code du service",
+            begun.len()
+        )
+    } else {
+        String::new()
+    };
+    Err(ctx.err(SourceErrorKind::NamePattern(format!(
+        "le service « {text} » que donne le nom (motif {{service}}) n'est ni un code ni un nom de service de la table services{detail} : ses lignes ne sont pas lues. Renommez la feuille ou le fichier avec le code ou le nom du service, ou ajoutez le service au référentiel"
+    ))))
 }
 
 /// A département a name gives: recognised by the territory table, and the service's own

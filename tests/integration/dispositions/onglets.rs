@@ -70,7 +70,7 @@ fn write() -> (onglets::Written, String) {
 #[test]
 fn files_and_sheets_by_pattern_give_the_truth() {
     let (w, text) = write();
-    assert!(w.sheets_by_name > 0 && w.workbooks > 2);
+    assert!(w.sheets_by_name > w.sheets_cut && w.sheets_cut > 0 && w.workbooks > 2);
     let p = Pipeline::parse(&w.pipeline, text).unwrap_or_else(|e| panic!("{e}"));
     let ing = ingest::ingest(&p).unwrap_or_else(|e| panic!("{e}"));
     // Only the « Lisez-moi » sheets of the department workbooks (chosen by `*`) are left
@@ -82,6 +82,14 @@ fn files_and_sheets_by_pattern_give_the_truth() {
         .filter(|i| i.code == "feuille_sans_tableau")
         .count();
     assert!(not_tables >= 1);
+    // Service names longer than a sheet name may be: cut by Excel, found, reported.
+    let cut = ing
+        .report
+        .problemes
+        .iter()
+        .filter(|i| i.code == "nom_service_tronque")
+        .count();
+    assert_eq!(cut, w.sheets_cut);
     // … and their hidden « Listes » sheets, passed over by `*`, are reported.
     let hidden = ing
         .report

@@ -38,6 +38,8 @@ pub struct Written {
     pub workbooks: usize,
     /// Sheets named by the service's name rather than its code.
     pub sheets_by_name: usize,
+    /// Of those, the sheets whose name Excel cut at 31 characters.
+    pub sheets_cut: usize,
 }
 
 /// The sheet header of the accompaniment sheets.
@@ -174,7 +176,28 @@ pub fn write(dir: &Path) -> Result<Written, Box<dyn Error>> {
 /// workbook are written in the sheet of the third year (a partner's slip: the rows keep
 /// their dates, the truth does not change).
 pub fn write_with(dir: &Path, misplaced: bool) -> Result<Written, Box<dyn Error>> {
-    let net = national::build(SCALE)?;
+    let mut net = national::build(SCALE)?;
+    let mut deps: Vec<String> = net.services.iter().map(|s| s.departement.clone()).collect();
+    deps.sort_unstable();
+    deps.dedup();
+    let of_dep = |net: &Network, dep: &str| -> Vec<usize> {
+        (0..net.services.len())
+            .filter(|&s| net.services[s].departement == dep)
+            .collect()
+    };
+    // Every other service sheet of the département workbooks is named by the service's
+    // name; in one département workbook in two, the first of those names is longer than
+    // a sheet name may be.
+    let mut cut = 0;
+    for (i, dep) in deps.iter().step_by(2).enumerate() {
+        for (k, s) in of_dep(&net, dep).into_iter().enumerate() {
+            if i % 2 == 0 && k == 1 {
+                let svc = &mut net.services[s];
+                svc.name = format!("{} (site principal, accueil de jour)", svc.name);
+                cut += 1;
+            }
+        }
+    }
     let mut out = Output::new(dir);
     national::pipeline::write(&net, &[], &mut out)?;
     // Only its services table and keys are used here.
@@ -184,19 +207,10 @@ pub fn write_with(dir: &Path, misplaced: bool) -> Result<Written, Box<dyn Error>
     ] {
         std::fs::remove_file(dir.join(p))?;
     }
-    let mut deps: Vec<&str> = net
-        .services
-        .iter()
-        .map(|s| s.departement.as_str())
-        .collect();
-    deps.sort_unstable();
-    deps.dedup();
     let mut workbooks = 0;
     let mut sheets_by_name = 0;
     for (d, dep) in deps.iter().enumerate() {
-        let services: Vec<usize> = (0..net.services.len())
-            .filter(|&s| net.services[s].departement == *dep)
-            .collect();
+        let services = of_dep(&net, dep);
         if d % 2 == 0 {
             sheets_by_name += per_department(&net, dep, &services, &mut out)?;
             workbooks += 1;
@@ -232,6 +246,7 @@ table = "accompagnements"
         truth: national::truth::per_service(&net),
         workbooks,
         sheets_by_name,
+        sheets_cut: cut,
     })
 }
 
@@ -248,14 +263,15 @@ fn per_department(
     let mut by_name = 0;
     for (k, &s) in services.iter().enumerate() {
         let svc = &net.services[s];
-        let sheet = if k % 2 == 1 {
+        let sheet: String = if k % 2 == 1 {
             by_name += 1;
-            &svc.name
+            // Excel's limit: a longer name is cut.
+            svc.name.chars().take(31).collect()
         } else {
-            &svc.code
+            svc.code.clone()
         };
         let mine: Vec<&Record> = net.records.iter().filter(|r| r.service == s).collect();
-        records_sheet(wb.add_worksheet().set_name(sheet)?, net, &mine)?;
+        records_sheet(wb.add_worksheet().set_name(&sheet)?, net, &mine)?;
     }
     lists_sheet(&mut wb)?;
     out.write(&format!("suivi-{dep}.xlsx"), &wb.save_to_buffer()?)?;
