@@ -145,6 +145,10 @@ pub enum SourceErrorKind {
     MappedColumnAbsent(Box<MappedColumn>),
     Encoding(String),
     NotAnExtract(String),
+    /// A file or sheet name read with `motif_fichier` / `motif_feuille` gives a value that
+    /// cannot be used (an unknown service, a département that is not one, two different
+    /// values), or no name of the source matches the patterns: the French reason.
+    NamePattern(String),
 }
 
 /// Where a mapped column was looked for, and what was found instead.
@@ -292,6 +296,7 @@ impl fmt::Display for SourceErrorKind {
                 f,
                 "ce fichier Parquet n'est pas un extrait de l'observatoire ({detail}). Transmettez le dossier extrait/ produit par « observatoire partenaire »."
             ),
+            SourceErrorKind::NamePattern(detail) => write!(f, "{detail}"),
             SourceErrorKind::Encoding(detail) => write!(
                 f,
                 "encodage du texte illisible ({detail}). Enregistrez le CSV en UTF-8, ou indiquez encodage = \"windows-1252\" dans [sources.csv]."

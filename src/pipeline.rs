@@ -21,6 +21,7 @@ pub struct Pipeline {
     pub settings: crate::settings::Settings,
 }
 
+pub mod motif;
 pub mod rapports;
 mod settings;
 mod spec;
@@ -321,6 +322,7 @@ impl Pipeline {
                     "retirez fins_ouvertes : il ne s'applique qu'aux dates de fin (date_fin des accompagnements, date_sortie du personnel)".into(),
                 ));
             }
+            self.validate_motifs(src, table)?;
             if src.feuille.is_some() && src.feuilles.is_some() {
                 return Err(self.err_at(
                     src.table.span(),

@@ -156,12 +156,15 @@ pub(super) fn hash_file(path: &Path, display: &str) -> Result<InputFile, SourceE
 
 pub(super) type SheetGrid = (Option<String>, Grid, bool);
 
+/// The grids of a file's selected sheets, and the hidden sheets a wildcard passed over.
+pub(super) type FileSheets = (Vec<SheetGrid>, Vec<String>);
+
 pub(super) fn read_sheets(
     path: &Path,
     display: &str,
     src: &SourceSpec,
     limits: &limits::Limits,
-) -> Result<Vec<SheetGrid>, SourceError> {
+) -> Result<FileSheets, SourceError> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -184,11 +187,13 @@ pub(super) fn read_sheets(
             .and_then(|c| c.separateur.as_ref())
             .and_then(|s| s.get_ref().bytes().next());
         let (grid, _) = csv::read_csv(path, display, enc, sep, limits)?;
-        return Ok(vec![(None, grid, false)]);
+        return Ok((vec![(None, grid, false)], Vec::new()));
     }
     // Workbook branch (bounded, isolated reading: see `workbook`, `prescan`, `isolate`).
     let selection = if let Some(list) = &src.feuilles {
         workbook::SheetSelection::Patterns(list.get_ref().clone())
+    } else if let Some(all) = super::names::default_patterns(src) {
+        workbook::SheetSelection::Patterns(all)
     } else {
         match src.feuille.as_ref().map(|s| s.get_ref()) {
             Some(SheetSel::Name(n)) => workbook::SheetSelection::Name(n.clone()),
@@ -197,11 +202,12 @@ pub(super) fn read_sheets(
         }
     };
     let read = workbook::read_workbook(path, display, &selection, limits)?;
-    Ok(read
+    let sheets = read
         .sheets
         .into_iter()
         .map(|(name, grid)| (Some(name), grid, read.is_1904))
-        .collect())
+        .collect();
+    Ok((sheets, read.hidden))
 }
 
 /// Counts the files done for a [`FileProgress`] (from any reading thread).

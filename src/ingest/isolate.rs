@@ -480,6 +480,10 @@ fn encode_response(
                     }
                 }
             }
+            put_u64(w, read.hidden.len() as u64)?;
+            for name in &read.hidden {
+                put_str(w, name)?;
+            }
         }
         Err(e) => {
             put_u8(w, 1)?;
@@ -524,7 +528,15 @@ fn decode_response(
                 }
                 sheets.push((name, grid));
             }
-            Ok(WorkbookRead { is_1904, sheets })
+            let mut hidden = Vec::new();
+            for _ in 0..get_u64(r)? {
+                hidden.push(get_str(r)?);
+            }
+            Ok(WorkbookRead {
+                is_1904,
+                sheets,
+                hidden,
+            })
         }
         1 => {
             let sheet = match get_u8(r)? {

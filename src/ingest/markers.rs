@@ -14,6 +14,44 @@ use super::wide::WideCol;
 /// Default markers of a total row (normalised).
 const TOTALS: [&str; 3] = ["total", "sous total", "total general"];
 
+/// First words of a note under a table (normalised): `Source : …`, `Lecture : …`.
+const NOTE_WORDS: [&str; 9] = [
+    "source",
+    "sources",
+    "note",
+    "notes",
+    "nb",
+    "lecture",
+    "champ",
+    "remarque",
+    "remarques",
+];
+
+/// First characters of a footnote (`* …`, `(1) …`, `¹ …`).
+const NOTE_SIGNS: [char; 6] = ['*', '(', '†', '¹', '²', '³'];
+
+/// A note under (or inside) a table: a row whose only filled cell is a text that starts
+/// like a note (`Source :`, `Lecture :`, `Champ :`, `Note :`, `NB`, `* …`, `(1) …`).
+pub(super) fn is_note_row(grid: &Grid, row: usize) -> bool {
+    let Some(cells) = grid.rows.get(row) else {
+        return false;
+    };
+    let mut filled = cells.iter().filter(|c| !c.is_empty());
+    let (Some(only), None) = (filled.next(), filled.next()) else {
+        return false;
+    };
+    let Some(text) = only.text() else {
+        return false;
+    };
+    let text = text.trim_start();
+    if text.starts_with(NOTE_SIGNS) {
+        return true;
+    }
+    let norm = header::normalize(text);
+    let first = norm.split(' ').next().unwrap_or_default();
+    NOTE_WORDS.contains(&first) && norm.contains(' ')
+}
+
 /// What a sheet's rows are compared with, prepared once.
 pub(super) struct RowMarkers {
     /// Columns in play with the normalised texts of their header cells.
@@ -108,5 +146,49 @@ impl RowMarkers {
         self.totals.iter().any(|m| {
             norm == *m || (norm.starts_with(m.as_str()) && norm[m.len()..].starts_with(' '))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::grid::Cell;
+    use super::*;
+
+    fn row(cells: &[&str]) -> Grid {
+        Grid {
+            rows: vec![
+                cells
+                    .iter()
+                    .map(|c| {
+                        if c.is_empty() {
+                            Cell::Empty
+                        } else {
+                            Cell::Text(c.to_string())
+                        }
+                    })
+                    .collect(),
+            ],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn notes_are_lone_texts_that_start_like_notes() {
+        for note in [
+            "Source : DREES, enquête Aide sociale",
+            "Lecture : une ligne par mesure.",
+            "  Champ : France entière",
+            "NB : données provisoires",
+            "* mesures en cours",
+            "(1) hors placements directs",
+        ] {
+            assert!(is_note_row(&row(&["", note]), 0), "{note}");
+        }
+        // A data row, a lone name, a lone word, a note beside other cells: not notes.
+        assert!(!is_note_row(&row(&["Source : x", "12"]), 0));
+        assert!(!is_note_row(&row(&["Dupont"]), 0));
+        assert!(!is_note_row(&row(&["Source"]), 0));
+        assert!(!is_note_row(&row(&["Sourcier Jean"]), 0));
+        assert!(!is_note_row(&row(&[]), 0));
     }
 }

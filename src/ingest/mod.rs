@@ -25,6 +25,7 @@ mod directory;
 mod files;
 mod markers;
 mod open_ends;
+mod names;
 mod reference;
 mod rows;
 mod sheet;
@@ -148,6 +149,7 @@ pub fn ingest_observed(
         limits: &limits,
         checks: &checks,
         known_services: None,
+        service_directory: None,
     };
     // Services first, in order: the other tables' service codes are checked against them.
     let n_services = jobs
@@ -164,8 +166,10 @@ pub fn ingest_observed(
     } else {
         None
     };
+    let directory = names::service_directory(builders.get(&Table::Services));
     let env = JobEnv {
         known_services: known_services.as_ref(),
+        service_directory: has_services.then_some(&directory),
         ..env
     };
     // Every other file is read and mapped on its own (in parallel, each into a table of
@@ -224,8 +228,10 @@ fn file_jobs(pipeline: &Pipeline) -> Result<(Vec<FileJob<'_>>, bool), Error> {
             .unwrap_or_else(|| format!("source {}", i + 1));
         let files = resolve_files(pipeline, src)?;
         let several_files = files.len() > 1;
-        for path in files {
+        let file_names = names::file_names(src, &files)?;
+        for (path, file_name) in files.into_iter().zip(file_names) {
             jobs.push(FileJob {
+                file_name,
                 display: display_path(pipeline, &path),
                 path,
                 source_name: source_name.clone(),
@@ -330,6 +336,8 @@ struct FileJob<'a> {
     table: Table,
     /// The source has several files: one that cannot be read is skipped, not fatal.
     several_files: bool,
+    /// What the file's name gave (`motif_fichier`).
+    file_name: names::FileName,
 }
 
 /// What every file job reads.
@@ -339,6 +347,8 @@ struct JobEnv<'a> {
     limits: &'a limits::Limits,
     checks: &'a Checks,
     known_services: Option<&'a directory::ServiceDirectory>,
+    /// Services by code and by name, for the services names give (`motif_feuille`).
+    service_directory: Option<&'a names::ServiceDirectory>,
 }
 
 /// What reading one file gave: its manifest entry, a Parquet part, the per-sheet
@@ -412,6 +422,10 @@ fn ingest_file(env: &JobEnv, job: &FileJob, builder: &mut TableBuilder) -> FileO
             out.fatal = Some(e);
         }
     };
+    if matches!(job.file_name, names::FileName::Outside) {
+        out.issues.push(names::file_outside(job.spec, display));
+        return out;
+    }
     match hash_file(&job.path, display) {
         Ok(f) => out.input = Some(f),
         Err(e) => {
@@ -445,13 +459,20 @@ fn ingest_file(env: &JobEnv, job: &FileJob, builder: &mut TableBuilder) -> FileO
         return out;
     }
     let sheets = match read_sheets(&job.path, display, job.spec, env.limits) {
-        Ok(s) => s,
+        Ok((s, hidden)) => {
+            out.issues.extend(names::hidden(display, &hidden));
+            s
+        }
         Err(e) => {
             fail(&mut out, several_files, e);
             return out;
         }
     };
     let several = several_files || sheets.len() > 1;
+    if let Err(e) = names::some_sheet_matches(job.spec, display, &sheets) {
+        fail(&mut out, several_files, e);
+        return out;
+    }
     for (sheet, grid, is_1904) in sheets {
         let ctx = SheetContext {
             source_name: &job.source_name,
@@ -463,9 +484,13 @@ fn ingest_file(env: &JobEnv, job: &FileJob, builder: &mut TableBuilder) -> FileO
             pipeline: env.pipeline,
             checks: env.checks,
             known_services: env.known_services,
+            service_directory: env.service_directory,
+            file_names: job.file_name.captures(),
+            by_wildcard: names::by_wildcard(job.spec, sheet.as_deref()),
         };
         match map_sheet(&ctx, &grid, builder, &mut out.issues) {
-            Ok(stats) => out.stats.push(stats),
+            Ok(Some(stats)) => out.stats.push(stats),
+            Ok(None) => {}
             Err(e) => {
                 fail(&mut out, several, e);
                 if out.fatal.is_some() {

@@ -46,6 +46,18 @@ pub(super) fn read_rows(
         if total_row(ctx, &markers, grid, r, stats, issues) {
             continue;
         }
+        if markers::is_note_row(grid, r) {
+            bump(&mut stats.lignes_exclues, "ligne_note");
+            issues.push(ctx.issue(
+                Some(format!("ligne {}", r + 1)),
+                None,
+                None,
+                "ligne_note",
+                Severity::Info,
+                "note sous le tableau (Source, Lecture, Champ, Note, renvoi * ou (1)) : mise de côté".into(),
+            ));
+            continue;
+        }
         if let Some(layout) = &grid.text_layout
             && let Some(reason) = text_structure(ctx, layout, &plan.header, grid, r, stats, issues)
         {
@@ -83,6 +95,7 @@ pub(super) fn read_rows(
             row.values
                 .insert("annee".into(), Value::Integer(i64::from(y)));
         }
+        names::apply(ctx, &plan.from_names, &mut row);
         normalise_territory_fields(ctx, &mut row, r, &plan.cols, issues);
         if rejected.is_none()
             && let Some(reason) = check_row(ctx, &mut row, r, issues)

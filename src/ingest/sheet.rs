@@ -4,6 +4,7 @@
 //! statistics and issues (docs/architecture.md, « Lecture »).
 
 use super::*;
+use crate::pipeline::motif::Hole;
 
 pub(super) struct SheetContext<'a> {
     pub(super) source_name: &'a str,
@@ -17,6 +18,12 @@ pub(super) struct SheetContext<'a> {
     /// Codes and names of the services table; `None` when the pipeline has no services
     /// table.
     pub(super) known_services: Option<&'a directory::ServiceDirectory>,
+    /// Services by code and by name (`names`), when the pipeline has a services table.
+    pub(super) service_directory: Option<&'a names::ServiceDirectory>,
+    /// What the file's name gave (`motif_fichier`).
+    pub(super) file_names: Option<&'a crate::pipeline::motif::Captures>,
+    /// The sheet was chosen by a wildcard (`*`): without a table it is left aside.
+    pub(super) by_wildcard: bool,
 }
 
 impl SheetContext<'_> {
@@ -79,13 +86,18 @@ pub(super) fn targets_for(ctx: &SheetContext) -> (Vec<Target>, Vec<Role>) {
     };
     for f in ctx.table.fields() {
         let u = user(f.name);
-        // A constant service from the source replaces the column.
-        if f.name == "service" && ctx.spec.service.is_some() && u.is_empty() {
+        // A constant service from the source, or one given by the file or sheet names,
+        // replaces the column.
+        if f.name == "service"
+            && (ctx.spec.service.is_some() || names::gives(ctx.spec, Hole::Service))
+            && u.is_empty()
+        {
             continue;
         }
         // The year may come from a date (month of activity, training date, sending date).
         let year_from_date = f.name == "annee"
             && (ctx.spec.annee_depuis_feuille
+                || names::gives(ctx.spec, Hole::Year)
                 || matches!(
                     ctx.table,
                     Table::Activity | Table::Training | Table::Satisfaction
@@ -162,6 +174,8 @@ pub(super) struct SheetPlan {
     pub(super) sheet_year: Option<i32>,
     /// Period of a reference table (`[sources.reference] periode`).
     pub(super) period: Option<i32>,
+    /// Service, year and département the file and sheet names give.
+    pub(super) from_names: names::FromNames,
 }
 
 /// What the rows of a sheet leave for the checks of the whole sheet.
@@ -174,15 +188,31 @@ pub(super) struct SheetRows {
 }
 
 /// Maps the rows of one sheet into `builder`: the plan (header and columns), the rows,
-/// then the checks across rows and the reference rows' whole-sheet checks.
+/// then the checks across rows and the reference rows' whole-sheet checks. `None`: the
+/// sheet is left aside, reported (no table in a sheet chosen by a wildcard, a name
+/// outside `motif_feuille`).
 pub(super) fn map_sheet(
     ctx: &SheetContext,
     grid: &Grid,
     builder: &mut TableBuilder,
     issues: &mut Vec<Issue>,
-) -> Result<SourceStats, SourceError> {
+) -> Result<Option<SourceStats>, SourceError> {
     check_constant_service(ctx)?;
-    let plan = plan_sheet(ctx, grid, issues)?;
+    let mut plan = match plan_sheet(ctx, grid, issues) {
+        Ok(plan) => plan,
+        Err(SourceError {
+            kind: SourceErrorKind::HeaderNotFound { searched_rows },
+            ..
+        }) if ctx.by_wildcard && !names::looks_like_a_table(grid) => {
+            issues.push(names::not_a_table(ctx, searched_rows));
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    let Some(from_names) = names::sheet_values(ctx, issues)? else {
+        return Ok(None);
+    };
+    plan.from_names = from_names;
     let mut stats = SourceStats {
         source: ctx.source_name.to_string(),
         fichier: ctx.file.to_string(),
@@ -192,8 +222,9 @@ pub(super) fn map_sheet(
         ..Default::default()
     };
     let rows = rows::read_rows(ctx, grid, &plan, &mut stats, issues);
+    names::check_rows(ctx, &plan.from_names, &rows.accepted, issues);
     finish_sheet(ctx, rows, &mut stats, builder, issues);
-    Ok(stats)
+    Ok(Some(stats))
 }
 
 /// A constant `service = …` of a source must be in the services table.
@@ -253,6 +284,7 @@ fn plan_sheet(
         wide,
         sheet_year,
         period,
+        from_names: names::FromNames::default(),
     })
 }
 

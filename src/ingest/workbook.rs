@@ -76,6 +76,8 @@ pub enum SheetSelection {
 pub struct WorkbookRead {
     pub is_1904: bool,
     pub sheets: Vec<(String, Grid)>,
+    /// Hidden sheets a wildcard of the selection would match: not read, reported.
+    pub hidden: Vec<String>,
 }
 
 fn err(file: &str, sheet: Option<&str>, kind: SourceErrorKind) -> SourceError {
@@ -115,12 +117,30 @@ pub fn read_workbook_in_process(
     let mut out = WorkbookRead {
         is_1904: wb.is_1904,
         sheets: Vec::new(),
+        hidden: hidden_matches(&wb.sheet_infos(), selection),
     };
     for name in chosen {
         let grid = wb.read_sheet(&name)?;
         out.sheets.push((name, grid));
     }
     Ok(out)
+}
+
+/// The hidden sheets that a wildcard pattern of `selection` matches (a pattern never
+/// reads a hidden sheet; the caller reports them).
+pub fn hidden_matches(infos: &[SheetInfo], selection: &SheetSelection) -> Vec<String> {
+    let SheetSelection::Patterns(list) = selection else {
+        return Vec::new();
+    };
+    let patterns: Vec<glob::Pattern> = list
+        .iter()
+        .filter_map(|p| glob::Pattern::new(p).ok())
+        .collect();
+    infos
+        .iter()
+        .filter(|s| !s.visible && patterns.iter().any(|p| p.matches(&s.name)))
+        .map(|s| s.name.clone())
+        .collect()
 }
 
 /// The sheets `selection` designates. A sheet that cannot be found is an error that

@@ -283,6 +283,15 @@ pub struct SourceSpec {
     /// The sheet's name is the year (`annee`) of its rows: one sheet per year.
     #[serde(default)]
     pub annee_depuis_feuille: bool,
+    /// Pattern(s) of the file names (`"suivi-{departement}.xlsx"`): the part written
+    /// `{service}`, `{annee}` or `{departement}` gives that value to the file's rows; a
+    /// file of the glob that matches no pattern is reported and not read.
+    #[serde(default)]
+    pub motif_fichier: Option<Spanned<Synonyms>>,
+    /// Pattern(s) of the sheet names (`"Entrées {annee}"`, `"{service}"`), as
+    /// `motif_fichier`; without `feuille`/`feuilles`, every visible sheet is looked at.
+    #[serde(default)]
+    pub motif_feuille: Option<Spanned<Synonyms>>,
     /// Factors applied to numeric fields, e.g. `{ etp = 0.01 }` when ETP are written as
     /// percentages.
     #[serde(default)]

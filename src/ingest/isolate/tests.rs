@@ -44,6 +44,7 @@ fn response_round_trip_and_truncation() {
     let ok: Result<WorkbookRead, SourceError> = Ok(WorkbookRead {
         is_1904: true,
         sheets: vec![("Feuil1".into(), grid.clone())],
+        hidden: vec!["Listes".into()],
     });
     let mut b = Vec::new();
     encode_response(&mut b, &ok).unwrap();
@@ -53,6 +54,7 @@ fn response_round_trip_and_truncation() {
     assert!(back.is_1904);
     assert_eq!(back.sheets[0].0, "Feuil1");
     assert_eq!(back.sheets[0].1.rows, grid.rows);
+    assert_eq!(back.hidden, ["Listes"]);
     // Every truncation is detected.
     for cut in 0..b.len() {
         assert!(decode_response(&mut &b[..cut], "f.xlsx").is_err(), "{cut}");

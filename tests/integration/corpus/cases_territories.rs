@@ -288,12 +288,12 @@ libelle_territoire = \"Département\"\n[sources.reference]\nsource = \"DREES\"\n
                 .as_bytes()
                 .to_vec(),
         )
-        .mention("ligne_sans_valeur")
+        // Both notes are recognised as notes (issue 12: notes under the data).
+        .mention("ligne_note")
         .check(|o| {
             assert!(!o.problems.contains("rejetée"), "{}", o.problems);
             assert!(!o.rows.contains("rejetee"), "{}", o.rows);
-            assert!(o.rows.contains("exclue;ligne_sans_donnees;1"), "{}", o.rows);
-            assert!(o.rows.contains("exclue;ligne_sans_valeur;1"), "{}", o.rows);
+            assert!(o.rows.contains("exclue;ligne_note;2"), "{}", o.rows);
             assert!(o.rows.contains("acceptee;;2"), "{}", o.rows);
         }),
         // Finding 11h: overseas départements in a second block below blank rows were
