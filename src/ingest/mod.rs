@@ -24,11 +24,12 @@ mod checks;
 mod directory;
 mod files;
 mod markers;
-mod open_ends;
 mod names;
+mod open_ends;
 mod reference;
 mod rows;
 mod sheet;
+mod stack;
 mod wide;
 
 use std::collections::BTreeMap;
@@ -55,6 +56,7 @@ use files::*;
 pub use reference::is_department_code;
 use reference::*;
 use sheet::*;
+pub use stack::stack;
 use wide::*;
 
 /// The canonical tables after ingest.
@@ -566,53 +568,6 @@ fn service_codes(
         }
     }
     Ok(out)
-}
-
-/// Stacks DataFrames vertically; columns missing from a part are filled with nulls, and
-/// each column takes the type of its first occurrence.
-pub fn stack(parts: Vec<DataFrame>) -> Result<DataFrame, Error> {
-    let parts: Vec<DataFrame> = parts.into_iter().filter(|d| d.width() > 0).collect();
-    let Some(first) = parts.first() else {
-        return Ok(DataFrame::empty());
-    };
-    let mut schema: Vec<(PlSmallStr, DataType)> = first
-        .columns()
-        .iter()
-        .map(|c| (c.name().clone(), c.dtype().clone()))
-        .collect();
-    for p in &parts[1..] {
-        for c in p.columns() {
-            if !schema.iter().any(|(n, _)| n == c.name()) {
-                schema.push((c.name().clone(), c.dtype().clone()));
-            }
-        }
-    }
-    let mut out: Option<DataFrame> = None;
-    for p in &parts {
-        let mut cols: Vec<Column> = Vec::with_capacity(schema.len());
-        for (name, dtype) in &schema {
-            let c = match p.column(name.as_str()) {
-                Ok(c) => c.cast(dtype)?,
-                Err(_) => Column::full_null(name.clone(), p.height(), dtype),
-            };
-            cols.push(c);
-        }
-        let df = DataFrame::new(p.height(), cols)?;
-        match &mut out {
-            None => out = Some(df),
-            Some(o) => {
-                o.vstack_mut(&df)?;
-            }
-        }
-    }
-    // One chunk per column: a table stacked from hundreds of files would otherwise carry
-    // hundreds of chunks into every later plan.
-    Ok(out
-        .map(|mut o| {
-            o.rechunk_mut_par();
-            o
-        })
-        .unwrap_or_default())
 }
 
 #[cfg(test)]
