@@ -178,6 +178,21 @@ fn kind_fit(field: &Field, p: &Profile) -> f64 {
     if fits { 1.0 } else { 0.2 }
 }
 
+/// A veto for territory columns whose values say otherwise: a code column of names, a
+/// name column of département codes.
+fn territory_fit(field: &Field, p: &Profile) -> f64 {
+    if p.filled == 0 {
+        return 1.0;
+    }
+    let codes = p.share(p.departements);
+    let fits = match field.name {
+        "code_territoire" => codes >= 0.5 || p.share(p.numbers) >= 0.8,
+        "libelle_territoire" => codes < 0.5,
+        _ => true,
+    };
+    if fits { 1.0 } else { 0.2 }
+}
+
 /// Share of the distinct texts of a column (weighted by count) that are categories of
 /// the field.
 fn category_share(table: Table, field: &Field, p: &Profile) -> f64 {
@@ -213,7 +228,7 @@ pub fn pair_score(
     p: &Profile,
 ) -> (f64, Reason) {
     let (h, reason) = header_score(column, field);
-    let mut best = (h * kind_fit(field, p), reason);
+    let mut best = (h * kind_fit(field, p) * territory_fit(field, p), reason);
     if let Some(n) = question_number(column)
         && field.name == format!("question_{n}")
     {
@@ -276,6 +291,9 @@ pub fn assign(table: Table, columns: &[HeaderColumn], profiles: &[Profile]) -> V
     }
     assign_dates_by_values(table, columns, profiles, &mut out);
     assign_rated_questions(table, columns, profiles, &mut out);
+    if table == Table::Reference {
+        assign_territory_by_values(columns, profiles, &mut out);
+    }
     out.sort_by_key(|a| a.column);
     out
 }
@@ -381,6 +399,54 @@ fn assign_rated_questions(
             field,
             score: 0.5,
             reason: Reason::RatedQuestion,
+        });
+    }
+}
+
+/// A reference series whose headers do not name its territory columns (a group label
+/// « Départements » over both): the column of département codes is the code, a text
+/// column right after it the label.
+fn assign_territory_by_values(
+    columns: &[HeaderColumn],
+    profiles: &[Profile],
+    out: &mut Vec<Assigned>,
+) {
+    let field = |name: &str| Table::Reference.field(name);
+    let has = |out: &Vec<Assigned>, name: &str| out.iter().any(|a| a.field.name == name);
+    let free = |out: &Vec<Assigned>, c: usize| !out.iter().any(|a| a.column == c);
+    if !has(out, "code_territoire")
+        && let Some(f) = field("code_territoire")
+        && let Some(c) = (0..columns.len()).find(|&c| {
+            free(out, c)
+                && profiles
+                    .get(c)
+                    .is_some_and(|p| p.filled > 0 && p.share(p.departements) >= 0.8)
+        })
+    {
+        out.push(Assigned {
+            column: c,
+            field: f,
+            score: 0.6,
+            reason: Reason::Values,
+        });
+    }
+    let code = out
+        .iter()
+        .find(|a| a.field.name == "code_territoire")
+        .map(|a| a.column);
+    if let Some(code) = code
+        && !has(out, "libelle_territoire")
+        && let Some(f) = field("libelle_territoire")
+        && free(out, code + 1)
+        && profiles
+            .get(code + 1)
+            .is_some_and(|p| p.filled > 0 && p.share(p.numbers) < 0.2)
+    {
+        out.push(Assigned {
+            column: code + 1,
+            field: f,
+            score: 0.4,
+            reason: Reason::Values,
         });
     }
 }

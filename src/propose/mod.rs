@@ -70,6 +70,10 @@ pub struct SheetProposal {
     pub years: Option<(i32, i32)>,
     /// Why the sheet is not proposed as a source (no table recognised).
     pub skipped: Option<String>,
+    /// Public reference series (`reference`): the numeric columns, each a measure.
+    pub measures: Vec<ColumnLine>,
+    /// Reference series: whether the territory codes are mostly département codes.
+    pub departements: bool,
     /// The service and organisation the user gave for the file.
     pub service: Option<String>,
     pub organisation: Option<String>,
@@ -147,8 +151,36 @@ struct Trial {
     score: f64,
 }
 
+/// The header of a reference series whose headers name none of its fields (a group
+/// label « Départements » over the code and the name): the row or two rows above the
+/// first row holding a département code and numbers.
+fn reference_header(grid: &Grid) -> Option<Header> {
+    let data = (0..grid.height().min(40)).find(|&r| {
+        let row = grid.rows.get(r);
+        let cells = || row.into_iter().flatten();
+        cells().any(|c| {
+            c.text()
+                .is_some_and(|t| crate::ingest::is_department_code(t.trim()))
+        }) && cells()
+            .filter(|c| matches!(c, crate::ingest::grid::Cell::Number(_)))
+            .count()
+            >= 2
+    })?;
+    let above = |r: usize| r < data && !grid.row_is_empty(r);
+    let rows = match data {
+        d if d >= 2 && above(d - 2) && above(d - 1) => vec![d - 2, d - 1],
+        d if d >= 1 && above(d - 1) => vec![d - 1],
+        _ => return None,
+    };
+    Some(header::header_at(grid, &rows))
+}
+
 fn try_table(table: Table, grid: &Grid, is_1904: bool) -> Option<Trial> {
-    let header = header::detect(grid, &targets(table))?;
+    let header = match header::detect(grid, &targets(table)) {
+        Some(h) => h,
+        None if table == Table::Reference => reference_header(grid)?,
+        None => return None,
+    };
     let start = header.data_start();
     let profiles: Vec<Profile> = header
         .columns
@@ -166,16 +198,36 @@ fn try_table(table: Table, grid: &Grid, is_1904: bool) -> Option<Trial> {
     })
 }
 
-/// Tables a sheet may be proposed as: all but the public reference series (DREES,
-/// INSEE), which need their own settings; or the one the user names.
+/// Tables a sheet may be proposed as: all, or the one the user names.
 fn candidate_tables(opts: &Options) -> Vec<Table> {
     match opts.table {
         Some(t) => vec![t],
-        None => Table::ALL
-            .into_iter()
-            .filter(|t| *t != Table::Reference)
-            .collect(),
+        None => Table::ALL.to_vec(),
     }
+}
+
+/// The numeric columns no field took: the measures of a reference series.
+fn measures(trial: &Trial) -> Vec<ColumnLine> {
+    trial
+        .header
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| {
+            !c.display().is_empty()
+                && !trial.assigned.iter().any(|a| a.column == *i)
+                && trial
+                    .profiles
+                    .get(*i)
+                    .is_some_and(|p| p.filled > 0 && p.share(p.numbers) >= 0.8)
+        })
+        .map(|(_, c)| ColumnLine {
+            letter: column_letters(c.index),
+            header: pipeline_header(c),
+            field: None,
+            reason: None,
+        })
+        .collect()
 }
 
 fn propose_sheet(
@@ -195,13 +247,11 @@ fn propose_sheet(
         values: Vec::new(),
         years: None,
         skipped: None,
+        measures: Vec::new(),
+        departements: false,
         service: opts.service.clone(),
         organisation: opts.organisation.clone(),
     };
-    let best = candidate_tables(opts)
-        .into_iter()
-        .filter_map(|t| try_table(t, grid, is_1904))
-        .max_by(|a, b| a.score.total_cmp(&b.score));
     // A table needs three columns recognised, or (a narrow table) most of its columns.
     let named = |t: &Trial| {
         t.header
@@ -210,11 +260,21 @@ fn propose_sheet(
             .filter(|c| !c.display().is_empty())
             .count()
     };
+    // A reference series: a territory code column and numbers.
     let enough = |t: &Trial| {
+        if t.table == Table::Reference {
+            return t.assigned.iter().any(|a| a.field.name == "code_territoire")
+                && !measures(t).is_empty();
+        }
         t.score >= 1.5
             && (t.assigned.len() >= 3 || (t.assigned.len() >= 2 && 2 * t.assigned.len() > named(t)))
     };
-    let Some(trial) = best.filter(enough) else {
+    let best = candidate_tables(opts)
+        .into_iter()
+        .filter_map(|t| try_table(t, grid, is_1904))
+        .filter(enough)
+        .max_by(|a, b| a.score.total_cmp(&b.score));
+    let Some(trial) = best else {
         p.skipped = Some(
             "aucun en-tête de table reconnu (feuille de présentation, de listes, ou tableau d'une forme inconnue)"
                 .into(),
@@ -222,6 +282,15 @@ fn propose_sheet(
         return p;
     };
     p.table = Some(trial.table);
+    if trial.table == Table::Reference {
+        p.measures = measures(&trial);
+        p.departements = trial
+            .assigned
+            .iter()
+            .find(|a| a.field.name == "code_territoire")
+            .and_then(|a| trial.profiles.get(a.column))
+            .is_some_and(|pr| pr.share(pr.departements) >= 0.8);
+    }
     p.header_rows = trial.header.rows.iter().map(|r| r + 1).collect();
     p.columns = column_lines(&trial);
     p.values = trial
@@ -237,7 +306,17 @@ fn propose_sheet(
     p
 }
 
+/// The columns of the sheet; one whose header text another column shares (a group
+/// label over two columns) is named by its letter (`colonne A`), as ingest reads it.
 fn column_lines(trial: &Trial) -> Vec<ColumnLine> {
+    let texts: Vec<String> = trial.header.columns.iter().map(pipeline_header).collect();
+    let shared = |t: &String| {
+        texts
+            .iter()
+            .filter(|x| header::normalize(x) == header::normalize(t))
+            .count()
+            > 1
+    };
     trial
         .header
         .columns
@@ -246,9 +325,15 @@ fn column_lines(trial: &Trial) -> Vec<ColumnLine> {
         .filter(|(_, c)| !c.display().is_empty())
         .map(|(i, c)| {
             let a = trial.assigned.iter().find(|a| a.column == i);
+            let letter = column_letters(c.index);
+            let text = &texts[i];
             ColumnLine {
-                letter: column_letters(c.index),
-                header: pipeline_header(c),
+                header: if shared(text) {
+                    format!("colonne {letter}")
+                } else {
+                    text.clone()
+                },
+                letter,
                 field: a.map(|a| a.field),
                 reason: a.map(|a| a.reason),
             }

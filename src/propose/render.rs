@@ -212,10 +212,87 @@ fn source(t: &mut String, g: &Group, base: &Path) {
         );
     }
     columns(t, p);
+    if table == Table::Reference {
+        reference(t, g);
+    }
     for v in &p.values {
         values(t, v);
     }
     let _ = writeln!(t);
+}
+
+/// A measure's name from its header: folded, lower case, words joined by `_`.
+fn measure_name(header: &str) -> String {
+    let folded = crate::text::fold(header).to_lowercase();
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut name = words.join("_");
+    name.truncate(40);
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert_str(0, "mesure_");
+    }
+    name
+}
+
+fn is_year(header: &str) -> bool {
+    let h = header.trim();
+    h.len() == 4 && h.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `[sources.reference]` of a public series: what cannot be guessed is to complete; the
+/// numeric columns are its measures, or, when their headers are years, a wide table.
+fn reference(t: &mut String, g: &Group) {
+    let p = g.first;
+    let by_sheet = !g.sheets.is_empty() && g.sheets.iter().all(|s| is_year(s));
+    let _ = writeln!(
+        t,
+        "[sources.reference]
+source = \"À COMPLÉTER : éditeur des chiffres (DREES, INSEE…)\""
+    );
+    if p.departements {
+        let _ = writeln!(t, "niveau = \"departement\" # codes de département lus");
+    } else {
+        let _ = writeln!(
+            t,
+            "niveau = \"region\" # À VÉRIFIER : les codes lus ne sont pas des départements"
+        );
+    }
+    let wide = p.measures.iter().filter(|m| is_year(&m.header)).count() >= 2;
+    if by_sheet {
+        let _ = writeln!(t, "periode = \"feuille\" # une feuille par année");
+    } else if !wide {
+        let year = p.years.map(|y| y.1).unwrap_or(2023);
+        let _ = writeln!(
+            t,
+            "periode = {year} # À VÉRIFIER : l'année que décrivent les chiffres"
+        );
+    } else {
+        let _ = writeln!(
+            t,
+            "periode = \"feuille\" # les années viennent des en-têtes de colonnes"
+        );
+    }
+    if wide {
+        let _ = writeln!(
+            t,
+            "# Une colonne de valeurs par année : tableau « large »
+[sources.reference.colonnes_larges]
+variable = \"À COMPLÉTER : nom de la grandeur\""
+        );
+        return;
+    }
+    let _ = writeln!(t, "[sources.reference.mesures]");
+    for m in &p.measures {
+        let _ = writeln!(
+            t,
+            "{} = {} # colonne {} : nombres",
+            measure_name(&m.header),
+            q(&m.header),
+            m.letter
+        );
+    }
 }
 
 fn header_line(t: &mut String, rows: &[usize]) {
@@ -250,7 +327,7 @@ fn columns(t: &mut String, p: &SheetProposal) {
     let unused: Vec<String> = p
         .columns
         .iter()
-        .filter(|c| c.field.is_none())
+        .filter(|c| c.field.is_none() && !p.measures.iter().any(|m| m.letter == c.letter))
         .map(|c| format!("#   colonne {} {}", c.letter, quote_fr(&c.header)))
         .collect();
     if !unused.is_empty() {

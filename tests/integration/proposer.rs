@@ -1,4 +1,4 @@
-//! `proposer` on the sample workbooks the demo reads: for every source of the committed
+//! `proposer` on the sample workbooks the demo reads (the public series too): for every source of the committed
 //! demo pipeline, the proposal gives the same table and the same column to every field
 //! the demo maps, and the demo's value mappings are proposed, known as they are, or asked
 //! with the demo's answer first; the proposal of all the workbooks, accepted as it is
@@ -59,11 +59,6 @@ fn proposer_reproduces_the_demo_mappings() {
     let p = demo();
     let mut checked = (0, 0, 0);
     for s in p.spec.sources.iter() {
-        // Public reference series (DREES, INSEE) need their own settings
-        // (`[sources.reference]`): proposer does not describe them.
-        if s.table.get_ref() == "reference" {
-            continue;
-        }
         let props =
             propose::propose(&[file_of(&p, s)], &options(s)).unwrap_or_else(|e| panic!("{e}"));
         let prop = matching(&props, s);
@@ -119,7 +114,7 @@ fn proposer_reproduces_the_demo_mappings() {
     }
     eprintln!("sources, columns, values checked: {checked:?}");
     assert!(
-        checked.0 >= 14 && checked.1 >= 40 && checked.2 >= 15,
+        checked.0 >= 20 && checked.1 >= 58 && checked.2 >= 15,
         "{checked:?}"
     );
 }
@@ -129,12 +124,7 @@ fn the_proposal_accepted_as_is_runs() {
     let p = demo();
     // One proposal per workbook, with the service and organisation the demo gives it.
     let mut files: BTreeMap<PathBuf, &SourceSpec> = BTreeMap::new();
-    for s in p
-        .spec
-        .sources
-        .iter()
-        .filter(|s| s.table.get_ref() != "reference")
-    {
+    for s in p.spec.sources.iter() {
         files.entry(file_of(&p, s)).or_insert(s);
     }
     let mut props = Vec::new();
@@ -146,7 +136,9 @@ fn the_proposal_accepted_as_is_runs() {
     }
     let dir = temp_dir("proposer-runs");
     let text = render::pipeline(&props, &dir);
-    assert!(!text.contains("À COMPLÉTER"), "{text}");
+    assert!(!text.contains("service = \"À COMPLÉTER\""), "{text}");
+    // The public series' publisher is the one thing asked.
+    assert!(text.contains("source = \"À COMPLÉTER"), "{text}");
     let path = dir.join("propose.toml");
     std::fs::write(&path, &text).unwrap();
     std::fs::create_dir_all(dir.join("cles")).unwrap();
@@ -162,13 +154,7 @@ fn the_proposal_accepted_as_is_runs() {
 #[test]
 fn the_proposal_shows_no_identity_value() {
     let p = demo();
-    let files: Vec<PathBuf> = p
-        .spec
-        .sources
-        .iter()
-        .filter(|s| s.table.get_ref() != "reference")
-        .map(|s| file_of(&p, s))
-        .collect();
+    let files: Vec<PathBuf> = p.spec.sources.iter().map(|s| file_of(&p, s)).collect();
     let props = propose::propose(&files, &Options::default()).unwrap_or_else(|e| panic!("{e}"));
     let text = render::pipeline(&props, &repo());
     let (names, dates) = crate::demo::identities();
