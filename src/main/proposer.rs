@@ -41,16 +41,21 @@ pub fn run(
         .create_new(true)
         .open(&path)
         .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()));
-    if let Err(e) = written {
-        let detail = if e.kind() == std::io::ErrorKind::AlreadyExists {
-            "le fichier existe déjà (jamais écrasé) : choisissez un autre nom".to_string()
-        } else {
-            format!("{e}")
-        };
-        return Err(Error::Output {
-            path: path.display().to_string(),
-            detail,
-        });
+    match written {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            // The user's own file: a mistake in the command, not a failure of the tool.
+            return Err(Error::ForeignOutputDir(format!(
+                "{} existe déjà : une proposition n'est jamais écrasée ; choisissez un autre nom",
+                path.display()
+            )));
+        }
+        Err(e) => {
+            return Err(Error::Output {
+                path: path.display().to_string(),
+                detail: e.to_string(),
+            });
+        }
+        Ok(()) => {}
     }
     let sources = proposals.iter().filter(|p| p.table.is_some()).count();
     println!(

@@ -195,3 +195,35 @@ fn the_partner_templates_are_proposed_as_their_tables() {
         );
     }
 }
+
+#[test]
+fn the_command_writes_the_proposal_and_never_overwrites_it() {
+    let dir = temp_dir("proposer-cli");
+    let out = dir.join("propose.toml");
+    let workbook = repo().join("sample-data/chemins/DITEP Le Cèdre.ods");
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_observatoire"))
+            .args(["proposer", "--service", "DITEP-15", "--sortie"])
+            .arg(&out)
+            .arg(&workbook)
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(String::from_utf8_lossy(&first.stdout).contains("Proposition écrite"));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("table = \"accompagnements\"") && text.contains("table = \"activite\""));
+    assert!(
+        text.contains("fichier = \"../"),
+        "paths relative to the proposal: {text}"
+    );
+    let second = run();
+    assert_eq!(second.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&second.stderr).contains("jamais écrasé"));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), text);
+}
