@@ -23,6 +23,8 @@ pub struct ServiceDirectory {
     names: BTreeMap<String, BTreeSet<String>>,
     /// Folded name → name as first written (for suggestions).
     written: BTreeMap<String, String>,
+    /// Code as written → département of the service, when the services table gives it.
+    departments: BTreeMap<String, String>,
 }
 
 /// Why a `service` cell does not name a service.
@@ -38,6 +40,16 @@ pub enum Unresolved {
 impl ServiceDirectory {
     /// Adds a row of the services table: its code and, when given, its name.
     pub fn add(&mut self, code: &str, name: Option<&str>) {
+        self.add_in(code, name, None);
+    }
+
+    /// [`Self::add`], with the service's département when the services table gives it.
+    pub fn add_in(&mut self, code: &str, name: Option<&str>, department: Option<&str>) {
+        if let Some(d) = department.filter(|d| !d.trim().is_empty()) {
+            self.departments
+                .entry(code.to_string())
+                .or_insert_with(|| d.to_string());
+        }
         self.codes.insert(fold(code), code.to_string());
         if let Some(name) = name.filter(|n| !n.trim().is_empty()) {
             let key = fold(name);
@@ -83,6 +95,34 @@ impl ServiceDirectory {
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
         scored.into_iter().take(3).map(|(_, n)| n.clone()).collect()
+    }
+
+    /// The département of a service (by its code as written), when known.
+    pub fn department_of(&self, code: &str) -> Option<&str> {
+        self.departments.get(code).map(String::as_str)
+    }
+
+    /// `true` when the directory holds no service.
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    /// The codes of the services whose code or name begins with `text` (folded): a
+    /// service name cut short (Excel's 31-character sheet names).
+    pub fn begun_by(&self, text: &str) -> Vec<String> {
+        let key = fold(text);
+        let mut out: BTreeSet<String> = self
+            .codes
+            .iter()
+            .filter(|(k, _)| k.starts_with(&key))
+            .map(|(_, c)| c.clone())
+            .collect();
+        for (k, codes) in &self.names {
+            if k.starts_with(&key) {
+                out.extend(codes.iter().cloned());
+            }
+        }
+        out.into_iter().collect()
     }
 
     /// `true` when the directory holds at least one service name.

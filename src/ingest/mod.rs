@@ -151,7 +151,6 @@ pub fn ingest_observed(
         limits: &limits,
         checks: &checks,
         known_services: None,
-        service_directory: None,
     };
     // Services first, in order: the other tables' service codes are checked against them.
     let n_services = jobs
@@ -168,10 +167,8 @@ pub fn ingest_observed(
     } else {
         None
     };
-    let directory = names::service_directory(builders.get(&Table::Services));
     let env = JobEnv {
         known_services: known_services.as_ref(),
-        service_directory: has_services.then_some(&directory),
         ..env
     };
     // Every other file is read and mapped on its own (in parallel, each into a table of
@@ -349,8 +346,6 @@ struct JobEnv<'a> {
     limits: &'a limits::Limits,
     checks: &'a Checks,
     known_services: Option<&'a directory::ServiceDirectory>,
-    /// Services by code and by name, for the services names give (`motif_feuille`).
-    service_directory: Option<&'a names::ServiceDirectory>,
 }
 
 /// What reading one file gave: its manifest entry, a Parquet part, the per-sheet
@@ -486,7 +481,6 @@ fn ingest_file(env: &JobEnv, job: &FileJob, builder: &mut TableBuilder) -> FileO
             pipeline: env.pipeline,
             checks: env.checks,
             known_services: env.known_services,
-            service_directory: env.service_directory,
             file_names: job.file_name.captures(),
             by_wildcard: names::by_wildcard(job.spec, sheet.as_deref()),
         };
@@ -544,10 +538,11 @@ fn service_codes(
     let mut out = directory::ServiceDirectory::default();
     if let Some(b) = builder {
         let mut names = b.texts(col::SERVICE_NAME);
+        let mut departments = b.texts(col::DEPARTMENT);
         for code in b.texts(col::SERVICE) {
-            let name = names.next().flatten();
+            let (name, department) = (names.next().flatten(), departments.next().flatten());
             if let Some(code) = code {
-                out.add(code, name);
+                out.add_in(code, name, department);
             }
         }
     }

@@ -181,27 +181,6 @@ pub(super) fn not_a_table(ctx: &SheetContext, searched_rows: usize) -> Issue {
     )
 }
 
-/// Services of the services table by folded code and by folded name → (code as
-/// written, département).
-pub(super) type ServiceDirectory = BTreeMap<String, (String, Option<String>)>;
-
-pub(super) fn service_directory(builder: Option<&TableBuilder>) -> ServiceDirectory {
-    let mut out = ServiceDirectory::new();
-    let Some(b) = builder else { return out };
-    let codes = b.texts(col::SERVICE);
-    let names = b.texts(col::SERVICE_NAME).chain(std::iter::repeat(None));
-    let deps = b.texts(col::DEPARTMENT).chain(std::iter::repeat(None));
-    for ((code, name), dep) in codes.zip(names).zip(deps) {
-        let Some(code) = code else { continue };
-        let entry = (code.to_string(), dep.map(str::to_string));
-        if let Some(n) = name {
-            out.entry(values::fold(n)).or_insert_with(|| entry.clone());
-        }
-        out.insert(values::fold(code), entry);
-    }
-    out
-}
-
 /// Values the file's and the sheet's names give the rows of a sheet.
 #[derive(Debug, Clone, Default)]
 pub(super) struct FromNames {
@@ -279,24 +258,17 @@ fn resolve_service(
     text: &str,
     issues: &mut Vec<Issue>,
 ) -> Result<String, SourceError> {
-    let Some(dir) = ctx.service_directory.filter(|d| !d.is_empty()) else {
+    let Some(dir) = ctx.known_services.filter(|d| !d.is_empty()) else {
         return Ok(text.to_string());
     };
-    let key = values::fold(text);
-    if let Some((code, _)) = dir.get(&key) {
-        return Ok(code.clone());
+    if let Ok(code) = dir.resolve(text) {
+        return Ok(code);
     }
     let cut = ctx
         .sheet
         .is_some_and(|s| s.chars().count() == SHEET_NAME_MAX);
-    let mut begun: Vec<&String> = dir
-        .iter()
-        .filter(|(k, _)| cut && k.starts_with(&key))
-        .map(|(_, (code, _))| code)
-        .collect();
-    begun.sort();
-    begun.dedup();
-    if let [code] = begun[..] {
+    let begun = if cut { dir.begun_by(text) } else { Vec::new() };
+    if let [code] = &begun[..] {
         issues.push(ctx.issue(
             None,
             None,
@@ -336,9 +308,9 @@ fn resolve_department(
             )))
         })?;
     let of_service = service
-        .zip(ctx.service_directory)
-        .and_then(|(s, dir)| dir.get(&values::fold(s)))
-        .and_then(|(_, d)| d.clone());
+        .zip(ctx.known_services)
+        .and_then(|(s, dir)| dir.department_of(s))
+        .map(str::to_string);
     if let Some(d) = of_service
         && d != code
     {
@@ -385,8 +357,7 @@ fn department_check(
     accepted: &[(usize, RowValues)],
     issues: &mut Vec<Issue>,
 ) {
-    let (Some(dep), None, Some(dir)) = (&from.department, &from.service, ctx.service_directory)
-    else {
+    let (Some(dep), None, Some(dir)) = (&from.department, &from.service, ctx.known_services) else {
         return;
     };
     if ctx.table == Table::Services {
@@ -396,9 +367,9 @@ fn department_check(
         .iter()
         .filter(|(_, r)| {
             r.text(col::SERVICE)
-                .and_then(|s| dir.get(&values::fold(&s)))
-                .and_then(|(_, d)| d.as_ref())
-                .is_some_and(|d| d != dep)
+                .and_then(|s| dir.resolve(&s).ok())
+                .and_then(|code| dir.department_of(&code).map(str::to_string))
+                .is_some_and(|d| &d != dep)
         })
         .map(|(i, _)| i + 1)
         .collect();

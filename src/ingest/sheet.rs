@@ -18,8 +18,6 @@ pub(super) struct SheetContext<'a> {
     /// Codes and names of the services table; `None` when the pipeline has no services
     /// table.
     pub(super) known_services: Option<&'a directory::ServiceDirectory>,
-    /// Services by code and by name (`names`), when the pipeline has a services table.
-    pub(super) service_directory: Option<&'a names::ServiceDirectory>,
     /// What the file's name gave (`motif_fichier`).
     pub(super) file_names: Option<&'a crate::pipeline::motif::Captures>,
     /// The sheet was chosen by a wildcard (`*`): without a table it is left aside.
