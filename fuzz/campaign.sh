@@ -43,13 +43,17 @@ if [ "${MODE:-fork}" = plain ]; then
   # RUNS/PROCESSES inputs (or DURATION seconds); about 3 times the rate of fork mode,
   # whose jobs reload the whole corpus, but a finding stops its process.
   bin="$target_dir/x86_64-unknown-linux-gnu/release/lecture"
+  pids=()
   for i in $(seq 1 "$procs"); do
     "$bin" -artifact_prefix=artifacts/lecture/ -runs=$((runs / procs)) \
       -max_total_time="${DURATION:-0}" -rss_limit_mb=4096 -malloc_limit_mb=4096 \
       -timeout="${TIMEOUT:-30}" -max_len="${MAX_LEN:-16384}" -print_final_stats=1 -seed="$i" \
       corpus/lecture > "logs/plain-$i.log" 2>&1 &
+    pids+=("$!")
   done
-  wait || true
+  # Wait for the fuzzers only: a bare `wait` would also wait for the `tee` of the log,
+  # which never ends while this script runs.
+  for p in "${pids[@]}"; do wait "$p" || true; done
   execs=0
   for i in $(seq 1 "$procs"); do
     n=$(grep -oE '^stat::number_of_executed_units: *[0-9]+' "logs/plain-$i.log" | grep -oE '[0-9]+$' || echo 0)
