@@ -8,5 +8,8 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
         println!("cargo:rustc-link-arg-bins=-no-pie");
+        // The national bench answers the worker command itself: linked the same way, its
+        // reading children start as the binary's do.
+        println!("cargo:rustc-link-arg-benches=-no-pie");
     }
 }

@@ -38,12 +38,53 @@ const K_DAY_MONTH_SET: usize = 20;
 const K_DAY_MONTH: usize = 12;
 const K_SEX: usize = 8;
 
-fn bigrams(s: &str) -> Vec<String> {
-    let padded: Vec<char> = std::iter::once('_')
-        .chain(s.chars())
-        .chain(std::iter::once('_'))
-        .collect();
-    padded.windows(2).map(|w| w.iter().collect()).collect()
+/// Calls `f` with `prefix` followed by each bigram of `s` padded with `_` at both ends
+/// (`LEA` → `_L`, `LE`, `EA`, `A_`), built in `buf` without allocating per bigram.
+fn for_each_bigram(s: &str, prefix: &str, buf: &mut String, mut f: impl FnMut(&str)) {
+    let mut prev = '_';
+    for c in s.chars().chain(std::iter::once('_')) {
+        buf.clear();
+        buf.push_str(prefix);
+        buf.push(prev);
+        buf.push(c);
+        f(buf);
+        prev = c;
+    }
+}
+
+/// The two 64-bit hashes of a token (the first 16 bytes of its HMAC), remembered per
+/// domain: a memo is only ever used with one key. Bounded: past
+/// [`TokenMemo::CAPACITY`] tokens a domain starts again empty.
+#[derive(Default)]
+pub struct TokenMemo {
+    clk: std::collections::HashMap<String, (u64, u64)>,
+    first_name: std::collections::HashMap<String, (u64, u64)>,
+}
+
+const CLK_DOMAIN: &str = "observatoire/clk/v1";
+const FIRST_NAME_DOMAIN: &str = "observatoire/clk-prenom/v1";
+
+impl TokenMemo {
+    const CAPACITY: usize = 1 << 16;
+
+    fn hashes(&mut self, key: &SecretKey, domain: &'static str, token: &str) -> (u64, u64) {
+        let map = if domain == FIRST_NAME_DOMAIN {
+            &mut self.first_name
+        } else {
+            &mut self.clk
+        };
+        if let Some(h) = map.get(token) {
+            return *h;
+        }
+        let mac = key.mac(domain, &[token.as_bytes()]);
+        let h1 = u64::from_le_bytes(mac[0..8].try_into().unwrap_or([0; 8]));
+        let h2 = u64::from_le_bytes(mac[8..16].try_into().unwrap_or([0; 8])) | 1;
+        if map.len() >= Self::CAPACITY {
+            map.clear();
+        }
+        map.insert(token.to_string(), (h1, h2));
+        (h1, h2)
+    }
 }
 
 impl Clk {
@@ -54,29 +95,26 @@ impl Clk {
     /// Encodes an identity. Returns `None` when there is too little to encode (no first
     /// name or no birth date).
     pub fn encode(key: &SecretKey, input: &ClkInput) -> Option<Clk> {
+        Self::encode_memo(key, input, &mut TokenMemo::default())
+    }
+
+    /// [`Clk::encode`], remembering the hashes of the tokens in `memo` (which must only
+    /// ever see `key`): names share most of their bigrams, so a run of records hashes
+    /// each bigram once.
+    pub fn encode_memo(key: &SecretKey, input: &ClkInput, memo: &mut TokenMemo) -> Option<Clk> {
         let (prenom, naissance) = (input.prenom.filter(|s| !s.is_empty())?, input.naissance?);
         let mut clk = Clk::empty();
+        let mut token = String::new();
         let mut add = |token: &str, k: usize| {
-            let mac = key.mac("observatoire/clk/v1", &[token.as_bytes()]);
-            let h1 = u64::from_le_bytes(mac[0..8].try_into().unwrap_or([0; 8]));
-            let h2 = u64::from_le_bytes(mac[8..16].try_into().unwrap_or([0; 8])) | 1;
-            for i in 0..k as u64 {
-                let bit = (h1.wrapping_add(i.wrapping_mul(h2)) % BITS as u64) as usize;
-                clk.0[bit / 64] |= 1u64 << (bit % 64);
-            }
+            let (h1, h2) = memo.hashes(key, CLK_DOMAIN, token);
+            clk.set_bits(h1, h2, k);
         };
-        for b in bigrams(prenom) {
-            add(&format!("P:{b}"), K_FIRST_NAME);
-        }
+        for_each_bigram(prenom, "P:", &mut token, |t| add(t, K_FIRST_NAME));
         if let Some(nom) = input.nom.filter(|s| !s.is_empty()) {
-            for b in bigrams(nom) {
-                add(&format!("N:{b}"), K_SURNAME);
-            }
+            for_each_bigram(nom, "N:", &mut token, |t| add(t, K_SURNAME));
         }
         if let Some(m) = input.nom_mere.filter(|s| !s.is_empty()) {
-            for b in bigrams(m) {
-                add(&format!("M:{b}"), K_MOTHER);
-            }
+            for_each_bigram(m, "M:", &mut token, |t| add(t, K_MOTHER));
         }
         let (d, m) = (naissance.day(), naissance.month());
         add(&format!("A:{}", naissance.year()), K_YEAR);
@@ -91,20 +129,33 @@ impl Clk {
     /// Encoding of the first name alone (its bigrams), to tell twins apart: they share
     /// everything but the first name.
     pub fn encode_first_name(key: &SecretKey, prenom: &str) -> Option<Clk> {
+        Self::encode_first_name_memo(key, prenom, &mut TokenMemo::default())
+    }
+
+    /// [`Clk::encode_first_name`] with a memo of token hashes (see [`Clk::encode_memo`]).
+    pub fn encode_first_name_memo(
+        key: &SecretKey,
+        prenom: &str,
+        memo: &mut TokenMemo,
+    ) -> Option<Clk> {
         if prenom.is_empty() {
             return None;
         }
         let mut clk = Clk::empty();
-        for b in bigrams(prenom) {
-            let mac = key.mac("observatoire/clk-prenom/v1", &[b.as_bytes()]);
-            let h1 = u64::from_le_bytes(mac[0..8].try_into().unwrap_or([0; 8]));
-            let h2 = u64::from_le_bytes(mac[8..16].try_into().unwrap_or([0; 8])) | 1;
-            for i in 0..K_FIRST_NAME as u64 {
-                let bit = (h1.wrapping_add(i.wrapping_mul(h2)) % BITS as u64) as usize;
-                clk.0[bit / 64] |= 1u64 << (bit % 64);
-            }
-        }
+        let mut token = String::new();
+        for_each_bigram(prenom, "", &mut token, |b| {
+            let (h1, h2) = memo.hashes(key, FIRST_NAME_DOMAIN, b);
+            clk.set_bits(h1, h2, K_FIRST_NAME);
+        });
         Some(clk)
+    }
+
+    /// Sets the `k` bits of double hashing `h1 + i·h2` (mod [`BITS`]).
+    fn set_bits(&mut self, h1: u64, h2: u64, k: usize) {
+        for i in 0..k as u64 {
+            let bit = (h1.wrapping_add(i.wrapping_mul(h2)) % BITS as u64) as usize;
+            self.0[bit / 64] |= 1u64 << (bit % 64);
+        }
     }
 
     pub fn count_ones(&self) -> u32 {

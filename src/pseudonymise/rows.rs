@@ -4,7 +4,7 @@
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 
-use super::bloom::{Clk, ClkInput};
+use super::bloom::{Clk, ClkInput, TokenMemo};
 use super::keys::SecretKey;
 use super::{Settings, columns, generalise, normalise};
 
@@ -95,6 +95,8 @@ pub(super) fn pseudonymise_chunk(
         encodings: 0,
         without_key: 0,
     };
+    // Token hashes of the encodings, shared by the rows of this run (one key).
+    let mut memo = TokenMemo::default();
     for i in range {
         let id = Identity {
             prenom: clean(ids.prenom[i]),
@@ -112,7 +114,7 @@ pub(super) fn pseudonymise_chunk(
             _ => None,
         };
         text[tiers + FILE].append_option(fp);
-        if encodings(&id, key, &mut text[tiers..]) {
+        if encodings(&id, key, &mut text[tiers..], &mut memo) {
             chunk.encodings += 1;
             keyed = true;
         }
@@ -154,8 +156,13 @@ fn key_pseudonyms(
 /// The fuzzy encoding of the identity and its control pseudonyms (surname, first-name
 /// encoding, birth date in either day/month order), into `fixed` (the text columns
 /// after the key pseudonyms); whether the identity could be encoded.
-fn encodings(id: &Identity, key: &SecretKey, fixed: &mut [StringChunkedBuilder]) -> bool {
-    let clk = Clk::encode(
+fn encodings(
+    id: &Identity,
+    key: &SecretKey,
+    fixed: &mut [StringChunkedBuilder],
+    memo: &mut TokenMemo,
+) -> bool {
+    let clk = Clk::encode_memo(
         key,
         &ClkInput {
             prenom: id.prenom.as_deref(),
@@ -164,6 +171,7 @@ fn encodings(id: &Identity, key: &SecretKey, fixed: &mut [StringChunkedBuilder])
             naissance: id.naissance,
             sexe: id.sexe,
         },
+        memo,
     );
     let encoded = clk.is_some();
     fixed[CLK].append_option(clk.map(|c| c.to_hex()));
@@ -175,7 +183,7 @@ fn encodings(id: &Identity, key: &SecretKey, fixed: &mut [StringChunkedBuilder])
     fixed[FIRST_NAME].append_option(
         id.prenom
             .as_deref()
-            .and_then(|p| Clk::encode_first_name(key, p))
+            .and_then(|p| Clk::encode_first_name_memo(key, p, memo))
             .map(|c| c.to_hex()),
     );
     fixed[CONTROL].append_option(id.naissance.map(|d| {
