@@ -54,15 +54,15 @@ pub fn run_with_progress(
     observe: &mut dyn FnMut(Event<'_>),
     files: Option<ingest::FileProgress<'_>>,
 ) -> Result<Summary, Error> {
-    observe(Event::Stage(stage::READ));
+    boundary(observe, stage::READ);
     // The output folder is checked (and interrupted runs repaired) before reading.
     let mut staging = Staging::for_pipeline(pipeline, out)?;
     // Identities are pseudonymised file by file as they are read (see `AsRead`).
     let as_read = AsRead::pseudonymising(pipeline);
     let ing = ingest::ingest_observed(pipeline, Some(&|t, df| as_read.apply(t, df)), files)?;
-    observe(Event::Stage(stage::PSEUDONYMISE));
+    boundary(observe, stage::PSEUDONYMISE);
     let linked = pseudonymise_and_link_observed(pipeline, &ing, Some(&as_read), observe)?;
-    observe(Event::Stage(stage::INDICATORS));
+    boundary(observe, stage::INDICATORS);
     let years = pipeline.spec.periode.years();
     let none = DataFrame::empty();
     let bands = pipeline.settings.pseudonymise.age_bands.clone();
@@ -83,13 +83,13 @@ pub fn run_with_progress(
         &pipeline.settings.indicators,
     )?;
     // Disclosure control, then evolutions and peer quartiles again from what is left.
-    observe(Event::Stage(stage::DISCLOSURE));
+    boundary(observe, stage::DISCLOSURE);
     let settings = pipeline.settings.disclosure;
     let directory = indicators::Directory::from_services(&ing.tables.services)?;
     let secrecy = disclosure::protect(&mut results.rows, &directory, &settings)?;
     indicators::derive::refresh(&mut results.rows, &ing.tables.services, *years.start())?;
 
-    observe(Event::Stage(stage::PUBLISH));
+    boundary(observe, stage::PUBLISH);
     write_tables(&mut staging, pipeline, &results, &settings)?;
     let privacy = linked
         .as_ref()
@@ -115,7 +115,7 @@ pub fn run_with_progress(
     )?;
     let files = staging.written().iter().map(|(p, _)| p.clone()).collect();
     let dir = staging.commit()?;
-    observe(Event::Stage(stage::END));
+    boundary(observe, stage::END);
     let mut s = summary(dir, files, &ing, results.rows.len(), &privacy);
     s.indicator_kinds = results
         .rows

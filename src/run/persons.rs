@@ -196,7 +196,7 @@ pub(super) fn pseudonymise_and_link_observed(
         )));
     }
     let rekeyed = pseudonymise::rekey(&all, &observatory)?;
-    observe(Event::Stage(stage::LINK));
+    boundary(observe, stage::LINK);
     let (table, link_report) = link::link(&rekeyed, &pipeline.settings.link)?;
     observe(Event::Linked(&table));
     let privacy = serde_json::json!({
