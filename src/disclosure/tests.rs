@@ -270,3 +270,44 @@ proptest! {
         prop_assert_eq!(protect_system(&t.system).unwrap(), s);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(128),
+        ..ProptestConfig::default()
+    })]
+
+    /// The cheap steps of the interval audit (null-space moves, neighbourhood programs,
+    /// shared feasible points) are sound and lose nothing: on patterns with narrow cells
+    /// (primary suppression alone, counts and amounts), the narrow cells they report are
+    /// exactly those the two exact programs per cell find too narrow.
+    #[test]
+    fn interval_audit_equals_exact_bounds((dims, leaves) in case(), amounts in 0usize..3) {
+        let mut t = table(&dims, &leaves, 11.0);
+        for (k, c) in t.system.cells.iter_mut().enumerate() {
+            if amounts > 0 && k % (amounts + 1) == 0 {
+                c.kind = Kind::Amount;
+            }
+        }
+        let suppressed: Vec<bool> = t.system.cells.iter().map(|c| c.primary).collect();
+        let reported: Vec<usize> =
+            audit::narrow_among(&t.system, &suppressed, None).iter().map(|n| n.cell).collect();
+        let exact_bounds = audit::bounds(&t.system, &suppressed, None);
+        let exact: Vec<usize> = exact_bounds
+            .iter()
+            .filter(|&&(i, low, up)| {
+                let c = &t.system.cells[i];
+                !audit::protects(c.kind, c.value, low, up)
+            })
+            .map(|&(i, _, _)| i)
+            .collect();
+        prop_assert_eq!(reported, exact.clone());
+        // The shared-point step alone, on every primary cell: what it proves, the exact
+        // programs prove too.
+        let primary: Vec<usize> = (0..t.system.cells.len()).filter(|&i| suppressed[i]).collect();
+        let proven = audit::proven_by_shared_points(&t.system, &suppressed, &primary);
+        for i in proven {
+            prop_assert!(!exact.contains(&i), "cell {} proven by a shared point but narrow", i);
+        }
+    }
+}
