@@ -102,37 +102,38 @@ impl TableBuilder {
         }
     }
 
-    pub(super) fn push_row(&mut self, ctx: &SheetContext, row: &RowValues) {
+    /// Appends one accepted row; its values move into the columns (no copy of its texts).
+    pub(super) fn push_row(&mut self, ctx: &SheetContext, mut row: RowValues) {
         for (name, data) in &mut self.columns {
-            let v = row.values.get(name.as_str());
+            let v = row.values.remove(name.as_str());
             match data {
                 ColumnData::Text(vec) => vec.push(match name.as_str() {
                     col::SOURCE => Some(ctx.source_name.to_string()),
                     col::ORGANISATION if v.is_none() => ctx.spec.organisation.clone(),
                     col::SERVICE if v.is_none() => ctx.spec.service.clone(),
                     _ => match v {
-                        Some(Value::Text(t)) => Some(t.clone()),
+                        Some(Value::Text(t)) => Some(t),
                         Some(Value::Integer(i)) => Some(i.to_string()),
-                        Some(Value::Number(n)) => grid::Cell::Number(*n).as_text(),
+                        Some(Value::Number(n)) => grid::Cell::Number(n).as_text(),
                         _ => None,
                     },
                 }),
                 ColumnData::Date(vec) => vec.push(match v {
-                    Some(Value::Date(d)) => Some(epoch_days(*d)),
+                    Some(Value::Date(d)) => Some(epoch_days(d)),
                     _ => None,
                 }),
                 ColumnData::Int(vec) => vec.push(match v {
-                    Some(Value::Integer(i)) => i32::try_from(*i).ok(),
-                    Some(Value::Month { month, .. }) => Some(*month as i32),
+                    Some(Value::Integer(i)) => i32::try_from(i).ok(),
+                    Some(Value::Month { month, .. }) => Some(month as i32),
                     _ => None,
                 }),
                 ColumnData::Num(vec) => vec.push(match v {
-                    Some(Value::Number(n)) => Some(*n),
-                    Some(Value::Integer(i)) => Some(*i as f64),
+                    Some(Value::Number(n)) => Some(n),
+                    Some(Value::Integer(i)) => Some(i as f64),
                     _ => None,
                 }),
                 ColumnData::Bool(vec) => vec.push(match v {
-                    Some(Value::Bool(b)) => Some(*b),
+                    Some(Value::Bool(b)) => Some(b),
                     _ => None,
                 }),
             }

@@ -192,15 +192,15 @@ struct RowRead {
 }
 
 /// What a column in play feeds: kind, field name, identifying, required.
-fn column_role(plan: &SheetPlan, role: &Role) -> (Kind, String, bool, bool) {
+fn column_role<'a>(plan: &SheetPlan, role: &'a Role) -> (Kind, &'a str, bool, bool) {
     match role {
         Role::Field(f) => (
             f.kind,
-            f.name.to_string(),
+            f.name,
             f.identifying,
             plan.targets.iter().any(|t| t.key == f.name && t.required),
         ),
-        Role::Measure(m) => (Kind::Number, m.clone(), false, false),
+        Role::Measure(m) => (Kind::Number, m.as_str(), false, false),
     }
 }
 
@@ -242,13 +242,12 @@ fn interpret_row(
             parsed = Parsed::Value(Value::Text(mapped));
             user_mapped = true;
         }
-        let place = Some(cell_ref(r, *c));
-        let col_name = Some(display.clone());
+        // The cell's place and column name are built only when an issue names them.
         let issue = |code: &str, sev: Severity, message: String| {
             ctx.issue(
-                place.clone(),
-                col_name.clone(),
-                Some(&field_name),
+                Some(cell_ref(r, *c)),
+                Some(display.clone()),
+                Some(field_name),
                 code,
                 sev,
                 message,
@@ -264,14 +263,14 @@ fn interpret_row(
         match parsed {
             Parsed::Value(v) => {
                 out.any_value = true;
-                let v = apply_factor(ctx, &field_name, v);
+                let v = apply_factor(ctx, field_name, v);
                 let vetted = match role {
                     Role::Field(f) => vet(ctx, f, v, user_mapped),
                     Role::Measure(_) => Ok(v),
                 };
                 match vetted {
                     Ok(v) => {
-                        out.row.values.insert(field_name.clone(), v);
+                        out.row.values.insert(field_name.to_string(), v);
                     }
                     Err(p) => {
                         let reject = p.reject || required;
@@ -350,7 +349,7 @@ fn interpret_row(
                         "valeur illisible pour {}{shown} : {}{}",
                         field_label(role),
                         inv.hint(),
-                        open_ends::hint(&field_name, inv)
+                        open_ends::hint(field_name, inv)
                     ),
                 ));
             }

@@ -444,7 +444,7 @@ fn finish_sheet(
     issues: &mut Vec<Issue>,
 ) {
     let set_aside = across_rows(ctx, &rows.accepted, issues);
-    for (i, (_, row)) in rows.accepted.iter().enumerate() {
+    for (i, (_, row)) in rows.accepted.into_iter().enumerate() {
         if let Some(reason) = set_aside.get(&i) {
             stats.lignes_acceptees -= 1;
             bump(&mut stats.lignes_rejetees, reason);

@@ -17,6 +17,7 @@ use minijinja::{
     Environment, context,
     value::{Serde, Value},
 };
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::Error;
@@ -391,32 +392,41 @@ pub fn render_report(input: &ReportInput) -> Result<Vec<Page>, Error> {
         let tmpl = env
             .get_template("rapport-departement.html")
             .map_err(|e| Error::Internal(e.to_string()))?;
-        for (&dep, (svc, orgs)) in &deps {
-            let path = department_page(dep);
-            let keep = |r: &IndicatorRow| match (&r.service, &r.organisation) {
-                (None, Some(o)) if r.code_territoire.is_none() => orgs.contains(o.as_str()),
-                _ => department_of(r) == dep && (dep.is_some() || r.service.is_some()),
-            };
-            let name = dep.map_or_else(
-                || "Services sans département".to_string(),
-                crate::territory::department_display,
-            );
-            let html = tmpl
-                .render(context! {
-                    departement => name.clone(),
-                    nombre_services => svc.len(),
-                    retour => "../rapport.html",
-                    sections => Value::from(Serde(&sections(&by_indicator, &years, keep))),
-                    ..common.clone()
-                })
-                .map_err(|e| Error::Internal(format!("rendu du rapport : {e}")))?;
-            links.push(PageLink {
-                lien: path.clone(),
-                nom: name,
-                services: svc.len(),
-                organisations: orgs.len(),
-            });
-            pages.push(Page { path, html });
+        // The pages are independent: rendered in parallel, kept in département order.
+        let rendered: Vec<Result<(PageLink, Page), Error>> = deps
+            .par_iter()
+            .map(|(&dep, (svc, orgs))| {
+                let path = department_page(dep);
+                let keep = |r: &IndicatorRow| match (&r.service, &r.organisation) {
+                    (None, Some(o)) if r.code_territoire.is_none() => orgs.contains(o.as_str()),
+                    _ => department_of(r) == dep && (dep.is_some() || r.service.is_some()),
+                };
+                let name = dep.map_or_else(
+                    || "Services sans département".to_string(),
+                    crate::territory::department_display,
+                );
+                let html = tmpl
+                    .render(context! {
+                        departement => name.clone(),
+                        nombre_services => svc.len(),
+                        retour => "../rapport.html",
+                        sections => Value::from(Serde(&sections(&by_indicator, &years, keep))),
+                        ..common.clone()
+                    })
+                    .map_err(|e| Error::Internal(format!("rendu du rapport : {e}")))?;
+                let link = PageLink {
+                    lien: path.clone(),
+                    nom: name,
+                    services: svc.len(),
+                    organisations: orgs.len(),
+                };
+                Ok((link, Page { path, html }))
+            })
+            .collect();
+        for r in rendered {
+            let (link, page) = r?;
+            links.push(link);
+            pages.push(page);
         }
     }
     // Main page: everything for a small network; the network (every breakdown) and the
