@@ -2,8 +2,6 @@
 //! band at the reference date, residence reduced to the département, and the microdata
 //! k-anonymity check (smallest group of records sharing the same quasi-identifiers).
 
-use std::collections::HashMap;
-
 use polars::prelude::*;
 
 use crate::error::Error;
@@ -61,20 +59,29 @@ pub fn residence_at(residence: &str, level: ResidenceLevel) -> Option<String> {
     }
 }
 
-/// Smallest number of rows sharing the same values of `columns` (0 for no rows).
+/// Smallest number of rows sharing the same values of `columns` (0 for no rows; a
+/// missing value is a value of its own). One `group_by` with a count, then its minimum.
 pub fn smallest_group(df: &DataFrame, columns: &[&str]) -> Result<usize, Error> {
-    let mut keys: Vec<Vec<String>> = vec![Vec::new(); df.height()];
-    for c in columns {
-        let s = df.column(c)?.cast(&DataType::String)?;
-        for (i, v) in s.str()?.iter().enumerate() {
-            keys[i].push(v.unwrap_or("∅").to_string());
-        }
+    if df.height() == 0 {
+        return Ok(0);
     }
-    let mut counts: HashMap<Vec<String>, usize> = HashMap::new();
-    for k in keys {
-        *counts.entry(k).or_default() += 1;
+    if columns.is_empty() {
+        return Ok(df.height());
     }
-    Ok(counts.values().copied().min().unwrap_or(0))
+    let keys: Vec<Expr> = columns.iter().map(|c| col(*c)).collect();
+    let smallest = df
+        .clone()
+        .lazy()
+        .group_by(keys)
+        .agg([len().alias("n")])
+        .select([col("n").min().cast(DataType::UInt64)])
+        .collect()?;
+    Ok(smallest
+        .column("n")?
+        .u64()?
+        .get(0)
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(0))
 }
 
 #[cfg(test)]
@@ -145,5 +152,16 @@ mod tests {
         assert_eq!(smallest_group(&df, &["a"]).unwrap(), 1);
         let df = df!["a" => ["x", "x"]].unwrap();
         assert_eq!(smallest_group(&df, &["a"]).unwrap(), 2);
+        // Missing values form one group of their own; no column: one group of all rows.
+        let df = df![
+            "a" => [None::<&str>, None, Some("x"), Some("x"), Some("x")],
+            "b" => [None::<i32>, None, Some(1), Some(1), Some(1)]
+        ]
+        .unwrap();
+        assert_eq!(smallest_group(&df, &["a", "b"]).unwrap(), 2);
+        assert_eq!(smallest_group(&df, &[]).unwrap(), 5);
+        assert_eq!(smallest_group(&df.head(Some(0)), &["a"]).unwrap(), 0);
+        // A missing column is an error, not a group of nulls.
+        assert!(smallest_group(&df, &["c"]).is_err());
     }
 }
