@@ -80,10 +80,27 @@ impl TokenMemo {
         let h1 = u64::from_le_bytes(mac[0..8].try_into().unwrap_or([0; 8]));
         let h2 = u64::from_le_bytes(mac[8..16].try_into().unwrap_or([0; 8])) | 1;
         if map.len() >= Self::CAPACITY {
+            wipe(map);
             map.clear();
         }
         map.insert(token.to_string(), (h1, h2));
         (h1, h2)
+    }
+}
+
+/// Overwrites the remembered hashes in place: they are derived from the key, like the
+/// keyed HMAC state that `hmac`'s `zeroize` feature wipes.
+fn wipe(map: &mut std::collections::HashMap<String, (u64, u64)>) {
+    for h in map.values_mut() {
+        zeroize::Zeroize::zeroize(&mut h.0);
+        zeroize::Zeroize::zeroize(&mut h.1);
+    }
+}
+
+impl Drop for TokenMemo {
+    fn drop(&mut self) {
+        wipe(&mut self.clk);
+        wipe(&mut self.first_name);
     }
 }
 
@@ -243,6 +260,47 @@ pub fn keyed_permutation(key: &SecretKey) -> Vec<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shared_memo_gives_the_encodings_of_fresh_ones() {
+        let key = SecretKey::from_bytes([7; 32]);
+        let mut memo = TokenMemo::default();
+        let names = [
+            ("LEA", "MARTIN"),
+            ("LEO", "MARTINE"),
+            ("ÉLODIE", "LE GOFF"),
+            ("LEA", "DURAND"),
+        ];
+        for (prenom, nom) in names.iter().cycle().take(12) {
+            let input = ClkInput {
+                prenom: Some(prenom),
+                nom: Some(nom),
+                nom_mere: Some("DUPRE"),
+                naissance: NaiveDate::from_ymd_opt(2012, 3, 7),
+                sexe: Some('F'),
+            };
+            assert_eq!(
+                Clk::encode_memo(&key, &input, &mut memo),
+                Clk::encode(&key, &input)
+            );
+            assert_eq!(
+                Clk::encode_first_name_memo(&key, prenom, &mut memo),
+                Clk::encode_first_name(&key, prenom)
+            );
+        }
+        // The two domains never share a hash: the same bigram gives other bits.
+        assert_ne!(
+            Clk::encode_first_name(&key, "LEA"),
+            Clk::encode(
+                &key,
+                &ClkInput {
+                    prenom: Some("LEA"),
+                    naissance: NaiveDate::from_ymd_opt(2012, 3, 7),
+                    ..ClkInput::default()
+                }
+            )
+        );
+    }
 
     fn clk(
         key: &SecretKey,
