@@ -203,10 +203,10 @@ impl Clk {
     }
 
     pub fn from_hex(s: &str) -> Option<Clk> {
-        let bytes = hex::decode(s).ok()?;
-        if bytes.len() != BITS / 8 {
-            return None;
-        }
+        // Decoded into a fixed buffer: no allocation per encoding (linkage decodes one
+        // per record); a text of another length is refused by `decode_to_slice`.
+        let mut bytes = [0u8; BITS / 8];
+        hex::decode_to_slice(s, &mut bytes).ok()?;
         let mut c = Clk::empty();
         for (i, chunk) in bytes.chunks_exact(8).enumerate() {
             c.0[i] = u64::from_le_bytes(chunk.try_into().ok()?);
@@ -360,6 +360,10 @@ mod tests {
         let a = clk(&k, "THEO", "LEGOFF", Some("NDIAYE"), 2009, 11, 30);
         let b = clk(&k, "TEHO", "LEGOFF", Some("NDIAYE"), 2009, 11, 30);
         assert_eq!(Clk::from_hex(&a.to_hex()), Some(a));
+        // Another length, or not hexadecimal: refused.
+        assert_eq!(Clk::from_hex("00ff"), None);
+        assert_eq!(Clk::from_hex(&format!("{}00", a.to_hex())), None);
+        assert_eq!(Clk::from_hex(&"zz".repeat(BITS / 8)), None);
         let perm = keyed_permutation(&SecretKey::from_bytes([9; 32]));
         let mut sorted = perm.clone();
         sorted.sort_unstable();
