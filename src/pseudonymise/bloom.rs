@@ -217,10 +217,16 @@ impl Clk {
     /// Applies a bit permutation.
     pub fn permute(&self, perm: &[u16]) -> Clk {
         let mut out = Clk::empty();
-        for (from, to) in perm.iter().enumerate() {
-            if self.0[from / 64] >> (from % 64) & 1 == 1 {
-                let to = *to as usize;
-                out.0[to / 64] |= 1u64 << (to % 64);
+        // Only the set bits move: walk them word by word (lowest first).
+        for (w, &word) in self.0.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let from = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if let Some(&to) = perm.get(from) {
+                    let to = to as usize;
+                    out.0[to / 64] |= 1u64 << (to % 64);
+                }
             }
         }
         out
