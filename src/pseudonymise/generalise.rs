@@ -2,6 +2,8 @@
 //! band at the reference date, residence reduced to the département, and the microdata
 //! k-anonymity check (smallest group of records sharing the same quasi-identifiers).
 
+use std::collections::HashMap;
+
 use polars::prelude::*;
 
 use crate::error::Error;
@@ -60,28 +62,30 @@ pub fn residence_at(residence: &str, level: ResidenceLevel) -> Option<String> {
 }
 
 /// Smallest number of rows sharing the same values of `columns` (0 for no rows; a
-/// missing value is a value of its own). One `group_by` with a count, then its minimum.
+/// missing value is a value of its own).
+///
+/// A loop over rows, not a Polars `group_by`, for a reason: this runs inside the
+/// parallel reading of files (each file is pseudonymised as it is read, on a rayon
+/// worker). A Polars query there joins on Polars' thread pool, and a worker waiting on a
+/// join steals other files' jobs onto its own stack; at national scale (2 177 files)
+/// that nesting overflowed a worker's stack. The values are borrowed, one small key per
+/// row.
 pub fn smallest_group(df: &DataFrame, columns: &[&str]) -> Result<usize, Error> {
     if df.height() == 0 {
         return Ok(0);
     }
-    if columns.is_empty() {
-        return Ok(df.height());
+    let texts: Vec<Column> = columns
+        .iter()
+        .map(|c| df.column(c)?.cast(&DataType::String))
+        .collect::<PolarsResult<_>>()?;
+    let cols: Vec<&StringChunked> = texts.iter().map(|c| c.str()).collect::<PolarsResult<_>>()?;
+    let mut rows: Vec<_> = cols.iter().map(|c| c.iter()).collect();
+    let mut counts: HashMap<Vec<Option<&str>>, usize> = HashMap::new();
+    for _ in 0..df.height() {
+        let key: Vec<Option<&str>> = rows.iter_mut().map(|r| r.next().flatten()).collect();
+        *counts.entry(key).or_default() += 1;
     }
-    let keys: Vec<Expr> = columns.iter().map(|c| col(*c)).collect();
-    let smallest = df
-        .clone()
-        .lazy()
-        .group_by(keys)
-        .agg([len().alias("n")])
-        .select([col("n").min().cast(DataType::UInt64)])
-        .collect()?;
-    Ok(smallest
-        .column("n")?
-        .u64()?
-        .get(0)
-        .and_then(|n| usize::try_from(n).ok())
-        .unwrap_or(0))
+    Ok(counts.values().copied().min().unwrap_or(0))
 }
 
 #[cfg(test)]
