@@ -19,6 +19,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
+use rayon::prelude::*;
 
 use super::linear::{Overflow, Sparse, coef, combine};
 use super::system::{Kind, System};
@@ -444,9 +445,10 @@ pub(super) fn proven_by_shared_points(
             };
             let before = open.len();
             open.retain(|&c| {
-                let x = point[cells.binary_search(&c).unwrap_or(0)];
                 let cell = &system.cells[c];
-                let done = protects(cell.kind, cell.value, cell.value, x);
+                let done = cells
+                    .binary_search(&c)
+                    .is_ok_and(|p| protects(cell.kind, cell.value, cell.value, point[p]));
                 if done {
                     proven.push(c);
                 }
@@ -458,17 +460,15 @@ pub(super) fn proven_by_shared_points(
         }
         proven
     };
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = comps
-            .iter()
-            .map(|comp| scope.spawn(move || proven_in(comp)))
-            .collect();
-        // A thread that failed proves nothing: its cells go to the exact programs.
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    })
+    // Components spread over the cores; one whose solver panicked proves nothing (its
+    // cells go to the exact programs).
+    comps
+        .par_iter()
+        .flat_map_iter(|comp| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| proven_in(comp)))
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// A point of the component (`cells` sorted, `rows` over them) maximising the scaled
