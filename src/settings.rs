@@ -276,7 +276,7 @@ impl Default for LinkSettings {
     fn default() -> Self {
         LinkSettings {
             fuzzy: true,
-            threshold: 0.75,
+            threshold: 0.70,
             verification: 0.75,
         }
     }

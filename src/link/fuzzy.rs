@@ -11,8 +11,10 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use super::{
-    DIFFERENT_DATES_THRESHOLD, FIRST_NAME_THRESHOLD, Records, Report, SHARED_KEY_SURNAME_THRESHOLD,
-    SURNAME_AND_FIRST_NAME_THRESHOLD, Settings, UnionFind,
+    DIFFERENT_DATES_THRESHOLD, DIFFERENT_FIRST_NAME, DIFFERENT_FIRST_NAME_SAME_MOTHER_THRESHOLD,
+    DIFFERENT_FIRST_NAME_THRESHOLD, FIRST_NAME_THRESHOLD, MOTHER_MISMATCH_THRESHOLD, Records,
+    Report, SHARED_KEY_SURNAME_THRESHOLD, SURNAME_AND_FIRST_NAME_THRESHOLD, SURNAME_TYPO_THRESHOLD,
+    Settings, UnionFind,
 };
 use crate::pseudonymise::bloom::Clk;
 
@@ -41,6 +43,10 @@ struct Profile {
     first_name: Option<Clk>,
     /// First surname control of the cluster's records.
     surname: Option<u32>,
+    /// First mother's-name control of the cluster's records (same ids as `surname`).
+    mother: Option<u32>,
+    /// First surname encoding of the cluster's records.
+    surname_clk: Option<Clk>,
     /// Exact-key pseudonyms of the profile's first encoded record, one per key column
     /// ([`NONE`]: no value).
     keys: Vec<u32>,
@@ -119,6 +125,8 @@ fn seed_profiles(records: &Records, uf: &mut UnionFind) -> (Vec<Profile>, Vec<u3
                 control: None,
                 first_name: None,
                 surname: None,
+                mother: None,
+                surname_clk: None,
                 keys: Vec::new(),
                 services: Vec::new(),
                 blocks: [NONE; KEYS],
@@ -151,8 +159,18 @@ fn fill_from_members(records: &Records, uf: &mut UnionFind, of_root: &[u32], out
         {
             p.surname = Some(intern(&mut surname_ids, s));
         }
+        // Mother's names and surnames share one id space: a mother's name can be
+        // compared with a surname (the usage name).
+        if p.mother.is_none()
+            && let Some(m) = records.mothers[i]
+        {
+            p.mother = Some(intern(&mut surname_ids, m));
+        }
         if p.first_name.is_none() {
             p.first_name = records.first_names[i].and_then(Clk::from_hex);
+        }
+        if p.surname_clk.is_none() {
+            p.surname_clk = records.surname_clks[i].and_then(Clk::from_hex);
         }
         if let Some(s) = records.services[i] {
             p.services.push(intern(&mut service_ids, s));
@@ -237,22 +255,8 @@ fn compare_block(
                 _ => None,
             };
             let first_name_ok = first_names.is_none_or(|f| f > FIRST_NAME_THRESHOLD);
-            // Another surname: the more else disagrees, the closer the encodings must
-            // be (namesakes born the same day grow with the population).
-            let surnames_differ = matches!((pa.surname, pb.surname), (Some(x), Some(y)) if x != y);
-            let needed = if !surnames_differ {
-                settings.threshold
-            } else if pa
-                .keys
-                .iter()
-                .zip(&pb.keys)
-                .any(|(x, y)| *x != NONE && x == y)
-            {
-                settings.threshold.max(SHARED_KEY_SURNAME_THRESHOLD)
-            } else if first_names.is_some_and(|f| f < 1.0) {
-                settings.threshold.max(SURNAME_AND_FIRST_NAME_THRESHOLD)
-            } else {
-                settings.threshold
+            let Some(needed) = needed_similarity(pa, pb, first_names, settings.threshold) else {
+                continue;
             };
             if first_name_ok && d >= needed {
                 let (lo, hi) = if pa.root < pb.root {
@@ -265,6 +269,66 @@ fn compare_block(
         }
     }
     (compared, found)
+}
+
+/// The similarity a pair of profiles born the same day needs, from what else they
+/// share; `None`: never the same child (docs/architecture.md, Linkage). Another surname
+/// or another mother's name is a second child more often than a typo as the population
+/// grows (namesakes born the same day), so the more disagrees, the closer the encodings
+/// must be.
+fn needed_similarity(
+    pa: &Profile,
+    pb: &Profile,
+    first_names: Option<f64>,
+    threshold: f64,
+) -> Option<f64> {
+    let surnames_differ = matches!((pa.surname, pb.surname), (Some(x), Some(y)) if x != y);
+    let shared_key = pa
+        .keys
+        .iter()
+        .zip(&pb.keys)
+        .any(|(x, y)| *x != NONE && x == y);
+    // Both mothers' names known and different, and neither is the other record's surname
+    // (a mother written under her married name, which the child carries): another
+    // mother, unless the encodings are near-identical (a typo in her name).
+    let mothers_differ = match (pa.mother, pb.mother) {
+        (Some(x), Some(y)) => x != y && pb.surname != Some(x) && pa.surname != Some(y),
+        _ => false,
+    };
+    let mothers_same = matches!((pa.mother, pb.mother), (Some(x), Some(y)) if x == y);
+    let mut needed = threshold;
+    if first_names.is_some_and(|f| f < DIFFERENT_FIRST_NAME) {
+        // Twins share everything but the first name; a usual first name (another
+        // first name, the same child) is told from them only by the rest of the
+        // encoding, and a mother known in common makes it likelier.
+        needed = needed.max(if mothers_same {
+            DIFFERENT_FIRST_NAME_SAME_MOTHER_THRESHOLD
+        } else {
+            DIFFERENT_FIRST_NAME_THRESHOLD
+        });
+    }
+
+    if mothers_differ {
+        needed = needed.max(MOTHER_MISMATCH_THRESHOLD);
+    }
+    if !surnames_differ {
+        return Some(needed);
+    }
+    if shared_key {
+        // Same first name, birth month and mother's name: the exact pass refused the
+        // link for the surname; a close encoding is a typo or a changed surname.
+        return Some(needed.max(SHARED_KEY_SURNAME_THRESHOLD));
+    }
+    // A mistyped surname keeps most of its bigrams; another family's does not.
+    if let (Some(x), Some(y)) = (&pa.surname_clk, &pb.surname_clk)
+        && x.dice(y) < SURNAME_TYPO_THRESHOLD
+    {
+        return None;
+    }
+    if first_names.is_some_and(|f| f < 1.0) {
+        needed = needed.max(SURNAME_AND_FIRST_NAME_THRESHOLD);
+    }
+    Some(needed)
 }
 
 /// Runs the fuzzy pass over the clusters left by the exact keys.

@@ -59,19 +59,21 @@ fn for_each_bigram(s: &str, prefix: &str, buf: &mut String, mut f: impl FnMut(&s
 pub struct TokenMemo {
     clk: std::collections::HashMap<String, (u64, u64)>,
     first_name: std::collections::HashMap<String, (u64, u64)>,
+    surname: std::collections::HashMap<String, (u64, u64)>,
 }
 
 const CLK_DOMAIN: &str = "observatoire/clk/v1";
 const FIRST_NAME_DOMAIN: &str = "observatoire/clk-prenom/v1";
+const SURNAME_DOMAIN: &str = "observatoire/clk-nom/v1";
 
 impl TokenMemo {
     const CAPACITY: usize = 1 << 16;
 
     fn hashes(&mut self, key: &SecretKey, domain: &'static str, token: &str) -> (u64, u64) {
-        let map = if domain == FIRST_NAME_DOMAIN {
-            &mut self.first_name
-        } else {
-            &mut self.clk
+        let map = match domain {
+            FIRST_NAME_DOMAIN => &mut self.first_name,
+            SURNAME_DOMAIN => &mut self.surname,
+            _ => &mut self.clk,
         };
         if let Some(h) = map.get(token) {
             return *h;
@@ -101,6 +103,7 @@ impl Drop for TokenMemo {
     fn drop(&mut self) {
         wipe(&mut self.clk);
         wipe(&mut self.first_name);
+        wipe(&mut self.surname);
     }
 }
 
@@ -155,14 +158,31 @@ impl Clk {
         prenom: &str,
         memo: &mut TokenMemo,
     ) -> Option<Clk> {
-        if prenom.is_empty() {
+        Self::encode_name(key, FIRST_NAME_DOMAIN, prenom, K_FIRST_NAME, memo)
+    }
+
+    /// Encoding of the surname alone (its bigrams, under its own domain), to tell a
+    /// mistyped surname (most bigrams shared) from another family's (few shared).
+    pub fn encode_surname_memo(key: &SecretKey, nom: &str, memo: &mut TokenMemo) -> Option<Clk> {
+        Self::encode_name(key, SURNAME_DOMAIN, nom, K_SURNAME, memo)
+    }
+
+    /// The bigrams of one name, `k` bits each, hashed under `domain`.
+    fn encode_name(
+        key: &SecretKey,
+        domain: &'static str,
+        name: &str,
+        k: usize,
+        memo: &mut TokenMemo,
+    ) -> Option<Clk> {
+        if name.is_empty() {
             return None;
         }
         let mut clk = Clk::empty();
         let mut token = String::new();
-        for_each_bigram(prenom, "", &mut token, |b| {
-            let (h1, h2) = memo.hashes(key, FIRST_NAME_DOMAIN, b);
-            clk.set_bits(h1, h2, K_FIRST_NAME);
+        for_each_bigram(name, "", &mut token, |b| {
+            let (h1, h2) = memo.hashes(key, domain, b);
+            clk.set_bits(h1, h2, k);
         });
         Some(clk)
     }

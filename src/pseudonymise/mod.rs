@@ -28,8 +28,8 @@ use crate::tables::columns as col;
 use bloom::Clk;
 use keys::SecretKey;
 use rows::{
-    BLOCK, CHUNK_ROWS, CLK, CONTROL, Chunk, FILE, FIRST_NAME, FIXED_TEXTS, Identities, SURNAME,
-    pseudonymise_chunk,
+    BLOCK, CHUNK_ROWS, CLK, CONTROL, Chunk, FILE, FIRST_NAME, FIXED_TEXTS, Identities, MOTHER,
+    SURNAME, SURNAME_CLK, pseudonymise_chunk,
 };
 
 /// Identity columns removed by this stage.
@@ -65,8 +65,13 @@ pub mod columns {
     pub const KEY_SET: &str = "jeu_de_cles";
     /// Keyed control of the normalised surname.
     pub const SURNAME_CONTROL: &str = "controle_nom";
+    /// Keyed control of the normalised mother's name, in the surname control's domain:
+    /// equal to [`SURNAME_CONTROL`] when the mother's name is the child's surname.
+    pub const MOTHER_CONTROL: &str = "controle_mere";
     /// Bloom encoding of the first name alone.
     pub const FIRST_NAME_CLK: &str = "clk_prenom";
+    /// Bloom encoding of the surname alone.
+    pub const SURNAME_CLK: &str = "clk_nom";
     /// `bloc_1`…`bloc_3`: keyed blocking keys for fuzzy linkage.
     pub const BLOCK_PREFIX: &str = "bloc_";
     pub const BLOCKS: usize = 3;
@@ -282,14 +287,17 @@ fn with_pseudonyms(
         columns::BIRTH_CONTROL,
         columns::SURNAME_CONTROL,
         columns::FIRST_NAME_CLK,
+        columns::MOTHER_CONTROL,
+        columns::SURNAME_CLK,
     ] {
         texts.push(next_text(name));
     }
     for b in 1..=columns::BLOCKS {
         texts.push(next_text(&format!("{}{b}", columns::BLOCK_PREFIX)));
     }
-    let [file, clk, control, surname, first_name] =
-        [FILE, CLK, CONTROL, SURNAME, FIRST_NAME].map(|i| texts[tiers + i].clone());
+    let [file, clk, control, surname, first_name, mother, surname_clk] =
+        [FILE, CLK, CONTROL, SURNAME, FIRST_NAME, MOTHER, SURNAME_CLK]
+            .map(|i| texts[tiers + i].clone());
     for t in texts.iter().take(tiers) {
         out.with_column(t.clone())?;
     }
@@ -306,7 +314,9 @@ fn with_pseudonyms(
         vec![key_set.join("|"); n],
     ))?;
     out.with_column(surname)?;
+    out.with_column(mother)?;
     out.with_column(first_name)?;
+    out.with_column(surname_clk)?;
     for t in texts.iter().skip(tiers + BLOCK) {
         out.with_column(t.clone())?;
     }
@@ -389,10 +399,16 @@ pub fn rekey(extract: &DataFrame, observatory: &SecretKey) -> Result<DataFrame, 
     names.push(columns::FILE_PSEUDONYM.into());
     names.push(columns::BIRTH_CONTROL.into());
     names.push(columns::SURNAME_CONTROL.into());
+    names.push(columns::MOTHER_CONTROL.into());
     for b in 1..=columns::BLOCKS {
         names.push(format!("{}{b}", columns::BLOCK_PREFIX));
     }
     for name in names {
+        // An extract of an earlier version may lack a control column: linkage then
+        // goes without it (`link` reads them as optional).
+        if extract.column(&name).is_err() {
+            continue;
+        }
         let v = text_ref(extract, &name)?;
         let re: Vec<Option<String>> = v
             .par_iter()
@@ -402,7 +418,7 @@ pub fn rekey(extract: &DataFrame, observatory: &SecretKey) -> Result<DataFrame, 
         out.with_column(Column::new(name.as_str().into(), re))?;
     }
     let perm = bloom::keyed_permutation(observatory);
-    for name in [columns::CLK, columns::FIRST_NAME_CLK] {
+    for name in [columns::CLK, columns::FIRST_NAME_CLK, columns::SURNAME_CLK] {
         let Ok(clks) = text_ref(extract, name) else {
             continue;
         };
@@ -424,6 +440,11 @@ mod tests {
     /// Digest of the extract and report of the sequential implementation (0.1), before
     /// rows were pseudonymised in parallel.
     const EXPECTED_DIGEST: &str = "dadf4d9c61795244cf74c7cc5683d2b5e290e1245c7e9f831d4a22539c70039b d8d069790cda8c02dbd45228968e865e80f4c37fd4bd514ce8296bb33484c6f7";
+
+    /// The mother's-name control and the surname encoding of the same extract.
+    const EXPECTED_ADDED: &str = "acd577b473191679491f5c464d4a3eacbddabbf93467bd9cbd1d1b59f56715f6";
+    const EXPECTED_REKEYED_ADDED: &str =
+        "87a9f732348bae7979294c22d796dcf67dc71fafc6b644ac79d233f900f39476";
 
     const EXPECTED_REKEYED: &str =
         "db0ef326d9b4c4a9146e643af93d2d07b440736c07f3be8aa2c6305146b88d03";
@@ -482,13 +503,43 @@ mod tests {
             let (one, _) = pseudonymise(&df.slice(i as i64, 1), &key, &settings).unwrap();
             assert_eq!(digest(&one), digest(&out.slice(i as i64, 1)), "row {i}");
         }
-        // The same bytes as the sequential implementation this replaced.
+        // The same bytes as the sequential implementation this replaced, for every
+        // column it had; the columns added since have their own digests.
+        let added = [columns::MOTHER_CONTROL, columns::SURNAME_CLK];
         let report = serde_json::to_string(&report).unwrap();
         assert_eq!(
-            format!("{} {}", digest(&out), hex::encode(Sha256::digest(report))),
+            format!(
+                "{} {}",
+                digest(&out.drop_many(added)),
+                hex::encode(Sha256::digest(report))
+            ),
             EXPECTED_DIGEST
         );
+        assert_eq!(digest(&out.select(added).unwrap()), EXPECTED_ADDED);
         let rekeyed = rekey(&out, &SecretKey::from_bytes([6; 32])).unwrap();
-        assert_eq!(digest(&rekeyed), EXPECTED_REKEYED);
+        assert_eq!(digest(&rekeyed.drop_many(added)), EXPECTED_REKEYED);
+        assert_eq!(
+            digest(&rekeyed.select(added).unwrap()),
+            EXPECTED_REKEYED_ADDED
+        );
+        // The mother's-name control is the surname control of the same name.
+        let names = df!(
+            "nom" => ["Martin", "Dupré"],
+            "prenom" => ["Léa", "Tom"],
+            "nom_mere" => ["Dupré", "Martin"],
+        )
+        .unwrap();
+        let mut one = accompaniments(2);
+        for c in ["nom", "prenom", "nom_mere"] {
+            one.with_column(names.column(c).unwrap().clone()).unwrap();
+        }
+        let (two, _) = pseudonymise(&one, &key, &settings).unwrap();
+        let text = |c: &str| text_col(&two, c).unwrap();
+        let (surnames, mothers) = (
+            text(columns::SURNAME_CONTROL),
+            text(columns::MOTHER_CONTROL),
+        );
+        assert_eq!((&surnames[0], &surnames[1]), (&mothers[1], &mothers[0]));
+        assert_ne!(surnames[0], surnames[1]);
     }
 }

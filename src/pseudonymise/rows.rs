@@ -54,7 +54,9 @@ pub(super) const CLK: usize = 1;
 pub(super) const CONTROL: usize = 2;
 pub(super) const SURNAME: usize = 3;
 pub(super) const FIRST_NAME: usize = 4;
-pub(super) const BLOCK: usize = 5;
+pub(super) const MOTHER: usize = 5;
+pub(super) const SURNAME_CLK: usize = 6;
+pub(super) const BLOCK: usize = 7;
 pub(super) const FIXED_TEXTS: usize = BLOCK + columns::BLOCKS;
 
 /// The pseudonymised columns of a run of rows, with what the report counts.
@@ -153,9 +155,11 @@ fn key_pseudonyms(
     keyed
 }
 
-/// The fuzzy encoding of the identity and its control pseudonyms (surname, first-name
-/// encoding, birth date in either day/month order), into `fixed` (the text columns
-/// after the key pseudonyms); whether the identity could be encoded.
+/// The fuzzy encoding of the identity and its control pseudonyms (surname and mother's
+/// name under one domain, so that a mother's name can be compared with a surname;
+/// first-name and surname encodings; birth date in either day/month order), into
+/// `fixed` (the text columns after the key pseudonyms); whether the identity could be
+/// encoded.
 fn encodings(
     id: &Identity,
     key: &SecretKey,
@@ -175,10 +179,17 @@ fn encodings(
     );
     let encoded = clk.is_some();
     fixed[CLK].append_option(clk.map(|c| c.to_hex()));
-    fixed[SURNAME].append_option(
+    let name_control = |s: &Option<String>| {
+        s.as_ref()
+            .map(|s| key.pseudonym("observatoire/controle-nom/v1", &[s]))
+    };
+    fixed[SURNAME].append_option(name_control(&id.nom));
+    fixed[MOTHER].append_option(name_control(&id.nom_mere));
+    fixed[SURNAME_CLK].append_option(
         id.nom
-            .as_ref()
-            .map(|s| key.pseudonym("observatoire/controle-nom/v1", &[s])),
+            .as_deref()
+            .and_then(|s| Clk::encode_surname_memo(key, s, memo))
+            .map(|c| c.to_hex()),
     );
     fixed[FIRST_NAME].append_option(
         id.prenom

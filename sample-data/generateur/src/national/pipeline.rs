@@ -98,7 +98,7 @@ cles_appariement = [
   ["nom", "prenom", "date_naissance", "sexe"],
 ]
 appariement_flou = {fuzzy}
-seuil_dice = 0.75
+seuil_dice = 0.70
 tranches_age = [0, 3, 6, 11, 16, 18, 21]
 
 [[sources]]

@@ -1,0 +1,288 @@
+//! Unit tests of exact and fuzzy linkage (`link`), on hand-made extracts.
+
+use super::*;
+use crate::pseudonymise::bloom::ClkInput;
+use crate::pseudonymise::keys::SecretKey;
+
+fn clk(prenom: &str, nom: &str, d: u32) -> Option<String> {
+    let k = SecretKey::from_bytes([1; 32]);
+    Clk::encode(
+        &k,
+        &ClkInput {
+            prenom: Some(prenom),
+            nom: Some(nom),
+            nom_mere: Some("DUPRE"),
+            naissance: chrono::NaiveDate::from_ymd_opt(2012, 3, d),
+            sexe: Some('F'),
+        },
+    )
+    .map(|c| c.to_hex())
+}
+
+#[test]
+fn exact_then_fuzzy_one_to_one() {
+    // r0, r1: same person, same service (exact key). r2: same person in another
+    // service, a typo (fuzzy). r3: her twin sister in the other service (different
+    // first name): must stay apart. r4: no key at all.
+    let df = df![
+        "service" => ["A", "A", "B", "B", "B"],
+        "pseudonyme_1" => [Some("k0"), Some("k0"), Some("k2"), Some("k3"), None],
+        "pseudonyme_dossier" => [None::<&str>, None, None, None, None],
+        "clk" => [clk("LEA", "FAURE", 7), clk("LEA", "FAURE", 7), clk("LEA", "FAUER", 7), clk("ZOE", "FAURE", 7), None],
+        "bloc_1" => [Some("b"), Some("b"), Some("b"), Some("b"), None],
+    ]
+    .unwrap();
+    let (out, r) = link(&df, &Settings::default()).unwrap();
+    let p: Vec<String> = out
+        .column("personne")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap().to_string())
+        .collect();
+    assert_eq!(p[0], p[1]);
+    assert_eq!(p[0], p[2]);
+    assert_ne!(p[0], p[3]);
+    assert_ne!(p[3], p[4]);
+    assert_eq!(r.personnes, 3);
+    assert_eq!(r.liens_exacts, vec![1]);
+    assert_eq!(r.liens_flous, 1);
+    assert_eq!(r.enregistrements_sans_cle, 1);
+    // Without the fuzzy pass the typo stays apart.
+    let (_, r) = link(
+        &df,
+        &Settings {
+            fuzzy: false,
+            ..Settings::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(r.personnes, 4);
+}
+
+/// A filter with the given bits set, in hex.
+fn bits(set: impl IntoIterator<Item = usize>) -> String {
+    let mut c = Clk::empty();
+    for b in set {
+        c.0[b / 64] |= 1 << (b % 64);
+    }
+    c.to_hex()
+}
+
+fn persons(out: &DataFrame) -> Vec<String> {
+    out.column("personne")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn twins_exactly_on_the_first_name_guard_stay_apart() {
+    // Two records of two services, same encoding, same birth date: only their
+    // first names tell them apart. First names sharing 4 of 10 bits: Dice exactly
+    // 0,40 (= the guard): twins, two children. Sharing 5 of 10: 0,50, one child.
+    let whole = bits(0..200);
+    for (shared, linked) in [(4, false), (5, true)] {
+        let second = bits((10 - shared)..(20 - shared));
+        let first = bits(0..10);
+        let df = df![
+            "service" => ["A", "B"],
+            "pseudonyme_1" => [Some("k0"), Some("k1")],
+            "clk" => [Some(whole.clone()), Some(whole.clone())],
+            "clk_prenom" => [Some(first), Some(second)],
+            "controle_naissance" => [Some("d"), Some("d")],
+            "bloc_1" => [Some("b"), Some("b")],
+        ]
+        .unwrap();
+        let (out, r) = link(&df, &Settings::default()).unwrap();
+        let p = persons(&out);
+        assert_eq!(p[0] == p[1], linked, "{shared} bits shared: {r:?}");
+        assert_eq!(r.paires_comparees, 1);
+        assert_eq!(r.liens_flous, usize::from(linked));
+    }
+    let a = Clk::from_hex(&bits(0..10)).unwrap();
+    let b = Clk::from_hex(&bits(6..16)).unwrap();
+    assert_eq!(a.dice(&b), FIRST_NAME_THRESHOLD);
+}
+
+#[test]
+fn different_surnames_need_a_closer_encoding() {
+    // Two records of two services born the same day, encodings at Dice 0,78 (above
+    // the 0,75 threshold, below 0,80 and 0,85).
+    let (a, b) = (bits(0..100), bits(22..122));
+    assert_eq!(
+        Clk::from_hex(&a).unwrap().dice(&Clk::from_hex(&b).unwrap()),
+        0.78
+    );
+    let same = bits(0..10);
+    let other = bits(5..15); // first-name Dice 0,50: above the twin guard
+    // (second surname, second first name, second key 1, linked?)
+    for (surname, first_name, key, linked) in [
+        ("n1", &same, "k1", true),
+        ("n2", &same, "k2", true),
+        ("n2", &other, "k2", false),
+        // First names clearly different (0,50 < 0,60), no mother known in common:
+        // twins more often than a typo, 0,80 needed.
+        ("n1", &other, "k2", false),
+        ("n2", &same, "k1", false),
+    ] {
+        let df = df![
+            "service" => ["A", "B"],
+            "pseudonyme_1" => [Some("k1"), Some(key)],
+            "clk" => [Some(a.clone()), Some(b.clone())],
+            "clk_prenom" => [Some(same.clone()), Some(first_name.clone())],
+            "controle_naissance" => [Some("d"), Some("d")],
+            "controle_nom" => [Some("n1"), Some(surname)],
+            "bloc_1" => [Some("b"), Some("b")],
+        ]
+        .unwrap();
+        let (out, r) = link(&df, &Settings::default()).unwrap();
+        let p = persons(&out);
+        assert_eq!(p[0] == p[1], linked, "{surname} {key}: {r:?}");
+    }
+}
+
+#[test]
+fn mothers_names_and_surname_encodings_weigh_on_a_fuzzy_link() {
+    // Two records of two services born the same day, encodings at Dice 0,78.
+    let (a, b) = (bits(0..100), bits(22..122));
+    let first = bits(0..10);
+    let other_first = bits(5..15); // Dice 0,50: clearly another first name
+    let close = bits(200..210); // surname encodings: 0,80 with `close2`
+    let close2 = bits(202..212);
+    let far = bits(206..216); // 0,40 with `close`
+    // (first name B, surname B, surname encoding B, mother A, mother B, linked?)
+    type Case<'a> = (
+        &'a String,
+        &'a str,
+        &'a String,
+        Option<&'a str>,
+        Option<&'a str>,
+        bool,
+    );
+    let cases: [Case; 8] = [
+        // Same mother: a first name 0,50 away needs only 0,75 (a usual first name).
+        (&other_first, "n1", &close, Some("m1"), Some("m1"), true),
+        // Mothers known and different: another mother unless ≥ 0,90.
+        (&first, "n1", &close, Some("m1"), Some("m2"), false),
+        // B's mother is written under A's surname (her married name): not a
+        // disagreement.
+        (&first, "n1", &close, Some("m1"), Some("n1"), true),
+        // A mother missing on one side: no evidence either way.
+        (&first, "n1", &close, Some("m1"), None, true),
+        // Another surname close in its encoding (a typo): linked at 0,78.
+        (&first, "n2", &close2, None, None, true),
+        // Another surname, far in its encoding: another family.
+        (&first, "n2", &far, None, None, false),
+        // …whatever the general encoding says.
+        (&first, "n2", &far, Some("m1"), Some("m1"), false),
+        // The married-name rule looks across: B's mother equal to B's own surname
+        // explains nothing when A carries another surname.
+        (&first, "n2", &close2, Some("m1"), Some("n2"), false),
+    ];
+    for (i, (first_b, surname_b, clk_b, mother_a, mother_b, linked)) in
+        cases.into_iter().enumerate()
+    {
+        let df = df![
+            "service" => ["A", "B"],
+            "pseudonyme_1" => [Some("k1"), Some("k2")],
+            "clk" => [Some(a.clone()), Some(b.clone())],
+            "clk_prenom" => [Some(first.clone()), Some(first_b.clone())],
+            "clk_nom" => [Some(close.clone()), Some(clk_b.clone())],
+            "controle_naissance" => [Some("d"), Some("d")],
+            "controle_nom" => [Some("n1"), Some(surname_b)],
+            "controle_mere" => [mother_a, mother_b],
+            "bloc_1" => [Some("b"), Some("b")],
+        ]
+        .unwrap();
+        let (out, r) = link(&df, &Settings::default()).unwrap();
+        let p = persons(&out);
+        assert_eq!(p[0] == p[1], linked, "case {i}: {r:?}");
+    }
+}
+
+#[test]
+fn exact_keys_compare_with_representatives_only() {
+    // One key group: 40 records of one child (same control), then 20 homonyms born
+    // on other days, each its own cluster. The child's records join the first one;
+    // each homonym is refused and becomes a representative, up to the cap.
+    let n_child = 40;
+    let n_homonyms = MAX_REPRESENTATIVES + 4;
+    let mut controls: Vec<String> = vec!["same".into(); n_child];
+    controls.extend((0..n_homonyms).map(|h| format!("other{h}")));
+    let n = controls.len();
+    let services: Vec<String> = (0..n).map(|i| format!("S{}", i % 3)).collect();
+    let df = df![
+        "service" => services,
+        "pseudonyme_1" => vec!["k"; n],
+        "controle_naissance" => controls,
+    ]
+    .unwrap();
+    let (out, r) = link(&df, &Settings::default()).unwrap();
+    let p = persons(&out);
+    assert!(p[..n_child].iter().all(|x| *x == p[0]));
+    assert_eq!(r.liens_exacts, vec![n_child - 1]);
+    assert_eq!(r.liens_exacts_refuses, n_homonyms);
+    // The child plus the first MAX_REPRESENTATIVES - 1 homonyms fill the group.
+    assert_eq!(
+        r.representants_plafonnes,
+        n_homonyms - (MAX_REPRESENTATIVES - 1)
+    );
+    assert_eq!(r.personnes, 1 + n_homonyms);
+}
+
+#[test]
+fn fuzzy_result_does_not_depend_on_threads() {
+    // Many near-duplicate pairs across two services in one block: the same links
+    // and counts with 1 and 2 threads.
+    let k = SecretKey::from_bytes([3; 32]);
+    let names = [
+        "LEA", "LEO", "LENA", "LEON", "ELEA", "LEANE", "LEIA", "LEAH",
+    ];
+    let mut service = Vec::new();
+    let mut clks = Vec::new();
+    let mut keys = Vec::new();
+    for (s, surname) in [("A", "MARTIN"), ("B", "MARTINE")] {
+        for (i, p) in names.iter().enumerate() {
+            service.push(s.to_string());
+            keys.push(format!("{s}{i}"));
+            clks.push(
+                Clk::encode(
+                    &k,
+                    &ClkInput {
+                        prenom: Some(p),
+                        nom: Some(surname),
+                        nom_mere: None,
+                        naissance: chrono::NaiveDate::from_ymd_opt(2012, 3, 7),
+                        sexe: None,
+                    },
+                )
+                .map(|c| c.to_hex()),
+            );
+        }
+    }
+    let blocks = vec!["b"; service.len()];
+    let df = df![
+        "service" => service,
+        "pseudonyme_1" => keys,
+        "clk" => clks,
+        "bloc_1" => blocks,
+    ]
+    .unwrap();
+    let run = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| link(&df, &Settings::default()).unwrap())
+    };
+    let (a, ra) = run(1);
+    let (b, rb) = run(2);
+    assert_eq!(persons(&a), persons(&b));
+    assert_eq!(ra, rb);
+    assert!(ra.liens_flous > 0, "{ra:?}");
+}
