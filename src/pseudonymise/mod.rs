@@ -389,6 +389,29 @@ pub fn pseudonym_columns(df: &DataFrame) -> Vec<String> {
     v
 }
 
+/// The columns of `df` that only linkage reads: key and file pseudonyms, encodings,
+/// controls, blocking keys, key fingerprint and key set.
+pub fn linkage_columns(df: &DataFrame) -> Vec<String> {
+    let mut names = pseudonym_columns(df);
+    names.extend(
+        [
+            columns::FILE_PSEUDONYM,
+            columns::CLK,
+            columns::FIRST_NAME_CLK,
+            columns::SURNAME_CLK,
+            columns::BIRTH_CONTROL,
+            columns::SURNAME_CONTROL,
+            columns::MOTHER_CONTROL,
+            columns::KEY_FINGERPRINT,
+            columns::KEY_SET,
+        ]
+        .map(String::from),
+    );
+    names.extend((1..=columns::BLOCKS).map(|b| format!("{}{b}", columns::BLOCK_PREFIX)));
+    names.retain(|n| df.column(n).is_ok());
+    names
+}
+
 /// Re-keys an extract at the observatory (two-level scheme, as PMSI's FOIN): every
 /// pseudonym and blocking key is hashed again under the observatory's key, and Bloom
 /// filters are permuted with a permutation derived from it, so central data cannot be

@@ -59,9 +59,10 @@ pub fn run_with_progress(
     let mut staging = Staging::for_pipeline(pipeline, out)?;
     // Identities are pseudonymised file by file as they are read (see `AsRead`).
     let as_read = AsRead::pseudonymising(pipeline);
-    let ing = ingest::ingest_observed(pipeline, Some(&|t, df| as_read.apply(t, df)), files)?;
+    let mut ing = ingest::ingest_observed(pipeline, Some(&|t, df| as_read.apply(t, df)), files)?;
     boundary(observe, stage::PSEUDONYMISE);
-    let linked = pseudonymise_and_link_observed(pipeline, &ing, Some(&as_read), observe)?;
+    let records = Records::take(&mut ing);
+    let linked = pseudonymise_and_link_observed(pipeline, records, Some(&as_read), observe)?;
     boundary(observe, stage::INDICATORS);
     let years = pipeline.spec.periode.years();
     let none = DataFrame::empty();

@@ -133,19 +133,43 @@ pub struct Linked {
 /// Pseudonymises the local accompaniments, adds the partners' extracts, re-keys
 /// everything with the observatory's key and links it.
 pub fn pseudonymise_and_link(pipeline: &Pipeline, ing: &Ingested) -> Result<Option<Linked>, Error> {
-    pseudonymise_and_link_observed(pipeline, ing, None, &mut |_| {})
+    // Cloning a table shares its columns.
+    let records = Records {
+        local: ing.tables.accompaniments.clone(),
+        extracts: ing.tables.extracts.clone(),
+    };
+    pseudonymise_and_link_observed(pipeline, records, None, &mut |_| {})
+}
+
+/// The person records a run links, taken from what ingest read: the local accompaniments
+/// (pseudonymised as read, or still identifying) and the partners' extracts. Owned, so
+/// that each is freed as soon as linkage no longer needs it.
+pub(super) struct Records {
+    pub local: DataFrame,
+    pub extracts: DataFrame,
+}
+
+impl Records {
+    /// Takes them out of `ing` (its tables are left empty: nothing after linkage reads
+    /// them).
+    pub fn take(ing: &mut Ingested) -> Records {
+        Records {
+            local: std::mem::take(&mut ing.tables.accompaniments),
+            extracts: std::mem::take(&mut ing.tables.extracts),
+        }
+    }
 }
 
 /// [`pseudonymise_and_link`], telling `observe` when linkage begins and what it linked.
 pub(super) fn pseudonymise_and_link_observed(
     pipeline: &Pipeline,
-    ing: &Ingested,
+    records: Records,
     as_read: Option<&AsRead>,
     observe: &mut dyn FnMut(Event<'_>),
 ) -> Result<Option<Linked>, Error> {
-    let local = &ing.tables.accompaniments;
-    let extracts = &ing.tables.extracts;
-    if local.height() == 0 && extracts.height() == 0 {
+    let Records { local, extracts } = records;
+    let extract_rows = extracts.height();
+    if local.height() == 0 && extract_rows == 0 {
         return Ok(None);
     }
     let c = &pipeline.spec.confidentialite;
@@ -167,21 +191,22 @@ pub(super) fn pseudonymise_and_link_observed(
     if local.height() > 0 && local.column(pseudonymise::columns::KEY_FINGERPRINT).is_ok() {
         // Pseudonymised as ingest read it.
         pseudo_report = match as_read {
-            Some(a) => a.report(local)?,
+            Some(a) => a.report(&local)?,
             None => None,
         };
-        parts.push(local.clone());
+        parts.push(local);
     } else if local.height() > 0 {
         let (extract, report) = pseudonymise::pseudonymise(
-            local,
+            &local,
             &collective_key(pipeline)?,
             &pseudonymise_settings(pipeline),
         )?;
         pseudo_report = Some(report);
+        drop(local);
         parts.push(extract);
     }
-    if extracts.height() > 0 {
-        parts.push(extracts.clone());
+    if extract_rows > 0 {
+        parts.push(extracts);
     }
     let all = ingest::stack(parts)?;
     // Every part must come from the same collective key and the same key set, or the
@@ -196,15 +221,21 @@ pub(super) fn pseudonymise_and_link_observed(
         )));
     }
     let rekeyed = pseudonymise::rekey(&all, &observatory)?;
+    // The columns the observatory's key replaced are freed with the stacked extract.
+    drop(all);
     boundary(observe, stage::LINK);
     let (table, link_report) = link::link(&rekeyed, &pipeline.settings.link)?;
+    drop(rekeyed);
     observe(Event::Linked(&table));
+    // What only linkage reads (pseudonyms, encodings, controls, blocking keys) goes:
+    // the indicators read the person id and the generalised columns.
+    let table = table.drop_many(pseudonymise::linkage_columns(&table));
     let privacy = serde_json::json!({
         "empreinte_cle_collectif": fingerprints.first(),
         "empreinte_cle_observatoire": observatory.fingerprint(),
         "cles_de_demonstration": observatory.is_demonstration(),
         "pseudonymisation_locale": pseudo_report,
-        "extraits_partenaires": extracts.height(),
+        "extraits_partenaires": extract_rows,
         "appariement": link_report,
     });
     Ok(Some(Linked { table, privacy }))
