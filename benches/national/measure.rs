@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use calamine::{Data, Reader, open_workbook_auto};
+use observatoire::ingest::isolate;
 
 /// CPU seconds (user + system) of this process (`RUSAGE_SELF`) or of its waited-for
 /// children (`RUSAGE_CHILDREN`), and the largest resident set in kB.
@@ -30,15 +31,7 @@ fn reset_peak() {
 
 /// This process's peak resident set since the last reset, in kB (Linux; 0 elsewhere).
 fn peak_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
+    isolate::own_peak_kb()
 }
 
 struct Open {
@@ -46,7 +39,6 @@ struct Open {
     start: Instant,
     cpu: f64,
     cpu_children: f64,
-    children_peak: u64,
     paused_wall: f64,
     paused_cpu: f64,
 }
@@ -57,7 +49,9 @@ struct Done {
     cpu: f64,
     cpu_children: f64,
     peak_kb: u64,
-    /// Growth of the largest child's peak during the stage (0: no larger child).
+    /// Largest peak a reading child reported during the stage (its own, measured after
+    /// `exec`: `RUSAGE_CHILDREN` would count the parent's pages a spawned child shares
+    /// until then).
     children_peak_kb: u64,
 }
 
@@ -80,27 +74,27 @@ impl Meter {
     /// Stage `name` begins (`end`: the run is over).
     pub fn stage(&mut self, name: &'static str) {
         if let Some(o) = self.open.take() {
-            let (cc, cpeak) = rusage(libc::RUSAGE_CHILDREN);
+            let (cc, _) = rusage(libc::RUSAGE_CHILDREN);
             self.done.push(Done {
                 name: o.name,
                 wall: o.start.elapsed().as_secs_f64() - o.paused_wall,
                 cpu: cpu_self() - o.cpu - o.paused_cpu,
                 cpu_children: cc - o.cpu_children,
                 peak_kb: peak_kb(),
-                children_peak_kb: if cpeak > o.children_peak { cpeak } else { 0 },
+                children_peak_kb: isolate::take_largest_child_peak_kb(),
             });
         }
         if name == observatoire::run::stage::END {
             return;
         }
         reset_peak();
-        let (cc, cpeak) = rusage(libc::RUSAGE_CHILDREN);
+        isolate::take_largest_child_peak_kb();
+        let (cc, _) = rusage(libc::RUSAGE_CHILDREN);
         self.open = Some(Open {
             name,
             start: Instant::now(),
             cpu: cpu_self(),
             cpu_children: cc,
-            children_peak: cpeak,
             paused_wall: 0.0,
             paused_cpu: 0.0,
         });

@@ -15,7 +15,7 @@
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::grid::{Cell, Grid};
 use super::limits::Limits;
@@ -27,6 +27,30 @@ use crate::error::{SourceError, SourceErrorKind};
 pub const WORKER_COMMAND: &str = "__lecture-isolee";
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
+
+/// Largest peak resident set a reading child reported, in kB.
+static LARGEST_CHILD_PEAK_KB: AtomicU64 = AtomicU64::new(0);
+
+/// The largest peak resident set a reading child reported since the last call, in kB
+/// (0: none, or not Linux), and starts over. Each child measures itself after `exec`:
+/// the `RUSAGE_CHILDREN` maximum cannot tell, since a child spawned by `posix_spawn`
+/// shares the parent's pages until `exec` and the kernel counts them as the child's.
+pub fn take_largest_child_peak_kb() -> u64 {
+    LARGEST_CHILD_PEAK_KB.swap(0, Ordering::SeqCst)
+}
+
+/// This process's peak resident set (`VmHWM`), in kB (Linux; 0 elsewhere).
+pub fn own_peak_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
 
 /// Turns isolated reading on (or off) for the whole process.
 pub fn set_enabled(on: bool) {
@@ -160,8 +184,9 @@ pub fn worker_main() -> u8 {
     };
     limit_memory(limits.reader_memory_bytes);
     let result = read_workbook_in_process(&path, &display, &selection, &limits);
+    let peak = own_peak_kb();
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    if encode_response(&mut out, &result)
+    if encode_response(&mut out, &result, peak)
         .and_then(|()| out.flush())
         .is_err()
     {
@@ -460,9 +485,11 @@ fn get_kind(r: &mut impl Read) -> io::Result<SourceErrorKind> {
     })
 }
 
+/// The child's answer: what it read or the error, then its own peak resident set (kB).
 fn encode_response(
     w: &mut impl Write,
     result: &Result<WorkbookRead, SourceError>,
+    peak_kb: u64,
 ) -> io::Result<()> {
     w.write_all(RESPONSE_MAGIC)?;
     match result {
@@ -497,6 +524,7 @@ fn encode_response(
             put_kind(w, &e.kind)?;
         }
     }
+    put_u64(w, peak_kb)?;
     w.write_all(END_MAGIC)
 }
 
@@ -551,9 +579,11 @@ fn decode_response(
         }
         _ => return Err(bad()),
     };
+    let peak_kb = get_u64(r)?;
     if &get_array::<4>(r)? != END_MAGIC {
         return Err(bad());
     }
+    LARGEST_CHILD_PEAK_KB.fetch_max(peak_kb, Ordering::SeqCst);
     Ok(result)
 }
 

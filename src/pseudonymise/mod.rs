@@ -415,10 +415,12 @@ pub fn linkage_columns(df: &DataFrame) -> Vec<String> {
 /// Re-keys an extract at the observatory (two-level scheme, as PMSI's FOIN): every
 /// pseudonym and blocking key is hashed again under the observatory's key, and Bloom
 /// filters are permuted with a permutation derived from it, so central data cannot be
-/// matched against a partner's extract while similarities are unchanged.
-pub fn rekey(extract: &DataFrame, observatory: &SecretKey) -> Result<DataFrame, Error> {
-    let mut out = extract.clone();
-    let mut names: Vec<String> = pseudonym_columns(extract);
+/// matched against a partner's extract while similarities are unchanged. Takes the
+/// extract by value and replaces one column at a time, so that each column under the
+/// collective's key is freed as soon as its re-keyed form exists (when nothing else
+/// holds it).
+pub fn rekey(mut out: DataFrame, observatory: &SecretKey) -> Result<DataFrame, Error> {
+    let mut names: Vec<String> = pseudonym_columns(&out);
     names.push(columns::FILE_PSEUDONYM.into());
     names.push(columns::BIRTH_CONTROL.into());
     names.push(columns::SURNAME_CONTROL.into());
@@ -429,30 +431,50 @@ pub fn rekey(extract: &DataFrame, observatory: &SecretKey) -> Result<DataFrame, 
     for name in names {
         // An extract of an earlier version may lack a control column: linkage then
         // goes without it (`link` reads them as optional).
-        if extract.column(&name).is_err() {
+        if out.column(&name).is_err() {
             continue;
         }
-        let v = text_ref(extract, &name)?;
-        let re: Vec<Option<String>> = v
-            .par_iter()
-            .with_min_len(CHUNK_ROWS)
-            .map(|p| p.map(|p| observatory.pseudonym("observatoire/recle/v1", &[p])))
-            .collect();
-        out.with_column(Column::new(name.as_str().into(), re))?;
+        let re = map_text(&out, &name, |p| {
+            Some(observatory.pseudonym("observatoire/recle/v1", &[p]))
+        })?;
+        out.with_column(re)?;
     }
     let perm = bloom::keyed_permutation(observatory);
     for name in [columns::CLK, columns::FIRST_NAME_CLK, columns::SURNAME_CLK] {
-        let Ok(clks) = text_ref(extract, name) else {
+        if out.column(name).is_err() {
             continue;
-        };
-        let re: Vec<Option<String>> = clks
-            .par_iter()
-            .with_min_len(CHUNK_ROWS)
-            .map(|c| c.and_then(Clk::from_hex).map(|c| c.permute(&perm).to_hex()))
-            .collect();
-        out.with_column(Column::new(name.into(), re))?;
+        }
+        let re = map_text(&out, name, |c| {
+            Clk::from_hex(c).map(|c| c.permute(&perm).to_hex())
+        })?;
+        out.with_column(re)?;
     }
     Ok(out)
+}
+
+/// Column `name` of `df` with `f` applied to every value (`None` stays `None`), built
+/// in parallel by runs of [`CHUNK_ROWS`] straight into Arrow strings.
+fn map_text(
+    df: &DataFrame,
+    name: &str,
+    f: impl Fn(&str) -> Option<String> + Sync,
+) -> Result<Column, Error> {
+    let values = text_ref(df, name)?;
+    let parts: Vec<StringChunked> = values
+        .par_chunks(CHUNK_ROWS)
+        .map(|run| {
+            let mut b = StringChunkedBuilder::new(PlSmallStr::EMPTY, run.len());
+            for v in run {
+                b.append_option(v.and_then(&f));
+            }
+            b.finish()
+        })
+        .collect();
+    let mut all = StringChunked::full_null(PlSmallStr::EMPTY, 0);
+    for p in &parts {
+        all.append(p)?;
+    }
+    Ok(all.with_name(name.into()).into_series().into())
 }
 
 #[cfg(test)]
@@ -539,7 +561,7 @@ mod tests {
             EXPECTED_DIGEST
         );
         assert_eq!(digest(&out.select(added).unwrap()), EXPECTED_ADDED);
-        let rekeyed = rekey(&out, &SecretKey::from_bytes([6; 32])).unwrap();
+        let rekeyed = rekey(out.clone(), &SecretKey::from_bytes([6; 32])).unwrap();
         assert_eq!(digest(&rekeyed.drop_many(added)), EXPECTED_REKEYED);
         assert_eq!(
             digest(&rekeyed.select(added).unwrap()),

@@ -220,9 +220,8 @@ pub(super) fn pseudonymise_and_link_observed(
             key_sets.join(" / ")
         )));
     }
-    let rekeyed = pseudonymise::rekey(&all, &observatory)?;
-    // The columns the observatory's key replaced are freed with the stacked extract.
-    drop(all);
+    // The columns under the collective's key are freed as their re-keyed forms are made.
+    let rekeyed = pseudonymise::rekey(all, &observatory)?;
     boundary(observe, stage::LINK);
     let (table, link_report) = link::link(&rekeyed, &pipeline.settings.link)?;
     drop(rekeyed);

@@ -94,7 +94,7 @@ pub fn prepare(pop: &TestPopulation) -> Prepared {
     let (b, _) =
         pseudonymise::pseudonymise(&accompaniments(&pop.ditep, "DITEP"), &key, &settings).unwrap();
     let all = observatoire::ingest::stack(vec![a, b]).unwrap();
-    let extract = pseudonymise::rekey(&all, &observatory).unwrap();
+    let extract = pseudonymise::rekey(all, &observatory).unwrap();
     Prepared {
         extract,
         pseudonymise_time: t0.elapsed(),

@@ -160,7 +160,8 @@ fn extract_has_no_identifier_and_rekeying_changes_every_pseudonym() {
     let b = strings(&other, "pseudonyme_1");
     assert!(a.iter().zip(&b).all(|(x, y)| x.is_none() || x != y));
     // Re-keying at the observatory changes every pseudonym, block key and filter.
-    let rekeyed = pseudonymise::rekey(&extract, &SecretKey::demonstration("observatoire")).unwrap();
+    let rekeyed =
+        pseudonymise::rekey(extract.clone(), &SecretKey::demonstration("observatoire")).unwrap();
     let mut cols = pseudonym_columns(&extract);
     cols.extend(["pseudonyme_dossier", "clk", "bloc_1", "bloc_2", "bloc_3"].map(String::from));
     for c in cols {

@@ -47,11 +47,13 @@ fn response_round_trip_and_truncation() {
         hidden: vec!["Listes".into()],
     });
     let mut b = Vec::new();
-    encode_response(&mut b, &ok).unwrap();
+    encode_response(&mut b, &ok, 12_345).unwrap();
     let back = decode_response(&mut b.as_slice(), "f.xlsx")
         .unwrap()
         .unwrap();
     assert!(back.is_1904);
+    // The child's own peak reaches the parent's running maximum.
+    assert!(take_largest_child_peak_kb() >= 12_345);
     assert_eq!(back.sheets[0].0, "Feuil1");
     assert_eq!(back.sheets[0].1.rows, grid.rows);
     assert_eq!(back.hidden, ["Listes"]);
@@ -69,7 +71,7 @@ fn response_round_trip_and_truncation() {
         },
     });
     let mut b = Vec::new();
-    encode_response(&mut b, &e).unwrap();
+    encode_response(&mut b, &e, 0).unwrap();
     let back = decode_response(&mut b.as_slice(), "f.xlsx").unwrap();
     assert_eq!(
         back.unwrap_err(),
