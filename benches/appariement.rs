@@ -105,14 +105,19 @@ fn diagnose(
             .collect()
     };
     let persons = col("personne");
-    let clk: Vec<Option<Clk>> = col("clk")
-        .iter()
-        .map(|c| c.as_deref().and_then(Clk::from_hex))
-        .collect();
-    let fnc: Vec<Option<Clk>> = col("clk_prenom")
-        .iter()
-        .map(|c| c.as_deref().and_then(Clk::from_hex))
-        .collect();
+    // Encodings are binary in the extract; here in hexadecimal, to compare as text.
+    let encodings = |n: &str| -> Vec<Option<Clk>> {
+        linked
+            .column(n)
+            .unwrap()
+            .binary()
+            .unwrap()
+            .iter()
+            .map(|v| v.and_then(Clk::from_bytes))
+            .collect()
+    };
+    let clk = encodings("clk");
+    let fnc = encodings("clk_prenom");
     let k1 = col("pseudonyme_1");
     let k2 = col("pseudonyme_2");
     let na = pop.protection.len();
@@ -272,7 +277,7 @@ fn diagnose(
     // the surname or the first name, linked or not.
     let ctl = col("controle_naissance");
     let sur = col("controle_nom");
-    let fnh = col("clk_prenom");
+    let fnh: Vec<Option<String>> = fnc.iter().map(|c| c.map(|c| c.to_hex())).collect();
     let mut all = String::new();
     for (which, other) in [(&sur, &fnh), (&fnh, &sur)] {
         // Records of each (birth-date control, value): protection ones, then DITEP ones.

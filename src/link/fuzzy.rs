@@ -167,10 +167,10 @@ fn fill_from_members(records: &Records, uf: &mut UnionFind, of_root: &[u32], out
             p.mother = Some(intern(&mut surname_ids, m));
         }
         if p.first_name.is_none() {
-            p.first_name = records.first_names[i].and_then(Clk::from_hex);
+            p.first_name = records.first_names[i].and_then(Clk::from_bytes);
         }
         if p.surname_clk.is_none() {
-            p.surname_clk = records.surname_clks[i].and_then(Clk::from_hex);
+            p.surname_clk = records.surname_clks[i].and_then(Clk::from_bytes);
         }
         if let Some(s) = records.services[i] {
             p.services.push(intern(&mut service_ids, s));
@@ -198,16 +198,23 @@ fn keys_and_blocks(
             p.keys.push(column[i].map_or(NONE, |v| intern(&mut ids, v)));
         }
     }
-    // Blocking values of each profile's source record.
-    let values = |k: usize, i: usize| -> Option<(&str, &str)> {
+    // Blocking values of each profile's source record (as bytes: a first-name encoding
+    // is one).
+    let values = |k: usize, i: usize| -> Option<(&[u8], &[u8])> {
         match k {
-            0 => records.controls[i].map(|c| (c, records.sexes[i].unwrap_or(""))),
-            1 => records.surnames[i].zip(records.first_names[i]),
-            _ => blocks.get(k - 2).and_then(|b| b[i]).map(|b| (b, "")),
+            0 => records.controls[i]
+                .map(|c| (c.as_bytes(), records.sexes[i].unwrap_or("").as_bytes())),
+            1 => records.surnames[i]
+                .map(str::as_bytes)
+                .zip(records.first_names[i]),
+            _ => blocks
+                .get(k - 2)
+                .and_then(|b| b[i])
+                .map(|b| (b.as_bytes(), &b""[..])),
         }
     };
     for k in 0..KEYS {
-        let mut ids: HashMap<(&str, &str), u32> = HashMap::new();
+        let mut ids: HashMap<(&[u8], &[u8]), u32> = HashMap::new();
         for (p, &i) in out.iter_mut().zip(source) {
             if let Some(v) = values(k, i) {
                 let next = ids.len() as u32;

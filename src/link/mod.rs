@@ -130,9 +130,21 @@ fn optional_text<'a>(df: &'a DataFrame, name: &str) -> Result<Vec<Option<&'a str
     }
 }
 
-/// Bloom encodings decoded once from their hex form (in parallel).
-fn decode(hex: &[Option<&str>]) -> Vec<Option<Clk>> {
-    hex.par_iter().map(|c| c.and_then(Clk::from_hex)).collect()
+/// An encoding column of the extract (binary, see
+/// [`crate::pseudonymise::encodings_as_binary`]) borrowed; all empty when absent.
+fn optional_bytes<'a>(df: &'a DataFrame, name: &str) -> Result<Vec<Option<&'a [u8]>>, Error> {
+    match df.column(name) {
+        Ok(c) => Ok(c.binary()?.iter().collect()),
+        Err(_) => Ok(vec![None; df.height()]),
+    }
+}
+
+/// Bloom encodings decoded once from their bytes (in parallel).
+fn decode(bytes: &[Option<&[u8]>]) -> Vec<Option<Clk>> {
+    bytes
+        .par_iter()
+        .map(|c| c.and_then(Clk::from_bytes))
+        .collect()
 }
 
 /// What the exact and fuzzy passes read of each record.
@@ -143,10 +155,10 @@ pub(crate) struct Records<'a> {
     pub surnames: Vec<Option<&'a str>>,
     /// Mother's-name controls, comparable with the surname controls.
     pub mothers: Vec<Option<&'a str>>,
-    /// First-name encodings, still in hex: decoded only for the fuzzy pass's profiles.
-    pub first_names: Vec<Option<&'a str>>,
-    /// Surname encodings, still in hex (as the first names').
-    pub surname_clks: Vec<Option<&'a str>>,
+    /// First-name encodings, still as bytes: decoded only for the fuzzy pass's profiles.
+    pub first_names: Vec<Option<&'a [u8]>>,
+    /// Surname encodings, still as bytes (as the first names').
+    pub surname_clks: Vec<Option<&'a [u8]>>,
     /// Sex (generalised column of the extract), for blocking only.
     pub sexes: Vec<Option<&'a str>>,
 }
@@ -221,6 +233,8 @@ fn exact_key(
 
 /// Links the records of a (re-keyed) pseudonymised extract; returns it with `personne`.
 pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Report), Error> {
+    // Encodings in hexadecimal (an extract of an earlier version) are read as bytes.
+    let extract = &crate::pseudonymise::encodings_as_binary(extract.clone())?;
     let n = extract.height();
     let mut uf = UnionFind::new(n);
     let mut report = Report {
@@ -233,12 +247,12 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
     // fuzzy pass.
     let records = Records {
         services: text(extract, col::SERVICE)?,
-        clks: decode(&optional_text(extract, pcol::CLK)?),
+        clks: decode(&optional_bytes(extract, pcol::CLK)?),
         controls: optional_text(extract, pcol::BIRTH_CONTROL)?,
         surnames: optional_text(extract, pcol::SURNAME_CONTROL)?,
         mothers: optional_text(extract, pcol::MOTHER_CONTROL)?,
-        first_names: optional_text(extract, pcol::FIRST_NAME_CLK)?,
-        surname_clks: optional_text(extract, pcol::SURNAME_CLK)?,
+        first_names: optional_bytes(extract, pcol::FIRST_NAME_CLK)?,
+        surname_clks: optional_bytes(extract, pcol::SURNAME_CLK)?,
         sexes: optional_text(extract, "sexe")?,
     };
 

@@ -214,24 +214,40 @@ impl Clk {
         }
     }
 
-    pub fn to_hex(&self) -> String {
+    /// The 128 bytes of the encoding (words little-endian, lowest first): its form in
+    /// the extract.
+    pub fn to_bytes(&self) -> [u8; BITS / 8] {
         let mut bytes = [0u8; BITS / 8];
         for (chunk, w) in bytes.chunks_exact_mut(8).zip(self.0) {
             chunk.copy_from_slice(&w.to_le_bytes());
         }
-        super::keys::hex_lower(&bytes)
+        bytes
     }
 
-    pub fn from_hex(s: &str) -> Option<Clk> {
-        // Decoded into a fixed buffer: no allocation per encoding (linkage decodes one
-        // per record); a text of another length is refused by `decode_to_slice`.
-        let mut bytes = [0u8; BITS / 8];
-        hex::decode_to_slice(s, &mut bytes).ok()?;
+    /// The encoding of [`Clk::to_bytes`]; `None` for any other length.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Clk> {
+        if bytes.len() != BITS / 8 {
+            return None;
+        }
         let mut c = Clk::empty();
         for (i, chunk) in bytes.chunks_exact(8).enumerate() {
             c.0[i] = u64::from_le_bytes(chunk.try_into().ok()?);
         }
         Some(c)
+    }
+
+    /// The bytes of [`Clk::to_bytes`] in lower-case hexadecimal (extracts of earlier
+    /// versions, tests).
+    pub fn to_hex(&self) -> String {
+        super::keys::hex_lower(&self.to_bytes())
+    }
+
+    pub fn from_hex(s: &str) -> Option<Clk> {
+        // Decoded into a fixed buffer: no allocation per encoding; a text of another
+        // length is refused by `decode_to_slice`.
+        let mut bytes = [0u8; BITS / 8];
+        hex::decode_to_slice(s, &mut bytes).ok()?;
+        Clk::from_bytes(&bytes)
     }
 
     /// Applies a bit permutation.

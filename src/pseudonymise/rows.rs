@@ -50,19 +50,23 @@ pub(super) struct Identities<'a> {
 /// Text columns of the extract made by this stage, in the order of [`Chunk::text`]:
 /// the pseudonyms (one per key), then these.
 pub(super) const FILE: usize = 0;
-pub(super) const CLK: usize = 1;
-pub(super) const CONTROL: usize = 2;
-pub(super) const SURNAME: usize = 3;
-pub(super) const FIRST_NAME: usize = 4;
-pub(super) const MOTHER: usize = 5;
-pub(super) const SURNAME_CLK: usize = 6;
-pub(super) const BLOCK: usize = 7;
+pub(super) const CONTROL: usize = 1;
+pub(super) const SURNAME: usize = 2;
+pub(super) const MOTHER: usize = 3;
+pub(super) const BLOCK: usize = 4;
 pub(super) const FIXED_TEXTS: usize = BLOCK + columns::BLOCKS;
+/// Binary columns (Bloom encodings, 128 bytes each), in the order of [`Chunk::encoded`].
+pub(super) const CLK: usize = 0;
+pub(super) const FIRST_NAME: usize = 1;
+pub(super) const SURNAME_CLK: usize = 2;
+pub(super) const ENCODINGS: usize = 3;
 
 /// The pseudonymised columns of a run of rows, with what the report counts.
 pub(super) struct Chunk {
     /// Key pseudonyms (one per key), then [`FILE`]…[`BLOCK`] + blocks.
     pub(super) text: Vec<StringChunked>,
+    /// The encodings: [`CLK`], [`FIRST_NAME`], [`SURNAME_CLK`].
+    pub(super) encoded: Vec<BinaryChunked>,
     pub(super) years: Vec<Option<i32>>,
     pub(super) months: Vec<Option<i32>>,
     pub(super) ages: Vec<Option<i32>>,
@@ -86,8 +90,12 @@ pub(super) fn pseudonymise_chunk(
     let mut text: Vec<StringChunkedBuilder> = (0..tiers + FIXED_TEXTS)
         .map(|_| StringChunkedBuilder::new(PlSmallStr::EMPTY, len))
         .collect();
+    let mut encoded: Vec<BinaryChunkedBuilder> = (0..ENCODINGS)
+        .map(|_| BinaryChunkedBuilder::new(PlSmallStr::EMPTY, len))
+        .collect();
     let mut chunk = Chunk {
         text: Vec::new(),
+        encoded: Vec::new(),
         years: Vec::with_capacity(len),
         months: Vec::with_capacity(len),
         ages: Vec::with_capacity(len),
@@ -116,7 +124,7 @@ pub(super) fn pseudonymise_chunk(
             _ => None,
         };
         text[tiers + FILE].append_option(fp);
-        if encodings(&id, key, &mut text[tiers..], &mut memo) {
+        if encodings(&id, key, &mut text[tiers..], &mut encoded, &mut memo) {
             chunk.encodings += 1;
             keyed = true;
         }
@@ -127,6 +135,10 @@ pub(super) fn pseudonymise_chunk(
         chunk.push_generalised(&id, settings);
     }
     chunk.text = text.into_iter().map(StringChunkedBuilder::finish).collect();
+    chunk.encoded = encoded
+        .into_iter()
+        .map(BinaryChunkedBuilder::finish)
+        .collect();
     chunk
 }
 
@@ -158,12 +170,13 @@ fn key_pseudonyms(
 /// The fuzzy encoding of the identity and its control pseudonyms (surname and mother's
 /// name under one domain, so that a mother's name can be compared with a surname;
 /// first-name and surname encodings; birth date in either day/month order), into
-/// `fixed` (the text columns after the key pseudonyms); whether the identity could be
-/// encoded.
+/// `fixed` (the text columns after the key pseudonyms) and `encoded`; whether the
+/// identity could be encoded.
 fn encodings(
     id: &Identity,
     key: &SecretKey,
     fixed: &mut [StringChunkedBuilder],
+    encoded: &mut [BinaryChunkedBuilder],
     memo: &mut TokenMemo,
 ) -> bool {
     let clk = Clk::encode_memo(
@@ -177,25 +190,25 @@ fn encodings(
         },
         memo,
     );
-    let encoded = clk.is_some();
-    fixed[CLK].append_option(clk.map(|c| c.to_hex()));
+    let made = clk.is_some();
+    encoded[CLK].append_option(clk.map(|c| c.to_bytes()));
     let name_control = |s: &Option<String>| {
         s.as_ref()
             .map(|s| key.pseudonym("observatoire/controle-nom/v1", &[s]))
     };
     fixed[SURNAME].append_option(name_control(&id.nom));
     fixed[MOTHER].append_option(name_control(&id.nom_mere));
-    fixed[SURNAME_CLK].append_option(
+    encoded[SURNAME_CLK].append_option(
         id.nom
             .as_deref()
             .and_then(|s| Clk::encode_surname_memo(key, s, memo))
-            .map(|c| c.to_hex()),
+            .map(|c| c.to_bytes()),
     );
-    fixed[FIRST_NAME].append_option(
+    encoded[FIRST_NAME].append_option(
         id.prenom
             .as_deref()
             .and_then(|p| Clk::encode_first_name_memo(key, p, memo))
-            .map(|c| c.to_hex()),
+            .map(|c| c.to_bytes()),
     );
     fixed[CONTROL].append_option(id.naissance.map(|d| {
         let (a, b) = (d.day().min(d.month()), d.day().max(d.month()));
@@ -204,7 +217,7 @@ fn encodings(
             &[&d.year().to_string(), &a.to_string(), &b.to_string()],
         )
     }));
-    encoded
+    made
 }
 
 /// Blocking keys: birth year + month; birth year + first letters of the first name;

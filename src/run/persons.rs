@@ -206,7 +206,8 @@ pub(super) fn pseudonymise_and_link_observed(
         parts.push(extract);
     }
     if extract_rows > 0 {
-        parts.push(extracts);
+        // A partner on an earlier version sends its encodings in hexadecimal.
+        parts.push(pseudonymise::encodings_as_binary(extracts)?);
     }
     let all = ingest::stack(parts)?;
     // Every part must come from the same collective key and the same key set, or the

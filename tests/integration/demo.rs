@@ -251,6 +251,10 @@ pub fn text_of(path: &Path) -> Option<String> {
                 .unwrap();
             let mut s = String::new();
             for c in df.columns() {
+                // Binary columns are the Bloom encodings: bytes, no text to scan.
+                if c.dtype() == &DataType::Binary {
+                    continue;
+                }
                 let as_text = c.cast(&DataType::String).unwrap();
                 for v in as_text.str().unwrap().iter().flatten() {
                     s.push_str(v);

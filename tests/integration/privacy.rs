@@ -163,7 +163,21 @@ fn extract_has_no_identifier_and_rekeying_changes_every_pseudonym() {
     let rekeyed =
         pseudonymise::rekey(extract.clone(), &SecretKey::demonstration("observatoire")).unwrap();
     let mut cols = pseudonym_columns(&extract);
-    cols.extend(["pseudonyme_dossier", "clk", "bloc_1", "bloc_2", "bloc_3"].map(String::from));
+    cols.extend(
+        [
+            "pseudonyme_dossier",
+            "clk",
+            "clk_prenom",
+            "clk_nom",
+            "controle_naissance",
+            "controle_nom",
+            "controle_mere",
+            "bloc_1",
+            "bloc_2",
+            "bloc_3",
+        ]
+        .map(String::from),
+    );
     for c in cols {
         let before = strings(&extract, &c);
         let after = strings(&rekeyed, &c);

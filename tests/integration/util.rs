@@ -40,10 +40,13 @@ pub fn pipeline(dir: &Path, text: &str) -> Pipeline {
     Pipeline::load(&path).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A column as text; a binary one (the Bloom encodings) in hexadecimal.
 pub fn strings(df: &polars::prelude::DataFrame, col: &str) -> Vec<Option<String>> {
-    df.column(col)
-        .unwrap()
-        .str()
+    let c = df.column(col).unwrap();
+    if let Ok(b) = c.binary() {
+        return b.iter().map(|v| v.map(hex::encode)).collect();
+    }
+    c.str()
         .unwrap()
         .iter()
         .map(|v| v.map(str::to_string))

@@ -1,0 +1,149 @@
+//! Unit tests of the extract: row-by-row parallel pseudonymisation, its digests against
+//! 0.1, re-keying and the mother's-name control.
+
+use super::*;
+use sha2::{Digest, Sha256};
+
+/// Digest of the extract and report of the sequential implementation (0.1), before
+/// rows were pseudonymised in parallel.
+const EXPECTED_DIGEST: &str = "dadf4d9c61795244cf74c7cc5683d2b5e290e1245c7e9f831d4a22539c70039b d8d069790cda8c02dbd45228968e865e80f4c37fd4bd514ce8296bb33484c6f7";
+
+/// The mother's-name control and the surname encoding of the same extract.
+const EXPECTED_ADDED: &str = "acd577b473191679491f5c464d4a3eacbddabbf93467bd9cbd1d1b59f56715f6";
+const EXPECTED_REKEYED_ADDED: &str =
+    "87a9f732348bae7979294c22d796dcf67dc71fafc6b644ac79d233f900f39476";
+
+const EXPECTED_REKEYED: &str = "db0ef326d9b4c4a9146e643af93d2d07b440736c07f3be8aa2c6305146b88d03";
+
+/// `n` canonical accompaniments with varied identities, some fields missing.
+fn accompaniments(n: usize) -> DataFrame {
+    let names = [
+        "MARTIN", "Bernard", "dupré", "LE GALL", "N'DIAYE", "", "Éloïse",
+    ];
+    let firsts = ["Léa", "LEO", "jean-marc", "Zoé", "", "Anaïs", "Noah"];
+    let pick = |v: &[&str], i: usize, m: usize| -> Option<String> {
+        (!i.is_multiple_of(m)).then(|| format!("{}{}", v[i % v.len()], i % 13))
+    };
+    let days: Vec<Option<i32>> = (0..n)
+        .map(|i| (!i.is_multiple_of(17)).then_some(12_000 + (i as i32 * 37) % 6_000))
+        .collect();
+    let births = Series::new("date_naissance".into(), days)
+        .cast(&DataType::Date)
+        .unwrap();
+    df![
+        "source" => vec!["PE"; n],
+        "service" => (0..n).map(|i| format!("S{}", i % 5)).collect::<Vec<_>>(),
+        "nom" => (0..n).map(|i| pick(&names, i, 11)).collect::<Vec<_>>(),
+        "prenom" => (0..n).map(|i| pick(&firsts, i, 19)).collect::<Vec<_>>(),
+        "date_naissance" => births,
+        "sexe" => (0..n).map(|i| ["F", "M", "x"][i % 3]).collect::<Vec<_>>(),
+        "nom_mere" => (0..n).map(|i| pick(&names, i + 3, 4)).collect::<Vec<_>>(),
+        "numero_dossier" => (0..n).map(|i| i.is_multiple_of(3).then(|| format!("D{}", i % 97))).collect::<Vec<_>>(),
+        "motif_sortie" => vec![Some("fin de mesure"); n],
+        "departement_residence" => (0..n).map(|i| ["75", "2A", "971", "69"][i % 4]).collect::<Vec<_>>(),
+    ]
+    .unwrap()
+}
+
+/// `df` with its encodings in hexadecimal, their form when the digests were taken:
+/// the bytes are the same.
+fn as_hex(df: &DataFrame) -> DataFrame {
+    let mut df = df.clone();
+    for name in ENCODING_COLUMNS {
+        let Ok(c) = df.column(name) else { continue };
+        let hex: Vec<Option<String>> = c
+            .binary()
+            .unwrap()
+            .iter()
+            .map(|v| v.map(|b| Clk::from_bytes(b).unwrap().to_hex()))
+            .collect();
+        df.with_column(Column::new(name.into(), hex)).unwrap();
+    }
+    df
+}
+
+fn digest(df: &DataFrame) -> String {
+    let df = &as_hex(df);
+    let mut h = Sha256::new();
+    for c in df.columns() {
+        h.update(c.name().as_bytes());
+        for v in c.as_materialized_series().iter() {
+            h.update(format!("{v}|").as_bytes());
+        }
+    }
+    hex::encode(h.finalize())
+}
+
+#[test]
+fn parallel_pseudonymisation_is_row_by_row_and_unchanged() {
+    let n = 3 * 8_192 + 100;
+    let df = accompaniments(n);
+    let key = SecretKey::from_bytes([5; 32]);
+    let settings = Settings::new(2023);
+    let (out, report) = pseudonymise(&df, &key, &settings).unwrap();
+    assert_eq!(out.height(), n);
+    // Every row is what it is alone, whatever run it fell in.
+    for i in [0, 1, 8_191, 8_192, 20_000, n - 1] {
+        let (one, _) = pseudonymise(&df.slice(i as i64, 1), &key, &settings).unwrap();
+        assert_eq!(digest(&one), digest(&out.slice(i as i64, 1)), "row {i}");
+    }
+    // The same bytes as the sequential implementation this replaced, for every
+    // column it had; the columns added since have their own digests.
+    let added = [columns::MOTHER_CONTROL, columns::SURNAME_CLK];
+    let report = serde_json::to_string(&report).unwrap();
+    assert_eq!(
+        format!(
+            "{} {}",
+            digest(&out.drop_many(added)),
+            hex::encode(Sha256::digest(report))
+        ),
+        EXPECTED_DIGEST
+    );
+    assert_eq!(digest(&out.select(added).unwrap()), EXPECTED_ADDED);
+    let rekeyed = rekey(out.clone(), &SecretKey::from_bytes([6; 32])).unwrap();
+    assert_eq!(digest(&rekeyed.drop_many(added)), EXPECTED_REKEYED);
+    assert_eq!(
+        digest(&rekeyed.select(added).unwrap()),
+        EXPECTED_REKEYED_ADDED
+    );
+    // The mother's-name control is the surname control of the same name.
+    let names = df!(
+        "nom" => ["Martin", "Dupré"],
+        "prenom" => ["Léa", "Tom"],
+        "nom_mere" => ["Dupré", "Martin"],
+    )
+    .unwrap();
+    let mut one = accompaniments(2);
+    for c in ["nom", "prenom", "nom_mere"] {
+        one.with_column(names.column(c).unwrap().clone()).unwrap();
+    }
+    let (two, _) = pseudonymise(&one, &key, &settings).unwrap();
+    let text = |c: &str| text_col(&two, c).unwrap();
+    let (surnames, mothers) = (
+        text(columns::SURNAME_CONTROL),
+        text(columns::MOTHER_CONTROL),
+    );
+    assert_eq!((&surnames[0], &surnames[1]), (&mothers[1], &mothers[0]));
+    assert_ne!(surnames[0], surnames[1]);
+}
+
+#[test]
+fn encodings_in_hexadecimal_are_read_as_their_bytes() {
+    let key = SecretKey::from_bytes([5; 32]);
+    let (out, _) = pseudonymise(&accompaniments(50), &key, &Settings::new(2023)).unwrap();
+    // The same extract as an earlier version wrote it: encodings in hexadecimal.
+    let old = as_hex(&out);
+    assert_eq!(old.column(columns::CLK).unwrap().dtype(), &DataType::String);
+    let back = encodings_as_binary(old).unwrap();
+    for name in ENCODING_COLUMNS {
+        assert_eq!(
+            back.column(name).unwrap().as_materialized_series(),
+            out.column(name).unwrap().as_materialized_series(),
+            "{name}"
+        );
+    }
+    // Text that is not an encoding becomes empty, as linkage always read it.
+    let bad = df!(columns::CLK => [Some("zz"), None]).unwrap();
+    let read = encodings_as_binary(bad).unwrap();
+    assert_eq!(read.column(columns::CLK).unwrap().null_count(), 2);
+}
