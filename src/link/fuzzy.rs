@@ -33,20 +33,22 @@ const NONE: u32 = u32::MAX;
 type Candidate = (f64, usize, usize);
 
 /// A cluster after the exact pass, as the fuzzy pass sees it.
-struct Profile {
+struct Profile<'a> {
     /// The cluster's union-find root (its smallest record index).
     root: usize,
     clk: Clk,
     ones: u32,
     /// First birth-date control of the cluster's records (in record order).
     control: Option<u32>,
-    first_name: Option<Clk>,
+    /// First-name encoding, as the extract's bytes (decoded only for a pair above the
+    /// threshold).
+    first_name: Option<&'a [u8]>,
     /// First surname control of the cluster's records.
     surname: Option<u32>,
     /// First mother's-name control of the cluster's records (same ids as `surname`).
     mother: Option<u32>,
     /// First surname encoding of the cluster's records.
-    surname_clk: Option<Clk>,
+    surname_clk: Option<&'a [u8]>,
     /// Exact-key pseudonyms of the profile's first encoded record, one per key column
     /// ([`NONE`]: no value).
     keys: Vec<u32>,
@@ -91,12 +93,12 @@ fn intern<'a>(ids: &mut HashMap<&'a str, u32>, v: &'a str) -> u32 {
 
 /// One profile per cluster with an encoding, in order of the cluster's first encoded
 /// record.
-fn profiles(
-    records: &Records,
+fn profiles<'a>(
+    records: &Records<'a>,
     keys: &[Vec<Option<&str>>],
     blocks: &[Vec<Option<&str>>],
     uf: &mut UnionFind,
-) -> Vec<Profile> {
+) -> Vec<Profile<'a>> {
     let (mut out, of_root, source) = seed_profiles(records, uf);
     fill_from_members(records, uf, &of_root, &mut out);
     keys_and_blocks(records, keys, blocks, &source, &mut out);
@@ -106,7 +108,10 @@ fn profiles(
 /// The profiles with their encoding, one per cluster with an encoded record; the
 /// profile of each cluster root (`NONE` for none) and the record whose blocking values
 /// stand for each profile (its first encoded one).
-fn seed_profiles(records: &Records, uf: &mut UnionFind) -> (Vec<Profile>, Vec<u32>, Vec<usize>) {
+fn seed_profiles<'a>(
+    records: &Records<'a>,
+    uf: &mut UnionFind,
+) -> (Vec<Profile<'a>>, Vec<u32>, Vec<usize>) {
     let n = records.clks.len();
     let mut of_root = vec![NONE; n];
     let mut out: Vec<Profile> = Vec::new();
@@ -138,7 +143,12 @@ fn seed_profiles(records: &Records, uf: &mut UnionFind) -> (Vec<Profile>, Vec<u3
 
 /// Each profile's first birth-date control, surname control and first-name encoding
 /// among its cluster's records, and all their services (sorted, once each).
-fn fill_from_members(records: &Records, uf: &mut UnionFind, of_root: &[u32], out: &mut [Profile]) {
+fn fill_from_members<'a>(
+    records: &Records<'a>,
+    uf: &mut UnionFind,
+    of_root: &[u32],
+    out: &mut [Profile<'a>],
+) {
     let n = records.clks.len();
     let mut service_ids: HashMap<&str, u32> = HashMap::new();
     let mut control_ids: HashMap<&str, u32> = HashMap::new();
@@ -167,10 +177,10 @@ fn fill_from_members(records: &Records, uf: &mut UnionFind, of_root: &[u32], out
             p.mother = Some(intern(&mut surname_ids, m));
         }
         if p.first_name.is_none() {
-            p.first_name = records.first_names[i].and_then(Clk::from_bytes);
+            p.first_name = records.first_names[i].filter(|b| Clk::from_bytes(b).is_some());
         }
         if p.surname_clk.is_none() {
-            p.surname_clk = records.surname_clks[i].and_then(Clk::from_bytes);
+            p.surname_clk = records.surname_clks[i].filter(|b| Clk::from_bytes(b).is_some());
         }
         if let Some(s) = records.services[i] {
             p.services.push(intern(&mut service_ids, s));
@@ -257,8 +267,11 @@ fn compare_block(
             }
             // Twins share everything but the first name: a first-name similarity at
             // the guard or below is two children.
-            let first_names = match (&pa.first_name, &pb.first_name) {
-                (Some(x), Some(y)) => Some(x.dice(y)),
+            let first_names = match (
+                pa.first_name.and_then(Clk::from_bytes),
+                pb.first_name.and_then(Clk::from_bytes),
+            ) {
+                (Some(x), Some(y)) => Some(x.dice(&y)),
                 _ => None,
             };
             let first_name_ok = first_names.is_none_or(|f| f > FIRST_NAME_THRESHOLD);
@@ -327,8 +340,10 @@ fn needed_similarity(
         return Some(needed.max(SHARED_KEY_SURNAME_THRESHOLD));
     }
     // A mistyped surname keeps most of its bigrams; another family's does not.
-    if let (Some(x), Some(y)) = (&pa.surname_clk, &pb.surname_clk)
-        && x.dice(y) < SURNAME_TYPO_THRESHOLD
+    if let (Some(x), Some(y)) = (
+        pa.surname_clk.and_then(Clk::from_bytes),
+        pb.surname_clk.and_then(Clk::from_bytes),
+    ) && x.dice(&y) < SURNAME_TYPO_THRESHOLD
     {
         return None;
     }
