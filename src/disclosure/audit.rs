@@ -19,7 +19,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
-use rayon::prelude::*;
 
 use super::linear::{Overflow, Sparse, coef, combine};
 use super::system::{Kind, System};
@@ -395,137 +394,6 @@ fn local_bounds(
     (low, up)
 }
 
-/// The upper value that proves a cell protected on its own: with the true value as the
-/// low end (the true values are a feasible point, so the attacker's low bound is at most
-/// the value), [`protects`] holds from this value up; a little above it so that a
-/// solver's round-off cannot undo the proof.
-fn sufficient_up(kind: Kind, value: f64) -> f64 {
-    let tol = 1e-6 * value.abs().max(1.0);
-    match kind {
-        Kind::Count => value + 2.0 + 4.0 * tol,
-        Kind::Amount => value + 0.1 * value.abs() + 4.0 * tol,
-    }
-}
-
-/// Rounds of [`proven_by_shared_points`] per component.
-const SHARED_ROUNDS: usize = 3;
-
-/// The cells of `doubtful` that a feasible point shared by several of them already
-/// protects, without the two programs per cell of [`bounds`]. Per component holding
-/// doubtful cells, one linear program maximises the sum of those cells, each scaled by
-/// and capped at its [`sufficient_up`] (the cap keeps the program bounded and spreads
-/// the effort over the cells); its solution is checked against every relation of the
-/// component and non-negativity, and each doubtful cell that reaches its sufficient
-/// value there is protected: the attacker's interval holds both its true value and that
-/// point's value. Up to [`SHARED_ROUNDS`] rounds on the cells still doubtful, while a
-/// round proves one more. Sound as the other steps are; the cells it does not prove go
-/// to [`bounds`]. On the secret bench (national shape) 18 cells of one part reached
-/// this step: the disclosure stage took 57 s with two programs each, 10,6 s with this
-/// step first, for the same pattern.
-pub(super) fn proven_by_shared_points(
-    system: &System,
-    suppressed: &[bool],
-    doubtful: &[usize],
-) -> BTreeSet<usize> {
-    let wanted: BTreeSet<usize> = doubtful.iter().copied().collect();
-    let comps: Vec<(Vec<usize>, Vec<Sparse>)> = components(system, suppressed)
-        .into_iter()
-        .filter(|(cells, rows)| !rows.is_empty() && cells.iter().any(|c| wanted.contains(c)))
-        .collect();
-    let proven_in = |(cells, rows): &(Vec<usize>, Vec<Sparse>)| -> Vec<usize> {
-        let mut open: Vec<usize> = cells
-            .iter()
-            .copied()
-            .filter(|c| wanted.contains(c))
-            .collect();
-        let mut proven = Vec::new();
-        for _ in 0..SHARED_ROUNDS {
-            let Some(point) = shared_point(system, cells, rows, &open) else {
-                break;
-            };
-            let before = open.len();
-            open.retain(|&c| {
-                let cell = &system.cells[c];
-                let done = cells
-                    .binary_search(&c)
-                    .is_ok_and(|p| protects(cell.kind, cell.value, cell.value, point[p]));
-                if done {
-                    proven.push(c);
-                }
-                !done
-            });
-            if open.is_empty() || open.len() == before {
-                break;
-            }
-        }
-        proven
-    };
-    // Components spread over the cores; one whose solver panicked proves nothing (its
-    // cells go to the exact programs).
-    comps
-        .par_iter()
-        .flat_map_iter(|comp| {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| proven_in(comp)))
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
-/// A point of the component (`cells` sorted, `rows` over them) maximising the scaled
-/// sum of the `targets`, each capped at its [`sufficient_up`]; `None` when the solver
-/// fails or its answer does not meet the relations and non-negativity within round-off.
-fn shared_point(
-    system: &System,
-    cells: &[usize],
-    rows: &[Sparse],
-    targets: &[usize],
-) -> Option<Vec<f64>> {
-    let target: BTreeMap<usize, f64> = targets
-        .iter()
-        .map(|&c| {
-            (
-                c,
-                sufficient_up(system.cells[c].kind, system.cells[c].value),
-            )
-        })
-        .collect();
-    let mut lp = Problem::new(OptimizationDirection::Maximize);
-    let vars: Vec<_> = cells
-        .iter()
-        .map(|c| match target.get(c) {
-            Some(&cap) => lp.add_var(1.0 / cap.max(1e-3), (0.0, cap)),
-            None => lp.add_var(0.0, (0.0, f64::INFINITY)),
-        })
-        .collect();
-    let at = |j: usize| cells.binary_search(&j).ok();
-    for r in rows {
-        let expr: Option<Vec<_>> = r
-            .iter()
-            .map(|&(j, c)| at(j).map(|p| (vars[p], c as f64)))
-            .collect();
-        let rhs: f64 = r
-            .iter()
-            .map(|&(j, c)| c as f64 * system.cells[j].value)
-            .sum();
-        lp.add_constraint(expr?.as_slice(), ComparisonOp::Eq, rhs);
-    }
-    let solution = lp.solve().ok()?.into_solution().ok()?;
-    let point: Vec<f64> = vars.iter().map(|&v| solution.var_value(v)).collect();
-    // Checked against the relations as written: the proof never rests on the solver.
-    let feasible = point.iter().all(|&x| x >= -1e-9)
-        && rows.iter().all(|r| {
-            let (mut sum, mut rhs, mut scale) = (0.0, 0.0, 1.0_f64);
-            for &(j, c) in r {
-                let x = at(j).map_or(f64::NAN, |p| point[p]);
-                sum += c as f64 * x;
-                rhs += c as f64 * system.cells[j].value;
-                scale = scale.max((c as f64 * x).abs());
-            }
-            (sum - rhs).abs() <= 1e-7 * scale
-        });
-    feasible.then_some(point)
-}
-
 /// Size of the neighbourhood of [`local_bounds`]. Measured at national scale: of 78 786
 /// primary cells, 49 needed a local program and 10 the program over their whole
 /// component; neighbourhoods of 1 500 then 12 000 cells cleared none of those 10 and
@@ -577,7 +445,7 @@ pub fn narrow_among(system: &System, suppressed: &[bool], only: Option<&[usize]>
     if doubtful.is_empty() {
         return Vec::new();
     }
-    let proven = proven_by_shared_points(system, suppressed, &doubtful);
+    let proven = super::shared::proven_by_shared_points(system, suppressed, &doubtful);
     doubtful.retain(|c| !proven.contains(c));
     if doubtful.is_empty() {
         return Vec::new();

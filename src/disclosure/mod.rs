@@ -6,7 +6,7 @@
 //! indicators), then an **attacker audit** (exact rank test and interval bounds) that
 //! fails the run if a suppressed figure is still exposed. Owns the cell statuses
 //! (European codes V / A / D) and the per-indicator suppression figures of the
-//! manifest; the linear algebra lives in [`linear`], [`gauss`] and [`audit`], the
+//! manifest; the linear algebra lives in [`linear`], [`gauss`], [`audit`] and [`shared`], the
 //! mapping from indicator rows to cells and relations in [`cells`].
 //!
 //! Zero rule: a zero counts no one and is published (it is not a primary cell); with
@@ -19,6 +19,7 @@ pub mod audit;
 pub mod cells;
 pub mod gauss;
 pub mod linear;
+pub mod shared;
 pub mod system;
 
 use std::collections::BTreeMap;

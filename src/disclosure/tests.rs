@@ -305,7 +305,7 @@ proptest! {
         // The shared-point step alone, on every primary cell: what it proves, the exact
         // programs prove too.
         let primary: Vec<usize> = (0..t.system.cells.len()).filter(|&i| suppressed[i]).collect();
-        let proven = audit::proven_by_shared_points(&t.system, &suppressed, &primary);
+        let proven = super::shared::proven_by_shared_points(&t.system, &suppressed, &primary);
         for i in proven {
             prop_assert!(!exact.contains(&i), "cell {} proven by a shared point but narrow", i);
         }
