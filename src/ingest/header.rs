@@ -2,6 +2,8 @@
 //! fields. Owns header normalisation (accents, case, line breaks, footnote digits glued
 //! to a word such as `MECS1`), one- and two-row headers, and automatic detection.
 
+use std::collections::HashMap;
+
 use super::grid::Grid;
 use super::values::fold;
 
@@ -269,8 +271,23 @@ fn match_prepared(header: &Header, targets: &[Target], prepared: &Prepared) -> V
             taken[ci] = true;
         }
     }
+    // Columns (in order) by each of their keys, and by each beginning of a key that
+    // ends before a space (« date entree » of « date entree reelle »): a text finds its
+    // columns by one look-up instead of a comparison with every key of every column
+    // (header detection tries dozens of candidate rows per sheet).
+    let mut exact: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut starts: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (ci, ks) in keys.iter().enumerate() {
+        for k in ks {
+            push_column(exact.entry(k.as_str()).or_default(), ci);
+            for (space, _) in k.match_indices(' ') {
+                push_column(starts.entry(&k[..space]).or_default(), ci);
+            }
+        }
+    }
     let passes: [(bool, bool); 3] = [(true, false), (false, false), (true, true)];
     for (use_user, prefix) in passes {
+        let columns = if prefix { &starts } else { &exact };
         for (ti, t) in targets.iter().enumerate() {
             // The user's texts replace the built-in ones: a mapping that matches nothing
             // must not fall back on another column.
@@ -279,30 +296,25 @@ fn match_prepared(header: &Header, targets: &[Target], prepared: &Prepared) -> V
             }
             let (user, builtin) = &prepared.texts[ti];
             let texts = if use_user { user } else { builtin };
-            'outer: for text in texts {
-                for (ci, ks) in keys.iter().enumerate() {
-                    if taken[ci] {
-                        continue;
-                    }
-                    let hit = ks.iter().any(|k| {
-                        if prefix {
-                            k.len() > text.len()
-                                && k.starts_with(text.as_str())
-                                && k.as_bytes()[text.len()] == b' '
-                        } else {
-                            k == text
-                        }
-                    });
-                    if hit {
-                        assigned[ti] = Some(ci);
-                        taken[ci] = true;
-                        break 'outer;
-                    }
-                }
+            let first_free = texts.iter().find_map(|text| {
+                columns
+                    .get(text.as_str())
+                    .and_then(|cs| cs.iter().copied().find(|&ci| !taken[ci]))
+            });
+            if let Some(ci) = first_free {
+                assigned[ti] = Some(ci);
+                taken[ci] = true;
             }
         }
     }
     assigned
+}
+
+/// Adds a column to a key's list, once (columns come in order).
+fn push_column(columns: &mut Vec<usize>, ci: usize) {
+    if columns.last() != Some(&ci) {
+        columns.push(ci);
+    }
 }
 
 /// `colonne C` → Some(2).

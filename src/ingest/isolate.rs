@@ -264,8 +264,10 @@ fn get_usize(r: &mut impl Read) -> io::Result<usize> {
 
 fn get_bytes(r: &mut impl Read) -> io::Result<Vec<u8>> {
     let n = get_u64(r)?;
-    let mut v = Vec::new();
-    // `take` grows the buffer as bytes arrive: a forged length allocates nothing.
+    // Room for a short value at once (most are cell texts of a few bytes); beyond
+    // 64 KiB, `take` grows the buffer as bytes arrive, so a forged length allocates
+    // no more than that.
+    let mut v = Vec::with_capacity(usize::try_from(n.min(1 << 16)).map_err(|_| bad())?);
     r.take(n).read_to_end(&mut v)?;
     if v.len() as u64 != n {
         return Err(bad());

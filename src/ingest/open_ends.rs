@@ -40,12 +40,21 @@ pub fn is_open_end(field: &str, cell: &Cell, extra: &[String]) -> bool {
     let Cell::Text(t) = cell else {
         return false;
     };
+    // Every end date of a CSV file is a text: a date written with digits is none of the
+    // default texts (none has a digit), so only a source's own list can still name it.
+    if extra.is_empty() && t.bytes().any(|b| b.is_ascii_digit()) {
+        return false;
+    }
     let key = folded(t);
     if key.is_empty() {
         return true;
     }
-    DEFAULT_OPEN_ENDS.iter().any(|d| folded(d) == key) || extra.iter().any(|e| folded(e) == key)
+    DEFAULTS_FOLDED.contains(&key) || extra.iter().any(|e| folded(e) == key)
 }
+
+/// [`DEFAULT_OPEN_ENDS`] folded once.
+static DEFAULTS_FOLDED: std::sync::LazyLock<Vec<String>> =
+    std::sync::LazyLock::new(|| DEFAULT_OPEN_ENDS.iter().map(|d| folded(d)).collect());
 
 /// What an unreadable end date may also be: the end of a message (empty for another
 /// field or another fault).
@@ -68,6 +77,20 @@ fn folded(t: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_default_open_end_has_a_digit() {
+        // `is_open_end` skips folding a text with a digit on this ground.
+        assert!(
+            DEFAULT_OPEN_ENDS
+                .iter()
+                .all(|d| !d.bytes().any(|b| b.is_ascii_digit()))
+        );
+        let extra = vec!["99/99/9999".to_string()];
+        assert!(is_open_end("date_fin", &text(" 99/99/9999 "), &extra));
+        assert!(!is_open_end("date_fin", &text("31/12/2024"), &[]));
+        assert!(is_open_end("date_fin", &text("  En  Cours. "), &[]));
+    }
 
     fn text(s: &str) -> Cell {
         Cell::Text(s.into())

@@ -100,15 +100,37 @@ const NUMERIC_MARKERS: &[&str] = &["S", "SE", "SS", "C", "N", "X", "NP", "SECRET
 
 /// Returns the normalised marker when `s` is a missing-value marker.
 pub fn missing_marker(s: &str) -> Option<String> {
-    let t = clean_text(s).to_uppercase();
-    MISSING_MARKERS.contains(&t.as_str()).then_some(t)
+    marker_in(s, MISSING_MARKERS)
 }
 
 /// Returns the normalised marker when `s` marks a withheld figure in a numeric cell
 /// (`s` for secret statistique…); never applied to text fields.
 pub fn numeric_marker(s: &str) -> Option<String> {
+    marker_in(s, NUMERIC_MARKERS)
+}
+
+/// The entry of `markers` that `s` is, cleaned and in upper case. Every cell of a text
+/// column is asked, so a text with more visible characters than the longest marker is
+/// answered without cleaning it: cleaning only removes spaces and upper case never
+/// shortens a character, so such a text cannot become a marker.
+fn marker_in(s: &str, markers: &[&str]) -> Option<String> {
+    let space = |c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}';
+    let longest = markers.iter().map(|m| m.chars().count()).max().unwrap_or(0);
+    let visible = s.chars().filter(|&c| !space(c)).take(longest + 1).count();
+    if visible > longest {
+        return None;
+    }
+    // No marker holds a space or a letter outside ASCII: a trimmed ASCII text compares
+    // as it is, without allocating (upper case of ASCII is ASCII's own).
+    let trimmed = s.trim_matches(space);
+    if trimmed.is_ascii() && markers.iter().all(|m| m.is_ascii() && !m.contains(' ')) {
+        return markers
+            .iter()
+            .find(|m| m.eq_ignore_ascii_case(trimmed))
+            .map(|m| m.to_string());
+    }
     let t = clean_text(s).to_uppercase();
-    NUMERIC_MARKERS.contains(&t.as_str()).then_some(t)
+    markers.contains(&t.as_str()).then_some(t)
 }
 
 /// Interprets `cell` as a value of `kind`. `is_1904` tells how to read plain numbers in a
@@ -503,6 +525,11 @@ mod tests {
         assert_eq!(missing_marker(" nd "), Some("ND".into()));
         assert_eq!(missing_marker("-"), Some("-".into()));
         assert_eq!(missing_marker("Dupont"), None);
+        // Surrounding spaces of every kind do not count against the length.
+        assert_eq!(missing_marker("\u{a0} n/a \u{202f}\n "), Some("N/A".into()));
+        assert_eq!(missing_marker("n.d. encore"), None);
+        assert_eq!(numeric_marker("  secret  "), Some("SECRET".into()));
+        assert_eq!(numeric_marker("secrets"), None);
     }
 
     #[test]

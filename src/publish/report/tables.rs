@@ -77,7 +77,7 @@ pub struct Notes {
 impl Notes {
     /// Number of an indicator's definition.
     pub fn indicator(&mut self, id: &str) -> Option<usize> {
-        let def: IndicatorDef = catalogue().into_iter().find(|d| d.id == id)?;
+        let def: IndicatorDef = crate::indicators::definition(id)?;
         Some(self.add(
             id,
             def.libelle,

@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
 use crate::indicators::{
-    IndicatorDef, IndicatorRow, activity, catalogue, context, cross_sector, hr, persons, quality,
+    IndicatorDef, IndicatorRow, activity, context, cross_sector, hr, persons, quality,
     satisfaction, training,
 };
 
@@ -213,7 +213,7 @@ pub fn sections<'a>(rows: &[&'a IndicatorRow], max_rows: usize) -> Vec<Section<'
 
 /// The definition of an indicator, if the catalogue has it.
 pub fn definition(id: &str) -> Option<IndicatorDef> {
-    catalogue().into_iter().find(|d| d.id == id)
+    crate::indicators::definition(id)
 }
 
 /// Longest sheet name Excel accepts (UTF-16 code units).
@@ -269,6 +269,7 @@ pub fn sheet_name(raw: &str, used: &mut BTreeSet<String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::indicators::catalogue;
 
     #[test]
     fn every_family_of_the_registry_has_a_sheet() {
