@@ -21,15 +21,15 @@ pub fn pool_services(rows: &[IndicatorRow], dir: &Directory) -> Result<Vec<Indic
         return Ok(Vec::new());
     }
     // One iteration per service row (and column): the bridge from the family's rows.
-    let text = |name: &str, f: &dyn Fn(&IndicatorRow) -> Option<String>| {
+    let text = |name: &str, f: &dyn Fn(&IndicatorRow) -> Option<&str>| {
         Column::new(name.into(), pooled.iter().map(|r| f(r)).collect::<Vec<_>>())
     };
     let df = DataFrame::new(
         pooled.len(),
         vec![
-            text(k::SERVICE, &|r| r.service.clone()),
-            text(out::INDICATOR, &|r| Some(r.indicateur.clone())),
-            text(out::UNIT, &|r| Some(r.unite.clone())),
+            text(k::SERVICE, &|r| r.service.as_deref()),
+            text(out::INDICATOR, &|r| Some(r.indicateur.as_str())),
+            text(out::UNIT, &|r| Some(r.unite.as_str())),
             Column::new(
                 k::YEAR.into(),
                 pooled.iter().map(|r| r.periode).collect::<Vec<i32>>(),
@@ -103,10 +103,12 @@ const TYPE: &str = "_type_service";
 /// The rows' keys, periods and values as a frame (one row per row, in order). One
 /// iteration per row and column: this is the bridge from the rows the other stages hold.
 fn key_frame(rows: &[IndicatorRow], dir: &Directory) -> Result<DataFrame, Error> {
-    let text = |name: &str, f: &dyn Fn(&IndicatorRow) -> Option<String>| {
+    // Borrowed texts: Polars copies the bytes into its own buffers once (half a million
+    // rows at national scale, eight text columns, called for peers and evolutions).
+    let text = |name: &str, f: &dyn Fn(&IndicatorRow) -> Option<&str>| {
         Column::new(
             name.into(),
-            rows.iter().map(f).collect::<Vec<Option<String>>>(),
+            rows.iter().map(f).collect::<Vec<Option<&str>>>(),
         )
     };
     // The folded type of each service, once per service of the directory.
@@ -117,18 +119,26 @@ fn key_frame(rows: &[IndicatorRow], dir: &Directory) -> Result<DataFrame, Error>
             Some((s, crate::text::fold(t)))
         })
         .collect();
-    let folded_type = |r: &IndicatorRow| r.service.as_deref().and_then(|s| types.get(s)).cloned();
+    let folded_types: Vec<Option<&str>> = rows
+        .iter()
+        .map(|r| {
+            r.service
+                .as_deref()
+                .and_then(|s| types.get(s))
+                .map(String::as_str)
+        })
+        .collect();
     Ok(DataFrame::new(
         rows.len(),
         vec![
-            text(out::INDICATOR, &|r| Some(r.indicateur.clone())),
-            text(out::LEVEL, &|r| Some(r.niveau_territoire.clone())),
-            text(out::TERRITORY, &|r| r.code_territoire.clone()),
-            text(out::ORGANISATION, &|r| r.organisation.clone()),
-            text(out::SERVICE, &|r| r.service.clone()),
-            text(out::BREAKDOWN, &|r| r.ventilation.clone()),
-            text(out::BREAKDOWN_VALUE, &|r| r.modalite.clone()),
-            text(TYPE, &folded_type),
+            text(out::INDICATOR, &|r| Some(r.indicateur.as_str())),
+            text(out::LEVEL, &|r| Some(r.niveau_territoire.as_str())),
+            text(out::TERRITORY, &|r| r.code_territoire.as_deref()),
+            text(out::ORGANISATION, &|r| r.organisation.as_deref()),
+            text(out::SERVICE, &|r| r.service.as_deref()),
+            text(out::BREAKDOWN, &|r| r.ventilation.as_deref()),
+            text(out::BREAKDOWN_VALUE, &|r| r.modalite.as_deref()),
+            Column::new(TYPE.into(), folded_types),
             Column::new(
                 out::PERIOD.into(),
                 rows.iter().map(|r| r.periode).collect::<Vec<i32>>(),

@@ -304,33 +304,33 @@ pub struct Results {
 impl Results {
     /// The long-format table as a DataFrame, sorted by indicator, service and period.
     pub fn to_dataframe(&self) -> Result<DataFrame, Error> {
-        let mut rows = self.rows.clone();
-        frame::sort(&mut rows);
-        let s = |f: fn(&IndicatorRow) -> Option<String>| -> Vec<Option<String>> {
-            rows.iter().map(f).collect()
+        // Borrowed rows and texts: Polars copies each text once, into its own buffers.
+        let rows = frame::sorted(&self.rows);
+        let s = |f: fn(&IndicatorRow) -> Option<&str>| -> Vec<Option<&str>> {
+            rows.iter().map(|r| f(r)).collect()
         };
         let n = |f: fn(&IndicatorRow) -> Option<f64>| -> Vec<Option<f64>> {
-            rows.iter().map(f).collect()
+            rows.iter().map(|r| f(r)).collect()
         };
         use columns::*;
         let cols: Vec<Column> = vec![
-            Column::new(INDICATOR.into(), s(|r| Some(r.indicateur.clone()))),
+            Column::new(INDICATOR.into(), s(|r| Some(r.indicateur.as_str()))),
             Column::new(
                 PERIOD.into(),
                 rows.iter().map(|r| r.periode).collect::<Vec<i32>>(),
             ),
-            Column::new(LEVEL.into(), s(|r| Some(r.niveau_territoire.clone()))),
-            Column::new(TERRITORY.into(), s(|r| r.code_territoire.clone())),
-            Column::new(ORGANISATION.into(), s(|r| r.organisation.clone())),
-            Column::new(SERVICE.into(), s(|r| r.service.clone())),
-            Column::new(SERVICE_NAME.into(), s(|r| r.nom_service.clone())),
-            Column::new(BREAKDOWN.into(), s(|r| r.ventilation.clone())),
-            Column::new(BREAKDOWN_VALUE.into(), s(|r| r.modalite.clone())),
+            Column::new(LEVEL.into(), s(|r| Some(r.niveau_territoire.as_str()))),
+            Column::new(TERRITORY.into(), s(|r| r.code_territoire.as_deref())),
+            Column::new(ORGANISATION.into(), s(|r| r.organisation.as_deref())),
+            Column::new(SERVICE.into(), s(|r| r.service.as_deref())),
+            Column::new(SERVICE_NAME.into(), s(|r| r.nom_service.as_deref())),
+            Column::new(BREAKDOWN.into(), s(|r| r.ventilation.as_deref())),
+            Column::new(BREAKDOWN_VALUE.into(), s(|r| r.modalite.as_deref())),
             Column::new(NUMERATOR.into(), n(|r| r.numerateur)),
             Column::new(DENOMINATOR.into(), n(|r| r.denominateur)),
             Column::new(VALUE.into(), n(|r| r.valeur)),
-            Column::new(UNIT.into(), s(|r| Some(r.unite.clone()))),
-            Column::new(STATUS.into(), s(|r| Some(r.statut.code().to_string()))),
+            Column::new(UNIT.into(), s(|r| Some(r.unite.as_str()))),
+            Column::new(STATUS.into(), s(|r| Some(r.statut.code()))),
             Column::new(CHANGE_YEAR.into(), n(|r| r.evolution_annuelle)),
             Column::new(CHANGE_BASE.into(), n(|r| r.evolution_depuis_base)),
             Column::new(PEERS_N.into(), n(|r| r.pairs_nombre)),

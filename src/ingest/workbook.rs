@@ -40,6 +40,8 @@ struct Source {
     budget: u64,
     /// `.xls`: the BIFF workbook stream.
     biff: Vec<u8>,
+    /// Whether a sheet may hold merged regions ([`prescan::ZipScan::merges`]).
+    merges: bool,
 }
 
 /// An opened workbook.
@@ -221,16 +223,14 @@ impl Workbook {
             ))));
         }
         prescan::sniff(path, format).map_err(e)?;
-        let (budget, biff) = if is_cfb(path) {
+        let (budget, biff, merges) = if is_cfb(path) {
             let stream = prescan::read_biff_stream(path, format, limits).map_err(e)?;
             // The workbook globals only: the sheets are checked when they are loaded.
             prescan::check_biff(&stream, limits, &|_| false).map_err(e)?;
-            (0, stream)
+            (0, stream, true)
         } else {
-            (
-                prescan::check_zip(path, format, limits).map_err(e)?,
-                Vec::new(),
-            )
+            let scan = prescan::check_zip(path, format, limits).map_err(e)?;
+            (scan.left, Vec::new(), scan.merges)
         };
         let src = Source {
             file: display.to_string(),
@@ -239,6 +239,7 @@ impl Workbook {
             limits: *limits,
             budget,
             biff,
+            merges,
         };
         // `.ods` and `.xls` are opened with no sheet content (names and visibility only).
         let sheets = src.open(&[])?;
@@ -305,7 +306,11 @@ impl Workbook {
             Ok(Err(k)) => return Err(err(&file, Some(name), k)),
             Err(_) => return Err(err(&file, Some(name), interrupted())),
         };
-        let merged = self.merged_regions(name);
+        let merged = if self.src.merges {
+            self.merged_regions(name)
+        } else {
+            Vec::new()
+        };
         builder
             .fill_merged(&merged)
             .map_err(|k| err(&file, Some(name), k))?;

@@ -179,32 +179,42 @@ pub fn to_rows(df: &DataFrame) -> Result<Vec<IndicatorRow>, Error> {
     Ok(rows)
 }
 
-/// Sorts rows in the order of the long-format table (indicator, service, level,
-/// territory, breakdown, value, period), then organisation and service name.
+/// The order of the long-format table: indicator, service, level, territory, breakdown,
+/// value, period, then organisation and service name.
+type Key<'a> = (
+    &'a str,
+    Option<&'a str>,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    i32,
+    Option<&'a str>,
+    Option<&'a str>,
+);
+
+fn key(r: &IndicatorRow) -> Key<'_> {
+    (
+        &r.indicateur,
+        r.service.as_deref(),
+        &r.niveau_territoire,
+        r.code_territoire.as_deref(),
+        r.ventilation.as_deref(),
+        r.modalite.as_deref(),
+        r.periode,
+        r.organisation.as_deref(),
+        r.nom_service.as_deref(),
+    )
+}
+
+/// Sorts rows in the order of the long-format table ([`Key`]).
 pub fn sort(rows: &mut [IndicatorRow]) {
-    type Key<'a> = (
-        &'a str,
-        Option<&'a str>,
-        &'a str,
-        Option<&'a str>,
-        Option<&'a str>,
-        Option<&'a str>,
-        i32,
-        Option<&'a str>,
-        Option<&'a str>,
-    );
-    fn key(r: &IndicatorRow) -> Key<'_> {
-        (
-            &r.indicateur,
-            r.service.as_deref(),
-            &r.niveau_territoire,
-            r.code_territoire.as_deref(),
-            r.ventilation.as_deref(),
-            r.modalite.as_deref(),
-            r.periode,
-            r.organisation.as_deref(),
-            r.nom_service.as_deref(),
-        )
-    }
     rows.sort_by(|a, b| key(a).cmp(&key(b)));
+}
+
+/// The rows in the order of [`sort`], borrowed (no row is copied).
+pub fn sorted(rows: &[IndicatorRow]) -> Vec<&IndicatorRow> {
+    let mut refs: Vec<&IndicatorRow> = rows.iter().collect();
+    refs.sort_by(|a, b| key(a).cmp(&key(b)));
+    refs
 }

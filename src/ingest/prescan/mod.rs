@@ -229,7 +229,7 @@ impl<R: Read> Read for Budget<'_, R> {
 /// but by [`rebuild_ods`], with the budget left.
 // Long function: the checks of a zip archive's directory and of the bytes actually
 // inflated, entry by entry, share the running totals.
-pub fn check_zip(path: &Path, format: Format, limits: &Limits) -> Result<u64, SourceErrorKind> {
+pub fn check_zip(path: &Path, format: Format, limits: &Limits) -> Result<ZipScan, SourceErrorKind> {
     let file = std::fs::File::open(path).map_err(|_| SourceErrorKind::NotFound)?;
     let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(|_| {
         corrupt("l'archive du classeur est tronquée ou endommagée, sans doute un fichier incomplet")
@@ -252,6 +252,7 @@ pub fn check_zip(path: &Path, format: Format, limits: &Limits) -> Result<u64, So
     let mut left = limits.decompressed_bytes;
     let spent = StdCell::new(false);
     let mut ods_content = false;
+    let mut merges = format != Format::Xlsx;
     for i in 0..archive.len() {
         let part = match archive.by_index(i) {
             Ok(p) => p,
@@ -286,6 +287,7 @@ pub fn check_zip(path: &Path, format: Format, limits: &Limits) -> Result<u64, So
                 ods_content = true;
                 Ok(())
             }
+            Format::Xlsx => drain_finding(reader, MERGE_ELEMENT).map(|found| merges |= found),
             _ => drain(reader),
         };
         match result {
@@ -309,7 +311,43 @@ pub fn check_zip(path: &Path, format: Format, limits: &Limits) -> Result<u64, So
             "le classeur OpenDocument n'a pas de contenu : partie content.xml absente",
         ));
     }
-    Ok(left)
+    Ok(ZipScan { left, merges })
+}
+
+/// What [`check_zip`] learnt of an archive.
+#[derive(Debug, Clone, Copy)]
+pub struct ZipScan {
+    /// What is left of the decompression budget.
+    pub left: u64,
+    /// Whether a sheet may hold merged cells: for `.xlsx`, some part holds a
+    /// `mergeCell` element (found as bytes while the part is inflated anyway); `true`
+    /// for the other formats. Without it, reading a sheet skips calamine's look-up of
+    /// merged regions, which parses the whole sheet a second time.
+    pub merges: bool,
+}
+
+/// The name of the element of a merged region in a worksheet (`<mergeCell ref=…/>`,
+/// under a namespace prefix or not: an element name cannot be escaped in XML).
+const MERGE_ELEMENT: &[u8] = b"mergeCell";
+
+/// Drains `r`, telling whether `pattern` occurs in its bytes (across read boundaries).
+pub(super) fn drain_finding<R: Read>(mut r: R, pattern: &[u8]) -> Result<bool, Scan> {
+    let finder = memchr::memmem::Finder::new(pattern);
+    let keep = pattern.len().saturating_sub(1);
+    let mut buf = vec![0u8; 64 * 1024];
+    let (mut filled, mut found) = (0usize, false);
+    loop {
+        let n = r.read(&mut buf[filled..])?;
+        if n == 0 {
+            return Ok(found);
+        }
+        filled += n;
+        found = found || finder.find(&buf[..filled]).is_some();
+        // The last bytes may begin the pattern: they stay at the front.
+        let tail = filled.min(keep);
+        buf.copy_within(filled - tail..filled, 0);
+        filled = tail;
+    }
 }
 
 /// Why a scan stopped.

@@ -314,3 +314,47 @@ fn inflated_bytes_are_counted_and_bounded() {
     ));
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// A reader that gives one byte per read, so a pattern always spans reads.
+struct ByteByByte<'a>(&'a [u8]);
+
+impl Read for ByteByByte<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match (self.0.split_first(), buf.first_mut()) {
+            (Some((&b, rest)), Some(slot)) => {
+                *slot = b;
+                self.0 = rest;
+                Ok(1)
+            }
+            _ => Ok(0),
+        }
+    }
+}
+
+#[test]
+fn merged_cells_are_seen_while_inflating() {
+    let xml = b"<worksheet><sheetData/><x:mergeCells count=\"1\"><x:mergeCell ref=\"A1:B1\"/></x:mergeCells></worksheet>";
+    assert!(drain_finding(ByteByByte(xml), MERGE_ELEMENT).unwrap());
+    assert!(drain_finding(&xml[..], MERGE_ELEMENT).unwrap());
+    assert!(
+        !drain_finding(
+            ByteByByte(b"<worksheet><sheetData/></worksheet>"),
+            MERGE_ELEMENT
+        )
+        .unwrap()
+    );
+    // A part longer than the buffer, the element across its end.
+    let mut long = vec![b' '; 64 * 1024 - 4];
+    long.extend_from_slice(b"<mergeCell ref=\"A1:A2\"/>");
+    assert!(drain_finding(&long[..], MERGE_ELEMENT).unwrap());
+    let d = std::env::temp_dir().join(format!("obs-merge-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    let p = d.join("m.xlsx");
+    std::fs::write(&p, zip_of(&[("xl/worksheets/sheet1.xml", xml)])).unwrap();
+    assert!(check_zip(&p, Format::Xlsx, &limits()).unwrap().merges);
+    std::fs::write(&p, zip_of(&[("xl/worksheets/sheet1.xml", b"<worksheet/>")])).unwrap();
+    assert!(!check_zip(&p, Format::Xlsx, &limits()).unwrap().merges);
+    // Another format is always asked.
+    assert!(check_zip(&p, Format::Xlsb, &limits()).unwrap().merges);
+    let _ = std::fs::remove_dir_all(&d);
+}
