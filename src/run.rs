@@ -106,6 +106,12 @@ fn privacy_lines(p: &serde_json::Value) -> Vec<String> {
             get(r, "paires_ambigues"),
             get(r, "enregistrements_sans_cle")
         ));
+        let unreadable = get(r, "encodages_illisibles");
+        if unreadable > 0 {
+            out.push(format!(
+                "ATTENTION : {unreadable} encodage(s) illisible(s) dans les extraits (extrait endommagé ou modifié) : ces enregistrements ne sont appariés que par leurs clés exactes ; demandez au partenaire de produire à nouveau son extrait"
+            ));
+        }
     }
     out
 }

@@ -84,6 +84,11 @@ pub struct Report {
     /// Pairs above the threshold not linked because one side was already linked.
     pub paires_ecartees: usize,
     pub seuil: f64,
+    /// Encodings present but unreadable in the partners' extracts (damaged or forged),
+    /// read as absent: those records are linked by their exact keys only. Counted by the
+    /// run as the extracts arrive, before any conversion or re-keying could hide them
+    /// ([`crate::pseudonymise::unreadable_encodings`]).
+    pub encodages_illisibles: usize,
     /// Accepted fuzzy similarities by bin (`0,80–0,85` …).
     pub distribution_similarites: BTreeMap<String, usize>,
 }

@@ -352,6 +352,33 @@ pub fn encodings_as_binary(mut df: DataFrame) -> Result<DataFrame, Error> {
     Ok(df)
 }
 
+/// Encodings present in `df` but unreadable (text that is not the hexadecimal of an
+/// encoding, bytes of another length), over every encoding column: linkage reads them
+/// as absent, so the run reports how many (`encodages_illisibles` of the link report)
+/// instead of linking those records on their exact keys alone without a word. Only a
+/// damaged or forged extract has any: the tool writes none.
+pub fn unreadable_encodings(df: &DataFrame) -> Result<usize, Error> {
+    let mut n = 0;
+    for name in ENCODING_COLUMNS {
+        let Ok(c) = df.column(name) else { continue };
+        n += match c.dtype() {
+            DataType::String => c
+                .str()?
+                .iter()
+                .filter(|v| v.is_some_and(|v| Clk::from_hex(v).is_none()))
+                .count(),
+            DataType::Binary => c
+                .binary()?
+                .iter()
+                .filter(|v| v.is_some_and(|v| Clk::from_bytes(v).is_none()))
+                .count(),
+            // Any other type holds no encoding at all.
+            _ => c.len() - c.null_count(),
+        };
+    }
+    Ok(n)
+}
+
 /// Column of staff pseudonyms (tables `personnel` and `formation`).
 pub const STAFF_PSEUDONYM: &str = "salarie_pseudonyme";
 

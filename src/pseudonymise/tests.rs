@@ -134,7 +134,7 @@ fn encodings_in_hexadecimal_are_read_as_their_bytes() {
     // The same extract as an earlier version wrote it: encodings in hexadecimal.
     let old = as_hex(&out);
     assert_eq!(old.column(columns::CLK).unwrap().dtype(), &DataType::String);
-    let back = encodings_as_binary(old).unwrap();
+    let back = encodings_as_binary(old.clone()).unwrap();
     for name in ENCODING_COLUMNS {
         assert_eq!(
             back.column(name).unwrap().as_materialized_series(),
@@ -144,6 +144,14 @@ fn encodings_in_hexadecimal_are_read_as_their_bytes() {
     }
     // Text that is not an encoding becomes empty, as linkage always read it.
     let bad = df!(columns::CLK => [Some("zz"), None]).unwrap();
+    assert_eq!(unreadable_encodings(&bad).unwrap(), 1);
     let read = encodings_as_binary(bad).unwrap();
     assert_eq!(read.column(columns::CLK).unwrap().null_count(), 2);
+    // Counted, not silent: a readable extract has none; bytes of the wrong length count.
+    assert_eq!(unreadable_encodings(&out).unwrap(), 0);
+    assert_eq!(unreadable_encodings(&old).unwrap(), 0);
+    let short: BinaryChunked = [Some(&b"abc"[..]), None].into_iter().collect();
+    let short =
+        DataFrame::new(2, vec![short.with_name(columns::CLK.into()).into_column()]).unwrap();
+    assert_eq!(unreadable_encodings(&short).unwrap(), 1);
 }

@@ -205,6 +205,8 @@ pub(super) fn pseudonymise_and_link_observed(
         drop(local);
         parts.push(extract);
     }
+    // Counted as the extracts arrive: converting and re-keying read them as absent.
+    let unreadable = pseudonymise::unreadable_encodings(&extracts)?;
     if extract_rows > 0 {
         // A partner on an earlier version sends its encodings in hexadecimal.
         parts.push(pseudonymise::encodings_as_binary(extracts)?);
@@ -224,7 +226,8 @@ pub(super) fn pseudonymise_and_link_observed(
     // The columns under the collective's key are freed as their re-keyed forms are made.
     let rekeyed = pseudonymise::rekey(all, &observatory)?;
     boundary(observe, stage::LINK);
-    let (table, link_report) = link::link(&rekeyed, &pipeline.settings.link)?;
+    let (table, mut link_report) = link::link(&rekeyed, &pipeline.settings.link)?;
+    link_report.encodages_illisibles = unreadable;
     drop(rekeyed);
     observe(Event::Linked(&table));
     // What only linkage reads (pseudonyms, encodings, controls, blocking keys) goes:

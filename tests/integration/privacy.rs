@@ -283,6 +283,36 @@ fn partner_extract_then_observatory_gives_the_same_figures_as_one_run() {
         other => panic!("{:?}", other.map(|_| ())),
     }
     std::fs::remove_dir_all(dir.join("partenaire-autre-cle")).unwrap();
+    // A damaged encoding (bytes of another length) is read as absent and reported,
+    // never dropped without a word.
+    let mut damaged = extract.clone();
+    let clk: BinaryChunked = damaged
+        .column(pseudonymise::columns::CLK)
+        .unwrap()
+        .binary()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, v)| if i == 0 { Some(&b"abc"[..]) } else { v })
+        .collect();
+    damaged
+        .with_column(
+            clk.with_name(pseudonymise::columns::CLK.into())
+                .into_column(),
+        )
+        .unwrap();
+    let mut f =
+        std::fs::File::create(dir.join("partenaire/extrait/accompagnements.parquet")).unwrap();
+    ParquetWriter::new(&mut f).finish(&mut damaged).unwrap();
+    let summary = run::run(&o, &dir.join("observatoire")).unwrap();
+    assert!(
+        summary
+            .privacy
+            .iter()
+            .any(|l| l.starts_with("ATTENTION : 1 encodage(s) illisible(s)")),
+        "{:?}",
+        summary.privacy
+    );
     // An extract still holding names is refused at the observatory.
     let mut with_names = extract.clone();
     with_names
