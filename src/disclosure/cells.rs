@@ -304,17 +304,25 @@ fn perimeter_relations(
             })
             .copied()
     };
+    // The places a service counts in, once per service (not once per cell: a national
+    // run has hundreds of thousands of service cells for about a thousand services).
+    let mut parents_of: std::collections::HashMap<&str, Vec<Place>> =
+        std::collections::HashMap::new();
     for (g, cells) in &services {
         let mut children: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
         for &c in cells {
             let Some(service) = &keys[c].place.3 else {
                 continue;
             };
-            for p in Perimeter::of_service(dir, service) {
-                if matches!(p, Perimeter::Service(_)) {
-                    continue;
-                }
-                if let Some(parent) = parent_cell(g, place_of(&p.row(dir, "", 0))) {
+            let places = parents_of.entry(service.as_str()).or_insert_with(|| {
+                Perimeter::of_service(dir, service)
+                    .into_iter()
+                    .filter(|p| !matches!(p, Perimeter::Service(_)))
+                    .map(|p| place_of(&p.row(dir, "", 0)))
+                    .collect()
+            });
+            for place in places.iter() {
+                if let Some(parent) = parent_cell(g, place.clone()) {
                     children.entry(parent).or_default().push(c);
                 }
             }
