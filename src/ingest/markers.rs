@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use super::grid::Grid;
+use super::grid::{Cell, Grid};
 use super::header::{self, Header, normalized_lead};
 use super::sheet::Role;
 use super::wide::WideCol;
@@ -117,7 +117,21 @@ impl RowMarkers {
     pub(super) fn is_repeated_header(&self, grid: &Grid, r: usize) -> bool {
         let (mut filled, mut same) = (0usize, 0usize);
         for (c, texts) in &self.columns {
-            let Some(t) = grid.get(r, *c).text().filter(|t| !t.trim().is_empty()) else {
+            let cell = grid.get(r, *c);
+            // A finite number or a date is written with a digit first: against a column
+            // whose header texts start otherwise it is filled and not the same, known
+            // without formatting it (most cells of a sheet are numbers and dates).
+            if matches!(cell, Cell::Date(_)) || matches!(cell, Cell::Number(n) if n.is_finite()) {
+                let digit_lead = self
+                    .leads
+                    .get(c)
+                    .is_some_and(|ls| ls.iter().any(char::is_ascii_digit));
+                if !digit_lead {
+                    filled += 1;
+                    continue;
+                }
+            }
+            let Some(t) = cell.text().filter(|t| !t.trim().is_empty()) else {
                 continue;
             };
             filled += 1;
