@@ -19,6 +19,24 @@ pub fn clean_text(s: &str) -> String {
     out
 }
 
+/// [`clean_text`], borrowing `s` when it is already clean (no space at either end, no
+/// line break or other space than single plain spaces between words): most cells are,
+/// and reading interprets every cell.
+pub fn clean_text_cow(s: &str) -> std::borrow::Cow<'_, str> {
+    let mut previous_space = true;
+    for c in s.chars() {
+        let space = c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}';
+        if space && (c != ' ' || previous_space) {
+            return clean_text(s).into();
+        }
+        previous_space = space;
+    }
+    if previous_space && !s.is_empty() {
+        return clean_text(s).into();
+    }
+    s.into()
+}
+
 /// Upper case without accents, for comparing short user codes (not identity fields).
 pub fn fold(t: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
@@ -32,4 +50,34 @@ pub fn fold(t: &str) -> String {
         .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
         .collect::<String>()
         .to_uppercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn clean_text_borrows_only_what_is_already_clean() {
+        assert!(matches!(
+            clean_text_cow("en cours"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert!(matches!(clean_text_cow(""), std::borrow::Cow::Borrowed(_)));
+        for dirty in [" a", "a ", "a  b", "a\u{a0}b", "a\nb", "\t", " "] {
+            assert!(
+                matches!(clean_text_cow(dirty), std::borrow::Cow::Owned(_)),
+                "{dirty:?}"
+            );
+        }
+    }
+
+    proptest! {
+        /// The borrowing form always equals the cleaned copy.
+        #[test]
+        fn clean_text_cow_equals_clean_text(s in "[ab \\t\\n\\u{a0}\\u{202f}é]{0,12}") {
+            let (borrowed, copied) = (clean_text_cow(&s).into_owned(), clean_text(&s));
+            prop_assert_eq!(borrowed, copied);
+        }
+    }
 }

@@ -140,7 +140,7 @@ pub fn parse(cell: &Cell, kind: Kind, is_1904: bool) -> Parsed {
         Cell::Empty => Parsed::Missing(Missing::Empty),
         Cell::Error(e) => Parsed::Missing(Missing::ErrorCell(e.clone())),
         Cell::Text(s) => {
-            let t = clean_text(s);
+            let t = crate::text::clean_text_cow(s);
             if t.is_empty() {
                 return Parsed::Missing(Missing::Empty);
             }
