@@ -106,10 +106,20 @@ fn privacy_lines(p: &serde_json::Value) -> Vec<String> {
             get(r, "paires_ambigues"),
             get(r, "enregistrements_sans_cle")
         ));
-        let unreadable = get(r, "encodages_illisibles");
-        if unreadable > 0 {
+        let files = r
+            .get("fichiers_encodages_illisibles")
+            .and_then(|v| v.as_object())
+            .into_iter()
+            .flatten();
+        for (file, n) in files {
+            let n = n.as_u64().unwrap_or(0);
+            let what = if n > 1 {
+                format!("{n} empreintes chiffrées de noms (clk) sont illisibles")
+            } else {
+                "1 empreinte chiffrée de nom (clk) est illisible".to_string()
+            };
             out.push(format!(
-                "ATTENTION : {unreadable} encodage(s) illisible(s) dans les extraits (extrait endommagé ou modifié) : ces enregistrements ne sont appariés que par leurs clés exactes ; demandez au partenaire de produire à nouveau son extrait"
+                "ATTENTION : dans l'extrait « {file} », {what} (fichier endommagé ou modifié) : ces dossiers ne sont appariés que par leurs clés exactes ; demandez au partenaire de produire à nouveau son extrait"
             ));
         }
     }

@@ -206,3 +206,55 @@ fn csc(m: usize, n: usize, mut entries: Vec<(usize, usize, f64)>) -> CscMatrix<f
     let nzval = entries.iter().map(|e| e.2).collect();
     CscMatrix::new(m, n, colptr, rowval, nzval)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::disclosure::system::Cell;
+
+    /// A 2 × 2 table a b / c d with its margins published and the four inner cells
+    /// suppressed: a can grow by t while b and c shrink by t and d grows by t, so its
+    /// greatest value is a + min(b, c).
+    fn table(a: f64, b: f64, c: f64, d: f64) -> (System, Vec<bool>) {
+        let cell = |value: f64| Cell {
+            value,
+            freq: value,
+            kind: Kind::Count,
+            primary: true,
+            known: false,
+        };
+        let values = [a, b, c, d, a + b, c + d, a + c, b + d, a + b + c + d];
+        let cells = values.iter().map(|&v| cell(v)).collect();
+        let relations = vec![
+            vec![(0, 1), (1, 1), (4, -1)],
+            vec![(2, 1), (3, 1), (5, -1)],
+            vec![(0, 1), (2, 1), (6, -1)],
+            vec![(1, 1), (3, 1), (7, -1)],
+            vec![(4, 1), (5, 1), (8, -1)],
+        ];
+        let suppressed = (0..9).map(|i| i < 4).collect();
+        (System { cells, relations }, suppressed)
+    }
+
+    #[test]
+    fn a_shared_point_proves_a_cell_that_can_move_far_enough() {
+        // a = 5 can reach 5 + min(7, 6) = 11 ≥ 5 + 2: proven.
+        let (system, suppressed) = table(5.0, 7.0, 6.0, 8.0);
+        let proven = proven_by_shared_points(&system, &suppressed, &[0]);
+        assert_eq!(proven, BTreeSet::from([0]));
+        // The point itself meets every relation and reaches the aim.
+        let rows: Vec<Sparse> = components(&system, &suppressed)[0].1.clone();
+        let point = shared_point(&system, &[0, 1, 2, 3], &rows, &[0]).unwrap();
+        assert!(point[0] >= 7.0, "{point:?}");
+        assert!((point[0] + point[1] - 12.0).abs() < 1e-6);
+        assert!((point[0] + point[2] - 11.0).abs() < 1e-6);
+        assert!(point.iter().all(|&x| x >= 0.0));
+    }
+
+    #[test]
+    fn a_cell_that_cannot_move_far_enough_is_not_proven() {
+        // a = 5 reaches at most 5 + min(1, 6) = 6 < 7: left to the exact programs.
+        let (system, suppressed) = table(5.0, 1.0, 6.0, 8.0);
+        assert!(proven_by_shared_points(&system, &suppressed, &[0]).is_empty());
+    }
+}

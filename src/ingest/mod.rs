@@ -67,6 +67,9 @@ pub struct CanonicalTables {
     pub accompaniments: DataFrame,
     /// Pseudonymised extracts received from partners (Parquet, no direct identifier).
     pub extracts: DataFrame,
+    /// The file of each run of `extracts` rows, in order: its name as messages show it,
+    /// and its number of rows (so a later stage can say which file a row came from).
+    pub extract_files: Vec<(String, usize)>,
     /// Staff (identifier still inside: only the pseudonymisation stage may read it).
     pub staff: DataFrame,
     pub training: DataFrame,
@@ -283,6 +286,7 @@ fn assemble(
         mut parquet_parts,
         mut file_parts,
         extract_parts,
+        extract_files,
     } = acc;
     let mut take = |t: Table| -> Result<DataFrame, Error> {
         let built = builders
@@ -318,6 +322,7 @@ fn assemble(
         satisfaction: take(Table::Satisfaction)?,
         action_plan: take(Table::ActionPlan)?,
         extracts: stack(extract_parts)?,
+        extract_files,
     };
     Ok(Ingested {
         tables,
@@ -369,6 +374,7 @@ struct Accumulated {
     /// Tables mapped file by file (in parallel), in source order.
     file_parts: BTreeMap<Table, Vec<DataFrame>>,
     extract_parts: Vec<DataFrame>,
+    extract_files: Vec<(String, usize)>,
 }
 
 impl Accumulated {
@@ -388,6 +394,7 @@ impl Accumulated {
         }
         if let Some(df) = outcome.parquet {
             if job.table == Table::Accompaniments {
+                self.extract_files.push((job.display.clone(), df.height()));
                 self.extract_parts.push(df);
             } else {
                 self.parquet_parts.entry(job.table).or_default().push(df);

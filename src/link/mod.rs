@@ -89,6 +89,8 @@ pub struct Report {
     /// run as the extracts arrive, before any conversion or re-keying could hide them
     /// ([`crate::pseudonymise::unreadable_encodings`]).
     pub encodages_illisibles: usize,
+    /// The same, by extract file (its name as messages show it).
+    pub fichiers_encodages_illisibles: BTreeMap<String, usize>,
     /// Accepted fuzzy similarities by bin (`0,80–0,85` …).
     pub distribution_similarites: BTreeMap<String, usize>,
 }

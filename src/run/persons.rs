@@ -137,6 +137,7 @@ pub fn pseudonymise_and_link(pipeline: &Pipeline, ing: &Ingested) -> Result<Opti
     let records = Records {
         local: ing.tables.accompaniments.clone(),
         extracts: ing.tables.extracts.clone(),
+        extract_files: ing.tables.extract_files.clone(),
     };
     pseudonymise_and_link_observed(pipeline, records, None, &mut |_| {})
 }
@@ -147,6 +148,8 @@ pub fn pseudonymise_and_link(pipeline: &Pipeline, ing: &Ingested) -> Result<Opti
 pub(super) struct Records {
     pub local: DataFrame,
     pub extracts: DataFrame,
+    /// The file of each run of `extracts` rows ([`ingest::CanonicalTables::extract_files`]).
+    pub extract_files: Vec<(String, usize)>,
 }
 
 impl Records {
@@ -156,6 +159,7 @@ impl Records {
         Records {
             local: std::mem::take(&mut ing.tables.accompaniments),
             extracts: std::mem::take(&mut ing.tables.extracts),
+            extract_files: std::mem::take(&mut ing.tables.extract_files),
         }
     }
 }
@@ -167,7 +171,11 @@ pub(super) fn pseudonymise_and_link_observed(
     as_read: Option<&AsRead>,
     observe: &mut dyn FnMut(Event<'_>),
 ) -> Result<Option<Linked>, Error> {
-    let Records { local, extracts } = records;
+    let Records {
+        local,
+        extracts,
+        extract_files,
+    } = records;
     let extract_rows = extracts.height();
     if local.height() == 0 && extract_rows == 0 {
         return Ok(None);
@@ -205,8 +213,17 @@ pub(super) fn pseudonymise_and_link_observed(
         drop(local);
         parts.push(extract);
     }
-    // Counted as the extracts arrive: converting and re-keying read them as absent.
-    let unreadable = pseudonymise::unreadable_encodings(&extracts)?;
+    // Counted as the extracts arrive, file by file: converting and re-keying read them
+    // as absent.
+    let mut unreadable: Vec<(String, usize)> = Vec::new();
+    let mut offset = 0i64;
+    for (file, rows) in &extract_files {
+        let n = pseudonymise::unreadable_encodings(&extracts.slice(offset, *rows))?;
+        if n > 0 {
+            unreadable.push((file.clone(), n));
+        }
+        offset += i64::try_from(*rows).unwrap_or(i64::MAX);
+    }
     if extract_rows > 0 {
         // A partner on an earlier version sends its encodings in hexadecimal.
         parts.push(pseudonymise::encodings_as_binary(extracts)?);
@@ -227,7 +244,8 @@ pub(super) fn pseudonymise_and_link_observed(
     let rekeyed = pseudonymise::rekey(all, &observatory)?;
     boundary(observe, stage::LINK);
     let (table, mut link_report) = link::link(&rekeyed, &pipeline.settings.link)?;
-    link_report.encodages_illisibles = unreadable;
+    link_report.encodages_illisibles = unreadable.iter().map(|u| u.1).sum();
+    link_report.fichiers_encodages_illisibles = unreadable.into_iter().collect();
     drop(rekeyed);
     observe(Event::Linked(&table));
     // What only linkage reads (pseudonyms, encodings, controls, blocking keys) goes:

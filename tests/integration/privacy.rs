@@ -309,7 +309,7 @@ fn partner_extract_then_observatory_gives_the_same_figures_as_one_run() {
         summary
             .privacy
             .iter()
-            .any(|l| l.starts_with("ATTENTION : 1 encodage(s) illisible(s)")),
+            .any(|l| l.starts_with("ATTENTION : dans l'extrait « partenaire/extrait/accompagnements.parquet », 1 empreinte chiffrée de nom (clk) est illisible")),
         "{:?}",
         summary.privacy
     );

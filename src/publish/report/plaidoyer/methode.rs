@@ -64,9 +64,13 @@ pub(super) fn method(input: &ReportInput) -> Method {
                 appariement.push(format!("Chiffres de cette exécution : {}.", parts.join(", ")));
             }
             if let Some(n) = count("encodages_illisibles").filter(|&n| n > 0.0) {
+                let what = if n > 1.0 {
+                    format!("{} empreintes chiffrées de noms reçues étaient illisibles", number_fr(n, 0))
+                } else {
+                    "1 empreinte chiffrée de nom reçue était illisible".to_string()
+                };
                 appariement.push(format!(
-                    "Attention : {} empreinte(s) chiffrée(s) de nom reçue(s) illisible(s) (extrait endommagé) ; ces dossiers n'ont été réunis que par codes exacts, ce qui peut sous-estimer les parts intersectorielles.",
-                    number_fr(n, 0)
+                    "Attention : {what} (extrait endommagé) ; ces dossiers n'ont été réunis que par codes exacts, ce qui peut sous-estimer les parts intersectorielles."
                 ));
             }
         }
