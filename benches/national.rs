@@ -50,6 +50,7 @@ struct Options {
     dir: Option<PathBuf>,
     regenerate: bool,
     floor: bool,
+    diagnostic: bool,
 }
 
 fn options() -> Result<Options, String> {
@@ -59,6 +60,7 @@ fn options() -> Result<Options, String> {
         dir: None,
         regenerate: false,
         floor: true,
+        diagnostic: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -73,6 +75,7 @@ fn options() -> Result<Options, String> {
             "--sans-flou" => o.fuzzy = false,
             "--regenerer" => o.regenerate = true,
             "--sans-plancher" => o.floor = false,
+            "--diagnostic" => o.diagnostic = true,
             "--dossier" => {
                 o.dir = Some(PathBuf::from(
                     it.next().ok_or("--dossier attend un chemin")?,
@@ -200,7 +203,13 @@ fn bench() -> Result<bool, String> {
     let figures = truth.check_figures(&summary.output_dir)?;
     pass &= figures.print();
     match linked {
-        Some(rows) => pass &= truth.check_linkage(&rows).print(),
+        Some(rows) => {
+            pass &= truth.check_linkage(&rows).print();
+            if o.diagnostic {
+                let net = national::build(o.scale).map_err(|e| e.to_string())?;
+                truth.diagnose(&rows, &net);
+            }
+        }
         None => {
             pass = false;
             println!("Appariement : table appariée absente (aucun accompagnement lu ?) FAIL");

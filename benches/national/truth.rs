@@ -101,6 +101,8 @@ pub struct Figures {
     max_gap: f64,
     worst: String,
     examples: Vec<String>,
+    /// Shares further than 0.3 point from the truth: (gap, description).
+    over: Vec<(f64, String)>,
 }
 
 impl Figures {
@@ -132,6 +134,17 @@ impl Figures {
             },
             if ok2 { "PASS" } else { "FAIL" }
         );
+        let mut over = self.over.clone();
+        over.sort_by(|a, b| b.0.total_cmp(&a.0));
+        if !over.is_empty() {
+            println!(
+                "  {} parts à plus de 0,3 pt de la vérité ; les plus éloignées :",
+                over.len()
+            );
+        }
+        for (gap, what) in over.iter().take(12) {
+            println!("    {gap:.2} pt — {what}");
+        }
         ok && ok2
     }
 }
@@ -249,6 +262,7 @@ impl Truth {
             max_gap: 0.0,
             worst: String::new(),
             examples: Vec::new(),
+            over: Vec::new(),
         };
         let empty = serde_json::Map::new();
         let services = self
@@ -294,6 +308,22 @@ impl Truth {
                         Some((Some(n), Some(d))) if *d > 0.0 => {
                             f.shares_compared += 1;
                             let gap = (100.0 * n / d - want).abs();
+                            if gap > 0.3 {
+                                let (tn, td) = (
+                                    cell.get("numerateur")
+                                        .and_then(Value::as_f64)
+                                        .unwrap_or(-1.0),
+                                    cell.get("denominateur")
+                                        .and_then(Value::as_f64)
+                                        .unwrap_or(-1.0),
+                                );
+                                f.over.push((
+                                    gap,
+                                    format!(
+                                        "{id} {territory} {y} : {n}/{d} publié, {tn}/{td} vrai"
+                                    ),
+                                ));
+                            }
                             if gap > f.max_gap {
                                 f.max_gap = gap;
                                 f.worst = format!(
@@ -377,6 +407,219 @@ impl Truth {
             note: None,
             all: (ratio(tp, pred), ratio(tp, real)),
             cross: (ratio(tp_x, pred_x), ratio(tp_x, real_x)),
+        }
+    }
+}
+
+/// Which child and sector each linked record is, by the truth (`None` when the rows do
+/// not match the truth's sources).
+fn truth_records(truth: &Value, rows: &LinkedRows) -> Option<Vec<(u32, u64, bool)>> {
+    let mut by_source: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, &s) in rows.source.iter().enumerate() {
+        if let Some(s) = rows.source_names.get(s as usize) {
+            by_source.entry(s.as_str()).or_default().push(i);
+        }
+    }
+    let mut records = Vec::new();
+    for s in truth.get("appariement")?.as_array()? {
+        let name = s.get("source").and_then(Value::as_str)?;
+        let children = s.get("enfants").and_then(Value::as_array)?;
+        let got = by_source.get(name).map_or(&[][..], Vec::as_slice);
+        if got.len() != children.len() {
+            return None;
+        }
+        for (&i, c) in got.iter().zip(children) {
+            records.push((rows.person[i], c.as_u64()?, rows.ditep[i]));
+        }
+    }
+    Some(records)
+}
+
+impl Truth {
+    /// Prints the largest linkage errors with the synthetic identities behind them
+    /// (`--diagnostic`): false merges (one person, several children) and missed links
+    /// (one child, several persons), most pairs first.
+    pub fn diagnose(&self, rows: &LinkedRows, net: &observatoire_exemple::national::Network) {
+        use observatoire_exemple::national::Kind;
+        let Some(records) = truth_records(&self.json, rows) else {
+            println!("Diagnostic : lignes non comparables à la vérité");
+            return;
+        };
+        let mut identity: HashMap<(u64, bool), usize> = HashMap::new();
+        for r in &net.records {
+            identity.insert(
+                (r.child, net.services[r.service].kind == Kind::Ditep),
+                r.identity,
+            );
+        }
+        let show = |c: u64, d: bool| -> String {
+            match identity.get(&(c, d)).and_then(|&i| net.identities.get(i)) {
+                Some(id) => {
+                    format!(
+                        "{} {} | {} | {} | {} | mère {}",
+                        if d { "DITEP" } else { "PE   " },
+                        c,
+                        id.nom,
+                        id.prenom,
+                        id.date_naissance,
+                        id.nom_mere.as_deref().unwrap_or("—")
+                    ) + &format!(" | {}", id.sexe)
+                }
+                None => format!("{c} {d} ?"),
+            }
+        };
+        if let Ok(path) = std::env::var("NATIONAL_DIAG_TSV") {
+            use std::io::Write;
+            let mut seen = std::collections::HashSet::new();
+            if let Ok(f) = std::fs::File::create(&path) {
+                let mut w = std::io::BufWriter::new(f);
+                for &(p, c, d) in &records {
+                    if !seen.insert((p, c, d)) {
+                        continue;
+                    }
+                    if let Some(id) = identity.get(&(c, d)).and_then(|&i| net.identities.get(i)) {
+                        let _ = writeln!(
+                            w,
+                            "{c}\t{}\t{p}\t{}\t{}\t{}\t{}\t{}",
+                            u8::from(d),
+                            id.nom,
+                            id.prenom,
+                            id.date_naissance,
+                            id.sexe,
+                            id.nom_mere.as_deref().unwrap_or("")
+                        );
+                    }
+                }
+            }
+        }
+        if let Ok(path) = std::env::var("NATIONAL_DIAG_RECORDS") {
+            use std::io::Write;
+            if let Ok(f) = std::fs::File::create(&path) {
+                let mut w = std::io::BufWriter::new(f);
+                for r in &net.records {
+                    let s = &net.services[r.service];
+                    let _ = writeln!(
+                        w,
+                        "{}\t{}\t{}\t{}\t{}\t{}",
+                        r.child,
+                        s.code,
+                        s.departement,
+                        r.start,
+                        r.end.map(|e| e.to_string()).unwrap_or_default(),
+                        r.measure
+                    );
+                }
+            }
+        }
+        let mut by_person: HashMap<u32, BTreeMap<(u64, bool), u64>> = HashMap::new();
+        let mut by_child: HashMap<u64, BTreeMap<(u32, bool), u64>> = HashMap::new();
+        for &(p, c, d) in &records {
+            *by_person.entry(p).or_default().entry((c, d)).or_default() += 1;
+            *by_child.entry(c).or_default().entry((p, d)).or_default() += 1;
+        }
+        let wrong = |m: &BTreeMap<(u64, bool), u64>| -> u64 {
+            let mut per_child: BTreeMap<u64, u64> = BTreeMap::new();
+            for (&(c, _), &n) in m {
+                *per_child.entry(c).or_default() += n;
+            }
+            pairs(per_child.values().sum()) - per_child.values().map(|&n| pairs(n)).sum::<u64>()
+        };
+        let mut merges: Vec<(u64, u32)> = by_person
+            .iter()
+            .map(|(&p, m)| (wrong(m), p))
+            .filter(|(w, _)| *w > 0)
+            .collect();
+        merges.sort_by(|a, b| b.cmp(a));
+        let total: u64 = merges.iter().map(|m| m.0).sum();
+        let cross_merges = merges
+            .iter()
+            .filter(|(_, p)| {
+                let m = &by_person[p];
+                m.keys().any(|k| k.1) && m.keys().any(|k| !k.1)
+            })
+            .count();
+        println!(
+            "Diagnostic — fusions à tort : {} personnes, {} paires fausses ({} personnes mêlant les deux secteurs)",
+            merges.len(),
+            total,
+            cross_merges
+        );
+        // Categories of the false merges: what the first two children's identities share.
+        let mut categories: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        for (w, p) in &merges {
+            let m = &by_person[p];
+            let mut seen: Vec<(u64, bool)> = Vec::new();
+            for &(c, d) in m.keys() {
+                if !seen.iter().any(|s| s.0 == c) {
+                    seen.push((c, d));
+                }
+            }
+            let id = |k: (u64, bool)| identity.get(&k).and_then(|&i| net.identities.get(i));
+            let (Some(a), Some(b)) = (id(seen[0]), seen.get(1).and_then(|&k| id(k))) else {
+                continue;
+            };
+            use observatoire_exemple::names::fold;
+            let eq = |x: &str, y: &str| fold(x) == fold(y);
+            let date = if a.date_naissance == b.date_naissance {
+                "date="
+            } else {
+                "date≠"
+            };
+            let mother = match (&a.nom_mere, &b.nom_mere) {
+                (Some(x), Some(y)) if eq(x, y) => "mère=",
+                (Some(_), Some(_)) => "mère≠",
+                _ => "mère?",
+            };
+            let sectors = match (seen[0].1, seen[1].1) {
+                (false, false) => "PE×PE",
+                (true, true) => "DITEP×DITEP",
+                _ => "PE×DITEP",
+            };
+            let key = format!(
+                "{sectors} nom{} prénom{} {date} {mother} sexe{}",
+                if eq(&a.nom, &b.nom) { "=" } else { "≠" },
+                if eq(&a.prenom, &b.prenom) { "=" } else { "≠" },
+                if a.sexe == b.sexe { "=" } else { "≠" },
+            );
+            let e = categories.entry(key).or_default();
+            e.0 += 1;
+            e.1 += w;
+        }
+        let mut categories: Vec<(String, (u64, u64))> = categories.into_iter().collect();
+        categories.sort_by_key(|c| std::cmp::Reverse(c.1.1));
+        for (k, (n, w)) in &categories {
+            println!("  catégorie {k} : {n} personnes, {w} paires fausses");
+        }
+        for (w, p) in merges.iter().take(40) {
+            println!("  personne {p} : {w} paires fausses");
+            for (&(c, d), &n) in &by_person[p] {
+                println!("    {n} × {}", show(c, d));
+            }
+        }
+        let missed_pairs = |m: &BTreeMap<(u32, bool), u64>| -> u64 {
+            let mut per_person: BTreeMap<u32, u64> = BTreeMap::new();
+            for (&(p, _), &n) in m {
+                *per_person.entry(p).or_default() += n;
+            }
+            pairs(per_person.values().sum()) - per_person.values().map(|&n| pairs(n)).sum::<u64>()
+        };
+        let mut splits: Vec<(u64, u64)> = by_child
+            .iter()
+            .map(|(&c, m)| (missed_pairs(m), c))
+            .filter(|(w, _)| *w > 0)
+            .collect();
+        splits.sort_by(|a, b| b.cmp(a));
+        let total: u64 = splits.iter().map(|m| m.0).sum();
+        println!(
+            "Diagnostic — liens manqués : {} enfants coupés, {} paires manquées",
+            splits.len(),
+            total
+        );
+        for (w, c) in splits.iter().take(40) {
+            println!("  enfant {c} : {w} paires manquées");
+            for (&(p, d), &n) in &by_child[c] {
+                println!("    personne {p} : {n} × {}", show(*c, d));
+            }
         }
     }
 }

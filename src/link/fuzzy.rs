@@ -14,7 +14,7 @@ use super::{
     DIFFERENT_DATES_THRESHOLD, DIFFERENT_FIRST_NAME, DIFFERENT_FIRST_NAME_SAME_MOTHER_THRESHOLD,
     DIFFERENT_FIRST_NAME_THRESHOLD, FIRST_NAME_THRESHOLD, MOTHER_MISMATCH_THRESHOLD, Records,
     Report, SHARED_KEY_SURNAME_THRESHOLD, SURNAME_AND_FIRST_NAME_THRESHOLD, SURNAME_TYPO_THRESHOLD,
-    Settings, UnionFind,
+    Settings, UnionFind, one_slip, shortened,
 };
 use crate::pseudonymise::bloom::Clk;
 
@@ -49,6 +49,8 @@ struct Profile<'a> {
     mother: Option<u32>,
     /// First surname encoding of the cluster's records.
     surname_clk: Option<&'a [u8]>,
+    /// First sex of the cluster's records.
+    sex: Option<&'a str>,
     /// Exact-key pseudonyms of the profile's first encoded record, one per key column
     /// ([`NONE`]: no value).
     keys: Vec<u32>,
@@ -132,6 +134,7 @@ fn seed_profiles<'a>(
                 surname: None,
                 mother: None,
                 surname_clk: None,
+                sex: None,
                 keys: Vec::new(),
                 services: Vec::new(),
                 blocks: [NONE; KEYS],
@@ -181,6 +184,9 @@ fn fill_from_members<'a>(
         }
         if p.surname_clk.is_none() {
             p.surname_clk = records.surname_clks[i].filter(|b| Clk::from_bytes(b).is_some());
+        }
+        if p.sex.is_none() {
+            p.sex = records.sexes[i];
         }
         if let Some(s) = records.services[i] {
             p.services.push(intern(&mut service_ids, s));
@@ -260,9 +266,12 @@ fn compare_block(
             // near-identical encoding may still be the same child with a mistyped
             // date; homonyms born on other days are not.
             let dates_differ = matches!((pa.control, pb.control), (Some(x), Some(y)) if x != y);
-            if d < settings.threshold
-                || (dates_differ && d < settings.threshold.max(DIFFERENT_DATES_THRESHOLD))
-            {
+            if dates_differ && d < settings.threshold.max(DIFFERENT_DATES_THRESHOLD) {
+                continue;
+            }
+            // Below the threshold, only a pair whose every field agrees or differs by one
+            // slip, with one side's mother missing, is still taken.
+            if d < settings.threshold && !(d >= FIELDWISE_FLOOR && fieldwise(pa, pb)) {
                 continue;
             }
             // Twins share everything but the first name: a first-name similarity at
@@ -274,11 +283,19 @@ fn compare_block(
                 (Some(x), Some(y)) => Some(x.dice(&y)),
                 _ => None,
             };
-            let first_name_ok = first_names.is_none_or(|f| f > FIRST_NAME_THRESHOLD);
-            let Some(needed) = needed_similarity(pa, pb, first_names, settings.threshold) else {
-                continue;
-            };
-            if first_name_ok && d >= needed {
+            let relation = first_name_relation(pa, pb);
+            // Another first name and another sex: two children (a slip of the sex
+            // alone, or of the first name alone, is still one).
+            let sexes_differ = matches!((pa.sex, pb.sex), (Some(x), Some(y)) if x != y);
+            let first_name_ok = first_names.is_none_or(|f| f > FIRST_NAME_THRESHOLD)
+                && relation != FirstNames::Other
+                && !(sexes_differ && relation != FirstNames::Same);
+            // A pair below the threshold got here by agreeing field by field; the others
+            // need what their differences call for.
+            let close_enough = d < settings.threshold
+                || needed_similarity(pa, pb, first_names, relation, settings.threshold)
+                    .is_some_and(|needed| d >= needed);
+            if first_name_ok && close_enough {
                 let (lo, hi) = if pa.root < pb.root {
                     (pa.root, pb.root)
                 } else {
@@ -291,6 +308,79 @@ fn compare_block(
     (compared, found)
 }
 
+/// Similarity under which no pair is taken, even one whose fields agree ([`fieldwise`]).
+const FIELDWISE_FLOOR: f64 = 0.6;
+
+/// Whether two profiles agree field by field although their encodings are not close: a
+/// missing mother's name on one side takes a fifth of the bits away, and a slip in a short
+/// name as much again. Same birth-date control and sex, the mother's name missing on one
+/// side, and the two names equal but one, which is one slip away (not a first name at
+/// the twin guard or below). Twins differ by their whole first name, homonyms by their
+/// birth day: neither passes.
+fn fieldwise(pa: &Profile, pb: &Profile) -> bool {
+    let known_equal =
+        |x: Option<u32>, y: Option<u32>| matches!((x, y), (Some(a), Some(b)) if a == b);
+    if !known_equal(pa.control, pb.control)
+        || !matches!((pa.sex, pb.sex), (Some(a), Some(b)) if a == b)
+        || (pa.mother.is_some() && pb.mother.is_some())
+    {
+        return false;
+    }
+    let (Some(fa), Some(fb), Some(sa), Some(sb)) = (
+        pa.first_name.and_then(Clk::from_bytes),
+        pb.first_name.and_then(Clk::from_bytes),
+        pa.surname_clk.and_then(Clk::from_bytes),
+        pb.surname_clk.and_then(Clk::from_bytes),
+    ) else {
+        return false;
+    };
+    let same_first = fa == fb;
+    let same_surname = known_equal(pa.surname, pb.surname) && sa == sb;
+    match (same_first, same_surname) {
+        (true, true) => true,
+        (false, true) => {
+            fa.dice(&fb) > FIRST_NAME_THRESHOLD && one_slip(fa.name_bigram_difference(&fb))
+        }
+        (true, false) => {
+            sa.dice(&sb) >= SURNAME_TYPO_THRESHOLD && one_slip(sa.name_bigram_difference(&sb))
+        }
+        (false, false) => false,
+    }
+}
+
+/// How two profiles' first names relate.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FirstNames {
+    /// Same encoding, or one side unknown.
+    Same,
+    /// One slip apart ([`one_slip`]).
+    Slip,
+    /// One is the other's first part: the usual first name of a compound one
+    /// ([`shortened`]).
+    Shortened,
+    /// Further apart: another child.
+    Other,
+}
+
+fn first_name_relation(pa: &Profile, pb: &Profile) -> FirstNames {
+    match (
+        pa.first_name.and_then(Clk::from_bytes),
+        pb.first_name.and_then(Clk::from_bytes),
+    ) {
+        (Some(x), Some(y)) if x != y => {
+            let e = x.name_bigram_difference(&y);
+            if one_slip(e) {
+                FirstNames::Slip
+            } else if shortened(e) {
+                FirstNames::Shortened
+            } else {
+                FirstNames::Other
+            }
+        }
+        _ => FirstNames::Same,
+    }
+}
+
 /// The similarity a pair of profiles born the same day needs, from what else they
 /// share; `None`: never the same child (docs/architecture.md, Linkage). Another surname
 /// or another mother's name is a second child more often than a typo as the population
@@ -300,6 +390,7 @@ fn needed_similarity(
     pa: &Profile,
     pb: &Profile,
     first_names: Option<f64>,
+    relation: FirstNames,
     threshold: f64,
 ) -> Option<f64> {
     let surnames_differ = matches!((pa.surname, pb.surname), (Some(x), Some(y)) if x != y);
@@ -317,10 +408,16 @@ fn needed_similarity(
     };
     let mothers_same = matches!((pa.mother, pb.mother), (Some(x), Some(y)) if x == y);
     let mut needed = threshold;
-    if first_names.is_some_and(|f| f < DIFFERENT_FIRST_NAME) {
-        // Twins share everything but the first name; a usual first name (another
-        // first name, the same child) is told from them only by the rest of the
-        // encoding, and a mother known in common makes it likelier.
+    // Both mothers' names known and different, married name or not.
+    let mothers_known_apart = matches!((pa.mother, pb.mother), (Some(x), Some(y)) if x != y);
+    if (relation == FirstNames::Shortened || mothers_known_apart)
+        && first_names.is_some_and(|f| f < DIFFERENT_FIRST_NAME)
+    {
+        // Twins share everything but the first name; a usual first name (the first part
+        // of a compound one, the same child) is told from them only by the rest of the
+        // encoding, and a mother known in common makes it likelier. A slip is not
+        // another first name, however few bigrams a short name keeps, unless the
+        // mothers' names disagree too (a namesake born the same day).
         needed = needed.max(if mothers_same {
             DIFFERENT_FIRST_NAME_SAME_MOTHER_THRESHOLD
         } else {
@@ -339,13 +436,17 @@ fn needed_similarity(
         // link for the surname; a close encoding is a typo or a changed surname.
         return Some(needed.max(SHARED_KEY_SURNAME_THRESHOLD));
     }
-    // A mistyped surname keeps most of its bigrams; another family's does not.
+    // Without that key, a mistyped surname keeps most of its bigrams and is one slip
+    // from the other; another family's is not, unless one surname is the other's first
+    // part (a double surname shortened) and the mother is the same.
     if let (Some(x), Some(y)) = (
         pa.surname_clk.and_then(Clk::from_bytes),
         pb.surname_clk.and_then(Clk::from_bytes),
-    ) && x.dice(&y) < SURNAME_TYPO_THRESHOLD
-    {
-        return None;
+    ) {
+        let e = x.name_bigram_difference(&y);
+        if x.dice(&y) < SURNAME_TYPO_THRESHOLD || !(one_slip(e) || (shortened(e) && mothers_same)) {
+            return None;
+        }
     }
     if first_names.is_some_and(|f| f < 1.0) {
         needed = needed.max(SURNAME_AND_FIRST_NAME_THRESHOLD);

@@ -54,6 +54,23 @@ pub const DIFFERENT_FIRST_NAME_SAME_MOTHER_THRESHOLD: f64 = 0.75;
 /// First-name similarity a fuzzy link must exceed (strictly: twins differ by their first
 /// name, and two twins sitting exactly on this value are two children).
 pub const FIRST_NAME_THRESHOLD: f64 = 0.4;
+/// Whether two spellings of one name (first name or surname) are one slip of the pen
+/// apart, from the bigrams each lacks of the other
+/// ([`Clk::name_bigram_difference`]): at most three lost and three gained, differing by
+/// at most one (a substitution, a transposition, a letter inserted or dropped), or none
+/// lost on one side (a doubled letter). Two names further apart are two names: twins'
+/// first names often share half their bigrams, so a similarity cannot tell them from a
+/// typo (docs/architecture.md, Linkage).
+pub fn one_slip((lost, gained): (u32, u32)) -> bool {
+    (lost.max(gained) <= 3 && lost.abs_diff(gained) <= 1) || lost.min(gained) == 0
+}
+
+/// Whether one name is the other shortened to its first part (`JEANBAPTISTE` →
+/// `JEAN`): only the short name's last bigram is missing from the long one.
+pub fn shortened((lost, gained): (u32, u32)) -> bool {
+    lost.min(gained) == 1 && lost.max(gained) >= 4
+}
+
 /// Representatives kept per exact-key group: one per cluster the group holds (records
 /// that agree with none of them). A key group is a handful of records of one child, or of
 /// a few homonyms; past this many distinct clusters a record is compared with these only.

@@ -118,23 +118,30 @@ fn different_surnames_need_a_closer_encoding() {
         Clk::from_hex(&a).unwrap().dice(&Clk::from_hex(&b).unwrap()),
         0.78
     );
-    let same = bits(0..10);
-    let other = bits(5..15); // first-name Dice 0,50: above the twin guard
-    // (second surname, second first name, second key 1, linked?)
-    for (surname, first_name, key, linked) in [
-        ("n1", &same, "k1", true),
-        ("n2", &same, "k2", true),
-        ("n2", &other, "k2", false),
-        // First names clearly different (0,50 < 0,60), no mother known in common:
-        // twins more often than a typo, 0,80 needed.
-        ("n1", &other, "k2", false),
-        ("n2", &same, "k1", false),
+    let same = bits(0..40);
+    // First-name Dice 0,50, above the twin guard: one bigram lost, one gained (a slip).
+    let slip = bits(20..60);
+    // Dice 0,46: the first name of four bigrams is the first part of one of nine
+    // (`JEAN`, `JEANBAPTISTE`).
+    let (short, long) = (bits(0..40), bits(10..100));
+    // (first first name, second surname, second first name, second key 1, linked?)
+    for (first, surname, first_name, key, linked) in [
+        (&same, "n1", &same, "k1", true),
+        (&same, "n2", &same, "k2", true),
+        (&same, "n2", &slip, "k2", false),
+        // A slip in a short first name keeps few bigrams, but is not another first
+        // name: the threshold is enough.
+        (&same, "n1", &slip, "k2", true),
+        // A compound first name shortened, no mother known in common: twins as often
+        // as the same child, 0,80 needed.
+        (&short, "n1", &long, "k2", false),
+        (&same, "n2", &same, "k1", false),
     ] {
         let df = df![
             "service" => ["A", "B"],
             "pseudonyme_1" => [Some("k1"), Some(key)],
             "clk" => [Some(a.clone()), Some(b.clone())],
-            "clk_prenom" => [Some(same.clone()), Some(first_name.clone())],
+            "clk_prenom" => [Some(first.clone()), Some(first_name.clone())],
             "controle_naissance" => [Some("d"), Some("d")],
             "controle_nom" => [Some("n1"), Some(surname)],
             "bloc_1" => [Some("b"), Some("b")],
@@ -165,7 +172,7 @@ fn mothers_names_and_surname_encodings_weigh_on_a_fuzzy_link() {
         bool,
     );
     let cases: [Case; 8] = [
-        // Same mother: a first name 0,50 away needs only 0,75 (a usual first name).
+        // Same mother: a first name one slip away (Dice 0,50) needs only the threshold.
         (&other_first, "n1", &close, Some("m1"), Some("m1"), true),
         // Mothers known and different: another mother unless ≥ 0,90.
         (&first, "n1", &close, Some("m1"), Some("m2"), false),
@@ -285,4 +292,80 @@ fn fuzzy_result_does_not_depend_on_threads() {
     assert_eq!(persons(&a), persons(&b));
     assert_eq!(ra, rb);
     assert!(ra.liens_flous > 0, "{ra:?}");
+}
+
+/// First names further than one slip apart are another child however close the rest;
+/// another sex with another first name too; below the threshold, a pair that agrees
+/// field by field (one slip, one mother's name missing) is still the same child.
+#[test]
+fn first_names_sexes_and_fields_decide_beside_the_encoding() {
+    let a = bits(0..100);
+    // First names of eight bigrams (ten bits each).
+    let first = bits(0..80);
+    let slip = bits(20..100); // two bigrams lost, two gained: a substitution
+    let inserted = bits(10..100); // one lost, two gained: an inserted letter
+    let other = bits(40..120); // four lost, four gained: Dice 0,50, another name
+    let surname = bits(300..350);
+    // (CLK B, first name B, sex B, mother A, mother B, linked?)
+    type Case<'a> = (
+        String,
+        &'a String,
+        &'a str,
+        Option<&'a str>,
+        Option<&'a str>,
+        bool,
+    );
+    let cases: [Case; 8] = [
+        // Twins: everything equal but a first name two slips away.
+        (bits(5..105), &other, "F", Some("m"), Some("m"), false),
+        // The same with a first name one slip away: a typo.
+        (bits(5..105), &slip, "F", Some("m"), Some("m"), true),
+        // One slip in the first name and another sex: two children.
+        (bits(5..105), &slip, "M", Some("m"), Some("m"), false),
+        // …but another sex alone is a slip of the sex.
+        (bits(5..105), &first, "M", Some("m"), Some("m"), true),
+        // Dice 0,65, under the 0,70 threshold: the mother's name missing on one side and
+        // a slip in the first name, everything else equal.
+        (bits(35..135), &slip, "F", Some("m"), None, true),
+        (bits(35..135), &inserted, "F", Some("m"), None, true),
+        // Both mothers known: nothing explains the distance.
+        (bits(35..135), &slip, "F", Some("m"), Some("m"), false),
+        // Under 0,60, never.
+        (bits(45..145), &slip, "F", Some("m"), None, false),
+    ];
+    for (i, (b, first_b, sex_b, mother_a, mother_b, linked)) in cases.into_iter().enumerate() {
+        let df = df![
+            "service" => ["A", "B"],
+            "pseudonyme_1" => [Some("k1"), Some("k2")],
+            "clk" => [Some(a.clone()), Some(b)],
+            "clk_prenom" => [Some(first.clone()), Some(first_b.clone())],
+            "clk_nom" => [Some(surname.clone()), Some(surname.clone())],
+            "controle_naissance" => [Some("d"), Some("d")],
+            "controle_nom" => [Some("n"), Some("n")],
+            "controle_mere" => [mother_a, mother_b],
+            "sexe" => [Some("F"), Some(sex_b)],
+            "bloc_1" => [Some("b"), Some("b")],
+        ]
+        .unwrap();
+        let (out, r) = link(&df, &Settings::default()).unwrap();
+        let p = persons(&out);
+        assert_eq!(p[0] == p[1], linked, "case {i}: {r:?}");
+    }
+}
+
+#[test]
+fn one_slip_and_shortened_names_by_their_bigrams() {
+    use super::{one_slip, shortened};
+    // Substitution, transposition, inserted letter, doubled letter.
+    for e in [(2, 2), (3, 3), (1, 2), (2, 1), (0, 1), (1, 0), (0, 0)] {
+        assert!(one_slip(e), "{e:?}");
+    }
+    // ADELE / JADE keeps (3, 2): one slip by the counts; EMMA / EVA (3, 2) too; LOUNA /
+    // LOUISE (3, 4) and NOLWENN / NLOWEN (4, 3) do not.
+    for e in [(3, 4), (4, 3), (4, 4), (2, 4), (5, 5)] {
+        assert!(!one_slip(e), "{e:?}");
+    }
+    // JEAN / JEANBAPTISTE (1, 9); not JEAN / JEANNE's neighbour (2, 4).
+    assert!(shortened((1, 9)) && shortened((9, 1)) && shortened((1, 4)));
+    assert!(!shortened((2, 4)) && !shortened((1, 3)) && !shortened((0, 5)));
 }

@@ -195,6 +195,29 @@ impl Clk {
         }
     }
 
+    /// For two encodings of one name (first name or surname, [`Clk::encode_first_name`],
+    /// [`Clk::encode_surname_memo`]): how many bigrams of `self` the other lacks, and how
+    /// many of the other's `self` lacks, estimated from the bits alone (a filter with `x`
+    /// of `m` bits set holds about `-(m/k)·ln(1 - x/m)` tokens of `k` bits) and rounded.
+    /// One substitution changes (2, 2) bigrams, a transposition (3, 3), one inserted
+    /// letter (1, 2); a compound name shortened to its first part keeps all but one of
+    /// the short name's.
+    pub fn name_bigram_difference(&self, other: &Clk) -> (u32, u32) {
+        debug_assert_eq!(K_FIRST_NAME, K_SURNAME);
+        let tokens = |ones: u32| -> f64 {
+            let m = BITS as f64;
+            let filled = (f64::from(ones) / m).min(1.0 - 1.0 / m);
+            -(m / K_FIRST_NAME as f64) * (1.0 - filled).ln()
+        };
+        let mut union = Clk::empty();
+        for i in 0..WORDS {
+            union.0[i] = self.0[i] | other.0[i];
+        }
+        let all = tokens(union.count_ones());
+        let only = |x: &Clk| (all - tokens(x.count_ones())).round().max(0.0) as u32;
+        (only(other), only(self))
+    }
+
     pub fn count_ones(&self) -> u32 {
         self.0.iter().map(|w| w.count_ones()).sum()
     }
@@ -414,5 +437,39 @@ mod tests {
         assert_ne!(pa, a);
         assert_eq!(pa.count_ones(), a.count_ones());
         assert!((pa.dice(&pb) - a.dice(&b)).abs() < 1e-12);
+    }
+
+    /// The bigrams each name lacks of the other, counted by hand on the padded bigrams,
+    /// are what the bits estimate.
+    #[test]
+    fn name_bigram_difference_counts_the_bigrams_by_hand() {
+        let k = SecretKey::from_bytes([3; 32]);
+        let mut memo = TokenMemo::default();
+        let mut enc = |s: &str| Clk::encode_first_name_memo(&k, s, &mut memo).unwrap();
+        let cases = [
+            // Substitution: _L LE EA A_ / _L LE EO O_.
+            ("LEA", "LEO", (2, 2)),
+            // Transposition: _M MA AT TH HI IS S_ / _M MA AT TT TH HI IS S_ has TT more;
+            // MATHIS / MAHTIS: AT TH HI / AH HT TI.
+            ("MATHIS", "MATTHIS", (0, 1)),
+            ("MATHIS", "MAHTIS", (3, 3)),
+            // Inserted letter at the end: _L LE EO O_ / _L LE EO ON N_.
+            ("LEO", "LEON", (1, 2)),
+            // Usual first name: JEAN's N_ is not in JEANBAPTISTE, which has 9 more.
+            ("JEAN", "JEANBAPTISTE", (1, 9)),
+            // Twins: ADELE _A AD DE EL LE E_ / JADE _J JA AD DE E_.
+            ("ADELE", "JADE", (3, 2)),
+            ("EMMA", "EMMA", (0, 0)),
+        ];
+        for (a, b, want) in cases {
+            assert_eq!(enc(a).name_bigram_difference(&enc(b)), want, "{a} / {b}");
+        }
+        // Surname encodings use their own domain and the same bits per bigram.
+        let (x, y) = (
+            Clk::encode_surname_memo(&k, "DURAND", &mut memo).unwrap(),
+            Clk::encode_surname_memo(&k, "DURRADN", &mut memo).unwrap(),
+        );
+        // _D DU UR RA AN ND D_ / _D DU UR RR RA AD DN N_.
+        assert_eq!(x.name_bigram_difference(&y), (3, 4));
     }
 }
