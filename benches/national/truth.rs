@@ -411,6 +411,15 @@ impl Truth {
     }
 }
 
+/// Pairs of records that fall in different groups, from (group, records) counts.
+fn pairs_across<K: Ord>(counts: impl Iterator<Item = (K, u64)>) -> u64 {
+    let mut per: BTreeMap<K, u64> = BTreeMap::new();
+    for (k, n) in counts {
+        *per.entry(k).or_default() += n;
+    }
+    pairs(per.values().sum()) - per.values().map(|&n| pairs(n)).sum::<u64>()
+}
+
 /// Which child and sector each linked record is, by the truth (`None` when the rows do
 /// not match the truth's sources).
 fn truth_records(truth: &Value, rows: &LinkedRows) -> Option<Vec<(u32, u64, bool)>> {
@@ -517,16 +526,9 @@ impl Truth {
             *by_person.entry(p).or_default().entry((c, d)).or_default() += 1;
             *by_child.entry(c).or_default().entry((p, d)).or_default() += 1;
         }
-        let wrong = |m: &BTreeMap<(u64, bool), u64>| -> u64 {
-            let mut per_child: BTreeMap<u64, u64> = BTreeMap::new();
-            for (&(c, _), &n) in m {
-                *per_child.entry(c).or_default() += n;
-            }
-            pairs(per_child.values().sum()) - per_child.values().map(|&n| pairs(n)).sum::<u64>()
-        };
         let mut merges: Vec<(u64, u32)> = by_person
             .iter()
-            .map(|(&p, m)| (wrong(m), p))
+            .map(|(&p, m)| (pairs_across(m.iter().map(|(&(c, _), &n)| (c, n))), p))
             .filter(|(w, _)| *w > 0)
             .collect();
         merges.sort_by(|a, b| b.cmp(a));
@@ -596,16 +598,9 @@ impl Truth {
                 println!("    {n} × {}", show(c, d));
             }
         }
-        let missed_pairs = |m: &BTreeMap<(u32, bool), u64>| -> u64 {
-            let mut per_person: BTreeMap<u32, u64> = BTreeMap::new();
-            for (&(p, _), &n) in m {
-                *per_person.entry(p).or_default() += n;
-            }
-            pairs(per_person.values().sum()) - per_person.values().map(|&n| pairs(n)).sum::<u64>()
-        };
         let mut splits: Vec<(u64, u64)> = by_child
             .iter()
-            .map(|(&c, m)| (missed_pairs(m), c))
+            .map(|(&c, m)| (pairs_across(m.iter().map(|(&(p, _), &n)| (p, n))), c))
             .filter(|(w, _)| *w > 0)
             .collect();
         splits.sort_by(|a, b| b.cmp(a));

@@ -80,6 +80,13 @@ fn persons(out: &DataFrame) -> Vec<String> {
         .collect()
 }
 
+/// Links two records; whether they became one person, and the report.
+fn same_person(df: &DataFrame) -> (bool, Report) {
+    let (out, r) = link(df, &Settings::default()).unwrap();
+    let p = persons(&out);
+    (p[0] == p[1], r)
+}
+
 #[test]
 fn twins_exactly_on_the_first_name_guard_stay_apart() {
     // Two records of two services, same encoding, same birth date: only their
@@ -147,9 +154,8 @@ fn different_surnames_need_a_closer_encoding() {
             "bloc_1" => [Some("b"), Some("b")],
         ]
         .unwrap();
-        let (out, r) = link(&df, &Settings::default()).unwrap();
-        let p = persons(&out);
-        assert_eq!(p[0] == p[1], linked, "{surname} {key}: {r:?}");
+        let (same, r) = same_person(&df);
+        assert_eq!(same, linked, "{surname} {key}: {r:?}");
     }
 }
 
@@ -206,9 +212,8 @@ fn mothers_names_and_surname_encodings_weigh_on_a_fuzzy_link() {
             "bloc_1" => [Some("b"), Some("b")],
         ]
         .unwrap();
-        let (out, r) = link(&df, &Settings::default()).unwrap();
-        let p = persons(&out);
-        assert_eq!(p[0] == p[1], linked, "case {i}: {r:?}");
+        let (same, r) = same_person(&df);
+        assert_eq!(same, linked, "case {i}: {r:?}");
     }
 }
 
@@ -347,9 +352,8 @@ fn first_names_sexes_and_fields_decide_beside_the_encoding() {
             "bloc_1" => [Some("b"), Some("b")],
         ]
         .unwrap();
-        let (out, r) = link(&df, &Settings::default()).unwrap();
-        let p = persons(&out);
-        assert_eq!(p[0] == p[1], linked, "case {i}: {r:?}");
+        let (same, r) = same_person(&df);
+        assert_eq!(same, linked, "case {i}: {r:?}");
     }
 }
 
