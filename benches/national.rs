@@ -29,6 +29,12 @@
 //!    truth, cross-sector shares within 0.3 point, pairwise linkage precision and recall
 //!    (all pairs, and the protection × DITEP pairs alone), each PASS or FAIL against the
 //!    targets of issue 10.
+//! 5. With `--diagnostic`: the network is rebuilt in memory and every false merge (one
+//!    person, several children) and missed link (one child, several persons) is printed
+//!    with its synthetic identities, grouped by what the children share;
+//!    `NATIONAL_DIAG_TSV=file` also writes each (child, sector, person) with its identity
+//!    and `NATIONAL_DIAG_RECORDS=file` each accompaniment (child, service, dates), for
+//!    analysis outside the bench (synthetic data only).
 
 #[path = "national/measure.rs"]
 mod measure;

@@ -176,7 +176,7 @@ fn plaidoyer_has_maps_ranked_departements_notes_and_method() {
         "dossiers lus",
         "enfants distincts après appariement",
         "liens par codes exacts",
-        "précision 0,9950, rappel 0,9905",
+        "précision 0,9965, rappel 0,9914",
         "fichiers générés pour",
         "moins de 11",
     ] {
