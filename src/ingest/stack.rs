@@ -24,30 +24,85 @@ pub fn stack(parts: Vec<DataFrame>) -> Result<DataFrame, Error> {
             }
         }
     }
-    let mut out: Option<DataFrame> = None;
-    for p in &parts {
-        let mut cols: Vec<Column> = Vec::with_capacity(schema.len());
-        for (name, dtype) in &schema {
-            let c = match p.column(name.as_str()) {
+    let height: usize = parts.iter().map(DataFrame::height).sum();
+    let mut columns: Vec<Column> = Vec::with_capacity(schema.len());
+    for (name, dtype) in &schema {
+        let mut pieces: Vec<Column> = Vec::with_capacity(parts.len());
+        for p in &parts {
+            pieces.push(match p.column(name.as_str()) {
                 Ok(c) => c.cast(dtype)?,
                 Err(_) => Column::full_null(name.clone(), p.height(), dtype),
-            };
-            cols.push(c);
+            });
         }
-        let df = DataFrame::new(p.height(), cols)?;
-        match &mut out {
-            None => out = Some(df),
-            Some(o) => {
-                o.vstack_mut(&df)?;
-            }
-        }
+        columns.push(join(name, pieces, height)?);
     }
-    // One chunk per column: a table stacked from hundreds of files would otherwise carry
-    // hundreds of chunks into every later plan.
-    Ok(out
-        .map(|mut o| {
-            o.rechunk_mut_par();
-            o
-        })
-        .unwrap_or_default())
+    Ok(DataFrame::new(height, columns)?)
+}
+
+/// One column from its pieces, in order: one value for every row of every piece stays a
+/// single value (the key fingerprint, a column missing from every part); otherwise one
+/// chunk — a table stacked from hundreds of files would otherwise carry hundreds of
+/// chunks into every later plan — made column by column, so that the table is never
+/// held twice.
+fn join(name: &PlSmallStr, pieces: Vec<Column>, height: usize) -> Result<Column, Error> {
+    if let Some(Column::Scalar(reference)) = pieces.iter().find(|p| !p.is_empty())
+        && pieces.iter().all(
+            |p| matches!(p, Column::Scalar(s) if s.is_empty() || s.scalar() == reference.scalar()),
+        )
+    {
+        return Ok(Column::new_scalar(
+            name.clone(),
+            reference.scalar().clone(),
+            height,
+        ));
+    }
+    let mut pieces = pieces.into_iter();
+    let Some(first) = pieces.next() else {
+        return Ok(Column::full_null(name.clone(), 0, &DataType::Null));
+    };
+    let mut series = first.take_materialized_series();
+    for p in pieces {
+        series.append_owned(p.take_materialized_series())?;
+    }
+    Ok(series.rechunk().into_column())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn constant(name: &str, v: &str, n: usize) -> Column {
+        Column::new_scalar(
+            name.into(),
+            Scalar::new(DataType::String, AnyValue::StringOwned(v.into())),
+            n,
+        )
+    }
+
+    #[test]
+    fn one_value_everywhere_stays_one_value_and_the_rest_is_one_chunk() {
+        let part = |k: &str, ids: &[i32]| {
+            DataFrame::new(
+                ids.len(),
+                vec![Column::new("id".into(), ids), constant("cle", k, ids.len())],
+            )
+            .unwrap()
+        };
+        let same = stack(vec![part("a", &[1, 2]), part("a", &[3])]).unwrap();
+        assert_eq!(same.height(), 3);
+        assert!(matches!(same.column("cle").unwrap(), Column::Scalar(_)));
+        assert_eq!(same.column("cle").unwrap().len(), 3);
+        assert_eq!(same.column("id").unwrap().n_chunks(), 1);
+        let ids: Vec<Option<i32>> = same.column("id").unwrap().i32().unwrap().iter().collect();
+        assert_eq!(ids, [Some(1), Some(2), Some(3)]);
+        // Two values: an ordinary column, each row with its own.
+        let two = stack(vec![part("a", &[1]), part("b", &[2, 3])]).unwrap();
+        let keys: Vec<Option<&str>> = two.column("cle").unwrap().str().unwrap().iter().collect();
+        assert_eq!(keys, [Some("a"), Some("b"), Some("b")]);
+        // A column missing from a part is null there.
+        let bare = DataFrame::new(1, vec![Column::new("id".into(), [4])]).unwrap();
+        let mixed = stack(vec![part("a", &[1]), bare]).unwrap();
+        let keys: Vec<Option<&str>> = mixed.column("cle").unwrap().str().unwrap().iter().collect();
+        assert_eq!(keys, [Some("a"), None]);
+    }
 }

@@ -304,15 +304,18 @@ fn with_pseudonyms(
     out.with_column(fixed(FILE, columns::FILE_PSEUDONYM))?;
     out.with_column(binary(CLK, columns::CLK))?;
     out.with_column(fixed(CONTROL, columns::BIRTH_CONTROL))?;
-    out.with_column(Column::new(
-        columns::KEY_FINGERPRINT.into(),
-        vec![key.fingerprint(); n],
-    ))?;
+    // One value for every row: kept once, not once a row (stacking keeps it so,
+    // `ingest::stack`).
+    let constant = |name: &str, value: String| {
+        Column::new_scalar(
+            name.into(),
+            Scalar::new(DataType::String, AnyValue::StringOwned(value.into())),
+            n,
+        )
+    };
+    out.with_column(constant(columns::KEY_FINGERPRINT, key.fingerprint()))?;
     let key_set: Vec<String> = settings.key_set.iter().map(|k| k.join("+")).collect();
-    out.with_column(Column::new(
-        columns::KEY_SET.into(),
-        vec![key_set.join("|"); n],
-    ))?;
+    out.with_column(constant(columns::KEY_SET, key_set.join("|")))?;
     out.with_column(fixed(SURNAME, columns::SURNAME_CONTROL))?;
     out.with_column(fixed(MOTHER, columns::MOTHER_CONTROL))?;
     out.with_column(binary(FIRST_NAME, columns::FIRST_NAME_CLK))?;
@@ -423,6 +426,15 @@ pub fn distinct_values(df: &DataFrame, name: &str) -> Result<Vec<String>, Error>
     let Ok(c) = df.column(name) else {
         return Ok(Vec::new());
     };
+    if let Column::Scalar(one) = c {
+        return Ok(one
+            .scalar()
+            .value()
+            .extract_str()
+            .filter(|_| !one.is_empty())
+            .map(|v| vec![v.to_string()])
+            .unwrap_or_default());
+    }
     let mut v: Vec<String> = c.str()?.iter().flatten().map(str::to_string).collect();
     v.sort_unstable();
     v.dedup();
