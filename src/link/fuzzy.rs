@@ -240,14 +240,16 @@ fn keys_and_blocks(
     }
 }
 
-/// Pairs compared in one block and the candidates found: (similarity, root, root).
+/// Pairs compared in one block, pairs refused by their first names, and the candidates
+/// found: (similarity, root, root).
 fn compare_block(
     k: usize,
     members: &[u32],
     profiles: &[Profile],
     settings: &Settings,
-) -> (usize, Vec<Candidate>) {
+) -> (usize, usize, Vec<Candidate>) {
     let mut compared = 0;
+    let mut refused = 0;
     let mut found = Vec::new();
     for (x, &a) in members.iter().enumerate() {
         let pa = &profiles[a as usize];
@@ -295,6 +297,9 @@ fn compare_block(
             let close_enough = d < settings.threshold
                 || needed_similarity(pa, pb, first_names, relation, settings.threshold)
                     .is_some_and(|needed| d >= needed);
+            if close_enough && d >= settings.threshold && !first_name_ok {
+                refused += 1;
+            }
             if first_name_ok && close_enough {
                 let (lo, hi) = if pa.root < pb.root {
                     (pa.root, pb.root)
@@ -305,7 +310,7 @@ fn compare_block(
             }
         }
     }
-    (compared, found)
+    (compared, refused, found)
 }
 
 /// Similarity under which no pair is taken, even one whose fields agree ([`fieldwise`]).
@@ -512,13 +517,14 @@ pub(crate) fn pass(
             }
         }
     }
-    let results: Vec<(usize, Vec<Candidate>)> = work
+    let results: Vec<(usize, usize, Vec<Candidate>)> = work
         .par_iter()
         .map(|(k, m)| compare_block(*k, m, &all, settings))
         .collect();
     let mut candidates: Vec<Candidate> = Vec::new();
-    for (compared, found) in results {
+    for (compared, refused, found) in results {
         report.paires_comparees += compared;
+        report.paires_refusees_prenoms += refused;
         candidates.extend(found);
     }
     candidates.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));

@@ -98,6 +98,10 @@ pub struct Report {
     pub blocs_trop_grands: usize,
     /// Fuzzy links whose runner-up is within 0,02 of the chosen similarity.
     pub paires_ambigues: usize,
+    /// Pairs close enough by their encodings but refused by their first names: further
+    /// than one slip apart (twins), at the twin guard or below, or another first name
+    /// with another sex.
+    pub paires_refusees_prenoms: usize,
     /// Pairs above the threshold not linked because one side was already linked.
     pub paires_ecartees: usize,
     pub seuil: f64,

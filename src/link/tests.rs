@@ -354,6 +354,12 @@ fn first_names_sexes_and_fields_decide_beside_the_encoding() {
         .unwrap();
         let (same, r) = same_person(&df);
         assert_eq!(same, linked, "case {i}: {r:?}");
+        // The twins and the other sex: refused by their first names, and counted.
+        assert_eq!(
+            r.paires_refusees_prenoms,
+            usize::from(i == 0 || i == 2),
+            "case {i}"
+        );
     }
 }
 
