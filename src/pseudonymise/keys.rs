@@ -100,6 +100,19 @@ impl SecretKey {
         hex_lower(&self.mac(domain, &f))
     }
 
+    /// Short pseudonym of text fields, for the observatory's own use after re-keying:
+    /// the first 72 bits of the HMAC in base64url, 12 characters that Arrow keeps
+    /// inside the 16-byte view of a string column instead of 64 hex characters in a
+    /// buffer beside it (80 bytes a value). With 72 bits, a million distinct values
+    /// collide with a probability of about 10⁻¹⁰ (docs/architecture.md, « Short
+    /// pseudonyms inside the observatory »). Never written into a partner's extract.
+    pub fn short_pseudonym(&self, domain: &str, fields: &[&str]) -> String {
+        use base64::Engine as _;
+        let f: Vec<&[u8]> = fields.iter().map(|s| s.as_bytes()).collect();
+        let mac = self.mac(domain, &f);
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&mac[..SHORT_PSEUDONYM_BYTES])
+    }
+
     /// Reads a key file (64 hex characters), refusing one readable by others.
     pub fn load(path: &Path) -> Result<SecretKey, KeyError> {
         let shown = path.display().to_string();
@@ -171,6 +184,10 @@ impl SecretKey {
         Ok(key)
     }
 }
+
+/// Bytes of the HMAC a [`SecretKey::short_pseudonym`] keeps: 9 bytes, 12 base64
+/// characters, the most Arrow stores inline in a view.
+pub const SHORT_PSEUDONYM_BYTES: usize = 9;
 
 /// Lower-case hex of `bytes`, as `hex::encode` writes it, through the crate's table
 /// encoder (`hex::encode` goes character by character: measurable on a national network,
@@ -263,6 +280,15 @@ mod tests {
             a.pseudonym("d", &["A", "BC"])
         );
         assert_ne!(a.pseudonym("d", &["LEA"]), a.pseudonym("e", &["LEA"]));
+        // The short form is the start of the same HMAC, 12 characters in base64url.
+        use base64::Engine as _;
+        let short = a.short_pseudonym("d", &["LEA"]);
+        assert_eq!(short.len(), 12);
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&short)
+            .unwrap();
+        assert_eq!(hex::encode(bytes), a.pseudonym("d", &["LEA"])[..18]);
+        assert_ne!(short, b.short_pseudonym("d", &["LEA"]));
         let demo = SecretKey::demonstration("collectif");
         assert!(demo.is_demonstration() && demo.fingerprint().starts_with("demo-"));
         assert!(!format!("{demo:?}").contains(&hex::encode(demo.mac("x", &[]))));

@@ -11,9 +11,9 @@ const EXPECTED_DIGEST: &str = "dadf4d9c61795244cf74c7cc5683d2b5e290e1245c7e9f831
 /// The mother's-name control and the surname encoding of the same extract.
 const EXPECTED_ADDED: &str = "acd577b473191679491f5c464d4a3eacbddabbf93467bd9cbd1d1b59f56715f6";
 const EXPECTED_REKEYED_ADDED: &str =
-    "87a9f732348bae7979294c22d796dcf67dc71fafc6b644ac79d233f900f39476";
+    "b4ca217d25dd7e843c319bacdc5bca3a63cd5a0845923faa4649abd8c31babd3";
 
-const EXPECTED_REKEYED: &str = "db0ef326d9b4c4a9146e643af93d2d07b440736c07f3be8aa2c6305146b88d03";
+const EXPECTED_REKEYED: &str = "95caaca3a83c6a890b4165527e76f73e374fe08ea5595e6c1a56678d3439a371";
 
 /// `n` canonical accompaniments with varied identities, some fields missing.
 fn accompaniments(n: usize) -> DataFrame {
@@ -106,6 +106,17 @@ fn parallel_pseudonymisation_is_row_by_row_and_unchanged() {
         digest(&rekeyed.select(added).unwrap()),
         EXPECTED_REKEYED_ADDED
     );
+    // Re-keyed values are the short pseudonyms of the collective's, 12 characters.
+    let observatory = SecretKey::from_bytes([6; 32]);
+    for name in ["pseudonyme_1", columns::BIRTH_CONTROL, "bloc_1"] {
+        let before = out.column(name).unwrap().str().unwrap().get(7).unwrap();
+        let after = rekeyed.column(name).unwrap().str().unwrap().get(7).unwrap();
+        assert_eq!(
+            after,
+            observatory.short_pseudonym("observatoire/recle/v1", &[before])
+        );
+        assert_eq!(after.len(), 12);
+    }
     // The mother's-name control is the surname control of the same name.
     let names = df!(
         "nom" => ["Martin", "Dupré"],

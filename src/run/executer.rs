@@ -58,7 +58,7 @@ pub fn run_with_progress(
     // The output folder is checked (and interrupted runs repaired) before reading.
     let mut staging = Staging::for_pipeline(pipeline, out)?;
     // Identities are pseudonymised file by file as they are read (see `AsRead`).
-    let as_read = AsRead::pseudonymising(pipeline);
+    let as_read = AsRead::pseudonymising_and_rekeying(pipeline);
     let mut ing = ingest::ingest_observed(pipeline, Some(&|t, df| as_read.apply(t, df)), files)?;
     boundary(observe, stage::PSEUDONYMISE);
     let records = Records::take(&mut ing);

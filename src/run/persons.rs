@@ -8,28 +8,50 @@ use super::*;
 /// are pseudonymised with the collective's key inside the file's parallel task, so no
 /// column of clear names for the whole network is ever held in memory
 /// (docs/architecture.md, « Identities pseudonymised as they are read »). `verifier`,
-/// which has no key, drops the identity columns instead.
+/// which has no key, drops the identity columns instead. `executer` also re-keys each
+/// file's extract with the observatory's key as it is read, so that the pseudonyms under
+/// the collective's key (64 characters a value) never exist for the whole network.
 pub struct AsRead<'a> {
     pipeline: &'a Pipeline,
     /// `false` for `verifier`: identities are dropped, not pseudonymised.
     pseudonymise: bool,
+    /// `true` for `executer`: each file's extract is re-keyed as it is read.
+    rekey: bool,
     settings: pseudonymise::Settings,
     /// The collective's key, loaded when the first file with rows needs it.
     key: std::sync::OnceLock<Result<SecretKey, KeyError>>,
+    /// The observatory's re-keying, loaded when the first file with rows needs it.
+    observatory: std::sync::OnceLock<Result<pseudonymise::Rekey, KeyError>>,
     /// Reports of the files pseudonymised so far, merged by [`AsRead::report`].
     reports: std::sync::Mutex<Vec<pseudonymise::Report>>,
 }
 
 impl<'a> AsRead<'a> {
-    /// Pseudonymise with the collective's key (`executer`, `partenaire`).
+    /// Pseudonymise with the collective's key (`partenaire`: the extract it writes).
     pub fn pseudonymising(pipeline: &'a Pipeline) -> AsRead<'a> {
         AsRead {
             pipeline,
             pseudonymise: true,
+            rekey: false,
             settings: pseudonymise_settings(pipeline),
             key: std::sync::OnceLock::new(),
+            observatory: std::sync::OnceLock::new(),
             reports: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// Pseudonymise with the collective's key, then re-key with the observatory's
+    /// (`executer`: the records it links).
+    pub fn pseudonymising_and_rekeying(pipeline: &'a Pipeline) -> AsRead<'a> {
+        AsRead {
+            rekey: true,
+            ..AsRead::pseudonymising(pipeline)
+        }
+    }
+
+    /// Whether the files read are re-keyed with the observatory's key.
+    pub fn rekeys(&self) -> bool {
+        self.pseudonymise && self.rekey
     }
 
     /// Drop the identity columns (`verifier`).
@@ -47,6 +69,16 @@ impl<'a> AsRead<'a> {
         }
     }
 
+    fn observatory(&self) -> Result<&pseudonymise::Rekey, Error> {
+        match self
+            .observatory
+            .get_or_init(|| observatory_key(self.pipeline).map(pseudonymise::Rekey::new))
+        {
+            Ok(r) => Ok(r),
+            Err(e) => Err(e.clone().into()),
+        }
+    }
+
     /// The transform ingest applies to each file's checked table.
     pub fn apply(&self, table: Table, df: DataFrame) -> Result<DataFrame, Error> {
         if df.height() == 0 {
@@ -57,6 +89,11 @@ impl<'a> AsRead<'a> {
                 let (extract, report) =
                     pseudonymise::pseudonymise(&df, self.key()?, &self.settings)?;
                 drop(df);
+                let extract = if self.rekey {
+                    self.observatory()?.apply(extract)?
+                } else {
+                    extract
+                };
                 self.reports
                     .lock()
                     .map_err(|_| Error::Internal("rapports de pseudonymisation".into()))?
@@ -124,6 +161,21 @@ fn collective_key(pipeline: &Pipeline) -> Result<SecretKey, KeyError> {
     }
 }
 
+/// The observatory's key of `pipeline` (or the public demonstration key).
+fn observatory_key(pipeline: &Pipeline) -> Result<SecretKey, KeyError> {
+    let c = &pipeline.spec.confidentialite;
+    if c.cle_demonstration.as_ref().is_some_and(|d| *d.get_ref()) {
+        Ok(SecretKey::demonstration("observatoire"))
+    } else {
+        load_key(
+            pipeline,
+            &c.cle_observatoire,
+            &c.cle_observatoire_env,
+            ("cle_observatoire", "OBSERVATOIRE_CLE_OBSERVATOIRE"),
+        )
+    }
+}
+
 /// The persons of a run: pseudonymised, re-keyed, linked accompaniments.
 pub struct Linked {
     pub table: DataFrame,
@@ -180,29 +232,24 @@ pub(super) fn pseudonymise_and_link_observed(
     if local.height() == 0 && extract_rows == 0 {
         return Ok(None);
     }
-    let c = &pipeline.spec.confidentialite;
-    let demo = c.cle_demonstration.as_ref().is_some_and(|d| *d.get_ref());
     // The observatory holds its own key; the collective's key is needed only to
     // pseudonymise spreadsheets read here (extracts arrive already pseudonymised).
-    let observatory = if demo {
-        SecretKey::demonstration("observatoire")
-    } else {
-        load_key(
-            pipeline,
-            &c.cle_observatoire,
-            &c.cle_observatoire_env,
-            ("cle_observatoire", "OBSERVATOIRE_CLE_OBSERVATOIRE"),
-        )?
-    };
+    let observatory = pseudonymise::Rekey::new(observatory_key(pipeline)?);
+    // Each part is re-keyed before the parts are stacked: the pseudonyms under the
+    // collective's key are never held for all of them at once.
     let mut parts: Vec<DataFrame> = Vec::new();
     let mut pseudo_report = None;
     if local.height() > 0 && local.column(pseudonymise::columns::KEY_FINGERPRINT).is_ok() {
-        // Pseudonymised as ingest read it.
+        // Pseudonymised as ingest read it, and re-keyed with it by `executer`.
         pseudo_report = match as_read {
             Some(a) => a.report(&local)?,
             None => None,
         };
-        parts.push(local);
+        if as_read.is_some_and(AsRead::rekeys) {
+            parts.push(local);
+        } else {
+            parts.push(observatory.apply(local)?);
+        }
     } else if local.height() > 0 {
         let (extract, report) = pseudonymise::pseudonymise(
             &local,
@@ -211,7 +258,7 @@ pub(super) fn pseudonymise_and_link_observed(
         )?;
         pseudo_report = Some(report);
         drop(local);
-        parts.push(extract);
+        parts.push(observatory.apply(extract)?);
     }
     // Counted as the extracts arrive, file by file: converting and re-keying read them
     // as absent.
@@ -225,8 +272,9 @@ pub(super) fn pseudonymise_and_link_observed(
         offset += i64::try_from(*rows).unwrap_or(i64::MAX);
     }
     if extract_rows > 0 {
-        // A partner on an earlier version sends its encodings in hexadecimal.
-        parts.push(pseudonymise::encodings_as_binary(extracts)?);
+        // A partner on an earlier version sends its encodings in hexadecimal: re-keying
+        // reads them as binary.
+        parts.push(observatory.apply(extracts)?);
     }
     let all = ingest::stack(parts)?;
     // Every part must come from the same collective key and the same key set, or the
@@ -242,7 +290,7 @@ pub(super) fn pseudonymise_and_link_observed(
     }
     // Checked: one value each for the whole table, a row's copy is no longer needed
     // (two strings a row, about a tenth of the extract in memory).
-    // Dropped in place: a second frame would keep every column alive through the re-keying.
+    // Dropped in place: a second frame would keep every column alive through linkage.
     let mut all = all;
     for c in [
         pseudonymise::columns::KEY_FINGERPRINT,
@@ -252,8 +300,7 @@ pub(super) fn pseudonymise_and_link_observed(
             all.drop_in_place(c)?;
         }
     }
-    // The columns under the collective's key are freed as their re-keyed forms are made.
-    let rekeyed = pseudonymise::rekey(all, &observatory)?;
+    let rekeyed = all;
     boundary(observe, stage::LINK);
     let (table, mut link_report) = link::link(&rekeyed, &pipeline.settings.link)?;
     link_report.encodages_illisibles = unreadable.iter().map(|u| u.1).sum();
@@ -265,8 +312,8 @@ pub(super) fn pseudonymise_and_link_observed(
     let table = table.drop_many(pseudonymise::linkage_columns(&table));
     let privacy = serde_json::json!({
         "empreinte_cle_collectif": fingerprints.first(),
-        "empreinte_cle_observatoire": observatory.fingerprint(),
-        "cles_de_demonstration": observatory.is_demonstration(),
+        "empreinte_cle_observatoire": observatory.key().fingerprint(),
+        "cles_de_demonstration": observatory.key().is_demonstration(),
         "pseudonymisation_locale": pseudo_report,
         "extraits_partenaires": extract_rows,
         "appariement": link_report,

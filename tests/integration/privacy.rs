@@ -526,6 +526,28 @@ fn pseudonymising_as_read_equals_pseudonymising_the_whole_table() {
     assert_eq!(report.sans_cle, expected_report.sans_cle);
     assert_eq!(report.k_anonymat, expected_report.k_anonymat);
 
+    // `executer` re-keys each file as it is read: the same as re-keying the whole
+    // extract, and every keyed value is a 12-character short pseudonym.
+    let rekeying = run::AsRead::pseudonymising_and_rekeying(&p);
+    assert!(rekeying.rekeys() && !as_read.rekeys());
+    let ing = ingest::ingest_with(&p, Some(&|t, df| rekeying.apply(t, df))).unwrap();
+    let got = &ing.tables.accompaniments;
+    let whole_rekeyed =
+        pseudonymise::rekey(expected.clone(), &SecretKey::demonstration("observatoire")).unwrap();
+    for name in whole_rekeyed.get_column_names() {
+        let a = whole_rekeyed.column(name.as_str()).unwrap();
+        let b = got.column(name.as_str()).unwrap();
+        assert!(a.equals_missing(b), "colonne re-chiffrée {name} différente");
+    }
+    let p1 = got.column("pseudonyme_1").unwrap().str().unwrap();
+    assert!(p1.iter().flatten().all(|v| v.len() == 12));
+    assert!(
+        !expected
+            .column("pseudonyme_1")
+            .unwrap()
+            .equals_missing(got.column("pseudonyme_1").unwrap())
+    );
+
     let dropping = run::AsRead::dropping(&p);
     let checked = ingest::ingest_with(&p, Some(&|t, df| dropping.apply(t, df))).unwrap();
     assert_eq!(
