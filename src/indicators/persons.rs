@@ -269,27 +269,20 @@ pub fn compute(inputs: &Inputs, _settings: &Settings) -> Result<Results, Error> 
         BAND,
     )?;
     let yearly = yearly_records(frame::to_ids(records, P), inputs.years.clone())?;
-    let key = [col(k::PERIMETER), col(k::YEAR)];
     let main = flows(&perimeters, yearly.clone());
     let active = active_with_bands(yearly, bands);
-    // Each person once per perimeter and year, with the age band and sex of their first
-    // accompaniment in progress (in the order of the table: the expansion keeps it, and
-    // `first()` keeps the order within a group).
-    let people = perimeters
-        .expand(active.clone())
-        .group_by([col(k::PERIMETER), col(k::YEAR), col(P)])
-        .agg([col(BAND).first(), col(SEX).first(), col(PRESENT_).any(true)])
-        .cache();
-    let persons = people.clone().group_by(key).agg([
-        len().cast(DataType::Int64).alias("actifs"),
-        col(PRESENT_).sum().cast(DataType::Int64).alias("presents"),
-    ]);
-    let main = frame::left_ordered_join(main, persons, &[k::PERIMETER, k::YEAR], JoinType::Left)
-        .with_columns([
-            col("actifs").fill_null(lit(0i64)),
-            col("presents").fill_null(lit(0i64)),
-        ])
-        .cache();
+    let people = People::count(&perimeters, active.clone(), inputs.years.clone())?;
+    let main = frame::left_ordered_join(
+        main,
+        people.persons.lazy(),
+        &[k::PERIMETER, k::YEAR],
+        JoinType::Left,
+    )
+    .with_columns([
+        col("actifs").fill_null(lit(0i64)),
+        col("presents").fill_null(lit(0i64)),
+    ])
+    .cache();
     // Accompaniments (or persons) by one breakdown.
     let accompaniments_by = |c: &str, lf: LazyFrame| {
         with_total(additive(
@@ -300,24 +293,101 @@ pub fn compute(inputs: &Inputs, _settings: &Settings) -> Result<Results, Error> 
             lf,
         ))
     };
-    let persons_by = |c: &str| {
-        with_total(
-            people
-                .clone()
-                .group_by([col(k::PERIMETER), col(k::YEAR), col(c)])
-                .agg([len().cast(DataType::Int64).alias("n")]),
-        )
-    };
     let breakdowns = Breakdowns {
         by_type: accompaniments_by(TYPE, active.clone())?,
         by_frame: accompaniments_by(FRAME, active)?,
-        by_age: persons_by(BAND)?,
-        by_sex: persons_by(SEX)?,
+        by_age: with_total(people.by_band.lazy())?,
+        by_sex: with_total(people.by_sex.lazy())?,
     };
     Ok(Results {
         rows: frame::rows(figures(main, breakdowns), &perimeters)?,
         notes: Vec::new(),
     })
+}
+
+/// Distinct persons per perimeter and year: all of them (`actifs`) and those present at
+/// 31/12 (`presents`), then by age band and by sex (`n`), each person counted with the
+/// age band and sex of their first accompaniment in progress in the perimeter (in the
+/// order of the table: the expansion keeps it, and `first()` keeps the order within a
+/// group).
+struct People {
+    persons: DataFrame,
+    by_band: DataFrame,
+    by_sex: DataFrame,
+}
+
+impl People {
+    /// Computed one year at a time: the expansion to perimeters multiplies the
+    /// accompaniments by the perimeters of their service (five at most), and grouping
+    /// the expanded rows of every year at once held 1,5 GB on a national network
+    /// (docs/architecture.md, « Indicators in bounded memory »). Years are disjoint
+    /// groups, so the counts are the same.
+    fn count(
+        perimeters: &Perimeters,
+        active: LazyFrame,
+        years: std::ops::RangeInclusive<i32>,
+    ) -> Result<People, Error> {
+        // The five columns the counts read, once for every year.
+        let active = active
+            .select([
+                col(k::SERVICE),
+                col(k::YEAR),
+                col(P),
+                col(BAND),
+                col(SEX),
+                col(PRESENT_),
+            ])
+            .collect()?;
+        let key = || vec![col(k::PERIMETER), col(k::YEAR)];
+        let by = |c: &str| {
+            let mut v = key();
+            v.push(col(c));
+            v
+        };
+        let (mut persons, mut by_band, mut by_sex) = (Vec::new(), Vec::new(), Vec::new());
+        // A period without years still gives the frames their columns (and no row).
+        let mut filters: Vec<Expr> = years.map(|y| col(k::YEAR).eq(lit(y))).collect();
+        if filters.is_empty() {
+            filters.push(lit(false));
+        }
+        for this_year in filters {
+            let people = perimeters
+                .expand(active.clone().lazy().filter(this_year))
+                .group_by([col(k::PERIMETER), col(k::YEAR), col(P)])
+                .agg([col(BAND).first(), col(SEX).first(), col(PRESENT_).any(true)])
+                .collect()?;
+            persons.push(
+                people
+                    .clone()
+                    .lazy()
+                    .group_by(key())
+                    .agg([
+                        len().cast(DataType::Int64).alias("actifs"),
+                        col(PRESENT_).sum().cast(DataType::Int64).alias("presents"),
+                    ])
+                    .collect()?,
+            );
+            let n = || [len().cast(DataType::Int64).alias("n")];
+            by_band.push(
+                people
+                    .clone()
+                    .lazy()
+                    .group_by(by(BAND))
+                    .agg(n())
+                    .collect()?,
+            );
+            by_sex.push(people.lazy().group_by(by(SEX)).agg(n()).collect()?);
+        }
+        let stack = |parts: Vec<DataFrame>| -> Result<DataFrame, Error> {
+            let lazy: Vec<LazyFrame> = parts.into_iter().map(DataFrame::lazy).collect();
+            Ok(concat(lazy, UnionArgs::default())?.collect()?)
+        };
+        Ok(People {
+            persons: stack(persons)?,
+            by_band: stack(by_band)?,
+            by_sex: stack(by_sex)?,
+        })
+    }
 }
 
 /// The accompaniments with a person, a service and a start.
