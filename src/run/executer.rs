@@ -65,13 +65,16 @@ pub fn run_with_progress(
     let linked = pseudonymise_and_link_observed(pipeline, records, Some(&as_read), observe)?;
     boundary(observe, stage::INDICATORS);
     let years = pipeline.spec.periode.years();
-    let none = DataFrame::empty();
     let bands = pipeline.settings.pseudonymise.age_bands.clone();
     let (staff, training) = pseudonymise_staff_tables(pipeline, &ing)?;
+    let (persons, privacy) = match linked {
+        Some(l) => (l.table, l.privacy),
+        None => (DataFrame::empty(), serde_json::Value::Null),
+    };
     let mut results: Results = indicators::compute_all_with(
         &indicators::Inputs {
             services: &ing.tables.services,
-            persons: linked.as_ref().map(|l| &l.table).unwrap_or(&none),
+            persons: &persons,
             activity: &ing.tables.activity,
             reference: &ing.tables.reference,
             staff: &staff,
@@ -83,6 +86,21 @@ pub fn run_with_progress(
         },
         &pipeline.settings.indicators,
     )?;
+    // What only the indicators read is freed before disclosure control: the persons,
+    // staff, training, satisfaction, activity and reference tables (a third of the
+    // memory disclosure control and publishing started with on a national network;
+    // docs/architecture.md, « Benchmarks »). Services, the action plan and the
+    // validation report are still read by the reports.
+    drop((persons, staff, training));
+    for t in [
+        &mut ing.tables.staff,
+        &mut ing.tables.training,
+        &mut ing.tables.satisfaction,
+        &mut ing.tables.activity,
+        &mut ing.tables.reference,
+    ] {
+        *t = DataFrame::empty();
+    }
     // Disclosure control, then evolutions and peer quartiles again from what is left.
     boundary(observe, stage::DISCLOSURE);
     let settings = pipeline.settings.disclosure;
@@ -92,10 +110,6 @@ pub fn run_with_progress(
 
     boundary(observe, stage::PUBLISH);
     write_tables(&mut staging, pipeline, &results, &settings)?;
-    let privacy = linked
-        .as_ref()
-        .map(|l| l.privacy.clone())
-        .unwrap_or(serde_json::Value::Null);
     write_chart_and_report(
         &mut staging,
         pipeline,
