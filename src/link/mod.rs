@@ -13,7 +13,6 @@ pub mod quality;
 use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::Error;
@@ -167,18 +166,21 @@ fn optional_bytes<'a>(df: &'a DataFrame, name: &str) -> Result<Vec<Option<&'a [u
     }
 }
 
-/// Bloom encodings decoded once from their bytes (in parallel).
-fn decode(bytes: &[Option<&[u8]>]) -> Vec<Option<Clk>> {
+/// Bloom encodings borrowed as bytes, those that are not an encoding read as absent.
+/// Decoded where compared (a copy of 128 bytes): a decoded copy of every record's
+/// would be 136 MB on a national network (docs/architecture.md, « Benchmarks »).
+fn encodings(bytes: Vec<Option<&[u8]>>) -> Vec<Option<&[u8]>> {
     bytes
-        .par_iter()
-        .map(|c| c.and_then(Clk::from_bytes))
+        .into_iter()
+        .map(|c| c.filter(|b| Clk::from_bytes(b).is_some()))
         .collect()
 }
 
 /// What the exact and fuzzy passes read of each record.
 pub(crate) struct Records<'a> {
     pub services: Vec<Option<&'a str>>,
-    pub clks: Vec<Option<Clk>>,
+    /// Record encodings, as bytes of a valid encoding ([`encodings`]).
+    pub clks: Vec<Option<&'a [u8]>>,
     pub controls: Vec<Option<&'a str>>,
     pub surnames: Vec<Option<&'a str>>,
     /// Mother's-name controls, comparable with the surname controls.
@@ -202,8 +204,11 @@ impl Records<'_> {
         {
             return false;
         }
-        let similarity = match (&self.clks[i], &self.clks[j]) {
-            (Some(a), Some(b)) => a.dice(b),
+        let similarity = match (
+            self.clks[i].and_then(Clk::from_bytes),
+            self.clks[j].and_then(Clk::from_bytes),
+        ) {
+            (Some(a), Some(b)) => a.dice(&b),
             _ => return true,
         };
         // Another surname (the key does not hold it) needs near-identical encodings.
@@ -228,15 +233,22 @@ fn exact_key(
     any_key: &mut [bool],
     report: &mut Report,
 ) -> usize {
-    let mut groups: HashMap<&str, Vec<usize>> = HashMap::with_capacity(values.len());
+    // Most groups keep one representative: held inline, a vector only for the others
+    // (one allocation per key value was 48 MB a key on a national network).
+    let mut groups: HashMap<&str, (usize, Vec<usize>)> = HashMap::with_capacity(values.len());
     let mut links = 0;
     for (i, v) in values.iter().enumerate() {
         let Some(v) = v else { continue };
         any_key[i] = true;
-        let reps = groups.entry(v).or_default();
-        match reps
-            .iter()
-            .copied()
+        let (first, more) = match groups.entry(v) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert((i, Vec::new()));
+                continue;
+            }
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+        };
+        match std::iter::once(*first)
+            .chain(more.iter().copied())
             .find(|&j| records.agree(i, j, verification))
         {
             Some(j) => {
@@ -245,11 +257,9 @@ fn exact_key(
                 }
             }
             None => {
-                if !reps.is_empty() {
-                    report.liens_exacts_refuses += 1;
-                }
-                if reps.len() < MAX_REPRESENTATIVES {
-                    reps.push(i);
+                report.liens_exacts_refuses += 1;
+                if 1 + more.len() < MAX_REPRESENTATIVES {
+                    more.push(i);
                 } else {
                     report.representants_plafonnes += 1;
                 }
@@ -275,7 +285,7 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
     // fuzzy pass.
     let records = Records {
         services: text(extract, col::SERVICE)?,
-        clks: decode(&optional_bytes(extract, pcol::CLK)?),
+        clks: encodings(optional_bytes(extract, pcol::CLK)?),
         controls: optional_text(extract, pcol::BIRTH_CONTROL)?,
         surnames: optional_text(extract, pcol::SURNAME_CONTROL)?,
         mothers: optional_text(extract, pcol::MOTHER_CONTROL)?,
