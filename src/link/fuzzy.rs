@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
+use super::columns::Texts;
 use super::{
     DIFFERENT_DATES_THRESHOLD, DIFFERENT_FIRST_NAME, DIFFERENT_FIRST_NAME_SAME_MOTHER_THRESHOLD,
     DIFFERENT_FIRST_NAME_THRESHOLD, FIRST_NAME_THRESHOLD, MOTHER_MISMATCH_THRESHOLD, Records,
@@ -101,8 +102,8 @@ fn intern<'a>(ids: &mut HashMap<&'a str, u32>, v: &'a str) -> u32 {
 /// record.
 fn profiles<'a>(
     records: &Records<'a>,
-    keys: &[Vec<Option<&str>>],
-    blocks: &[Vec<Option<&str>>],
+    keys: &[Texts<'a>],
+    blocks: &[Texts<'a>],
     uf: &mut UnionFind,
 ) -> Vec<Profile<'a>> {
     let (mut out, of_root, source) = seed_profiles(records, uf);
@@ -118,13 +119,17 @@ fn seed_profiles<'a>(
     records: &Records<'a>,
     uf: &mut UnionFind,
 ) -> (Vec<Profile<'a>>, Vec<u32>, Vec<usize>) {
-    let n = records.clks.len();
+    let n = records.n;
     let mut of_root = vec![NONE; n];
     let mut out: Vec<Profile> = Vec::new();
     // The record whose blocking values stand for each profile.
     let mut source: Vec<usize> = Vec::new();
-    for (i, bytes) in records.clks.iter().enumerate() {
-        let Some((bytes, c)) = bytes.and_then(|b| Some((b, Clk::from_bytes(b)?))) else {
+    for i in 0..n {
+        let Some((bytes, c)) = records
+            .clks
+            .get(i)
+            .and_then(|b| Some((b, Clk::from_bytes(b)?)))
+        else {
             continue;
         };
         let r = uf.find(i);
@@ -158,7 +163,7 @@ fn fill_from_members<'a>(
     of_root: &[u32],
     out: &mut [Profile<'a>],
 ) {
-    let n = records.clks.len();
+    let n = records.n;
     let mut service_ids: HashMap<&str, u32> = HashMap::new();
     let mut control_ids: HashMap<&str, u32> = HashMap::new();
     let mut surname_ids: HashMap<&str, u32> = HashMap::new();
@@ -169,32 +174,38 @@ fn fill_from_members<'a>(
         }
         let p = &mut out[p as usize];
         if p.control.is_none()
-            && let Some(c) = records.controls[i]
+            && let Some(c) = records.controls.get(i)
         {
             p.control = Some(intern(&mut control_ids, c));
         }
         if p.surname.is_none()
-            && let Some(s) = records.surnames[i]
+            && let Some(s) = records.surnames.get(i)
         {
             p.surname = Some(intern(&mut surname_ids, s));
         }
         // Mother's names and surnames share one id space: a mother's name can be
         // compared with a surname (the usage name).
         if p.mother.is_none()
-            && let Some(m) = records.mothers[i]
+            && let Some(m) = records.mothers.get(i)
         {
             p.mother = Some(intern(&mut surname_ids, m));
         }
         if p.first_name.is_none() {
-            p.first_name = records.first_names[i].filter(|b| Clk::from_bytes(b).is_some());
+            p.first_name = records
+                .first_names
+                .get(i)
+                .filter(|b| Clk::from_bytes(b).is_some());
         }
         if p.surname_clk.is_none() {
-            p.surname_clk = records.surname_clks[i].filter(|b| Clk::from_bytes(b).is_some());
+            p.surname_clk = records
+                .surname_clks
+                .get(i)
+                .filter(|b| Clk::from_bytes(b).is_some());
         }
         if p.sex.is_none() {
-            p.sex = records.sexes[i];
+            p.sex = records.sexes.get(i);
         }
-        if let Some(s) = records.services[i] {
+        if let Some(s) = records.services.get(i) {
             p.services.push(intern(&mut service_ids, s));
         }
     }
@@ -206,10 +217,10 @@ fn fill_from_members<'a>(
 
 /// The exact-key pseudonyms and blocking values of each profile's source record, as
 /// dense ids per column.
-fn keys_and_blocks(
-    records: &Records,
-    keys: &[Vec<Option<&str>>],
-    blocks: &[Vec<Option<&str>>],
+fn keys_and_blocks<'a>(
+    records: &Records<'a>,
+    keys: &[Texts<'a>],
+    blocks: &[Texts<'a>],
     source: &[usize],
     out: &mut [Profile],
 ) {
@@ -217,21 +228,26 @@ fn keys_and_blocks(
     for column in keys {
         let mut ids: HashMap<&str, u32> = HashMap::new();
         for (p, &i) in out.iter_mut().zip(source) {
-            p.keys.push(column[i].map_or(NONE, |v| intern(&mut ids, v)));
+            p.keys
+                .push(column.get(i).map_or(NONE, |v| intern(&mut ids, v)));
         }
     }
     // Blocking values of each profile's source record (as bytes: a first-name encoding
     // is one).
     let values = |k: usize, i: usize| -> Option<(&[u8], &[u8])> {
         match k {
-            0 => records.controls[i]
-                .map(|c| (c.as_bytes(), records.sexes[i].unwrap_or("").as_bytes())),
-            1 => records.surnames[i]
+            0 => records
+                .controls
+                .get(i)
+                .map(|c| (c.as_bytes(), records.sexes.get(i).unwrap_or("").as_bytes())),
+            1 => records
+                .surnames
+                .get(i)
                 .map(str::as_bytes)
-                .zip(records.first_names[i]),
+                .zip(records.first_names.get(i)),
             _ => blocks
                 .get(k - 2)
-                .and_then(|b| b[i])
+                .and_then(|b| b.get(i))
                 .map(|b| (b.as_bytes(), &b""[..])),
         }
     };
@@ -468,8 +484,8 @@ fn needed_similarity(
 /// Runs the fuzzy pass over the clusters left by the exact keys.
 pub(crate) fn pass(
     records: &Records,
-    keys: &[Vec<Option<&str>>],
-    blocks: &[Vec<Option<&str>>],
+    keys: &[Texts],
+    blocks: &[Texts],
     settings: &Settings,
     uf: &mut UnionFind,
     report: &mut Report,

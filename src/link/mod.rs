@@ -7,6 +7,7 @@
 //! blocks, in parallel, with one-to-one greedy assignment above a threshold. Adds the
 //! `personne` column and reports how each link was made (docs/architecture.md, Linkage).
 
+mod columns;
 pub mod fuzzy;
 pub mod quality;
 
@@ -19,6 +20,7 @@ use crate::error::Error;
 use crate::pseudonymise::bloom::Clk;
 use crate::pseudonymise::{columns as pcol, pseudonym_columns};
 use crate::tables::columns as col;
+use columns::{Bytes, Texts};
 
 pub use crate::settings::LinkSettings as Settings;
 
@@ -144,53 +146,28 @@ impl UnionFind {
     }
 }
 
-/// A text column, borrowed (no copy of its values).
-fn text<'a>(df: &'a DataFrame, name: &str) -> Result<Vec<Option<&'a str>>, Error> {
-    Ok(df.column(name)?.str()?.iter().collect())
-}
-
-/// A text column, or all nulls when the extract does not have it.
-fn optional_text<'a>(df: &'a DataFrame, name: &str) -> Result<Vec<Option<&'a str>>, Error> {
-    match df.column(name) {
-        Ok(_) => text(df, name),
-        Err(_) => Ok(vec![None; df.height()]),
-    }
-}
-
-/// An encoding column of the extract (binary, see
-/// [`crate::pseudonymise::encodings_as_binary`]) borrowed; all empty when absent.
-fn optional_bytes<'a>(df: &'a DataFrame, name: &str) -> Result<Vec<Option<&'a [u8]>>, Error> {
-    match df.column(name) {
-        Ok(c) => Ok(c.binary()?.iter().collect()),
-        Err(_) => Ok(vec![None; df.height()]),
-    }
-}
-
-/// Bloom encodings borrowed as bytes, those that are not an encoding read as absent.
-/// Decoded where compared (a copy of 128 bytes): a decoded copy of every record's
-/// would be 136 MB on a national network (docs/architecture.md, « Benchmarks »).
-fn encodings(bytes: Vec<Option<&[u8]>>) -> Vec<Option<&[u8]>> {
-    bytes
-        .into_iter()
-        .map(|c| c.filter(|b| Clk::from_bytes(b).is_some()))
-        .collect()
-}
+/// The length of a record encoding in bytes; any other value is not one.
+const ENCODING_BYTES: usize = crate::pseudonymise::bloom::BITS / 8;
 
 /// What the exact and fuzzy passes read of each record.
+/// Columns read in place ([`columns`]); encodings as bytes, decoded where compared
+/// (a decoded copy of every record's would be 136 MB on a national network).
 pub(crate) struct Records<'a> {
-    pub services: Vec<Option<&'a str>>,
-    /// Record encodings, as bytes of a valid encoding ([`encodings`]).
-    pub clks: Vec<Option<&'a [u8]>>,
-    pub controls: Vec<Option<&'a str>>,
-    pub surnames: Vec<Option<&'a str>>,
+    /// Number of records.
+    pub n: usize,
+    pub services: Texts<'a>,
+    /// Record encodings (values of another length read as absent).
+    pub clks: Bytes<'a>,
+    pub controls: Texts<'a>,
+    pub surnames: Texts<'a>,
     /// Mother's-name controls, comparable with the surname controls.
-    pub mothers: Vec<Option<&'a str>>,
+    pub mothers: Texts<'a>,
     /// First-name encodings, still as bytes: decoded only for the fuzzy pass's profiles.
-    pub first_names: Vec<Option<&'a [u8]>>,
+    pub first_names: Bytes<'a>,
     /// Surname encodings, still as bytes (as the first names').
-    pub surname_clks: Vec<Option<&'a [u8]>>,
+    pub surname_clks: Bytes<'a>,
     /// Sex (generalised column of the extract), for blocking only.
-    pub sexes: Vec<Option<&'a str>>,
+    pub sexes: Texts<'a>,
 }
 
 impl Records<'_> {
@@ -199,20 +176,20 @@ impl Records<'_> {
     /// encodings too dissimilar (homonyms: same first name, birth month and mother's
     /// name, but another child).
     fn agree(&self, i: usize, j: usize, verification: f64) -> bool {
-        if let (Some(a), Some(b)) = (self.controls[i], self.controls[j])
+        if let (Some(a), Some(b)) = (self.controls.get(i), self.controls.get(j))
             && a != b
         {
             return false;
         }
         let similarity = match (
-            self.clks[i].and_then(Clk::from_bytes),
-            self.clks[j].and_then(Clk::from_bytes),
+            self.clks.get(i).and_then(Clk::from_bytes),
+            self.clks.get(j).and_then(Clk::from_bytes),
         ) {
             (Some(a), Some(b)) => a.dice(&b),
             _ => return true,
         };
         // Another surname (the key does not hold it) needs near-identical encodings.
-        let same_surname = match (self.surnames[i], self.surnames[j]) {
+        let same_surname = match (self.surnames.get(i), self.surnames.get(j)) {
             (Some(a), Some(b)) => a == b,
             _ => true,
         };
@@ -226,7 +203,7 @@ impl Records<'_> {
 /// one is represented by it from then on; one that agrees with none is refused (when the
 /// group was not empty) and becomes a representative. Linear in the records.
 fn exact_key(
-    values: &[Option<&str>],
+    values: Texts,
     records: &Records,
     verification: f64,
     uf: &mut UnionFind,
@@ -235,11 +212,11 @@ fn exact_key(
 ) -> usize {
     // Most groups keep one representative: held inline, a vector only for the others
     // (one allocation per key value was 48 MB a key on a national network).
-    let mut groups: HashMap<&str, (usize, Vec<usize>)> = HashMap::with_capacity(values.len());
+    let mut groups: HashMap<&str, (usize, Vec<usize>)> = HashMap::with_capacity(records.n);
     let mut links = 0;
-    for (i, v) in values.iter().enumerate() {
-        let Some(v) = v else { continue };
-        any_key[i] = true;
+    for (i, k) in any_key.iter_mut().enumerate().take(records.n) {
+        let Some(v) = values.get(i) else { continue };
+        *k = true;
         let (first, more) = match groups.entry(v) {
             std::collections::hash_map::Entry::Vacant(e) => {
                 e.insert((i, Vec::new()));
@@ -271,8 +248,13 @@ fn exact_key(
 
 /// Links the records of a (re-keyed) pseudonymised extract; returns it with `personne`.
 pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Report), Error> {
-    // Encodings in hexadecimal (an extract of an earlier version) are read as bytes.
-    let extract = &crate::pseudonymise::encodings_as_binary(extract.clone())?;
+    // Encodings in hexadecimal (an extract of an earlier version) are read as bytes, and
+    // every column is one array, read in place (a stacked table already is).
+    let extract = &{
+        let mut df = crate::pseudonymise::encodings_as_binary(extract.clone())?;
+        df.rechunk_mut_par();
+        df
+    };
     let n = extract.height();
     let mut uf = UnionFind::new(n);
     let mut report = Report {
@@ -284,22 +266,23 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
     // Bloom encodings and birth-date controls, used to verify exact links and for the
     // fuzzy pass.
     let records = Records {
-        services: text(extract, col::SERVICE)?,
-        clks: encodings(optional_bytes(extract, pcol::CLK)?),
-        controls: optional_text(extract, pcol::BIRTH_CONTROL)?,
-        surnames: optional_text(extract, pcol::SURNAME_CONTROL)?,
-        mothers: optional_text(extract, pcol::MOTHER_CONTROL)?,
-        first_names: optional_bytes(extract, pcol::FIRST_NAME_CLK)?,
-        surname_clks: optional_bytes(extract, pcol::SURNAME_CLK)?,
-        sexes: optional_text(extract, "sexe")?,
+        n,
+        services: Texts::read(extract, col::SERVICE)?,
+        clks: Bytes::optional(extract, pcol::CLK, Some(ENCODING_BYTES))?,
+        controls: Texts::optional(extract, pcol::BIRTH_CONTROL)?,
+        surnames: Texts::optional(extract, pcol::SURNAME_CONTROL)?,
+        mothers: Texts::optional(extract, pcol::MOTHER_CONTROL)?,
+        first_names: Bytes::optional(extract, pcol::FIRST_NAME_CLK, None)?,
+        surname_clks: Bytes::optional(extract, pcol::SURNAME_CLK, None)?,
+        sexes: Texts::optional(extract, "sexe")?,
     };
 
     // Exact stepwise linkage.
-    let mut keys: Vec<Vec<Option<&str>>> = Vec::new();
+    let mut keys: Vec<Texts> = Vec::new();
     for name in pseudonym_columns(extract) {
-        let values = text(extract, &name)?;
+        let values = Texts::read(extract, &name)?;
         let links = exact_key(
-            &values,
+            values,
             &records,
             settings.verification,
             &mut uf,
@@ -310,17 +293,17 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
         keys.push(values);
     }
     file_links(extract, &mut uf, &mut any_key, &mut report)?;
-    for (i, c) in records.clks.iter().enumerate() {
-        if c.is_some() {
-            any_key[i] = true;
+    for (i, k) in any_key.iter_mut().enumerate() {
+        if records.clks.get(i).is_some() {
+            *k = true;
         }
     }
     report.enregistrements_sans_cle = any_key.iter().filter(|k| !**k).count();
 
     if settings.fuzzy {
-        let mut blocks: Vec<Vec<Option<&str>>> = Vec::new();
+        let mut blocks: Vec<Texts> = Vec::new();
         for b in 1..=pcol::BLOCKS {
-            blocks.push(optional_text(
+            blocks.push(Texts::optional(
                 extract,
                 &format!("{}{b}", pcol::BLOCK_PREFIX),
             )?);
@@ -346,11 +329,11 @@ fn file_links(
     if extract.column(pcol::FILE_PSEUDONYM).is_err() {
         return Ok(());
     }
-    let values = text(extract, pcol::FILE_PSEUDONYM)?;
+    let values = Texts::read(extract, pcol::FILE_PSEUDONYM)?;
     let mut first: HashMap<&str, usize> = HashMap::new();
-    for (i, v) in values.iter().enumerate() {
-        let Some(v) = v else { continue };
-        any_key[i] = true;
+    for (i, k) in any_key.iter_mut().enumerate() {
+        let Some(v) = values.get(i) else { continue };
+        *k = true;
         match first.get(v) {
             Some(&j) => {
                 if uf.union(i, j) {
