@@ -21,6 +21,7 @@ pub mod format;
 pub mod indicators;
 pub mod ingest;
 pub mod link;
+pub mod memory;
 pub mod pipeline;
 pub mod propose;
 pub mod pseudonymise;

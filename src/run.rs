@@ -30,27 +30,12 @@ pub use partenaire::*;
 pub use persons::*;
 pub use verifier::*;
 
-/// A stage boundary: memory the previous stage freed goes back to the system, then the
-/// observer hears of the new stage. glibc keeps freed blocks in its per-thread arenas
-/// (the readers, rayon and Polars threads each have one); without the trim a run's
-/// resident memory is the sum of every stage's high-water mark instead of what it holds
-/// (docs/architecture.md, « Benchmarks »).
+/// A stage boundary: memory the previous stage freed goes back to the system
+/// ([`crate::memory`]), then the observer hears of the new stage.
 fn boundary(observe: &mut dyn FnMut(Event<'_>), name: &'static str) {
-    release_freed_memory();
+    crate::memory::release_freed();
     observe(Event::Stage(name));
 }
-
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn release_freed_memory() {
-    // SAFETY: `malloc_trim` only walks the allocator's own free lists; it takes no
-    // pointer from us and is safe to call from any thread at any time.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn release_freed_memory() {}
 
 /// What a run wrote, for the terminal.
 #[derive(Debug, Clone)]

@@ -259,6 +259,9 @@ fn figures(statuses: impl Iterator<Item = CellStatus>) -> TableFigures {
     f
 }
 
+/// Cells from which a part's freed memory is given back to the system once protected.
+const RELEASE_CELLS: usize = 5_000;
+
 /// Protects the indicator rows in place: sets every row's status, hides suppressed
 /// values (value, and numerator or denominator when that cell is suppressed), and fails
 /// if the audit finds an exposed cell. Evolutions and peer quartiles must be recomputed
@@ -299,7 +302,16 @@ pub fn protect(
     let parts = built.system.parts();
     let results: Vec<Result<Vec<CellStatus>, Failure>> = parts
         .par_iter()
-        .map(|p| protect_and_check(&p.system))
+        .map(|p| {
+            let r = protect_and_check(&p.system);
+            // A large part's solver leaves its freed blocks in this thread's arena,
+            // where the other parts do not reuse them: given back, they no longer
+            // add up across parts (docs/architecture.md, « Benchmarks »).
+            if p.system.cells.len() >= RELEASE_CELLS {
+                crate::memory::release_freed();
+            }
+            r
+        })
         .collect();
     let status = merge(built.system.cells.len(), &parts, results).map_err(fail)?;
     let side = |c: Option<usize>| c.map_or(CellStatus::Published, |c| status[c]);

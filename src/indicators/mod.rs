@@ -544,6 +544,10 @@ pub fn compute_all_with(inputs: &Inputs, settings: &Settings) -> Result<Results,
         }
         out.rows.extend(r.rows);
         out.notes.extend(r.notes);
+        // A family's plans free their frames on Polars' threads: given back before the
+        // next family, they do not add up with its own (docs/architecture.md,
+        // « Benchmarks »).
+        crate::memory::release_freed();
     }
     frame::sort(&mut out.rows);
     derive::refresh(&mut out.rows, inputs.services, *inputs.years.start())?;

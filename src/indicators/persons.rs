@@ -377,6 +377,7 @@ impl People {
                     .collect()?,
             );
             by_sex.push(people.lazy().group_by(by(SEX)).agg(n()).collect()?);
+            crate::memory::release_freed();
         }
         let stack = |parts: Vec<DataFrame>| -> Result<DataFrame, Error> {
             let lazy: Vec<LazyFrame> = parts.into_iter().map(DataFrame::lazy).collect();

@@ -5,6 +5,9 @@ use polars::prelude::*;
 
 use crate::error::Error;
 
+/// Rows from which stacking gives each stacked column's freed parts back to the system.
+const RELEASE_ROWS: usize = 100_000;
+
 /// Stacks DataFrames vertically; columns missing from a part are filled with nulls, and
 /// each column takes the type of its first occurrence.
 pub fn stack(parts: Vec<DataFrame>) -> Result<DataFrame, Error> {
@@ -24,17 +27,28 @@ pub fn stack(parts: Vec<DataFrame>) -> Result<DataFrame, Error> {
             }
         }
     }
-    let height: usize = parts.iter().map(DataFrame::height).sum();
+    let heights: Vec<usize> = parts.iter().map(DataFrame::height).collect();
+    let height: usize = heights.iter().sum();
+    let mut parts = parts;
     let mut columns: Vec<Column> = Vec::with_capacity(schema.len());
     for (name, dtype) in &schema {
+        // Each part's column is taken out of it, so that its chunks are freed once
+        // joined: the table is held twice for one column at most, never whole.
         let mut pieces: Vec<Column> = Vec::with_capacity(parts.len());
-        for p in &parts {
-            pieces.push(match p.column(name.as_str()) {
+        for (p, &rows) in parts.iter_mut().zip(&heights) {
+            pieces.push(match p.drop_in_place(name.as_str()) {
                 Ok(c) => c.cast(dtype)?,
-                Err(_) => Column::full_null(name.clone(), p.height(), dtype),
+                Err(_) => Column::full_null(name.clone(), rows, dtype),
             });
         }
         columns.push(join(name, pieces, height)?);
+        // The parts were built by the reading threads: their freed chunks stay in those
+        // threads' arenas unless given back (without this, stacking a national table
+        // took 480 MB more resident memory than it held). A small table is not worth
+        // the walk through the allocator's lists.
+        if height >= RELEASE_ROWS {
+            crate::memory::release_freed();
+        }
     }
     Ok(DataFrame::new(height, columns)?)
 }

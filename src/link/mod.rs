@@ -299,6 +299,9 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
         }
     }
     report.enregistrements_sans_cle = any_key.iter().filter(|k| !**k).count();
+    // The exact passes' maps are freed: given back before the fuzzy pass builds its
+    // profiles (docs/architecture.md, « Benchmarks »).
+    crate::memory::release_freed();
 
     if settings.fuzzy {
         let mut blocks: Vec<Texts> = Vec::new();

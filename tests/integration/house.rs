@@ -174,6 +174,7 @@ fn top_level_modules_import_without_a_cycle() {
         "settings",
         "error",
         "format",
+        "memory",
     ] {
         for stage in [
             "ingest",
