@@ -307,9 +307,15 @@ pub(super) fn pseudonymise_and_link_observed(
     link_report.fichiers_encodages_illisibles = unreadable.into_iter().collect();
     drop(rekeyed);
     observe(Event::Linked(&table));
-    // What only linkage reads (pseudonyms, encodings, controls, blocking keys) goes:
-    // the indicators read the person id and the generalised columns.
-    let table = table.drop_many(pseudonymise::linkage_columns(&table));
+    // What only linkage reads (pseudonyms, encodings, controls, blocking keys) goes,
+    // and so does the source file of each record (60 MB of file names on a national
+    // network; the validation report keeps the sources): the indicators read the person
+    // id and the generalised columns.
+    let mut gone = pseudonymise::linkage_columns(&table);
+    if table.column(crate::tables::columns::SOURCE).is_ok() {
+        gone.push(crate::tables::columns::SOURCE.to_string());
+    }
+    let table = table.drop_many(gone);
     let privacy = serde_json::json!({
         "empreinte_cle_collectif": fingerprints.first(),
         "empreinte_cle_observatoire": observatory.key().fingerprint(),
