@@ -19,6 +19,9 @@ use super::{
 };
 use crate::pseudonymise::bloom::Clk;
 
+mod profiles;
+use profiles::{Profile, Spans, profiles};
+
 /// Largest block compared (in clusters): at most `MAX_BLOCK²/2` pairs per block, so the
 /// pairs grow with the number of blocks, i.e. about linearly with the records.
 pub const MAX_BLOCK: usize = 256;
@@ -32,36 +35,6 @@ const NONE: u32 = u32::MAX;
 
 /// A pair above the threshold: (similarity, smaller root, larger root).
 type Candidate = (f64, usize, usize);
-
-/// A cluster after the exact pass, as the fuzzy pass sees it.
-struct Profile<'a> {
-    /// The cluster's union-find root (its smallest record index).
-    root: usize,
-    /// The encoding of the cluster's first encoded record, as the extract's 128 bytes
-    /// (borrowed: a decoded copy per cluster was 100 MB on a national network).
-    clk: &'a [u8],
-    ones: u32,
-    /// First birth-date control of the cluster's records (in record order).
-    control: Option<u32>,
-    /// First-name encoding, as the extract's bytes (decoded only for a pair above the
-    /// threshold).
-    first_name: Option<&'a [u8]>,
-    /// First surname control of the cluster's records.
-    surname: Option<u32>,
-    /// First mother's-name control of the cluster's records (same ids as `surname`).
-    mother: Option<u32>,
-    /// First surname encoding of the cluster's records.
-    surname_clk: Option<&'a [u8]>,
-    /// First sex of the cluster's records.
-    sex: Option<&'a str>,
-    /// Exact-key pseudonyms of the profile's first encoded record, one per key column
-    /// ([`NONE`]: no value).
-    keys: Vec<u32>,
-    /// Services of the cluster's records, as sorted distinct ids.
-    services: Vec<u32>,
-    /// Block of each blocking key ([`NONE`]: no value, alone, or block too large).
-    blocks: [u32; KEYS],
-}
 
 fn disjoint(x: &[u32], y: &[u32]) -> bool {
     let (mut i, mut j) = (0, 0);
@@ -92,182 +65,13 @@ fn dice(a: &[u8], ones_a: u32, b: &[u8], ones_b: u32) -> f64 {
     }
 }
 
-/// Dense interning of text values in order of first appearance.
-fn intern<'a>(ids: &mut HashMap<&'a str, u32>, v: &'a str) -> u32 {
-    let next = ids.len() as u32;
-    *ids.entry(v).or_insert(next)
-}
-
-/// One profile per cluster with an encoding, in order of the cluster's first encoded
-/// record.
-fn profiles<'a>(
-    records: &Records<'a>,
-    keys: &[Texts<'a>],
-    blocks: &[Texts<'a>],
-    uf: &mut UnionFind,
-) -> Vec<Profile<'a>> {
-    let (mut out, of_root, source) = seed_profiles(records, uf);
-    fill_from_members(records, uf, &of_root, &mut out);
-    keys_and_blocks(records, keys, blocks, &source, &mut out);
-    out
-}
-
-/// The profiles with their encoding, one per cluster with an encoded record; the
-/// profile of each cluster root (`NONE` for none) and the record whose blocking values
-/// stand for each profile (its first encoded one).
-fn seed_profiles<'a>(
-    records: &Records<'a>,
-    uf: &mut UnionFind,
-) -> (Vec<Profile<'a>>, Vec<u32>, Vec<usize>) {
-    let n = records.n;
-    let mut of_root = vec![NONE; n];
-    let mut out: Vec<Profile> = Vec::new();
-    // The record whose blocking values stand for each profile.
-    let mut source: Vec<usize> = Vec::new();
-    for i in 0..n {
-        let Some((bytes, c)) = records
-            .clks
-            .get(i)
-            .and_then(|b| Some((b, Clk::from_bytes(b)?)))
-        else {
-            continue;
-        };
-        let r = uf.find(i);
-        if of_root[r] == NONE {
-            of_root[r] = out.len() as u32;
-            source.push(i);
-            out.push(Profile {
-                root: r,
-                clk: bytes,
-                ones: c.count_ones(),
-                control: None,
-                first_name: None,
-                surname: None,
-                mother: None,
-                surname_clk: None,
-                sex: None,
-                keys: Vec::new(),
-                services: Vec::new(),
-                blocks: [NONE; KEYS],
-            });
-        }
-    }
-    (out, of_root, source)
-}
-
-/// Each profile's first birth-date control, surname control and first-name encoding
-/// among its cluster's records, and all their services (sorted, once each).
-fn fill_from_members<'a>(
-    records: &Records<'a>,
-    uf: &mut UnionFind,
-    of_root: &[u32],
-    out: &mut [Profile<'a>],
-) {
-    let n = records.n;
-    let mut service_ids: HashMap<&str, u32> = HashMap::new();
-    let mut control_ids: HashMap<&str, u32> = HashMap::new();
-    let mut surname_ids: HashMap<&str, u32> = HashMap::new();
-    for i in 0..n {
-        let p = of_root[uf.find(i)];
-        if p == NONE {
-            continue;
-        }
-        let p = &mut out[p as usize];
-        if p.control.is_none()
-            && let Some(c) = records.controls.get(i)
-        {
-            p.control = Some(intern(&mut control_ids, c));
-        }
-        if p.surname.is_none()
-            && let Some(s) = records.surnames.get(i)
-        {
-            p.surname = Some(intern(&mut surname_ids, s));
-        }
-        // Mother's names and surnames share one id space: a mother's name can be
-        // compared with a surname (the usage name).
-        if p.mother.is_none()
-            && let Some(m) = records.mothers.get(i)
-        {
-            p.mother = Some(intern(&mut surname_ids, m));
-        }
-        if p.first_name.is_none() {
-            p.first_name = records
-                .first_names
-                .get(i)
-                .filter(|b| Clk::from_bytes(b).is_some());
-        }
-        if p.surname_clk.is_none() {
-            p.surname_clk = records
-                .surname_clks
-                .get(i)
-                .filter(|b| Clk::from_bytes(b).is_some());
-        }
-        if p.sex.is_none() {
-            p.sex = records.sexes.get(i);
-        }
-        if let Some(s) = records.services.get(i) {
-            p.services.push(intern(&mut service_ids, s));
-        }
-    }
-    for p in out.iter_mut() {
-        p.services.sort_unstable();
-        p.services.dedup();
-    }
-}
-
-/// The exact-key pseudonyms and blocking values of each profile's source record, as
-/// dense ids per column.
-fn keys_and_blocks<'a>(
-    records: &Records<'a>,
-    keys: &[Texts<'a>],
-    blocks: &[Texts<'a>],
-    source: &[usize],
-    out: &mut [Profile],
-) {
-    // Exact-key pseudonyms of each profile's source record.
-    for column in keys {
-        let mut ids: HashMap<&str, u32> = HashMap::new();
-        for (p, &i) in out.iter_mut().zip(source) {
-            p.keys
-                .push(column.get(i).map_or(NONE, |v| intern(&mut ids, v)));
-        }
-    }
-    // Blocking values of each profile's source record (as bytes: a first-name encoding
-    // is one).
-    let values = |k: usize, i: usize| -> Option<(&[u8], &[u8])> {
-        match k {
-            0 => records
-                .controls
-                .get(i)
-                .map(|c| (c.as_bytes(), records.sexes.get(i).unwrap_or("").as_bytes())),
-            1 => records
-                .surnames
-                .get(i)
-                .map(str::as_bytes)
-                .zip(records.first_names.get(i)),
-            _ => blocks
-                .get(k - 2)
-                .and_then(|b| b.get(i))
-                .map(|b| (b.as_bytes(), &b""[..])),
-        }
-    };
-    for k in 0..KEYS {
-        let mut ids: HashMap<(&[u8], &[u8]), u32> = HashMap::new();
-        for (p, &i) in out.iter_mut().zip(source) {
-            if let Some(v) = values(k, i) {
-                let next = ids.len() as u32;
-                p.blocks[k] = *ids.entry(v).or_insert(next);
-            }
-        }
-    }
-}
-
 /// Pairs compared in one block, pairs refused by their first names, and the candidates
 /// found: (similarity, root, root).
 fn compare_block(
     k: usize,
     members: &[u32],
     profiles: &[Profile],
+    spans: &Spans,
     settings: &Settings,
 ) -> (usize, usize, Vec<Candidate>) {
     let mut compared = 0;
@@ -279,7 +83,7 @@ fn compare_block(
             let pb = &profiles[b as usize];
             // Only clusters of different services can still gain a link; a pair that
             // shares the block of an earlier key was compared there.
-            if !disjoint(&pa.services, &pb.services)
+            if !disjoint(spans.services(a), spans.services(b))
                 || (0..k).any(|e| pa.blocks[e] != NONE && pa.blocks[e] == pb.blocks[e])
             {
                 continue;
@@ -317,8 +121,15 @@ fn compare_block(
             // A pair below the threshold got here by agreeing field by field; the others
             // need what their differences call for.
             let close_enough = d < settings.threshold
-                || needed_similarity(pa, pb, first_names, relation, settings.threshold)
-                    .is_some_and(|needed| d >= needed);
+                || needed_similarity(
+                    pa,
+                    pb,
+                    first_names,
+                    relation,
+                    spans.shared_key(a, b),
+                    settings.threshold,
+                )
+                .is_some_and(|needed| d >= needed);
             if close_enough && d >= settings.threshold && !first_name_ok {
                 refused += 1;
             }
@@ -418,14 +229,10 @@ fn needed_similarity(
     pb: &Profile,
     first_names: Option<f64>,
     relation: FirstNames,
+    shared_key: bool,
     threshold: f64,
 ) -> Option<f64> {
     let surnames_differ = matches!((pa.surname, pb.surname), (Some(x), Some(y)) if x != y);
-    let shared_key = pa
-        .keys
-        .iter()
-        .zip(&pb.keys)
-        .any(|(x, y)| *x != NONE && x == y);
     // Both mothers' names known and different, and neither is the other record's surname
     // (a mother written under her married name, which the child carries): another
     // mother, unless the encodings are near-identical (a typo in her name).
@@ -490,22 +297,19 @@ pub(crate) fn pass(
     uf: &mut UnionFind,
     report: &mut Report,
 ) {
-    let mut all = profiles(records, keys, blocks, uf);
+    let (mut all, spans) = profiles(records, keys, blocks, uf);
     // A cluster already present in every service can gain nothing (every other cluster
     // shares a service with it), unless some cluster has no service at all.
     let services: usize = {
-        let mut s: Vec<u32> = all
-            .iter()
-            .flat_map(|p| p.services.iter().copied())
-            .collect();
+        let mut s: Vec<u32> = spans.services.clone();
         s.sort_unstable();
         s.dedup();
         s.len()
     };
-    let some_without = all.iter().any(|p| p.services.is_empty());
+    let some_without = (0..all.len() as u32).any(|c| spans.services(c).is_empty());
     if services > 0 && !some_without {
-        for p in &mut all {
-            if p.services.len() == services {
+        for (c, p) in all.iter_mut().enumerate() {
+            if spans.services(c as u32).len() == services {
                 p.blocks = [NONE; KEYS];
             }
         }
@@ -541,7 +345,7 @@ pub(crate) fn pass(
     }
     let results: Vec<(usize, usize, Vec<Candidate>)> = work
         .par_iter()
-        .map(|(k, m)| compare_block(*k, m, &all, settings))
+        .map(|(k, m)| compare_block(*k, m, &all, &spans, settings))
         .collect();
     let mut candidates: Vec<Candidate> = Vec::new();
     for (compared, refused, found) in results {

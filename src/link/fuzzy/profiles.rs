@@ -1,0 +1,262 @@
+//! The profiles of the fuzzy pass: one per cluster left by the exact keys, with what
+//! the comparison reads of it (its first encoding, controls, names' encodings, sex),
+//! its exact-key pseudonyms and services in flat arrays ([`Spans`]), and its block
+//! under each blocking key.
+
+use std::collections::HashMap;
+
+use super::super::columns::Texts;
+use super::super::{Records, UnionFind};
+use super::{KEYS, NONE};
+use crate::pseudonymise::bloom::Clk;
+
+/// A cluster after the exact pass, as the fuzzy pass sees it.
+pub(super) struct Profile<'a> {
+    /// The cluster's union-find root (its smallest record index).
+    pub(super) root: usize,
+    /// The encoding of the cluster's first encoded record, as the extract's 128 bytes
+    /// (borrowed: a decoded copy per cluster was 100 MB on a national network).
+    pub(super) clk: &'a [u8],
+    pub(super) ones: u32,
+    /// First birth-date control of the cluster's records (in record order).
+    pub(super) control: Option<u32>,
+    /// First-name encoding, as the extract's bytes (decoded only for a pair above the
+    /// threshold).
+    pub(super) first_name: Option<&'a [u8]>,
+    /// First surname control of the cluster's records.
+    pub(super) surname: Option<u32>,
+    /// First mother's-name control of the cluster's records (same ids as `surname`).
+    pub(super) mother: Option<u32>,
+    /// First surname encoding of the cluster's records.
+    pub(super) surname_clk: Option<&'a [u8]>,
+    /// First sex of the cluster's records.
+    pub(super) sex: Option<&'a str>,
+    /// Block of each blocking key ([`NONE`]: no value, alone, or block too large).
+    pub(super) blocks: [u32; KEYS],
+}
+
+/// Dense interning of text values in order of first appearance.
+fn intern<'a>(ids: &mut HashMap<&'a str, u32>, v: &'a str) -> u32 {
+    let next = ids.len() as u32;
+    *ids.entry(v).or_insert(next)
+}
+
+/// What each profile holds of variable length, in flat arrays: two small vectors per
+/// cluster were 90 MB on a national network (docs/architecture.md, « Benchmarks »).
+pub(super) struct Spans {
+    /// Exact-key pseudonyms of each profile's first encoded record, `width` per profile
+    /// ([`NONE`]: no value).
+    keys: Vec<u32>,
+    width: usize,
+    /// The services of profile `c` are `services[start[c]..start[c + 1]]`: the
+    /// cluster's records' services, as sorted distinct ids.
+    start: Vec<u32>,
+    pub(super) services: Vec<u32>,
+}
+
+impl Spans {
+    pub(super) fn services(&self, c: u32) -> &[u32] {
+        let c = c as usize;
+        match (self.start.get(c), self.start.get(c + 1)) {
+            (Some(&a), Some(&b)) => self.services.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    fn keys(&self, c: u32) -> &[u32] {
+        let a = c as usize * self.width;
+        self.keys.get(a..a + self.width).unwrap_or(&[])
+    }
+
+    /// Whether profiles `a` and `b` share an exact-key pseudonym.
+    pub(super) fn shared_key(&self, a: u32, b: u32) -> bool {
+        self.keys(a)
+            .iter()
+            .zip(self.keys(b))
+            .any(|(x, y)| *x != NONE && x == y)
+    }
+}
+
+/// One profile per cluster with an encoding, in order of the cluster's first encoded
+/// record, with their keys and services.
+pub(super) fn profiles<'a>(
+    records: &Records<'a>,
+    keys: &[Texts<'a>],
+    blocks: &[Texts<'a>],
+    uf: &mut UnionFind,
+) -> (Vec<Profile<'a>>, Spans) {
+    let (mut out, of_root, source) = seed_profiles(records, uf);
+    let (start, services) = fill_from_members(records, uf, &of_root, &mut out);
+    let (keys, width) = keys_and_blocks(records, keys, blocks, &source, &mut out);
+    (
+        out,
+        Spans {
+            keys,
+            width,
+            start,
+            services,
+        },
+    )
+}
+
+/// The profiles with their encoding, one per cluster with an encoded record; the
+/// profile of each cluster root (`NONE` for none) and the record whose blocking values
+/// stand for each profile (its first encoded one).
+fn seed_profiles<'a>(
+    records: &Records<'a>,
+    uf: &mut UnionFind,
+) -> (Vec<Profile<'a>>, Vec<u32>, Vec<usize>) {
+    let n = records.n;
+    let mut of_root = vec![NONE; n];
+    let mut out: Vec<Profile> = Vec::new();
+    // The record whose blocking values stand for each profile.
+    let mut source: Vec<usize> = Vec::new();
+    for i in 0..n {
+        let Some((bytes, c)) = records
+            .clks
+            .get(i)
+            .and_then(|b| Some((b, Clk::from_bytes(b)?)))
+        else {
+            continue;
+        };
+        let r = uf.find(i);
+        if of_root[r] == NONE {
+            of_root[r] = out.len() as u32;
+            source.push(i);
+            out.push(Profile {
+                root: r,
+                clk: bytes,
+                ones: c.count_ones(),
+                control: None,
+                first_name: None,
+                surname: None,
+                mother: None,
+                surname_clk: None,
+                sex: None,
+                blocks: [NONE; KEYS],
+            });
+        }
+    }
+    (out, of_root, source)
+}
+
+/// Each profile's first birth-date control, surname control and first-name encoding
+/// among its cluster's records; and all their services (sorted, once each), as the
+/// start of each profile's run in a flat list ([`Spans`]) and the list.
+fn fill_from_members<'a>(
+    records: &Records<'a>,
+    uf: &mut UnionFind,
+    of_root: &[u32],
+    out: &mut [Profile<'a>],
+) -> (Vec<u32>, Vec<u32>) {
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    let n = records.n;
+    let mut service_ids: HashMap<&str, u32> = HashMap::new();
+    let mut control_ids: HashMap<&str, u32> = HashMap::new();
+    let mut surname_ids: HashMap<&str, u32> = HashMap::new();
+    for i in 0..n {
+        let p = of_root[uf.find(i)];
+        if p == NONE {
+            continue;
+        }
+        let p = &mut out[p as usize];
+        if p.control.is_none()
+            && let Some(c) = records.controls.get(i)
+        {
+            p.control = Some(intern(&mut control_ids, c));
+        }
+        if p.surname.is_none()
+            && let Some(s) = records.surnames.get(i)
+        {
+            p.surname = Some(intern(&mut surname_ids, s));
+        }
+        // Mother's names and surnames share one id space: a mother's name can be
+        // compared with a surname (the usage name).
+        if p.mother.is_none()
+            && let Some(m) = records.mothers.get(i)
+        {
+            p.mother = Some(intern(&mut surname_ids, m));
+        }
+        if p.first_name.is_none() {
+            p.first_name = records
+                .first_names
+                .get(i)
+                .filter(|b| Clk::from_bytes(b).is_some());
+        }
+        if p.surname_clk.is_none() {
+            p.surname_clk = records
+                .surname_clks
+                .get(i)
+                .filter(|b| Clk::from_bytes(b).is_some());
+        }
+        if p.sex.is_none() {
+            p.sex = records.sexes.get(i);
+        }
+        if let Some(s) = records.services.get(i) {
+            pairs.push((of_root[uf.find(i)], intern(&mut service_ids, s)));
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut start = vec![0u32; out.len() + 1];
+    for &(c, _) in &pairs {
+        if let Some(s) = start.get_mut(c as usize + 1) {
+            *s += 1;
+        }
+    }
+    for c in 0..out.len() {
+        start[c + 1] += start[c];
+    }
+    (start, pairs.into_iter().map(|(_, s)| s).collect())
+}
+
+/// The exact-key pseudonyms and blocking values of each profile's source record, as
+/// dense ids per column.
+fn keys_and_blocks<'a>(
+    records: &Records<'a>,
+    keys: &[Texts<'a>],
+    blocks: &[Texts<'a>],
+    source: &[usize],
+    out: &mut [Profile],
+) -> (Vec<u32>, usize) {
+    // Exact-key pseudonyms of each profile's source record, `width` per profile.
+    let width = keys.len();
+    let mut flat = vec![NONE; out.len() * width];
+    for (k, column) in keys.iter().enumerate() {
+        let mut ids: HashMap<&str, u32> = HashMap::new();
+        for (c, &i) in source.iter().enumerate() {
+            if let Some(slot) = flat.get_mut(c * width + k) {
+                *slot = column.get(i).map_or(NONE, |v| intern(&mut ids, v));
+            }
+        }
+    }
+    // Blocking values of each profile's source record (as bytes: a first-name encoding
+    // is one).
+    let values = |k: usize, i: usize| -> Option<(&[u8], &[u8])> {
+        match k {
+            0 => records
+                .controls
+                .get(i)
+                .map(|c| (c.as_bytes(), records.sexes.get(i).unwrap_or("").as_bytes())),
+            1 => records
+                .surnames
+                .get(i)
+                .map(str::as_bytes)
+                .zip(records.first_names.get(i)),
+            _ => blocks
+                .get(k - 2)
+                .and_then(|b| b.get(i))
+                .map(|b| (b.as_bytes(), &b""[..])),
+        }
+    };
+    for k in 0..KEYS {
+        let mut ids: HashMap<(&[u8], &[u8]), u32> = HashMap::new();
+        for (p, &i) in out.iter_mut().zip(source) {
+            if let Some(v) = values(k, i) {
+                let next = ids.len() as u32;
+                p.blocks[k] = *ids.entry(v).or_insert(next);
+            }
+        }
+    }
+    (flat, width)
+}
