@@ -88,29 +88,63 @@ pub fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
     Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
 }
 
-/// Key of a row for evolutions (everything but the period) and for peers.
-const KEY: [&str; 7] = [
-    out::INDICATOR,
-    out::LEVEL,
-    out::TERRITORY,
-    out::ORGANISATION,
-    out::SERVICE,
-    out::BREAKDOWN,
-    out::BREAKDOWN_VALUE,
-];
-const TYPE: &str = "_type_service";
+/// Key of a figure's series across years (evolutions) and of a peer group (peers), as
+/// dense integers: the plans join and window on one integer column instead of seven text
+/// columns (half a million rows at national scale: the text keys took 540 MB while the
+/// plans ran; docs/architecture.md, « Indicators in bounded memory »).
+const KEY: &str = "_cle";
+const GROUP: &str = "_groupe";
+const PEER: &str = "_pair";
 
-/// The rows' keys, periods and values as a frame (one row per row, in order). One
-/// iteration per row and column: this is the bridge from the rows the other stages hold.
-fn key_frame(rows: &[IndicatorRow], dir: &Directory) -> Result<DataFrame, Error> {
-    // Borrowed texts: Polars copies the bytes into its own buffers once (half a million
-    // rows at national scale, eight text columns, called for peers and evolutions).
-    let text = |name: &str, f: &dyn Fn(&IndicatorRow) -> Option<&str>| {
-        Column::new(
-            name.into(),
-            rows.iter().map(f).collect::<Vec<Option<&str>>>(),
+/// A dense id per distinct key, in order of first appearance (equal keys, equal ids;
+/// absent parts compare equal, as the joins' `nulls_equal` did).
+fn dense_ids<'a, K: std::hash::Hash + Eq>(
+    rows: &'a [IndicatorRow],
+    key: impl Fn(&'a IndicatorRow) -> K,
+) -> Vec<u32> {
+    let mut ids: PlHashMap<K, u32> = PlHashMap::default();
+    // One iteration per row: interning borrowed keys is the bridge from the rows, no
+    // figure is computed here.
+    rows.iter()
+        .map(|r| {
+            let next = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+            *ids.entry(key(r)).or_insert(next)
+        })
+        .collect()
+}
+
+/// The rows' series keys, periods and values as a frame (one row per row, in order).
+fn series_frame(rows: &[IndicatorRow]) -> Result<DataFrame, Error> {
+    let ids = dense_ids(rows, |r| {
+        (
+            r.indicateur.as_str(),
+            r.niveau_territoire.as_str(),
+            r.code_territoire.as_deref(),
+            r.organisation.as_deref(),
+            r.service.as_deref(),
+            r.ventilation.as_deref(),
+            r.modalite.as_deref(),
         )
-    };
+    });
+    Ok(DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new(KEY.into(), ids),
+            Column::new(
+                out::PERIOD.into(),
+                rows.iter().map(|r| r.periode).collect::<Vec<i32>>(),
+            ),
+            Column::new(
+                out::VALUE.into(),
+                rows.iter().map(|r| r.valeur).collect::<Vec<Option<f64>>>(),
+            ),
+        ],
+    )?)
+}
+
+/// The rows' peer groups (indicator, year, breakdown and the service's folded type),
+/// whether each row is a service with a known type, and its value.
+fn peer_frame(rows: &[IndicatorRow], dir: &Directory) -> Result<DataFrame, Error> {
     // The folded type of each service, once per service of the directory.
     let types: std::collections::BTreeMap<&str, String> = dir
         .codes()
@@ -119,29 +153,30 @@ fn key_frame(rows: &[IndicatorRow], dir: &Directory) -> Result<DataFrame, Error>
             Some((s, crate::text::fold(t)))
         })
         .collect();
-    let folded_types: Vec<Option<&str>> = rows
-        .iter()
-        .map(|r| {
-            r.service
-                .as_deref()
-                .and_then(|s| types.get(s))
-                .map(String::as_str)
-        })
-        .collect();
+    let type_of = |r: &IndicatorRow| {
+        r.service
+            .as_deref()
+            .and_then(|s| types.get(s))
+            .map(String::as_str)
+    };
+    let groups = dense_ids(rows, |r| {
+        (
+            r.indicateur.as_str(),
+            r.periode,
+            r.ventilation.as_deref(),
+            r.modalite.as_deref(),
+            type_of(r),
+        )
+    });
     Ok(DataFrame::new(
         rows.len(),
         vec![
-            text(out::INDICATOR, &|r| Some(r.indicateur.as_str())),
-            text(out::LEVEL, &|r| Some(r.niveau_territoire.as_str())),
-            text(out::TERRITORY, &|r| r.code_territoire.as_deref()),
-            text(out::ORGANISATION, &|r| r.organisation.as_deref()),
-            text(out::SERVICE, &|r| r.service.as_deref()),
-            text(out::BREAKDOWN, &|r| r.ventilation.as_deref()),
-            text(out::BREAKDOWN_VALUE, &|r| r.modalite.as_deref()),
-            Column::new(TYPE.into(), folded_types),
+            Column::new(GROUP.into(), groups),
             Column::new(
-                out::PERIOD.into(),
-                rows.iter().map(|r| r.periode).collect::<Vec<i32>>(),
+                PEER.into(),
+                rows.iter()
+                    .map(|r| type_of(r).is_some())
+                    .collect::<Vec<bool>>(),
             ),
             Column::new(
                 out::VALUE.into(),
@@ -164,15 +199,9 @@ fn floats(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, Error> {
 /// year and breakdown — window expressions (`over`) on the values that are not hidden.
 pub fn peers(rows: &mut [IndicatorRow], services: &DataFrame) -> Result<(), Error> {
     let dir = Directory::from_services(services)?;
-    let df = key_frame(rows, &dir)?;
-    let group = [
-        col(out::INDICATOR),
-        col(out::PERIOD),
-        col(out::BREAKDOWN),
-        col(out::BREAKDOWN_VALUE),
-        col(TYPE),
-    ];
-    let peer = col(out::SERVICE).is_not_null().and(col(TYPE).is_not_null());
+    let df = peer_frame(rows, &dir)?;
+    let group = [col(GROUP)];
+    let peer = col(PEER);
     let value = when(peer.clone())
         .then(col(out::VALUE))
         .otherwise(lit(Null {}).cast(DataType::Float64));
@@ -236,32 +265,20 @@ pub fn evolutions(rows: &mut [IndicatorRow], base_year: i32) {
 /// Evolutions by joining each row to the value of the same key the year before and in
 /// the base year (the last row of a duplicated key and year counts, as a map would).
 fn evolutions_checked(rows: &mut [IndicatorRow], base_year: i32) -> Result<(), Error> {
-    let df = key_frame(rows, &Directory::default())?;
-    let keys: Vec<Expr> = KEY.iter().map(|c| col(*c)).collect();
-    let mut with_period = keys.clone();
-    with_period.push(col(out::PERIOD));
+    let df = series_frame(rows)?;
+    let keys = vec![col(KEY)];
+    let with_period = vec![col(KEY), col(out::PERIOD)];
     let values = df
         .clone()
         .lazy()
         .filter(col(out::VALUE).is_not_null())
-        .select(
-            with_period
-                .iter()
-                .cloned()
-                .chain([col(out::VALUE).alias("_v")])
-                .collect::<Vec<_>>(),
-        )
+        .select([col(KEY), col(out::PERIOD), col(out::VALUE).alias("_v")])
         .unique_stable(
-            Some(by_name(
-                KEY.iter().copied().chain([out::PERIOD]),
-                true,
-                false,
-            )),
+            Some(by_name([KEY, out::PERIOD], true, false)),
             UniqueKeepStrategy::Last,
         )
         .cache();
     let mut args = JoinArgs::new(JoinType::Left);
-    args.nulls_equal = true;
     args.maintain_order = MaintainOrderJoin::Left;
     let previous = values
         .clone()
