@@ -70,6 +70,7 @@ fn dice(a: &[u8], ones_a: u32, b: &[u8], ones_b: u32) -> f64 {
 fn compare_block(
     k: usize,
     members: &[u32],
+    records: &Records,
     profiles: &[Profile],
     spans: &Spans,
     settings: &Settings,
@@ -93,28 +94,26 @@ fn compare_block(
             // Different birth dates (day and month in either order): only a
             // near-identical encoding may still be the same child with a mistyped
             // date; homonyms born on other days are not.
-            let dates_differ = matches!((pa.control, pb.control), (Some(x), Some(y)) if x != y);
+            let dates_differ = matches!((pa.control(), pb.control()), (Some(x), Some(y)) if x != y);
             if dates_differ && d < settings.threshold.max(DIFFERENT_DATES_THRESHOLD) {
                 continue;
             }
             // Below the threshold, only a pair whose every field agrees or differs by one
             // slip, with one side's mother missing, is still taken.
-            if d < settings.threshold && !(d >= FIELDWISE_FLOOR && fieldwise(pa, pb)) {
+            if d < settings.threshold && !(d >= FIELDWISE_FLOOR && fieldwise(pa, pb, records)) {
                 continue;
             }
             // Twins share everything but the first name: a first-name similarity at
             // the guard or below is two children.
-            let first_names = match (
-                pa.first_name.and_then(Clk::from_bytes),
-                pb.first_name.and_then(Clk::from_bytes),
-            ) {
-                (Some(x), Some(y)) => Some(x.dice(&y)),
+            let (fa, fb) = (pa.first_name(records), pb.first_name(records));
+            let first_names = match (&fa, &fb) {
+                (Some(x), Some(y)) => Some(x.dice(y)),
                 _ => None,
             };
-            let relation = first_name_relation(pa, pb);
+            let relation = first_name_relation(fa.as_ref(), fb.as_ref());
             // Another first name and another sex: two children (a slip of the sex
             // alone, or of the first name alone, is still one).
-            let sexes_differ = matches!((pa.sex, pb.sex), (Some(x), Some(y)) if x != y);
+            let sexes_differ = matches!((pa.sex(), pb.sex()), (Some(x), Some(y)) if x != y);
             let first_name_ok = first_names.is_none_or(|f| f > FIRST_NAME_THRESHOLD)
                 && relation != FirstNames::Other
                 && !(sexes_differ && relation != FirstNames::Same);
@@ -122,8 +121,8 @@ fn compare_block(
             // need what their differences call for.
             let close_enough = d < settings.threshold
                 || needed_similarity(
-                    pa,
-                    pb,
+                    (pa, pb),
+                    records,
                     first_names,
                     relation,
                     spans.shared_key(a, b),
@@ -139,7 +138,7 @@ fn compare_block(
                 } else {
                     (pb.root, pa.root)
                 };
-                found.push((d, lo, hi));
+                found.push((d, lo as usize, hi as usize));
             }
         }
     }
@@ -155,25 +154,25 @@ const FIELDWISE_FLOOR: f64 = 0.6;
 /// side, and the two names equal but one, which is one slip away (not a first name at
 /// the twin guard or below). Twins differ by their whole first name, homonyms by their
 /// birth day: neither passes.
-fn fieldwise(pa: &Profile, pb: &Profile) -> bool {
+fn fieldwise(pa: &Profile, pb: &Profile, records: &Records) -> bool {
     let known_equal =
         |x: Option<u32>, y: Option<u32>| matches!((x, y), (Some(a), Some(b)) if a == b);
-    if !known_equal(pa.control, pb.control)
-        || !matches!((pa.sex, pb.sex), (Some(a), Some(b)) if a == b)
-        || (pa.mother.is_some() && pb.mother.is_some())
+    if !known_equal(pa.control(), pb.control())
+        || !matches!((pa.sex(), pb.sex()), (Some(a), Some(b)) if a == b)
+        || (pa.mother().is_some() && pb.mother().is_some())
     {
         return false;
     }
     let (Some(fa), Some(fb), Some(sa), Some(sb)) = (
-        pa.first_name.and_then(Clk::from_bytes),
-        pb.first_name.and_then(Clk::from_bytes),
-        pa.surname_clk.and_then(Clk::from_bytes),
-        pb.surname_clk.and_then(Clk::from_bytes),
+        pa.first_name(records),
+        pb.first_name(records),
+        pa.surname_clk(records),
+        pb.surname_clk(records),
     ) else {
         return false;
     };
     let same_first = fa == fb;
-    let same_surname = known_equal(pa.surname, pb.surname) && sa == sb;
+    let same_surname = known_equal(pa.surname(), pb.surname()) && sa == sb;
     match (same_first, same_surname) {
         (true, true) => true,
         (false, true) => {
@@ -200,13 +199,10 @@ enum FirstNames {
     Other,
 }
 
-fn first_name_relation(pa: &Profile, pb: &Profile) -> FirstNames {
-    match (
-        pa.first_name.and_then(Clk::from_bytes),
-        pb.first_name.and_then(Clk::from_bytes),
-    ) {
+fn first_name_relation(fa: Option<&Clk>, fb: Option<&Clk>) -> FirstNames {
+    match (fa, fb) {
         (Some(x), Some(y)) if x != y => {
-            let e = x.name_bigram_difference(&y);
+            let e = x.name_bigram_difference(y);
             if one_slip(e) {
                 FirstNames::Slip
             } else if shortened(e) {
@@ -225,25 +221,27 @@ fn first_name_relation(pa: &Profile, pb: &Profile) -> FirstNames {
 /// grows (namesakes born the same day), so the more disagrees, the closer the encodings
 /// must be.
 fn needed_similarity(
-    pa: &Profile,
-    pb: &Profile,
+    (pa, pb): (&Profile, &Profile),
+    records: &Records,
     first_names: Option<f64>,
     relation: FirstNames,
     shared_key: bool,
     threshold: f64,
 ) -> Option<f64> {
-    let surnames_differ = matches!((pa.surname, pb.surname), (Some(x), Some(y)) if x != y);
+    let (sa, sb) = (pa.surname(), pb.surname());
+    let surnames_differ = matches!((sa, sb), (Some(x), Some(y)) if x != y);
     // Both mothers' names known and different, and neither is the other record's surname
     // (a mother written under her married name, which the child carries): another
     // mother, unless the encodings are near-identical (a typo in her name).
-    let mothers_differ = match (pa.mother, pb.mother) {
-        (Some(x), Some(y)) => x != y && pb.surname != Some(x) && pa.surname != Some(y),
+    let (ma, mb) = (pa.mother(), pb.mother());
+    let mothers_differ = match (ma, mb) {
+        (Some(x), Some(y)) => x != y && sb != Some(x) && sa != Some(y),
         _ => false,
     };
-    let mothers_same = matches!((pa.mother, pb.mother), (Some(x), Some(y)) if x == y);
+    let mothers_same = matches!((ma, mb), (Some(x), Some(y)) if x == y);
     let mut needed = threshold;
     // Both mothers' names known and different, married name or not.
-    let mothers_known_apart = matches!((pa.mother, pb.mother), (Some(x), Some(y)) if x != y);
+    let mothers_known_apart = matches!((ma, mb), (Some(x), Some(y)) if x != y);
     if (relation == FirstNames::Shortened || mothers_known_apart)
         && first_names.is_some_and(|f| f < DIFFERENT_FIRST_NAME)
     {
@@ -273,10 +271,7 @@ fn needed_similarity(
     // Without that key, a mistyped surname keeps most of its bigrams and is one slip
     // from the other; another family's is not, unless one surname is the other's first
     // part (a double surname shortened) and the mother is the same.
-    if let (Some(x), Some(y)) = (
-        pa.surname_clk.and_then(Clk::from_bytes),
-        pb.surname_clk.and_then(Clk::from_bytes),
-    ) {
+    if let (Some(x), Some(y)) = (pa.surname_clk(records), pb.surname_clk(records)) {
         let e = x.name_bigram_difference(&y);
         if x.dice(&y) < SURNAME_TYPO_THRESHOLD || !(one_slip(e) || (shortened(e) && mothers_same)) {
             return None;
@@ -345,7 +340,7 @@ pub(crate) fn pass(
     }
     let results: Vec<(usize, usize, Vec<Candidate>)> = work
         .par_iter()
-        .map(|(k, m)| compare_block(*k, m, &all, &spans, settings))
+        .map(|(k, m)| compare_block(*k, m, records, &all, &spans, settings))
         .collect();
     let mut candidates: Vec<Candidate> = Vec::new();
     for (compared, refused, found) in results {

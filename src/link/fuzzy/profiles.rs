@@ -10,29 +10,72 @@ use super::super::{Records, UnionFind};
 use super::{KEYS, NONE};
 use crate::pseudonymise::bloom::Clk;
 
-/// A cluster after the exact pass, as the fuzzy pass sees it.
+/// A cluster after the exact pass, as the fuzzy pass sees it. Its fields are dense ids
+/// and record indices ([`NONE`]: absent) rather than borrowed values: 72 bytes a
+/// profile instead of 120, 40 MB less at the top of a national linkage
+/// (docs/architecture.md, « Benchmarks »).
 pub(super) struct Profile<'a> {
     /// The cluster's union-find root (its smallest record index).
-    pub(super) root: usize,
+    pub(super) root: u32,
     /// The encoding of the cluster's first encoded record, as the extract's 128 bytes
     /// (borrowed: a decoded copy per cluster was 100 MB on a national network).
     pub(super) clk: &'a [u8],
     pub(super) ones: u32,
     /// First birth-date control of the cluster's records (in record order).
-    pub(super) control: Option<u32>,
-    /// First-name encoding, as the extract's bytes (decoded only for a pair above the
-    /// threshold).
-    pub(super) first_name: Option<&'a [u8]>,
+    control: u32,
     /// First surname control of the cluster's records.
-    pub(super) surname: Option<u32>,
+    surname: u32,
     /// First mother's-name control of the cluster's records (same ids as `surname`).
-    pub(super) mother: Option<u32>,
-    /// First surname encoding of the cluster's records.
-    pub(super) surname_clk: Option<&'a [u8]>,
-    /// First sex of the cluster's records.
-    pub(super) sex: Option<&'a str>,
+    mother: u32,
+    /// The first record of the cluster with a first-name encoding (decoded only for a
+    /// pair that gets that far).
+    first_name: u32,
+    /// The first record of the cluster with a surname encoding.
+    surname_clk: u32,
+    /// First sex of the cluster's records, as a dense id.
+    sex: u32,
     /// Block of each blocking key ([`NONE`]: no value, alone, or block too large).
     pub(super) blocks: [u32; KEYS],
+}
+
+fn known(v: u32) -> Option<u32> {
+    (v != NONE).then_some(v)
+}
+
+impl Profile<'_> {
+    pub(super) fn control(&self) -> Option<u32> {
+        known(self.control)
+    }
+
+    pub(super) fn surname(&self) -> Option<u32> {
+        known(self.surname)
+    }
+
+    pub(super) fn mother(&self) -> Option<u32> {
+        known(self.mother)
+    }
+
+    pub(super) fn sex(&self) -> Option<u32> {
+        known(self.sex)
+    }
+
+    /// The cluster's first-name encoding.
+    pub(super) fn first_name(&self, records: &Records) -> Option<Clk> {
+        let i = usize::try_from(known(self.first_name)?).ok()?;
+        records.first_names.get(i).and_then(Clk::from_bytes)
+    }
+
+    /// The cluster's surname encoding.
+    pub(super) fn surname_clk(&self, records: &Records) -> Option<Clk> {
+        let i = usize::try_from(known(self.surname_clk)?).ok()?;
+        records.surname_clks.get(i).and_then(Clk::from_bytes)
+    }
+}
+
+/// A record index as a profile field (the extract's height fits: linkage numbers its
+/// records with `u32` ids throughout).
+fn index(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(NONE)
 }
 
 /// Dense interning of text values in order of first appearance.
@@ -124,15 +167,15 @@ fn seed_profiles<'a>(
             of_root[r] = out.len() as u32;
             source.push(i);
             out.push(Profile {
-                root: r,
+                root: index(r),
                 clk: bytes,
                 ones: c.count_ones(),
-                control: None,
-                first_name: None,
-                surname: None,
-                mother: None,
-                surname_clk: None,
-                sex: None,
+                control: NONE,
+                first_name: NONE,
+                surname: NONE,
+                mother: NONE,
+                surname_clk: NONE,
+                sex: NONE,
                 blocks: [NONE; KEYS],
             });
         }
@@ -154,43 +197,50 @@ fn fill_from_members<'a>(
     let mut service_ids: HashMap<&str, u32> = HashMap::new();
     let mut control_ids: HashMap<&str, u32> = HashMap::new();
     let mut surname_ids: HashMap<&str, u32> = HashMap::new();
+    let mut sex_ids: HashMap<&str, u32> = HashMap::new();
     for i in 0..n {
         let p = of_root[uf.find(i)];
         if p == NONE {
             continue;
         }
         let p = &mut out[p as usize];
-        if p.control.is_none()
+        if p.control == NONE
             && let Some(c) = records.controls.get(i)
         {
-            p.control = Some(intern(&mut control_ids, c));
+            p.control = intern(&mut control_ids, c);
         }
-        if p.surname.is_none()
+        if p.surname == NONE
             && let Some(s) = records.surnames.get(i)
         {
-            p.surname = Some(intern(&mut surname_ids, s));
+            p.surname = intern(&mut surname_ids, s);
         }
         // Mother's names and surnames share one id space: a mother's name can be
         // compared with a surname (the usage name).
-        if p.mother.is_none()
+        if p.mother == NONE
             && let Some(m) = records.mothers.get(i)
         {
-            p.mother = Some(intern(&mut surname_ids, m));
+            p.mother = intern(&mut surname_ids, m);
         }
-        if p.first_name.is_none() {
-            p.first_name = records
+        if p.first_name == NONE
+            && records
                 .first_names
                 .get(i)
-                .filter(|b| Clk::from_bytes(b).is_some());
+                .is_some_and(|b| Clk::from_bytes(b).is_some())
+        {
+            p.first_name = index(i);
         }
-        if p.surname_clk.is_none() {
-            p.surname_clk = records
+        if p.surname_clk == NONE
+            && records
                 .surname_clks
                 .get(i)
-                .filter(|b| Clk::from_bytes(b).is_some());
+                .is_some_and(|b| Clk::from_bytes(b).is_some())
+        {
+            p.surname_clk = index(i);
         }
-        if p.sex.is_none() {
-            p.sex = records.sexes.get(i);
+        if p.sex == NONE
+            && let Some(x) = records.sexes.get(i)
+        {
+            p.sex = intern(&mut sex_ids, x);
         }
         if let Some(s) = records.services.get(i) {
             pairs.push((of_root[uf.find(i)], intern(&mut service_ids, s)));
