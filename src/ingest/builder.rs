@@ -215,7 +215,7 @@ impl TableBuilder {
         for (name, data) in self.columns {
             let name = PlSmallStr::from(name.as_str());
             let series = match data {
-                ColumnData::Text(v) => Series::new(name, v),
+                ColumnData::Text(v) => text_series(name, v),
                 ColumnData::Date(v) => Series::new(name, v).cast(&DataType::Date)?,
                 ColumnData::Int(v) => Series::new(name, v),
                 ColumnData::Num(v) => Series::new(name, v),
@@ -224,5 +224,45 @@ impl TableBuilder {
             cols.push(series.into());
         }
         Ok(DataFrame::new(self.height, cols)?)
+    }
+}
+
+/// A text column. One value on every row (the source file, or an organisation or service
+/// the pipeline gives for the whole sheet) is stored once, every row's view pointing at
+/// the same bytes, and stacking keeps it so: a copy per row was 60 MB of file names in a
+/// national linkage (docs/architecture.md, « Benchmarks »).
+fn text_series(name: PlSmallStr, values: Vec<Option<String>>) -> Series {
+    match values.first() {
+        Some(Some(first)) if values.iter().all(|v| v.as_deref() == Some(first.as_str())) => {
+            StringChunked::full(name, first, values.len()).into_series()
+        }
+        _ => Series::new(name, values),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_value_everywhere_is_stored_once_and_reads_the_same() {
+        let name = "un nom de fichier assez long.xlsx".to_string();
+        let v = vec![Some(name.clone()); 1000];
+        let s = text_series("source".into(), v.clone());
+        assert!(s.equals_missing(&Series::new("source".into(), v)));
+        let bytes: usize = s
+            .str()
+            .unwrap()
+            .downcast_iter()
+            .map(|a| a.total_buffer_len())
+            .sum();
+        assert_eq!(bytes, name.len());
+        // Anything else is the column as given.
+        let mixed = vec![Some("a".to_string()), None, Some("a".to_string())];
+        let s = text_series("x".into(), mixed.clone());
+        assert!(s.equals_missing(&Series::new("x".into(), mixed)));
+        let nulls: Vec<Option<String>> = vec![None, None];
+        assert_eq!(text_series("n".into(), nulls).null_count(), 2);
+        assert_eq!(text_series("e".into(), Vec::new()).len(), 0);
     }
 }
