@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::super::columns::Texts;
+use super::super::columns::{Bytes, Texts};
 use super::super::{Records, UnionFind};
 use super::{KEYS, NONE};
 use crate::pseudonymise::bloom::Clk;
@@ -69,6 +69,14 @@ impl Profile<'_> {
     pub(super) fn surname_clk(&self, records: &Records) -> Option<Clk> {
         let i = usize::try_from(known(self.surname_clk)?).ok()?;
         records.surname_clks.get(i).and_then(Clk::from_bytes)
+    }
+}
+
+/// Keeps record `i` in `slot` when the slot is still empty and `i` holds a readable
+/// encoding in `column`.
+fn first_encoded(slot: &mut u32, column: &Bytes, i: usize) {
+    if *slot == NONE && column.get(i).is_some_and(|b| Clk::from_bytes(b).is_some()) {
+        *slot = index(i);
     }
 }
 
@@ -221,22 +229,8 @@ fn fill_from_members<'a>(
         {
             p.mother = intern(&mut surname_ids, m);
         }
-        if p.first_name == NONE
-            && records
-                .first_names
-                .get(i)
-                .is_some_and(|b| Clk::from_bytes(b).is_some())
-        {
-            p.first_name = index(i);
-        }
-        if p.surname_clk == NONE
-            && records
-                .surname_clks
-                .get(i)
-                .is_some_and(|b| Clk::from_bytes(b).is_some())
-        {
-            p.surname_clk = index(i);
-        }
+        first_encoded(&mut p.first_name, &records.first_names, i);
+        first_encoded(&mut p.surname_clk, &records.surname_clks, i);
         if p.sex == NONE
             && let Some(x) = records.sexes.get(i)
         {
