@@ -5,7 +5,10 @@
 //! measures. A keyed permutation of the bits re-keys filters at the observatory without
 //! changing any similarity.
 
+use std::fmt::Write as _;
+
 use chrono::{Datelike, NaiveDate};
+use polars::prelude::PlHashMap;
 
 use super::keys::SecretKey;
 
@@ -57,9 +60,11 @@ fn for_each_bigram(s: &str, prefix: &str, buf: &mut String, mut f: impl FnMut(&s
 /// [`TokenMemo::CAPACITY`] tokens a domain starts again empty.
 #[derive(Default)]
 pub struct TokenMemo {
-    clk: std::collections::HashMap<String, (u64, u64)>,
-    first_name: std::collections::HashMap<String, (u64, u64)>,
-    surname: std::collections::HashMap<String, (u64, u64)>,
+    // A fast hash (the keys are tokens of at most a few characters, the look-ups tens a
+    // row); the maps live as long as one run of rows.
+    clk: PlHashMap<String, (u64, u64)>,
+    first_name: PlHashMap<String, (u64, u64)>,
+    surname: PlHashMap<String, (u64, u64)>,
 }
 
 const CLK_DOMAIN: &str = "observatoire/clk/v1";
@@ -92,7 +97,7 @@ impl TokenMemo {
 
 /// Overwrites the remembered hashes in place: they are derived from the key, like the
 /// keyed HMAC state that `hmac`'s `zeroize` feature wipes.
-fn wipe(map: &mut std::collections::HashMap<String, (u64, u64)>) {
+fn wipe(map: &mut PlHashMap<String, (u64, u64)>) {
     for h in map.values_mut() {
         zeroize::Zeroize::zeroize(&mut h.0);
         zeroize::Zeroize::zeroize(&mut h.1);
@@ -137,11 +142,20 @@ impl Clk {
             for_each_bigram(m, "M:", &mut token, |t| add(t, K_MOTHER));
         }
         let (d, m) = (naissance.day(), naissance.month());
-        add(&format!("A:{}", naissance.year()), K_YEAR);
-        add(&format!("JM:{}-{}", d.min(m), d.max(m)), K_DAY_MONTH_SET);
-        add(&format!("J:{d}/M:{m}"), K_DAY_MONTH);
+        // The date and sex tokens, written into the same buffer as the bigrams.
+        token.clear();
+        let _ = write!(token, "A:{}", naissance.year());
+        add(&token, K_YEAR);
+        token.clear();
+        let _ = write!(token, "JM:{}-{}", d.min(m), d.max(m));
+        add(&token, K_DAY_MONTH_SET);
+        token.clear();
+        let _ = write!(token, "J:{d}/M:{m}");
+        add(&token, K_DAY_MONTH);
         if let Some(s) = input.sexe {
-            add(&format!("S:{s}"), K_SEX);
+            token.clear();
+            let _ = write!(token, "S:{s}");
+            add(&token, K_SEX);
         }
         Some(clk)
     }

@@ -94,10 +94,39 @@ impl SecretKey {
         a
     }
 
+    /// [`SecretKey::mac`] of text fields, without gathering their bytes first.
+    pub fn mac_text(&self, domain: &str, fields: &[&str]) -> [u8; 32] {
+        let mut mac = self.keyed.clone();
+        mac.update(domain.as_bytes());
+        for f in fields {
+            mac.update(&[0x1F]);
+            mac.update(f.as_bytes());
+        }
+        let out = mac.finalize().into_bytes();
+        let mut a = [0u8; 32];
+        a.copy_from_slice(&out);
+        a
+    }
+
     /// Hex pseudonym of text fields.
     pub fn pseudonym(&self, domain: &str, fields: &[&str]) -> String {
-        let f: Vec<&[u8]> = fields.iter().map(|s| s.as_bytes()).collect();
-        hex_lower(&self.mac(domain, &f))
+        hex_lower(&self.mac_text(domain, fields))
+    }
+
+    /// The characters of [`SecretKey::short_pseudonym`], in a buffer of their own
+    /// (pseudonymisation appends them to a column without a `String` a value).
+    pub fn short_pseudonym_bytes(
+        &self,
+        domain: &str,
+        fields: &[&str],
+    ) -> [u8; SHORT_PSEUDONYM_CHARS] {
+        use base64::Engine as _;
+        let mac = self.mac_text(domain, fields);
+        let mut out = [0u8; SHORT_PSEUDONYM_CHARS];
+        // 9 bytes are exactly 12 base64 characters: the buffer always fits.
+        let _ = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode_slice(&mac[..SHORT_PSEUDONYM_BYTES], &mut out);
+        out
     }
 
     /// Short pseudonym of text fields, for the observatory's own use after re-keying:
@@ -107,10 +136,7 @@ impl SecretKey {
     /// collide with a probability of about 10⁻¹⁰ (docs/architecture.md, « Short
     /// pseudonyms inside the observatory »). Never written into a partner's extract.
     pub fn short_pseudonym(&self, domain: &str, fields: &[&str]) -> String {
-        use base64::Engine as _;
-        let f: Vec<&[u8]> = fields.iter().map(|s| s.as_bytes()).collect();
-        let mac = self.mac(domain, &f);
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&mac[..SHORT_PSEUDONYM_BYTES])
+        String::from_utf8_lossy(&self.short_pseudonym_bytes(domain, fields)).into_owned()
     }
 
     /// Reads a key file (64 hex characters), refusing one readable by others.
@@ -189,9 +215,20 @@ impl SecretKey {
 /// characters, the most Arrow stores inline in a view.
 pub const SHORT_PSEUDONYM_BYTES: usize = 9;
 
+/// Characters of a short pseudonym: [`SHORT_PSEUDONYM_BYTES`] in base64 (4 per 3).
+pub const SHORT_PSEUDONYM_CHARS: usize = SHORT_PSEUDONYM_BYTES / 3 * 4;
+
 /// Lower-case hex of `bytes`, as `hex::encode` writes it, through the crate's table
 /// encoder (`hex::encode` goes character by character: measurable on a national network,
 /// where every record gets pseudonyms and Bloom encodings).
+/// A MAC in lower-case hexadecimal, in a buffer of its own.
+pub(crate) fn hex_array(mac: &[u8; 32]) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    // The buffer has exactly twice the input's length, the only error of the encoder.
+    let _ = hex::encode_to_slice(mac, &mut out);
+    out
+}
+
 pub(crate) fn hex_lower(bytes: &[u8]) -> String {
     let mut out = vec![0u8; bytes.len() * 2];
     // The buffer has exactly twice the input's length, the only error of the encoder.

@@ -16,6 +16,7 @@ pub mod bloom;
 pub mod generalise;
 pub mod keys;
 pub mod normalise;
+mod rekey;
 mod rows;
 
 use chrono::NaiveDate;
@@ -27,9 +28,10 @@ use crate::error::Error;
 use crate::tables::columns as col;
 use bloom::Clk;
 use keys::SecretKey;
+pub use rekey::{Rekey, rekey};
 use rows::{
-    BLOCK, CHUNK_ROWS, CLK, CONTROL, Chunk, ENCODINGS, FILE, FIRST_NAME, FIXED_TEXTS, Identities,
-    MOTHER, SURNAME, SURNAME_CLK, pseudonymise_chunk,
+    BLOCK, CHUNK_ROWS, CLK, CONTROL, Chunk, ENCODINGS, FILE, FIRST_NAME, FIXED_TEXTS, Finish,
+    Identities, MOTHER, SURNAME, SURNAME_CLK, pseudonymise_chunk,
 };
 
 /// Identity columns removed by this stage.
@@ -130,6 +132,28 @@ pub fn pseudonymise(
     key: &SecretKey,
     settings: &Settings,
 ) -> Result<(DataFrame, Report), Error> {
+    pseudonymise_as(accompaniments, key, Finish::Collective, settings)
+}
+
+/// [`pseudonymise`] then [`Rekey::apply`], in one pass: each pseudonym is re-keyed as it
+/// is made and each encoding permuted, so the values under the collective's key never
+/// form a column (the observatory reading its own spreadsheets). The extract is the
+/// same as the two steps', and so is the report (it names the collective's key).
+pub fn pseudonymise_rekeyed(
+    accompaniments: &DataFrame,
+    key: &SecretKey,
+    rekey: &Rekey,
+    settings: &Settings,
+) -> Result<(DataFrame, Report), Error> {
+    pseudonymise_as(accompaniments, key, Finish::Observatory(rekey), settings)
+}
+
+fn pseudonymise_as(
+    accompaniments: &DataFrame,
+    key: &SecretKey,
+    finish: Finish,
+    settings: &Settings,
+) -> Result<(DataFrame, Report), Error> {
     let n = accompaniments.height();
     let ids = Identities {
         nom: text_ref(accompaniments, "nom")?,
@@ -150,7 +174,7 @@ pub fn pseudonymise(
     let starts: Vec<usize> = (0..n).step_by(CHUNK_ROWS).collect();
     let chunks: Vec<Chunk> = starts
         .into_par_iter()
-        .map(|s| pseudonymise_chunk(&ids, s..(s + CHUNK_ROWS).min(n), key, settings))
+        .map(|s| pseudonymise_chunk(&ids, s..(s + CHUNK_ROWS).min(n), key, finish, settings))
         .collect();
     drop(ids);
     let (merged, mut report) = merge(chunks, key, n, settings.key_set.len())?;
@@ -478,116 +502,6 @@ pub fn linkage_columns(df: &DataFrame) -> Vec<String> {
     names.extend((1..=columns::BLOCKS).map(|b| format!("{}{b}", columns::BLOCK_PREFIX)));
     names.retain(|n| df.column(n).is_ok());
     names
-}
-
-/// Re-keying at the observatory (two-level scheme, as PMSI's FOIN): every pseudonym,
-/// control and blocking key is hashed again under the observatory's key, and Bloom
-/// filters are permuted with a permutation derived from it, so central data cannot be
-/// matched against a partner's extract while similarities are unchanged. The re-keyed
-/// values are short pseudonyms ([`SecretKey::short_pseudonym`]): they never leave the
-/// observatory, and 12 characters a value instead of 64 is most of a national run's
-/// memory (docs/architecture.md, « Short pseudonyms inside the observatory »).
-///
-/// Built once per run; applied file by file as the observatory reads its spreadsheets,
-/// and to each partner's extract.
-pub struct Rekey {
-    key: SecretKey,
-    perm: Vec<u16>,
-}
-
-impl Rekey {
-    pub fn new(observatory: SecretKey) -> Rekey {
-        let perm = bloom::keyed_permutation(&observatory);
-        Rekey {
-            key: observatory,
-            perm,
-        }
-    }
-
-    /// The observatory's key.
-    pub fn key(&self) -> &SecretKey {
-        &self.key
-    }
-
-    /// Re-keys `out`. Takes it by value and replaces one column at a time, so that each
-    /// column under the collective's key is freed as soon as its re-keyed form exists
-    /// (when nothing else holds it).
-    pub fn apply(&self, mut out: DataFrame) -> Result<DataFrame, Error> {
-        let mut names: Vec<String> = pseudonym_columns(&out);
-        names.push(columns::FILE_PSEUDONYM.into());
-        names.push(columns::BIRTH_CONTROL.into());
-        names.push(columns::SURNAME_CONTROL.into());
-        names.push(columns::MOTHER_CONTROL.into());
-        for b in 1..=columns::BLOCKS {
-            names.push(format!("{}{b}", columns::BLOCK_PREFIX));
-        }
-        for name in names {
-            // An extract of an earlier version may lack a control column: linkage then
-            // goes without it (`link` reads them as optional).
-            if out.column(&name).is_err() {
-                continue;
-            }
-            let re = map_text(&out, &name, |p| {
-                Some(self.key.short_pseudonym("observatoire/recle/v1", &[p]))
-            })?;
-            out.with_column(re)?;
-        }
-        let mut out = encodings_as_binary(out)?;
-        for name in ENCODING_COLUMNS {
-            let Ok(c) = out.column(name) else { continue };
-            let values: Vec<Option<&[u8]>> = c.binary()?.iter().collect();
-            let parts: Vec<BinaryChunked> = values
-                .par_chunks(CHUNK_ROWS)
-                .map(|run| {
-                    let mut b = BinaryChunkedBuilder::new(PlSmallStr::EMPTY, run.len());
-                    for v in run {
-                        b.append_option(
-                            v.and_then(Clk::from_bytes)
-                                .map(|c| c.permute(&self.perm).to_bytes()),
-                        );
-                    }
-                    b.finish()
-                })
-                .collect();
-            drop(values);
-            let mut all = BinaryChunked::full_null(PlSmallStr::EMPTY, 0);
-            for p in &parts {
-                all.append(p)?;
-            }
-            out.with_column(all.with_name(name.into()).into_column())?;
-        }
-        Ok(out)
-    }
-}
-
-/// [`Rekey::apply`] with a key used once.
-pub fn rekey(out: DataFrame, observatory: &SecretKey) -> Result<DataFrame, Error> {
-    Rekey::new(observatory.clone()).apply(out)
-}
-
-/// Column `name` of `df` with `f` applied to every value (`None` stays `None`), built
-/// in parallel by runs of [`CHUNK_ROWS`] straight into Arrow strings.
-fn map_text(
-    df: &DataFrame,
-    name: &str,
-    f: impl Fn(&str) -> Option<String> + Sync,
-) -> Result<Column, Error> {
-    let values = text_ref(df, name)?;
-    let parts: Vec<StringChunked> = values
-        .par_chunks(CHUNK_ROWS)
-        .map(|run| {
-            let mut b = StringChunkedBuilder::new(PlSmallStr::EMPTY, run.len());
-            for v in run {
-                b.append_option(v.and_then(&f));
-            }
-            b.finish()
-        })
-        .collect();
-    let mut all = StringChunked::full_null(PlSmallStr::EMPTY, 0);
-    for p in &parts {
-        all.append(p)?;
-    }
-    Ok(all.with_name(name.into()).into_series().into())
 }
 
 #[cfg(test)]

@@ -1,12 +1,14 @@
 //! Pseudonymisation of a run of rows, independent of every other row: the unit of the
 //! parallel pseudonymisation ([`super::pseudonymise`]).
 
+use std::borrow::Cow;
+
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 
-use super::bloom::{Clk, ClkInput, TokenMemo};
-use super::keys::SecretKey;
-use super::{Settings, columns, generalise, normalise};
+use super::bloom::{BITS, Clk, ClkInput, TokenMemo};
+use super::keys::{SHORT_PSEUDONYM_CHARS, SecretKey, hex_array};
+use super::{Rekey, Settings, columns, generalise, normalise};
 
 /// One identity, normalised ([`normalise`]).
 pub(super) struct Identity {
@@ -18,19 +20,159 @@ pub(super) struct Identity {
 }
 
 impl Identity {
-    fn field(&self, f: &str) -> Option<String> {
+    fn field(&self, f: &str) -> Option<Cow<'_, str>> {
         match f {
-            "prenom" => self.prenom.clone(),
-            "nom" => self.nom.clone(),
-            "nom_mere" => self.nom_mere.clone(),
-            "date_naissance" => self.naissance.map(normalise::full_date),
-            "mois_naissance" => self.naissance.map(normalise::month_year),
-            "annee_naissance" => self.naissance.map(normalise::year),
-            "sexe" => self.sexe.map(String::from),
+            "prenom" => self.prenom.as_deref().map(Cow::Borrowed),
+            "nom" => self.nom.as_deref().map(Cow::Borrowed),
+            "nom_mere" => self.nom_mere.as_deref().map(Cow::Borrowed),
+            "date_naissance" => self.naissance.map(|d| Cow::Owned(normalise::full_date(d))),
+            "mois_naissance" => self.naissance.map(|d| Cow::Owned(normalise::month_year(d))),
+            "annee_naissance" => self.naissance.map(|d| Cow::Owned(normalise::year(d))),
+            "sexe" => self.sexe.map(|c| Cow::Owned(String::from(c))),
             _ => None,
         }
     }
 }
+
+/// The domain under which the observatory re-keys a pseudonym of the collective's key.
+pub(super) const REKEY_DOMAIN: &str = "observatoire/recle/v1";
+
+/// What a pseudonym becomes in the extract: the hexadecimal HMAC under the collective's
+/// key (a partner's extract), or that value re-keyed at once with the observatory's
+/// key, exactly what [`Rekey::apply`] would make of it (the observatory reading its own
+/// spreadsheets: no column under the collective's key is ever built).
+#[derive(Clone, Copy)]
+pub(super) enum Finish<'a> {
+    Collective,
+    Observatory(&'a Rekey),
+}
+
+/// One pseudonym's characters: 64 hexadecimal, or a short pseudonym's 12.
+struct Signed {
+    bytes: [u8; 64],
+    len: usize,
+}
+
+impl Signed {
+    fn as_str(&self) -> &str {
+        // Hexadecimal and base64 are ASCII.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+}
+
+/// The pseudonyms of one run of rows: the key, what they become ([`Finish`]), the
+/// domains formatted once, and a memo of the values that repeat from row to row (birth
+/// dates, surnames, blocking keys) — two HMACs saved a repeat. The memo's keys hold
+/// clear values of this run only; they are wiped when the run ends, like
+/// [`TokenMemo`]'s.
+struct Signer<'a> {
+    key: &'a SecretKey,
+    finish: Finish<'a>,
+    key_domains: Vec<String>,
+    block_domains: Vec<String>,
+    memo: PlHashMap<Vec<u8>, Box<str>>,
+    buf: Vec<u8>,
+}
+
+/// Memo slots: which column a remembered value belongs to.
+const SLOT_CONTROL: u8 = 0;
+const SLOT_NAME: u8 = 1;
+const SLOT_BLOCK: u8 = 2;
+
+impl Drop for Signer<'_> {
+    fn drop(&mut self) {
+        for (mut k, _) in self.memo.drain() {
+            zeroize::Zeroize::zeroize(&mut k);
+        }
+        zeroize::Zeroize::zeroize(&mut self.buf);
+    }
+}
+
+impl<'a> Signer<'a> {
+    fn new(key: &'a SecretKey, finish: Finish<'a>, settings: &Settings) -> Signer<'a> {
+        Signer {
+            key,
+            finish,
+            key_domains: settings
+                .key_set
+                .iter()
+                .map(|fields| format!("observatoire/cle/v1/{}", fields.join("+")))
+                .collect(),
+            block_domains: (0..columns::BLOCKS)
+                .map(|b| format!("observatoire/bloc/v1/{b}"))
+                .collect(),
+            memo: PlHashMap::default(),
+            buf: Vec::new(),
+        }
+    }
+
+    fn sign(&self, domain: &str, fields: &[&str]) -> Signed {
+        let hex = hex_array(&self.key.mac_text(domain, fields));
+        match self.finish {
+            Finish::Collective => Signed {
+                bytes: hex,
+                len: hex.len(),
+            },
+            Finish::Observatory(r) => {
+                let hex = std::str::from_utf8(&hex).unwrap_or_default();
+                let short = r.key().short_pseudonym_bytes(REKEY_DOMAIN, &[hex]);
+                let mut bytes = [0u8; 64];
+                bytes[..SHORT_PSEUDONYM_CHARS].copy_from_slice(&short);
+                Signed {
+                    bytes,
+                    len: SHORT_PSEUDONYM_CHARS,
+                }
+            }
+        }
+    }
+
+    /// [`Signer::sign`] appended to `out`.
+    fn append(&self, out: &mut StringChunkedBuilder, domain: &str, fields: &[&str]) {
+        out.append_value(self.sign(domain, fields).as_str());
+    }
+
+    /// [`Signer::append`] of a value that repeats, through the memo (`slot` keeps the
+    /// columns apart; the domain is the slot's).
+    fn append_memo(
+        &mut self,
+        out: &mut StringChunkedBuilder,
+        slot: u8,
+        domain: &str,
+        fields: &[&str],
+    ) {
+        self.buf.clear();
+        self.buf.push(slot);
+        self.buf.extend_from_slice(domain.as_bytes());
+        for f in fields {
+            self.buf.push(0x1F);
+            self.buf.extend_from_slice(f.as_bytes());
+        }
+        if let Some(v) = self.memo.get(self.buf.as_slice()) {
+            out.append_value(v);
+            return;
+        }
+        let signed = self.sign(domain, fields);
+        out.append_value(signed.as_str());
+        if self.memo.len() >= MEMO_CAPACITY {
+            for (mut k, _) in self.memo.drain() {
+                zeroize::Zeroize::zeroize(&mut k);
+            }
+        }
+        self.memo.insert(self.buf.clone(), signed.as_str().into());
+    }
+
+    /// An encoding's bytes: as made, or with the observatory's permutation of its bits.
+    fn encoding(&self, clk: Clk) -> [u8; BITS / 8] {
+        match self.finish {
+            Finish::Collective => clk.to_bytes(),
+            Finish::Observatory(r) => clk.permute(r.permutation()).to_bytes(),
+        }
+    }
+}
+
+/// Values a run remembers at most (a run has [`CHUNK_ROWS`] rows and a few remembered
+/// columns, so this bound is never reached in practice).
+const MEMO_CAPACITY: usize = 1 << 16;
 
 /// Rows pseudonymised together by one task: large enough to amortise the task, small
 /// enough that the clear identities and pseudonym strings in flight stay small.
@@ -82,6 +224,7 @@ pub(super) fn pseudonymise_chunk(
     ids: &Identities,
     range: std::ops::Range<usize>,
     key: &SecretKey,
+    finish: Finish,
     settings: &Settings,
 ) -> Chunk {
     let clean = |v: Option<&str>| v.map(normalise::name).filter(|s| !s.is_empty());
@@ -107,6 +250,7 @@ pub(super) fn pseudonymise_chunk(
     };
     // Token hashes of the encodings, shared by the rows of this run (one key).
     let mut memo = TokenMemo::default();
+    let mut signer = Signer::new(key, finish, settings);
     for i in range {
         let id = Identity {
             prenom: clean(ids.prenom[i]),
@@ -115,20 +259,29 @@ pub(super) fn pseudonymise_chunk(
             naissance: ids.births[i],
             sexe: ids.sexe[i].and_then(normalise::sex),
         };
-        let mut keyed = key_pseudonyms(&id, key, settings, &mut text, &mut chunk);
-        let fp = match (ids.dossier[i], ids.service[i]) {
+        let mut keyed = key_pseudonyms(&id, &signer, settings, &mut text, &mut chunk);
+        match (ids.dossier[i], ids.service[i]) {
             (Some(d), Some(s)) if !d.trim().is_empty() => {
                 keyed = true;
-                Some(key.pseudonym("observatoire/dossier/v1", &[s.trim(), d.trim()]))
+                signer.append(
+                    &mut text[tiers + FILE],
+                    "observatoire/dossier/v1",
+                    &[s.trim(), d.trim()],
+                );
             }
-            _ => None,
-        };
-        text[tiers + FILE].append_option(fp);
-        if encodings(&id, key, &mut text[tiers..], &mut encoded, &mut memo) {
+            _ => text[tiers + FILE].append_null(),
+        }
+        if encodings(
+            &id,
+            &mut signer,
+            &mut text[tiers..],
+            &mut encoded,
+            &mut memo,
+        ) {
             chunk.encodings += 1;
             keyed = true;
         }
-        blocking_keys(&id, key, &mut text[tiers..]);
+        blocking_keys(&id, &mut signer, &mut text[tiers..]);
         if !keyed {
             chunk.without_key += 1;
         }
@@ -146,23 +299,23 @@ pub(super) fn pseudonymise_chunk(
 /// `chunk`; whether any was computed.
 fn key_pseudonyms(
     id: &Identity,
-    key: &SecretKey,
+    signer: &Signer,
     settings: &Settings,
     text: &mut [StringChunkedBuilder],
     chunk: &mut Chunk,
 ) -> bool {
     let mut keyed = false;
     for (t, fields) in settings.key_set.iter().enumerate() {
-        let values: Option<Vec<String>> = fields.iter().map(|f| id.field(f)).collect();
-        let p = values.map(|v| {
-            let refs: Vec<&str> = v.iter().map(String::as_str).collect();
-            key.pseudonym(&format!("observatoire/cle/v1/{}", fields.join("+")), &refs)
-        });
-        if p.is_some() {
-            chunk.keys_computed[t] += 1;
-            keyed = true;
+        let values: Option<Vec<Cow<str>>> = fields.iter().map(|f| id.field(f)).collect();
+        match values {
+            Some(v) => {
+                let refs: Vec<&str> = v.iter().map(|c| c.as_ref()).collect();
+                signer.append(&mut text[t], &signer.key_domains[t], &refs);
+                chunk.keys_computed[t] += 1;
+                keyed = true;
+            }
+            None => text[t].append_null(),
         }
-        text[t].append_option(p);
     }
     keyed
 }
@@ -174,11 +327,12 @@ fn key_pseudonyms(
 /// identity could be encoded.
 fn encodings(
     id: &Identity,
-    key: &SecretKey,
+    signer: &mut Signer,
     fixed: &mut [StringChunkedBuilder],
     encoded: &mut [BinaryChunkedBuilder],
     memo: &mut TokenMemo,
 ) -> bool {
+    let key = signer.key;
     let clk = Clk::encode_memo(
         key,
         &ClkInput {
@@ -191,38 +345,48 @@ fn encodings(
         memo,
     );
     let made = clk.is_some();
-    encoded[CLK].append_option(clk.map(|c| c.to_bytes()));
-    let name_control = |s: &Option<String>| {
-        s.as_ref()
-            .map(|s| key.pseudonym("observatoire/controle-nom/v1", &[s]))
-    };
-    fixed[SURNAME].append_option(name_control(&id.nom));
-    fixed[MOTHER].append_option(name_control(&id.nom_mere));
+    encoded[CLK].append_option(clk.map(|c| signer.encoding(c)));
+    for (name, column) in [(&id.nom, SURNAME), (&id.nom_mere, MOTHER)] {
+        match name {
+            Some(s) => signer.append_memo(
+                &mut fixed[column],
+                SLOT_NAME,
+                "observatoire/controle-nom/v1",
+                &[s],
+            ),
+            None => fixed[column].append_null(),
+        }
+    }
     encoded[SURNAME_CLK].append_option(
         id.nom
             .as_deref()
             .and_then(|s| Clk::encode_surname_memo(key, s, memo))
-            .map(|c| c.to_bytes()),
+            .map(|c| signer.encoding(c)),
     );
     encoded[FIRST_NAME].append_option(
         id.prenom
             .as_deref()
             .and_then(|p| Clk::encode_first_name_memo(key, p, memo))
-            .map(|c| c.to_bytes()),
+            .map(|c| signer.encoding(c)),
     );
-    fixed[CONTROL].append_option(id.naissance.map(|d| {
-        let (a, b) = (d.day().min(d.month()), d.day().max(d.month()));
-        key.pseudonym(
-            "observatoire/controle-naissance/v1",
-            &[&d.year().to_string(), &a.to_string(), &b.to_string()],
-        )
-    }));
+    match id.naissance {
+        Some(d) => {
+            let (a, b) = (d.day().min(d.month()), d.day().max(d.month()));
+            signer.append_memo(
+                &mut fixed[CONTROL],
+                SLOT_CONTROL,
+                "observatoire/controle-naissance/v1",
+                &[&d.year().to_string(), &a.to_string(), &b.to_string()],
+            );
+        }
+        None => fixed[CONTROL].append_null(),
+    }
     made
 }
 
 /// Blocking keys: birth year + month; birth year + first letters of the first name;
 /// birth year + first letters of the surname.
-fn blocking_keys(id: &Identity, key: &SecretKey, fixed: &mut [StringChunkedBuilder]) {
+fn blocking_keys(id: &Identity, signer: &mut Signer, fixed: &mut [StringChunkedBuilder]) {
     let y = id.naissance.map(normalise::year);
     let head =
         |s: &Option<String>, k: usize| s.as_ref().map(|v| v.chars().take(k).collect::<String>());
@@ -233,9 +397,14 @@ fn blocking_keys(id: &Identity, key: &SecretKey, fixed: &mut [StringChunkedBuild
         y.zip(head(&id.nom, 3)),
     ];
     for (b, p) in parts.into_iter().enumerate() {
-        fixed[BLOCK + b].append_option(
-            p.map(|(a, c)| key.pseudonym(&format!("observatoire/bloc/v1/{b}"), &[&a, &c])),
-        );
+        match p {
+            Some((a, c)) => {
+                let domain = std::mem::take(&mut signer.block_domains[b]);
+                signer.append_memo(&mut fixed[BLOCK + b], SLOT_BLOCK, &domain, &[&a, &c]);
+                signer.block_domains[b] = domain;
+            }
+            None => fixed[BLOCK + b].append_null(),
+        }
     }
 }
 

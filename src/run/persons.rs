@@ -9,8 +9,9 @@ use super::*;
 /// column of clear names for the whole network is ever held in memory
 /// (docs/architecture.md, « Identities pseudonymised as they are read »). `verifier`,
 /// which has no key, drops the identity columns instead. `executer` also re-keys each
-/// file's extract with the observatory's key as it is read, so that the pseudonyms under
-/// the collective's key (64 characters a value) never exist for the whole network.
+/// pseudonym with the observatory's key as it is made
+/// (`pseudonymise::pseudonymise_rekeyed`), so that the pseudonyms under the collective's
+/// key (64 characters a value) never form a column, not even for one file.
 pub struct AsRead<'a> {
     pipeline: &'a Pipeline,
     /// `false` for `verifier`: identities are dropped, not pseudonymised.
@@ -86,14 +87,17 @@ impl<'a> AsRead<'a> {
         }
         match table {
             Table::Accompaniments if self.pseudonymise => {
-                let (extract, report) =
-                    pseudonymise::pseudonymise(&df, self.key()?, &self.settings)?;
-                drop(df);
-                let extract = if self.rekey {
-                    self.observatory()?.apply(extract)?
+                let (extract, report) = if self.rekey {
+                    pseudonymise::pseudonymise_rekeyed(
+                        &df,
+                        self.key()?,
+                        self.observatory()?,
+                        &self.settings,
+                    )?
                 } else {
-                    extract
+                    pseudonymise::pseudonymise(&df, self.key()?, &self.settings)?
                 };
+                drop(df);
                 self.reports
                     .lock()
                     .map_err(|_| Error::Internal("rapports de pseudonymisation".into()))?
