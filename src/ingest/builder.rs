@@ -1,11 +1,61 @@
 //! Column-wise accumulation of one canonical table (`TableBuilder`): rows pushed as typed
 //! values, finished into a `DataFrame`.
 
+use std::borrow::Cow;
+
 use super::*;
 
 #[derive(Debug, Default)]
 pub(super) struct RowValues {
-    pub(super) values: BTreeMap<String, Value>,
+    pub(super) values: FieldValues,
+}
+
+/// A row's values by field name, kept sorted by name (so in the order a `BTreeMap` would
+/// give). A row has a handful of fields: a sorted vector is one allocation a row where a
+/// tree of `String` keys was one a node and one a name, for every cell of a national
+/// network. Names are the schema's `&'static str`, or owned for a measure the user
+/// names.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(super) struct FieldValues(Vec<(Cow<'static, str>, Value)>);
+
+impl FieldValues {
+    fn position(&self, k: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(n, _)| n.as_ref().cmp(k))
+    }
+    pub(super) fn get(&self, k: &str) -> Option<&Value> {
+        self.position(k).ok().map(|i| &self.0[i].1)
+    }
+    pub(super) fn contains_key(&self, k: &str) -> bool {
+        self.position(k).is_ok()
+    }
+    /// Sets the value of `k`, returning the one it replaces.
+    pub(super) fn insert(&mut self, k: impl Into<Cow<'static, str>>, v: Value) -> Option<Value> {
+        let k = k.into();
+        match self.position(&k) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, v)),
+            Err(i) => {
+                self.0.insert(i, (k, v));
+                None
+            }
+        }
+    }
+    /// Sets the value of `k` unless it has one.
+    pub(super) fn insert_if_absent(&mut self, k: impl Into<Cow<'static, str>>, v: Value) {
+        let k = k.into();
+        if let Err(i) = self.position(&k) {
+            self.0.insert(i, (k, v));
+        }
+    }
+    pub(super) fn remove(&mut self, k: &str) -> Option<Value> {
+        self.position(k).ok().map(|i| self.0.remove(i).1)
+    }
+    /// Fields and values, by name.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.0.iter().map(|(k, v)| (k.as_ref(), v))
+    }
+    pub(super) fn len(&self) -> usize {
+        self.0.len()
+    }
 }
 
 impl RowValues {

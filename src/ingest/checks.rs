@@ -262,21 +262,21 @@ pub(super) fn across_rows(
         return out;
     }
     // Intervals of each person in each service (exact duplicates already set aside).
-    type PersonKey = (String, String, String, String, String);
-    let mut people: BTreeMap<PersonKey, Vec<(usize, NaiveDate, NaiveDate)>> = BTreeMap::new();
+    type PersonKey = (String, String, String, String, Option<NaiveDate>);
+    let mut people: PlHashMap<PersonKey, Vec<(usize, NaiveDate, NaiveDate)>> = PlHashMap::default();
     for (i, (_, row)) in rows.iter().enumerate() {
         if out.contains_key(&i) {
             continue;
         }
         let text = |k: &str| row.text(k).map(|t| values::fold(&t)).unwrap_or_default();
         let birth = match row.values.get("date_naissance") {
-            Some(Value::Date(d)) => d.to_string(),
-            _ => String::new(),
+            Some(Value::Date(d)) => Some(*d),
+            _ => None,
         };
         let (nom, prenom, dossier) = (text("nom"), text("prenom"), text("numero_dossier"));
-        let known = [&nom, &prenom, &birth]
+        let known = [!nom.is_empty(), !prenom.is_empty(), birth.is_some()]
             .iter()
-            .filter(|s| !s.is_empty())
+            .filter(|&&k| k)
             .count();
         if known < 3 && dossier.is_empty() {
             continue;
@@ -300,10 +300,11 @@ pub(super) fn across_rows(
             .push((i, *start, end));
     }
     let max = ctx.checks.max_simultaneous;
-    for spans in people.values() {
-        if spans.len() <= max {
-            continue;
-        }
+    // Persons in the order of their first row (the map has no order of its own).
+    let mut crowded: Vec<&Vec<(usize, NaiveDate, NaiveDate)>> =
+        people.values().filter(|spans| spans.len() > max).collect();
+    crowded.sort_by_key(|spans| spans.first().map(|s| s.0));
+    for spans in crowded {
         // Sweep: starts before ends on the same day (both ends are inclusive).
         let mut events: Vec<(NaiveDate, i8)> = spans
             .iter()
@@ -379,8 +380,7 @@ pub(super) fn check_row(
             if !row.values.contains_key("annee") {
                 match month_year {
                     Some(y) => {
-                        row.values
-                            .insert("annee".into(), Value::Integer(i64::from(y)));
+                        row.values.insert("annee", Value::Integer(i64::from(y)));
                     }
                     None => {
                         issues.push(ctx.issue(Some(format!("ligne {}", r + 1)), None, Some("annee"), "annee_manquante", Severity::Error,
@@ -402,7 +402,7 @@ pub(super) fn check_row(
                     Some(Value::Date(d)) => {
                         use chrono::Datelike;
                         row.values
-                            .insert("annee".into(), Value::Integer(i64::from(d.year())));
+                            .insert("annee", Value::Integer(i64::from(d.year())));
                     }
                     _ => {
                         issues.push(ctx.issue(Some(format!("ligne {}", r + 1)), None, Some("annee"), "annee_manquante", Severity::Error,
@@ -418,10 +418,10 @@ pub(super) fn check_row(
 }
 
 /// A digest of a row's values (field names and values; numbers by their bits).
-fn row_digest(values: &BTreeMap<String, Value>) -> u64 {
+fn row_digest(values: &FieldValues) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    for (k, v) in values {
+    for (k, v) in values.iter() {
         k.hash(&mut h);
         match v {
             Value::Text(t) => (0u8, t).hash(&mut h),
@@ -436,9 +436,9 @@ fn row_digest(values: &BTreeMap<String, Value>) -> u64 {
 }
 
 /// Two rows with the same fields and values (numbers equal to the bit).
-fn same_values(a: &BTreeMap<String, Value>, b: &BTreeMap<String, Value>) -> bool {
+fn same_values(a: &FieldValues, b: &FieldValues) -> bool {
     a.len() == b.len()
-        && a.iter().zip(b).all(|((ka, va), (kb, vb))| {
+        && a.iter().zip(b.iter()).all(|((ka, va), (kb, vb))| {
             ka == kb
                 && match (va, vb) {
                     (Value::Number(x), Value::Number(y)) => x.to_bits() == y.to_bits(),

@@ -324,11 +324,11 @@ fn resolve_department(
 /// Gives a row the values of the names, where the row has none of its own: the service,
 /// the year (for a table with a year) and the département (for a table with one).
 pub(super) fn apply(ctx: &SheetContext, from: &FromNames, row: &mut RowValues) {
-    let mut give = |field: &str, v: Option<Value>| {
+    let mut give = |field: &'static str, v: Option<Value>| {
         if let Some(v) = v
             && ctx.table.field(field).is_some()
         {
-            row.values.entry(field.to_string()).or_insert(v);
+            row.values.insert_if_absent(field, v);
         }
     };
     give(col::SERVICE, from.service.clone().map(Value::Text));

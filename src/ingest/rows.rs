@@ -92,8 +92,7 @@ pub(super) fn read_rows(
         if let Some(y) = plan.sheet_year
             && !row.values.contains_key("annee")
         {
-            row.values
-                .insert("annee".into(), Value::Integer(i64::from(y)));
+            row.values.insert("annee", Value::Integer(i64::from(y)));
         }
         names::apply(ctx, &plan.from_names, &mut row);
         normalise_territory_fields(ctx, &mut row, r, &plan.cols, issues);
@@ -270,7 +269,11 @@ fn interpret_row(
                 };
                 match vetted {
                     Ok(v) => {
-                        out.row.values.insert(field_name.to_string(), v);
+                        let name: std::borrow::Cow<'static, str> = match role {
+                            Role::Field(f) => f.name.into(),
+                            Role::Measure(m) => m.clone().into(),
+                        };
+                        out.row.values.insert(name, v);
                     }
                     Err(p) => {
                         let reject = p.reject || required;

@@ -513,8 +513,7 @@ pub(super) fn normalise_territory_fields(
     };
     match found {
         Some(t) => {
-            row.values
-                .insert(field.to_string(), Value::Text(t.code.to_string()));
+            row.values.insert(field, Value::Text(t.code.to_string()));
         }
         None => {
             row.values.remove(field);

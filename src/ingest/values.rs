@@ -100,30 +100,36 @@ const NUMERIC_MARKERS: &[&str] = &["S", "SE", "SS", "C", "N", "X", "NP", "SECRET
 
 /// Returns the normalised marker when `s` is a missing-value marker.
 pub fn missing_marker(s: &str) -> Option<String> {
-    marker_in(s, MISSING_MARKERS)
+    marker_in(s, MISSING_MARKERS, MISSING_LONGEST)
 }
+
+/// Characters of the longest entry of [`MISSING_MARKERS`] (« N.D. »), and of
+/// [`NUMERIC_MARKERS`] (« SECRET »): every text cell is asked, so they are not counted
+/// each time (a unit test checks them).
+const MISSING_LONGEST: usize = 4;
+const NUMERIC_LONGEST: usize = 6;
 
 /// Returns the normalised marker when `s` marks a withheld figure in a numeric cell
 /// (`s` for secret statistique…); never applied to text fields.
 pub fn numeric_marker(s: &str) -> Option<String> {
-    marker_in(s, NUMERIC_MARKERS)
+    marker_in(s, NUMERIC_MARKERS, NUMERIC_LONGEST)
 }
 
 /// The entry of `markers` that `s` is, cleaned and in upper case. Every cell of a text
 /// column is asked, so a text with more visible characters than the longest marker is
 /// answered without cleaning it: cleaning only removes spaces and upper case never
 /// shortens a character, so such a text cannot become a marker.
-fn marker_in(s: &str, markers: &[&str]) -> Option<String> {
+fn marker_in(s: &str, markers: &[&str], longest: usize) -> Option<String> {
     let space = |c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}';
-    let longest = markers.iter().map(|m| m.chars().count()).max().unwrap_or(0);
     let visible = s.chars().filter(|&c| !space(c)).take(longest + 1).count();
     if visible > longest {
         return None;
     }
-    // No marker holds a space or a letter outside ASCII: a trimmed ASCII text compares
-    // as it is, without allocating (upper case of ASCII is ASCII's own).
+    // No marker holds a space: a trimmed ASCII text compares as it is, without
+    // allocating (upper case of ASCII is ASCII's own, and a marker outside ASCII, such
+    // as a dash, can never equal an ASCII text).
     let trimmed = s.trim_matches(space);
-    if trimmed.is_ascii() && markers.iter().all(|m| m.is_ascii() && !m.contains(' ')) {
+    if trimmed.is_ascii() {
         return markers
             .iter()
             .find(|m| m.eq_ignore_ascii_case(trimmed))
@@ -464,133 +470,4 @@ fn parse_month_year(t: &str) -> Option<(u32, i32)> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
-
-    #[test]
-    fn excel_serials_in_both_epochs() {
-        // 45291 is 31/12/2023 in the 1900 system; the 1904 system is 1462 days behind.
-        assert_eq!(excel_serial_to_date(45291.0, false), Some(d(2023, 12, 31)));
-        assert_eq!(
-            excel_serial_to_date(45291.0 - 1462.0, true),
-            Some(d(2023, 12, 31))
-        );
-        assert_eq!(excel_serial_to_date(61.0, false), Some(d(1900, 3, 1)));
-        assert_eq!(excel_serial_to_date(59.0, false), Some(d(1900, 2, 28)));
-        assert_eq!(excel_serial_to_date(60.0, false), None);
-        assert_eq!(excel_serial_to_date(0.0, true), Some(d(1904, 1, 1)));
-        assert_eq!(excel_serial_to_date(45291.75, false), Some(d(2023, 12, 31)));
-        assert_eq!(excel_serial_to_date(-1.0, false), None);
-    }
-
-    #[test]
-    fn text_dates() {
-        assert_eq!(parse_date_text("31/12/2023"), Some(d(2023, 12, 31)));
-        assert_eq!(parse_date_text("2023-12-31"), Some(d(2023, 12, 31)));
-        assert_eq!(parse_date_text("1/2/2021"), Some(d(2021, 2, 1)));
-        assert_eq!(parse_date_text("31.12.23"), Some(d(2023, 12, 31)));
-        assert_eq!(
-            parse_date_text("2023-12-31T00:00:00"),
-            Some(d(2023, 12, 31))
-        );
-        assert_eq!(parse_date_text("31/02/2023"), None);
-        assert_eq!(parse_date_text("bientôt"), None);
-    }
-
-    #[test]
-    fn decimal_commas_and_thousands() {
-        assert_eq!(parse_decimal("1 240,5"), Some(1240.5));
-        assert_eq!(parse_decimal("1\u{202f}240,5"), Some(1240.5));
-        assert_eq!(parse_decimal("1.240,5"), Some(1240.5));
-        assert_eq!(parse_decimal("1,240.5"), Some(1240.5));
-        assert_eq!(parse_decimal("94,2 %"), Some(94.2));
-        assert_eq!(parse_decimal("-3"), Some(-3.0));
-        assert_eq!(parse_decimal("1,2,3"), None);
-        assert_eq!(parse_decimal("abc"), None);
-    }
-
-    #[test]
-    fn booleans_months_markers() {
-        assert_eq!(parse_bool("Oui"), Some(true));
-        assert_eq!(parse_bool(" x "), Some(true));
-        assert_eq!(parse_bool("non"), Some(false));
-        assert_eq!(parse_bool("peut-être"), None);
-        assert_eq!(parse_month_name("Février"), Some(2));
-        assert_eq!(parse_month_name("déc."), Some(12));
-        assert_eq!(parse_month_name("août"), Some(8));
-        assert_eq!(missing_marker(" nd "), Some("ND".into()));
-        assert_eq!(missing_marker("-"), Some("-".into()));
-        assert_eq!(missing_marker("Dupont"), None);
-        // Surrounding spaces of every kind do not count against the length.
-        assert_eq!(missing_marker("\u{a0} n/a \u{202f}\n "), Some("N/A".into()));
-        assert_eq!(missing_marker("n.d. encore"), None);
-        assert_eq!(numeric_marker("  secret  "), Some("SECRET".into()));
-        assert_eq!(numeric_marker("secrets"), None);
-    }
-
-    #[test]
-    fn cells_against_kinds() {
-        let num = |s: &str| parse(&Cell::Text(s.into()), Kind::Number, false);
-        assert_eq!(num("1240,5"), Parsed::Value(Value::Number(1240.5)));
-        assert_eq!(num("NR"), Parsed::Missing(Missing::Marker("NR".into())));
-        // The statistical-secret mark, in numeric cells only.
-        assert_eq!(num("s"), Parsed::Missing(Missing::Marker("S".into())));
-        assert_eq!(num(" se "), Parsed::Missing(Missing::Marker("SE".into())));
-        assert_eq!(
-            parse(&Cell::Text("c".into()), Kind::Integer, false),
-            Parsed::Missing(Missing::Marker("C".into()))
-        );
-        assert_eq!(
-            parse(&Cell::Text("S".into()), Kind::Text, false),
-            Parsed::Value(Value::Text("S".into()))
-        );
-        assert_eq!(num("beaucoup"), Parsed::Invalid(Invalid::NotANumber));
-        assert_eq!(
-            parse(&Cell::Error("#DIV/0!".into()), Kind::Number, false),
-            Parsed::Missing(Missing::ErrorCell("#DIV/0!".into()))
-        );
-        assert_eq!(
-            parse(&Cell::Text("#N/A".into()), Kind::Text, false),
-            Parsed::Missing(Missing::ErrorCell("#N/A".into()))
-        );
-        // A plain number in a date column follows the workbook's date system.
-        assert_eq!(
-            parse(&Cell::Number(45291.0 - 1462.0), Kind::Date, true),
-            Parsed::Value(Value::Date(d(2023, 12, 31)))
-        );
-        assert_eq!(
-            parse(&Cell::Date(d(2021, 1, 1)), Kind::Month, false),
-            Parsed::Value(Value::Month {
-                month: 1,
-                year: Some(2021)
-            })
-        );
-        assert_eq!(
-            parse(&Cell::Text("janv-21".into()), Kind::Month, false),
-            Parsed::Value(Value::Month {
-                month: 1,
-                year: Some(2021)
-            })
-        );
-        assert_eq!(
-            parse(
-                &Cell::Text("  Marie-Ève \n Dupont ".into()),
-                Kind::Text,
-                false
-            ),
-            Parsed::Value(Value::Text("Marie-Ève Dupont".into()))
-        );
-        assert_eq!(
-            parse(&Cell::Number(2023.0), Kind::Integer, false),
-            Parsed::Value(Value::Integer(2023))
-        );
-        assert_eq!(
-            parse(&Cell::Number(20.5), Kind::Integer, false),
-            Parsed::Invalid(Invalid::NotAnInteger)
-        );
-    }
-}
+mod tests;
