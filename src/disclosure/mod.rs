@@ -259,8 +259,8 @@ fn figures(statuses: impl Iterator<Item = CellStatus>) -> TableFigures {
     f
 }
 
-/// Cells from which a part's freed memory is given back to the system once protected.
-const RELEASE_CELLS: usize = 5_000;
+/// Cells protected between two returns of freed memory to the system.
+const RELEASE_CELLS: usize = 60_000;
 
 /// Protects the indicator rows in place: sets every row's status, hides suppressed
 /// values (value, and numerator or denominator when that cell is suppressed), and fails
@@ -300,16 +300,15 @@ pub fn protect(
     // the exact rank test, by another method than the elimination, runs after it, on
     // each part, the parts spread over the cores.
     let parts = built.system.parts();
+    let release = crate::memory::Releaser::every(RELEASE_CELLS);
     let results: Vec<Result<Vec<CellStatus>, Failure>> = parts
         .par_iter()
         .map(|p| {
             let r = protect_and_check(&p.system);
-            // A large part's solver leaves its freed blocks in this thread's arena,
-            // where the other parts do not reuse them: given back, they no longer
-            // add up across parts (docs/architecture.md, « Benchmarks »).
-            if p.system.cells.len() >= RELEASE_CELLS {
-                crate::memory::release_freed();
-            }
+            // The parts' solvers leave their freed blocks in their threads' arenas,
+            // where the other parts do not reuse them: given back every so many cells,
+            // they no longer add up across parts (docs/architecture.md, « Benchmarks »).
+            release.done(p.system.cells.len());
             r
         })
         .collect();

@@ -5,8 +5,9 @@ use polars::prelude::*;
 
 use crate::error::Error;
 
-/// Rows from which stacking gives each stacked column's freed parts back to the system.
-const RELEASE_ROWS: usize = 100_000;
+/// Values stacked (rows × columns) between two returns of the parts' freed chunks to the
+/// system: every few columns of a national table, never for a small one.
+const RELEASE_VALUES: usize = 4_000_000;
 
 /// Stacks DataFrames vertically; columns missing from a part are filled with nulls, and
 /// each column takes the type of its first occurrence.
@@ -31,6 +32,7 @@ pub fn stack(parts: Vec<DataFrame>) -> Result<DataFrame, Error> {
     let height: usize = heights.iter().sum();
     let mut parts = parts;
     let mut columns: Vec<Column> = Vec::with_capacity(schema.len());
+    let release = crate::memory::Releaser::every(RELEASE_VALUES);
     for (name, dtype) in &schema {
         // Each part's column is taken out of it, so that its chunks are freed once
         // joined: the table is held twice for one column at most, never whole.
@@ -45,10 +47,8 @@ pub fn stack(parts: Vec<DataFrame>) -> Result<DataFrame, Error> {
         // The parts were built by the reading threads: their freed chunks stay in those
         // threads' arenas unless given back (without this, stacking a national table
         // took 480 MB more resident memory than it held). A small table is not worth
-        // the walk through the allocator's lists.
-        if height >= RELEASE_ROWS {
-            crate::memory::release_freed();
-        }
+        // the walk through the allocator's lists, nor is one column of a large one.
+        release.done(height);
     }
     Ok(DataFrame::new(height, columns)?)
 }
