@@ -14,7 +14,9 @@
 
 use std::collections::BTreeSet;
 
-use super::linear::{Overflow, Sparse, coef, combine_exact, gcd, linear_combination, normalise};
+use super::linear::{
+    Overflow, Sparse, coef, combine_exact, gcd, linear_combination, normalise, parallel,
+};
 use super::system::System;
 
 struct Quotient {
@@ -152,7 +154,7 @@ pub fn secondary(
         let k = quotient.pivot(&w);
         let exposes = quotient.index[k]
             .iter()
-            .any(|&i| i != c && protected[i] && quotient.direction(i) == w);
+            .any(|&i| i != c && protected[i] && parallel(&quotient.q[i], &w));
         if exposes {
             out.push(c);
         } else {

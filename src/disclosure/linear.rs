@@ -100,6 +100,19 @@ pub fn linear_combination<'a>(
     Ok(out)
 }
 
+/// Whether `a` is a non-zero multiple of `b` (what [`normalise`] makes equal), compared
+/// in place: no copy of `a` (the elimination asks this of every protected cell sharing
+/// a pivot, for every candidate).
+pub fn parallel(a: &[(usize, i64)], b: &[(usize, i64)]) -> bool {
+    let (Some(&(_, a0)), Some(&(_, b0))) = (a.first(), b.first()) else {
+        return false;
+    };
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(&(ka, ca), &(kb, cb))| {
+            ka == kb && i128::from(ca) * i128::from(b0) == i128::from(cb) * i128::from(a0)
+        })
+}
+
 /// The coefficient of coordinate `k`, or 0.
 pub fn coef(v: &[(usize, i64)], k: usize) -> i64 {
     v.binary_search_by_key(&k, |&(i, _)| i)
@@ -124,6 +137,28 @@ mod tests {
         assert_eq!(coef(&v, 5), -3);
         assert_eq!(coef(&v, 4), 0);
         assert_eq!(combine(i64::MAX, &x, 1, &y), Err(Overflow));
+    }
+
+    #[test]
+    fn parallel_is_equality_once_normalised() {
+        let cases: [Sparse; 6] = [
+            vec![(1, 2), (4, -6)],
+            vec![(1, -1), (4, 3)],
+            vec![(1, 1), (4, 3)],
+            vec![(1, 2), (5, -6)],
+            vec![(1, 2)],
+            vec![],
+        ];
+        for a in &cases {
+            for b in &cases {
+                let (mut na, mut nb) = (a.clone(), b.clone());
+                normalise(&mut na);
+                normalise(&mut nb);
+                let same = !na.is_empty() && na == nb;
+                assert_eq!(parallel(a, b), same, "{a:?} {b:?}");
+            }
+        }
+        assert!(parallel(&[(0, i64::MAX)], &[(0, i64::MIN + 1)]));
     }
 
     #[test]

@@ -20,17 +20,16 @@ pub fn age_band(age: i32, bounds: &[u32]) -> String {
         return "avant la naissance".into();
     }
     let age = age as u32;
-    let mut label = format!("moins de {} ans", bounds.first().copied().unwrap_or(0));
-    for (i, lo) in bounds.iter().enumerate() {
-        if age >= *lo {
-            label = match bounds.get(i + 1) {
-                Some(hi) if hi - 1 == *lo => format!("{lo} ans"),
-                Some(hi) => format!("{lo}-{} ans", hi - 1),
-                None => format!("{lo} ans et plus"),
-            };
-        }
+    // The last bound the age reaches gives the band (one label formatted a row).
+    let Some(i) = bounds.iter().rposition(|lo| age >= *lo) else {
+        return format!("moins de {} ans", bounds.first().copied().unwrap_or(0));
+    };
+    let lo = bounds[i];
+    match bounds.get(i + 1) {
+        Some(hi) if hi - 1 == lo => format!("{lo} ans"),
+        Some(hi) => format!("{lo}-{} ans", hi - 1),
+        None => format!("{lo} ans et plus"),
     }
-    label
 }
 
 pub use crate::settings::{DEFAULT_AGE_BANDS, ResidenceLevel};

@@ -27,7 +27,8 @@ pub fn name(s: &str) -> String {
 
 /// `YYYY-MM-DD`.
 pub fn full_date(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    // As `%Y-%m-%d` for the years a birth date can have, without parsing a format a row.
+    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
 }
 
 /// `YYYY-MM` (the D226-3-4 key uses month and year of birth only).
