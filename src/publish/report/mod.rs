@@ -11,7 +11,7 @@
 //! with a service there, its internal territories); every figure is in the Parquet
 //! table as well.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use minijinja::{
     Environment, context,
@@ -31,12 +31,14 @@ pub mod board;
 pub mod declared;
 pub mod facts;
 mod labels;
+mod pages;
 mod plaidoyer;
 mod tables;
 pub mod workbooks;
 
 use declared::page;
 pub use declared::{Declared, FONT_FAMILY, REPORTS_DIR, render_declared};
+use pages::{department_page, departments, rows_by_page};
 
 const STYLE: &str = include_str!("../../../reports/style.css");
 const REPORT_TEMPLATE: &str = include_str!("../../../reports/rapport.html");
@@ -308,57 +310,12 @@ fn sections(
     out
 }
 
-/// The département of a figure's perimeter, for the per-département pages: a service's
-/// département, a département, the département of an internal territory (`15-nord`);
-/// `None` for organisations and the whole network.
-fn department_of(r: &IndicatorRow) -> Option<&str> {
-    let code = r.code_territoire.as_deref()?;
-    match (r.service.is_some(), r.niveau_territoire.as_str()) {
-        (true, _) => Some(code),
-        (false, "departement") if r.organisation.is_none() => Some(code),
-        (false, "territoire_interne") => code.split_once('-').map(|(d, _)| d),
-        _ => None,
-    }
-}
-
-/// Page of a département: a file name made of its code's letters and digits only.
-fn department_page(code: Option<&str>) -> String {
-    let name: String = code
-        .unwrap_or("")
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect();
-    if code.is_none() || name.is_empty() {
-        format!("{DEPARTMENT_PAGES}/sans-departement.html")
-    } else {
-        format!("{DEPARTMENT_PAGES}/departement-{name}.html")
-    }
-}
-
 #[derive(Serialize)]
 struct PageLink {
     lien: String,
     nom: String,
     services: usize,
     organisations: usize,
-}
-
-/// Services and organisations of each département (services without département under
-/// `None`), from the service rows.
-type Departments<'a> = BTreeMap<Option<&'a str>, (BTreeSet<&'a str>, BTreeSet<&'a str>)>;
-
-fn departments(results: &Results) -> Departments<'_> {
-    let mut deps: Departments = BTreeMap::new();
-    for r in &results.rows {
-        if let Some(s) = &r.service {
-            let e = deps.entry(r.code_territoire.as_deref()).or_default();
-            e.0.insert(s);
-            if let Some(o) = &r.organisation {
-                e.1.insert(o);
-            }
-        }
-    }
-    deps
 }
 
 /// Renders the activity report: the main page (first, at [`paths::REPORT`]), and for a
@@ -393,14 +350,13 @@ pub fn render_report(input: &ReportInput) -> Result<Vec<Page>, Error> {
             .get_template("rapport-departement.html")
             .map_err(|e| Error::Internal(e.to_string()))?;
         // The pages are independent: rendered in parallel, kept in département order.
+        let by_page = rows_by_page(input.results, &deps);
+        let none = BTreeMap::new();
         let rendered: Vec<Result<(PageLink, Page), Error>> = deps
             .par_iter()
             .map(|(&dep, (svc, orgs))| {
                 let path = department_page(dep);
-                let keep = |r: &IndicatorRow| match (&r.service, &r.organisation) {
-                    (None, Some(o)) if r.code_territoire.is_none() => orgs.contains(o.as_str()),
-                    _ => department_of(r) == dep && (dep.is_some() || r.service.is_some()),
-                };
+                let rows = by_page.get(&dep).unwrap_or(&none);
                 let name = dep.map_or_else(
                     || "Services sans département".to_string(),
                     crate::territory::department_display,
@@ -410,7 +366,7 @@ pub fn render_report(input: &ReportInput) -> Result<Vec<Page>, Error> {
                         departement => name.clone(),
                         nombre_services => svc.len(),
                         retour => "../rapport.html",
-                        sections => Value::from(Serde(&sections(&by_indicator, &years, keep))),
+                        sections => Value::from(Serde(&sections(rows, &years, |_| true))),
                         ..common.clone()
                     })
                     .map_err(|e| Error::Internal(format!("rendu du rapport : {e}")))?;
