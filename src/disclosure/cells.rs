@@ -16,6 +16,8 @@
 
 use std::collections::BTreeMap;
 
+use polars::prelude::PlHashMap;
+
 use super::system::{Cell, Kind, System};
 use super::{Audience, Settings};
 use crate::indicators::persons::Perimeter;
@@ -43,7 +45,7 @@ pub const KNOWN_TO_AUTHORITY: &[&str] = &[
 /// Where a figure is: territory level, territory code, organisation, service.
 type Place = (String, Option<String>, Option<String>, Option<String>);
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CellKey {
     pub quantity: &'static str,
     pub year: i32,
@@ -140,7 +142,9 @@ pub fn build(rows: &[IndicatorRow], dir: &Directory, settings: &Settings) -> Bui
 /// The cells met so far, by key, and the conflicts between rows.
 #[derive(Default)]
 struct Builder {
-    index: BTreeMap<CellKey, usize>,
+    // Hashed: looked up twice a figure (numerator, denominator) with a key of four
+    // texts; a tree compared those texts a dozen times a look-up.
+    index: PlHashMap<CellKey, usize>,
     keys: Vec<CellKey>,
     cells: Vec<Cell>,
     conflicts: usize,
@@ -222,14 +226,18 @@ impl Builder {
 /// Quantities that are the same number for the whole network (e.g. the children
 /// followed on both sides, counted from either side): equal at the network level.
 fn network_twin_relations(
-    index: &BTreeMap<CellKey, usize>,
+    index: &PlHashMap<CellKey, usize>,
     relations: &mut Vec<Vec<(usize, i64)>>,
 ) {
     for (a, b) in SAME_FOR_WHOLE_NETWORK {
-        for (k, &ca) in index
+        // In key order (the map has none), so the relations come in a fixed order.
+        let mut network: Vec<(&CellKey, usize)> = index
             .iter()
             .filter(|(k, _)| k.quantity == a && is_network(&k.place))
-        {
+            .map(|(k, &c)| (k, c))
+            .collect();
+        network.sort_unstable_by(|x, y| x.0.cmp(y.0));
+        for (k, ca) in network {
             let twin = CellKey {
                 quantity: b,
                 ..k.clone()
@@ -249,7 +257,7 @@ fn sorted(mut v: Vec<(usize, i64)>) -> Vec<(usize, i64)> {
 /// Σ modalities − total, per quantity, year, place and dimension.
 fn breakdown_relations(
     keys: &[CellKey],
-    index: &BTreeMap<CellKey, usize>,
+    index: &PlHashMap<CellKey, usize>,
     out: &mut Vec<Vec<(usize, i64)>>,
 ) {
     let mut groups: BTreeMap<(&'static str, i32, &Place, &str), Vec<usize>> = BTreeMap::new();
@@ -279,7 +287,7 @@ fn breakdown_relations(
 /// Σ children − parent over the perimeter hierarchy, per quantity, year and breakdown.
 fn perimeter_relations(
     keys: &[CellKey],
-    index: &BTreeMap<CellKey, usize>,
+    index: &PlHashMap<CellKey, usize>,
     dir: &Directory,
     out: &mut Vec<Vec<(usize, i64)>>,
 ) {
