@@ -2,7 +2,7 @@
 //! fields. Owns header normalisation (accents, case, line breaks, footnote digits glued
 //! to a word such as `MECS1`), one- and two-row headers, and automatic detection.
 
-use std::collections::HashMap;
+use polars::prelude::PlHashMap as HashMap;
 
 use super::grid::Grid;
 use super::values::fold;
@@ -72,8 +72,8 @@ pub fn normalized_lead(s: &str) -> Option<char> {
 thread_local! {
     /// Header texts already normalised on this thread: header detection builds up to 80
     /// candidate headers from the same rows (bounded: cleared when it grows).
-    static NORMALISED: std::cell::RefCell<std::collections::HashMap<String, String>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    static NORMALISED: std::cell::RefCell<HashMap<String, String>> =
+        std::cell::RefCell::new(HashMap::default());
 }
 
 /// One column of a located header.
@@ -275,8 +275,9 @@ fn match_prepared(header: &Header, targets: &[Target], prepared: &Prepared) -> V
     // ends before a space (« date entree » of « date entree reelle »): a text finds its
     // columns by one look-up instead of a comparison with every key of every column
     // (header detection tries dozens of candidate rows per sheet).
-    let mut exact: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut starts: HashMap<&str, Vec<usize>> = HashMap::new();
+    // Polars' fast hash: the keys are short header texts, hashed for every candidate.
+    let mut exact: HashMap<&str, Vec<usize>> = HashMap::default();
+    let mut starts: HashMap<&str, Vec<usize>> = HashMap::default();
     for (ci, ks) in keys.iter().enumerate() {
         for k in ks {
             push_column(exact.entry(k.as_str()).or_default(), ci);
