@@ -230,12 +230,16 @@ pub(super) fn across_rows(
         return out;
     }
     // Rows by the digest of their values; equal digests are compared value by value.
-    let mut first_seen: std::collections::HashMap<u64, Vec<usize>> = Default::default();
+    let mut first_seen: PlHashMap<u64, Vec<usize>> = PlHashMap::default();
+    // One hasher state for the sheet: equal rows get equal digests.
+    let state = PlRandomState::default();
     for (i, (r, row)) in rows.iter().enumerate() {
         if ctx.table == Table::Satisfaction && !row.values.contains_key("numero") {
             continue;
         }
-        let same_digest = first_seen.entry(row_digest(&row.values)).or_default();
+        let same_digest = first_seen
+            .entry(row_digest(&state, &row.values))
+            .or_default();
         let earlier = same_digest
             .iter()
             .copied()
@@ -418,9 +422,9 @@ pub(super) fn check_row(
 }
 
 /// A digest of a row's values (field names and values; numbers by their bits).
-fn row_digest(values: &FieldValues) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+fn row_digest(state: &PlRandomState, values: &FieldValues) -> u64 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut h = state.build_hasher();
     for (k, v) in values.iter() {
         k.hash(&mut h);
         match v {

@@ -2,7 +2,8 @@
 //! band at the reference date, residence reduced to the département, and the microdata
 //! k-anonymity check (smallest group of records sharing the same quasi-identifiers).
 
-use std::collections::HashMap;
+// Polars' fast hash: short keys (pseudonyms, codes) hashed once a record.
+use polars::prelude::PlHashMap as HashMap;
 
 use polars::prelude::*;
 
@@ -79,7 +80,7 @@ pub fn smallest_group(df: &DataFrame, columns: &[&str]) -> Result<usize, Error> 
         .collect::<PolarsResult<_>>()?;
     let cols: Vec<&StringChunked> = texts.iter().map(|c| c.str()).collect::<PolarsResult<_>>()?;
     let mut rows: Vec<_> = cols.iter().map(|c| c.iter()).collect();
-    let mut counts: HashMap<Vec<Option<&str>>, usize> = HashMap::new();
+    let mut counts: HashMap<Vec<Option<&str>>, usize> = HashMap::default();
     for _ in 0..df.height() {
         let key: Vec<Option<&str>> = rows.iter_mut().map(|r| r.next().flatten()).collect();
         *counts.entry(key).or_default() += 1;

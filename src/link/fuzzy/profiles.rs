@@ -3,7 +3,8 @@
 //! its exact-key pseudonyms and services in flat arrays ([`Spans`]), and its block
 //! under each blocking key.
 
-use std::collections::HashMap;
+// Polars' fast hash: short keys (pseudonyms, codes) hashed once a record.
+use polars::prelude::PlHashMap as HashMap;
 
 use super::super::columns::{Bytes, Texts};
 use super::super::{Records, UnionFind};
@@ -202,10 +203,10 @@ fn fill_from_members<'a>(
 ) -> (Vec<u32>, Vec<u32>) {
     let mut pairs: Vec<(u32, u32)> = Vec::new();
     let n = records.n;
-    let mut service_ids: HashMap<&str, u32> = HashMap::new();
-    let mut control_ids: HashMap<&str, u32> = HashMap::new();
-    let mut surname_ids: HashMap<&str, u32> = HashMap::new();
-    let mut sex_ids: HashMap<&str, u32> = HashMap::new();
+    let mut service_ids: HashMap<&str, u32> = HashMap::default();
+    let mut control_ids: HashMap<&str, u32> = HashMap::default();
+    let mut surname_ids: HashMap<&str, u32> = HashMap::default();
+    let mut sex_ids: HashMap<&str, u32> = HashMap::default();
     for i in 0..n {
         let p = of_root[uf.find(i)];
         if p == NONE {
@@ -267,7 +268,7 @@ fn keys_and_blocks<'a>(
     let width = keys.len();
     let mut flat = vec![NONE; out.len() * width];
     for (k, column) in keys.iter().enumerate() {
-        let mut ids: HashMap<&str, u32> = HashMap::new();
+        let mut ids: HashMap<&str, u32> = HashMap::default();
         for (c, &i) in source.iter().enumerate() {
             if let Some(slot) = flat.get_mut(c * width + k) {
                 *slot = column.get(i).map_or(NONE, |v| intern(&mut ids, v));
@@ -294,7 +295,7 @@ fn keys_and_blocks<'a>(
         }
     };
     for k in 0..KEYS {
-        let mut ids: HashMap<(&[u8], &[u8]), u32> = HashMap::new();
+        let mut ids: HashMap<(&[u8], &[u8]), u32> = HashMap::default();
         for (p, &i) in out.iter_mut().zip(source) {
             if let Some(v) = values(k, i) {
                 let next = ids.len() as u32;
