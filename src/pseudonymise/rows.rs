@@ -69,10 +69,16 @@ struct Signer<'a> {
     key: &'a SecretKey,
     finish: Finish<'a>,
     key_domains: Vec<String>,
-    block_domains: Vec<String>,
     memo: PlHashMap<Vec<u8>, Box<str>>,
     buf: Vec<u8>,
 }
+
+/// The domains of the blocking keys, one a key (`observatoire/bloc/v1/{b}`).
+const BLOCK_DOMAINS: [&str; columns::BLOCKS] = [
+    "observatoire/bloc/v1/0",
+    "observatoire/bloc/v1/1",
+    "observatoire/bloc/v1/2",
+];
 
 /// Memo slots: which column a remembered value belongs to.
 const SLOT_CONTROL: u8 = 0;
@@ -97,9 +103,6 @@ impl<'a> Signer<'a> {
                 .key_set
                 .iter()
                 .map(|fields| format!("observatoire/cle/v1/{}", fields.join("+")))
-                .collect(),
-            block_domains: (0..columns::BLOCKS)
-                .map(|b| format!("observatoire/bloc/v1/{b}"))
                 .collect(),
             memo: PlHashMap::default(),
             buf: Vec::new(),
@@ -399,9 +402,12 @@ fn blocking_keys(id: &Identity, signer: &mut Signer, fixed: &mut [StringChunkedB
     for (b, p) in parts.into_iter().enumerate() {
         match p {
             Some((a, c)) => {
-                let domain = std::mem::take(&mut signer.block_domains[b]);
-                signer.append_memo(&mut fixed[BLOCK + b], SLOT_BLOCK, &domain, &[&a, &c]);
-                signer.block_domains[b] = domain;
+                signer.append_memo(
+                    &mut fixed[BLOCK + b],
+                    SLOT_BLOCK,
+                    BLOCK_DOMAINS[b],
+                    &[&a, &c],
+                );
             }
             None => fixed[BLOCK + b].append_null(),
         }
