@@ -110,11 +110,21 @@ fn compare_block(
                 (Some(x), Some(y)) => Some(x.dice(y)),
                 _ => None,
             };
-            let relation = first_name_relation(fa.as_ref(), fb.as_ref());
+            let relation = first_name_relation(
+                fa.as_ref(),
+                fb.as_ref(),
+                same_letters(
+                    pa.first_name_letters(records),
+                    pb.first_name_letters(records),
+                ),
+            );
             // Another first name and another sex: two children (a slip of the sex
             // alone, or of the first name alone, is still one).
             let sexes_differ = matches!((pa.sex(), pb.sex()), (Some(x), Some(y)) if x != y);
-            let first_name_ok = first_names.is_none_or(|f| f > FIRST_NAME_THRESHOLD)
+            // Swapped letters are a slip however few bigrams a short name keeps (`LEO`,
+            // `LOE`); twins are not spelled with each other's letters.
+            let first_name_ok = (first_names.is_none_or(|f| f > FIRST_NAME_THRESHOLD)
+                || relation == FirstNames::Swapped)
                 && relation != FirstNames::Other
                 && !(sexes_differ && relation != FirstNames::Same);
             // A pair below the threshold got here by agreeing field by field; the others
@@ -173,17 +183,42 @@ fn fieldwise(pa: &Profile, pb: &Profile, records: &Records) -> bool {
     };
     let same_first = fa == fb;
     let same_surname = known_equal(pa.surname(), pb.surname()) && sa == sb;
+    let first_letters = same_letters(
+        pa.first_name_letters(records),
+        pb.first_name_letters(records),
+    );
+    let surname_letters = same_letters(pa.surname_letters(records), pb.surname_letters(records));
     match (same_first, same_surname) {
         (true, true) => true,
         (false, true) => {
-            fa.dice(&fb) > FIRST_NAME_THRESHOLD && one_slip(fa.name_bigram_difference(&fb))
+            first_letters == Some(true)
+                || (fa.dice(&fb) > FIRST_NAME_THRESHOLD
+                    && slip(fa.name_bigram_difference(&fb), first_letters))
         }
         (true, false) => {
-            sa.dice(&sb) >= SURNAME_TYPO_THRESHOLD && one_slip(sa.name_bigram_difference(&sb))
+            surname_letters == Some(true)
+                || (sa.dice(&sb) >= SURNAME_TYPO_THRESHOLD
+                    && slip(sa.name_bigram_difference(&sb), surname_letters))
         }
         (false, false) => false,
     }
 }
+
+/// Whether two names are spelled with the same letters, from their letter controls
+/// (`None`: either is unknown, e.g. an extract of an earlier version).
+fn same_letters(a: Option<&str>, b: Option<&str>) -> Option<bool> {
+    Some(a? == b?)
+}
+
+/// [`one_slip`], knowing whether the two names have the same letters: the bigrams a
+/// transposition changes (three lost, three gained) with other letters are two slips.
+fn slip(e: (u32, u32), letters: Option<bool>) -> bool {
+    one_slip(e) && !(letters == Some(false) && e == TRANSPOSITION)
+}
+
+/// The bigrams one transposition changes: three lost, three gained
+/// ([`Clk::name_bigram_difference`]).
+const TRANSPOSITION: (u32, u32) = (3, 3);
 
 /// How two profiles' first names relate.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -192,6 +227,9 @@ enum FirstNames {
     Same,
     /// One slip apart ([`one_slip`]).
     Slip,
+    /// The same letters in another order (a transposition): a slip, however few bigrams
+    /// a short name keeps.
+    Swapped,
     /// One is the other's first part: the usual first name of a compound one
     /// ([`shortened`]).
     Shortened,
@@ -199,11 +237,13 @@ enum FirstNames {
     Other,
 }
 
-fn first_name_relation(fa: Option<&Clk>, fb: Option<&Clk>) -> FirstNames {
+fn first_name_relation(fa: Option<&Clk>, fb: Option<&Clk>, letters: Option<bool>) -> FirstNames {
     match (fa, fb) {
         (Some(x), Some(y)) if x != y => {
             let e = x.name_bigram_difference(y);
-            if one_slip(e) {
+            if letters == Some(true) {
+                FirstNames::Swapped
+            } else if slip(e, letters) {
                 FirstNames::Slip
             } else if shortened(e) {
                 FirstNames::Shortened
@@ -271,9 +311,14 @@ fn needed_similarity(
     // Without that key, a mistyped surname keeps most of its bigrams and is one slip
     // from the other; another family's is not, unless one surname is the other's first
     // part (a double surname shortened) and the mother is the same.
-    if let (Some(x), Some(y)) = (pa.surname_clk(records), pb.surname_clk(records)) {
+    let letters = same_letters(pa.surname_letters(records), pb.surname_letters(records));
+    if let (Some(x), Some(y)) = (pa.surname_clk(records), pb.surname_clk(records))
+        && letters != Some(true)
+    {
         let e = x.name_bigram_difference(&y);
-        if x.dice(&y) < SURNAME_TYPO_THRESHOLD || !(one_slip(e) || (shortened(e) && mothers_same)) {
+        if x.dice(&y) < SURNAME_TYPO_THRESHOLD
+            || !(slip(e, letters) || (shortened(e) && mothers_same))
+        {
             return None;
         }
     }

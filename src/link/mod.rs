@@ -168,6 +168,10 @@ pub(crate) struct Records<'a> {
     pub surname_clks: Bytes<'a>,
     /// Sex (generalised column of the extract), for blocking only.
     pub sexes: Texts<'a>,
+    /// Letter controls of the first name and of the surname (their letters in
+    /// alphabetical order, keyed): equal for two spellings that only swap letters.
+    pub first_name_letters: Texts<'a>,
+    pub surname_letters: Texts<'a>,
 }
 
 impl Records<'_> {
@@ -275,6 +279,8 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
         first_names: Bytes::optional(extract, pcol::FIRST_NAME_CLK, None)?,
         surname_clks: Bytes::optional(extract, pcol::SURNAME_CLK, None)?,
         sexes: Texts::optional(extract, "sexe")?,
+        first_name_letters: Texts::optional(extract, pcol::FIRST_NAME_LETTERS)?,
+        surname_letters: Texts::optional(extract, pcol::SURNAME_LETTERS)?,
     };
 
     // Exact stepwise linkage.

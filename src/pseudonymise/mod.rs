@@ -30,8 +30,9 @@ use bloom::Clk;
 use keys::SecretKey;
 pub use rekey::{Rekey, rekey};
 use rows::{
-    BLOCK, CHUNK_ROWS, CLK, CONTROL, Chunk, ENCODINGS, FILE, FIRST_NAME, FIXED_TEXTS, Finish,
-    Identities, MOTHER, SURNAME, SURNAME_CLK, pseudonymise_chunk,
+    BLOCK, CHUNK_ROWS, CLK, CONTROL, Chunk, ENCODINGS, FILE, FIRST_NAME, FIRST_NAME_LETTERS,
+    FIXED_TEXTS, Finish, Identities, MOTHER, SURNAME, SURNAME_CLK, SURNAME_LETTERS,
+    pseudonymise_chunk,
 };
 
 /// Identity columns removed by this stage.
@@ -70,6 +71,13 @@ pub mod columns {
     /// Keyed control of the normalised mother's name, in the surname control's domain:
     /// equal to [`SURNAME_CONTROL`] when the mother's name is the child's surname.
     pub const MOTHER_CONTROL: &str = "controle_mere";
+    /// Keyed control of the normalised first name's letters in alphabetical order: two
+    /// spellings that only swap letters share it. A coarser function of the first name
+    /// than [`FIRST_NAME_CLK`] (whose bigrams hold its letters): it tells the
+    /// observatory nothing the extract did not hold.
+    pub const FIRST_NAME_LETTERS: &str = "controle_lettres_prenom";
+    /// The same for the surname (a coarser function of it than [`SURNAME_CONTROL`]).
+    pub const SURNAME_LETTERS: &str = "controle_lettres_nom";
     /// Bloom encoding of the first name alone.
     pub const FIRST_NAME_CLK: &str = "clk_prenom";
     /// Bloom encoding of the surname alone.
@@ -342,6 +350,8 @@ fn with_pseudonyms(
     out.with_column(constant(columns::KEY_SET, key_set.join("|")))?;
     out.with_column(fixed(SURNAME, columns::SURNAME_CONTROL))?;
     out.with_column(fixed(MOTHER, columns::MOTHER_CONTROL))?;
+    out.with_column(fixed(FIRST_NAME_LETTERS, columns::FIRST_NAME_LETTERS))?;
+    out.with_column(fixed(SURNAME_LETTERS, columns::SURNAME_LETTERS))?;
     out.with_column(binary(FIRST_NAME, columns::FIRST_NAME_CLK))?;
     out.with_column(binary(SURNAME_CLK, columns::SURNAME_CLK))?;
     for b in 0..columns::BLOCKS {
@@ -494,6 +504,8 @@ pub fn linkage_columns(df: &DataFrame) -> Vec<String> {
             columns::BIRTH_CONTROL,
             columns::SURNAME_CONTROL,
             columns::MOTHER_CONTROL,
+            columns::FIRST_NAME_LETTERS,
+            columns::SURNAME_LETTERS,
             columns::KEY_FINGERPRINT,
             columns::KEY_SET,
         ]

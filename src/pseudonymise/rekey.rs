@@ -54,6 +54,8 @@ impl Rekey {
         names.push(columns::BIRTH_CONTROL.into());
         names.push(columns::SURNAME_CONTROL.into());
         names.push(columns::MOTHER_CONTROL.into());
+        names.push(columns::FIRST_NAME_LETTERS.into());
+        names.push(columns::SURNAME_LETTERS.into());
         for b in 1..=columns::BLOCKS {
             names.push(format!("{}{b}", columns::BLOCK_PREFIX));
         }

@@ -84,6 +84,7 @@ const BLOCK_DOMAINS: [&str; columns::BLOCKS] = [
 const SLOT_CONTROL: u8 = 0;
 const SLOT_NAME: u8 = 1;
 const SLOT_BLOCK: u8 = 2;
+const SLOT_LETTERS: u8 = 3;
 
 impl Drop for Signer<'_> {
     fn drop(&mut self) {
@@ -198,7 +199,9 @@ pub(super) const FILE: usize = 0;
 pub(super) const CONTROL: usize = 1;
 pub(super) const SURNAME: usize = 2;
 pub(super) const MOTHER: usize = 3;
-pub(super) const BLOCK: usize = 4;
+pub(super) const FIRST_NAME_LETTERS: usize = 4;
+pub(super) const SURNAME_LETTERS: usize = 5;
+pub(super) const BLOCK: usize = 6;
 pub(super) const FIXED_TEXTS: usize = BLOCK + columns::BLOCKS;
 /// Binary columns (Bloom encodings, 128 bytes each), in the order of [`Chunk::encoded`].
 pub(super) const CLK: usize = 0;
@@ -372,6 +375,25 @@ fn encodings(
             .and_then(|p| Clk::encode_first_name_memo(key, p, memo))
             .map(|c| signer.encoding(c)),
     );
+    // The letters of each name in alphabetical order, keyed: equal for two spellings
+    // that only swap letters (a transposition), which the names' bigram encodings
+    // cannot tell from twins' first names (docs/architecture.md, Linkage).
+    for (name, column) in [(&id.prenom, FIRST_NAME_LETTERS), (&id.nom, SURNAME_LETTERS)] {
+        match name {
+            Some(s) => {
+                let mut letters = s.as_bytes().to_vec();
+                letters.sort_unstable();
+                let letters = String::from_utf8(letters).unwrap_or_default();
+                signer.append_memo(
+                    &mut fixed[column],
+                    SLOT_LETTERS,
+                    "observatoire/controle-lettres/v1",
+                    &[&letters],
+                );
+            }
+            None => fixed[column].append_null(),
+        }
+    }
     match id.naissance {
         Some(d) => {
             let (a, b) = (d.day().min(d.month()), d.day().max(d.month()));

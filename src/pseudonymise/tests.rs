@@ -13,6 +13,10 @@ const EXPECTED_ADDED: &str = "acd577b473191679491f5c464d4a3eacbddabbf93467bd9cbd
 const EXPECTED_REKEYED_ADDED: &str =
     "b4ca217d25dd7e843c319bacdc5bca3a63cd5a0845923faa4649abd8c31babd3";
 
+/// The letter controls (`controle_lettres_prenom`, `controle_lettres_nom`), added since.
+const EXPECTED_LETTERS: &str = "357b11fc5cd45f3e5713d2a0c5c25b135f9e3ace47ef45d9f2ed1ca0e50ffa37";
+const EXPECTED_REKEYED_LETTERS: &str =
+    "40e2a125ba460c0944f9cd7d2cdc65afe9f72109fcaace4bbb6b845e053fcd96";
 const EXPECTED_REKEYED: &str = "95caaca3a83c6a890b4165527e76f73e374fe08ea5595e6c1a56678d3439a371";
 
 /// `n` canonical accompaniments with varied identities, some fields missing.
@@ -90,21 +94,28 @@ fn parallel_pseudonymisation_is_row_by_row_and_unchanged() {
     // The same bytes as the sequential implementation this replaced, for every
     // column it had; the columns added since have their own digests.
     let added = [columns::MOTHER_CONTROL, columns::SURNAME_CLK];
+    let letters = [columns::FIRST_NAME_LETTERS, columns::SURNAME_LETTERS];
+    let since = [added.as_slice(), letters.as_slice()].concat();
     let report = serde_json::to_string(&report).unwrap();
     assert_eq!(
         format!(
             "{} {}",
-            digest(&out.drop_many(added)),
+            digest(&out.drop_many(since.clone())),
             hex::encode(Sha256::digest(&report))
         ),
         EXPECTED_DIGEST
     );
     assert_eq!(digest(&out.select(added).unwrap()), EXPECTED_ADDED);
+    assert_eq!(digest(&out.select(letters).unwrap()), EXPECTED_LETTERS);
     let rekeyed = rekey(out.clone(), &SecretKey::from_bytes([6; 32])).unwrap();
-    assert_eq!(digest(&rekeyed.drop_many(added)), EXPECTED_REKEYED);
+    assert_eq!(digest(&rekeyed.drop_many(since)), EXPECTED_REKEYED);
     assert_eq!(
         digest(&rekeyed.select(added).unwrap()),
         EXPECTED_REKEYED_ADDED
+    );
+    assert_eq!(
+        digest(&rekeyed.select(letters).unwrap()),
+        EXPECTED_REKEYED_LETTERS
     );
     // Re-keyed as made (the observatory reading its own files): the same extract and
     // the same report as the two steps.
@@ -142,6 +153,39 @@ fn parallel_pseudonymisation_is_row_by_row_and_unchanged() {
     );
     assert_eq!((&surnames[0], &surnames[1]), (&mothers[1], &mothers[0]));
     assert_ne!(surnames[0], surnames[1]);
+}
+
+#[test]
+fn letter_controls_are_shared_by_spellings_that_swap_letters() {
+    let key = SecretKey::from_bytes([5; 32]);
+    let names = df!(
+        "nom" => [Some("Roux"), Some("Ruox"), Some("Rous"), None],
+        "prenom" => [Some("Léo"), Some("Loé"), Some("Léon"), Some("LEO")],
+    )
+    .unwrap();
+    let mut df = accompaniments(4);
+    for c in ["nom", "prenom"] {
+        df.with_column(names.column(c).unwrap().clone()).unwrap();
+    }
+    let (out, _) = pseudonymise(&df, &key, &Settings::new(2023)).unwrap();
+    let first = text_col(&out, columns::FIRST_NAME_LETTERS).unwrap();
+    let last = text_col(&out, columns::SURNAME_LETTERS).unwrap();
+    // A transposition (and accents, case) keeps the letters; an added letter does not.
+    assert_eq!(first[0], first[1]);
+    assert_eq!(first[0], first[3]);
+    assert_ne!(first[0], first[2]);
+    assert_eq!(last[0], last[1]);
+    assert_ne!(last[0], last[2]);
+    assert_eq!(last[3], None);
+    // Keyed, and not the surname control of the same letters.
+    let surnames = text_col(&out, columns::SURNAME_CONTROL).unwrap();
+    assert_ne!(last[0], surnames[0]);
+    let (other, _) =
+        pseudonymise(&df, &SecretKey::from_bytes([7; 32]), &Settings::new(2023)).unwrap();
+    assert_ne!(
+        text_col(&other, columns::FIRST_NAME_LETTERS).unwrap()[0],
+        first[0]
+    );
 }
 
 #[test]

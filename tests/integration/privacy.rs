@@ -172,6 +172,8 @@ fn extract_has_no_identifier_and_rekeying_changes_every_pseudonym() {
             "controle_naissance",
             "controle_nom",
             "controle_mere",
+            "controle_lettres_prenom",
+            "controle_lettres_nom",
             "bloc_1",
             "bloc_2",
             "bloc_3",

@@ -71,6 +71,20 @@ impl Profile<'_> {
         let i = usize::try_from(known(self.surname_clk)?).ok()?;
         records.surname_clks.get(i).and_then(Clk::from_bytes)
     }
+
+    /// The letter control of the first name, from the record the first-name encoding
+    /// is taken from.
+    pub(super) fn first_name_letters<'r>(&self, records: &Records<'r>) -> Option<&'r str> {
+        let i = usize::try_from(known(self.first_name)?).ok()?;
+        records.first_name_letters.get(i)
+    }
+
+    /// The letter control of the surname, from the record the surname encoding is taken
+    /// from.
+    pub(super) fn surname_letters<'r>(&self, records: &Records<'r>) -> Option<&'r str> {
+        let i = usize::try_from(known(self.surname_clk)?).ok()?;
+        records.surname_letters.get(i)
+    }
 }
 
 /// Keeps record `i` in `slot` when the slot is still empty and `i` holds a readable
