@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use polars::prelude::PlHashMap;
 use rayon::prelude::*;
 
 use super::columns::Texts;
@@ -18,6 +19,7 @@ use super::{
     Settings, UnionFind, one_slip, shortened,
 };
 use crate::pseudonymise::bloom::Clk;
+use crate::pseudonymise::letters;
 
 mod profiles;
 use profiles::{Profile, Spans, profiles};
@@ -73,6 +75,7 @@ fn compare_block(
     records: &Records,
     profiles: &[Profile],
     spans: &Spans,
+    spellings: &Spellings,
     settings: &Settings,
 ) -> (usize, usize, Vec<Candidate>) {
     let mut compared = 0;
@@ -100,7 +103,9 @@ fn compare_block(
             }
             // Below the threshold, only a pair whose every field agrees or differs by one
             // slip, with one side's mother missing, is still taken.
-            if d < settings.threshold && !(d >= FIELDWISE_FLOOR && fieldwise(pa, pb, records)) {
+            if d < settings.threshold
+                && !(d >= FIELDWISE_FLOOR && fieldwise(pa, pb, records, spellings))
+            {
                 continue;
             }
             // Twins share everything but the first name: a first-name similarity at
@@ -113,9 +118,10 @@ fn compare_block(
             let relation = first_name_relation(
                 fa.as_ref(),
                 fb.as_ref(),
-                same_letters(
+                Letters::of(
                     pa.first_name_letters(records),
                     pb.first_name_letters(records),
+                    &spellings.first,
                 ),
             );
             // Another first name and another sex: two children (a slip of the sex
@@ -132,7 +138,7 @@ fn compare_block(
             let close_enough = d < settings.threshold
                 || needed_similarity(
                     (pa, pb),
-                    records,
+                    (records, spellings),
                     first_names,
                     relation,
                     spans.shared_key(a, b),
@@ -161,15 +167,21 @@ const FIELDWISE_FLOOR: f64 = 0.6;
 /// Whether two profiles agree field by field although their encodings are not close: a
 /// missing mother's name on one side takes a fifth of the bits away, and a slip in a short
 /// name as much again. Same birth-date control and sex, the mother's name missing on one
-/// side, and the two names equal but one, which is one slip away (not a first name at
-/// the twin guard or below). Twins differ by their whole first name, homonyms by their
-/// birth day: neither passes.
-fn fieldwise(pa: &Profile, pb: &Profile, records: &Records) -> bool {
+/// side (or written there as the other's surname), and the two names equal but one,
+/// which is one slip away (not a first name at the twin guard or below) or spelled with
+/// the same letters. Twins differ by their whole first name, homonyms by their birth
+/// day: neither passes.
+fn fieldwise(pa: &Profile, pb: &Profile, records: &Records, spellings: &Spellings) -> bool {
     let known_equal =
         |x: Option<u32>, y: Option<u32>| matches!((x, y), (Some(a), Some(b)) if a == b);
+    // The mother's name missing on one side, or written on one side as the other's
+    // surname (her married name, which the child carries): bits lost that do not tell
+    // two children apart.
+    let (ma, mb) = (pa.mother(), pb.mother());
+    let married = known_equal(ma, pb.surname()) || known_equal(mb, pa.surname());
     if !known_equal(pa.control(), pb.control())
         || !matches!((pa.sex(), pb.sex()), (Some(a), Some(b)) if a == b)
-        || (pa.mother().is_some() && pb.mother().is_some())
+        || (ma.is_some() && mb.is_some() && !married)
     {
         return false;
     }
@@ -183,20 +195,25 @@ fn fieldwise(pa: &Profile, pb: &Profile, records: &Records) -> bool {
     };
     let same_first = fa == fb;
     let same_surname = known_equal(pa.surname(), pb.surname()) && sa == sb;
-    let first_letters = same_letters(
+    let first_letters = Letters::of(
         pa.first_name_letters(records),
         pb.first_name_letters(records),
+        &spellings.first,
     );
-    let surname_letters = same_letters(pa.surname_letters(records), pb.surname_letters(records));
+    let surname_letters = Letters::of(
+        pa.surname_letters(records),
+        pb.surname_letters(records),
+        &spellings.surname,
+    );
     match (same_first, same_surname) {
         (true, true) => true,
         (false, true) => {
-            first_letters == Some(true)
+            first_letters.same == Some(true)
                 || (fa.dice(&fb) > FIRST_NAME_THRESHOLD
                     && slip(fa.name_bigram_difference(&fb), first_letters))
         }
         (true, false) => {
-            surname_letters == Some(true)
+            surname_letters.same == Some(true)
                 || (sa.dice(&sb) >= SURNAME_TYPO_THRESHOLD
                     && slip(sa.name_bigram_difference(&sb), surname_letters))
         }
@@ -204,16 +221,84 @@ fn fieldwise(pa: &Profile, pb: &Profile, records: &Records) -> bool {
     }
 }
 
-/// Whether two names are spelled with the same letters, from their letter controls
-/// (`None`: either is unknown, e.g. an extract of an earlier version).
-fn same_letters(a: Option<&str>, b: Option<&str>) -> Option<bool> {
-    Some(a? == b?)
+/// What two names' letters say, whatever their order (`None`: unknown — an extract of an
+/// earlier version, an unreadable value).
+#[derive(Clone, Copy)]
+struct Letters {
+    /// Spelled with the same letters (their letter controls are equal).
+    same: Option<bool>,
+    /// At most one letter apart (their neighbourhoods meet).
+    near: Option<bool>,
+    /// One of the two spellings is rare in the extract ([`RARE_SPELLING`]): most likely
+    /// a slip of the pen rather than a name.
+    rare: bool,
 }
 
-/// [`one_slip`], knowing whether the two names have the same letters: the bigrams a
-/// transposition changes (three lost, three gained) with other letters are two slips.
-fn slip(e: (u32, u32), letters: Option<bool>) -> bool {
-    one_slip(e) && !(letters == Some(false) && e == TRANSPOSITION)
+impl Letters {
+    fn of(
+        (ca, na): (Option<&str>, Option<&[u8]>),
+        (cb, nb): (Option<&str>, Option<&[u8]>),
+        counts: &PlHashMap<&str, u32>,
+    ) -> Letters {
+        let same = ca.zip(cb).map(|(a, b)| a == b);
+        let near = na
+            .zip(nb)
+            .and_then(|(a, b)| letters::one_letter_apart(a, b));
+        let rare =
+            |c: Option<&str>| c.is_some_and(|c| counts.get(c).is_none_or(|&n| n <= RARE_SPELLING));
+        Letters {
+            same,
+            near,
+            rare: rare(ca) || rare(cb),
+        }
+    }
+}
+
+/// Clusters a spelling's letters may be met in and still be read as rare: a slip of
+/// the pen is carried by the records of one child (one cluster, two when the exact
+/// keys left them apart); a first name or a surname is carried by many children.
+const RARE_SPELLING: u32 = 2;
+
+/// How many clusters carry each first name's and each surname's letters (their letter
+/// controls), counted once over the profiles.
+pub(super) struct Spellings<'a> {
+    first: PlHashMap<&'a str, u32>,
+    surname: PlHashMap<&'a str, u32>,
+}
+
+impl<'a> Spellings<'a> {
+    fn count(profiles: &[Profile], records: &Records<'a>) -> Spellings<'a> {
+        let mut first: PlHashMap<&'a str, u32> = PlHashMap::default();
+        let mut surname: PlHashMap<&'a str, u32> = PlHashMap::default();
+        for p in profiles {
+            if let Some(c) = p.first_name_letters(records).0 {
+                *first.entry(c).or_default() += 1;
+            }
+            if let Some(c) = p.surname_letters(records).0 {
+                *surname.entry(c).or_default() += 1;
+            }
+        }
+        Spellings { first, surname }
+    }
+}
+
+/// [`one_slip`], knowing the two names' letters: names more than one letter apart are
+/// two slips or another name whatever their bigrams (`EMMA`, `EVA`: three bigrams lost,
+/// two gained); without the neighbourhoods, the bigrams a transposition changes (three
+/// lost, three gained) with other letters are two slips.
+fn slip(e: (u32, u32), letters: Letters) -> bool {
+    // One name's bigrams all in the other's (a doubled letter, a compound name cut
+    // short): as the bigrams say, whatever the letters.
+    let contained = e.0.min(e.1) == 0;
+    one_slip(e)
+        && (contained
+            || match letters.near {
+                Some(true) => true,
+                // Two common names more than one letter apart are two names (twins); a
+                // rare spelling is a slip, and two slips can leave it that far.
+                Some(false) => letters.rare,
+                None => !(letters.same == Some(false) && e == TRANSPOSITION),
+            })
 }
 
 /// The bigrams one transposition changes: three lost, three gained
@@ -237,11 +322,11 @@ enum FirstNames {
     Other,
 }
 
-fn first_name_relation(fa: Option<&Clk>, fb: Option<&Clk>, letters: Option<bool>) -> FirstNames {
+fn first_name_relation(fa: Option<&Clk>, fb: Option<&Clk>, letters: Letters) -> FirstNames {
     match (fa, fb) {
         (Some(x), Some(y)) if x != y => {
             let e = x.name_bigram_difference(y);
-            if letters == Some(true) {
+            if letters.same == Some(true) {
                 FirstNames::Swapped
             } else if slip(e, letters) {
                 FirstNames::Slip
@@ -262,7 +347,7 @@ fn first_name_relation(fa: Option<&Clk>, fb: Option<&Clk>, letters: Option<bool>
 /// must be.
 fn needed_similarity(
     (pa, pb): (&Profile, &Profile),
-    records: &Records,
+    (records, spellings): (&Records, &Spellings),
     first_names: Option<f64>,
     relation: FirstNames,
     shared_key: bool,
@@ -282,7 +367,8 @@ fn needed_similarity(
     let mut needed = threshold;
     // Both mothers' names known and different, married name or not.
     let mothers_known_apart = matches!((ma, mb), (Some(x), Some(y)) if x != y);
-    if (relation == FirstNames::Shortened || mothers_known_apart)
+    if (relation == FirstNames::Shortened
+        || (mothers_known_apart && relation != FirstNames::Swapped))
         && first_names.is_some_and(|f| f < DIFFERENT_FIRST_NAME)
     {
         // Twins share everything but the first name; a usual first name (the first part
@@ -311,9 +397,13 @@ fn needed_similarity(
     // Without that key, a mistyped surname keeps most of its bigrams and is one slip
     // from the other; another family's is not, unless one surname is the other's first
     // part (a double surname shortened) and the mother is the same.
-    let letters = same_letters(pa.surname_letters(records), pb.surname_letters(records));
+    let letters = Letters::of(
+        pa.surname_letters(records),
+        pb.surname_letters(records),
+        &spellings.surname,
+    );
     if let (Some(x), Some(y)) = (pa.surname_clk(records), pb.surname_clk(records))
-        && letters != Some(true)
+        && letters.same != Some(true)
     {
         let e = x.name_bigram_difference(&y);
         if x.dice(&y) < SURNAME_TYPO_THRESHOLD
@@ -338,6 +428,7 @@ pub(crate) fn pass(
     report: &mut Report,
 ) {
     let (mut all, spans) = profiles(records, keys, blocks, uf);
+    let spellings = Spellings::count(&all, records);
     // A cluster already present in every service can gain nothing (every other cluster
     // shares a service with it), unless some cluster has no service at all.
     let services: usize = {
@@ -385,7 +476,7 @@ pub(crate) fn pass(
     }
     let results: Vec<(usize, usize, Vec<Candidate>)> = work
         .par_iter()
-        .map(|(k, m)| compare_block(*k, m, records, &all, &spans, settings))
+        .map(|(k, m)| compare_block(*k, m, records, &all, &spans, &spellings, settings))
         .collect();
     let mut candidates: Vec<Candidate> = Vec::new();
     for (compared, refused, found) in results {

@@ -172,6 +172,10 @@ pub(crate) struct Records<'a> {
     /// alphabetical order, keyed): equal for two spellings that only swap letters.
     pub first_name_letters: Texts<'a>,
     pub surname_letters: Texts<'a>,
+    /// Letter neighbourhoods of the first name and of the surname: two meet when the
+    /// names are at most one letter apart ([`crate::pseudonymise::letters`]).
+    pub first_name_neighbours: Bytes<'a>,
+    pub surname_neighbours: Bytes<'a>,
 }
 
 impl Records<'_> {
@@ -281,6 +285,8 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
         sexes: Texts::optional(extract, "sexe")?,
         first_name_letters: Texts::optional(extract, pcol::FIRST_NAME_LETTERS)?,
         surname_letters: Texts::optional(extract, pcol::SURNAME_LETTERS)?,
+        first_name_neighbours: Bytes::optional(extract, pcol::FIRST_NAME_NEIGHBOURS, None)?,
+        surname_neighbours: Bytes::optional(extract, pcol::SURNAME_NEIGHBOURS, None)?,
     };
 
     // Exact stepwise linkage.

@@ -442,3 +442,79 @@ fn letters_tell_a_transposition_from_twins() {
     assert!(named_pair(("LEA", "LEA"), ("ROUX", "RUOX"), surnames).0);
     assert!(!named_pair(("LEA", "LEA"), ("ROUX", "RUOX"), None).0);
 }
+
+/// Service, first name, birth-date control and birth day of a record.
+type Row<'a> = (String, &'a str, String, u32);
+
+/// Links two records of two services born the same day, with their names' letter
+/// controls and neighbourhoods, beside `common` records of other children (other birth
+/// days, another block) carrying each of their first names: whether the two became one
+/// person.
+fn pair_among(first_a: &str, first_b: &str, neighbourhoods: bool, common: usize) -> bool {
+    use crate::pseudonymise::letters;
+    let k = SecretKey::from_bytes([1; 32]);
+    let near = |s: &str| {
+        let mut v = Vec::new();
+        letters::multisets(&letters::sorted(s), |m| v.push(letters::value(&k, m)));
+        letters::to_bytes(&mut v)
+    };
+    let control = |s: &str| String::from_utf8(letters::sorted(s)).unwrap();
+    let mut rows: Vec<Row> = vec![
+        ("A".into(), first_a, "d".into(), 7),
+        ("B".into(), first_b, "d".into(), 7),
+    ];
+    for i in 0..common {
+        for f in [first_a, first_b] {
+            rows.push((
+                format!("C{i}{f}"),
+                f,
+                format!("autre-{i}{f}"),
+                10 + i as u32,
+            ));
+        }
+    }
+    let col = |f: &dyn Fn(&Row) -> Option<String>| -> Vec<Option<String>> {
+        rows.iter().map(f).collect()
+    };
+    let mut df = df![
+        "service" => col(&|r| Some(r.0.clone())),
+        "pseudonyme_1" => col(&|r| Some(format!("k{}", r.0))),
+        "clk" => col(&|r| clk(r.1, "FAURE", r.3)),
+        "clk_prenom" => col(&|r| Clk::encode_first_name(&k, r.1).map(|c| c.to_hex())),
+        "controle_naissance" => col(&|r| Some(r.2.clone())),
+        "controle_nom" => col(&|_| Some("n".into())),
+        "controle_lettres_prenom" => col(&|r| Some(control(r.1))),
+        "sexe" => col(&|_| Some("F".into())),
+        "bloc_1" => col(&|r| Some(if r.2 == "d" { "b".into() } else { r.2.clone() })),
+    ]
+    .unwrap();
+    if neighbourhoods {
+        let v: BinaryChunked = rows.iter().map(|r| Some(near(r.1))).collect();
+        df.with_column(v.with_name("voisins_lettres_prenom".into()).into_column())
+            .unwrap();
+    }
+    let p = persons(&link(&df, &Settings::default()).unwrap().0);
+    p[0] == p[1]
+}
+
+#[test]
+fn neighbourhoods_and_rare_spellings_tell_slips_from_twins() {
+    let k = SecretKey::from_bytes([1; 32]);
+    let first = |p: &str| Clk::encode_first_name(&k, p).unwrap();
+    // `EMMA` and `EVA`: three bigrams lost, two gained, above the twin guard — the
+    // bigrams read them as one slip apart.
+    assert_eq!(first("EMMA").name_bigram_difference(&first("EVA")), (3, 2));
+    assert!(first("EMMA").dice(&first("EVA")) > FIRST_NAME_THRESHOLD);
+    // Two letters apart, and both carried by several children: two first names (twins).
+    assert!(!pair_among("EMMA", "EVA", true, 3));
+    // A spelling met in one child only is a slip of the pen: two slips can leave it
+    // two letters apart (`MANON`, `MANNIN`).
+    assert!(pair_among("MANON", "MANNIN", true, 0));
+    assert!(!pair_among("MANON", "MANNIN", true, 3));
+    // Without the neighbourhoods (an extract of an earlier version): as before.
+    assert!(pair_among("EMMA", "EVA", false, 3));
+    // One letter substituted and two swapped (`CHLOE`, `CLHLE`: three bigrams lost and
+    // three gained, other letters): one letter apart, the same child, however common.
+    assert!(pair_among("CHLOE", "CLHLE", true, 3));
+    assert!(!pair_among("CHLOE", "CLHLE", false, 0));
+}

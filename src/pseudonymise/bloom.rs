@@ -310,14 +310,19 @@ impl Clk {
 /// output), used by the observatory to re-key partners' filters.
 pub fn keyed_permutation(key: &SecretKey) -> Vec<u16> {
     let mut perm: Vec<u16> = (0..BITS as u16).collect();
+    shuffle(key, "observatoire/clk-permutation/v1", &mut perm);
+    perm
+}
+
+/// Shuffles `values` with Fisher–Yates driven by the HMAC output of `key` under
+/// `domain` (the same key and domain give the same order).
+pub(super) fn shuffle(key: &SecretKey, domain: &str, values: &mut [u16]) {
     let mut counter = 0u64;
     let mut pool: Vec<u8> = Vec::new();
     let mut next = |bound: usize| -> usize {
         loop {
             if pool.len() < 8 {
-                pool.extend_from_slice(
-                    &key.mac("observatoire/clk-permutation/v1", &[&counter.to_le_bytes()]),
-                );
+                pool.extend_from_slice(&key.mac(domain, &[&counter.to_le_bytes()]));
                 counter += 1;
             }
             let v = u64::from_le_bytes(pool[..8].try_into().unwrap_or([0; 8]));
@@ -329,11 +334,10 @@ pub fn keyed_permutation(key: &SecretKey) -> Vec<u16> {
             }
         }
     };
-    for i in (1..BITS).rev() {
+    for i in (1..values.len()).rev() {
         let j = next(i + 1);
-        perm.swap(i, j);
+        values.swap(i, j);
     }
-    perm
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@
 pub mod bloom;
 pub mod generalise;
 pub mod keys;
+pub mod letters;
 pub mod normalise;
 mod rekey;
 mod rows;
@@ -31,8 +32,8 @@ use keys::SecretKey;
 pub use rekey::{Rekey, rekey};
 use rows::{
     BLOCK, CHUNK_ROWS, CLK, CONTROL, Chunk, ENCODINGS, FILE, FIRST_NAME, FIRST_NAME_LETTERS,
-    FIXED_TEXTS, Finish, Identities, MOTHER, SURNAME, SURNAME_CLK, SURNAME_LETTERS,
-    pseudonymise_chunk,
+    FIRST_NAME_NEIGHBOURS, FIXED_TEXTS, Finish, Identities, MOTHER, SURNAME, SURNAME_CLK,
+    SURNAME_LETTERS, SURNAME_NEIGHBOURS, pseudonymise_chunk,
 };
 
 /// Identity columns removed by this stage.
@@ -78,6 +79,11 @@ pub mod columns {
     pub const FIRST_NAME_LETTERS: &str = "controle_lettres_prenom";
     /// The same for the surname (a coarser function of it than [`SURNAME_CONTROL`]).
     pub const SURNAME_LETTERS: &str = "controle_lettres_nom";
+    /// Letter neighbourhood of the normalised first name ([`super::letters`]): keyed
+    /// 16-bit values of its letters and of every way to drop one, two bytes each.
+    pub const FIRST_NAME_NEIGHBOURS: &str = "voisins_lettres_prenom";
+    /// The same for the surname.
+    pub const SURNAME_NEIGHBOURS: &str = "voisins_lettres_nom";
     /// Bloom encoding of the first name alone.
     pub const FIRST_NAME_CLK: &str = "clk_prenom";
     /// Bloom encoding of the surname alone.
@@ -354,6 +360,11 @@ fn with_pseudonyms(
     out.with_column(fixed(SURNAME_LETTERS, columns::SURNAME_LETTERS))?;
     out.with_column(binary(FIRST_NAME, columns::FIRST_NAME_CLK))?;
     out.with_column(binary(SURNAME_CLK, columns::SURNAME_CLK))?;
+    out.with_column(binary(
+        FIRST_NAME_NEIGHBOURS,
+        columns::FIRST_NAME_NEIGHBOURS,
+    ))?;
+    out.with_column(binary(SURNAME_NEIGHBOURS, columns::SURNAME_NEIGHBOURS))?;
     for b in 0..columns::BLOCKS {
         out.with_column(fixed(
             BLOCK + b,
@@ -506,6 +517,8 @@ pub fn linkage_columns(df: &DataFrame) -> Vec<String> {
             columns::MOTHER_CONTROL,
             columns::FIRST_NAME_LETTERS,
             columns::SURNAME_LETTERS,
+            columns::FIRST_NAME_NEIGHBOURS,
+            columns::SURNAME_NEIGHBOURS,
             columns::KEY_FINGERPRINT,
             columns::KEY_SET,
         ]

@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use super::bloom::{self, Clk};
 use super::keys::SecretKey;
+use super::letters;
 use super::rows::{CHUNK_ROWS, REKEY_DOMAIN};
 use super::{ENCODING_COLUMNS, columns, encodings_as_binary, pseudonym_columns, text_ref};
 use crate::error::Error;
@@ -24,15 +25,24 @@ use crate::error::Error;
 pub struct Rekey {
     key: SecretKey,
     perm: Vec<u16>,
+    /// The permutation of letter-neighbourhood values ([`letters`]).
+    letters: Vec<u16>,
 }
 
 impl Rekey {
     pub fn new(observatory: SecretKey) -> Rekey {
         let perm = bloom::keyed_permutation(&observatory);
+        let letters = letters::keyed_permutation(&observatory);
         Rekey {
             key: observatory,
             perm,
+            letters,
         }
+    }
+
+    /// The permutation of letter-neighbourhood values.
+    pub(super) fn letter_permutation(&self) -> &[u16] {
+        &self.letters
     }
 
     /// The observatory's key.
@@ -93,6 +103,19 @@ impl Rekey {
                 all.append(p)?;
             }
             out.with_column(all.with_name(name.into()).into_column())?;
+        }
+        // Letter neighbourhoods: every value through the observatory's permutation (an
+        // unreadable one stays as it is, for linkage to read as unknown).
+        for name in [columns::FIRST_NAME_NEIGHBOURS, columns::SURNAME_NEIGHBOURS] {
+            let Ok(c) = out.column(name) else { continue };
+            let re: BinaryChunked = c
+                .binary()?
+                .iter()
+                .map(|v| {
+                    v.map(|b| letters::permute(b, &self.letters).unwrap_or_else(|| b.to_vec()))
+                })
+                .collect();
+            out.with_column(re.with_name(name.into()).into_column())?;
         }
         Ok(out)
     }

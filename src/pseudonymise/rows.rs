@@ -8,7 +8,7 @@ use polars::prelude::*;
 
 use super::bloom::{BITS, Clk, ClkInput, TokenMemo};
 use super::keys::{SHORT_PSEUDONYM_CHARS, SecretKey, hex_array};
-use super::{Rekey, Settings, columns, generalise, normalise};
+use super::{Rekey, Settings, columns, generalise, letters, normalise};
 
 /// One identity, normalised ([`normalise`]).
 pub(super) struct Identity {
@@ -71,6 +71,9 @@ struct Signer<'a> {
     key_domains: Vec<String>,
     memo: PlHashMap<Vec<u8>, Box<str>>,
     buf: Vec<u8>,
+    /// The neighbourhood value of each letter multiset met in this run
+    /// ([`letters::value`], re-keyed as made for the observatory).
+    letter_values: PlHashMap<Vec<u8>, u16>,
 }
 
 /// The domains of the blocking keys, one a key (`observatoire/bloc/v1/{b}`).
@@ -92,6 +95,10 @@ impl Drop for Signer<'_> {
             zeroize::Zeroize::zeroize(&mut k);
         }
         zeroize::Zeroize::zeroize(&mut self.buf);
+        for (mut k, mut v) in self.letter_values.drain() {
+            zeroize::Zeroize::zeroize(&mut k);
+            zeroize::Zeroize::zeroize(&mut v);
+        }
     }
 }
 
@@ -107,7 +114,32 @@ impl<'a> Signer<'a> {
                 .collect(),
             memo: PlHashMap::default(),
             buf: Vec::new(),
+            letter_values: PlHashMap::default(),
         }
+    }
+
+    /// The letter neighbourhood of a normalised name, as the extract stores it
+    /// ([`letters`]); each multiset hashed once a run.
+    fn neighbourhood(&mut self, name: &str) -> Vec<u8> {
+        let mut values = Vec::with_capacity(name.len() + 1);
+        let (key, finish, memo) = (self.key, &self.finish, &mut self.letter_values);
+        letters::multisets(&letters::sorted(name), |m| {
+            if let Some(&v) = memo.get(m) {
+                values.push(v);
+                return;
+            }
+            let v = letters::value(key, m);
+            let v = match finish {
+                Finish::Collective => v,
+                Finish::Observatory(r) => r.letter_permutation()[usize::from(v)],
+            };
+            if memo.len() >= MEMO_CAPACITY {
+                memo.clear();
+            }
+            memo.insert(m.to_vec(), v);
+            values.push(v);
+        });
+        letters::to_bytes(&mut values)
     }
 
     fn sign(&self, domain: &str, fields: &[&str]) -> Signed {
@@ -203,11 +235,15 @@ pub(super) const FIRST_NAME_LETTERS: usize = 4;
 pub(super) const SURNAME_LETTERS: usize = 5;
 pub(super) const BLOCK: usize = 6;
 pub(super) const FIXED_TEXTS: usize = BLOCK + columns::BLOCKS;
-/// Binary columns (Bloom encodings, 128 bytes each), in the order of [`Chunk::encoded`].
+/// Binary columns (Bloom encodings, 128 bytes each, then letter neighbourhoods), in the
+/// order of [`Chunk::encoded`].
 pub(super) const CLK: usize = 0;
 pub(super) const FIRST_NAME: usize = 1;
 pub(super) const SURNAME_CLK: usize = 2;
-pub(super) const ENCODINGS: usize = 3;
+/// Letter neighbourhoods ([`letters`]), after the Bloom encodings.
+pub(super) const FIRST_NAME_NEIGHBOURS: usize = 3;
+pub(super) const SURNAME_NEIGHBOURS: usize = 4;
+pub(super) const ENCODINGS: usize = 5;
 
 /// The pseudonymised columns of a run of rows, with what the report counts.
 pub(super) struct Chunk {
@@ -377,13 +413,16 @@ fn encodings(
     );
     // The letters of each name in alphabetical order, keyed: equal for two spellings
     // that only swap letters (a transposition), which the names' bigram encodings
-    // cannot tell from twins' first names (docs/architecture.md, Linkage).
-    for (name, column) in [(&id.prenom, FIRST_NAME_LETTERS), (&id.nom, SURNAME_LETTERS)] {
+    // cannot tell from twins' first names; and their neighbourhood, which tells one
+    // letter apart from two (docs/architecture.md, Linkage).
+    for (name, column, near) in [
+        (&id.prenom, FIRST_NAME_LETTERS, FIRST_NAME_NEIGHBOURS),
+        (&id.nom, SURNAME_LETTERS, SURNAME_NEIGHBOURS),
+    ] {
+        encoded[near].append_option(name.as_deref().map(|s| signer.neighbourhood(s)));
         match name {
             Some(s) => {
-                let mut letters = s.as_bytes().to_vec();
-                letters.sort_unstable();
-                let letters = String::from_utf8(letters).unwrap_or_default();
+                let letters = String::from_utf8(letters::sorted(s)).unwrap_or_default();
                 signer.append_memo(
                     &mut fixed[column],
                     SLOT_LETTERS,

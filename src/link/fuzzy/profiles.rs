@@ -72,18 +72,34 @@ impl Profile<'_> {
         records.surname_clks.get(i).and_then(Clk::from_bytes)
     }
 
-    /// The letter control of the first name, from the record the first-name encoding
-    /// is taken from.
-    pub(super) fn first_name_letters<'r>(&self, records: &Records<'r>) -> Option<&'r str> {
-        let i = usize::try_from(known(self.first_name)?).ok()?;
-        records.first_name_letters.get(i)
+    /// The letter control and neighbourhood of the first name, from the record the
+    /// first-name encoding is taken from.
+    pub(super) fn first_name_letters<'r>(
+        &self,
+        records: &Records<'r>,
+    ) -> (Option<&'r str>, Option<&'r [u8]>) {
+        match usize::try_from(self.first_name) {
+            Ok(i) if self.first_name != NONE => (
+                records.first_name_letters.get(i),
+                records.first_name_neighbours.get(i),
+            ),
+            _ => (None, None),
+        }
     }
 
-    /// The letter control of the surname, from the record the surname encoding is taken
-    /// from.
-    pub(super) fn surname_letters<'r>(&self, records: &Records<'r>) -> Option<&'r str> {
-        let i = usize::try_from(known(self.surname_clk)?).ok()?;
-        records.surname_letters.get(i)
+    /// The letter control and neighbourhood of the surname, from the record the surname
+    /// encoding is taken from.
+    pub(super) fn surname_letters<'r>(
+        &self,
+        records: &Records<'r>,
+    ) -> (Option<&'r str>, Option<&'r [u8]>) {
+        match usize::try_from(self.surname_clk) {
+            Ok(i) if self.surname_clk != NONE => (
+                records.surname_letters.get(i),
+                records.surname_neighbours.get(i),
+            ),
+            _ => (None, None),
+        }
     }
 }
 
