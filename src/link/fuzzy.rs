@@ -127,10 +127,11 @@ fn compare_block(
             // Another first name and another sex: two children (a slip of the sex
             // alone, or of the first name alone, is still one).
             let sexes_differ = matches!((pa.sex(), pb.sex()), (Some(x), Some(y)) if x != y);
-            // Swapped letters are a slip however few bigrams a short name keeps (`LEO`,
-            // `LOE`); twins are not spelled with each other's letters.
+            // Swapped letters, or a rare spelling one letter from the other, are a slip
+            // however few bigrams a short name keeps (`LEO`, `LOE`); twins are not
+            // spelled with each other's letters, nor misspelt.
             let first_name_ok = (first_names.is_none_or(|f| f > FIRST_NAME_THRESHOLD)
-                || relation == FirstNames::Swapped)
+                || relation == FirstNames::Misspelt)
                 && relation != FirstNames::Other
                 && !(sexes_differ && relation != FirstNames::Same);
             // A pair below the threshold got here by agreeing field by field; the others
@@ -208,12 +209,12 @@ fn fieldwise(pa: &Profile, pb: &Profile, records: &Records, spellings: &Spelling
     match (same_first, same_surname) {
         (true, true) => true,
         (false, true) => {
-            first_letters.same == Some(true)
+            first_letters.misspelt()
                 || (fa.dice(&fb) > FIRST_NAME_THRESHOLD
                     && slip(fa.name_bigram_difference(&fb), first_letters))
         }
         (true, false) => {
-            surname_letters.same == Some(true)
+            surname_letters.misspelt()
                 || (sa.dice(&sb) >= SURNAME_TYPO_THRESHOLD
                     && slip(sa.name_bigram_difference(&sb), surname_letters))
         }
@@ -235,6 +236,13 @@ struct Letters {
 }
 
 impl Letters {
+    /// Whether one name is a misspelling of the other whatever their bigrams: the same
+    /// letters in another order, or one letter apart with one of the two spellings rare
+    /// (twins' first names are both names; a slip of the pen is met in one child).
+    fn misspelt(&self) -> bool {
+        self.same == Some(true) || (self.near == Some(true) && self.rare)
+    }
+
     fn of(
         (ca, na): (Option<&str>, Option<&[u8]>),
         (cb, nb): (Option<&str>, Option<&[u8]>),
@@ -312,9 +320,10 @@ enum FirstNames {
     Same,
     /// One slip apart ([`one_slip`]).
     Slip,
-    /// The same letters in another order (a transposition): a slip, however few bigrams
-    /// a short name keeps.
-    Swapped,
+    /// The same letters in another order (a transposition), or a rare spelling one
+    /// letter from the other ([`Letters::misspelt`]): a slip, however few bigrams a
+    /// short name keeps.
+    Misspelt,
     /// One is the other's first part: the usual first name of a compound one
     /// ([`shortened`]).
     Shortened,
@@ -326,8 +335,8 @@ fn first_name_relation(fa: Option<&Clk>, fb: Option<&Clk>, letters: Letters) -> 
     match (fa, fb) {
         (Some(x), Some(y)) if x != y => {
             let e = x.name_bigram_difference(y);
-            if letters.same == Some(true) {
-                FirstNames::Swapped
+            if letters.misspelt() {
+                FirstNames::Misspelt
             } else if slip(e, letters) {
                 FirstNames::Slip
             } else if shortened(e) {
@@ -368,7 +377,7 @@ fn needed_similarity(
     // Both mothers' names known and different, married name or not.
     let mothers_known_apart = matches!((ma, mb), (Some(x), Some(y)) if x != y);
     if (relation == FirstNames::Shortened
-        || (mothers_known_apart && relation != FirstNames::Swapped))
+        || (mothers_known_apart && relation != FirstNames::Misspelt))
         && first_names.is_some_and(|f| f < DIFFERENT_FIRST_NAME)
     {
         // Twins share everything but the first name; a usual first name (the first part
@@ -403,7 +412,7 @@ fn needed_similarity(
         &spellings.surname,
     );
     if let (Some(x), Some(y)) = (pa.surname_clk(records), pb.surname_clk(records))
-        && letters.same != Some(true)
+        && !letters.misspelt()
     {
         let e = x.name_bigram_difference(&y);
         if x.dice(&y) < SURNAME_TYPO_THRESHOLD

@@ -517,4 +517,11 @@ fn neighbourhoods_and_rare_spellings_tell_slips_from_twins() {
     // three gained, other letters): one letter apart, the same child, however common.
     assert!(pair_among("CHLOE", "CLHLE", true, 3));
     assert!(!pair_among("CHLOE", "CLHLE", false, 0));
+    // A letter replaced and two swapped (`JORDAN`, `JORXNA`): too many bigrams for a
+    // slip, but one letter apart, and the spelling is met in one child only: misspelt.
+    let e = first("JORDAN").name_bigram_difference(&first("JORXNA"));
+    assert!(!one_slip(e), "{e:?}");
+    assert!(pair_among("JORDAN", "JORXNA", true, 0));
+    assert!(!pair_among("JORDAN", "JORXNA", true, 3));
+    assert!(!pair_among("JORDAN", "JORXNA", false, 0));
 }
