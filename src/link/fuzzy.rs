@@ -67,8 +67,9 @@ fn dice(a: &[u8], ones_a: u32, b: &[u8], ones_b: u32) -> f64 {
     }
 }
 
-/// Pairs compared in one block, pairs refused by their first names, and the candidates
-/// found: (similarity, root, root).
+/// Pairs compared in one block, pairs refused by their first names, pairs refused as
+/// namesakes born on the mirrored day, and the candidates found: (similarity, root,
+/// root).
 fn compare_block(
     k: usize,
     members: &[u32],
@@ -77,9 +78,10 @@ fn compare_block(
     spans: &Spans,
     spellings: &Spellings,
     settings: &Settings,
-) -> (usize, usize, Vec<Candidate>) {
+) -> (usize, usize, usize, Vec<Candidate>) {
     let mut compared = 0;
     let mut refused = 0;
+    let mut mirrored = 0;
     let mut found = Vec::new();
     for (x, &a) in members.iter().enumerate() {
         let pa = &profiles[a as usize];
@@ -99,6 +101,14 @@ fn compare_block(
             // date; homonyms born on other days are not.
             let dates_differ = matches!((pa.control(), pb.control()), (Some(x), Some(y)) if x != y);
             if dates_differ && d < settings.threshold.max(DIFFERENT_DATES_THRESHOLD) {
+                continue;
+            }
+            // One birth-date control but other birth months: day and month swapped. A
+            // slip of the pen where one child is followed; two children followed in no
+            // common département are namesakes born on the mirrored day.
+            let mirror = matches!((pa.month(), pb.month()), (Some(x), Some(y)) if x != y);
+            if mirror && spans.apart(a, b) {
+                mirrored += 1;
                 continue;
             }
             // Below the threshold, only a pair whose every field agrees or differs by one
@@ -159,7 +169,7 @@ fn compare_block(
             }
         }
     }
-    (compared, refused, found)
+    (compared, refused, mirrored, found)
 }
 
 /// Similarity under which no pair is taken, even one whose fields agree ([`fieldwise`]).
@@ -398,19 +408,24 @@ fn needed_similarity(
     if !surnames_differ {
         return Some(needed);
     }
-    if shared_key {
-        // Same first name, birth month and mother's name: the exact pass refused the
-        // link for the surname; a close encoding is a typo or a changed surname.
-        return Some(needed.max(SHARED_KEY_SURNAME_THRESHOLD));
-    }
-    // Without that key, a mistyped surname keeps most of its bigrams and is one slip
-    // from the other; another family's is not, unless one surname is the other's first
-    // part (a double surname shortened) and the mother is the same.
     let letters = Letters::of(
         pa.surname_letters(records),
         pb.surname_letters(records),
         &spellings.surname,
     );
+    if shared_key {
+        // Same first name, birth month and mother's name: the exact pass refused the
+        // link for the surname; a close encoding is a typo or a changed surname, and
+        // so is a misspelt surname, however many bigrams the slip changed.
+        return Some(if letters.misspelt() {
+            needed
+        } else {
+            needed.max(SHARED_KEY_SURNAME_THRESHOLD)
+        });
+    }
+    // Without that key, a mistyped surname keeps most of its bigrams and is one slip
+    // from the other; another family's is not, unless one surname is the other's first
+    // part (a double surname shortened) and the mother is the same.
     if let (Some(x), Some(y)) = (pa.surname_clk(records), pb.surname_clk(records))
         && !letters.misspelt()
     {
@@ -483,12 +498,13 @@ pub(crate) fn pass(
             }
         }
     }
-    let results: Vec<(usize, usize, Vec<Candidate>)> = work
+    let results: Vec<(usize, usize, usize, Vec<Candidate>)> = work
         .par_iter()
         .map(|(k, m)| compare_block(*k, m, records, &all, &spans, &spellings, settings))
         .collect();
     let mut candidates: Vec<Candidate> = Vec::new();
-    for (compared, refused, found) in results {
+    for (compared, refused, mirrored, found) in results {
+        report.paires_refusees_dates_inversees += mirrored;
         report.paires_comparees += compared;
         report.paires_refusees_prenoms += refused;
         candidates.extend(found);

@@ -103,6 +103,9 @@ pub struct Report {
     /// than one slip apart (twins), at the twin guard or below, or another first name
     /// with another sex.
     pub paires_refusees_prenoms: usize,
+    /// Pairs whose birth dates only swap day and month, refused because the two are
+    /// followed in known départements, none in common (namesakes, not a slip).
+    pub paires_refusees_dates_inversees: usize,
     /// Pairs above the threshold not linked because one side was already linked.
     pub paires_ecartees: usize,
     pub seuil: f64,
@@ -176,6 +179,10 @@ pub(crate) struct Records<'a> {
     /// names are at most one letter apart ([`crate::pseudonymise::letters`]).
     pub first_name_neighbours: Bytes<'a>,
     pub surname_neighbours: Bytes<'a>,
+    /// Birth month (1–12) of each record, when known.
+    pub months: Vec<Option<u32>>,
+    /// Département of each record's service ([`SERVICE_DEPARTMENT`]), when known.
+    pub departments: Texts<'a>,
 }
 
 impl Records<'_> {
@@ -287,6 +294,8 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
         surname_letters: Texts::optional(extract, pcol::SURNAME_LETTERS)?,
         first_name_neighbours: Bytes::optional(extract, pcol::FIRST_NAME_NEIGHBOURS, None)?,
         surname_neighbours: Bytes::optional(extract, pcol::SURNAME_NEIGHBOURS, None)?,
+        months: months(extract)?,
+        departments: Texts::optional(extract, SERVICE_DEPARTMENT)?,
     };
 
     // Exact stepwise linkage.
@@ -331,6 +340,27 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
     let mut out = extract.clone();
     out.with_column(persons)?;
     Ok((out, report))
+}
+
+/// Column of the linked table giving the département of each record's service (from
+/// the services' directory, added by the run before linkage): two records whose birth
+/// dates only swap day and month are one child's where they are followed in one
+/// département, and a namesake's elsewhere (docs/architecture.md, Linkage).
+pub const SERVICE_DEPARTMENT: &str = "departement_service";
+
+/// The birth month of each record (`None`: unknown, or no such column).
+fn months(extract: &DataFrame) -> Result<Vec<Option<u32>>, Error> {
+    let Ok(c) = extract.column(pcol::BIRTH_MONTH) else {
+        return Ok(vec![None; extract.height()]);
+    };
+    let c = c.cast(&DataType::Int32)?;
+    Ok(c.i32()?
+        .iter()
+        .map(|m| {
+            m.and_then(|m| u32::try_from(m).ok())
+                .filter(|m| (1..=12).contains(m))
+        })
+        .collect())
 }
 
 /// Links the records that share a file pseudonym (same file number in the same

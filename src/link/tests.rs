@@ -525,3 +525,37 @@ fn neighbourhoods_and_rare_spellings_tell_slips_from_twins() {
     assert!(!pair_among("JORDAN", "JORXNA", true, 3));
     assert!(!pair_among("JORDAN", "JORXNA", false, 0));
 }
+
+#[test]
+fn mirrored_birth_dates_link_where_one_child_is_followed() {
+    // Same names and birth-date control, birth months 3 and 7: day and month swapped.
+    let k = SecretKey::from_bytes([1; 32]);
+    let first = Clk::encode_first_name(&k, "LUCAS").map(|c| c.to_hex());
+    let pair = |departments: Option<[Option<&str>; 2]>| {
+        let mut df = df![
+            "service" => ["A", "B"],
+            "pseudonyme_1" => [Some("k1"), Some("k2")],
+            "clk" => [clk("LUCAS", "GARCIA", 7), clk("LUCAS", "GARCIA", 7)],
+            "clk_prenom" => [first.clone(), first.clone()],
+            "controle_naissance" => [Some("d"), Some("d")],
+            "mois_naissance" => [Some(3i32), Some(7)],
+            "sexe" => [Some("M"), Some("M")],
+            "bloc_1" => [Some("b"), Some("b")],
+        ]
+        .unwrap();
+        if let Some(d) = departments {
+            df.with_column(Column::new(SERVICE_DEPARTMENT.into(), d))
+                .unwrap();
+        }
+        same_person(&df)
+    };
+    // Followed in one département: a slip of the pen, one child.
+    assert!(pair(Some([Some("08"), Some("08")])).0);
+    // In two départements, none in common: namesakes born on the mirrored day.
+    let (same, r) = pair(Some([Some("08"), Some("50")]));
+    assert!(!same);
+    assert_eq!(r.paires_refusees_dates_inversees, 1);
+    // Where a département is unknown, or no directory gives them: as before.
+    assert!(pair(Some([Some("08"), None])).0);
+    assert!(pair(None).0);
+}

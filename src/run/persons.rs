@@ -194,6 +194,7 @@ pub fn pseudonymise_and_link(pipeline: &Pipeline, ing: &Ingested) -> Result<Opti
         local: ing.tables.accompaniments.clone(),
         extracts: ing.tables.extracts.clone(),
         extract_files: ing.tables.extract_files.clone(),
+        services: ing.tables.services.clone(),
     };
     pseudonymise_and_link_observed(pipeline, records, None, &mut |_| {})
 }
@@ -206,6 +207,9 @@ pub(super) struct Records {
     pub extracts: DataFrame,
     /// The file of each run of `extracts` rows ([`ingest::CanonicalTables::extract_files`]).
     pub extract_files: Vec<(String, usize)>,
+    /// The services' directory (shared with the run, which still needs it): the
+    /// département of each record's service, for linkage.
+    pub services: DataFrame,
 }
 
 impl Records {
@@ -216,8 +220,48 @@ impl Records {
             local: std::mem::take(&mut ing.tables.accompaniments),
             extracts: std::mem::take(&mut ing.tables.extracts),
             extract_files: std::mem::take(&mut ing.tables.extract_files),
+            services: ing.tables.services.clone(),
         }
     }
+}
+
+/// `records` with the département of each record's service ([`link::SERVICE_DEPARTMENT`])
+/// from the services' directory (a later row of a code wins); unchanged when the
+/// directory gives no département.
+fn with_service_departments(
+    mut records: DataFrame,
+    services: &DataFrame,
+) -> Result<DataFrame, Error> {
+    use crate::tables::columns as c;
+    let (Ok(codes), Ok(departments)) =
+        (services.column(c::SERVICE), services.column(c::DEPARTMENT))
+    else {
+        return Ok(records);
+    };
+    use polars::prelude::{IntoColumn, PlHashMap, StringChunked};
+    let mut of: PlHashMap<&str, &str> = Default::default();
+    for (code, department) in codes.str()?.iter().zip(departments.str()?.iter()) {
+        if let (Some(code), Some(department)) = (code, department)
+            && !department.trim().is_empty()
+        {
+            of.insert(code.trim(), department.trim());
+        }
+    }
+    if of.is_empty() || records.column(c::SERVICE).is_err() {
+        return Ok(records);
+    }
+    let column: StringChunked = records
+        .column(c::SERVICE)?
+        .str()?
+        .iter()
+        .map(|s| s.and_then(|s| of.get(s.trim()).copied()))
+        .collect();
+    records.with_column(
+        column
+            .with_name(link::SERVICE_DEPARTMENT.into())
+            .into_column(),
+    )?;
+    Ok(records)
 }
 
 /// [`pseudonymise_and_link`], telling `observe` when linkage begins and what it linked.
@@ -231,6 +275,7 @@ pub(super) fn pseudonymise_and_link_observed(
         local,
         extracts,
         extract_files,
+        services,
     } = records;
     let extract_rows = extracts.height();
     if local.height() == 0 && extract_rows == 0 {
@@ -304,7 +349,8 @@ pub(super) fn pseudonymise_and_link_observed(
             all.drop_in_place(c)?;
         }
     }
-    let rekeyed = all;
+    let rekeyed = with_service_departments(all, &services)?;
+    drop(services);
     boundary(observe, stage::LINK);
     let (table, mut link_report) = link::link(&rekeyed, &pipeline.settings.link)?;
     link_report.encodages_illisibles = unreadable.iter().map(|u| u.1).sum();
@@ -316,6 +362,9 @@ pub(super) fn pseudonymise_and_link_observed(
     // network; the validation report keeps the sources): the indicators read the person
     // id and the generalised columns.
     let mut gone = pseudonymise::linkage_columns(&table);
+    if table.column(link::SERVICE_DEPARTMENT).is_ok() {
+        gone.push(link::SERVICE_DEPARTMENT.to_string());
+    }
     if table.column(crate::tables::columns::SOURCE).is_ok() {
         gone.push(crate::tables::columns::SOURCE.to_string());
     }

@@ -35,6 +35,8 @@ pub(super) struct Profile<'a> {
     surname_clk: u32,
     /// First sex of the cluster's records, as a dense id.
     sex: u32,
+    /// First birth month of the cluster's records (1–12).
+    month: u32,
     /// Block of each blocking key ([`NONE`]: no value, alone, or block too large).
     pub(super) blocks: [u32; KEYS],
 }
@@ -58,6 +60,10 @@ impl Profile<'_> {
 
     pub(super) fn sex(&self) -> Option<u32> {
         known(self.sex)
+    }
+
+    pub(super) fn month(&self) -> Option<u32> {
+        known(self.month)
     }
 
     /// The cluster's first-name encoding.
@@ -134,6 +140,8 @@ pub(super) struct Spans {
     /// cluster's records' services, as sorted distinct ids.
     start: Vec<u32>,
     pub(super) services: Vec<u32>,
+    /// The département of each service id ([`NONE`]: unknown).
+    departments: Vec<u32>,
 }
 
 impl Spans {
@@ -148,6 +156,23 @@ impl Spans {
     fn keys(&self, c: u32) -> &[u32] {
         let a = c as usize * self.width;
         self.keys.get(a..a + self.width).unwrap_or(&[])
+    }
+
+    /// Whether profiles `a` and `b` are followed in known départements, none in common.
+    pub(super) fn apart(&self, a: u32, b: u32) -> bool {
+        let of = |c: u32| -> Vec<u32> {
+            let mut d: Vec<u32> = self
+                .services(c)
+                .iter()
+                .filter_map(|&s| self.departments.get(s as usize).copied())
+                .filter(|&d| d != NONE)
+                .collect();
+            d.sort_unstable();
+            d.dedup();
+            d
+        };
+        let (x, y) = (of(a), of(b));
+        !x.is_empty() && !y.is_empty() && !x.iter().any(|d| y.binary_search(d).is_ok())
     }
 
     /// Whether profiles `a` and `b` share an exact-key pseudonym.
@@ -168,7 +193,7 @@ pub(super) fn profiles<'a>(
     uf: &mut UnionFind,
 ) -> (Vec<Profile<'a>>, Spans) {
     let (mut out, of_root, source) = seed_profiles(records, uf);
-    let (start, services) = fill_from_members(records, uf, &of_root, &mut out);
+    let (start, services, departments) = fill_from_members(records, uf, &of_root, &mut out);
     let (keys, width) = keys_and_blocks(records, keys, blocks, &source, &mut out);
     (
         out,
@@ -177,6 +202,7 @@ pub(super) fn profiles<'a>(
             width,
             start,
             services,
+            departments,
         },
     )
 }
@@ -215,6 +241,7 @@ fn seed_profiles<'a>(
                 mother: NONE,
                 surname_clk: NONE,
                 sex: NONE,
+                month: NONE,
                 blocks: [NONE; KEYS],
             });
         }
@@ -230,13 +257,15 @@ fn fill_from_members<'a>(
     uf: &mut UnionFind,
     of_root: &[u32],
     out: &mut [Profile<'a>],
-) -> (Vec<u32>, Vec<u32>) {
+) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
     let mut pairs: Vec<(u32, u32)> = Vec::new();
     let n = records.n;
     let mut service_ids: HashMap<&str, u32> = HashMap::default();
     let mut control_ids: HashMap<&str, u32> = HashMap::default();
     let mut surname_ids: HashMap<&str, u32> = HashMap::default();
     let mut sex_ids: HashMap<&str, u32> = HashMap::default();
+    let mut department_ids: HashMap<&str, u32> = HashMap::default();
+    let mut departments: Vec<u32> = Vec::new();
     for i in 0..n {
         let p = of_root[uf.find(i)];
         if p == NONE {
@@ -267,8 +296,22 @@ fn fill_from_members<'a>(
         {
             p.sex = intern(&mut sex_ids, x);
         }
+        if p.month == NONE
+            && let Some(m) = records.months.get(i).copied().flatten()
+        {
+            p.month = m;
+        }
         if let Some(s) = records.services.get(i) {
-            pairs.push((of_root[uf.find(i)], intern(&mut service_ids, s)));
+            let s = intern(&mut service_ids, s);
+            pairs.push((of_root[uf.find(i)], s));
+            if departments.len() <= s as usize {
+                departments.resize(s as usize + 1, NONE);
+            }
+            if departments[s as usize] == NONE
+                && let Some(d) = records.departments.get(i)
+            {
+                departments[s as usize] = intern(&mut department_ids, d);
+            }
         }
     }
     pairs.sort_unstable();
@@ -282,7 +325,11 @@ fn fill_from_members<'a>(
     for c in 0..out.len() {
         start[c + 1] += start[c];
     }
-    (start, pairs.into_iter().map(|(_, s)| s).collect())
+    (
+        start,
+        pairs.into_iter().map(|(_, s)| s).collect(),
+        departments,
+    )
 }
 
 /// The exact-key pseudonyms and blocking values of each profile's source record, as
