@@ -453,9 +453,10 @@ type Row<'a> = (String, &'a str, String, u32);
 fn pair_among(first_a: &str, first_b: &str, neighbourhoods: bool, common: usize) -> bool {
     use crate::pseudonymise::letters;
     let k = SecretKey::from_bytes([1; 32]);
+    let letter_key = letters::LetterKey::new(&k);
     let near = |s: &str| {
         let mut v = Vec::new();
-        letters::multisets(&letters::sorted(s), |m| v.push(letters::value(&k, m)));
+        letters::multisets(&letters::sorted(s), |m| v.push(letter_key.value(m)));
         letters::to_bytes(&mut v)
     };
     let control = |s: &str| String::from_utf8(letters::sorted(s)).unwrap();

@@ -12,7 +12,7 @@
 use super::keys::SecretKey;
 
 /// Domain of the keyed values of a neighbourhood.
-pub const NEIGHBOURHOOD_DOMAIN: &str = "observatoire/voisins-lettres/v1";
+const NEIGHBOURHOOD_DOMAIN: &str = "observatoire/voisins-lettres/v1";
 /// Domain of the observatory's permutation of those values.
 const PERMUTATION_DOMAIN: &str = "observatoire/voisins-permutation/v1";
 /// Values a neighbourhood element can take (16 bits: two names that share one by chance
@@ -43,10 +43,36 @@ pub fn multisets(sorted: &[u8], mut f: impl FnMut(&[u8])) {
     }
 }
 
-/// The keyed value of one multiset (the first two bytes of its HMAC).
-pub fn value(key: &SecretKey, sorted: &[u8]) -> u16 {
-    let mac = key.mac(NEIGHBOURHOOD_DOMAIN, &[sorted]);
-    u16::from_le_bytes([mac[0], mac[1]])
+/// The key of the neighbourhood values: SipHash-2-4 keys drawn once from the
+/// collective's key (an HMAC under [`NEIGHBOURHOOD_DOMAIN`]), wiped on drop. SipHash is
+/// a keyed pseudo-random function made for short inputs: a dozen values a name cost
+/// what one HMAC does.
+pub struct LetterKey([u64; 2]);
+
+impl LetterKey {
+    pub fn new(key: &SecretKey) -> LetterKey {
+        let mac = key.mac(NEIGHBOURHOOD_DOMAIN, &[b"siphash"]);
+        let word = |i: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&mac[i..i + 8]);
+            u64::from_le_bytes(w)
+        };
+        LetterKey([word(0), word(8)])
+    }
+
+    /// The keyed value of one multiset (16 bits of its SipHash).
+    pub fn value(&self, sorted: &[u8]) -> u16 {
+        use std::hash::Hasher;
+        let mut h = siphasher::sip::SipHasher24::new_with_keys(self.0[0], self.0[1]);
+        h.write(sorted);
+        h.finish() as u16
+    }
+}
+
+impl Drop for LetterKey {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
 }
 
 /// A neighbourhood as the extract stores it: its distinct values in ascending order,
@@ -110,8 +136,9 @@ mod tests {
     use super::*;
 
     fn neighbourhood(key: &SecretKey, name: &str) -> Vec<u8> {
+        let key = LetterKey::new(key);
         let mut v = Vec::new();
-        multisets(&sorted(name), |m| v.push(value(key, m)));
+        multisets(&sorted(name), |m| v.push(key.value(m)));
         to_bytes(&mut v)
     }
 

@@ -71,9 +71,8 @@ struct Signer<'a> {
     key_domains: Vec<String>,
     memo: PlHashMap<Vec<u8>, Box<str>>,
     buf: Vec<u8>,
-    /// The neighbourhood value of each letter multiset met in this run
-    /// ([`letters::value`], re-keyed as made for the observatory).
-    letter_values: PlHashMap<Vec<u8>, u16>,
+    /// The key of the letter neighbourhoods ([`letters::LetterKey`]).
+    letters: letters::LetterKey,
 }
 
 /// The domains of the blocking keys, one a key (`observatoire/bloc/v1/{b}`).
@@ -95,10 +94,6 @@ impl Drop for Signer<'_> {
             zeroize::Zeroize::zeroize(&mut k);
         }
         zeroize::Zeroize::zeroize(&mut self.buf);
-        for (mut k, mut v) in self.letter_values.drain() {
-            zeroize::Zeroize::zeroize(&mut k);
-            zeroize::Zeroize::zeroize(&mut v);
-        }
     }
 }
 
@@ -114,30 +109,20 @@ impl<'a> Signer<'a> {
                 .collect(),
             memo: PlHashMap::default(),
             buf: Vec::new(),
-            letter_values: PlHashMap::default(),
+            letters: letters::LetterKey::new(key),
         }
     }
 
     /// The letter neighbourhood of a normalised name, as the extract stores it
-    /// ([`letters`]); each multiset hashed once a run.
-    fn neighbourhood(&mut self, name: &str) -> Vec<u8> {
+    /// ([`letters`]), re-keyed as made for the observatory.
+    fn neighbourhood(&self, name: &str) -> Vec<u8> {
         let mut values = Vec::with_capacity(name.len() + 1);
-        let (key, finish, memo) = (self.key, &self.finish, &mut self.letter_values);
         letters::multisets(&letters::sorted(name), |m| {
-            if let Some(&v) = memo.get(m) {
-                values.push(v);
-                return;
-            }
-            let v = letters::value(key, m);
-            let v = match finish {
+            let v = self.letters.value(m);
+            values.push(match self.finish {
                 Finish::Collective => v,
                 Finish::Observatory(r) => r.letter_permutation()[usize::from(v)],
-            };
-            if memo.len() >= MEMO_CAPACITY {
-                memo.clear();
-            }
-            memo.insert(m.to_vec(), v);
-            values.push(v);
+            });
         });
         letters::to_bytes(&mut values)
     }

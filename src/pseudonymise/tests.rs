@@ -15,9 +15,9 @@ const EXPECTED_REKEYED_ADDED: &str =
 
 /// The letter controls (`controle_lettres_prenom`, `controle_lettres_nom`) and letter
 /// neighbourhoods (`voisins_lettres_prenom`, `voisins_lettres_nom`), added since.
-const EXPECTED_LETTERS: &str = "856ce95b01dc7bf2e6340e6fedd9d12f79048eabbf448433662cb183fc2fa822";
+const EXPECTED_LETTERS: &str = "503fcd9e023bea548b8c9c8514edb193c22ffd586d7dfb102a23c6f04683314c";
 const EXPECTED_REKEYED_LETTERS: &str =
-    "065dd25399c55eca22c4aaab586b3d6bd23b89ec1393bc204b4c84ef7faa317e";
+    "b1ae8d74b8744c7ac7d902df2b65a85f98996f4ec5dec8472f6d835d7350a256";
 const EXPECTED_REKEYED: &str = "95caaca3a83c6a890b4165527e76f73e374fe08ea5595e6c1a56678d3439a371";
 
 /// `n` canonical accompaniments with varied identities, some fields missing.
