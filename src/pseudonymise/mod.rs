@@ -397,11 +397,25 @@ pub fn encodings_as_binary(mut df: DataFrame) -> Result<DataFrame, Error> {
             .collect();
         df.with_column(bytes.with_name(name.into()).into_column())?;
     }
+    // Letter neighbourhoods were always binary: any other type is a damaged or forged
+    // column, read as absent (and counted by `unreadable_encodings`).
+    for name in NEIGHBOURHOOD_COLUMNS {
+        let Ok(c) = df.column(name) else { continue };
+        if c.dtype() != &DataType::Binary {
+            let empty = BinaryChunked::full_null(name.into(), c.len());
+            df.with_column(empty.into_column())?;
+        }
+    }
     Ok(df)
 }
 
+/// The letter-neighbourhood columns of an extract ([`letters`]).
+pub const NEIGHBOURHOOD_COLUMNS: [&str; 2] =
+    [columns::FIRST_NAME_NEIGHBOURS, columns::SURNAME_NEIGHBOURS];
+
 /// Encodings present in `df` but unreadable (text that is not the hexadecimal of an
-/// encoding, bytes of another length), over every encoding column: linkage reads them
+/// encoding, bytes of another length; a letter neighbourhood of an odd length or not
+/// binary), over every encoding column: linkage reads them
 /// as absent, so the run reports how many (`encodages_illisibles` of the link report)
 /// instead of linking those records on their exact keys alone without a word. Only a
 /// damaged or forged extract has any: the tool writes none.
@@ -421,6 +435,17 @@ pub fn unreadable_encodings(df: &DataFrame) -> Result<usize, Error> {
                 .filter(|v| v.is_some_and(|v| Clk::from_bytes(v).is_none()))
                 .count(),
             // Any other type holds no encoding at all.
+            _ => c.len() - c.null_count(),
+        };
+    }
+    for name in NEIGHBOURHOOD_COLUMNS {
+        let Ok(c) = df.column(name) else { continue };
+        n += match c.dtype() {
+            DataType::Binary => c
+                .binary()?
+                .iter()
+                .filter(|v| v.is_some_and(|v| !letters::readable(v)))
+                .count(),
             _ => c.len() - c.null_count(),
         };
     }

@@ -221,4 +221,24 @@ fn encodings_in_hexadecimal_are_read_as_their_bytes() {
     let short =
         DataFrame::new(2, vec![short.with_name(columns::CLK.into()).into_column()]).unwrap();
     assert_eq!(unreadable_encodings(&short).unwrap(), 1);
+    // A letter neighbourhood of an odd length, or a column of them that is not binary:
+    // counted, and read as absent.
+    let odd: BinaryChunked = [Some(&b"abc"[..]), Some(&b"ab"[..]), None]
+        .into_iter()
+        .collect();
+    let odd = DataFrame::new(
+        3,
+        vec![
+            odd.with_name(columns::FIRST_NAME_NEIGHBOURS.into())
+                .into_column(),
+        ],
+    )
+    .unwrap();
+    assert_eq!(unreadable_encodings(&odd).unwrap(), 1);
+    let forged = df!(columns::SURNAME_NEIGHBOURS => [Some("zz"), None]).unwrap();
+    assert_eq!(unreadable_encodings(&forged).unwrap(), 1);
+    let read = encodings_as_binary(forged).unwrap();
+    let column = read.column(columns::SURNAME_NEIGHBOURS).unwrap();
+    assert_eq!(column.dtype(), &DataType::Binary);
+    assert_eq!(column.null_count(), 2);
 }
