@@ -300,10 +300,10 @@ impl<'a> Spellings<'a> {
     }
 }
 
-/// [`one_slip`], knowing the two names' letters: names more than one letter apart are
-/// two slips or another name whatever their bigrams (`EMMA`, `EVA`: three bigrams lost,
-/// two gained); without the neighbourhoods, the bigrams a transposition changes (three
-/// lost, three gained) with other letters are two slips.
+/// [`one_slip`], knowing the two names' letters: two common spellings more than one
+/// letter apart are two names whatever their bigrams (`EMMA`, `EVA`: three bigrams lost,
+/// two gained), a rare one is still a slip; without the neighbourhoods, the bigrams a
+/// transposition changes (three lost, three gained) with other letters are two slips.
 fn slip(e: (u32, u32), letters: Letters) -> bool {
     // One name's bigrams all in the other's (a doubled letter, a compound name cut
     // short): as the bigrams say, whatever the letters.
