@@ -80,32 +80,33 @@ impl Profile<'_> {
 
     /// The letter control and neighbourhood of the first name, from the record the
     /// first-name encoding is taken from.
-    pub(super) fn first_name_letters<'r>(
-        &self,
-        records: &Records<'r>,
-    ) -> (Option<&'r str>, Option<&'r [u8]>) {
-        match usize::try_from(self.first_name) {
-            Ok(i) if self.first_name != NONE => (
-                records.first_name_letters.get(i),
-                records.first_name_neighbours.get(i),
-            ),
-            _ => (None, None),
-        }
+    pub(super) fn first_name_letters<'r>(&self, records: &Records<'r>) -> NameLetters<'r> {
+        letters_at(
+            self.first_name,
+            &records.first_name_letters,
+            &records.first_name_neighbours,
+        )
     }
 
     /// The letter control and neighbourhood of the surname, from the record the surname
     /// encoding is taken from.
-    pub(super) fn surname_letters<'r>(
-        &self,
-        records: &Records<'r>,
-    ) -> (Option<&'r str>, Option<&'r [u8]>) {
-        match usize::try_from(self.surname_clk) {
-            Ok(i) if self.surname_clk != NONE => (
-                records.surname_letters.get(i),
-                records.surname_neighbours.get(i),
-            ),
-            _ => (None, None),
-        }
+    pub(super) fn surname_letters<'r>(&self, records: &Records<'r>) -> NameLetters<'r> {
+        letters_at(
+            self.surname_clk,
+            &records.surname_letters,
+            &records.surname_neighbours,
+        )
+    }
+}
+
+/// A name's letter control and letter neighbourhood, as one record carries them.
+pub(super) type NameLetters<'r> = (Option<&'r str>, Option<&'r [u8]>);
+
+/// The letter control and neighbourhood of record `slot` ([`NONE`]: none).
+fn letters_at<'r>(slot: u32, controls: &Texts<'r>, neighbours: &Bytes<'r>) -> NameLetters<'r> {
+    match known(slot).and_then(|i| usize::try_from(i).ok()) {
+        Some(i) => (controls.get(i), neighbours.get(i)),
+        None => (None, None),
     }
 }
 
