@@ -533,6 +533,16 @@ pub fn compute_all(inputs: &Inputs) -> Result<Results, Error> {
 /// Computes every family, pools, then adds evolutions and peer comparisons; rows come
 /// in the order of the long-format table ([`frame::sort`]).
 pub fn compute_all_with(inputs: &Inputs, settings: &Settings) -> Result<Results, Error> {
+    let mut out = compute_before_disclosure(inputs, settings)?;
+    derive::refresh(&mut out.rows, inputs.services, *inputs.years.start())?;
+    Ok(out)
+}
+
+/// [`compute_all_with`] without evolutions and peer comparisons: what a run gives
+/// disclosure control, which neither reads nor keeps them (they are computed from what
+/// it leaves published, [`derive::refresh`]; computing them before too cost a second at
+/// national scale).
+pub fn compute_before_disclosure(inputs: &Inputs, settings: &Settings) -> Result<Results, Error> {
     let mut out = Results::default();
     // One iteration per family of the registry.
     for family in registry() {
@@ -550,7 +560,6 @@ pub fn compute_all_with(inputs: &Inputs, settings: &Settings) -> Result<Results,
         crate::memory::release_freed();
     }
     frame::sort(&mut out.rows);
-    derive::refresh(&mut out.rows, inputs.services, *inputs.years.start())?;
     Ok(out)
 }
 

@@ -268,7 +268,32 @@ pub fn compute(inputs: &Inputs, _settings: &Settings) -> Result<Results, Error> 
         inputs.age_bands,
         BAND,
     )?;
-    let yearly = yearly_records(frame::to_ids(records, P), inputs.years.clone())?;
+    // The accompaniments of each year, expanded once: the flows, the persons and the
+    // breakdowns are separate plans, and each would otherwise expand them again (three
+    // times at national scale; docs/architecture.md, « Indicators as plans »).
+    // Only the columns the plans below read are kept (a national network has about
+    // 1,75 million of these rows).
+    let yearly = yearly_records(frame::to_ids(records, P), inputs.years.clone())?
+        .select(
+            [
+                k::SERVICE,
+                k::YEAR,
+                P,
+                START,
+                END,
+                TYPE,
+                FRAME,
+                SEX,
+                BIRTH,
+                STARTED,
+                ENDED,
+                PRESENT_,
+                ACTIVE,
+            ]
+            .map(col),
+        )
+        .collect()?
+        .lazy();
     let main = flows(&perimeters, yearly.clone());
     let active = active_with_bands(yearly, bands);
     let people = People::count(&perimeters, active.clone(), inputs.years.clone())?;

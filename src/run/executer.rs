@@ -71,7 +71,7 @@ pub fn run_with_progress(
         Some(l) => (l.table, l.privacy),
         None => (DataFrame::empty(), serde_json::Value::Null),
     };
-    let mut results: Results = indicators::compute_all_with(
+    let mut results: Results = indicators::compute_before_disclosure(
         &indicators::Inputs {
             services: &ing.tables.services,
             persons: &persons,
