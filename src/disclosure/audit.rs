@@ -16,6 +16,7 @@
 //!   the remaining cells together (checked against the relations), then the exact
 //!   linear programs over the cell's whole component (spread over the cores).
 
+use polars::prelude::{PlHashMap, PlHashSet};
 use std::collections::{BTreeMap, BTreeSet};
 
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
@@ -74,8 +75,10 @@ pub fn components(system: &System, suppressed: &[bool]) -> Vec<(Vec<usize>, Vec<
 /// zero in the other rows. Exact.
 fn rref(rows: Vec<Sparse>) -> Result<BTreeMap<usize, Sparse>, Overflow> {
     let mut basis: BTreeMap<usize, Sparse> = BTreeMap::new();
-    // Column → pivots of the rows that hold it.
-    let mut holders: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
+    // Column → pivots of the rows that hold it. Hash sets: each holder is reduced on
+    // its own, so the order they are walked in cannot change the basis, and they insert
+    // and remove without a B-tree's node allocations.
+    let mut holders: PlHashMap<usize, PlHashSet<usize>> = PlHashMap::default();
     for r in rows {
         let mut v = r;
         // Eliminating a pivot brings in only non-pivot columns (the basis is reduced),

@@ -52,6 +52,21 @@ pub fn combine_exact(
     y: &[(usize, i64)],
 ) -> Result<Sparse, Overflow> {
     let mut out = Vec::with_capacity(x.len() + y.len());
+    combine_exact_into(a, x, b, y, &mut out)?;
+    Ok(out)
+}
+
+/// [`combine_exact`] into `out` (cleared first), whose allocation is reused: the
+/// elimination combines one vector per user of a pivot, millions at national scale.
+pub fn combine_exact_into(
+    a: i64,
+    x: &[(usize, i64)],
+    b: i64,
+    y: &[(usize, i64)],
+    out: &mut Sparse,
+) -> Result<(), Overflow> {
+    out.clear();
+    out.reserve(x.len() + y.len());
     let (mut i, mut j) = (0, 0);
     let term = |c: i64, k: i64| c.checked_mul(k).ok_or(Overflow);
     while i < x.len() || j < y.len() {
@@ -79,7 +94,7 @@ pub fn combine_exact(
             out.push((k, c));
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Σ cᵢ·vᵢ over sparse vectors, normalised.
