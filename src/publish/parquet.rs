@@ -246,22 +246,25 @@ pub fn partitions_by_year(
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    let mut out = Vec::with_capacity(years.len());
-    for y in years {
-        let part = df
-            .clone()
-            .lazy()
-            .filter(col(c::PERIOD).eq(lit(y)))
-            .collect()?;
-        out.push((
-            format!(
-                "{DATASET_DIR}/{}={y}/part-0.parquet",
-                analyst::PARTITION_KEY
-            ),
-            to_parquet(&part, metadata)?,
-        ));
-    }
-    Ok(out)
+    // Years are independent files: encoded on every core (zstd is most of the time).
+    use rayon::prelude::*;
+    years
+        .into_par_iter()
+        .map(|y| {
+            let part = df
+                .clone()
+                .lazy()
+                .filter(col(c::PERIOD).eq(lit(y)))
+                .collect()?;
+            Ok((
+                format!(
+                    "{DATASET_DIR}/{}={y}/part-0.parquet",
+                    analyst::PARTITION_KEY
+                ),
+                to_parquet(&part, metadata)?,
+            ))
+        })
+        .collect()
 }
 
 #[cfg(test)]

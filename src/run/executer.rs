@@ -280,8 +280,13 @@ fn write_tables(
             ),
         ),
     ];
-    staging.write(paths::INDICATORS, parquet::to_parquet(&df, &meta)?)?;
-    for (path, bytes) in parquet::partitions_by_year(&df, &meta)? {
+    // The whole table and its yearly partitions are encoded at once, on every core.
+    let (whole, parts) = rayon::join(
+        || parquet::to_parquet(&df, &meta),
+        || parquet::partitions_by_year(&df, &meta),
+    );
+    staging.write(paths::INDICATORS, whole?)?;
+    for (path, bytes) in parts? {
         staging.write(&path, bytes)?;
     }
     staging.write(
