@@ -109,16 +109,16 @@ pub fn run_with_progress(
     indicators::derive::refresh(&mut results.rows, &ing.tables.services, *years.start())?;
 
     boundary(observe, stage::PUBLISH);
-    write_tables(&mut staging, pipeline, &results, &settings)?;
-    write_chart_and_report(
-        &mut staging,
-        pipeline,
-        &ing,
-        &results,
-        &secrecy,
-        &privacy,
-        &settings,
-    )?;
+    // The tables, the chart and report pages, and the workbook are independent files:
+    // encoded at once on every core, then written in that order.
+    let (tables, reports) = rayon::join(
+        || table_files(pipeline, &results, &settings),
+        || chart_and_report_files(pipeline, &ing, &results, &secrecy, &privacy, &settings),
+    );
+    for (path, bytes) in tables?.into_iter().chain(reports?) {
+        staging.write(&path, bytes)?;
+    }
+    write_declared_reports(&mut staging, pipeline, &ing, &results, &secrecy, &privacy)?;
     write_validation(&mut staging, pipeline, &ing)?;
     write_manifest(
         &mut staging,
@@ -141,23 +141,49 @@ pub fn run_with_progress(
     Ok(s)
 }
 
-/// The rates chart (SVG and PNG) and the report pages, when the pipeline asks for them.
-fn write_chart_and_report(
-    staging: &mut Staging,
+/// Output files: (path in the output folder, bytes).
+type Files = Vec<(String, Vec<u8>)>;
+
+/// The rates chart (SVG and PNG), the report pages and the run's workbook, when the
+/// pipeline asks for them; the workbook is encoded while the chart and pages are.
+fn chart_and_report_files(
     pipeline: &Pipeline,
     ing: &Ingested,
     results: &Results,
     secrecy: &disclosure::Report,
     privacy: &serde_json::Value,
     settings: &disclosure::Settings,
-) -> Result<(), Error> {
+) -> Result<Files, Error> {
+    let (files, workbook) = rayon::join(
+        || chart_and_pages(pipeline, ing, results, secrecy, privacy),
+        || run_workbook(pipeline, results, settings),
+    );
+    let mut files = files?;
+    if let Some(xlsx) = workbook? {
+        files.push((paths::WORKBOOK.to_string(), xlsx));
+    }
+    Ok(files)
+}
+
+/// The rates chart (SVG and PNG) and the report pages.
+fn chart_and_pages(
+    pipeline: &Pipeline,
+    ing: &Ingested,
+    results: &Results,
+    secrecy: &disclosure::Report,
+    privacy: &serde_json::Value,
+) -> Result<Files, Error> {
     let demo = pipeline.spec.pipeline.demonstration;
     let banner = pipeline.audience_banner();
+    let mut files = Files::new();
     let chart_svg = if pipeline.spec.sorties.graphique {
         let spec = rate_chart(results, demo, banner.as_deref());
         let rendered = chart::render(&spec).map_err(|e| Error::Internal(e.to_string()))?;
-        staging.write(paths::CHART_SVG, rendered.svg.clone().into_bytes())?;
-        staging.write(paths::CHART_PNG, rendered.png)?;
+        files.push((
+            paths::CHART_SVG.to_string(),
+            rendered.svg.clone().into_bytes(),
+        ));
+        files.push((paths::CHART_PNG.to_string(), rendered.png));
         Some(rendered.svg)
     } else {
         None
@@ -176,28 +202,37 @@ fn write_chart_and_report(
             banner: banner.as_deref(),
             action_plan: Some(&ing.tables.action_plan),
         })?;
-        for page in pages {
-            staging.write(&page.path, page.html.into_bytes())?;
-        }
-        // The same figures as a workbook: `rapport = false` switches both off.
-        let audience = report::workbooks::audience_line(banner.as_deref(), settings.threshold);
-        let (rows, scope) = crate::publish::workbook::run_rows(&results.rows);
-        let xlsx = crate::publish::workbook::workbook_bytes(
-            &crate::publish::workbook::WorkbookInput {
-                title: &format!("Indicateurs — {}", pipeline.spec.pipeline.nom),
-                banner: None,
-                audience: &audience,
-                scope: scope.as_deref(),
-                demonstration: demo,
-                years: pipeline.spec.periode.years(),
-                rows: &rows,
-                notes: &results.notes,
-            },
-            paths::WORKBOOK,
-        )?;
-        staging.write(paths::WORKBOOK, xlsx)?;
+        files.extend(pages.into_iter().map(|p| (p.path, p.html.into_bytes())));
     }
-    write_declared_reports(staging, pipeline, ing, results, secrecy, privacy)
+    Ok(files)
+}
+
+/// The same figures as the report, as a workbook: `rapport = false` switches both off.
+fn run_workbook(
+    pipeline: &Pipeline,
+    results: &Results,
+    settings: &disclosure::Settings,
+) -> Result<Option<Vec<u8>>, Error> {
+    if !pipeline.spec.sorties.rapport {
+        return Ok(None);
+    }
+    let banner = pipeline.audience_banner();
+    let audience = report::workbooks::audience_line(banner.as_deref(), settings.threshold);
+    let (rows, scope) = crate::publish::workbook::run_rows(&results.rows);
+    let xlsx = crate::publish::workbook::workbook_bytes(
+        &crate::publish::workbook::WorkbookInput {
+            title: &format!("Indicateurs — {}", pipeline.spec.pipeline.nom),
+            banner: None,
+            audience: &audience,
+            scope: scope.as_deref(),
+            demonstration: pipeline.spec.pipeline.demonstration,
+            years: pipeline.spec.periode.years(),
+            rows: &rows,
+            notes: &results.notes,
+        },
+        paths::WORKBOOK,
+    )?;
+    Ok(Some(xlsx))
 }
 
 /// The reports declared in the pipeline (`[[rapports]]`), each at
@@ -244,12 +279,11 @@ fn write_declared_reports(
 
 /// The indicator table and the registry (Parquet), with the run's metadata: version,
 /// pipeline, demonstration, audience and the statistical-secret rule.
-fn write_tables(
-    staging: &mut Staging,
+fn table_files(
     pipeline: &Pipeline,
     results: &Results,
     settings: &disclosure::Settings,
-) -> Result<(), Error> {
+) -> Result<Files, Error> {
     let demo = pipeline.spec.pipeline.demonstration;
     let df = parquet::for_analysts(&results.to_dataframe()?)?;
     let meta = [
@@ -285,15 +319,13 @@ fn write_tables(
         || parquet::to_parquet(&df, &meta),
         || parquet::partitions_by_year(&df, &meta),
     );
-    staging.write(paths::INDICATORS, whole?)?;
-    for (path, bytes) in parts? {
-        staging.write(&path, bytes)?;
-    }
-    staging.write(
-        paths::REGISTRY,
+    let mut files = vec![(paths::INDICATORS.to_string(), whole?)];
+    files.extend(parts?);
+    files.push((
+        paths::REGISTRY.to_string(),
         parquet::to_parquet(&indicators::registry_dataframe()?, &meta)?,
-    )?;
-    Ok(())
+    ));
+    Ok(files)
 }
 
 /// The activity / occupancy chart: one line per service, with the demonstration mark
