@@ -59,6 +59,11 @@ impl FieldValues {
 }
 
 impl RowValues {
+    pub(super) fn with_capacity(n: usize) -> RowValues {
+        RowValues {
+            values: FieldValues(Vec::with_capacity(n)),
+        }
+    }
     pub(super) fn text(&self, k: &str) -> Option<String> {
         match self.values.get(k)? {
             Value::Text(t) => Some(t.clone()),
