@@ -298,7 +298,7 @@ fn accompaniment_records(linked: &DataFrame, territory: super::ChildTerritory) -
     };
     frame::canonical(linked, Table::Accompaniments)
         .select([
-            frame::text(col::PERSON).alias(P),
+            frame::person(col::PERSON).alias(P),
             frame::text(col::SERVICE).alias(k::SERVICE),
             frame::day(col::START).alias("_debut"),
             frame::day(col::END).alias("_fin"),

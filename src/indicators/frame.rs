@@ -422,6 +422,32 @@ pub fn left_ordered_join(
     left.join(right, keys.clone(), keys, args)
 }
 
+/// The linked accompaniments with the person pseudonym replaced by a dense `u32` number
+/// (nulls stay null), once for every family that counts persons: each family grouped,
+/// deduplicated and joined on the 12- or 64-character text, and numbered it again
+/// ([`to_ids`], a third of a second each on a national network). A table without the
+/// column, or already numbered, is returned as it is.
+pub fn person_numbers(df: &DataFrame) -> Result<DataFrame, Error> {
+    use crate::tables::columns::PERSON;
+    match df.column(PERSON) {
+        Ok(c) if c.dtype() == &DataType::String => {
+            // Only the one column goes through the plan; the others stay shared with
+            // `df` (a join over the whole table would copy every column).
+            let numbers =
+                to_ids(DataFrame::new(df.height(), vec![c.clone()])?.lazy(), PERSON).collect()?;
+            let mut out = df.clone();
+            out.with_column(numbers.column(PERSON)?.clone())?;
+            Ok(out)
+        }
+        _ => Ok(df.clone()),
+    }
+}
+
+/// A person column as it is: the pseudonym's text, or its number ([`person_numbers`]).
+pub fn person(name: &str) -> Expr {
+    col(name)
+}
+
 /// Replaces the text column `name` by a dense `u32` id (distinct counts and groupings on
 /// integers rather than on 64-character pseudonyms).
 pub fn to_ids(lf: LazyFrame, name: &str) -> LazyFrame {

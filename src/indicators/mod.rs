@@ -543,6 +543,19 @@ pub fn compute_all_with(inputs: &Inputs, settings: &Settings) -> Result<Results,
 /// it leaves published, [`derive::refresh`]; computing them before too cost a second at
 /// national scale).
 pub fn compute_before_disclosure(inputs: &Inputs, settings: &Settings) -> Result<Results, Error> {
+    let numbered = frame::person_numbers(inputs.persons)?;
+    let inputs = &Inputs {
+        services: inputs.services,
+        persons: &numbered,
+        activity: inputs.activity,
+        reference: inputs.reference,
+        staff: inputs.staff,
+        training: inputs.training,
+        satisfaction: inputs.satisfaction,
+        action_plan: inputs.action_plan,
+        years: inputs.years.clone(),
+        age_bands: inputs.age_bands,
+    };
     let mut out = Results::default();
     // One iteration per family of the registry.
     for family in registry() {

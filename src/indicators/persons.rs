@@ -294,11 +294,28 @@ pub fn compute(inputs: &Inputs, _settings: &Settings) -> Result<Results, Error> 
         )
         .collect()?
         .lazy();
-    let main = flows(&perimeters, yearly.clone());
+    // The flows and the accompaniments by type and frame are small once aggregated:
+    // collected before the persons are counted, so that the yearly rows are freed as
+    // soon as `People::count` has taken the columns it reads (the family's peak).
+    let flows = flows(&perimeters, yearly.clone()).collect()?;
     let active = active_with_bands(yearly, bands);
-    let people = People::count(&perimeters, active.clone(), inputs.years.clone())?;
+    // Accompaniments (or persons) by one breakdown.
+    let accompaniments_by = |c: &str, lf: LazyFrame| -> Result<LazyFrame, Error> {
+        Ok(with_total(additive(
+            &perimeters,
+            &[c],
+            vec![len().cast(DataType::Int64).alias("n")],
+            vec![col("n").sum()],
+            lf,
+        ))?
+        .collect()?
+        .lazy())
+    };
+    let by_type = accompaniments_by(TYPE, active.clone())?;
+    let by_frame = accompaniments_by(FRAME, active.clone())?;
+    let people = People::count(&perimeters, active, inputs.years.clone())?;
     let main = frame::left_ordered_join(
-        main,
+        flows.lazy(),
         people.persons.lazy(),
         &[k::PERIMETER, k::YEAR],
         JoinType::Left,
@@ -308,19 +325,9 @@ pub fn compute(inputs: &Inputs, _settings: &Settings) -> Result<Results, Error> 
         col("presents").fill_null(lit(0i64)),
     ])
     .cache();
-    // Accompaniments (or persons) by one breakdown.
-    let accompaniments_by = |c: &str, lf: LazyFrame| {
-        with_total(additive(
-            &perimeters,
-            &[c],
-            vec![len().cast(DataType::Int64).alias("n")],
-            vec![col("n").sum()],
-            lf,
-        ))
-    };
     let breakdowns = Breakdowns {
-        by_type: accompaniments_by(TYPE, active.clone())?,
-        by_frame: accompaniments_by(FRAME, active)?,
+        by_type,
+        by_frame,
         by_age: with_total(people.by_band.lazy())?,
         by_sex: with_total(people.by_sex.lazy())?,
     };
@@ -422,7 +429,7 @@ fn person_records(df: &DataFrame) -> LazyFrame {
         .with_row_index(k::ROW, None)
         .select([
             col(k::ROW),
-            frame::text(col::PERSON).alias(P),
+            frame::person(col::PERSON).alias(P),
             frame::text(col::SERVICE).alias(k::SERVICE),
             frame::day(col::START).alias(START),
             frame::day(col::END).alias(END),

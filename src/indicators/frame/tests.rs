@@ -85,3 +85,41 @@ fn days_in_year_expression_matches_the_rule() {
         .collect();
     assert_eq!(d, expected);
 }
+
+#[test]
+fn person_numbers_are_dense_and_keep_nulls_and_other_columns() {
+    use crate::tables::columns::PERSON;
+    let df = DataFrame::new(
+        5,
+        vec![
+            Column::new(
+                PERSON.into(),
+                [Some("b"), Some("a"), None, Some("b"), Some("c")],
+            ),
+            Column::new("x".into(), [1i32, 2, 3, 4, 5]),
+        ],
+    )
+    .unwrap();
+    let out = person_numbers(&df).unwrap();
+    assert_eq!(out.get_column_names(), df.get_column_names());
+    assert_eq!(out.column("x").unwrap(), df.column("x").unwrap());
+    let ids: Vec<Option<u32>> = out
+        .column(PERSON)
+        .unwrap()
+        .cast(&DataType::UInt32)
+        .unwrap()
+        .u32()
+        .unwrap()
+        .iter()
+        .collect();
+    // The same pseudonym, the same number; different ones, different numbers; nulls
+    // stay null; numbers are dense.
+    assert_eq!(ids[0], ids[3]);
+    assert_eq!(ids[2], None);
+    let mut distinct: Vec<u32> = ids.iter().flatten().copied().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct, vec![0, 1, 2]);
+    // Already numbered: returned as it is.
+    assert_eq!(person_numbers(&out).unwrap(), out);
+}
