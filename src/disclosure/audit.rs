@@ -458,8 +458,36 @@ pub fn narrow_among(system: &System, suppressed: &[bool], only: Option<&[usize]>
         return Vec::new();
     }
     let proven = super::shared::proven_by_shared_points(system, suppressed, &unproven);
+    let doubtful = unproven_by_local_programs(system, &pending, &proven);
+    if doubtful.is_empty() {
+        return Vec::new();
+    }
+    bounds(system, suppressed, Some(&doubtful))
+        .into_iter()
+        .filter(|&(i, low, up)| {
+            let c = &system.cells[i];
+            !protects(c.kind, c.value, low, up)
+        })
+        .map(|(cell, low, up)| Narrow { cell, low, up })
+        .collect()
+}
+
+/// The cells of one component that the inner bounds left unproven, with the
+/// component's relations (for their local programs).
+struct Pending {
+    rows: Vec<Sparse>,
+    cells: Vec<usize>,
+}
+
+/// The cells of `pending` that neither the shared point (`proven`) nor a local program
+/// on their neighbourhood proves protected.
+fn unproven_by_local_programs(
+    system: &System,
+    pending: &[Pending],
+    proven: &BTreeSet<usize>,
+) -> Vec<usize> {
     let mut doubtful: Vec<usize> = Vec::new();
-    for p in &pending {
+    for p in pending {
         let left: Vec<usize> = p
             .cells
             .iter()
@@ -483,22 +511,5 @@ pub fn narrow_among(system: &System, suppressed: &[bool], only: Option<&[usize]>
             }
         }
     }
-    if doubtful.is_empty() {
-        return Vec::new();
-    }
-    bounds(system, suppressed, Some(&doubtful))
-        .into_iter()
-        .filter(|&(i, low, up)| {
-            let c = &system.cells[i];
-            !protects(c.kind, c.value, low, up)
-        })
-        .map(|(cell, low, up)| Narrow { cell, low, up })
-        .collect()
-}
-
-/// The cells of one component that the inner bounds left unproven, with the
-/// component's relations (for their local programs).
-struct Pending {
-    rows: Vec<Sparse>,
-    cells: Vec<usize>,
+    doubtful
 }

@@ -274,24 +274,7 @@ pub fn compute(inputs: &Inputs, _settings: &Settings) -> Result<Results, Error> 
     // Only the columns the plans below read are kept (a national network has about
     // 1,75 million of these rows).
     let yearly = yearly_records(frame::to_ids(records, P), inputs.years.clone())?
-        .select(
-            [
-                k::SERVICE,
-                k::YEAR,
-                P,
-                START,
-                END,
-                TYPE,
-                FRAME,
-                SEX,
-                BIRTH,
-                STARTED,
-                ENDED,
-                PRESENT_,
-                ACTIVE,
-            ]
-            .map(col),
-        )
+        .select(YEARLY_COLUMNS.map(col))
         .collect()?
         .lazy();
     // The flows and the accompaniments by type and frame are small once aggregated:
@@ -336,6 +319,23 @@ pub fn compute(inputs: &Inputs, _settings: &Settings) -> Result<Results, Error> 
         notes: Vec::new(),
     })
 }
+
+/// The columns of the yearly rows that the family's plans read.
+const YEARLY_COLUMNS: [&str; 13] = [
+    k::SERVICE,
+    k::YEAR,
+    P,
+    START,
+    END,
+    TYPE,
+    FRAME,
+    SEX,
+    BIRTH,
+    STARTED,
+    ENDED,
+    PRESENT_,
+    ACTIVE,
+];
 
 /// Distinct persons per perimeter and year: all of them (`actifs`) and those present at
 /// 31/12 (`presents`), then by age band and by sex (`n`), each person counted with the

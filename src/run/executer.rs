@@ -48,6 +48,8 @@ pub fn run_observed(
 
 /// [`run_observed`], telling `files` after each file read (the command line's progress
 /// bar).
+// Long function: the run reads as its stages in order, each block after a stage boundary
+// handing its tables to the next; split, each piece would only pass them along.
 pub fn run_with_progress(
     pipeline: &Pipeline,
     out: &Path,
