@@ -11,10 +11,12 @@
 //!   GaussSuppression); for an amount, a width of at least 10 % of v and an upper bound
 //!   above v. Proving it takes four steps, each sound, the next only for the cells the
 //!   previous one could not clear: moves along null-space directions from the true
-//!   values (no solver), a linear program on the cell's neighbourhood (other cells at
-//!   their true values), one program per component for a feasible point that moves
-//!   the remaining cells together (checked against the relations), then the exact
-//!   linear programs over the cell's whole component (spread over the cores).
+//!   values (no solver), one program per component for a feasible point that moves
+//!   the remaining cells together (checked against the relations), a linear program on
+//!   the cell's neighbourhood (other cells at their true values), then the exact
+//!   linear programs over the cell's whole component (spread over the cores). A step
+//!   only ever proves protection; a solver that fails proves nothing, so a cell it
+//!   leaves goes to the next step and, at the last, is reported narrow.
 
 use polars::prelude::{PlHashMap, PlHashSet};
 use std::collections::{BTreeMap, BTreeSet};

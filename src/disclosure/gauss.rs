@@ -118,7 +118,12 @@ impl Quotient {
             // qⱼ − (qⱼ[k] / w_k)·w, exactly: numerator w_k·qⱼ − qⱼ[k]·w over w_k·den.
             combine_exact_into(wk, &qj, coef(&qj, k), w, &mut new)?;
             let mut den = wk.checked_mul(self.den[j]).ok_or(Overflow)?;
-            let mut g = den.abs();
+            // (An empty image keeps a denominator of 1 below, whatever `g` is.)
+            let mut g = if new.is_empty() {
+                1
+            } else {
+                den.checked_abs().ok_or(Overflow)?
+            };
             for &(_, c) in &new {
                 if g == 1 {
                     break;
