@@ -23,7 +23,8 @@
 //!   else is left in place. Each of these says so in one French line on stderr (the only
 //!   place the library writes to the terminal, so the user learns of it even when the run
 //!   then fails). A process still running, or one whose pid cannot be checked (not Unix),
-//!   is never touched;
+//!   is never touched. A folder of the tool is removed manifest and journal last
+//!   (`marker::remove_ours`), so a removal cut short still leaves a folder of its own;
 //! - **writability**: previous outputs that could not be removed (a read-only folder)
 //!   stop the run before anything is swapped (exit 3), leaving them visible and intact.
 
@@ -234,7 +235,7 @@ impl Staging {
                         if let Some(p) = &parent {
                             sync_dir(p);
                         }
-                        if let Err(e) = std::fs::remove_dir_all(&self.dir) {
+                        if let Err(e) = remove_ours(&self.dir) {
                             notice(format!(
                                 "Les résultats précédents, mis de côté dans {}, n'ont pas pu être supprimés ({}) : la prochaine exécution s'en chargera.",
                                 self.dir.display(),
@@ -278,7 +279,7 @@ impl Staging {
             return Err(err(e));
         }
         self.committed = true;
-        if let Err(e) = std::fs::remove_dir_all(&old) {
+        if let Err(e) = remove_ours(&old) {
             notice(format!(
                 "Les résultats précédents, mis de côté dans {}, n'ont pas pu être supprimés ({}) : la prochaine exécution s'en chargera.",
                 old.display(),
@@ -292,7 +293,7 @@ impl Staging {
 impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
-            let _ = std::fs::remove_dir_all(&self.dir);
+            let _ = remove_ours(&self.dir);
         }
     }
 }

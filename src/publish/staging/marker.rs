@@ -48,6 +48,34 @@ pub(super) fn walk(root: &Path) -> io::Result<(Vec<String>, Vec<String>)> {
     Ok((files, odd))
 }
 
+/// Removes a folder of the tool so that a kill at any moment leaves it still recognised
+/// as the tool's own: every other file first, then the manifest, then the journal, then
+/// the emptied sub-folders. A folder whose manifest went first would hold files nothing
+/// lists, and the next run would leave it in place as foreign.
+pub(super) fn remove_ours(dir: &Path) -> io::Result<()> {
+    for rel in removal_order(dir) {
+        match std::fs::remove_file(dir.join(&rel)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    std::fs::remove_dir_all(dir)
+}
+
+/// The files of `dir` in the order [`remove_ours`] removes them.
+pub(super) fn removal_order(dir: &Path) -> Vec<String> {
+    let Ok((mut files, _)) = walk(dir) else {
+        return Vec::new();
+    };
+    let rank = |f: &str| match f {
+        paths::MANIFEST => 1,
+        JOURNAL => 2,
+        _ => 0,
+    };
+    files.sort_by_key(|f| rank(f));
+    files
+}
+
 pub(super) fn sha256_file(path: &Path) -> io::Result<(String, u64)> {
     let mut f = std::fs::File::open(path)?;
     let mut h = Sha256::new();

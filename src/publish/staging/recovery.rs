@@ -99,7 +99,7 @@ pub(super) fn recover(target: &Path, shown: &str) -> Vec<String> {
     let mut removed = Vec::new();
     let mut failed = Vec::new();
     for (_, p, _) in &ours {
-        match std::fs::remove_dir_all(p) {
+        match remove_ours(p) {
             Ok(()) => removed.push(p.display().to_string()),
             Err(e) => failed.push(format!("{} ({})", p.display(), io_fr(&e))),
         }

@@ -354,3 +354,50 @@ fn io_errors_are_in_french() {
     let e = io::Error::from_raw_os_error(28);
     assert!(!io_fr(&e).contains("space"));
 }
+
+/// A folder of the tool removed half-way, at any file, is still the tool's own: a killed
+/// run's next run then removes the rest instead of leaving it as foreign.
+#[test]
+fn a_removal_stopped_at_any_file_leaves_a_folder_still_ours() {
+    let root = tmp("half-removed");
+    let files: [(&str, &[u8]); 4] = [
+        ("a.parquet", b"a"),
+        ("graphiques/b.svg", b"b"),
+        ("rapport.html", b"c"),
+        ("zz.csv", b"d"),
+    ];
+    let order = {
+        let target = root.join("ordre");
+        publish(&target, &files).unwrap();
+        removal_order(&target)
+    };
+    assert_eq!(order.last().map(String::as_str), Some(paths::MANIFEST));
+    for k in 0..=order.len() {
+        let target = root.join(format!("sortie-{k}"));
+        publish(&target, &files).unwrap();
+        for rel in removal_order(&target).iter().take(k) {
+            std::fs::remove_file(target.join(rel)).unwrap();
+        }
+        let c = inspect(&target).unwrap();
+        assert!(matches!(c, Contents::Ours | Contents::Empty), "{k}: {c:?}");
+    }
+    // A staging folder: its journal goes last.
+    for k in 0..=files.len() + 2 {
+        let mut s = Staging::new(&root.join(format!("en-cours-{k}"))).unwrap();
+        for (rel, bytes) in files {
+            s.write(rel, bytes.to_vec()).unwrap();
+        }
+        s.write(paths::MANIFEST, b"{}".to_vec()).unwrap();
+        let order = removal_order(&s.dir);
+        assert_eq!(order.last().map(String::as_str), Some(JOURNAL));
+        for rel in order.iter().take(k) {
+            std::fs::remove_file(s.dir.join(rel)).unwrap();
+        }
+        let ours = is_our_staging(&s.dir)
+            || matches!(inspect(&s.dir).unwrap(), Contents::Ours | Contents::Empty);
+        assert!(ours, "{k}");
+    }
+    remove_ours(&root.join("ordre")).unwrap();
+    assert!(!root.join("ordre").exists());
+    let _ = std::fs::remove_dir_all(&root);
+}
