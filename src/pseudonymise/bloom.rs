@@ -83,24 +83,38 @@ fn packed(token: &str) -> Option<u128> {
     Some(u128::from_le_bytes(bytes))
 }
 
-const CLK_DOMAIN: &str = "observatoire/clk/v1";
-const FIRST_NAME_DOMAIN: &str = "observatoire/clk-prenom/v1";
-const SURNAME_DOMAIN: &str = "observatoire/clk-nom/v1";
+/// The three encodings, each hashing its tokens under its own domain and memo.
+#[derive(Debug, Clone, Copy)]
+enum Domain {
+    Clk,
+    FirstName,
+    Surname,
+}
+
+impl Domain {
+    fn text(self) -> &'static str {
+        match self {
+            Domain::Clk => "observatoire/clk/v1",
+            Domain::FirstName => "observatoire/clk-prenom/v1",
+            Domain::Surname => "observatoire/clk-nom/v1",
+        }
+    }
+}
 
 impl TokenMemo {
     const CAPACITY: usize = 1 << 16;
 
-    fn hashes(&mut self, key: &SecretKey, domain: &'static str, token: &str) -> (u64, u64) {
+    fn hashes(&mut self, key: &SecretKey, domain: Domain, token: &str) -> (u64, u64) {
         let map = match domain {
-            FIRST_NAME_DOMAIN => &mut self.first_name,
-            SURNAME_DOMAIN => &mut self.surname,
-            _ => &mut self.clk,
+            Domain::FirstName => &mut self.first_name,
+            Domain::Surname => &mut self.surname,
+            Domain::Clk => &mut self.clk,
         };
         let packed = packed(token);
         if let Some(h) = packed.and_then(|p| map.get(&p)) {
             return *h;
         }
-        let mac = key.mac(domain, &[token.as_bytes()]);
+        let mac = key.mac(domain.text(), &[token.as_bytes()]);
         let h1 = u64::from_le_bytes(mac[0..8].try_into().unwrap_or([0; 8]));
         let h2 = u64::from_le_bytes(mac[8..16].try_into().unwrap_or([0; 8])) | 1;
         if let Some(p) = packed {
@@ -150,7 +164,7 @@ impl Clk {
         let mut clk = Clk::empty();
         let mut token = String::new();
         let mut add = |token: &str, k: usize| {
-            let (h1, h2) = memo.hashes(key, CLK_DOMAIN, token);
+            let (h1, h2) = memo.hashes(key, Domain::Clk, token);
             clk.set_bits(h1, h2, k);
         };
         for_each_bigram(prenom, "P:", &mut token, |t| add(t, K_FIRST_NAME));
@@ -191,19 +205,19 @@ impl Clk {
         prenom: &str,
         memo: &mut TokenMemo,
     ) -> Option<Clk> {
-        Self::encode_name(key, FIRST_NAME_DOMAIN, prenom, K_FIRST_NAME, memo)
+        Self::encode_name(key, Domain::FirstName, prenom, K_FIRST_NAME, memo)
     }
 
     /// Encoding of the surname alone (its bigrams, under its own domain), to tell a
     /// mistyped surname (most bigrams shared) from another family's (few shared).
     pub fn encode_surname_memo(key: &SecretKey, nom: &str, memo: &mut TokenMemo) -> Option<Clk> {
-        Self::encode_name(key, SURNAME_DOMAIN, nom, K_SURNAME, memo)
+        Self::encode_name(key, Domain::Surname, nom, K_SURNAME, memo)
     }
 
     /// The bigrams of one name, `k` bits each, hashed under `domain`.
     fn encode_name(
         key: &SecretKey,
-        domain: &'static str,
+        domain: Domain,
         name: &str,
         k: usize,
         memo: &mut TokenMemo,

@@ -75,18 +75,23 @@ struct Signer<'a> {
     letters: letters::LetterKey,
 }
 
-/// The domains of the blocking keys, one a key (`observatoire/bloc/v1/{b}`).
-const BLOCK_DOMAINS: [&str; columns::BLOCKS] = [
+/// The domains of the remembered values, by memo slot: the slot keeps them apart in the
+/// memo (one byte instead of the domain's text), and each slot has its one domain. The
+/// blocking keys' domains are `observatoire/bloc/v1/{b}`, at `SLOT_BLOCK + b`.
+const MEMO_DOMAINS: [&str; SLOT_BLOCK + columns::BLOCKS] = [
+    "observatoire/controle-naissance/v1",
+    "observatoire/controle-nom/v1",
+    "observatoire/controle-lettres/v1",
     "observatoire/bloc/v1/0",
     "observatoire/bloc/v1/1",
     "observatoire/bloc/v1/2",
 ];
 
-/// Memo slots: which column a remembered value belongs to.
-const SLOT_CONTROL: u8 = 0;
-const SLOT_NAME: u8 = 1;
-const SLOT_BLOCK: u8 = 2;
-const SLOT_LETTERS: u8 = 3;
+/// Memo slots, indices of [`MEMO_DOMAINS`].
+const SLOT_CONTROL: usize = 0;
+const SLOT_NAME: usize = 1;
+const SLOT_LETTERS: usize = 2;
+const SLOT_BLOCK: usize = 3;
 
 impl Drop for Signer<'_> {
     fn drop(&mut self) {
@@ -152,18 +157,12 @@ impl<'a> Signer<'a> {
         out.append_value(self.sign(domain, fields).as_str());
     }
 
-    /// [`Signer::append`] of a value that repeats, through the memo (`slot` keeps the
-    /// columns apart; the domain is the slot's).
-    fn append_memo(
-        &mut self,
-        out: &mut StringChunkedBuilder,
-        slot: u8,
-        domain: &str,
-        fields: &[&str],
-    ) {
+    /// [`Signer::append`] of a value that repeats, through the memo, under the domain of
+    /// `slot` ([`MEMO_DOMAINS`]).
+    fn append_memo(&mut self, out: &mut StringChunkedBuilder, slot: usize, fields: &[&str]) {
+        let domain = MEMO_DOMAINS[slot];
         self.buf.clear();
-        self.buf.push(slot);
-        self.buf.extend_from_slice(domain.as_bytes());
+        self.buf.push(slot as u8);
         for f in fields {
             self.buf.push(0x1F);
             self.buf.extend_from_slice(f.as_bytes());
@@ -375,12 +374,7 @@ fn encodings(
     encoded[CLK].append_option(clk.map(|c| signer.encoding(c)));
     for (name, column) in [(&id.nom, SURNAME), (&id.nom_mere, MOTHER)] {
         match name {
-            Some(s) => signer.append_memo(
-                &mut fixed[column],
-                SLOT_NAME,
-                "observatoire/controle-nom/v1",
-                &[s],
-            ),
+            Some(s) => signer.append_memo(&mut fixed[column], SLOT_NAME, &[s]),
             None => fixed[column].append_null(),
         }
     }
@@ -408,12 +402,7 @@ fn encodings(
         match name {
             Some(s) => {
                 let letters = String::from_utf8(letters::sorted(s)).unwrap_or_default();
-                signer.append_memo(
-                    &mut fixed[column],
-                    SLOT_LETTERS,
-                    "observatoire/controle-lettres/v1",
-                    &[&letters],
-                );
+                signer.append_memo(&mut fixed[column], SLOT_LETTERS, &[&letters]);
             }
             None => fixed[column].append_null(),
         }
@@ -424,7 +413,6 @@ fn encodings(
             signer.append_memo(
                 &mut fixed[CONTROL],
                 SLOT_CONTROL,
-                "observatoire/controle-naissance/v1",
                 &[&d.year().to_string(), &a.to_string(), &b.to_string()],
             );
         }
@@ -448,12 +436,7 @@ fn blocking_keys(id: &Identity, signer: &mut Signer, fixed: &mut [StringChunkedB
     for (b, p) in parts.into_iter().enumerate() {
         match p {
             Some((a, c)) => {
-                signer.append_memo(
-                    &mut fixed[BLOCK + b],
-                    SLOT_BLOCK,
-                    BLOCK_DOMAINS[b],
-                    &[&a, &c],
-                );
+                signer.append_memo(&mut fixed[BLOCK + b], SLOT_BLOCK + b, &[&a, &c]);
             }
             None => fixed[BLOCK + b].append_null(),
         }
