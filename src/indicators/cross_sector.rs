@@ -168,6 +168,10 @@ const BIRTH: &str = "_annee_naissance";
 const RESIDENCE: &str = "_residence";
 const PE: &str = "_pe";
 const DITEP: &str = "_ditep";
+/// A child in a year, one integer (`frame::pair` of the year and the person).
+const CHILD_YEAR: &str = "_enfant_annee";
+/// A birth year in a year, the key of the age band table.
+const BIRTH_AND_YEAR: &str = "_naissance_annee";
 const PE_CODE: i32 = 1;
 const DITEP_CODE: i32 = 2;
 
@@ -190,7 +194,16 @@ pub fn compute_by(
         age_bounds,
         BAND,
     )?;
-    let records = frame::to_ids(records, P);
+    // Persons already numbered once for every family (`frame::person_numbers`) are
+    // not numbered again.
+    let numbered = linked
+        .column(col::PERSON)
+        .is_ok_and(|c| c.dtype() == &IDX_DTYPE);
+    let records = if numbered {
+        records
+    } else {
+        frame::to_ids(records, P)
+    };
     // Accompaniments in progress in the year, of a service of the services table, in
     // the order of the table.
     let yearly = frame::left_ordered_join(
@@ -207,18 +220,26 @@ pub fn compute_by(
         col(SECTOR).eq(lit(PE_CODE)).any(true).alias(PE_KNOWN),
         col(SECTOR).eq(lit(DITEP_CODE)).any(true).alias(DITEP_KNOWN),
     ]);
+    // A child in a year, and a birth year in a year, are each one integer key
+    // (`frame::pair`): grouped, deduplicated and joined on as they are, where two key
+    // columns are first encoded row by row.
+    let birth_and_year = || frame::pair(col(BIRTH), col(k::YEAR));
     let rows = frame::left_ordered_join(
-        yearly.filter(col(P).is_not_null()),
-        bands,
-        &[BIRTH, k::YEAR],
+        yearly
+            .filter(col(P).is_not_null())
+            .with_column(birth_and_year().alias(BIRTH_AND_YEAR)),
+        bands.select([birth_and_year().alias(BIRTH_AND_YEAR), col(BAND)]),
+        &[BIRTH_AND_YEAR],
         JoinType::Left,
     )
+    .with_column(frame::pair(col(k::YEAR), col(P)).alias(CHILD_YEAR))
     .cache();
     // Each child once per year: their sectors and first known age band.
     let children = rows
         .clone()
-        .group_by([col(k::YEAR), col(P)])
+        .group_by([col(CHILD_YEAR)])
         .agg([
+            col(k::YEAR).first(),
             col(SECTOR).eq(lit(PE_CODE)).any(true).alias(PE),
             col(SECTOR).eq(lit(DITEP_CODE)).any(true).alias(DITEP),
             col(BAND).drop_nulls().first().alias(BAND),
@@ -227,7 +248,7 @@ pub fn compute_by(
     let pe_types = rows
         .clone()
         .filter(col(SECTOR).eq(lit(PE_CODE)))
-        .select([col(k::YEAR), col(P), col(TYPE)])
+        .select([col(CHILD_YEAR), col(TYPE)])
         .unique(None, UniqueKeepStrategy::Any);
     let banded = |side: &str| {
         children
@@ -327,20 +348,20 @@ fn territories(
         super::ChildTerritory::Service => rows
             .clone()
             .filter(col(SECTOR).eq(lit(code)).and(col(DEP).is_not_null()))
-            .select([col(k::YEAR), col(P), col(DEP)])
+            .select([col(CHILD_YEAR), col(DEP)])
             .unique(None, UniqueKeepStrategy::Any),
         super::ChildTerritory::Residence => {
             let known = rows
                 .clone()
                 .filter(col(RESIDENCE).is_not_null())
-                .select([col(k::YEAR), col(P), col(RESIDENCE).alias(DEP)])
+                .select([col(CHILD_YEAR), col(RESIDENCE).alias(DEP)])
                 .unique(None, UniqueKeepStrategy::Any);
             let unknown = rows
                 .clone()
-                .group_by([col(k::YEAR), col(P)])
+                .group_by([col(CHILD_YEAR)])
                 .agg([col(RESIDENCE).is_not_null().any(true).alias("_connu")])
                 .filter(col("_connu").not())
-                .select([col(k::YEAR), col(P), lit(UNKNOWN).alias(DEP)]);
+                .select([col(CHILD_YEAR), lit(UNKNOWN).alias(DEP)]);
             concat([known, unknown], UnionArgs::default())?
         }
     })
@@ -376,9 +397,9 @@ const DITEP_SIDE: Side = Side {
 enum By {
     /// Pooled, per year.
     All,
-    /// Per département: (year, person, `DEP`) rows joined to the children.
+    /// Per département: (child in a year, `DEP`) rows joined to the children.
     Territory(LazyFrame),
-    /// Per value of a column of (year, person, value) rows joined to the children.
+    /// Per value of a column of (child in a year, value) rows joined to the children.
     Children(&'static str, LazyFrame, &'static str),
     /// Per age band: the children already filtered to a known band.
     Band(LazyFrame),
@@ -389,7 +410,7 @@ enum By {
 fn cells(s: &Side, children: &LazyFrame, any: &LazyFrame, by: By) -> LazyFrame {
     let base = children.clone().filter(col(s.side));
     let join =
-        |values| frame::left_ordered_join(values, base.clone(), &[k::YEAR, P], JoinType::Inner);
+        |values| frame::left_ordered_join(values, base.clone(), &[CHILD_YEAR], JoinType::Inner);
     let (lf, group, level, territory, modality) = match by {
         By::All => (base.clone(), vec![col(k::YEAR)], "ensemble", None, None),
         By::Territory(values) => (

@@ -409,6 +409,16 @@ impl Perimeters {
     }
 }
 
+/// Two integer columns as one `Int64` key, `a · 2³² + b` (null when either is): a
+/// `group_by`, `unique` or join on one integer hashes it as it is, where two or three key
+/// columns are first encoded row by row (most of the persons and cross-sector families'
+/// time at national scale; docs/architecture.md, « Indicators as Polars plans »).
+/// One-to-one for any `a` of 32 bits and `b` in `0..2³²`: a person number, a perimeter,
+/// a year.
+pub fn pair(a: Expr, b: Expr) -> Expr {
+    a.cast(DataType::Int64) * lit(1i64 << 32) + b.cast(DataType::Int64)
+}
+
 /// `left ⋈ right` on `on`, keeping the order of `left`.
 pub fn left_ordered_join(
     left: LazyFrame,

@@ -15,6 +15,9 @@ use crate::pseudonymise::columns as pcol;
 use crate::pseudonymise::generalise::{age_at_year_end, age_band};
 use crate::tables::{Table, columns as col};
 
+mod people;
+use people::People;
+
 pub const ACTIVE_FILE: &str = "file_active";
 pub const PRESENT: &str = "presents_31_12";
 pub const ENTRIES: &str = "entrees";
@@ -273,7 +276,17 @@ pub fn compute(inputs: &Inputs, _settings: &Settings) -> Result<Results, Error> 
     // times at national scale; docs/architecture.md, « Indicators as plans »).
     // Only the columns the plans below read are kept (a national network has about
     // 1,75 million of these rows).
-    let yearly = yearly_records(frame::to_ids(records, P), inputs.years.clone())?
+    // Persons already numbered once for every family (`frame::person_numbers`) are
+    // not numbered again.
+    let numbered = df
+        .column(col::PERSON)
+        .is_ok_and(|c| c.dtype() == &IDX_DTYPE);
+    let records = if numbered {
+        records
+    } else {
+        frame::to_ids(records, P)
+    };
+    let yearly = yearly_records(records, inputs.years.clone())?
         .select(YEARLY_COLUMNS.map(col))
         .collect()?
         .lazy();
@@ -336,92 +349,6 @@ const YEARLY_COLUMNS: [&str; 13] = [
     PRESENT_,
     ACTIVE,
 ];
-
-/// Distinct persons per perimeter and year: all of them (`actifs`) and those present at
-/// 31/12 (`presents`), then by age band and by sex (`n`), each person counted with the
-/// age band and sex of their first accompaniment in progress in the perimeter (in the
-/// order of the table: the expansion keeps it, and `first()` keeps the order within a
-/// group).
-struct People {
-    persons: DataFrame,
-    by_band: DataFrame,
-    by_sex: DataFrame,
-}
-
-impl People {
-    /// Computed one year at a time: the expansion to perimeters multiplies the
-    /// accompaniments by the perimeters of their service (five at most), and grouping
-    /// the expanded rows of every year at once held 1,5 GB on a national network
-    /// (docs/architecture.md, « Indicators in bounded memory »). Years are disjoint
-    /// groups, so the counts are the same.
-    fn count(
-        perimeters: &Perimeters,
-        active: LazyFrame,
-        years: std::ops::RangeInclusive<i32>,
-    ) -> Result<People, Error> {
-        // The five columns the counts read, once for every year.
-        let active = active
-            .select([
-                col(k::SERVICE),
-                col(k::YEAR),
-                col(P),
-                col(BAND),
-                col(SEX),
-                col(PRESENT_),
-            ])
-            .collect()?;
-        let key = || vec![col(k::PERIMETER), col(k::YEAR)];
-        let by = |c: &str| {
-            let mut v = key();
-            v.push(col(c));
-            v
-        };
-        let (mut persons, mut by_band, mut by_sex) = (Vec::new(), Vec::new(), Vec::new());
-        // A period without years still gives the frames their columns (and no row).
-        let mut filters: Vec<Expr> = years.map(|y| col(k::YEAR).eq(lit(y))).collect();
-        if filters.is_empty() {
-            filters.push(lit(false));
-        }
-        for this_year in filters {
-            let people = perimeters
-                .expand(active.clone().lazy().filter(this_year))
-                .group_by([col(k::PERIMETER), col(k::YEAR), col(P)])
-                .agg([col(BAND).first(), col(SEX).first(), col(PRESENT_).any(true)])
-                .collect()?;
-            persons.push(
-                people
-                    .clone()
-                    .lazy()
-                    .group_by(key())
-                    .agg([
-                        len().cast(DataType::Int64).alias("actifs"),
-                        col(PRESENT_).sum().cast(DataType::Int64).alias("presents"),
-                    ])
-                    .collect()?,
-            );
-            let n = || [len().cast(DataType::Int64).alias("n")];
-            by_band.push(
-                people
-                    .clone()
-                    .lazy()
-                    .group_by(by(BAND))
-                    .agg(n())
-                    .collect()?,
-            );
-            by_sex.push(people.lazy().group_by(by(SEX)).agg(n()).collect()?);
-            crate::memory::release_freed();
-        }
-        let stack = |parts: Vec<DataFrame>| -> Result<DataFrame, Error> {
-            let lazy: Vec<LazyFrame> = parts.into_iter().map(DataFrame::lazy).collect();
-            Ok(concat(lazy, UnionArgs::default())?.collect()?)
-        };
-        Ok(People {
-            persons: stack(persons)?,
-            by_band: stack(by_band)?,
-            by_sex: stack(by_sex)?,
-        })
-    }
-}
 
 /// The accompaniments with a person, a service and a start.
 fn person_records(df: &DataFrame) -> LazyFrame {
@@ -529,20 +456,25 @@ fn with_total(lf: LazyFrame) -> Result<LazyFrame, Error> {
 /// The accompaniments in progress in the year, with the age band of the person that
 /// year (« non renseigné » when unknown).
 fn active_with_bands(yearly: LazyFrame, bands: LazyFrame) -> LazyFrame {
-    yearly
-        .filter(col(ACTIVE))
-        .join(
-            bands,
-            [col(BIRTH), col(k::YEAR)],
-            [col(BIRTH), col(k::YEAR)],
-            {
-                let mut a = JoinArgs::new(JoinType::Left);
-                a.maintain_order = MaintainOrderJoin::Left;
-                a
-            },
-        )
-        .with_column(col(BAND).fill_null(lit(UNKNOWN)))
+    frame::left_ordered_join(
+        yearly
+            .filter(col(ACTIVE))
+            .with_column(birth_and_year().alias(BIRTH_AND_YEAR)),
+        bands.select([birth_and_year().alias(BIRTH_AND_YEAR), col(BAND)]),
+        &[BIRTH_AND_YEAR],
+        JoinType::Left,
+    )
+    .drop(by_name([BIRTH_AND_YEAR], true, false))
+    .with_column(col(BAND).fill_null(lit(UNKNOWN)))
 }
+
+/// The key of the age band table: birth year and year as one integer (`frame::pair`).
+pub(super) fn birth_and_year() -> Expr {
+    frame::pair(col(BIRTH), col(k::YEAR))
+}
+
+/// Column of [`birth_and_year`].
+pub(super) const BIRTH_AND_YEAR: &str = "_naissance_annee";
 
 /// The four breakdowns of the file: accompaniments by type and frame, persons by age
 /// band and sex.

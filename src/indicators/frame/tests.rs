@@ -123,3 +123,29 @@ fn person_numbers_are_dense_and_keep_nulls_and_other_columns() {
     // Already numbered: returned as it is.
     assert_eq!(person_numbers(&out).unwrap(), out);
 }
+
+/// `pair` is one-to-one over the values it is given (a signed 32-bit first value, a
+/// second one in `0..2³²`), and null when either value is.
+#[test]
+fn pairs_are_one_to_one_and_null_with_a_null() {
+    let a = [i32::MIN, -1, 0, 0, 1, 1, 2020, i32::MAX];
+    let b = [0u32, u32::MAX, 0, 1, 0, u32::MAX, 5, u32::MAX];
+    let mut a: Vec<Option<i32>> = a.into_iter().map(Some).collect();
+    let mut b: Vec<Option<u32>> = b.into_iter().map(Some).collect();
+    a.extend([None, Some(3)]);
+    b.extend([Some(3), None]);
+    let df = df!["a" => a, "b" => b].unwrap();
+    let out = df
+        .lazy()
+        .select([pair(col("a"), col("b")).alias("p")])
+        .collect()
+        .unwrap();
+    let p: Vec<Option<i64>> = out.column("p").unwrap().i64().unwrap().iter().collect();
+    let known: Vec<i64> = p[..8].iter().map(|v| v.unwrap()).collect();
+    let mut distinct = known.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), known.len(), "{known:?}");
+    assert_eq!(known[6], 2020 * (1i64 << 32) + 5);
+    assert_eq!(&p[8..], &[None, None]);
+}
