@@ -9,12 +9,13 @@
 //! stderr discarded (a library may print its own English text there), sets an
 //! address-space limit on itself ([`Limits::reader_memory_bytes`]) before reading
 //! anything, reads the selected sheets with [`read_workbook_in_process`] and streams them
-//! back. A child that dies — signal, abort, non-zero exit, truncated or malformed stream —
-//! becomes a [`SourceError`] naming the file, in French.
+//! back, then waits for the next workbook: children are kept between workbooks during the
+//! reading ([`pool`], [`Session`]). A child that dies — signal, abort, truncated or
+//! malformed stream — becomes a [`SourceError`] naming the file, in French, once a fresh
+//! child has died on it too.
 
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::grid::{Cell, Grid};
@@ -77,7 +78,8 @@ fn crashed(display: &str) -> SourceError {
     }
 }
 
-/// Reads the selected sheets of `path` in a child process.
+/// Reads the selected sheets of `path` in a child process (one kept from an earlier
+/// workbook when there is one, [`pool`]).
 pub fn read_in_child(
     path: &Path,
     display: &str,
@@ -93,57 +95,70 @@ pub fn read_in_child(
         ),
     }
     };
-    let exe = std::env::current_exe().map_err(|_| not_started())?;
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut request = Vec::new();
-    encode_request(&mut request, &absolute, display, selection, limits)
-        .map_err(|_| not_started())?;
-    let mut child = Command::new(exe)
-        .arg(WORKER_COMMAND)
-        .env_clear()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|_| not_started())?;
-    // A watchdog stops this very child (by its id, before it is reaped: the id cannot
-    // have been reused) when it takes longer than the limit.
-    let (done, wait_done) = std::sync::mpsc::channel::<()>();
-    let started = std::time::Instant::now();
-    let pid = child.id();
-    let seconds = limits.reader_seconds;
-    let watchdog = std::thread::spawn(move || {
-        let late = wait_done.recv_timeout(std::time::Duration::from_secs(seconds))
-            == Err(std::sync::mpsc::RecvTimeoutError::Timeout);
-        if late {
-            stop(pid);
+    let request =
+        framed_request(&absolute, display, selection, limits).map_err(|_| not_started())?;
+    let (memory, seconds) = (limits.reader_memory_bytes, limits.reader_seconds);
+    let worker = Worker::take(memory).map_err(|_| not_started())?;
+    let reused = worker.used;
+    match worker.ask(&request, display, seconds) {
+        Answer::Read(result, worker) => {
+            worker.give_back();
+            result
         }
-        late
-    });
-    // The request is small: written whole before the answer is read.
-    let wrote = child
-        .stdin
-        .take()
-        .map(|mut s| s.write_all(&request).and_then(|()| s.flush()));
-    let decoded = match child.stdout.take() {
-        Some(out) => decode_response(&mut BufReader::new(out), display).ok(),
-        None => None,
-    };
-    if decoded.is_none() {
-        // A stream that cannot be decoded: the child may still be writing; stop it (this
-        // very child, by its handle) rather than wait for it.
-        let _ = child.kill();
+        Answer::Late => Err(too_slow(display, seconds)),
+        // A kept child may have died of what earlier workbooks left: a fresh one judges
+        // this workbook alone.
+        Answer::Died if reused => {
+            let fresh = Worker::spawn(memory).map_err(|_| not_started())?;
+            match fresh.ask(&request, display, seconds) {
+                Answer::Read(result, worker) => {
+                    worker.give_back();
+                    result
+                }
+                Answer::Late => Err(too_slow(display, seconds)),
+                Answer::Died => Err(crashed(display)),
+            }
+        }
+        Answer::Died => Err(crashed(display)),
     }
-    let _ = done.send(());
-    // Late also when the answer came after the limit but before the watchdog ran (the
-    // limit is the same whichever thread sees it first).
-    let late = watchdog.join().unwrap_or(false)
-        || started.elapsed() >= std::time::Duration::from_secs(seconds);
-    let status = child.wait();
-    match (wrote, decoded, status) {
-        _ if late => Err(too_slow(display, seconds)),
-        (Some(Ok(())), Some(result), Ok(s)) if s.success() => result,
-        _ => Err(crashed(display)),
+}
+
+/// A request as the parent writes it to a child: its length (u64), then its bytes.
+#[doc(hidden)]
+pub fn framed_request(
+    path: &Path,
+    display: &str,
+    selection: &SheetSelection,
+    limits: &Limits,
+) -> io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    encode_request(&mut body, path, display, selection, limits)?;
+    let mut framed = Vec::with_capacity(body.len() + 8);
+    put_u64(&mut framed, body.len() as u64)?;
+    framed.extend_from_slice(&body);
+    Ok(framed)
+}
+
+/// Ends the reading children kept for the next workbook; a guard of the reading stage
+/// ([`Session`]) calls it.
+pub fn release_workers() {
+    pool::release();
+}
+
+/// While it lives, reading children are kept between workbooks; dropped (at the end of
+/// the reading, or on its error), the idle ones end.
+pub struct Session(());
+
+impl Session {
+    pub fn begin() -> Session {
+        Session(())
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        release_workers();
     }
 }
 
@@ -171,28 +186,50 @@ fn stop(pid: u32) {
 #[cfg(not(unix))]
 fn stop(_pid: u32) {}
 
-/// The worker: reads one request on stdin, answers on stdout. Returns the exit code.
+/// The worker: answers requests from stdin on stdout, one at a time, each request its
+/// length (u64) then its bytes, until its input ends. Returns the exit code: 0 at the end
+/// of its input after at least one request; 2 for no request or a malformed one; 3 when
+/// it cannot write its answer.
 pub fn worker_main() -> u8 {
     // Nothing of a panic goes anywhere (stderr is discarded by the parent anyway).
     std::panic::set_hook(Box::new(|_| {}));
-    let mut input = Vec::new();
-    if io::stdin().take(1 << 20).read_to_end(&mut input).is_err() {
-        return 2;
+    let mut input = io::stdin().lock();
+    let mut limited = false;
+    loop {
+        let mut len = [0u8; 8];
+        match input.read_exact(&mut len) {
+            Ok(()) => {}
+            Err(e) if limited && e.kind() == io::ErrorKind::UnexpectedEof => return 0,
+            Err(_) => return 2,
+        }
+        let len = u64::from_le_bytes(len);
+        if len > 1 << 20 {
+            return 2;
+        }
+        let mut request = Vec::new();
+        if (&mut input).take(len).read_to_end(&mut request).is_err() || request.len() as u64 != len
+        {
+            return 2;
+        }
+        let Ok((path, display, selection, limits)) = decode_request(&mut request.as_slice()) else {
+            return 2;
+        };
+        // Set once: the parent only sends a child requests with the limit it set.
+        if !limited {
+            limit_memory(limits.reader_memory_bytes);
+            limited = true;
+        }
+        let result = read_workbook_in_process(&path, &display, &selection, &limits);
+        let peak = own_peak_kb();
+        // Made under the limit, like everything the answer needs.
+        let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+        if encode_response(&mut out, &result, peak)
+            .and_then(|()| out.flush())
+            .is_err()
+        {
+            return 3;
+        }
     }
-    let Ok((path, display, selection, limits)) = decode_request(&mut input.as_slice()) else {
-        return 2;
-    };
-    limit_memory(limits.reader_memory_bytes);
-    let result = read_workbook_in_process(&path, &display, &selection, &limits);
-    let peak = own_peak_kb();
-    let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    if encode_response(&mut out, &result, peak)
-        .and_then(|()| out.flush())
-        .is_err()
-    {
-        return 3;
-    }
-    0
 }
 
 #[cfg(unix)]
@@ -212,382 +249,10 @@ fn limit_memory(bytes: u64) {
 #[cfg(not(unix))]
 fn limit_memory(_bytes: u64) {}
 
-// ---------------------------------------------------------------------------------------
-// Encoding: little-endian integers, strings as a u64 length and UTF-8 bytes.
-
-fn put_u8(w: &mut impl Write, v: u8) -> io::Result<()> {
-    w.write_all(&[v])
-}
-
-fn put_u32(w: &mut impl Write, v: u32) -> io::Result<()> {
-    w.write_all(&v.to_le_bytes())
-}
-
-fn put_u64(w: &mut impl Write, v: u64) -> io::Result<()> {
-    w.write_all(&v.to_le_bytes())
-}
-
-fn put_bytes(w: &mut impl Write, b: &[u8]) -> io::Result<()> {
-    put_u64(w, b.len() as u64)?;
-    w.write_all(b)
-}
-
-fn put_str(w: &mut impl Write, s: &str) -> io::Result<()> {
-    put_bytes(w, s.as_bytes())
-}
-
-fn bad() -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, "flux")
-}
-
-fn get_array<const N: usize>(r: &mut impl Read) -> io::Result<[u8; N]> {
-    let mut b = [0u8; N];
-    r.read_exact(&mut b)?;
-    Ok(b)
-}
-
-fn get_u8(r: &mut impl Read) -> io::Result<u8> {
-    Ok(get_array::<1>(r)?[0])
-}
-
-fn get_u32(r: &mut impl Read) -> io::Result<u32> {
-    Ok(u32::from_le_bytes(get_array(r)?))
-}
-
-fn get_u64(r: &mut impl Read) -> io::Result<u64> {
-    Ok(u64::from_le_bytes(get_array(r)?))
-}
-
-fn get_usize(r: &mut impl Read) -> io::Result<usize> {
-    usize::try_from(get_u64(r)?).map_err(|_| bad())
-}
-
-fn get_bytes(r: &mut impl Read) -> io::Result<Vec<u8>> {
-    let n = get_u64(r)?;
-    // Room for a short value at once (most are cell texts of a few bytes); beyond
-    // 64 KiB, `take` grows the buffer as bytes arrive, so a forged length allocates
-    // no more than that.
-    let mut v = Vec::with_capacity(usize::try_from(n.min(1 << 16)).map_err(|_| bad())?);
-    r.take(n).read_to_end(&mut v)?;
-    if v.len() as u64 != n {
-        return Err(bad());
-    }
-    Ok(v)
-}
-
-fn get_str(r: &mut impl Read) -> io::Result<String> {
-    String::from_utf8(get_bytes(r)?).map_err(|_| bad())
-}
-
-fn put_limits(w: &mut impl Write, l: &Limits) -> io::Result<()> {
-    for v in [
-        l.file_bytes,
-        l.cells_per_sheet,
-        l.decompressed_bytes,
-        l.shared_strings,
-        l.cell_chars as u64,
-        l.line_bytes as u64,
-        l.sheet_text_bytes,
-        l.reader_memory_bytes,
-        l.reader_seconds,
-    ] {
-        put_u64(w, v)?;
-    }
-    Ok(())
-}
-
-fn get_limits(r: &mut impl Read) -> io::Result<Limits> {
-    Ok(Limits {
-        file_bytes: get_u64(r)?,
-        cells_per_sheet: get_u64(r)?,
-        decompressed_bytes: get_u64(r)?,
-        shared_strings: get_u64(r)?,
-        cell_chars: get_usize(r)?,
-        line_bytes: get_usize(r)?,
-        sheet_text_bytes: get_u64(r)?,
-        reader_memory_bytes: get_u64(r)?,
-        reader_seconds: get_u64(r)?,
-    })
-}
-
-#[cfg(unix)]
-fn path_bytes(p: &Path) -> Vec<u8> {
-    use std::os::unix::ffi::OsStrExt;
-    p.as_os_str().as_bytes().to_vec()
-}
-
-#[cfg(not(unix))]
-fn path_bytes(p: &Path) -> Vec<u8> {
-    p.to_string_lossy().as_bytes().to_vec()
-}
-
-#[cfg(unix)]
-fn path_from(b: Vec<u8>) -> io::Result<PathBuf> {
-    use std::os::unix::ffi::OsStringExt;
-    Ok(PathBuf::from(std::ffi::OsString::from_vec(b)))
-}
-
-#[cfg(not(unix))]
-fn path_from(b: Vec<u8>) -> io::Result<PathBuf> {
-    String::from_utf8(b).map(PathBuf::from).map_err(|_| bad())
-}
-
-fn encode_request(
-    w: &mut impl Write,
-    path: &Path,
-    display: &str,
-    selection: &SheetSelection,
-    limits: &Limits,
-) -> io::Result<()> {
-    w.write_all(REQUEST_MAGIC)?;
-    put_bytes(w, &path_bytes(path))?;
-    put_str(w, display)?;
-    match selection {
-        SheetSelection::Patterns(list) => {
-            put_u8(w, 0)?;
-            put_u64(w, list.len() as u64)?;
-            for p in list {
-                put_str(w, p)?;
-            }
-        }
-        SheetSelection::Name(n) => {
-            put_u8(w, 1)?;
-            put_str(w, n)?;
-        }
-        SheetSelection::Position(p) => {
-            put_u8(w, 2)?;
-            put_u64(w, *p as u64)?;
-        }
-        SheetSelection::FirstVisible => put_u8(w, 3)?,
-    }
-    put_limits(w, limits)?;
-    w.write_all(END_MAGIC)
-}
-
-fn decode_request(r: &mut impl Read) -> io::Result<(PathBuf, String, SheetSelection, Limits)> {
-    if &get_array::<8>(r)? != REQUEST_MAGIC {
-        return Err(bad());
-    }
-    let path = path_from(get_bytes(r)?)?;
-    let display = get_str(r)?;
-    let selection = match get_u8(r)? {
-        0 => {
-            let n = get_u64(r)?;
-            let mut v = Vec::new();
-            for _ in 0..n {
-                v.push(get_str(r)?);
-            }
-            SheetSelection::Patterns(v)
-        }
-        1 => SheetSelection::Name(get_str(r)?),
-        2 => SheetSelection::Position(get_usize(r)?),
-        3 => SheetSelection::FirstVisible,
-        _ => return Err(bad()),
-    };
-    let limits = get_limits(r)?;
-    if &get_array::<4>(r)? != END_MAGIC {
-        return Err(bad());
-    }
-    Ok((path, display, selection, limits))
-}
-
-fn put_cell(w: &mut impl Write, c: &Cell) -> io::Result<()> {
-    match c {
-        Cell::Empty => put_u8(w, 0),
-        Cell::Text(s) => {
-            put_u8(w, 1)?;
-            put_str(w, s)
-        }
-        Cell::Number(n) => {
-            put_u8(w, 2)?;
-            w.write_all(&n.to_bits().to_le_bytes())
-        }
-        Cell::Bool(b) => {
-            put_u8(w, 3)?;
-            put_u8(w, u8::from(*b))
-        }
-        Cell::Date(d) => {
-            put_u8(w, 4)?;
-            w.write_all(&chrono::Datelike::num_days_from_ce(d).to_le_bytes())
-        }
-        Cell::IsoDate(s) => {
-            put_u8(w, 5)?;
-            put_str(w, s)
-        }
-        Cell::Error(s) => {
-            put_u8(w, 6)?;
-            put_str(w, s)
-        }
-    }
-}
-
-fn get_cell(r: &mut impl Read) -> io::Result<Cell> {
-    Ok(match get_u8(r)? {
-        0 => Cell::Empty,
-        1 => Cell::Text(get_str(r)?),
-        2 => Cell::Number(f64::from_bits(get_u64(r)?)),
-        3 => Cell::Bool(get_u8(r)? != 0),
-        4 => {
-            let days = i32::from_le_bytes(get_array(r)?);
-            Cell::Date(chrono::NaiveDate::from_num_days_from_ce_opt(days).ok_or_else(bad)?)
-        }
-        5 => Cell::IsoDate(get_str(r)?),
-        6 => Cell::Error(get_str(r)?),
-        _ => return Err(bad()),
-    })
-}
-
-fn put_kind(w: &mut impl Write, k: &SourceErrorKind) -> io::Result<()> {
-    match k {
-        SourceErrorKind::NotFound => put_u8(w, 0),
-        SourceErrorKind::UnsupportedFormat(s) => {
-            put_u8(w, 1)?;
-            put_str(w, s)
-        }
-        SourceErrorKind::PasswordProtected => put_u8(w, 2),
-        SourceErrorKind::Corrupt(s) => {
-            put_u8(w, 3)?;
-            put_str(w, s)
-        }
-        SourceErrorKind::TooLarge(s) => {
-            put_u8(w, 4)?;
-            put_str(w, s)
-        }
-        SourceErrorKind::SheetNotFound {
-            wanted,
-            visible,
-            hidden,
-        } => {
-            put_u8(w, 5)?;
-            put_str(w, wanted)?;
-            put_u64(w, *visible as u64)?;
-            put_u64(w, *hidden as u64)
-        }
-        // Kinds a workbook reader does not produce.
-        _ => {
-            put_u8(w, 3)?;
-            put_str(w, "erreur de lecture du classeur")
-        }
-    }
-}
-
-fn get_kind(r: &mut impl Read) -> io::Result<SourceErrorKind> {
-    Ok(match get_u8(r)? {
-        0 => SourceErrorKind::NotFound,
-        1 => SourceErrorKind::UnsupportedFormat(get_str(r)?),
-        2 => SourceErrorKind::PasswordProtected,
-        3 => SourceErrorKind::Corrupt(get_str(r)?),
-        4 => SourceErrorKind::TooLarge(get_str(r)?),
-        5 => SourceErrorKind::SheetNotFound {
-            wanted: get_str(r)?,
-            visible: get_usize(r)?,
-            hidden: get_usize(r)?,
-        },
-        _ => return Err(bad()),
-    })
-}
-
-/// The child's answer: what it read or the error, then its own peak resident set (kB).
-fn encode_response(
-    w: &mut impl Write,
-    result: &Result<WorkbookRead, SourceError>,
-    peak_kb: u64,
-) -> io::Result<()> {
-    w.write_all(RESPONSE_MAGIC)?;
-    match result {
-        Ok(read) => {
-            put_u8(w, 0)?;
-            put_u8(w, u8::from(read.is_1904))?;
-            put_u64(w, read.sheets.len() as u64)?;
-            for (name, grid) in &read.sheets {
-                put_str(w, name)?;
-                put_u64(w, grid.rows.len() as u64)?;
-                for row in &grid.rows {
-                    put_u32(w, u32::try_from(row.len()).map_err(|_| bad())?)?;
-                    for c in row {
-                        put_cell(w, c)?;
-                    }
-                }
-            }
-            put_u64(w, read.hidden.len() as u64)?;
-            for name in &read.hidden {
-                put_str(w, name)?;
-            }
-        }
-        Err(e) => {
-            put_u8(w, 1)?;
-            match &e.sheet {
-                Some(s) => {
-                    put_u8(w, 1)?;
-                    put_str(w, s)?;
-                }
-                None => put_u8(w, 0)?,
-            }
-            put_kind(w, &e.kind)?;
-        }
-    }
-    put_u64(w, peak_kb)?;
-    w.write_all(END_MAGIC)
-}
-
-/// Decodes the child's answer. The outer error means a broken stream (the child died);
-/// the inner result is what the child read or the error it reported.
-fn decode_response(
-    r: &mut impl Read,
-    display: &str,
-) -> io::Result<Result<WorkbookRead, SourceError>> {
-    if &get_array::<8>(r)? != RESPONSE_MAGIC {
-        return Err(bad());
-    }
-    let result = match get_u8(r)? {
-        0 => {
-            let is_1904 = get_u8(r)? != 0;
-            let n = get_u64(r)?;
-            let mut sheets = Vec::new();
-            for _ in 0..n {
-                let name = get_str(r)?;
-                let rows = get_u64(r)?;
-                let mut grid = Grid::default();
-                for _ in 0..rows {
-                    let len = get_u32(r)?;
-                    let mut row = Vec::new();
-                    for _ in 0..len {
-                        row.push(get_cell(r)?);
-                    }
-                    grid.rows.push(row);
-                }
-                sheets.push((name, grid));
-            }
-            let mut hidden = Vec::new();
-            for _ in 0..get_u64(r)? {
-                hidden.push(get_str(r)?);
-            }
-            Ok(WorkbookRead {
-                is_1904,
-                sheets,
-                hidden,
-            })
-        }
-        1 => {
-            let sheet = match get_u8(r)? {
-                0 => None,
-                _ => Some(get_str(r)?),
-            };
-            Err(SourceError {
-                file: display.to_string(),
-                sheet,
-                kind: get_kind(r)?,
-            })
-        }
-        _ => return Err(bad()),
-    };
-    let peak_kb = get_u64(r)?;
-    if &get_array::<4>(r)? != END_MAGIC {
-        return Err(bad());
-    }
-    LARGEST_CHILD_PEAK_KB.fetch_max(peak_kb, Ordering::SeqCst);
-    Ok(result)
-}
+mod pool;
+mod wire;
+use pool::{Answer, Worker};
+use wire::*;
 
 #[cfg(test)]
 mod tests;

@@ -133,6 +133,8 @@ pub fn ingest_observed(
 ) -> Result<Ingested, Error> {
     let limits = pipeline.settings.limits;
     let checks = pipeline.settings.checks.clone();
+    // Reading children are kept from one workbook to the next until the reading ends.
+    let _readers = isolate::Session::begin();
     let mut builders: BTreeMap<Table, TableBuilder> = Table::ALL
         .iter()
         .map(|t| (*t, TableBuilder::new(*t)))

@@ -1046,3 +1046,58 @@ fn isolated_reader_is_hidden_and_silent() {
         assert!(out.stdout.is_empty() && out.stderr.is_empty());
     }
 }
+
+/// A reading child is kept from one workbook to the next: it answers requests one after
+/// the other, a broken workbook among them answered as an error without ending it, and
+/// exits with 0 when its input ends.
+#[test]
+fn a_kept_reader_answers_workbook_after_workbook() {
+    use observatoire::ingest::isolate::{WORKER_COMMAND, framed_request};
+    use observatoire::ingest::limits::Limits;
+    use observatoire::ingest::workbook::SheetSelection;
+    use std::process::{Command, Stdio};
+    let dir = crate::util::temp_dir("lecteur-garde");
+    let good = dir.join("activite.xlsx");
+    let broken = dir.join("abime.xlsx");
+    std::fs::write(&good, xlsx_activity()).unwrap();
+    std::fs::write(&broken, b"PK\x03\x04 pas un classeur").unwrap();
+    let mut input = Vec::new();
+    for path in [&good, &broken, &good] {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        input.extend(
+            framed_request(
+                path,
+                &name,
+                &SheetSelection::FirstVisible,
+                &Limits::default(),
+            )
+            .unwrap(),
+        );
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_observatoire"))
+        .arg(WORKER_COMMAND)
+        .env_clear()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty());
+    let answers: Vec<usize> = out
+        .stdout
+        .windows(8)
+        .enumerate()
+        .filter(|(_, w)| w == b"OBSREP01")
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(answers.len(), 3, "trois réponses attendues");
+    // Each answer says whether it read (0) or reports an error (1), right after its
+    // magic: the good workbook, the broken one, the good one again.
+    let status: Vec<u8> = answers.iter().map(|&i| out.stdout[i + 8]).collect();
+    assert_eq!(status, [0, 1, 0]);
+    assert!(out.stdout.ends_with(b"FIN."));
+    let _ = std::fs::remove_dir_all(&dir);
+}
