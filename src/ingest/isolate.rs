@@ -100,26 +100,39 @@ pub fn read_in_child(
         framed_request(&absolute, display, selection, limits).map_err(|_| not_started())?;
     let (memory, seconds) = (limits.reader_memory_bytes, limits.reader_seconds);
     let worker = Worker::take(memory).map_err(|_| not_started())?;
-    let reused = worker.used;
+    if !worker.used {
+        return settle(worker.ask(&request, display, seconds), display, seconds);
+    }
+    // A kept child may have died of what earlier workbooks left, or reported an error
+    // that is only theirs (memory it still holds made an allocation fail): a fresh one
+    // judges this workbook alone. A kept child is not slower: a late answer stands.
     match worker.ask(&request, display, seconds) {
+        Answer::Read(Ok(read), worker) => {
+            worker.give_back();
+            Ok(read)
+        }
+        Answer::Read(Err(_), worker) => {
+            worker.retire();
+            let fresh = Worker::spawn(memory).map_err(|_| not_started())?;
+            settle(fresh.ask(&request, display, seconds), display, seconds)
+        }
+        Answer::Late => Err(too_slow(display, seconds)),
+        Answer::Died => {
+            let fresh = Worker::spawn(memory).map_err(|_| not_started())?;
+            settle(fresh.ask(&request, display, seconds), display, seconds)
+        }
+    }
+}
+
+/// The outcome of an answer that stands: what was read or the error reported (the
+/// child kept for the next workbook), too slow, or dead.
+fn settle(answer: Answer, display: &str, seconds: u64) -> Result<WorkbookRead, SourceError> {
+    match answer {
         Answer::Read(result, worker) => {
             worker.give_back();
             result
         }
         Answer::Late => Err(too_slow(display, seconds)),
-        // A kept child may have died of what earlier workbooks left: a fresh one judges
-        // this workbook alone.
-        Answer::Died if reused => {
-            let fresh = Worker::spawn(memory).map_err(|_| not_started())?;
-            match fresh.ask(&request, display, seconds) {
-                Answer::Read(result, worker) => {
-                    worker.give_back();
-                    result
-                }
-                Answer::Late => Err(too_slow(display, seconds)),
-                Answer::Died => Err(crashed(display)),
-            }
-        }
         Answer::Died => Err(crashed(display)),
     }
 }
@@ -146,8 +159,9 @@ pub fn release_workers() {
     pool::release();
 }
 
-/// While it lives, reading children are kept between workbooks; dropped (at the end of
-/// the reading, or on its error), the idle ones end.
+/// The reading stage's guard: dropped (at the end of the reading, or on its error), it
+/// ends the idle children. A reading without one (`proposer`) leaves its idle children
+/// until the process exits, which ends them (their input closes).
 pub struct Session(());
 
 impl Session {
@@ -196,11 +210,15 @@ pub fn worker_main() -> u8 {
     let mut input = io::stdin().lock();
     let mut limited = false;
     loop {
+        // The end of the input is clean only before a request's first byte.
         let mut len = [0u8; 8];
-        match input.read_exact(&mut len) {
-            Ok(()) => {}
-            Err(e) if limited && e.kind() == io::ErrorKind::UnexpectedEof => return 0,
-            Err(_) => return 2,
+        match input.read(&mut len[..1]) {
+            Ok(0) if limited => return 0,
+            Ok(1) => {}
+            _ => return 2,
+        }
+        if input.read_exact(&mut len[1..]).is_err() {
+            return 2;
         }
         let len = u64::from_le_bytes(len);
         if len > 1 << 20 {

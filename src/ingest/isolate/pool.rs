@@ -6,9 +6,9 @@
 //! never reused.
 //!
 //! Nothing a workbook does may change how another is judged: a child that dies on a
-//! workbook after reading others (whose memory it may still hold) does not condemn it —
-//! the workbook is read again by a fresh child, which judges it as if it had been the
-//! only one (the rule before children were kept).
+//! workbook, or reports an error, after reading others (whose memory it may still hold)
+//! does not condemn it — the workbook is read again by a fresh child, which judges it as
+//! if it had been the only one (the rule before children were kept).
 
 use std::io::{self, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -135,6 +135,11 @@ impl Worker {
             drop(idle);
             self.end();
         }
+    }
+
+    /// Ends a child that answered but is not to be kept.
+    pub(super) fn retire(self) {
+        self.end();
     }
 
     /// Stops a child that may still be writing, and reaps it.

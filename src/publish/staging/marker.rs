@@ -53,7 +53,8 @@ pub(super) fn walk(root: &Path) -> io::Result<(Vec<String>, Vec<String>)> {
 /// the emptied sub-folders. A folder whose manifest went first would hold files nothing
 /// lists, and the next run would leave it in place as foreign.
 pub(super) fn remove_ours(dir: &Path) -> io::Result<()> {
-    for rel in removal_order(dir) {
+    // A folder that cannot be listed is not removed out of order: the error stands.
+    for rel in removal_order(dir)? {
         match std::fs::remove_file(dir.join(&rel)) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
             _ => {}
@@ -63,17 +64,15 @@ pub(super) fn remove_ours(dir: &Path) -> io::Result<()> {
 }
 
 /// The files of `dir` in the order [`remove_ours`] removes them.
-pub(super) fn removal_order(dir: &Path) -> Vec<String> {
-    let Ok((mut files, _)) = walk(dir) else {
-        return Vec::new();
-    };
+pub(super) fn removal_order(dir: &Path) -> io::Result<Vec<String>> {
+    let (mut files, _) = walk(dir)?;
     let rank = |f: &str| match f {
         paths::MANIFEST => 1,
         JOURNAL => 2,
         _ => 0,
     };
     files.sort_by_key(|f| rank(f));
-    files
+    Ok(files)
 }
 
 pub(super) fn sha256_file(path: &Path) -> io::Result<(String, u64)> {

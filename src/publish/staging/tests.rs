@@ -369,13 +369,13 @@ fn a_removal_stopped_at_any_file_leaves_a_folder_still_ours() {
     let order = {
         let target = root.join("ordre");
         publish(&target, &files).unwrap();
-        removal_order(&target)
+        removal_order(&target).unwrap()
     };
     assert_eq!(order.last().map(String::as_str), Some(paths::MANIFEST));
     for k in 0..=order.len() {
         let target = root.join(format!("sortie-{k}"));
         publish(&target, &files).unwrap();
-        for rel in removal_order(&target).iter().take(k) {
+        for rel in removal_order(&target).unwrap().iter().take(k) {
             std::fs::remove_file(target.join(rel)).unwrap();
         }
         let c = inspect(&target).unwrap();
@@ -388,7 +388,7 @@ fn a_removal_stopped_at_any_file_leaves_a_folder_still_ours() {
             s.write(rel, bytes.to_vec()).unwrap();
         }
         s.write(paths::MANIFEST, b"{}".to_vec()).unwrap();
-        let order = removal_order(&s.dir);
+        let order = removal_order(&s.dir).unwrap();
         assert_eq!(order.last().map(String::as_str), Some(JOURNAL));
         for rel in order.iter().take(k) {
             std::fs::remove_file(s.dir.join(rel)).unwrap();

@@ -1099,5 +1099,27 @@ fn a_kept_reader_answers_workbook_after_workbook() {
     let status: Vec<u8> = answers.iter().map(|&i| out.stdout[i + 8]).collect();
     assert_eq!(status, [0, 1, 0]);
     assert!(out.stdout.ends_with(b"FIN."));
+    // Input that ends inside the next request's length is no clean end: it fails.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_observatoire"))
+        .arg(WORKER_COMMAND)
+        .env_clear()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let first = framed_request(
+        &good,
+        "activite.xlsx",
+        &SheetSelection::FirstVisible,
+        &Limits::default(),
+    )
+    .unwrap();
+    let mut cut = first.clone();
+    cut.extend_from_slice(&first[..3]);
+    child.stdin.take().unwrap().write_all(&cut).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.starts_with(b"OBSREP01") && out.stderr.is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }
