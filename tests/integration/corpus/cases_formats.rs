@@ -1020,7 +1020,7 @@ pub fn cases() -> Vec<Case> {
 /// it prints nothing (no library text, no path) and fails.
 #[test]
 fn isolated_reader_is_hidden_and_silent() {
-    use std::process::{Command, Stdio};
+    use std::process::Command;
     let bin = env!("CARGO_BIN_EXE_observatoire");
     let help = Command::new(bin).arg("--aide").output().unwrap();
     let text = String::from_utf8_lossy(&help.stdout);
@@ -1033,18 +1033,26 @@ fn isolated_reader_is_hidden_and_silent() {
         b"OBSREQ01\xff\xff\xff\xff\xff\xff\xff\xff",
         b"garbage",
     ] {
-        let mut child = Command::new(bin)
-            .arg("__lecture-isolee")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(input).unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = isolated_reader(input);
         assert_eq!(out.status.code(), Some(2));
         assert!(out.stdout.is_empty() && out.stderr.is_empty());
     }
+}
+
+/// What the hidden reading command answers to `input` (as the parent starts it: no
+/// environment).
+fn isolated_reader(input: &[u8]) -> std::process::Output {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_observatoire"))
+        .arg(observatoire::ingest::isolate::WORKER_COMMAND)
+        .env_clear()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
 }
 
 /// A reading child is kept from one workbook to the next: it answers requests one after
@@ -1052,10 +1060,9 @@ fn isolated_reader_is_hidden_and_silent() {
 /// exits with 0 when its input ends.
 #[test]
 fn a_kept_reader_answers_workbook_after_workbook() {
-    use observatoire::ingest::isolate::{WORKER_COMMAND, framed_request};
+    use observatoire::ingest::isolate::framed_request;
     use observatoire::ingest::limits::Limits;
     use observatoire::ingest::workbook::SheetSelection;
-    use std::process::{Command, Stdio};
     let dir = crate::util::temp_dir("lecteur-garde");
     let good = dir.join("activite.xlsx");
     let broken = dir.join("abime.xlsx");
@@ -1074,16 +1081,7 @@ fn a_kept_reader_answers_workbook_after_workbook() {
             .unwrap(),
         );
     }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_observatoire"))
-        .arg(WORKER_COMMAND)
-        .env_clear()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(&input).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = isolated_reader(&input);
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stderr.is_empty());
     let answers: Vec<usize> = out
@@ -1100,14 +1098,6 @@ fn a_kept_reader_answers_workbook_after_workbook() {
     assert_eq!(status, [0, 1, 0]);
     assert!(out.stdout.ends_with(b"FIN."));
     // Input that ends inside the next request's length is no clean end: it fails.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_observatoire"))
-        .arg(WORKER_COMMAND)
-        .env_clear()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     let first = framed_request(
         &good,
         "activite.xlsx",
@@ -1117,8 +1107,7 @@ fn a_kept_reader_answers_workbook_after_workbook() {
     .unwrap();
     let mut cut = first.clone();
     cut.extend_from_slice(&first[..3]);
-    child.stdin.take().unwrap().write_all(&cut).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = isolated_reader(&cut);
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.starts_with(b"OBSREP01") && out.stderr.is_empty());
     let _ = std::fs::remove_dir_all(&dir);
