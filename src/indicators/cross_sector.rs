@@ -194,16 +194,7 @@ pub fn compute_by(
         age_bounds,
         BAND,
     )?;
-    // Persons already numbered once for every family (`frame::person_numbers`) are
-    // not numbered again.
-    let numbered = linked
-        .column(col::PERSON)
-        .is_ok_and(|c| c.dtype() == &IDX_DTYPE);
-    let records = if numbered {
-        records
-    } else {
-        frame::to_ids(records, P)
-    };
+    let records = frame::person_ids(records, P, linked);
     // Accompaniments in progress in the year, of a service of the services table, in
     // the order of the table.
     let yearly = frame::left_ordered_join(

@@ -453,6 +453,16 @@ pub fn person_numbers(df: &DataFrame) -> Result<DataFrame, Error> {
     }
 }
 
+/// `lf` with its person column `name` as dense numbers: as it is when `table` (the
+/// linked table `lf` was read from) is already numbered once for every family
+/// ([`person_numbers`]), numbered here ([`to_ids`]) otherwise.
+pub fn person_ids(lf: LazyFrame, name: &str, table: &DataFrame) -> LazyFrame {
+    let numbered = table
+        .column(crate::tables::columns::PERSON)
+        .is_ok_and(|c| c.dtype() == &IDX_DTYPE);
+    if numbered { lf } else { to_ids(lf, name) }
+}
+
 /// A person column as it is: the pseudonym's text, or its number ([`person_numbers`]).
 pub fn person(name: &str) -> Expr {
     col(name)

@@ -276,16 +276,7 @@ pub fn compute(inputs: &Inputs, _settings: &Settings) -> Result<Results, Error> 
     // times at national scale; docs/architecture.md, « Indicators as plans »).
     // Only the columns the plans below read are kept (a national network has about
     // 1,75 million of these rows).
-    // Persons already numbered once for every family (`frame::person_numbers`) are
-    // not numbered again.
-    let numbered = df
-        .column(col::PERSON)
-        .is_ok_and(|c| c.dtype() == &IDX_DTYPE);
-    let records = if numbered {
-        records
-    } else {
-        frame::to_ids(records, P)
-    };
+    let records = frame::person_ids(records, P, df);
     let yearly = yearly_records(records, inputs.years.clone())?
         .select(YEARLY_COLUMNS.map(col))
         .collect()?
