@@ -7,6 +7,8 @@ use polars::prelude::PlHashMap as HashMap;
 use super::grid::Grid;
 use super::values::fold;
 
+mod bound;
+
 /// How many rows from the top automatic detection looks at.
 pub const SEARCH_ROWS: usize = 40;
 
@@ -26,6 +28,17 @@ fn head(s: &str) -> &str {
 /// into spaces, runs of spaces collapsed, a footnote number glued to the last word
 /// removed (`MECS1` → `mecs`, `Autres3` → `autres`, but `2021` stays).
 pub fn normalize(s: &str) -> String {
+    let (mut out, kept) = words(s);
+    out.truncate(kept);
+    out
+}
+
+/// The words of [`normalize`] (lower case, no accents, split at anything not a letter
+/// or digit, joined by one space) before the footnote number is cut, and the length
+/// [`normalize`] keeps of them. Folding works character by character, so the words of
+/// `"{a} {b}"` are those of `a` then those of `b` (header detection joins two rows'
+/// texts from their words, [`bound`]).
+fn words(s: &str) -> (String, usize) {
     let folded = fold(s).to_lowercase();
     let mut out = String::with_capacity(folded.len());
     let mut last_start = 0;
@@ -44,9 +57,11 @@ pub fn normalize(s: &str) -> String {
     let digits = last.len() - letters.len();
     if !letters.is_empty() && (1..=2).contains(&digits) && letters.chars().all(char::is_alphabetic)
     {
-        out.truncate(out.len() - digits);
+        let kept = out.len() - digits;
+        return (out, kept);
     }
-    out
+    let kept = out.len();
+    (out, kept)
 }
 
 /// The first character of [`normalize`]`(s)`, without normalising the whole text (`None`
@@ -368,29 +383,27 @@ pub fn detect(grid: &Grid, targets: &[Target]) -> Option<Header> {
         .collect();
     let by_letter = prepared.letters.iter().any(Option::is_some);
     let required = targets.iter().filter(|t| t.required).count();
-    let relevant = |k: &String| {
-        texts.contains(k.as_str()) || k.match_indices(' ').any(|(i, _)| texts.contains(&k[..i]))
-    };
+    // Every cell of the searched rows normalised once ([`bound`]).
+    let window = (!by_letter).then(|| bound::Window::new(grid, limit + 1, texts));
+    let mut buf = String::new();
     for r in 0..limit {
         if grid.row_is_empty(r) {
             continue;
         }
-        let mut candidates = vec![header_at(grid, &[r])];
+        let mut candidates: Vec<&[usize]> = vec![std::slice::from_ref(&r)];
+        let pair = [r, r + 1];
         if r + 1 < grid.height() && !grid.row_is_empty(r + 1) {
-            candidates.push(header_at(grid, &[r, r + 1]));
+            candidates.push(&pair);
         }
-        for h in candidates {
-            if !by_letter {
-                let most = h
-                    .columns
-                    .iter()
-                    .filter(|c| c.keys().iter().any(relevant))
-                    .count();
-                let bound = (most.min(required), most, h.rows.len() == 1);
+        for rows in candidates {
+            if let Some(window) = &window {
+                let most = window.relevant_columns(rows, &mut buf);
+                let bound = (most.min(required), most, rows.len() == 1);
                 if most == 0 || best.as_ref().is_some_and(|(bs, _)| bound <= *bs) {
                     continue;
                 }
             }
+            let h = header_at(grid, rows);
             let (req, any) = score(&h, targets, &prepared);
             let s = (req, any, h.rows.len() == 1);
             if s.1 == 0 {
