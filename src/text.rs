@@ -39,17 +39,30 @@ pub fn clean_text_cow(s: &str) -> std::borrow::Cow<'_, str> {
 
 /// Upper case without accents, for comparing short user codes (not identity fields).
 pub fn fold(t: &str) -> String {
+    let mut out = String::new();
+    fold_into(t, &mut out);
+    out
+}
+
+/// [`fold`] appended to `out`, without a `String` of its own (checks fold several
+/// fields of every row into one buffer).
+pub fn fold_into(t: &str, out: &mut String) {
     use unicode_normalization::UnicodeNormalization;
-    let cleaned = clean_text(t);
+    let cleaned = clean_text_cow(t);
+    out.reserve(cleaned.len());
     // Plain ASCII has no accent to strip: the decomposition would give it back unchanged.
     if cleaned.is_ascii() {
-        return cleaned.to_ascii_uppercase();
+        out.extend(cleaned.chars().map(|c| c.to_ascii_uppercase()));
+        return;
     }
-    cleaned
+    // Upper-casing maps each character on its own, so it can follow the decomposition
+    // character by character.
+    for c in cleaned
         .nfkd()
         .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .collect::<String>()
-        .to_uppercase()
+    {
+        out.extend(c.to_uppercase());
+    }
 }
 
 #[cfg(test)]
@@ -78,6 +91,24 @@ mod tests {
         fn clean_text_cow_equals_clean_text(s in "[ab \\t\\n\\u{a0}\\u{202f}é]{0,12}") {
             let (borrowed, copied) = (clean_text_cow(&s).into_owned(), clean_text(&s));
             prop_assert_eq!(borrowed, copied);
+        }
+
+        /// Folding into a buffer equals cleaning, decomposing without combining marks
+        /// and upper-casing the whole text, after what the buffer already held.
+        #[test]
+        fn fold_into_appends_the_folded_text(
+            s in "[aBz \\t\\n\\u{a0}éÉßœﬁ½Σσς\\u{301}İ]{0,12}",
+            before in "[a-z]{0,3}",
+        ) {
+            use unicode_normalization::UnicodeNormalization;
+            let want = clean_text(&s)
+                .nfkd()
+                .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+                .collect::<String>()
+                .to_uppercase();
+            let mut out = before.clone();
+            fold_into(&s, &mut out);
+            prop_assert_eq!(out, format!("{before}{want}"));
         }
     }
 }

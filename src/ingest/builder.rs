@@ -72,6 +72,23 @@ impl RowValues {
             _ => None,
         }
     }
+    /// [`RowValues::text`] written into `out` (cleared first); whether the field has a
+    /// text.
+    pub(super) fn text_into(&self, k: &str, out: &mut String) -> bool {
+        use std::fmt::Write;
+        out.clear();
+        match self.values.get(k) {
+            Some(Value::Text(t)) => out.push_str(t),
+            Some(Value::Integer(i)) => {
+                let _ = write!(out, "{i}");
+            }
+            Some(Value::Number(n)) => {
+                out.push_str(&grid::Cell::Number(*n).as_text().unwrap_or_default());
+            }
+            _ => return false,
+        }
+        true
+    }
     pub(super) fn number(&self, k: &str) -> Option<f64> {
         match self.values.get(k)? {
             Value::Number(n) => Some(*n),

@@ -229,21 +229,24 @@ pub(super) fn across_rows(
     if ctx.table == Table::Reference {
         return out;
     }
-    // Rows by the digest of their values; equal digests are compared value by value.
-    let mut first_seen: PlHashMap<u64, Vec<usize>> = PlHashMap::default();
+    // Rows by the digest of their values: the last kept row of each digest, and for
+    // each kept row the one kept before it with the same digest (rarely any). Equal
+    // digests are compared value by value; a chain never holds two equal rows.
+    let mut last_seen: PlHashMap<u64, usize> = PlHashMap::with_capacity(rows.len());
+    let mut before: Vec<Option<usize>> = vec![None; rows.len()];
     // One hasher state for the sheet: equal rows get equal digests.
     let state = PlRandomState::default();
     for (i, (r, row)) in rows.iter().enumerate() {
         if ctx.table == Table::Satisfaction && !row.values.contains_key("numero") {
             continue;
         }
-        let same_digest = first_seen
-            .entry(row_digest(&state, &row.values))
-            .or_default();
-        let earlier = same_digest
-            .iter()
-            .copied()
-            .find(|&j| same_values(&rows[j].1.values, &row.values));
+        let digest = row_digest(&state, &row.values);
+        let mut earlier = last_seen.get(&digest).copied();
+        while let Some(j) = earlier
+            && !same_values(&rows[j].1.values, &row.values)
+        {
+            earlier = before[j];
+        }
         match earlier {
             Some(j) => {
                 out.insert(i, "ligne_en_double");
@@ -259,56 +262,59 @@ pub(super) fn across_rows(
                     ),
                 ));
             }
-            None => same_digest.push(i),
+            None => before[i] = last_seen.insert(digest, i),
         }
     }
     if ctx.table != Table::Accompaniments {
         return out;
     }
-    // Intervals of each person in each service (exact duplicates already set aside).
-    type PersonKey = (String, String, String, String, Option<NaiveDate>);
-    let mut people: PlHashMap<PersonKey, Vec<(usize, NaiveDate, NaiveDate)>> = PlHashMap::default();
+    // Intervals of each person in each service (exact duplicates already set aside),
+    // by the person's key ([`person_key`]).
+    // Each person's last span and number of spans; each span with the person's span
+    // before it.
+    let mut people: PlHashMap<Vec<u8>, (usize, usize)> = PlHashMap::default();
+    let mut spans: Vec<((usize, NaiveDate, NaiveDate), Option<usize>)> = Vec::new();
+    let mut key = PersonKey::default();
     for (i, (_, row)) in rows.iter().enumerate() {
         if out.contains_key(&i) {
             continue;
         }
-        let text = |k: &str| row.text(k).map(|t| values::fold(&t)).unwrap_or_default();
-        let birth = match row.values.get("date_naissance") {
-            Some(Value::Date(d)) => Some(*d),
-            _ => None,
-        };
-        let (nom, prenom, dossier) = (text("nom"), text("prenom"), text("numero_dossier"));
-        let known = [!nom.is_empty(), !prenom.is_empty(), birth.is_some()]
-            .iter()
-            .filter(|&&k| k)
-            .count();
-        if known < 3 && dossier.is_empty() {
-            continue;
-        }
-        let service = row
-            .text(col::SERVICE)
-            .or_else(|| ctx.spec.service.clone())
-            .unwrap_or_default();
         let (Some(Value::Date(start)), end) =
             (row.values.get("date_debut"), row.values.get("date_fin"))
         else {
             continue;
         };
+        if !key.of(row, ctx.spec.service.as_deref()) {
+            continue;
+        }
         let end = match end {
             Some(Value::Date(e)) => *e,
             _ => NaiveDate::MAX,
         };
-        people
-            .entry((service, dossier, nom, prenom, birth))
-            .or_default()
-            .push((i, *start, end));
+        let (last, count) = people
+            .entry_ref(key.bytes.as_slice())
+            .or_insert((usize::MAX, 0));
+        spans.push(((i, *start, end), (*count > 0).then_some(*last)));
+        (*last, *count) = (spans.len() - 1, *count + 1);
     }
     let max = ctx.checks.max_simultaneous;
+    let mut crowded: Vec<Vec<(usize, NaiveDate, NaiveDate)>> = people
+        .values()
+        .filter(|(_, count)| *count > max)
+        .map(|&(last, _)| {
+            let mut own = Vec::new();
+            let mut at = Some(last);
+            while let Some(k) = at {
+                own.push(spans[k].0);
+                at = spans[k].1;
+            }
+            own.reverse();
+            own
+        })
+        .collect();
     // Persons in the order of their first row (the map has no order of its own).
-    let mut crowded: Vec<&Vec<(usize, NaiveDate, NaiveDate)>> =
-        people.values().filter(|spans| spans.len() > max).collect();
     crowded.sort_by_key(|spans| spans.first().map(|s| s.0));
-    for spans in crowded {
+    for spans in &crowded {
         // Sweep: starts before ends on the same day (both ends are inclusive).
         let mut events: Vec<(NaiveDate, i8)> = spans
             .iter()
@@ -346,6 +352,65 @@ pub(super) fn across_rows(
         }
     }
     out
+}
+
+/// The key of one person in one service: service, file number, surname and first name
+/// folded, birth date; each text preceded by its length, so that two keys are equal
+/// exactly when their fields are. Built in buffers reused from row to row (the check
+/// runs on every accompaniment row).
+#[derive(Default)]
+struct PersonKey {
+    bytes: Vec<u8>,
+    text: String,
+    folded: String,
+}
+
+impl PersonKey {
+    /// Builds the key of `row` (`service` when the row has none); `false` when the row
+    /// names nobody: no file number and not all of surname, first name and birth date.
+    fn of(&mut self, row: &RowValues, service: Option<&str>) -> bool {
+        self.bytes.clear();
+        let birth = match row.values.get("date_naissance") {
+            Some(Value::Date(d)) => Some(*d),
+            _ => None,
+        };
+        let mut known = usize::from(birth.is_some());
+        let mut dossier = false;
+        for (k, field) in [(0, "numero_dossier"), (1, "nom"), (2, "prenom")] {
+            self.folded.clear();
+            if row.text_into(field, &mut self.text) {
+                values::fold_into(&self.text, &mut self.folded);
+            }
+            let filled = !self.folded.is_empty();
+            known += usize::from(filled && k > 0);
+            dossier |= filled && k == 0;
+            push_text(&mut self.bytes, &self.folded);
+        }
+        if known < 3 && !dossier {
+            return false;
+        }
+        let service = if row.text_into(col::SERVICE, &mut self.text) {
+            self.text.as_str()
+        } else {
+            service.unwrap_or_default()
+        };
+        push_text(&mut self.bytes, service);
+        match birth {
+            Some(d) => {
+                self.bytes.push(1);
+                self.bytes
+                    .extend_from_slice(&chrono::Datelike::num_days_from_ce(&d).to_le_bytes());
+            }
+            None => self.bytes.push(0),
+        }
+        true
+    }
+}
+
+/// `text` appended to a key, preceded by its length.
+fn push_text(bytes: &mut Vec<u8>, text: &str) {
+    bytes.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(text.as_bytes());
 }
 
 /// Table-specific coherence checks. Returns a rejection reason.
@@ -449,4 +514,52 @@ fn same_values(a: &FieldValues, b: &FieldValues) -> bool {
                     _ => va == vb,
                 }
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(fields: &[(&'static str, &str)], birth: Option<NaiveDate>) -> RowValues {
+        let mut r = RowValues::with_capacity(fields.len() + 1);
+        for (k, v) in fields {
+            r.values.insert(*k, Value::Text((*v).into()));
+        }
+        if let Some(d) = birth {
+            r.values.insert("date_naissance", Value::Date(d));
+        }
+        r
+    }
+
+    fn key(r: &RowValues, service: Option<&str>) -> Option<Vec<u8>> {
+        let mut k = PersonKey::default();
+        k.of(r, service).then(|| k.bytes.clone())
+    }
+
+    #[test]
+    fn person_keys_fold_names_and_keep_fields_apart() {
+        let d = NaiveDate::from_ymd_opt(2012, 3, 4);
+        let a = row(&[("nom", "Lefèvre"), ("prenom", "Zoé")], d);
+        let b = row(&[("nom", " LEFEVRE"), ("prenom", "zoe ")], d);
+        assert_eq!(key(&a, Some("S1")), key(&b, Some("S1")));
+        assert_ne!(key(&a, Some("S1")), key(&a, Some("S2")));
+        // A letter moved from one field to the next is another person.
+        let c = row(&[("nom", "Lefèvr"), ("prenom", "eZoé")], d);
+        assert_ne!(key(&a, Some("S1")), key(&c, Some("S1")));
+        // The row's own service wins over the sheet's.
+        let mut s = row(&[("nom", "Lefèvre"), ("prenom", "Zoé")], d);
+        s.values.insert(col::SERVICE, Value::Text("S2".into()));
+        assert_eq!(key(&s, Some("S1")), key(&a, Some("S2")));
+        // Without a birth date, names alone name nobody; a file number does.
+        assert_eq!(
+            key(&row(&[("nom", "A"), ("prenom", "B")], None), None),
+            None
+        );
+        let f = row(&[("numero_dossier", "12")], None);
+        assert!(key(&f, None).is_some());
+        assert_ne!(
+            key(&f, None),
+            key(&row(&[("numero_dossier", "13")], None), None)
+        );
+    }
 }

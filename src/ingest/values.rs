@@ -6,7 +6,7 @@ use chrono::{Datelike, NaiveDate};
 
 use super::grid::Cell;
 pub use crate::tables::Kind;
-pub use crate::text::{clean_text, fold};
+pub use crate::text::{clean_text, fold, fold_into};
 
 /// A successfully interpreted value.
 #[derive(Debug, Clone, PartialEq)]
