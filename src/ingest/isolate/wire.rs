@@ -53,10 +53,15 @@ pub(super) fn get_usize(r: &mut impl Read) -> io::Result<usize> {
 
 pub(super) fn get_bytes(r: &mut impl Read) -> io::Result<Vec<u8>> {
     let n = get_u64(r)?;
-    // Room for a short value at once (most are cell texts of a few bytes); beyond
+    // A short value (most are cell texts of a few bytes) is read at once; beyond
     // 64 KiB, `take` grows the buffer as bytes arrive, so a forged length allocates
     // no more than that.
-    let mut v = Vec::with_capacity(usize::try_from(n.min(1 << 16)).map_err(|_| bad())?);
+    if n <= 1 << 16 {
+        let mut v = vec![0; n as usize];
+        r.read_exact(&mut v)?;
+        return Ok(v);
+    }
+    let mut v = Vec::with_capacity(1 << 16);
     r.take(n).read_to_end(&mut v)?;
     if v.len() as u64 != n {
         return Err(bad());
@@ -341,7 +346,8 @@ pub(super) fn decode_response(
                 let mut grid = Grid::default();
                 for _ in 0..rows {
                     let len = get_u32(r)?;
-                    let mut row = Vec::new();
+                    // Sized at once, up to a bound a forged length cannot exceed.
+                    let mut row = Vec::with_capacity(len.min(1 << 12) as usize);
                     for _ in 0..len {
                         row.push(get_cell(r)?);
                     }
