@@ -209,7 +209,7 @@ fn pseudonymise_as(
         sexes,
         ..
     } = merged;
-    out.with_column(Column::new("sexe".into(), sexes))?;
+    out.with_column(sexes.with_name("sexe".into()).into_column())?;
     out = out.drop_many(["departement_residence"]);
     let generalised: Vec<Option<String>> = residence
         .iter()
@@ -231,7 +231,7 @@ fn pseudonymise_as(
     out.with_column(Column::new(columns::BIRTH_YEAR.into(), years))?;
     out.with_column(Column::new(columns::BIRTH_MONTH.into(), months))?;
     out.with_column(Column::new(columns::AGE.into(), ages))?;
-    out.with_column(Column::new(columns::AGE_BAND.into(), bands))?;
+    out.with_column(bands.with_name(columns::AGE_BAND.into()).into_column())?;
     with_pseudonyms(&mut out, text, encoded, key, settings)?;
     let qi = [
         "annee_naissance",
@@ -261,13 +261,13 @@ fn merge(
     let mut text: Vec<StringChunked> = (0..tiers + FIXED_TEXTS)
         .map(|_| StringChunked::full_null(PlSmallStr::EMPTY, 0))
         .collect();
-    let (mut years, mut months, mut ages, mut bands, mut sexes) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
+    let (mut years, mut months, mut ages) = (
         Vec::with_capacity(n),
         Vec::with_capacity(n),
         Vec::with_capacity(n),
     );
+    let mut bands = StringChunked::full_null(PlSmallStr::EMPTY, 0);
+    let mut sexes = StringChunked::full_null(PlSmallStr::EMPTY, 0);
     let mut encoded: Vec<BinaryChunked> = (0..ENCODINGS)
         .map(|_| BinaryChunked::full_null(PlSmallStr::EMPTY, 0))
         .collect();
@@ -286,8 +286,8 @@ fn merge(
         years.extend(c.years);
         months.extend(c.months);
         ages.extend(c.ages);
-        bands.extend(c.bands);
-        sexes.extend(c.sexes);
+        bands.append(&c.bands)?;
+        sexes.append(&c.sexes)?;
     }
     let merged = Chunk {
         text,

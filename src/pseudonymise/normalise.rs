@@ -25,20 +25,26 @@ pub fn name(s: &str) -> String {
     out
 }
 
-/// `YYYY-MM-DD`.
-pub fn full_date(d: NaiveDate) -> String {
-    // As `%Y-%m-%d` for the years a birth date can have, without parsing a format a row.
-    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+/// How much of a birth date a key uses.
+#[derive(Clone, Copy)]
+pub enum DatePart {
+    /// `YYYY-MM-DD`.
+    Day,
+    /// `YYYY-MM` (the D226-3-4 key uses month and year of birth only).
+    Month,
+    /// `YYYY`.
+    Year,
 }
 
-/// `YYYY-MM` (the D226-3-4 key uses month and year of birth only).
-pub fn month_year(d: NaiveDate) -> String {
-    format!("{:04}-{:02}", d.year(), d.month())
-}
-
-/// `YYYY`.
-pub fn year(d: NaiveDate) -> String {
-    format!("{:04}", d.year())
+/// Appends `d` to `out` in the form of `part` (pseudonymisation writes every row's
+/// dates into one reused buffer).
+pub fn write_date(d: NaiveDate, part: DatePart, out: &mut String) {
+    use std::fmt::Write;
+    let _ = match part {
+        DatePart::Day => write!(out, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day()),
+        DatePart::Month => write!(out, "{:04}-{:02}", d.year(), d.month()),
+        DatePart::Year => write!(out, "{:04}", d.year()),
+    };
 }
 
 /// Sex as `F` or `M` from the usual spellings (F, M, G for garçon, H, 1, 2, fille…).
@@ -81,9 +87,14 @@ mod tests {
     #[test]
     fn date_and_sex_rules() {
         let d = NaiveDate::from_ymd_opt(2012, 3, 7).unwrap();
-        assert_eq!(full_date(d), "2012-03-07");
-        assert_eq!(month_year(d), "2012-03");
-        assert_eq!(year(d), "2012");
+        let written = |part| {
+            let mut out = String::from(">");
+            write_date(d, part, &mut out);
+            out
+        };
+        assert_eq!(written(DatePart::Day), ">2012-03-07");
+        assert_eq!(written(DatePart::Month), ">2012-03");
+        assert_eq!(written(DatePart::Year), ">2012");
         assert_eq!(sex("F"), Some('F'));
         assert_eq!(sex("g"), Some('M'));
         assert_eq!(sex("Garçon"), Some('M'));

@@ -1,8 +1,6 @@
 //! Pseudonymisation of a run of rows, independent of every other row: the unit of the
 //! parallel pseudonymisation ([`super::pseudonymise`]).
 
-use std::borrow::Cow;
-
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 
@@ -20,19 +18,35 @@ pub(super) struct Identity {
 }
 
 impl Identity {
-    fn field(&self, f: &str) -> Option<Cow<'_, str>> {
+    /// Appends field `f` to `out` ([`normalise`]'s forms); `false` when the identity
+    /// has no value for it.
+    fn write_field(&self, f: &str, out: &mut String) -> bool {
+        use normalise::DatePart;
+        let text =
+            |v: &Option<String>, out: &mut String| v.as_deref().map(|t| out.push_str(t)).is_some();
         match f {
-            "prenom" => self.prenom.as_deref().map(Cow::Borrowed),
-            "nom" => self.nom.as_deref().map(Cow::Borrowed),
-            "nom_mere" => self.nom_mere.as_deref().map(Cow::Borrowed),
-            "date_naissance" => self.naissance.map(|d| Cow::Owned(normalise::full_date(d))),
-            "mois_naissance" => self.naissance.map(|d| Cow::Owned(normalise::month_year(d))),
-            "annee_naissance" => self.naissance.map(|d| Cow::Owned(normalise::year(d))),
-            "sexe" => self.sexe.map(|c| Cow::Owned(String::from(c))),
-            _ => None,
+            "prenom" => text(&self.prenom, out),
+            "nom" => text(&self.nom, out),
+            "nom_mere" => text(&self.nom_mere, out),
+            "date_naissance" | "mois_naissance" | "annee_naissance" => {
+                let part = match f {
+                    "date_naissance" => DatePart::Day,
+                    "mois_naissance" => DatePart::Month,
+                    _ => DatePart::Year,
+                };
+                self.naissance
+                    .map(|d| normalise::write_date(d, part, out))
+                    .is_some()
+            }
+            "sexe" => self.sexe.map(|c| out.push(c)).is_some(),
+            _ => false,
         }
     }
 }
+
+/// What [`SecretKey::mac_text`] writes between two fields: several fields written into
+/// one text with it between them are MACed (and remembered) as the same bytes.
+const SEPARATOR: char = '\u{1F}';
 
 /// The domain under which the observatory re-keys a pseudonym of the collective's key.
 pub(super) const REKEY_DOMAIN: &str = "observatoire/recle/v1";
@@ -238,8 +252,8 @@ pub(super) struct Chunk {
     pub(super) years: Vec<Option<i32>>,
     pub(super) months: Vec<Option<i32>>,
     pub(super) ages: Vec<Option<i32>>,
-    pub(super) bands: Vec<Option<String>>,
-    pub(super) sexes: Vec<Option<String>>,
+    pub(super) bands: StringChunked,
+    pub(super) sexes: StringChunked,
     pub(super) keys_computed: Vec<usize>,
     pub(super) encodings: usize,
     pub(super) without_key: usize,
@@ -268,8 +282,8 @@ pub(super) fn pseudonymise_chunk(
         years: Vec::with_capacity(len),
         months: Vec::with_capacity(len),
         ages: Vec::with_capacity(len),
-        bands: Vec::with_capacity(len),
-        sexes: Vec::with_capacity(len),
+        bands: StringChunked::full_null(PlSmallStr::EMPTY, 0),
+        sexes: StringChunked::full_null(PlSmallStr::EMPTY, 0),
         keys_computed: vec![0; tiers],
         encodings: 0,
         without_key: 0,
@@ -277,6 +291,13 @@ pub(super) fn pseudonymise_chunk(
     // Token hashes of the encodings, shared by the rows of this run (one key).
     let mut memo = TokenMemo::default();
     let mut signer = Signer::new(key, finish, settings);
+    // Values put together for a MAC, reused from row to row.
+    let mut scratch = String::new();
+    let mut generalised = Generalised {
+        bands: StringChunkedBuilder::new(PlSmallStr::EMPTY, len),
+        sexes: StringChunkedBuilder::new(PlSmallStr::EMPTY, len),
+        labels: Vec::new(),
+    };
     for i in range {
         let id = Identity {
             prenom: clean(ids.prenom[i]),
@@ -285,7 +306,7 @@ pub(super) fn pseudonymise_chunk(
             naissance: ids.births[i],
             sexe: ids.sexe[i].and_then(normalise::sex),
         };
-        let mut keyed = key_pseudonyms(&id, &signer, settings, &mut text, &mut chunk);
+        let mut keyed = key_pseudonyms(&id, &signer, settings, &mut text, &mut chunk, &mut scratch);
         match (ids.dossier[i], ids.service[i]) {
             (Some(d), Some(s)) if !d.trim().is_empty() => {
                 keyed = true;
@@ -303,16 +324,19 @@ pub(super) fn pseudonymise_chunk(
             &mut text[tiers..],
             &mut encoded,
             &mut memo,
+            &mut scratch,
         ) {
             chunk.encodings += 1;
             keyed = true;
         }
-        blocking_keys(&id, &mut signer, &mut text[tiers..]);
+        blocking_keys(&id, &mut signer, &mut text[tiers..], &mut scratch);
         if !keyed {
             chunk.without_key += 1;
         }
-        chunk.push_generalised(&id, settings);
+        chunk.push_generalised(&id, settings, &mut generalised);
     }
+    chunk.bands = generalised.bands.finish();
+    chunk.sexes = generalised.sexes.finish();
     chunk.text = text.into_iter().map(StringChunkedBuilder::finish).collect();
     chunk.encoded = encoded
         .into_iter()
@@ -329,18 +353,25 @@ fn key_pseudonyms(
     settings: &Settings,
     text: &mut [StringChunkedBuilder],
     chunk: &mut Chunk,
+    scratch: &mut String,
 ) -> bool {
     let mut keyed = false;
     for (t, fields) in settings.key_set.iter().enumerate() {
-        let values: Option<Vec<Cow<str>>> = fields.iter().map(|f| id.field(f)).collect();
-        match values {
-            Some(v) => {
-                let refs: Vec<&str> = v.iter().map(|c| c.as_ref()).collect();
-                signer.append(&mut text[t], &signer.key_domains[t], &refs);
-                chunk.keys_computed[t] += 1;
-                keyed = true;
+        // The key's fields in one text ([`SEPARATOR`]).
+        scratch.clear();
+        let mut filled = true;
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                scratch.push(SEPARATOR);
             }
-            None => text[t].append_null(),
+            filled &= id.write_field(f, scratch);
+        }
+        if filled {
+            signer.append(&mut text[t], &signer.key_domains[t], &[scratch]);
+            chunk.keys_computed[t] += 1;
+            keyed = true;
+        } else {
+            text[t].append_null();
         }
     }
     keyed
@@ -357,7 +388,9 @@ fn encodings(
     fixed: &mut [StringChunkedBuilder],
     encoded: &mut [BinaryChunkedBuilder],
     memo: &mut TokenMemo,
+    scratch: &mut String,
 ) -> bool {
+    use std::fmt::Write;
     let key = signer.key;
     let clk = Clk::encode_memo(
         key,
@@ -410,11 +443,9 @@ fn encodings(
     match id.naissance {
         Some(d) => {
             let (a, b) = (d.day().min(d.month()), d.day().max(d.month()));
-            signer.append_memo(
-                &mut fixed[CONTROL],
-                SLOT_CONTROL,
-                &[&d.year().to_string(), &a.to_string(), &b.to_string()],
-            );
+            scratch.clear();
+            let _ = write!(scratch, "{}{SEPARATOR}{a}{SEPARATOR}{b}", d.year());
+            signer.append_memo(&mut fixed[CONTROL], SLOT_CONTROL, &[scratch]);
         }
         None => fixed[CONTROL].append_null(),
     }
@@ -423,38 +454,77 @@ fn encodings(
 
 /// Blocking keys: birth year + month; birth year + first letters of the first name;
 /// birth year + first letters of the surname.
-fn blocking_keys(id: &Identity, signer: &mut Signer, fixed: &mut [StringChunkedBuilder]) {
-    let y = id.naissance.map(normalise::year);
-    let head =
-        |s: &Option<String>, k: usize| s.as_ref().map(|v| v.chars().take(k).collect::<String>());
-    let parts: [Option<(String, String)>; columns::BLOCKS] = [
-        y.clone()
-            .zip(id.naissance.map(|d| format!("{:02}", d.month()))),
-        y.clone().zip(head(&id.prenom, 3)),
-        y.zip(head(&id.nom, 3)),
-    ];
-    for (b, p) in parts.into_iter().enumerate() {
-        match p {
-            Some((a, c)) => {
-                signer.append_memo(&mut fixed[BLOCK + b], SLOT_BLOCK + b, &[&a, &c]);
+fn blocking_keys(
+    id: &Identity,
+    signer: &mut Signer,
+    fixed: &mut [StringChunkedBuilder],
+    scratch: &mut String,
+) {
+    use std::fmt::Write;
+    // The first three letters of a name.
+    fn head(s: &Option<String>) -> Option<&str> {
+        s.as_deref()
+            .map(|v| &v[..v.char_indices().nth(3).map_or(v.len(), |(i, _)| i)])
+    }
+    let second: [Option<&str>; columns::BLOCKS] = [None, head(&id.prenom), head(&id.nom)];
+    for (b, name) in second.into_iter().enumerate() {
+        scratch.clear();
+        // The birth year, then the month or the name's letters.
+        let filled = match (id.naissance, b) {
+            (Some(d), 0) => {
+                normalise::write_date(d, normalise::DatePart::Year, scratch);
+                write!(scratch, "{SEPARATOR}{:02}", d.month()).is_ok()
             }
-            None => fixed[BLOCK + b].append_null(),
+            (Some(d), _) => name.is_some_and(|n| {
+                normalise::write_date(d, normalise::DatePart::Year, scratch);
+                scratch.push(SEPARATOR);
+                scratch.push_str(n);
+                true
+            }),
+            (None, _) => false,
+        };
+        if filled {
+            signer.append_memo(&mut fixed[BLOCK + b], SLOT_BLOCK + b, &[scratch]);
+        } else {
+            fixed[BLOCK + b].append_null();
         }
     }
+}
+
+/// The text columns of the generalised quasi-identifiers of a run, and the age bands'
+/// labels by age met so far (a handful of ages: one label formatted each).
+struct Generalised {
+    bands: StringChunkedBuilder,
+    sexes: StringChunkedBuilder,
+    labels: Vec<(i32, String)>,
 }
 
 impl Chunk {
     /// The generalised quasi-identifiers of one identity: birth year and month, age at
     /// the end of the reference year, age band, sex.
-    fn push_generalised(&mut self, id: &Identity, settings: &Settings) {
+    fn push_generalised(&mut self, id: &Identity, settings: &Settings, out: &mut Generalised) {
         self.years.push(id.naissance.map(|d| d.year()));
         self.months.push(id.naissance.map(|d| d.month() as i32));
         let age = id
             .naissance
             .map(|d| generalise::age_at_year_end(d.year(), settings.reference_year));
         self.ages.push(age);
-        self.bands
-            .push(age.map(|a| generalise::age_band(a, &settings.age_bands)));
-        self.sexes.push(id.sexe.map(String::from));
+        match age {
+            Some(a) => {
+                let at = match out.labels.iter().position(|(b, _)| *b == a) {
+                    Some(at) => at,
+                    None => {
+                        let label = generalise::age_band(a, &settings.age_bands);
+                        out.labels.push((a, label));
+                        out.labels.len() - 1
+                    }
+                };
+                out.bands.append_value(&out.labels[at].1);
+            }
+            None => out.bands.append_null(),
+        }
+        let mut buf = [0u8; 4];
+        out.sexes
+            .append_option(id.sexe.map(|c| &*c.encode_utf8(&mut buf)));
     }
 }
