@@ -3,10 +3,12 @@
 //! normalised once, without building the candidate (most candidates are data rows,
 //! whose bound is 0 and which are then never built nor matched).
 
+use std::cell::OnceCell;
+
 use polars::prelude::PlHashSet;
 
-use super::super::grid::Grid;
-use super::{head, words};
+use super::super::grid::{Cell, Grid};
+use super::{head, normalized_lead, words};
 
 /// One cell's header text, normalised: its words ([`words`]) and the length they keep
 /// once a footnote number is cut from the last one ([`super::normalize`]).
@@ -44,25 +46,61 @@ impl CellWords {
     }
 }
 
-/// The rows detection looks at, each cell normalised once, and the texts a column
-/// must answer to for a target to use it.
-pub(super) struct Window<'t> {
-    cells: Vec<Vec<Option<CellWords>>>,
+/// One non-blank cell of the searched rows: its words are normalised only when a key
+/// it leads could be relevant (its first letter or digit begins some text).
+struct Lazy<'g> {
+    cell: &'g Cell,
+    /// `None` when the cell's normalised text has no words; else whether it begins as
+    /// some text does.
+    leads: Option<bool>,
+    words: OnceCell<CellWords>,
+}
+
+impl Lazy<'_> {
+    fn words(&self) -> &CellWords {
+        self.words
+            .get_or_init(|| CellWords::of(&self.cell.text().unwrap_or_default()))
+    }
+}
+
+/// The rows detection looks at, each cell normalised at most once, and the texts a
+/// column must answer to for a target to use it.
+pub(super) struct Window<'g, 't> {
+    cells: Vec<Vec<Option<Lazy<'g>>>>,
     texts: PlHashSet<&'t str>,
 }
 
-impl<'t> Window<'t> {
+impl<'g, 't> Window<'g, 't> {
     /// The first `rows` rows of `grid` (a two-row candidate reads one row past the
     /// last candidate row), against `texts`.
-    pub(super) fn new(grid: &Grid, rows: usize, texts: PlHashSet<&'t str>) -> Window<'t> {
+    pub(super) fn new(grid: &'g Grid, rows: usize, texts: PlHashSet<&'t str>) -> Window<'g, 't> {
+        let leads: PlHashSet<char> = texts.iter().filter_map(|t| t.chars().next()).collect();
+        let digit_leads = leads.iter().any(char::is_ascii_digit);
         let cells = (0..rows.min(grid.height()))
             .map(|r| {
                 (0..grid.width())
                     .map(|c| {
-                        grid.get(r, c)
-                            .text()
-                            .filter(|s| !s.trim().is_empty())
-                            .map(|s| CellWords::of(&s))
+                        let cell = grid.get(r, c);
+                        let leads = match cell {
+                            Cell::Empty => return None,
+                            // A finite number or a date is written with a digit first.
+                            Cell::Date(_) if !digit_leads => Some(false),
+                            Cell::Number(n) if n.is_finite() && !digit_leads => Some(false),
+                            Cell::Text(t) | Cell::IsoDate(t) | Cell::Error(t)
+                                if t.trim().is_empty() =>
+                            {
+                                return None;
+                            }
+                            _ => cell
+                                .text()
+                                .and_then(|t| normalized_lead(&t))
+                                .map(|l| leads.contains(&l)),
+                        };
+                        Some(Lazy {
+                            cell,
+                            leads,
+                            words: OnceCell::new(),
+                        })
                     })
                     .collect()
             })
@@ -80,11 +118,27 @@ impl<'t> Window<'t> {
                     .any(|(i, _)| self.texts.contains(&key[..i])))
     }
 
-    fn cell(&self, r: usize, c: usize) -> Option<&CellWords> {
+    fn cell(&self, r: usize, c: usize) -> Option<&Lazy<'g>> {
         self.cells
             .get(r)
             .and_then(|row| row.get(c))
             .and_then(Option::as_ref)
+    }
+
+    /// Whether the cell's own key could serve a target.
+    fn alone(&self, w: &Lazy) -> bool {
+        w.leads == Some(true) && self.relevant(w.words().normalised())
+    }
+
+    /// Whether the middle key of a two-row column could serve a target: it begins as
+    /// the upper text does when that has words.
+    fn joined(&self, u: &Lazy, l: &Lazy, buf: &mut String) -> bool {
+        // Without words, the upper text leaves the lower text's own key, counted
+        // apart.
+        if u.leads != Some(true) {
+            return false;
+        }
+        self.relevant(CellWords::joined(u.words(), l.words(), buf))
     }
 
     /// How many columns of the header at `rows` (one row, or two consecutive rows) have
@@ -95,13 +149,10 @@ impl<'t> Window<'t> {
         let width = self.cells.first().map_or(0, Vec::len);
         match rows {
             [r] => (0..width)
-                .filter(|&c| {
-                    self.cell(*r, c)
-                        .is_some_and(|w| self.relevant(w.normalised()))
-                })
+                .filter(|&c| self.cell(*r, c).is_some_and(|w| self.alone(w)))
                 .count(),
             [r1, r2, ..] => {
-                let mut group: Option<&CellWords> = None;
+                let mut group: Option<&Lazy> = None;
                 let mut most = 0;
                 for c in 0..width {
                     let (up, low) = (self.cell(*r1, c), self.cell(*r2, c));
@@ -124,11 +175,11 @@ impl<'t> Window<'t> {
                         Some(l) => (upper, Some(l)),
                         None => (None, upper),
                     };
-                    let any = lower.is_some_and(|l| self.relevant(l.normalised()))
-                        || upper.is_some_and(|u| self.relevant(u.normalised()))
+                    let any = lower.is_some_and(|l| self.alone(l))
+                        || upper.is_some_and(|u| self.alone(u))
                         || upper
                             .zip(lower)
-                            .is_some_and(|(u, l)| self.relevant(CellWords::joined(u, l, buf)));
+                            .is_some_and(|(u, l)| self.joined(u, l, buf));
                     most += usize::from(any);
                 }
                 most
@@ -140,8 +191,7 @@ impl<'t> Window<'t> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::super::grid::Cell;
-    use super::super::{HeaderColumn, header_at, normalize};
+    use super::super::{HeaderColumn, header_at, normalize, normalized_lead};
     use super::*;
 
     /// Texts mixing what folding and footnote cutting act on: accents, case, digits
@@ -157,6 +207,7 @@ mod tests {
         fn cell_words_give_the_normalised_texts(u in texts(), l in texts()) {
             let (cu, cl) = (CellWords::of(&u), CellWords::of(&l));
             proptest::prop_assert_eq!(cu.normalised(), normalize(&u));
+            proptest::prop_assert_eq!(normalized_lead(&u), normalize(&u).chars().next());
             let mut buf = String::new();
             proptest::prop_assert_eq!(
                 CellWords::joined(&cu, &cl, &mut buf),
@@ -168,18 +219,36 @@ mod tests {
         /// relevant key.
         #[test]
         fn relevant_columns_count_the_built_columns(
-            cells in proptest::collection::vec(proptest::collection::vec(0usize..8, 0..6), 2..5),
+            cells in proptest::collection::vec(proptest::collection::vec(0usize..12, 0..6), 2..5),
+            digits in proptest::bool::ANY,
         ) {
-            const WORDS: [&str; 8] =
-                ["Nom", "Date", "Date d'entrée", "", "entrée", "X1", "Identité", "  "];
+            const WORDS: [&str; 10] = [
+                "Nom", "Date", "Date d'entrée", "", "entrée", "X1", "Identité", "  ", "—",
+                "12 mois",
+            ];
             let grid = Grid {
                 rows: cells
                     .iter()
-                    .map(|row| row.iter().map(|&w| Cell::Text(WORDS[w].into())).collect())
+                    .map(|row| {
+                        row.iter()
+                            .map(|&w| match w {
+                                10 => Cell::Number(12.0),
+                                11 => Cell::Date(
+                                    chrono::NaiveDate::from_ymd_opt(2021, 3, 1).unwrap_or_default(),
+                                ),
+                                w => Cell::Text(WORDS[w].into()),
+                            })
+                            .collect()
+                    })
                     .collect(),
                 ..Default::default()
             };
-            let targets = ["nom", "date", "identite date d entree", "x"];
+            // Texts some of which begin with a digit (a number can then be relevant).
+            let targets = if digits {
+                ["nom", "12", "01 03", "x"]
+            } else {
+                ["nom", "date", "identite date d entree", "x"]
+            };
             let set: PlHashSet<&str> = targets.into_iter().collect();
             let relevant = |k: &String| {
                 set.contains(k.as_str())
