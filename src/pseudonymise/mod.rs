@@ -16,6 +16,7 @@ pub mod bloom;
 pub mod generalise;
 pub mod keys;
 pub mod letters;
+mod memo;
 pub mod normalise;
 mod rekey;
 mod rows;
@@ -29,6 +30,7 @@ use crate::error::Error;
 use crate::tables::columns as col;
 use bloom::Clk;
 use keys::SecretKey;
+pub use memo::Memos;
 pub use rekey::{Rekey, rekey};
 use rows::{
     BLOCK, CHUNK_ROWS, CLK, CONTROL, Chunk, ENCODINGS, FILE, FIRST_NAME, FIRST_NAME_LETTERS,
@@ -146,7 +148,18 @@ pub fn pseudonymise(
     key: &SecretKey,
     settings: &Settings,
 ) -> Result<(DataFrame, Report), Error> {
-    pseudonymise_as(accompaniments, key, Finish::Collective, settings)
+    pseudonymise_with(accompaniments, key, settings, &Memos::new())
+}
+
+/// [`pseudonymise`] with a reading session's memos ([`Memos`]: one for every file of a
+/// run).
+pub fn pseudonymise_with(
+    accompaniments: &DataFrame,
+    key: &SecretKey,
+    settings: &Settings,
+    memos: &Memos,
+) -> Result<(DataFrame, Report), Error> {
+    pseudonymise_as(accompaniments, key, Finish::Collective, settings, memos)
 }
 
 /// [`pseudonymise`] then [`Rekey::apply`], in one pass: each pseudonym is re-keyed as it
@@ -158,8 +171,15 @@ pub fn pseudonymise_rekeyed(
     key: &SecretKey,
     rekey: &Rekey,
     settings: &Settings,
+    memos: &Memos,
 ) -> Result<(DataFrame, Report), Error> {
-    pseudonymise_as(accompaniments, key, Finish::Observatory(rekey), settings)
+    pseudonymise_as(
+        accompaniments,
+        key,
+        Finish::Observatory(rekey),
+        settings,
+        memos,
+    )
 }
 
 fn pseudonymise_as(
@@ -167,8 +187,14 @@ fn pseudonymise_as(
     key: &SecretKey,
     finish: Finish,
     settings: &Settings,
+    memos: &Memos,
 ) -> Result<(DataFrame, Report), Error> {
     let n = accompaniments.height();
+    // What the session's memos serve: the key, and the observatory's when re-keyed.
+    let owner = match finish {
+        Finish::Collective => key.fingerprint(),
+        Finish::Observatory(r) => format!("{}/{}", key.fingerprint(), r.key().fingerprint()),
+    };
     let ids = Identities {
         nom: text_ref(accompaniments, "nom")?,
         prenom: text_ref(accompaniments, "prenom")?,
@@ -188,7 +214,18 @@ fn pseudonymise_as(
     let starts: Vec<usize> = (0..n).step_by(CHUNK_ROWS).collect();
     let chunks: Vec<Chunk> = starts
         .into_par_iter()
-        .map(|s| pseudonymise_chunk(&ids, s..(s + CHUNK_ROWS).min(n), key, finish, settings))
+        .map(|s| {
+            memos.with(&owner, |memo| {
+                pseudonymise_chunk(
+                    &ids,
+                    s..(s + CHUNK_ROWS).min(n),
+                    key,
+                    finish,
+                    settings,
+                    memo,
+                )
+            })
+        })
         .collect();
     drop(ids);
     let (merged, mut report) = merge(chunks, key, n, settings.key_set.len())?;

@@ -6,6 +6,7 @@ use polars::prelude::*;
 
 use super::bloom::{BITS, Clk, ClkInput, TokenMemo};
 use super::keys::{SHORT_PSEUDONYM_CHARS, SecretKey, hex_array};
+use super::memo::{self, Memo};
 use super::{Rekey, Settings, columns, generalise, letters, normalise};
 
 /// One identity, normalised ([`normalise`]).
@@ -75,15 +76,16 @@ impl Signed {
 }
 
 /// The pseudonyms of one run of rows: the key, what they become ([`Finish`]), the
-/// domains formatted once, and a memo of the values that repeat from row to row (birth
-/// dates, surnames, blocking keys) — two HMACs saved a repeat. The memo's keys hold
-/// clear values of this run only; they are wiped when the run ends, like
-/// [`TokenMemo`]'s.
+/// domains formatted once, and memos of the values that repeat from row to row — two
+/// HMACs saved a repeat: names and their letters in `memo`, whose keys hold clear
+/// values of this run only and are wiped when the run ends; birth-date controls and
+/// blocking keys in the session's memo ([`super::memo`]).
 struct Signer<'a> {
     key: &'a SecretKey,
     finish: Finish<'a>,
     key_domains: Vec<String>,
     memo: PlHashMap<Vec<u8>, Box<str>>,
+    session: &'a mut Memo,
     buf: Vec<u8>,
     /// The key of the letter neighbourhoods ([`letters::LetterKey`]).
     letters: letters::LetterKey,
@@ -117,8 +119,14 @@ impl Drop for Signer<'_> {
 }
 
 impl<'a> Signer<'a> {
-    fn new(key: &'a SecretKey, finish: Finish<'a>, settings: &Settings) -> Signer<'a> {
+    fn new(
+        key: &'a SecretKey,
+        finish: Finish<'a>,
+        settings: &Settings,
+        session: &'a mut Memo,
+    ) -> Signer<'a> {
         Signer {
+            session,
             key,
             finish,
             key_domains: settings
@@ -181,18 +189,32 @@ impl<'a> Signer<'a> {
             self.buf.push(0x1F);
             self.buf.extend_from_slice(f.as_bytes());
         }
-        if let Some(v) = self.memo.get(self.buf.as_slice()) {
+        let in_run = slot == SLOT_NAME || slot == SLOT_LETTERS;
+        let memo = if in_run {
+            &self.memo
+        } else {
+            &self.session.values
+        };
+        if let Some(v) = memo.get(self.buf.as_slice()) {
             out.append_value(v);
             return;
         }
         let signed = self.sign(domain, fields);
         out.append_value(signed.as_str());
-        if self.memo.len() >= MEMO_CAPACITY {
-            for (mut k, _) in self.memo.drain() {
-                zeroize::Zeroize::zeroize(&mut k);
+        let value: Box<str> = signed.as_str().into();
+        if in_run {
+            if self.memo.len() >= MEMO_CAPACITY {
+                for (mut k, _) in self.memo.drain() {
+                    zeroize::Zeroize::zeroize(&mut k);
+                }
             }
+            self.memo.insert(self.buf.clone(), value);
+        } else {
+            if self.session.values.len() >= memo::VALUES_CAPACITY {
+                self.session.clear_values();
+            }
+            self.session.values.insert(self.buf.clone(), value);
         }
-        self.memo.insert(self.buf.clone(), signed.as_str().into());
     }
 
     /// An encoding's bytes: as made, or with the observatory's permutation of its bits.
@@ -266,6 +288,7 @@ pub(super) fn pseudonymise_chunk(
     key: &SecretKey,
     finish: Finish,
     settings: &Settings,
+    session: &mut Memo,
 ) -> Chunk {
     let clean = |v: Option<&str>| v.map(normalise::name).filter(|s| !s.is_empty());
     let tiers = settings.key_set.len();
@@ -288,9 +311,10 @@ pub(super) fn pseudonymise_chunk(
         encodings: 0,
         without_key: 0,
     };
-    // Token hashes of the encodings, shared by the rows of this run (one key).
-    let mut memo = TokenMemo::default();
-    let mut signer = Signer::new(key, finish, settings);
+    // Token hashes of the encodings and remembered pseudonyms, shared by the runs of
+    // the session on this thread (one key and finish).
+    let mut tokens = std::mem::take(&mut session.tokens);
+    let mut signer = Signer::new(key, finish, settings, session);
     // Values put together for a MAC, reused from row to row.
     let mut scratch = String::new();
     let mut generalised = Generalised {
@@ -323,7 +347,7 @@ pub(super) fn pseudonymise_chunk(
             &mut signer,
             &mut text[tiers..],
             &mut encoded,
-            &mut memo,
+            &mut tokens,
             &mut scratch,
         ) {
             chunk.encodings += 1;
@@ -335,6 +359,8 @@ pub(super) fn pseudonymise_chunk(
         }
         chunk.push_generalised(&id, settings, &mut generalised);
     }
+    drop(signer);
+    session.tokens = tokens;
     chunk.bands = generalised.bands.finish();
     chunk.sexes = generalised.sexes.finish();
     chunk.text = text.into_iter().map(StringChunkedBuilder::finish).collect();

@@ -85,11 +85,14 @@ fn parallel_pseudonymisation_is_row_by_row_and_unchanged() {
     let df = accompaniments(n);
     let key = SecretKey::from_bytes([5; 32]);
     let settings = Settings::new(2023);
-    let (out, report) = pseudonymise(&df, &key, &settings).unwrap();
+    // One session's memos for every call: what a run remembered from the calls before
+    // changes nothing.
+    let memos = Memos::new();
+    let (out, report) = pseudonymise_with(&df, &key, &settings, &memos).unwrap();
     assert_eq!(out.height(), n);
     // Every row is what it is alone, whatever run it fell in.
     for i in [0, 1, 8_191, 8_192, 20_000, n - 1] {
-        let (one, _) = pseudonymise(&df.slice(i as i64, 1), &key, &settings).unwrap();
+        let (one, _) = pseudonymise_with(&df.slice(i as i64, 1), &key, &settings, &memos).unwrap();
         assert_eq!(digest(&one), digest(&out.slice(i as i64, 1)), "row {i}");
     }
     // The same bytes as the sequential implementation this replaced, for every
@@ -126,9 +129,15 @@ fn parallel_pseudonymisation_is_row_by_row_and_unchanged() {
     // Re-keyed as made (the observatory reading its own files): the same extract and
     // the same report as the two steps.
     let once = Rekey::new(SecretKey::from_bytes([6; 32]));
-    let (fused, fused_report) = pseudonymise_rekeyed(&df, &key, &once, &settings).unwrap();
+    // Memos that served the collective's finish are not used for the observatory's.
+    let (fused, fused_report) = pseudonymise_rekeyed(&df, &key, &once, &settings, &memos).unwrap();
     assert!(fused.equals_missing(&rekeyed));
     assert_eq!(serde_json::to_string(&fused_report).unwrap(), report);
+    // And the observatory's own session memos, used by a file before: the same.
+    let session = Memos::new();
+    pseudonymise_rekeyed(&df.slice(5, 300), &key, &once, &settings, &session).unwrap();
+    let (again, _) = pseudonymise_rekeyed(&df, &key, &once, &settings, &session).unwrap();
+    assert!(again.equals_missing(&rekeyed));
     // Re-keyed values are the short pseudonyms of the collective's, 12 characters.
     let observatory = SecretKey::from_bytes([6; 32]);
     for name in ["pseudonyme_1", columns::BIRTH_CONTROL, "bloc_1"] {

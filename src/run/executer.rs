@@ -62,6 +62,7 @@ pub fn run_with_progress(
     // Identities are pseudonymised file by file as they are read (see `AsRead`).
     let as_read = AsRead::pseudonymising_and_rekeying(pipeline);
     let mut ing = ingest::ingest_observed(pipeline, Some(&|t, df| as_read.apply(t, df)), files)?;
+    as_read.read_all();
     boundary(observe, stage::PSEUDONYMISE);
     let records = Records::take(&mut ing);
     let linked = pseudonymise_and_link_observed(pipeline, records, Some(&as_read), observe)?;

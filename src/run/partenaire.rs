@@ -13,6 +13,7 @@ pub fn partner(pipeline: &Pipeline, out: &Path) -> Result<Summary, Error> {
     // Identities are pseudonymised file by file as they are read (see `AsRead`).
     let as_read = AsRead::pseudonymising(pipeline);
     let ing = ingest::ingest_with(pipeline, Some(&|t, df| as_read.apply(t, df)))?;
+    as_read.read_all();
     let demo = pipeline.spec.pipeline.demonstration;
     let meta = [
         (

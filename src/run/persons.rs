@@ -25,6 +25,9 @@ pub struct AsRead<'a> {
     observatory: std::sync::OnceLock<Result<pseudonymise::Rekey, KeyError>>,
     /// Reports of the files pseudonymised so far, merged by [`AsRead::report`].
     reports: std::sync::Mutex<Vec<pseudonymise::Report>>,
+    /// What pseudonymisation remembers from file to file ([`pseudonymise::Memos`]),
+    /// wiped by [`AsRead::read_all`] or when the reading is dropped.
+    memos: pseudonymise::Memos,
 }
 
 impl<'a> AsRead<'a> {
@@ -38,7 +41,13 @@ impl<'a> AsRead<'a> {
             key: std::sync::OnceLock::new(),
             observatory: std::sync::OnceLock::new(),
             reports: std::sync::Mutex::new(Vec::new()),
+            memos: pseudonymise::Memos::new(),
         }
+    }
+
+    /// Every file is read: what pseudonymisation remembered is wiped and freed.
+    pub fn read_all(&self) {
+        self.memos.clear();
     }
 
     /// Pseudonymise with the collective's key, then re-key with the observatory's
@@ -93,9 +102,10 @@ impl<'a> AsRead<'a> {
                         self.key()?,
                         self.observatory()?,
                         &self.settings,
+                        &self.memos,
                     )?
                 } else {
-                    pseudonymise::pseudonymise(&df, self.key()?, &self.settings)?
+                    pseudonymise::pseudonymise_with(&df, self.key()?, &self.settings, &self.memos)?
                 };
                 drop(df);
                 self.reports
