@@ -393,7 +393,9 @@ fn key_pseudonyms(
             filled &= id.write_field(f, scratch);
         }
         if filled {
-            signer.append(&mut text[t], &signer.key_domains[t], &[scratch]);
+            // A key of no field MACs its domain alone, as it always did.
+            let joined: &[&str] = if fields.is_empty() { &[] } else { &[scratch] };
+            signer.append(&mut text[t], &signer.key_domains[t], joined);
             chunk.keys_computed[t] += 1;
             keyed = true;
         } else {

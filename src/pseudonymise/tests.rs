@@ -251,3 +251,40 @@ fn encodings_in_hexadecimal_are_read_as_their_bytes() {
     assert_eq!(column.dtype(), &DataType::Binary);
     assert_eq!(column.null_count(), 2);
 }
+
+#[test]
+fn a_key_of_several_fields_or_none_macs_its_fields_apart() {
+    let key = SecretKey::from_bytes([3; 32]);
+    let mut settings = Settings::new(2023);
+    settings.key_set = vec![
+        vec![],
+        vec!["nom".into(), "prenom".into(), "date_naissance".into()],
+    ];
+    // The second row has every field of the second key.
+    let df = accompaniments(2).slice(1, 1);
+    let (out, _) = pseudonymise(&df, &key, &settings).unwrap();
+    let pseudonym = |c: &str| text_col(&out, c).unwrap()[0].clone();
+    assert_eq!(
+        pseudonym("pseudonyme_1").as_deref(),
+        Some(key.pseudonym("observatoire/cle/v1/", &[]).as_str())
+    );
+    let ids = text_col(&df, "nom").unwrap();
+    let first = text_col(&df, "prenom").unwrap();
+    let (nom, prenom) = (
+        normalise::name(ids[0].as_deref().unwrap()),
+        normalise::name(first[0].as_deref().unwrap()),
+    );
+    let birth = day_col(&df, "date_naissance").unwrap()[0].unwrap();
+    let mut date = String::new();
+    normalise::write_date(birth, normalise::DatePart::Day, &mut date);
+    assert_eq!(
+        pseudonym("pseudonyme_2").as_deref(),
+        Some(
+            key.pseudonym(
+                "observatoire/cle/v1/nom+prenom+date_naissance",
+                &[&nom, &prenom, &date]
+            )
+            .as_str()
+        )
+    );
+}
