@@ -4,8 +4,6 @@
 //! character of its text before normalising anything (docs/architecture.md §2, "Reading
 //! at national size").
 
-use std::collections::HashMap;
-
 use super::grid::{Cell, Grid};
 use super::header::{self, Header, normalized_lead};
 use super::sheet::Role;
@@ -56,8 +54,9 @@ pub(super) fn is_note_row(grid: &Grid, row: usize) -> bool {
 pub(super) struct RowMarkers {
     /// Columns in play with the normalised texts of their header cells.
     columns: Vec<(usize, Vec<String>)>,
-    /// First characters of those texts, per column (a cell starting otherwise differs).
-    leads: HashMap<usize, Vec<char>>,
+    /// First characters of those texts, for each entry of `columns` (a cell starting
+    /// otherwise differs).
+    leads: Vec<Vec<char>>,
     /// Normalised total markers (defaults and `lignes_total`), and their first characters.
     totals: Vec<String>,
     total_leads: Vec<char>,
@@ -90,7 +89,7 @@ impl RowMarkers {
             .collect();
         let leads = columns
             .iter()
-            .map(|(c, texts)| (*c, texts.iter().filter_map(|t| t.chars().next()).collect()))
+            .map(|(_, texts)| texts.iter().filter_map(|t| t.chars().next()).collect())
             .collect();
         let totals: Vec<String> = TOTALS
             .iter()
@@ -116,27 +115,23 @@ impl RowMarkers {
     /// header text, and they are most of the filled ones.
     pub(super) fn is_repeated_header(&self, grid: &Grid, r: usize) -> bool {
         let (mut filled, mut same) = (0usize, 0usize);
-        for (c, texts) in &self.columns {
+        for ((c, texts), leads) in self.columns.iter().zip(&self.leads) {
             let cell = grid.get(r, *c);
             // A finite number or a date is written with a digit first: against a column
             // whose header texts start otherwise it is filled and not the same, known
             // without formatting it (most cells of a sheet are numbers and dates).
-            if matches!(cell, Cell::Date(_)) || matches!(cell, Cell::Number(n) if n.is_finite()) {
-                let digit_lead = self
-                    .leads
-                    .get(c)
-                    .is_some_and(|ls| ls.iter().any(char::is_ascii_digit));
-                if !digit_lead {
-                    filled += 1;
-                    continue;
-                }
+            if (matches!(cell, Cell::Date(_)) || matches!(cell, Cell::Number(n) if n.is_finite()))
+                && !leads.iter().any(char::is_ascii_digit)
+            {
+                filled += 1;
+                continue;
             }
             let Some(t) = cell.text().filter(|t| !t.trim().is_empty()) else {
                 continue;
             };
             filled += 1;
             let lead = normalized_lead(&t);
-            let could = lead.is_some_and(|l| self.leads.get(c).is_some_and(|ls| ls.contains(&l)));
+            let could = lead.is_some_and(|l| leads.contains(&l));
             if could && texts.contains(&header::normalize(&t)) {
                 same += 1;
             }

@@ -24,6 +24,12 @@ pub(super) fn read_rows(
         &plan.wide,
         ctx.spec.lignes_total.as_deref(),
     );
+    // What each column in play feeds, once for the sheet.
+    let roles: Vec<ColumnRole> = plan
+        .cols
+        .iter()
+        .map(|(_, _, role)| column_role(plan, role))
+        .collect();
     for r in plan.header.data_start()..grid.height() {
         if grid.row_is_empty(r) {
             // In a CSV file, blank lines (and the lines of a multi-line record) are not
@@ -77,7 +83,7 @@ pub(super) fn read_rows(
             ));
             continue;
         }
-        let read = interpret_row(ctx, grid, plan, r, issues);
+        let read = interpret_row(ctx, grid, plan, &roles, r, issues);
         for key in &read.open_ends {
             *open_ends.entry(key.clone()).or_default() += 1;
         }
@@ -191,7 +197,10 @@ struct RowRead {
 }
 
 /// What a column in play feeds: kind, field name, identifying, required.
-fn column_role<'a>(plan: &SheetPlan, role: &'a Role) -> (Kind, &'a str, bool, bool) {
+type ColumnRole<'a> = (Kind, &'a str, bool, bool);
+
+/// The [`ColumnRole`] of `role` in `plan`.
+fn column_role<'a>(plan: &SheetPlan, role: &'a Role) -> ColumnRole<'a> {
     match role {
         Role::Field(f) => (
             f.kind,
@@ -210,6 +219,7 @@ fn interpret_row(
     ctx: &SheetContext,
     grid: &Grid,
     plan: &SheetPlan,
+    roles: &[ColumnRole],
     r: usize,
     issues: &mut Vec<Issue>,
 ) -> RowRead {
@@ -222,9 +232,10 @@ fn interpret_row(
         missing_required: Vec::new(),
         open_ends: Vec::new(),
     };
-    for (c, display, role) in &plan.cols {
+    for ((c, display, role), &(kind, field_name, identifying, required)) in
+        plan.cols.iter().zip(roles)
+    {
         let cell = grid.get(r, *c);
-        let (kind, field_name, identifying, required) = column_role(plan, role);
         // An open end written as text (`en cours`, `-`…) in an end date: no end yet, like
         // an empty cell, and no issue.
         let mut parsed = match role {
