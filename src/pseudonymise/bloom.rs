@@ -67,6 +67,40 @@ pub struct TokenMemo {
     clk: PlHashMap<u128, (u64, u64)>,
     first_name: PlHashMap<u128, (u64, u64)>,
     surname: PlHashMap<u128, (u64, u64)>,
+    /// The bigrams of normalised names (letters `A`–`Z` and the `_` of either end, with
+    /// or without a `P:`, `N:` or `M:` prefix), by their place ([`bigram_slot`]): most
+    /// look-ups, found without hashing (allocated at first use).
+    bigrams: Vec<Option<(u64, u64)>>,
+}
+
+/// The letters of a normalised name's bigrams: `_` then `A`–`Z`.
+const BIGRAM_LETTERS: usize = 27;
+/// Bigram places of one domain: four prefixes (none, `P:`, `N:`, `M:`) by two letters.
+const BIGRAM_SLOTS: usize = 4 * BIGRAM_LETTERS * BIGRAM_LETTERS;
+
+/// The place of a bigram token in [`TokenMemo::bigrams`] under `domain`, `None` for any
+/// other token.
+fn bigram_slot(domain: Domain, token: &str) -> Option<usize> {
+    let letter = |b: u8| match b {
+        b'_' => Some(0),
+        b'A'..=b'Z' => Some(usize::from(b - b'A') + 1),
+        _ => None,
+    };
+    let (prefix, pair) = match token.as_bytes() {
+        [a, b] => (0, [*a, *b]),
+        [p, b':', a, b] => {
+            let prefix = match p {
+                b'P' => 1,
+                b'N' => 2,
+                b'M' => 3,
+                _ => return None,
+            };
+            (prefix, [*a, *b])
+        }
+        _ => return None,
+    };
+    let place = (prefix * BIGRAM_LETTERS + letter(pair[0])?) * BIGRAM_LETTERS + letter(pair[1])?;
+    Some(domain as usize * BIGRAM_SLOTS + place)
 }
 
 /// A token of at most 15 bytes as one integer: its bytes, then its length in the top
@@ -86,9 +120,9 @@ fn packed(token: &str) -> Option<u128> {
 /// The three encodings, each hashing its tokens under its own domain and memo.
 #[derive(Debug, Clone, Copy)]
 enum Domain {
-    Clk,
-    FirstName,
-    Surname,
+    Clk = 0,
+    FirstName = 1,
+    Surname = 2,
 }
 
 impl Domain {
@@ -105,6 +139,19 @@ impl TokenMemo {
     const CAPACITY: usize = 1 << 16;
 
     fn hashes(&mut self, key: &SecretKey, domain: Domain, token: &str) -> (u64, u64) {
+        if let Some(slot) = bigram_slot(domain, token) {
+            if self.bigrams.is_empty() {
+                self.bigrams = vec![None; 3 * BIGRAM_SLOTS];
+            }
+            if let Some(h) = self.bigrams.get(slot).copied().flatten() {
+                return h;
+            }
+            let h = token_hashes(key, domain, token);
+            if let Some(cell) = self.bigrams.get_mut(slot) {
+                *cell = Some(h);
+            }
+            return h;
+        }
         let map = match domain {
             Domain::FirstName => &mut self.first_name,
             Domain::Surname => &mut self.surname,
@@ -114,9 +161,7 @@ impl TokenMemo {
         if let Some(h) = packed.and_then(|p| map.get(&p)) {
             return *h;
         }
-        let mac = key.mac(domain.text(), &[token.as_bytes()]);
-        let h1 = u64::from_le_bytes(mac[0..8].try_into().unwrap_or([0; 8]));
-        let h2 = u64::from_le_bytes(mac[8..16].try_into().unwrap_or([0; 8])) | 1;
+        let (h1, h2) = token_hashes(key, domain, token);
         if let Some(p) = packed {
             if map.len() >= Self::CAPACITY {
                 wipe(map);
@@ -126,6 +171,14 @@ impl TokenMemo {
         }
         (h1, h2)
     }
+}
+
+/// The two hashes of a token: the first 16 bytes of its HMAC under `domain`.
+fn token_hashes(key: &SecretKey, domain: Domain, token: &str) -> (u64, u64) {
+    let mac = key.mac(domain.text(), &[token.as_bytes()]);
+    let h1 = u64::from_le_bytes(mac[0..8].try_into().unwrap_or([0; 8]));
+    let h2 = u64::from_le_bytes(mac[8..16].try_into().unwrap_or([0; 8])) | 1;
+    (h1, h2)
 }
 
 /// Overwrites the remembered hashes in place: they are derived from the key, like the
@@ -142,6 +195,10 @@ impl Drop for TokenMemo {
         wipe(&mut self.clk);
         wipe(&mut self.first_name);
         wipe(&mut self.surname);
+        for (h1, h2) in self.bigrams.iter_mut().flatten() {
+            zeroize::Zeroize::zeroize(h1);
+            zeroize::Zeroize::zeroize(h2);
+        }
     }
 }
 
@@ -374,169 +431,4 @@ pub(super) fn shuffle(key: &SecretKey, domain: &str, values: &mut [u16]) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn packed_tokens_never_collide() {
-        let tokens = [
-            "", "A", "A\0", "\0A", "P:_L", "P:L_", "JM:1-12", "J:1/M:12", "P:ÉÉ",
-        ];
-        let packs: Vec<Option<u128>> = tokens.iter().map(|t| packed(t)).collect();
-        for (i, a) in packs.iter().enumerate() {
-            assert!(a.is_some(), "{}", tokens[i]);
-            for b in &packs[i + 1..] {
-                assert_ne!(a, b);
-            }
-        }
-        assert_eq!(packed("0123456789abcdef"), None);
-        assert!(packed("0123456789abcde").is_some());
-    }
-
-    #[test]
-    fn a_shared_memo_gives_the_encodings_of_fresh_ones() {
-        let key = SecretKey::from_bytes([7; 32]);
-        let mut memo = TokenMemo::default();
-        let names = [
-            ("LEA", "MARTIN"),
-            ("LEO", "MARTINE"),
-            ("ÉLODIE", "LE GOFF"),
-            ("LEA", "DURAND"),
-        ];
-        for (prenom, nom) in names.iter().cycle().take(12) {
-            let input = ClkInput {
-                prenom: Some(prenom),
-                nom: Some(nom),
-                nom_mere: Some("DUPRE"),
-                naissance: NaiveDate::from_ymd_opt(2012, 3, 7),
-                sexe: Some('F'),
-            };
-            assert_eq!(
-                Clk::encode_memo(&key, &input, &mut memo),
-                Clk::encode(&key, &input)
-            );
-            assert_eq!(
-                Clk::encode_first_name_memo(&key, prenom, &mut memo),
-                Clk::encode_first_name(&key, prenom)
-            );
-        }
-        // The two domains never share a hash: the same bigram gives other bits.
-        assert_ne!(
-            Clk::encode_first_name(&key, "LEA"),
-            Clk::encode(
-                &key,
-                &ClkInput {
-                    prenom: Some("LEA"),
-                    naissance: NaiveDate::from_ymd_opt(2012, 3, 7),
-                    ..ClkInput::default()
-                }
-            )
-        );
-    }
-
-    fn clk(
-        key: &SecretKey,
-        prenom: &str,
-        nom: &str,
-        mere: Option<&str>,
-        y: i32,
-        m: u32,
-        d: u32,
-    ) -> Clk {
-        Clk::encode(
-            key,
-            &ClkInput {
-                prenom: Some(prenom),
-                nom: Some(nom),
-                nom_mere: mere,
-                naissance: NaiveDate::from_ymd_opt(y, m, d),
-                sexe: Some('F'),
-            },
-        )
-        .unwrap()
-    }
-
-    #[test]
-    fn similar_identities_score_high_and_different_ones_low() {
-        let k = SecretKey::from_bytes([3; 32]);
-        let a = clk(&k, "MARIEEVE", "FAURE", Some("BERARD"), 2012, 3, 7);
-        assert_eq!(a.dice(&a), 1.0);
-        let typo = clk(&k, "MARIEEVE", "FAUER", Some("BERARD"), 2012, 3, 7);
-        let swap = clk(&k, "MARIEEVE", "FAURE", Some("BERARD"), 2012, 7, 3);
-        let no_mother = clk(&k, "MARIEEVE", "FAURE", None, 2012, 3, 7);
-        let other = clk(&k, "LUCAS", "MARTIN", Some("DUBOIS"), 2012, 3, 7);
-        let sister = clk(&k, "CHLOE", "FAURE", Some("BERARD"), 2012, 3, 7);
-        assert!(a.dice(&typo) > 0.85, "{}", a.dice(&typo));
-        assert!(a.dice(&swap) > 0.85, "{}", a.dice(&swap));
-        assert!(a.dice(&no_mother) > 0.8, "{}", a.dice(&no_mother));
-        assert!(a.dice(&other) < 0.6, "{}", a.dice(&other));
-        assert!(a.dice(&sister) < a.dice(&typo));
-        // Another key gives unrelated filters.
-        let k2 = SecretKey::from_bytes([4; 32]);
-        assert!(a.dice(&clk(&k2, "MARIEEVE", "FAURE", Some("BERARD"), 2012, 3, 7)) < 0.7);
-        assert!(
-            Clk::encode(
-                &k,
-                &ClkInput {
-                    prenom: Some("X"),
-                    ..Default::default()
-                }
-            )
-            .is_none()
-        );
-    }
-
-    #[test]
-    fn hex_round_trip_and_permutation_keeps_similarity() {
-        let k = SecretKey::from_bytes([5; 32]);
-        let a = clk(&k, "THEO", "LEGOFF", Some("NDIAYE"), 2009, 11, 30);
-        let b = clk(&k, "TEHO", "LEGOFF", Some("NDIAYE"), 2009, 11, 30);
-        assert_eq!(Clk::from_hex(&a.to_hex()), Some(a));
-        // Another length, or not hexadecimal: refused.
-        assert_eq!(Clk::from_hex("00ff"), None);
-        assert_eq!(Clk::from_hex(&format!("{}00", a.to_hex())), None);
-        assert_eq!(Clk::from_hex(&"zz".repeat(BITS / 8)), None);
-        let perm = keyed_permutation(&SecretKey::from_bytes([9; 32]));
-        let mut sorted = perm.clone();
-        sorted.sort_unstable();
-        assert_eq!(sorted, (0..BITS as u16).collect::<Vec<_>>());
-        let (pa, pb) = (a.permute(&perm), b.permute(&perm));
-        assert_ne!(pa, a);
-        assert_eq!(pa.count_ones(), a.count_ones());
-        assert!((pa.dice(&pb) - a.dice(&b)).abs() < 1e-12);
-    }
-
-    /// The bigrams each name lacks of the other, counted by hand on the padded bigrams,
-    /// are what the bits estimate.
-    #[test]
-    fn name_bigram_difference_counts_the_bigrams_by_hand() {
-        let k = SecretKey::from_bytes([3; 32]);
-        let mut memo = TokenMemo::default();
-        let mut enc = |s: &str| Clk::encode_first_name_memo(&k, s, &mut memo).unwrap();
-        let cases = [
-            // Substitution: _L LE EA A_ / _L LE EO O_.
-            ("LEA", "LEO", (2, 2)),
-            // Transposition: _M MA AT TH HI IS S_ / _M MA AT TT TH HI IS S_ has TT more;
-            // MATHIS / MAHTIS: AT TH HI / AH HT TI.
-            ("MATHIS", "MATTHIS", (0, 1)),
-            ("MATHIS", "MAHTIS", (3, 3)),
-            // Inserted letter at the end: _L LE EO O_ / _L LE EO ON N_.
-            ("LEO", "LEON", (1, 2)),
-            // Usual first name: JEAN's N_ is not in JEANBAPTISTE, which has 9 more.
-            ("JEAN", "JEANBAPTISTE", (1, 9)),
-            // Twins: ADELE _A AD DE EL LE E_ / JADE _J JA AD DE E_.
-            ("ADELE", "JADE", (3, 2)),
-            ("EMMA", "EMMA", (0, 0)),
-        ];
-        for (a, b, want) in cases {
-            assert_eq!(enc(a).name_bigram_difference(&enc(b)), want, "{a} / {b}");
-        }
-        // Surname encodings use their own domain and the same bits per bigram.
-        let (x, y) = (
-            Clk::encode_surname_memo(&k, "DURAND", &mut memo).unwrap(),
-            Clk::encode_surname_memo(&k, "DURRADN", &mut memo).unwrap(),
-        );
-        // _D DU UR RA AN ND D_ / _D DU UR RR RA AD DN N_.
-        assert_eq!(x.name_bigram_difference(&y), (3, 4));
-    }
-}
+mod tests;
