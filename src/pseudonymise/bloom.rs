@@ -117,6 +117,25 @@ fn packed(token: &str) -> Option<u128> {
     Some(u128::from_le_bytes(bytes))
 }
 
+/// What a name is encoded as: its part of the identity encoding (as the child's first
+/// name, surname or mother's name), or the first-name or surname encoding alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum NamePart {
+    IdentityFirstName,
+    IdentitySurname,
+    IdentityMother,
+    FirstName,
+    Surname,
+}
+
+impl std::ops::BitOrAssign for Clk {
+    fn bitor_assign(&mut self, other: Clk) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a |= b;
+        }
+    }
+}
+
 /// The three encodings, each hashing its tokens under its own domain and memo.
 #[derive(Debug, Clone, Copy)]
 enum Domain {
@@ -215,25 +234,60 @@ impl Clk {
 
     /// [`Clk::encode`], remembering the hashes of the tokens in `memo` (which must only
     /// ever see `key`): names share most of their bigrams, so a run of records hashes
-    /// each bigram once.
+    /// each bigram once. The encoding is the union of its names' parts
+    /// ([`Clk::name_part`]) and of its date and sex tokens ([`Clk::date_part`]).
     pub fn encode_memo(key: &SecretKey, input: &ClkInput, memo: &mut TokenMemo) -> Option<Clk> {
         let (prenom, naissance) = (input.prenom.filter(|s| !s.is_empty())?, input.naissance?);
+        let mut clk = Clk::name_part(key, NamePart::IdentityFirstName, prenom, memo);
+        if let Some(nom) = input.nom.filter(|s| !s.is_empty()) {
+            clk |= Clk::name_part(key, NamePart::IdentitySurname, nom, memo);
+        }
+        if let Some(m) = input.nom_mere.filter(|s| !s.is_empty()) {
+            clk |= Clk::name_part(key, NamePart::IdentityMother, m, memo);
+        }
+        clk |= Clk::date_part(key, naissance, input.sexe, memo);
+        Some(clk)
+    }
+
+    /// The bits one name sets in an encoding (`part`): its bigrams, each hashed under
+    /// the part's domain and prefix with the part's number of bits.
+    pub(super) fn name_part(
+        key: &SecretKey,
+        part: NamePart,
+        name: &str,
+        memo: &mut TokenMemo,
+    ) -> Clk {
+        let (domain, prefix, k) = match part {
+            NamePart::IdentityFirstName => (Domain::Clk, "P:", K_FIRST_NAME),
+            NamePart::IdentitySurname => (Domain::Clk, "N:", K_SURNAME),
+            NamePart::IdentityMother => (Domain::Clk, "M:", K_MOTHER),
+            NamePart::FirstName => (Domain::FirstName, "", K_FIRST_NAME),
+            NamePart::Surname => (Domain::Surname, "", K_SURNAME),
+        };
+        let mut clk = Clk::empty();
+        let mut token = String::new();
+        for_each_bigram(name, prefix, &mut token, |t| {
+            let (h1, h2) = memo.hashes(key, domain, t);
+            clk.set_bits(h1, h2, k);
+        });
+        clk
+    }
+
+    /// The bits of the birth date's tokens (year; day and month as an unordered pair;
+    /// day and month in order) and of the sex in the identity encoding.
+    pub(super) fn date_part(
+        key: &SecretKey,
+        naissance: NaiveDate,
+        sexe: Option<char>,
+        memo: &mut TokenMemo,
+    ) -> Clk {
         let mut clk = Clk::empty();
         let mut token = String::new();
         let mut add = |token: &str, k: usize| {
             let (h1, h2) = memo.hashes(key, Domain::Clk, token);
             clk.set_bits(h1, h2, k);
         };
-        for_each_bigram(prenom, "P:", &mut token, |t| add(t, K_FIRST_NAME));
-        if let Some(nom) = input.nom.filter(|s| !s.is_empty()) {
-            for_each_bigram(nom, "N:", &mut token, |t| add(t, K_SURNAME));
-        }
-        if let Some(m) = input.nom_mere.filter(|s| !s.is_empty()) {
-            for_each_bigram(m, "M:", &mut token, |t| add(t, K_MOTHER));
-        }
         let (d, m) = (naissance.day(), naissance.month());
-        // The date and sex tokens, written into the same buffer as the bigrams.
-        token.clear();
         let _ = write!(token, "A:{}", naissance.year());
         add(&token, K_YEAR);
         token.clear();
@@ -242,12 +296,12 @@ impl Clk {
         token.clear();
         let _ = write!(token, "J:{d}/M:{m}");
         add(&token, K_DAY_MONTH);
-        if let Some(s) = input.sexe {
+        if let Some(s) = sexe {
             token.clear();
             let _ = write!(token, "S:{s}");
             add(&token, K_SEX);
         }
-        Some(clk)
+        clk
     }
 
     /// Encoding of the first name alone (its bigrams), to tell twins apart: they share
@@ -262,33 +316,23 @@ impl Clk {
         prenom: &str,
         memo: &mut TokenMemo,
     ) -> Option<Clk> {
-        Self::encode_name(key, Domain::FirstName, prenom, K_FIRST_NAME, memo)
+        Self::encode_name(key, NamePart::FirstName, prenom, memo)
     }
 
     /// Encoding of the surname alone (its bigrams, under its own domain), to tell a
     /// mistyped surname (most bigrams shared) from another family's (few shared).
     pub fn encode_surname_memo(key: &SecretKey, nom: &str, memo: &mut TokenMemo) -> Option<Clk> {
-        Self::encode_name(key, Domain::Surname, nom, K_SURNAME, memo)
+        Self::encode_name(key, NamePart::Surname, nom, memo)
     }
 
-    /// The bigrams of one name, `k` bits each, hashed under `domain`.
+    /// The bigrams of one name alone, under its own domain.
     fn encode_name(
         key: &SecretKey,
-        domain: Domain,
+        part: NamePart,
         name: &str,
-        k: usize,
         memo: &mut TokenMemo,
     ) -> Option<Clk> {
-        if name.is_empty() {
-            return None;
-        }
-        let mut clk = Clk::empty();
-        let mut token = String::new();
-        for_each_bigram(name, "", &mut token, |b| {
-            let (h1, h2) = memo.hashes(key, domain, b);
-            clk.set_bits(h1, h2, k);
-        });
-        Some(clk)
+        (!name.is_empty()).then(|| Clk::name_part(key, part, name, memo))
     }
 
     /// Sets the `k` bits of double hashing `h1 + i·h2` (mod [`BITS`]).

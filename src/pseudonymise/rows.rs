@@ -4,10 +4,13 @@
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 
-use super::bloom::{BITS, Clk, ClkInput, TokenMemo};
+use super::bloom::{Clk, TokenMemo};
 use super::keys::{SHORT_PSEUDONYM_CHARS, SecretKey, hex_array};
 use super::memo::{self, Memo};
 use super::{Rekey, Settings, columns, generalise, letters, normalise};
+
+mod names;
+use names::{NameMemo, Role};
 
 /// One identity, normalised ([`normalise`]).
 pub(super) struct Identity {
@@ -63,6 +66,7 @@ pub(super) enum Finish<'a> {
 }
 
 /// One pseudonym's characters: 64 hexadecimal, or a short pseudonym's 12.
+#[derive(Clone, Copy)]
 struct Signed {
     bytes: [u8; 64],
     len: usize,
@@ -76,15 +80,13 @@ impl Signed {
 }
 
 /// The pseudonyms of one run of rows: the key, what they become ([`Finish`]), the
-/// domains formatted once, and memos of the values that repeat from row to row — two
-/// HMACs saved a repeat: names and their letters in `memo`, whose keys hold clear
-/// values of this run only and are wiped when the run ends; birth-date controls and
-/// blocking keys in the session's memo ([`super::memo`]).
+/// domains formatted once, and the session's memo of the values that repeat from row
+/// to row and file to file ([`super::memo`]: birth-date controls, blocking keys; two
+/// HMACs saved a repeat). What names give is remembered per run ([`names`]).
 struct Signer<'a> {
     key: &'a SecretKey,
     finish: Finish<'a>,
     key_domains: Vec<String>,
-    memo: PlHashMap<Vec<u8>, Box<str>>,
     session: &'a mut Memo,
     buf: Vec<u8>,
     /// The key of the letter neighbourhoods ([`letters::LetterKey`]).
@@ -111,9 +113,6 @@ const SLOT_BLOCK: usize = 3;
 
 impl Drop for Signer<'_> {
     fn drop(&mut self) {
-        for (mut k, _) in self.memo.drain() {
-            zeroize::Zeroize::zeroize(&mut k);
-        }
         zeroize::Zeroize::zeroize(&mut self.buf);
     }
 }
@@ -134,7 +133,6 @@ impl<'a> Signer<'a> {
                 .iter()
                 .map(|fields| format!("observatoire/cle/v1/{}", fields.join("+")))
                 .collect(),
-            memo: PlHashMap::default(),
             buf: Vec::new(),
             letters: letters::LetterKey::new(key),
         }
@@ -179,8 +177,13 @@ impl<'a> Signer<'a> {
         out.append_value(self.sign(domain, fields).as_str());
     }
 
-    /// [`Signer::append`] of a value that repeats, through the memo, under the domain of
-    /// `slot` ([`MEMO_DOMAINS`]).
+    /// [`Signer::sign`] under the domain of `slot` ([`MEMO_DOMAINS`]).
+    fn sign_slot(&self, slot: usize, fields: &[&str]) -> Signed {
+        self.sign(MEMO_DOMAINS[slot], fields)
+    }
+
+    /// [`Signer::append`] of a value that repeats from row to row and file to file,
+    /// through the session's memo, under the domain of `slot` ([`MEMO_DOMAINS`]).
     fn append_memo(&mut self, out: &mut StringChunkedBuilder, slot: usize, fields: &[&str]) {
         let domain = MEMO_DOMAINS[slot];
         self.buf.clear();
@@ -189,46 +192,29 @@ impl<'a> Signer<'a> {
             self.buf.push(0x1F);
             self.buf.extend_from_slice(f.as_bytes());
         }
-        let in_run = slot == SLOT_NAME || slot == SLOT_LETTERS;
-        let memo = if in_run {
-            &self.memo
-        } else {
-            &self.session.values
-        };
-        if let Some(v) = memo.get(self.buf.as_slice()) {
+        if let Some(v) = self.session.values.get(self.buf.as_slice()) {
             out.append_value(v);
             return;
         }
         let signed = self.sign(domain, fields);
         out.append_value(signed.as_str());
-        let value: Box<str> = signed.as_str().into();
-        if in_run {
-            if self.memo.len() >= MEMO_CAPACITY {
-                for (mut k, _) in self.memo.drain() {
-                    zeroize::Zeroize::zeroize(&mut k);
-                }
-            }
-            self.memo.insert(self.buf.clone(), value);
-        } else {
-            if self.session.values.len() >= memo::VALUES_CAPACITY {
-                self.session.clear_values();
-            }
-            self.session.values.insert(self.buf.clone(), value);
+        if self.session.values.len() >= memo::VALUES_CAPACITY {
+            self.session.clear_values();
         }
+        self.session
+            .values
+            .insert(self.buf.clone(), signed.as_str().into());
     }
 
-    /// An encoding's bytes: as made, or with the observatory's permutation of its bits.
-    fn encoding(&self, clk: Clk) -> [u8; BITS / 8] {
+    /// An encoding as made, or with the observatory's permutation of its bits (which
+    /// moves each bit alone: the union of finished parts is the finished union).
+    fn finished(&self, clk: Clk) -> Clk {
         match self.finish {
-            Finish::Collective => clk.to_bytes(),
-            Finish::Observatory(r) => clk.permute(r.permutation()).to_bytes(),
+            Finish::Collective => clk,
+            Finish::Observatory(r) => clk.permute(r.permutation()),
         }
     }
 }
-
-/// Values a run remembers at most (a run has [`CHUNK_ROWS`] rows and a few remembered
-/// columns, so this bound is never reached in practice).
-const MEMO_CAPACITY: usize = 1 << 16;
 
 /// Rows pseudonymised together by one task: large enough to amortise the task, small
 /// enough that the clear identities and pseudonym strings in flight stay small.
@@ -315,6 +301,8 @@ pub(super) fn pseudonymise_chunk(
     // the session on this thread (one key and finish).
     let mut tokens = std::mem::take(&mut session.tokens);
     let mut signer = Signer::new(key, finish, settings, session);
+    // What this run's names give, remembered for the run only.
+    let mut names = NameMemo::default();
     // Values put together for a MAC, reused from row to row.
     let mut scratch = String::new();
     let mut generalised = Generalised {
@@ -345,6 +333,7 @@ pub(super) fn pseudonymise_chunk(
         if encodings(
             &id,
             &mut signer,
+            &mut names,
             &mut text[tiers..],
             &mut encoded,
             &mut tokens,
@@ -409,64 +398,61 @@ fn key_pseudonyms(
 /// name under one domain, so that a mother's name can be compared with a surname;
 /// first-name and surname encodings; birth date in either day/month order), into
 /// `fixed` (the text columns after the key pseudonyms) and `encoded`; whether the
-/// identity could be encoded.
+/// identity could be encoded. What each name gives comes from `names` ([`names`]).
+#[allow(clippy::too_many_arguments)]
 fn encodings(
     id: &Identity,
     signer: &mut Signer,
+    names: &mut NameMemo,
     fixed: &mut [StringChunkedBuilder],
     encoded: &mut [BinaryChunkedBuilder],
     memo: &mut TokenMemo,
     scratch: &mut String,
 ) -> bool {
     use std::fmt::Write;
-    let key = signer.key;
-    let clk = Clk::encode_memo(
-        key,
-        &ClkInput {
-            prenom: id.prenom.as_deref(),
-            nom: id.nom.as_deref(),
-            nom_mere: id.nom_mere.as_deref(),
-            naissance: id.naissance,
-            sexe: id.sexe,
-        },
-        memo,
-    );
-    let made = clk.is_some();
-    encoded[CLK].append_option(clk.map(|c| signer.encoding(c)));
-    for (name, column) in [(&id.nom, SURNAME), (&id.nom_mere, MOTHER)] {
-        match name {
-            Some(s) => signer.append_memo(&mut fixed[column], SLOT_NAME, &[s]),
-            None => fixed[column].append_null(),
+    let mut place = |role: Role, name: &Option<String>| {
+        name.as_deref().map(|n| names.place(role, n, signer, memo))
+    };
+    let places = [
+        place(Role::FirstName, &id.prenom),
+        place(Role::Surname, &id.nom),
+        place(Role::Mother, &id.nom_mere),
+    ];
+    let [first, surname, mother] = places.map(|at| at.and_then(|i| names.parts.get(i)));
+    // The identity encoding: the union of its names' bits and its date's (no first
+    // name or no birth date: none).
+    let clk = match (first, id.naissance) {
+        (Some(f), Some(d)) => {
+            let mut clk = f.identity;
+            for p in [surname, mother].into_iter().flatten() {
+                clk |= p.identity;
+            }
+            clk |= signer.finished(Clk::date_part(signer.key, d, id.sexe, memo));
+            Some(clk.to_bytes())
         }
+        _ => None,
+    };
+    let made = clk.is_some();
+    encoded[CLK].append_option(clk);
+    let append = |out: &mut StringChunkedBuilder, v: Option<&Signed>| match v {
+        Some(v) => out.append_value(v.as_str()),
+        None => out.append_null(),
+    };
+    for (p, column) in [(surname, SURNAME), (mother, MOTHER)] {
+        append(&mut fixed[column], p.and_then(|p| p.pseudonym.as_ref()));
     }
-    encoded[SURNAME_CLK].append_option(
-        id.nom
-            .as_deref()
-            .and_then(|s| Clk::encode_surname_memo(key, s, memo))
-            .map(|c| signer.encoding(c)),
-    );
-    encoded[FIRST_NAME].append_option(
-        id.prenom
-            .as_deref()
-            .and_then(|p| Clk::encode_first_name_memo(key, p, memo))
-            .map(|c| signer.encoding(c)),
-    );
+    encoded[SURNAME_CLK].append_option(surname.and_then(|p| p.own));
+    encoded[FIRST_NAME].append_option(first.and_then(|p| p.own));
     // The letters of each name in alphabetical order, keyed: equal for two spellings
     // that only swap letters (a transposition), which the names' bigram encodings
     // cannot tell from twins' first names; and their neighbourhood, which tells one
     // letter apart from two (docs/architecture.md, Linkage).
-    for (name, column, near) in [
-        (&id.prenom, FIRST_NAME_LETTERS, FIRST_NAME_NEIGHBOURS),
-        (&id.nom, SURNAME_LETTERS, SURNAME_NEIGHBOURS),
+    for (p, column, near) in [
+        (first, FIRST_NAME_LETTERS, FIRST_NAME_NEIGHBOURS),
+        (surname, SURNAME_LETTERS, SURNAME_NEIGHBOURS),
     ] {
-        encoded[near].append_option(name.as_deref().map(|s| signer.neighbourhood(s)));
-        match name {
-            Some(s) => {
-                let letters = String::from_utf8(letters::sorted(s)).unwrap_or_default();
-                signer.append_memo(&mut fixed[column], SLOT_LETTERS, &[&letters]);
-            }
-            None => fixed[column].append_null(),
-        }
+        encoded[near].append_option(p.and_then(|p| p.neighbourhood.as_deref()));
+        append(&mut fixed[column], p.and_then(|p| p.letters.as_ref()));
     }
     match id.naissance {
         Some(d) => {
