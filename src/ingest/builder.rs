@@ -107,6 +107,11 @@ pub(super) struct TableBuilder {
     /// key is given once; a second value for it (another sheet or file) is reported and
     /// left out, never added up.
     pub(super) reference_keys: BTreeMap<RefKey, usize>,
+    /// The columns' indices in the order of their names, the order of a row's fields
+    /// ([`FieldValues`]): one walk of both places a row's values.
+    by_name: Vec<usize>,
+    /// A row's values by column, reused from row to row.
+    slots: Vec<Option<Value>>,
 }
 
 pub(super) type RefKey = (
@@ -166,18 +171,28 @@ impl TableBuilder {
                 }
             }
         }
+        let mut by_name: Vec<usize> = (0..columns.len()).collect();
+        by_name.sort_by(|&a, &b| columns[a].0.cmp(&columns[b].0));
         TableBuilder {
             table,
+            slots: Vec::with_capacity(columns.len()),
             columns,
             height: 0,
             reference_keys: BTreeMap::new(),
+            by_name,
         }
     }
 
     /// Appends one accepted row; its values move into the columns (no copy of its texts).
-    pub(super) fn push_row(&mut self, ctx: &SheetContext, mut row: RowValues) {
-        for (name, data) in &mut self.columns {
-            let v = row.values.remove(name.as_str());
+    /// A field that is no column of the table is left out, as the row is dropped.
+    pub(super) fn push_row(&mut self, ctx: &SheetContext, row: RowValues) {
+        by_column(
+            |c| self.columns[c].0.as_str(),
+            &self.by_name,
+            row.values,
+            &mut self.slots,
+        );
+        for ((name, data), v) in self.columns.iter_mut().zip(self.slots.drain(..)) {
             match data {
                 ColumnData::Text(vec) => vec.push(match name.as_str() {
                     col::SOURCE => Some(ctx.source_name.to_string()),
@@ -299,6 +314,35 @@ impl TableBuilder {
     }
 }
 
+/// The values of `row` by column into `slots` (cleared first), for columns named by
+/// `name` and listed in name order by `by_name`: the row's fields and the columns, both
+/// in name order, are walked side by side. A field that names no column is left out.
+fn by_column<'n>(
+    name: impl Fn(usize) -> &'n str,
+    by_name: &[usize],
+    row: FieldValues,
+    slots: &mut Vec<Option<Value>>,
+) {
+    slots.clear();
+    slots.resize_with(by_name.len(), || None);
+    let mut columns = by_name.iter().copied().peekable();
+    for (field, value) in row.0 {
+        while let Some(c) = columns.peek().copied() {
+            match name(c).cmp(field.as_ref()) {
+                std::cmp::Ordering::Less => {
+                    columns.next();
+                }
+                std::cmp::Ordering::Equal => {
+                    slots[c] = Some(value);
+                    columns.next();
+                    break;
+                }
+                std::cmp::Ordering::Greater => break,
+            }
+        }
+    }
+}
+
 /// A text column. One value on every row (the source file, or an organisation or service
 /// the pipeline gives for the whole sheet) is stored once, every row's view pointing at
 /// the same bytes, and stacking keeps it so: a copy per row was 60 MB of file names in a
@@ -315,6 +359,32 @@ fn text_series(name: PlSmallStr, values: Vec<Option<String>>) -> Series {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Each column gets the value of the field of its name, as looking each column's
+        /// name up in the row would give; fields of no column are left out.
+        #[test]
+        fn a_row_s_values_land_in_their_columns(
+            columns in prop::collection::vec("[a-d]{1,3}", 0..8),
+            fields in prop::collection::vec(("[a-e]{1,3}", any::<i64>()), 0..10),
+        ) {
+            let mut row = FieldValues::default();
+            for (name, v) in &fields {
+                row.insert(name.clone(), Value::Integer(*v));
+            }
+            let mut by_name: Vec<usize> = (0..columns.len()).collect();
+            by_name.sort_by(|&a, &b| columns[a].cmp(&columns[b]));
+            let mut slots = vec![Some(Value::Bool(true))];
+            by_column(|c| columns[c].as_str(), &by_name, row.clone(), &mut slots);
+            // Looked up one column after another, each value taken once.
+            let mut expected = Vec::new();
+            for name in &columns {
+                expected.push(row.remove(name));
+            }
+            prop_assert_eq!(slots, expected);
+        }
+    }
 
     #[test]
     fn one_value_everywhere_is_stored_once_and_reads_the_same() {
