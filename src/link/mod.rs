@@ -225,13 +225,70 @@ fn exact_key(
     any_key: &mut [bool],
     report: &mut Report,
 ) -> usize {
+    use rayon::prelude::*;
+    use std::hash::BuildHasher;
+    // A key's records all fall in one shard (by the key's hash), taken in record order:
+    // each shard decides what one pass over every record would, the shards on all
+    // cores. The links found are then joined one after another; how many of them join
+    // two clusters does not depend on their order.
+    let state = PlRandomState::default();
+    let shard_of: Vec<Option<u8>> = (0..records.n)
+        .into_par_iter()
+        .map(|i| {
+            values
+                .get(i)
+                .map(|v| (state.hash_one(v) % EXACT_SHARDS as u64) as u8)
+        })
+        .collect();
+    let mut shards: Vec<Vec<usize>> = vec![Vec::new(); EXACT_SHARDS];
+    for (i, (shard, k)) in shard_of.iter().zip(any_key.iter_mut()).enumerate() {
+        if let Some(s) = shard {
+            *k = true;
+            shards[usize::from(*s)].push(i);
+        }
+    }
+    drop(shard_of);
+    let found: Vec<ShardLinks> = shards
+        .par_iter()
+        .map(|shard| exact_shard(shard, values, records, verification))
+        .collect();
+    let mut links = 0;
+    for f in found {
+        report.liens_exacts_refuses += f.refused;
+        report.representants_plafonnes += f.capped;
+        for (i, j) in f.pairs {
+            if uf.union(i, j) {
+                links += 1;
+            }
+        }
+    }
+    links
+}
+
+/// Shards of an exact pass ([`exact_key`]).
+const EXACT_SHARDS: usize = 64;
+
+/// What one shard of an exact pass found: record pairs that agree, refused records,
+/// records not kept as representatives past the cap.
+struct ShardLinks {
+    pairs: Vec<(usize, usize)>,
+    refused: usize,
+    capped: usize,
+}
+
+/// The exact pass over the records `rows` (in record order, every record of each of
+/// their keys).
+fn exact_shard(rows: &[usize], values: Texts, records: &Records, verification: f64) -> ShardLinks {
     // Most groups keep one representative: held inline, a vector only for the others
     // (one allocation per key value was 48 MB a key on a national network).
-    let mut groups: HashMap<&str, (usize, Vec<usize>)> = HashMap::with_capacity(records.n);
-    let mut links = 0;
-    for (i, k) in any_key.iter_mut().enumerate().take(records.n) {
+    let mut groups: HashMap<&str, (usize, Vec<usize>)> = HashMap::with_capacity(rows.len());
+    let mut out = ShardLinks {
+        pairs: Vec::new(),
+        refused: 0,
+        capped: 0,
+    };
+    for &i in rows {
         let Some(v) = values.get(i) else { continue };
-        *k = true;
         let (first, more) = match groups.entry(v) {
             std::collections::hash_map::Entry::Vacant(e) => {
                 e.insert((i, Vec::new()));
@@ -243,22 +300,18 @@ fn exact_key(
             .chain(more.iter().copied())
             .find(|&j| records.agree(i, j, verification))
         {
-            Some(j) => {
-                if uf.union(i, j) {
-                    links += 1;
-                }
-            }
+            Some(j) => out.pairs.push((i, j)),
             None => {
-                report.liens_exacts_refuses += 1;
+                out.refused += 1;
                 if 1 + more.len() < MAX_REPRESENTATIVES {
                     more.push(i);
                 } else {
-                    report.representants_plafonnes += 1;
+                    out.capped += 1;
                 }
             }
         }
     }
-    links
+    out
 }
 
 /// Links the records of a (re-keyed) pseudonymised extract; returns it with `personne`.
