@@ -46,8 +46,10 @@ pub const KNOWN_TO_AUTHORITY: &[&str] = &[
 type Place = (String, Option<String>, Option<String>, Option<String>);
 
 /// A cell: quantity, year, place (territory level, territory code, organisation,
-/// service) and breakdown (dimension, modality), the texts as [`Names`] numbers — `0`
-/// for a text the row does not have. The numbers follow the texts' order, so keys sort
+/// service) and breakdown (dimension, modality), the texts as numbers of the rows'
+/// distinct texts — `0` for a text the row does not have; the breakdown is `[0, 0]` for
+/// a measure not broken down, or a row without both its dimension and its modality.
+/// The numbers follow the texts' order, so keys sort
 /// as the texts they stand for would (`None` first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CellKey {
@@ -90,7 +92,7 @@ impl Built {
 }
 
 /// The distinct texts of the rows' places and breakdowns, numbered from 1 in text
-/// order: a key of eight numbers is hashed and compared without reading a text, where
+/// order: a key's six texts are hashed and compared as numbers, where
 /// a national network's million look-ups of keys of four to six texts were most of
 /// building its 290 000 cells (docs/architecture.md, « Disclosure control at national scale »).
 struct Names<'a> {

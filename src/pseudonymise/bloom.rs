@@ -63,7 +63,7 @@ pub struct TokenMemo {
     // A fast hash over tokens packed into one integer ([`packed`]: a token is at most a
     // dozen bytes, and there are tens of look-ups a row, a million rows at national
     // scale, where hashing and comparing strings was a tenth of pseudonymisation); the
-    // maps live as long as one run of rows.
+    // maps live as long as the reading session's memo (`super::memo`).
     clk: PlHashMap<u128, (u64, u64)>,
     first_name: PlHashMap<u128, (u64, u64)>,
     surname: PlHashMap<u128, (u64, u64)>,

@@ -93,9 +93,11 @@ struct Signer<'a> {
     letters: letters::LetterKey,
 }
 
-/// The domains of the remembered values, by memo slot: the slot keeps them apart in the
-/// memo (one byte instead of the domain's text), and each slot has its one domain. The
-/// blocking keys' domains are `observatoire/bloc/v1/{b}`, at `SLOT_BLOCK + b`.
+/// The domains of the values that repeat, by slot. The birth-date control and the
+/// blocking keys are remembered in the session's memo, where the slot keeps them apart
+/// (one byte instead of the domain's text); names and their letters are remembered with
+/// the rest of what a name gives ([`names`]). The blocking keys' domains are
+/// `observatoire/bloc/v1/{b}`, at `SLOT_BLOCK + b`.
 const MEMO_DOMAINS: [&str; SLOT_BLOCK + columns::BLOCKS] = [
     "observatoire/controle-naissance/v1",
     "observatoire/controle-nom/v1",

@@ -55,7 +55,8 @@ impl Drop for NameMemo {
 
 impl NameMemo {
     /// Where the parts of `name` in `role` are in [`NameMemo::parts`], made and
-    /// remembered at its first meeting.
+    /// remembered at its first meeting. `name` is normalised and never empty (the
+    /// identity's empty names are none).
     pub(super) fn place(
         &mut self,
         role: Role,
