@@ -99,6 +99,25 @@ fn rows() -> (Vec<IndicatorRow>, Directory) {
     (out, dir)
 }
 
+/// A breakdown is a dimension and a modality, both: a row with one of them only names
+/// the cell of its total, as before the keys were numbered.
+#[test]
+fn a_breakdown_needs_its_dimension_and_its_modality() {
+    let (mut rows, dir) = rows();
+    // Row 1 is service A's first age band (3 children of 43).
+    assert_eq!(rows[1].modalite.as_deref(), Some("0-10 ans"));
+    rows[1].modalite = None;
+    let built = build(&rows, &dir, &Settings::default());
+    let (Some(band), Some(total)) = (built.row_cells[1].0, built.row_cells[0].0) else {
+        panic!("cells of rows 0 and 1: {:?}", &built.row_cells[..2]);
+    };
+    assert_eq!(built.keys[band].breakdown, [0, 0]);
+    // Its numerator (3) is then another value for A's file active (43): a conflict.
+    assert_eq!(band, total);
+    assert_eq!(built.conflicts, 1);
+    assert_eq!(built.describe(band), "« file_active », 2022, service A");
+}
+
 #[test]
 fn shared_cells_and_relations_by_hand() {
     let (rows, dir) = rows();
