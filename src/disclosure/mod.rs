@@ -61,8 +61,11 @@ impl From<linear::Overflow> for Failure {
 /// others run again.
 pub fn protect_system(system: &System) -> Result<Vec<CellStatus>, Failure> {
     let parts = system.parts();
-    let results: Vec<Result<Vec<CellStatus>, Failure>> =
-        parts.par_iter().map(|p| protect_part(&p.system)).collect();
+    let results: Vec<Result<Vec<CellStatus>, Failure>> = parts
+        .par_iter()
+        .with_max_len(1)
+        .map(|p| protect_part(&p.system))
+        .collect();
     merge(system.cells.len(), &parts, results)
 }
 
@@ -301,8 +304,11 @@ pub fn protect(
     // each part, the parts spread over the cores.
     let parts = built.system.parts();
     let release = crate::memory::Releaser::every(RELEASE_CELLS);
+    // One part a task: a run of consecutive parts handed to one thread whole could hold
+    // several of the largest and leave the other cores idle at the end.
     let results: Vec<Result<Vec<CellStatus>, Failure>> = parts
         .par_iter()
+        .with_max_len(1)
         .map(|p| {
             let r = protect_and_check(&p.system);
             // The parts' solvers leave their freed blocks in their threads' arenas,
