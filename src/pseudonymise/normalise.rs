@@ -9,6 +9,19 @@ use unicode_normalization::UnicodeNormalization;
 /// `Marie-Ève` and `MARIE EVE` give `MARIEEVE`; `N'Diaye` gives `NDIAYE`; `Lætitia`
 /// gives `LAETITIA`; `Strauß` gives `STRAUSS`.
 pub fn name(s: &str) -> String {
+    // ASCII is its own decomposition: most names are read without one.
+    if s.is_ascii() {
+        return s
+            .bytes()
+            .filter(u8::is_ascii_alphabetic)
+            .map(|b| char::from(b.to_ascii_uppercase()))
+            .collect();
+    }
+    decomposed(s)
+}
+
+/// [`name`] through the compatibility decomposition of every character.
+fn decomposed(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.nfkd() {
         match c {
@@ -82,6 +95,14 @@ mod tests {
         // NFC and NFD spellings of the same name.
         assert_eq!(name("H\u{e9}l\u{e8}ne"), name("He\u{301}le\u{300}ne"));
         assert_eq!(name("H\u{e9}l\u{e8}ne"), "HELENE");
+    }
+
+    proptest::proptest! {
+        /// Text in ASCII gives what its decomposition gives.
+        #[test]
+        fn ascii_is_read_as_its_decomposition(s in "[ -~]{0,24}") {
+            proptest::prop_assert_eq!(name(&s), decomposed(&s));
+        }
     }
 
     #[test]

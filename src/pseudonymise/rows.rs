@@ -9,7 +9,7 @@ use super::keys::{SHORT_PSEUDONYM_CHARS, SecretKey, hex_array};
 use super::memo::{self, Memo};
 use super::{Rekey, Settings, columns, generalise, letters, normalise};
 
-mod names;
+pub(super) mod names;
 use names::{NameMemo, Role};
 
 /// One identity, normalised ([`normalise`]).
@@ -67,7 +67,7 @@ pub(super) enum Finish<'a> {
 
 /// One pseudonym's characters: 64 hexadecimal, or a short pseudonym's 12.
 #[derive(Clone, Copy)]
-struct Signed {
+pub(super) struct Signed {
     bytes: [u8; 64],
     len: usize,
 }
@@ -77,18 +77,46 @@ impl Signed {
         // Hexadecimal and base64 are ASCII.
         std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
     }
+
+    /// Overwrites the characters (a remembered pseudonym, when its memo is emptied).
+    pub(super) fn wipe(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.bytes);
+    }
+}
+
+/// The memo key of a value under `slot` ([`MEMO_DOMAINS`]): the slot, the length and
+/// the bytes of the one field, packed into an integer (one look-up without hashing or
+/// comparing bytes in memory); `None` for what does not fit in 15 bytes, signed
+/// without the memo. The birth-date controls and blocking keys always fit: a year, a
+/// separator and two numbers or three letters of a normalised name.
+pub(super) fn memo_key(slot: usize, fields: &[&str]) -> Option<u128> {
+    let [field] = fields else { return None };
+    let (bytes, slot) = (field.as_bytes(), u8::try_from(slot).ok()?);
+    if bytes.len() > 15 || slot > 15 {
+        return None;
+    }
+    let mut packed = [0u8; 16];
+    // Both are under 16: one byte.
+    packed[0] = (slot << 4) | bytes.len() as u8;
+    packed[1..=bytes.len()].copy_from_slice(bytes);
+    Some(u128::from_le_bytes(packed))
+}
+
+/// The key of a birth date and sex in the session's memo of dates' bits.
+fn date_key(d: NaiveDate, sexe: Option<char>) -> u64 {
+    // Days since year 1 fit in 32 bits for every date chrono holds; a char in 32 bits.
+    (u64::from(d.num_days_from_ce() as u32) << 32) | sexe.map_or(0, |c| u64::from(c) + 1)
 }
 
 /// The pseudonyms of one run of rows: the key, what they become ([`Finish`]), the
 /// domains formatted once, and the session's memo of the values that repeat from row
 /// to row and file to file ([`super::memo`]: birth-date controls, blocking keys; two
-/// HMACs saved a repeat). What names give is remembered per run ([`names`]).
+/// HMACs saved a repeat), and of what each name gives ([`names`]).
 struct Signer<'a> {
     key: &'a SecretKey,
     finish: Finish<'a>,
     key_domains: Vec<String>,
     session: &'a mut Memo,
-    buf: Vec<u8>,
     /// The key of the letter neighbourhoods ([`letters::LetterKey`]).
     letters: letters::LetterKey,
 }
@@ -113,12 +141,6 @@ const SLOT_NAME: usize = 1;
 const SLOT_LETTERS: usize = 2;
 const SLOT_BLOCK: usize = 3;
 
-impl Drop for Signer<'_> {
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.buf);
-    }
-}
-
 impl<'a> Signer<'a> {
     fn new(
         key: &'a SecretKey,
@@ -135,7 +157,6 @@ impl<'a> Signer<'a> {
                 .iter()
                 .map(|fields| format!("observatoire/cle/v1/{}", fields.join("+")))
                 .collect(),
-            buf: Vec::new(),
             letters: letters::LetterKey::new(key),
         }
     }
@@ -188,14 +209,12 @@ impl<'a> Signer<'a> {
     /// through the session's memo, under the domain of `slot` ([`MEMO_DOMAINS`]).
     fn append_memo(&mut self, out: &mut StringChunkedBuilder, slot: usize, fields: &[&str]) {
         let domain = MEMO_DOMAINS[slot];
-        self.buf.clear();
-        self.buf.push(slot as u8);
-        for f in fields {
-            self.buf.push(0x1F);
-            self.buf.extend_from_slice(f.as_bytes());
-        }
-        if let Some(v) = self.session.values.get(self.buf.as_slice()) {
-            out.append_value(v);
+        let Some(key) = memo_key(slot, fields) else {
+            self.append(out, domain, fields);
+            return;
+        };
+        if let Some(v) = self.session.values.get(&key) {
+            out.append_value(v.as_str());
             return;
         }
         let signed = self.sign(domain, fields);
@@ -203,9 +222,22 @@ impl<'a> Signer<'a> {
         if self.session.values.len() >= memo::VALUES_CAPACITY {
             self.session.clear_values();
         }
-        self.session
-            .values
-            .insert(self.buf.clone(), signed.as_str().into());
+        self.session.values.insert(key, signed);
+    }
+
+    /// The bits of a birth date and sex in the identity encoding, finished, through
+    /// the session's memo.
+    fn date_part(&mut self, d: NaiveDate, sexe: Option<char>, tokens: &mut TokenMemo) -> Clk {
+        let key = date_key(d, sexe);
+        if let Some(&c) = self.session.dates.get(&key) {
+            return c;
+        }
+        let c = self.finished(Clk::date_part(self.key, d, sexe, tokens));
+        if self.session.dates.len() >= memo::VALUES_CAPACITY {
+            self.session.clear_dates();
+        }
+        self.session.dates.insert(key, c);
+        c
     }
 
     /// An encoding as made, or with the observatory's permutation of its bits (which
@@ -302,9 +334,10 @@ pub(super) fn pseudonymise_chunk(
     // Token hashes of the encodings and remembered pseudonyms, shared by the runs of
     // the session on this thread (one key and finish).
     let mut tokens = std::mem::take(&mut session.tokens);
+    // What names give, remembered by the session (bounded between two runs).
+    let mut names = std::mem::take(&mut session.names);
+    names.bound();
     let mut signer = Signer::new(key, finish, settings, session);
-    // What this run's names give, remembered for the run only.
-    let mut names = NameMemo::default();
     // Values put together for a MAC, reused from row to row.
     let mut scratch = String::new();
     let mut generalised = Generalised {
@@ -352,6 +385,7 @@ pub(super) fn pseudonymise_chunk(
     }
     drop(signer);
     session.tokens = tokens;
+    session.names = names;
     chunk.bands = generalised.bands.finish();
     chunk.sexes = generalised.sexes.finish();
     chunk.text = text.into_iter().map(StringChunkedBuilder::finish).collect();
@@ -429,7 +463,7 @@ fn encodings(
             for p in [surname, mother].into_iter().flatten() {
                 clk |= p.identity;
             }
-            clk |= signer.finished(Clk::date_part(signer.key, d, id.sexe, memo));
+            clk |= signer.date_part(d, id.sexe, memo);
             Some(clk.to_bytes())
         }
         _ => None,

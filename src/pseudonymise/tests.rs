@@ -288,3 +288,21 @@ fn a_key_of_several_fields_or_none_macs_its_fields_apart() {
         )
     );
 }
+
+proptest::proptest! {
+    /// Two values of the memo of repeated pseudonyms share a key only when they share
+    /// their slot and their text; a text over 15 bytes, or in several fields, has none
+    /// (it is signed without the memo).
+    #[test]
+    fn memo_keys_tell_slots_and_texts_apart(
+        a in (0usize..6, "[0-9A-Z\u{1f}é]{0,16}"),
+        b in (0usize..6, "[0-9A-Z\u{1f}é]{0,16}"),
+    ) {
+        let (ka, kb) = (rows::memo_key(a.0, &[&a.1]), rows::memo_key(b.0, &[&b.1]));
+        proptest::prop_assert_eq!(ka.is_some(), a.1.len() <= 15);
+        if let (Some(ka), Some(kb)) = (ka, kb) {
+            proptest::prop_assert_eq!(ka == kb, a == b);
+        }
+        proptest::prop_assert!(rows::memo_key(a.0, &[&a.1, &b.1]).is_none());
+    }
+}

@@ -1,14 +1,19 @@
-//! What a run of rows derives from each normalised name, made once per name and run:
-//! its bits in the identity encoding, its own encoding, the pseudonym and neighbourhood
-//! of its letters, its pseudonym. A national network's names recur within a run of rows
-//! (siblings, frequent names: five surnames in six had been met earlier in their run),
-//! and each of these was made again for every row, the bits of every bigram set one by
-//! one and every encoding's bits moved one by one by the observatory's permutation.
+//! What pseudonymisation derives from each normalised name, made once per name and
+//! reading session ([`super::super::memo`]): its bits in the identity encoding, its own
+//! encoding, the pseudonym and neighbourhood of its letters, its pseudonym. A national
+//! network's names recur (siblings, frequent names: five surnames in six had been met
+//! earlier in their very run of rows, and a million rows hold about twenty thousand
+//! distinct names), and each of these was made again for every row, the bits of every
+//! bigram set one by one and every encoding's bits moved one by one by the
+//! observatory's permutation.
 //!
-//! The memo's keys are clear names: they live as long as the run of rows, as the names
-//! themselves do, and are wiped when it ends.
+//! The memo keeps no clear name: a name is found by a keyed 128-bit hash of it
+//! (SipHash-1-3 under a key drawn from the system for this memo and wiped with it;
+//! two distinct names of a session share a hash with a probability of about 10⁻²⁹).
+//! What it keeps of a name is what the extract holds of it anyway.
 
 use polars::prelude::PlHashMap;
+use siphasher::sip128::SipHasher13;
 
 use super::super::bloom::{BITS, Clk, NamePart, TokenMemo};
 use super::{SLOT_LETTERS, SLOT_NAME, Signed, Signer, letters};
@@ -36,24 +41,70 @@ pub(super) struct NameParts {
     pub(super) pseudonym: Option<Signed>,
 }
 
-/// The parts of the names met in one run of rows: where each name's parts are, by role.
+/// The parts of the names met in a reading session: where each name's parts are, by
+/// role and keyed hash of the name.
 #[derive(Default)]
-pub(super) struct NameMemo {
-    places: [PlHashMap<String, usize>; 3],
+pub(in crate::pseudonymise) struct NameMemo {
+    /// The hash's key, drawn at first use.
+    key: Option<[u64; 2]>,
+    places: [PlHashMap<u128, usize>; 3],
     pub(super) parts: Vec<NameParts>,
 }
 
+/// Names' parts a memo keeps at most between two runs of rows (a run adds at most three
+/// a row): about 16 MB.
+const NAMES_CAPACITY: usize = 1 << 15;
+
 impl Drop for NameMemo {
     fn drop(&mut self) {
-        for map in &mut self.places {
-            for (mut k, _) in map.drain() {
-                zeroize::Zeroize::zeroize(&mut k);
-            }
+        self.clear();
+        if let Some(k) = self.key.as_mut() {
+            zeroize::Zeroize::zeroize(k);
         }
     }
 }
 
 impl NameMemo {
+    /// Empties the memo when it holds more than [`NAMES_CAPACITY`] names' parts; only
+    /// between runs of rows, where no row holds a place.
+    pub(super) fn bound(&mut self) {
+        self.bound_at(NAMES_CAPACITY);
+    }
+
+    fn bound_at(&mut self, capacity: usize) {
+        if self.parts.len() > capacity {
+            self.clear();
+        }
+    }
+
+    /// Forgets every name, wiping what they gave.
+    fn clear(&mut self) {
+        for map in &mut self.places {
+            map.clear();
+        }
+        for p in &mut self.parts {
+            zeroize::Zeroize::zeroize(&mut p.identity.0);
+            if let Some(own) = p.own.as_mut() {
+                zeroize::Zeroize::zeroize(own);
+            }
+            if let Some(n) = p.neighbourhood.as_mut() {
+                zeroize::Zeroize::zeroize(n);
+            }
+            for s in [&mut p.letters, &mut p.pseudonym].into_iter().flatten() {
+                s.wipe();
+            }
+        }
+        self.parts.clear();
+    }
+
+    /// The keyed hash of a name.
+    fn hash(&mut self, name: &str) -> u128 {
+        let [k0, k1] = *self.key.get_or_insert_with(draw_key);
+        SipHasher13::new_with_keys(k0, k1)
+            .hash(name.as_bytes())
+            .as_u128()
+    }
+
     /// Where the parts of `name` in `role` are in [`NameMemo::parts`], made and
     /// remembered at its first meeting. `name` is normalised and never empty (the
     /// identity's empty names are none).
@@ -64,15 +115,36 @@ impl NameMemo {
         signer: &Signer,
         tokens: &mut TokenMemo,
     ) -> usize {
+        let hash = self.hash(name);
         let map = &mut self.places[role as usize];
-        if let Some(&at) = map.get(name) {
+        if let Some(&at) = map.get(&hash) {
             return at;
         }
         self.parts.push(make(role, name, signer, tokens));
         let at = self.parts.len() - 1;
-        map.insert(name.to_string(), at);
+        map.insert(hash, at);
         at
     }
+}
+
+/// A key for the names' hashes: from the system, or, should it have none to give, from
+/// the standard library's per-process random hashing keys.
+fn draw_key() -> [u64; 2] {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_ok() {
+        let k0 = u64::from_le_bytes(bytes[..8].try_into().unwrap_or_default());
+        let k1 = u64::from_le_bytes(bytes[8..].try_into().unwrap_or_default());
+        zeroize::Zeroize::zeroize(&mut bytes);
+        return [k0, k1];
+    }
+    use std::hash::{BuildHasher, Hasher};
+    let state = std::collections::hash_map::RandomState::new();
+    let draw = |salt: u64| {
+        let mut h = state.build_hasher();
+        h.write_u64(salt);
+        h.finish()
+    };
+    [draw(0), draw(1)]
 }
 
 /// The parts of `name` in `role`.
@@ -105,6 +177,36 @@ mod tests {
     use super::super::super::{Rekey, Settings};
     use super::super::{Finish, Signer};
     use super::*;
+
+    /// A name met in a later run of rows is found again by its hash, under a key of
+    /// the memo's own; past its bound, the memo starts again empty.
+    #[test]
+    fn names_are_found_again_by_a_keyed_hash_until_the_bound() {
+        let key = SecretKey::from_bytes([5; 32]);
+        let settings = Settings::default();
+        let mut session = Memo::default();
+        let signer = Signer::new(&key, Finish::Collective, &settings, &mut session);
+        let mut names = NameMemo::default();
+        let mut tokens = TokenMemo::default();
+        let first = names.place(Role::Surname, "MARTIN", &signer, &mut tokens);
+        names.bound();
+        assert_eq!(
+            names.place(Role::Surname, "MARTIN", &signer, &mut tokens),
+            first
+        );
+        let other = names.place(Role::Surname, "MARTINE", &signer, &mut tokens);
+        assert_ne!(other, first);
+        assert_eq!(names.parts.len(), 2);
+        // Another memo hashes under another key.
+        let mut fresh = NameMemo::default();
+        assert_ne!(names.hash("MARTIN"), fresh.hash("MARTIN"));
+        // Past the bound, emptied between two runs, and made again alike.
+        let kept = names.parts[first].identity;
+        names.bound_at(1);
+        assert!(names.parts.is_empty());
+        let again = names.place(Role::Surname, "MARTIN", &signer, &mut tokens);
+        assert_eq!(names.parts[again].identity, kept);
+    }
 
     /// The parts a name gave at its first meeting, as made again from scratch: for
     /// each role, under either finish; and a name's roles give it different bits.
