@@ -64,16 +64,53 @@ pub fn residence_at(residence: &str, level: ResidenceLevel) -> Option<String> {
 /// Smallest number of rows sharing the same values of `columns` (0 for no rows; a
 /// missing value is a value of its own).
 ///
-/// A loop over rows, not a Polars `group_by`, for a reason: this runs inside the
+/// Passes over columns, not a Polars `group_by`, for a reason: this runs inside the
 /// parallel reading of files (each file is pseudonymised as it is read, on a rayon
 /// worker). A Polars query there joins on Polars' thread pool, and a worker waiting on a
 /// join steals other files' jobs onto its own stack; at national scale (2 177 files)
-/// that nesting overflowed a worker's stack. The values are borrowed, one small key per
-/// row.
+/// that nesting overflowed a worker's stack. Each column's values are numbered (0 for a
+/// missing one) and folded into one integer key a row in mixed radix — a
+/// quasi-identifier has a handful of values — so no row allocates a key; the rows are
+/// then counted by key.
 pub fn smallest_group(df: &DataFrame, columns: &[&str]) -> Result<usize, Error> {
     if df.height() == 0 {
         return Ok(0);
     }
+    let mut keys: Vec<u128> = vec![0; df.height()];
+    let mut room: u128 = 1;
+    for c in columns {
+        let text = df.column(c)?.cast(&DataType::String)?;
+        let mut ids: HashMap<&str, u128> = HashMap::default();
+        let codes: Vec<u128> = text
+            .str()?
+            .iter()
+            .map(|v| {
+                v.map_or(0, |v| {
+                    let next = ids.len() as u128 + 1;
+                    *ids.entry(v).or_insert(next)
+                })
+            })
+            .collect();
+        let radix = ids.len() as u128 + 1;
+        // The product of the radixes bounds the keys: past 2^128 (never with
+        // quasi-identifiers) the rows are counted by their codes instead.
+        let Some(r) = room.checked_mul(radix) else {
+            return by_codes(df, columns);
+        };
+        room = r;
+        for (k, code) in keys.iter_mut().zip(codes) {
+            *k = *k * radix + code;
+        }
+    }
+    let mut counts: HashMap<u128, usize> = HashMap::default();
+    for k in keys {
+        *counts.entry(k).or_default() += 1;
+    }
+    Ok(counts.values().copied().min().unwrap_or(0))
+}
+
+/// [`smallest_group`] with one key of codes a row, whatever their number.
+fn by_codes(df: &DataFrame, columns: &[&str]) -> Result<usize, Error> {
     let texts: Vec<Column> = columns
         .iter()
         .map(|c| df.column(c)?.cast(&DataType::String))
@@ -167,5 +204,28 @@ mod tests {
         assert_eq!(smallest_group(&df.head(Some(0)), &["a"]).unwrap(), 0);
         // A missing column is an error, not a group of nulls.
         assert!(smallest_group(&df, &["c"]).is_err());
+        assert!(by_codes(&df, &["c"]).is_err());
+    }
+
+    proptest::proptest! {
+        /// Keys folded in mixed radix count the rows as keys of their values do.
+        #[test]
+        fn folded_keys_count_as_the_values(
+            rows in proptest::collection::vec(
+                (proptest::option::of(0u8..4), proptest::option::of("[ab]{0,2}"), 0u8..3),
+                1..60,
+            ),
+        ) {
+            let a: Vec<Option<u32>> = rows.iter().map(|r| r.0.map(u32::from)).collect();
+            let b: Vec<Option<String>> = rows.iter().map(|r| r.1.clone()).collect();
+            let c: Vec<u32> = rows.iter().map(|r| u32::from(r.2)).collect();
+            let df = df!["a" => a, "b" => b, "c" => c].unwrap();
+            for cols in [&["a"][..], &["a", "b"], &["b", "c", "a"], &[]] {
+                proptest::prop_assert_eq!(
+                    smallest_group(&df, cols).unwrap(),
+                    by_codes(&df, cols).unwrap()
+                );
+            }
+        }
     }
 }
