@@ -222,10 +222,31 @@ pub fn build(rows: &[IndicatorRow], dir: &Directory, settings: &Settings) -> Bui
         cells,
         conflicts,
     } = b;
-    let mut relations = Vec::new();
-    breakdown_relations(&keys, &index, &mut relations);
-    perimeter_relations(&keys, &index, &names, dir, &mut relations);
-    network_twin_relations(&index, &names, &mut relations);
+    // The three kinds of relations read the cells alone: made at once, then put in
+    // their one order (breakdowns, perimeters, network twins).
+    let ((mut relations, perimeters), twins) = rayon::join(
+        || {
+            rayon::join(
+                || {
+                    let mut out = Vec::new();
+                    breakdown_relations(&keys, &index, &mut out);
+                    out
+                },
+                || {
+                    let mut out = Vec::new();
+                    perimeter_relations(&keys, &index, &names, dir, &mut out);
+                    out
+                },
+            )
+        },
+        || {
+            let mut out = Vec::new();
+            network_twin_relations(&index, &names, &mut out);
+            out
+        },
+    );
+    relations.extend(perimeters);
+    relations.extend(twins);
     Built {
         system: System { cells, relations },
         keys,
