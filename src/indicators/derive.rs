@@ -198,6 +198,25 @@ fn floats(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, Error> {
 /// Sets the peer columns of service rows: services of the same type, same indicator,
 /// year and breakdown — window expressions (`over`) on the values that are not hidden.
 pub fn peers(rows: &mut [IndicatorRow], services: &DataFrame) -> Result<(), Error> {
+    let values = peer_values(rows, services)?;
+    set_peers(rows, values);
+    Ok(())
+}
+
+/// The peers' count and quartiles of each row ([`peers`]).
+type PeerValues = [Vec<Option<f64>>; 4];
+
+fn set_peers(rows: &mut [IndicatorRow], [n, q1, q2, q3]: PeerValues) {
+    // One iteration per row: the results go back to the rows.
+    for (i, r) in rows.iter_mut().enumerate() {
+        r.pairs_nombre = n[i];
+        r.pairs_q1 = q1[i];
+        r.pairs_mediane = q2[i];
+        r.pairs_q3 = q3[i];
+    }
+}
+
+fn peer_values(rows: &[IndicatorRow], services: &DataFrame) -> Result<PeerValues, Error> {
     let dir = Directory::from_services(services)?;
     let df = peer_frame(rows, &dir)?;
     let group = [col(GROUP)];
@@ -223,20 +242,12 @@ pub fn peers(rows: &mut [IndicatorRow], services: &DataFrame) -> Result<(), Erro
             only(q(0.75).over(group)?, out::PEERS_Q3),
         ])
         .collect()?;
-    let (n, q1, q2, q3) = (
+    Ok([
         floats(&df, out::PEERS_N)?,
         floats(&df, out::PEERS_Q1)?,
         floats(&df, out::PEERS_MEDIAN)?,
         floats(&df, out::PEERS_Q3)?,
-    );
-    // One iteration per row: the results go back to the rows.
-    for (i, r) in rows.iter_mut().enumerate() {
-        r.pairs_nombre = n[i];
-        r.pairs_q1 = q1[i];
-        r.pairs_mediane = q2[i];
-        r.pairs_q3 = q3[i];
-    }
-    Ok(())
+    ])
 }
 
 /// Recomputes peer comparisons and evolutions from the values the rows hold now (after
@@ -247,24 +258,44 @@ pub fn refresh(
     services: &DataFrame,
     base_year: i32,
 ) -> Result<(), Error> {
-    peers(rows, services)?;
-    evolutions_checked(rows, base_year)
+    // Two plans over the same rows, run at once; their results go back after.
+    let (peers, evolutions) = rayon::join(
+        || peer_values(rows, services),
+        || evolution_values(rows, base_year),
+    );
+    set_peers(rows, peers?);
+    set_evolutions(rows, evolutions?);
+    Ok(())
 }
 
 /// Sets the change from the previous year and from `base_year` on every row.
 pub fn evolutions(rows: &mut [IndicatorRow], base_year: i32) {
     // The plan only fails on an internal inconsistency; rows then keep no evolution.
-    if evolutions_checked(rows, base_year).is_err() {
-        for r in rows.iter_mut() {
-            r.evolution_annuelle = None;
-            r.evolution_depuis_base = None;
+    match evolution_values(rows, base_year) {
+        Ok(values) => set_evolutions(rows, values),
+        Err(_) => {
+            for r in rows.iter_mut() {
+                r.evolution_annuelle = None;
+                r.evolution_depuis_base = None;
+            }
         }
+    }
+}
+
+/// The change of each row from the year before and from the base year.
+type EvolutionValues = (Vec<Option<f64>>, Vec<Option<f64>>);
+
+fn set_evolutions(rows: &mut [IndicatorRow], (year, since): EvolutionValues) {
+    // One iteration per row: the results go back to the rows.
+    for (i, r) in rows.iter_mut().enumerate() {
+        r.evolution_annuelle = year[i];
+        r.evolution_depuis_base = since[i];
     }
 }
 
 /// Evolutions by joining each row to the value of the same key the year before and in
 /// the base year (the last row of a duplicated key and year counts, as a map would).
-fn evolutions_checked(rows: &mut [IndicatorRow], base_year: i32) -> Result<(), Error> {
+fn evolution_values(rows: &[IndicatorRow], base_year: i32) -> Result<EvolutionValues, Error> {
     let df = series_frame(rows)?;
     let keys = vec![col(KEY)];
     let with_period = vec![col(KEY), col(out::PERIOD)];
@@ -309,16 +340,10 @@ fn evolutions_checked(rows: &mut [IndicatorRow], base_year: i32) -> Result<(), E
             "évolutions : le nombre de lignes a changé".into(),
         ));
     }
-    let (year, since) = (
+    Ok((
         floats(&df, out::CHANGE_YEAR)?,
         floats(&df, out::CHANGE_BASE)?,
-    );
-    // One iteration per row: the results go back to the rows.
-    for (i, r) in rows.iter_mut().enumerate() {
-        r.evolution_annuelle = year[i];
-        r.evolution_depuis_base = since[i];
-    }
-    Ok(())
+    ))
 }
 
 #[cfg(test)]
