@@ -56,7 +56,9 @@ pub fn stack(parts: Vec<DataFrame>) -> Result<DataFrame, Error> {
     let release = crate::memory::Releaser::every(RELEASE_VALUES);
     // Columns are joined on all cores, one column a task: the table is held twice for
     // as many columns as there are cores at most, never whole.
-    let columns: Vec<Column> = by_column
+    // Collected in schema order before the first error is taken, so that it is the same
+    // whatever the number of threads.
+    let joined: Vec<Result<Column, Error>> = by_column
         .into_par_iter()
         .zip(schema.par_iter())
         .with_max_len(1)
@@ -77,7 +79,8 @@ pub fn stack(parts: Vec<DataFrame>) -> Result<DataFrame, Error> {
             release.done(height);
             Ok(column)
         })
-        .collect::<Result<_, Error>>()?;
+        .collect();
+    let columns: Vec<Column> = joined.into_iter().collect::<Result<_, Error>>()?;
     Ok(DataFrame::new(height, columns)?)
 }
 

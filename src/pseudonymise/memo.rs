@@ -7,9 +7,12 @@
 //! national network's two thousand files hashed the same bigrams and birth dates again,
 //! about six million HMACs; and names were made again in every run of rows.
 //!
-//! No clear name is kept: names are remembered by a keyed 128-bit hash of their
-//! normalised form, under a key drawn for the memo and wiped with it; what they give is
-//! what the extract holds of them anyway (keyed pseudonyms, encodings' bits).
+//! No clear value is kept as a key: names, birth dates and the texts of the remembered
+//! values are found by a keyed 128-bit hash of them ([`Keyed`], under a key drawn for
+//! the memo and wiped with it). What is remembered is keyed (pseudonyms, encodings'
+//! bits: a name's own share of the identity encoding among them) and wiped in place when
+//! a memo is emptied or dropped; copies a table left behind as it grew hold only keyed
+//! values and hashes.
 //!
 //! One memo per thread of the pool, each locked by the run of rows that uses it (so no
 //! lock is taken a value). A memo serves one key and one finish: the first that uses
@@ -25,16 +28,67 @@ use super::bloom::{Clk, TokenMemo};
 use super::rows::Signed;
 use super::rows::names::NameMemo;
 
-/// The memo of one thread: token hashes, remembered pseudonyms (by packed memo key, see
-/// `rows::Signer::append_memo`), birth dates' bits and names' parts.
+/// The memo of one thread: token hashes, remembered pseudonyms (by the keyed hash of
+/// their packed memo key, see `rows::Signer::append_memo`), birth dates' bits and
+/// names' parts.
 #[derive(Default)]
 pub(super) struct Memo {
     pub(super) tokens: TokenMemo,
+    /// The hash of the remembered values' and birth dates' keys.
+    pub(super) keyed: Keyed,
     pub(super) values: PlHashMap<u128, Signed>,
-    /// A birth date's and sex's bits in the identity encoding, finished, by
-    /// `rows::date_key`.
-    pub(super) dates: PlHashMap<u64, Clk>,
+    /// A birth date's and sex's bits in the identity encoding, finished, by the keyed
+    /// hash of `rows::date_key`.
+    pub(super) dates: PlHashMap<u128, Clk>,
     pub(super) names: NameMemo,
+}
+
+/// A keyed 128-bit hash (SipHash-1-3) under a key drawn from the system at first use and
+/// wiped on drop: what a memo finds its entries by, so that no clear name, birth date or
+/// name's first letters is kept as a key. Two distinct values of a session share a hash
+/// with a probability of about 10⁻²⁹. Each hash copies the key into the SipHash state on
+/// the stack, as every MAC copies the keyed HMAC state; only the memo's own copy is
+/// wiped.
+#[derive(Default)]
+pub(super) struct Keyed {
+    key: Option<[u64; 2]>,
+}
+
+impl Keyed {
+    pub(super) fn hash(&mut self, bytes: &[u8]) -> u128 {
+        let [k0, k1] = *self.key.get_or_insert_with(draw_key);
+        siphasher::sip128::SipHasher13::new_with_keys(k0, k1)
+            .hash(bytes)
+            .as_u128()
+    }
+}
+
+impl Drop for Keyed {
+    fn drop(&mut self) {
+        if let Some(k) = self.key.as_mut() {
+            zeroize::Zeroize::zeroize(k);
+        }
+    }
+}
+
+/// A key for [`Keyed`]: from the system, or, should it have none to give, from the
+/// standard library's per-process random hashing keys.
+fn draw_key() -> [u64; 2] {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_ok() {
+        let k0 = u64::from_le_bytes(bytes[..8].try_into().unwrap_or_default());
+        let k1 = u64::from_le_bytes(bytes[8..].try_into().unwrap_or_default());
+        zeroize::Zeroize::zeroize(&mut bytes);
+        return [k0, k1];
+    }
+    use std::hash::{BuildHasher, Hasher};
+    let state = std::collections::hash_map::RandomState::new();
+    let draw = |salt: u64| {
+        let mut h = state.build_hasher();
+        h.write_u64(salt);
+        h.finish()
+    };
+    [draw(0), draw(1)]
 }
 
 /// Pseudonyms, and birth dates, a memo remembers at most (a few tens of thousands of
@@ -42,18 +96,20 @@ pub(super) struct Memo {
 pub(super) const VALUES_CAPACITY: usize = 1 << 16;
 
 impl Memo {
-    /// Empties the remembered pseudonyms, wiping them.
+    /// Empties the remembered pseudonyms, wiping them in place.
     pub(super) fn clear_values(&mut self) {
-        for (_, mut v) in self.values.drain() {
+        for v in self.values.values_mut() {
             v.wipe();
         }
+        self.values.clear();
     }
 
-    /// Empties the remembered birth dates' bits, wiping them.
+    /// Empties the remembered birth dates' bits, wiping them in place.
     pub(super) fn clear_dates(&mut self) {
-        for (_, mut c) in self.dates.drain() {
+        for c in self.dates.values_mut() {
             zeroize::Zeroize::zeroize(&mut c.0);
         }
+        self.dates.clear();
     }
 }
 

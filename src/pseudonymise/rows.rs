@@ -209,10 +209,11 @@ impl<'a> Signer<'a> {
     /// through the session's memo, under the domain of `slot` ([`MEMO_DOMAINS`]).
     fn append_memo(&mut self, out: &mut StringChunkedBuilder, slot: usize, fields: &[&str]) {
         let domain = MEMO_DOMAINS[slot];
-        let Some(key) = memo_key(slot, fields) else {
+        let Some(packed) = memo_key(slot, fields) else {
             self.append(out, domain, fields);
             return;
         };
+        let key = self.session.keyed.hash(&packed.to_le_bytes());
         if let Some(v) = self.session.values.get(&key) {
             out.append_value(v.as_str());
             return;
@@ -228,7 +229,7 @@ impl<'a> Signer<'a> {
     /// The bits of a birth date and sex in the identity encoding, finished, through
     /// the session's memo.
     fn date_part(&mut self, d: NaiveDate, sexe: Option<char>, tokens: &mut TokenMemo) -> Clk {
-        let key = date_key(d, sexe);
+        let key = self.session.keyed.hash(&date_key(d, sexe).to_le_bytes());
         if let Some(&c) = self.session.dates.get(&key) {
             return c;
         }

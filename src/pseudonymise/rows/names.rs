@@ -8,12 +8,13 @@
 //! observatory's permutation.
 //!
 //! The memo keeps no clear name: a name is found by a keyed 128-bit hash of it
-//! (SipHash-1-3 under a key drawn from the system for this memo and wiped with it;
-//! two distinct names of a session share a hash with a probability of about 10⁻²⁹).
-//! What it keeps of a name is what the extract holds of it anyway.
+//! ([`Keyed`]). What it keeps of a name is keyed: its pseudonyms, its letters', and its
+//! encodings' bits — its own share of the identity encoding among them, which the
+//! extract only holds within the union of an identity's names.
 
 use polars::prelude::PlHashMap;
-use siphasher::sip128::SipHasher13;
+
+use super::super::memo::Keyed;
 
 use super::super::bloom::{BITS, Clk, NamePart, TokenMemo};
 use super::{SLOT_LETTERS, SLOT_NAME, Signed, Signer, letters};
@@ -45,22 +46,20 @@ pub(super) struct NameParts {
 /// role and keyed hash of the name.
 #[derive(Default)]
 pub(in crate::pseudonymise) struct NameMemo {
-    /// The hash's key, drawn at first use.
-    key: Option<[u64; 2]>,
+    /// The names' hash.
+    keyed: Keyed,
     places: [PlHashMap<u128, usize>; 3],
     pub(super) parts: Vec<NameParts>,
 }
 
-/// Names' parts a memo keeps at most between two runs of rows (a run adds at most three
-/// a row): about 16 MB.
+/// Names' parts past which a memo is emptied before the next run of rows. A run adds at
+/// most three a row, so a memo holds at most 32 768 + 3 × 8 192 parts, about 26 MB (a
+/// national reading keeps about ten thousand a thread).
 const NAMES_CAPACITY: usize = 1 << 15;
 
 impl Drop for NameMemo {
     fn drop(&mut self) {
         self.clear();
-        if let Some(k) = self.key.as_mut() {
-            zeroize::Zeroize::zeroize(k);
-        }
     }
 }
 
@@ -99,10 +98,7 @@ impl NameMemo {
 
     /// The keyed hash of a name.
     fn hash(&mut self, name: &str) -> u128 {
-        let [k0, k1] = *self.key.get_or_insert_with(draw_key);
-        SipHasher13::new_with_keys(k0, k1)
-            .hash(name.as_bytes())
-            .as_u128()
+        self.keyed.hash(name.as_bytes())
     }
 
     /// Where the parts of `name` in `role` are in [`NameMemo::parts`], made and
@@ -125,26 +121,6 @@ impl NameMemo {
         map.insert(hash, at);
         at
     }
-}
-
-/// A key for the names' hashes: from the system, or, should it have none to give, from
-/// the standard library's per-process random hashing keys.
-fn draw_key() -> [u64; 2] {
-    let mut bytes = [0u8; 16];
-    if getrandom::fill(&mut bytes).is_ok() {
-        let k0 = u64::from_le_bytes(bytes[..8].try_into().unwrap_or_default());
-        let k1 = u64::from_le_bytes(bytes[8..].try_into().unwrap_or_default());
-        zeroize::Zeroize::zeroize(&mut bytes);
-        return [k0, k1];
-    }
-    use std::hash::{BuildHasher, Hasher};
-    let state = std::collections::hash_map::RandomState::new();
-    let draw = |salt: u64| {
-        let mut h = state.build_hasher();
-        h.write_u64(salt);
-        h.finish()
-    };
-    [draw(0), draw(1)]
 }
 
 /// The parts of `name` in `role`.
