@@ -85,9 +85,9 @@ impl Signed {
 }
 
 /// The memo key of a value under `slot` ([`MEMO_DOMAINS`]): the slot, the length and
-/// the bytes of the one field, packed into an integer (one look-up without hashing or
-/// comparing bytes in memory); `None` for what does not fit in 15 bytes, signed
-/// without the memo. The birth-date controls and blocking keys always fit: a year, a
+/// the bytes of the one field, packed into an integer, which the memo finds by its
+/// keyed hash (`memo::Keyed`: no byte vector a look-up, no clear value kept); `None`
+/// for what does not fit in 15 bytes, signed without the memo. The birth-date controls and blocking keys always fit: a year, a
 /// separator and two numbers or three letters of a normalised name.
 pub(super) fn memo_key(slot: usize, fields: &[&str]) -> Option<u128> {
     let [field] = fields else { return None };
