@@ -149,3 +149,81 @@ fn pairs_are_one_to_one_and_null_with_a_null() {
     assert_eq!(known[6], 2020 * (1i64 << 32) + 5);
     assert_eq!(&p[8..], &[None, None]);
 }
+
+/// `to_rows` reads a frame in slices on every core: rows come back in the frame's order
+/// with every field, across slice boundaries and in a last, shorter slice; a missing
+/// staff count is none, a null text stays none.
+#[test]
+fn rows_of_a_frame_in_slices_keep_order_and_fields() {
+    let n = 2 * ROWS_A_TASK + 17;
+    let texts =
+        |f: &dyn Fn(usize) -> Option<String>| -> Vec<Option<String>> { (0..n).map(f).collect() };
+    let df = DataFrame::new(
+        n,
+        vec![
+            Column::new(
+                out::INDICATOR.into(),
+                texts(&|i| Some(format!("ind{}", i % 7))),
+            ),
+            Column::new(
+                out::PERIOD.into(),
+                (0..n).map(|i| 2000 + (i % 30) as i32).collect::<Vec<_>>(),
+            ),
+            Column::new(out::LEVEL.into(), texts(&|_| Some("departement".into()))),
+            Column::new(
+                out::TERRITORY.into(),
+                texts(&|i| (i % 3 != 0).then(|| format!("{:02}", i % 95))),
+            ),
+            Column::new(out::ORGANISATION.into(), texts(&|_| None)),
+            Column::new(out::SERVICE.into(), texts(&|i| Some(format!("S{i}")))),
+            Column::new(
+                out::SERVICE_NAME.into(),
+                texts(&|i| Some(format!("Service {i}"))),
+            ),
+            Column::new(out::BREAKDOWN.into(), texts(&|_| None)),
+            Column::new(out::BREAKDOWN_VALUE.into(), texts(&|_| None)),
+            Column::new(out::UNIT.into(), texts(&|_| Some("personnes".into()))),
+            Column::new(
+                out::NUMERATOR.into(),
+                (0..n).map(|i| i as f64).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                out::DENOMINATOR.into(),
+                (0..n)
+                    .map(|i| (i % 5 != 0).then_some(2.0 * i as f64))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                out::VALUE.into(),
+                (0..n).map(|i| i as f64 / 2.0).collect::<Vec<_>>(),
+            ),
+        ],
+    )
+    .unwrap();
+    let rows = to_rows(&df).unwrap();
+    assert_eq!(rows.len(), n);
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r.indicateur, format!("ind{}", i % 7));
+        assert_eq!(r.periode, 2000 + (i % 30) as i32);
+        assert_eq!(r.niveau_territoire, "departement");
+        assert_eq!(
+            r.code_territoire,
+            (i % 3 != 0).then(|| format!("{:02}", i % 95))
+        );
+        assert_eq!(r.organisation, None);
+        assert_eq!(r.service.as_deref(), Some(format!("S{i}").as_str()));
+        assert_eq!(
+            r.nom_service.as_deref(),
+            Some(format!("Service {i}").as_str())
+        );
+        assert_eq!(r.unite, "personnes");
+        assert_eq!(r.numerateur, Some(i as f64));
+        assert_eq!(r.denominateur, (i % 5 != 0).then_some(2.0 * i as f64));
+        assert_eq!(r.valeur, Some(i as f64 / 2.0));
+        assert_eq!(
+            (r.effectif_numerateur, r.effectif_denominateur),
+            (None, None)
+        );
+    }
+    assert!(to_rows(&df.slice(0, 0)).unwrap().is_empty());
+}
