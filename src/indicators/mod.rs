@@ -6,6 +6,8 @@
 
 mod catalogue;
 pub use catalogue::{registry_dataframe, registry_markdown};
+mod results;
+pub use results::Results;
 pub mod activity;
 pub mod context;
 pub mod cross_sector;
@@ -290,55 +292,6 @@ impl CellStatus {
                 "secret secondaire : masqué pour qu'aucune case en secret primaire ne puisse être recalculée"
             }
         }
-    }
-}
-
-/// The indicators and the notes explaining figures that could not be computed.
-#[derive(Debug, Clone, Default)]
-pub struct Results {
-    pub rows: Vec<IndicatorRow>,
-    /// French notes: why a figure is missing for a service and year.
-    pub notes: Vec<String>,
-}
-
-impl Results {
-    /// The long-format table as a DataFrame, sorted by indicator, service and period.
-    pub fn to_dataframe(&self) -> Result<DataFrame, Error> {
-        // Borrowed rows and texts: Polars copies each text once, into its own buffers.
-        let rows = frame::sorted(&self.rows);
-        let s = |f: fn(&IndicatorRow) -> Option<&str>| -> Vec<Option<&str>> {
-            rows.iter().map(|r| f(r)).collect()
-        };
-        let n = |f: fn(&IndicatorRow) -> Option<f64>| -> Vec<Option<f64>> {
-            rows.iter().map(|r| f(r)).collect()
-        };
-        use columns::*;
-        let cols: Vec<Column> = vec![
-            Column::new(INDICATOR.into(), s(|r| Some(r.indicateur.as_str()))),
-            Column::new(
-                PERIOD.into(),
-                rows.iter().map(|r| r.periode).collect::<Vec<i32>>(),
-            ),
-            Column::new(LEVEL.into(), s(|r| Some(r.niveau_territoire.as_str()))),
-            Column::new(TERRITORY.into(), s(|r| r.code_territoire.as_deref())),
-            Column::new(ORGANISATION.into(), s(|r| r.organisation.as_deref())),
-            Column::new(SERVICE.into(), s(|r| r.service.as_deref())),
-            Column::new(SERVICE_NAME.into(), s(|r| r.nom_service.as_deref())),
-            Column::new(BREAKDOWN.into(), s(|r| r.ventilation.as_deref())),
-            Column::new(BREAKDOWN_VALUE.into(), s(|r| r.modalite.as_deref())),
-            Column::new(NUMERATOR.into(), n(|r| r.numerateur)),
-            Column::new(DENOMINATOR.into(), n(|r| r.denominateur)),
-            Column::new(VALUE.into(), n(|r| r.valeur)),
-            Column::new(UNIT.into(), s(|r| Some(r.unite.as_str()))),
-            Column::new(STATUS.into(), s(|r| Some(r.statut.code()))),
-            Column::new(CHANGE_YEAR.into(), n(|r| r.evolution_annuelle)),
-            Column::new(CHANGE_BASE.into(), n(|r| r.evolution_depuis_base)),
-            Column::new(PEERS_N.into(), n(|r| r.pairs_nombre)),
-            Column::new(PEERS_Q1.into(), n(|r| r.pairs_q1)),
-            Column::new(PEERS_MEDIAN.into(), n(|r| r.pairs_mediane)),
-            Column::new(PEERS_Q3.into(), n(|r| r.pairs_q3)),
-        ];
-        Ok(DataFrame::new(rows.len(), cols)?)
     }
 }
 

@@ -4,7 +4,6 @@
 use polars::prelude::*;
 
 use crate::error::Error;
-use crate::indicators::frame::texts;
 
 /// Encodes `df` as a Parquet file with zstd compression and `metadata` key-values.
 pub fn to_parquet(df: &DataFrame, metadata: &[(&str, String)]) -> Result<Vec<u8>, Error> {
@@ -145,25 +144,39 @@ pub fn for_analysts(df: &DataFrame) -> Result<DataFrame, Error> {
         .collect()?)
 }
 
-/// The distinct non-null values of a column of `df`, sorted.
+/// The distinct non-null values of a column of `df`, sorted. Found by the plan, not by
+/// a text a row: the 560 000 rows of a national table gave their texts one by one for a
+/// handful of distinct values (docs/architecture.md, « Benchmarks »).
 fn distinct(df: &DataFrame, name: &str) -> Result<Vec<String>, Error> {
-    Ok(texts(df, name)?
-        .into_iter()
-        .flatten()
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect())
+    let mut values = crate::indicators::frame::distinct(df.clone().lazy(), col(name))?;
+    values.sort_unstable();
+    Ok(values)
+}
+
+/// The distinct pairs of two text columns of `df` where both are known, sorted (found by
+/// the plan, as in [`distinct`]).
+fn distinct_pairs(df: &DataFrame, a: &str, b: &str) -> Result<Vec<(String, String)>, Error> {
+    let pairs = df
+        .clone()
+        .lazy()
+        .select([col(a).cast(DataType::String), col(b).cast(DataType::String)])
+        .drop_nulls(None)
+        .unique(None, UniqueKeepStrategy::Any)
+        .collect()?;
+    let (x, y) = (pairs.column(a)?.str()?, pairs.column(b)?.str()?);
+    let mut out: Vec<(String, String)> = x
+        .iter()
+        .zip(y.iter())
+        .filter_map(|(x, y)| Some((x?.to_string(), y?.to_string())))
+        .collect();
+    out.sort_unstable();
+    Ok(out)
 }
 
 /// Territory names, per (level, code) present in `df`.
 fn territory_names(df: &DataFrame) -> Result<LazyFrame, Error> {
     use crate::indicators::columns as c;
-    let (levels, codes) = (texts(df, c::LEVEL)?, texts(df, c::TERRITORY)?);
-    let pairs: std::collections::BTreeSet<(String, String)> = levels
-        .iter()
-        .zip(&codes)
-        .filter_map(|(l, c)| Some((l.clone()?, c.clone()?)))
-        .collect();
+    let pairs = distinct_pairs(df, c::LEVEL, c::TERRITORY)?;
     let (pl, pc): (Vec<String>, Vec<String>) = pairs.iter().cloned().unzip();
     let names: Vec<Option<String>> = pairs.iter().map(|(l, c)| territory_name(l, c)).collect();
     Ok(DataFrame::new(
@@ -180,17 +193,13 @@ fn territory_names(df: &DataFrame) -> Result<LazyFrame, Error> {
 /// Modality order, per (breakdown, value) present in `df`.
 fn modality_order(df: &DataFrame) -> Result<LazyFrame, Error> {
     use crate::indicators::columns as c;
-    let (dims, mods) = (texts(df, c::BREAKDOWN)?, texts(df, c::BREAKDOWN_VALUE)?);
-    let mut by_dim: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
-        Default::default();
-    for (d, m) in dims.iter().zip(&mods) {
-        if let (Some(d), Some(m)) = (d, m) {
-            by_dim.entry(d.clone()).or_default().insert(m.clone());
-        }
+    let mut by_dim: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (d, m) in distinct_pairs(df, c::BREAKDOWN, c::BREAKDOWN_VALUE)? {
+        by_dim.entry(d).or_default().push(m);
     }
     let (mut od, mut om, mut rank) = (Vec::new(), Vec::new(), Vec::new());
     for (d, values) in by_dim {
-        let mut v: Vec<String> = values.into_iter().collect();
+        let mut v = values;
         v.sort_by_cached_key(|m| modality_key(&d, m));
         for (i, m) in v.into_iter().enumerate() {
             od.push(d.clone());
