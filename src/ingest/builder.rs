@@ -125,7 +125,7 @@ pub(super) type RefKey = (
 );
 
 pub(super) enum ColumnData {
-    Text(Vec<Option<String>>),
+    Text(TextColumn),
     Date(Vec<Option<i32>>),
     Int(Vec<Option<i32>>),
     Num(Vec<Option<f64>>),
@@ -140,7 +140,7 @@ pub(super) fn epoch_days(d: NaiveDate) -> i32 {
 impl TableBuilder {
     pub(super) fn new(table: Table) -> TableBuilder {
         let mut columns: Vec<(String, ColumnData)> = Vec::new();
-        let text = |n: &str| (n.to_string(), ColumnData::Text(Vec::new()));
+        let text = |n: &str| (n.to_string(), ColumnData::Text(TextColumn::new()));
         match table {
             Table::Reference => {
                 columns.push(text(col::SOURCE));
@@ -161,7 +161,7 @@ impl TableBuilder {
                 }
                 for f in table.fields() {
                     let data = match f.kind {
-                        Kind::Text => ColumnData::Text(Vec::new()),
+                        Kind::Text => ColumnData::Text(TextColumn::new()),
                         Kind::Date => ColumnData::Date(Vec::new()),
                         Kind::Integer | Kind::Month => ColumnData::Int(Vec::new()),
                         Kind::Number => ColumnData::Num(Vec::new()),
@@ -194,17 +194,17 @@ impl TableBuilder {
         );
         for ((name, data), v) in self.columns.iter_mut().zip(self.slots.drain(..)) {
             match data {
-                ColumnData::Text(vec) => vec.push(match name.as_str() {
-                    col::SOURCE => Some(ctx.source_name.to_string()),
-                    col::ORGANISATION if v.is_none() => ctx.spec.organisation.clone(),
-                    col::SERVICE if v.is_none() => ctx.spec.service.clone(),
-                    _ => match v {
-                        Some(Value::Text(t)) => Some(t),
-                        Some(Value::Integer(i)) => Some(i.to_string()),
-                        Some(Value::Number(n)) => grid::Cell::Number(n).as_text(),
-                        _ => None,
-                    },
-                }),
+                ColumnData::Text(column) => match (name.as_str(), v) {
+                    (col::SOURCE, _) => column.push(Some(ctx.source_name)),
+                    (col::ORGANISATION, None) => column.push(ctx.spec.organisation.as_deref()),
+                    (col::SERVICE, None) => column.push(ctx.spec.service.as_deref()),
+                    (_, Some(Value::Text(t))) => column.push(Some(&t)),
+                    (_, Some(Value::Integer(i))) => column.push(Some(&i.to_string())),
+                    (_, Some(Value::Number(n))) => {
+                        column.push(grid::Cell::Number(n).as_text().as_deref())
+                    }
+                    _ => column.push(None),
+                },
                 ColumnData::Date(vec) => vec.push(match v {
                     Some(Value::Date(d)) => Some(epoch_days(d)),
                     _ => None,
@@ -265,15 +265,15 @@ impl TableBuilder {
         self.reference_keys.insert(key, self.height);
         for (name, data) in &mut self.columns {
             match data {
-                ColumnData::Text(vec) => vec.push(match name.as_str() {
-                    col::SOURCE => Some(ctx.source_name.to_string()),
-                    col::REF_SOURCE => Some(publisher.to_string()),
-                    col::REF_VARIABLE => Some(variable.to_string()),
-                    col::REF_LEVEL => Some(level.to_string()),
-                    col::REF_CODE => Some(code.to_string()),
-                    col::REF_LABEL => label.map(str::to_string),
-                    col::REF_DIM1 => dim1.clone(),
-                    col::REF_DIM2 => dim2.clone(),
+                ColumnData::Text(column) => column.push(match name.as_str() {
+                    col::SOURCE => Some(ctx.source_name),
+                    col::REF_SOURCE => Some(publisher),
+                    col::REF_VARIABLE => Some(variable),
+                    col::REF_LEVEL => Some(level),
+                    col::REF_CODE => Some(code),
+                    col::REF_LABEL => label,
+                    col::REF_DIM1 => dim1.as_deref(),
+                    col::REF_DIM2 => dim2.as_deref(),
                     _ => None,
                 }),
                 ColumnData::Int(vec) => vec.push(period),
@@ -285,15 +285,16 @@ impl TableBuilder {
         self.height += 1;
     }
 
-    /// Values of a text column pushed so far.
-    pub(super) fn texts(&self, name: &str) -> impl Iterator<Item = Option<&str>> {
+    /// Values of a text column pushed so far (a copy: read once, for the services'
+    /// directory); empty for a column that is not a text column of the table.
+    pub(super) fn texts(&self, name: &str) -> StringChunked {
         self.columns
             .iter()
-            .filter(move |(n, _)| n == name)
-            .flat_map(|(_, d)| match d {
-                ColumnData::Text(v) => v.iter().map(|x| x.as_deref()).collect::<Vec<_>>(),
-                _ => Vec::new(),
+            .find_map(|(n, d)| match d {
+                ColumnData::Text(t) if n == name => Some(t.snapshot()),
+                _ => None,
             })
+            .unwrap_or_else(|| StringChunked::full_null(PlSmallStr::EMPTY, 0))
     }
 
     pub(super) fn finish(self) -> Result<DataFrame, Error> {
@@ -302,7 +303,7 @@ impl TableBuilder {
         for (name, data) in self.columns {
             let name = PlSmallStr::from(name.as_str());
             let series = match data {
-                ColumnData::Text(v) => text_series(name, v),
+                ColumnData::Text(t) => t.finish(name),
                 ColumnData::Date(v) => Series::new(name, v).cast(&DataType::Date)?,
                 ColumnData::Int(v) => Series::new(name, v),
                 ColumnData::Num(v) => Series::new(name, v),
@@ -343,16 +344,71 @@ fn by_column<'n>(
     }
 }
 
-/// A text column. One value on every row (the source file, or an organisation or service
-/// the pipeline gives for the whole sheet) is stored once, every row's view pointing at
-/// the same bytes, and stacking keeps it so: a copy per row was 60 MB of file names in a
-/// national linkage (docs/architecture.md, « Benchmarks »).
-fn text_series(name: PlSmallStr, values: Vec<Option<String>>) -> Series {
-    match values.first() {
-        Some(Some(first)) if values.iter().all(|v| v.as_deref() == Some(first.as_str())) => {
-            StringChunked::full(name, first, values.len()).into_series()
+/// A text column as it is built. Each value goes straight into Arrow's view buffers, and
+/// no `String` is kept a cell: freeing them was most of what finishing the tables of a
+/// national reading did. A column whose every value so far is one and the same (the
+/// source file, or an organisation or service the pipeline gives for the whole sheet)
+/// only counts its rows. It is stored once, every row's view pointing at the same
+/// bytes, and stacking keeps it so: a copy per row was 60 MB of file names in a national
+/// linkage (docs/architecture.md, « Benchmarks »).
+pub(super) enum TextColumn {
+    /// Every value so far is this one (null or a text), `len` times.
+    Same { value: Option<String>, len: usize },
+    /// At least two different values.
+    Mixed(StringChunkedBuilder),
+}
+
+impl TextColumn {
+    pub(super) fn new() -> TextColumn {
+        TextColumn::Same {
+            value: None,
+            len: 0,
         }
-        _ => Series::new(name, values),
+    }
+
+    /// Appends a value (`None`: null).
+    pub(super) fn push(&mut self, v: Option<&str>) {
+        match self {
+            TextColumn::Same { value, len } if *len == 0 || value.as_deref() == v => {
+                if *len == 0 {
+                    *value = v.map(str::to_string);
+                }
+                *len += 1;
+            }
+            TextColumn::Same { value, len } => {
+                let mut b = StringChunkedBuilder::new(PlSmallStr::EMPTY, *len + 1);
+                for _ in 0..*len {
+                    b.append_option(value.as_deref());
+                }
+                b.append_option(v);
+                *self = TextColumn::Mixed(b);
+            }
+            TextColumn::Mixed(b) => b.append_option(v),
+        }
+    }
+
+    /// The column's values so far, as a column of their own.
+    fn snapshot(&self) -> StringChunked {
+        match self {
+            TextColumn::Same {
+                value: Some(v),
+                len,
+            } => StringChunked::full(PlSmallStr::EMPTY, v, *len),
+            TextColumn::Same { value: None, len } => {
+                StringChunked::full_null(PlSmallStr::EMPTY, *len)
+            }
+            TextColumn::Mixed(b) => b.clone().finish(),
+        }
+    }
+
+    /// The finished column, named.
+    pub(super) fn finish(self, name: PlSmallStr) -> Series {
+        let mut ca = match self {
+            TextColumn::Mixed(b) => b.finish(),
+            same => same.snapshot(),
+        };
+        ca.rename(name);
+        ca.into_series()
     }
 }
 
@@ -386,11 +442,20 @@ mod tests {
         }
     }
 
+    /// Pushes `values` into a text column and finishes it.
+    fn text_series(name: &str, values: &[Option<String>]) -> Series {
+        let mut t = TextColumn::new();
+        for v in values {
+            t.push(v.as_deref());
+        }
+        t.finish(name.into())
+    }
+
     #[test]
     fn one_value_everywhere_is_stored_once_and_reads_the_same() {
         let name = "un nom de fichier assez long.xlsx".to_string();
         let v = vec![Some(name.clone()); 1000];
-        let s = text_series("source".into(), v.clone());
+        let s = text_series("source", &v);
         assert!(s.equals_missing(&Series::new("source".into(), v)));
         let bytes: usize = s
             .str()
@@ -399,12 +464,52 @@ mod tests {
             .map(|a| a.total_buffer_len())
             .sum();
         assert_eq!(bytes, name.len());
-        // Anything else is the column as given.
-        let mixed = vec![Some("a".to_string()), None, Some("a".to_string())];
-        let s = text_series("x".into(), mixed.clone());
-        assert!(s.equals_missing(&Series::new("x".into(), mixed)));
+        // Anything else is the column as given, in its order, nulls included.
+        for mixed in [
+            vec![Some("a".to_string()), None, Some("a".to_string())],
+            vec![
+                None,
+                None,
+                Some("une valeur assez longue".to_string()),
+                None,
+            ],
+            vec![
+                Some("b".to_string()),
+                Some("b".to_string()),
+                Some("c".to_string()),
+            ],
+        ] {
+            let s = text_series("x", &mixed);
+            assert!(s.equals_missing(&Series::new("x".into(), mixed)));
+            assert_eq!(s.name().as_str(), "x");
+        }
         let nulls: Vec<Option<String>> = vec![None, None];
-        assert_eq!(text_series("n".into(), nulls).null_count(), 2);
-        assert_eq!(text_series("e".into(), Vec::new()).len(), 0);
+        let s = text_series("n", &nulls);
+        assert_eq!((s.null_count(), s.dtype()), (2, &DataType::String));
+        assert_eq!(text_series("e", &[]).len(), 0);
+    }
+
+    proptest! {
+        /// Whatever the values, the finished column reads as they were pushed, and a
+        /// copy taken on the way reads as the values pushed so far.
+        #[test]
+        fn a_text_column_reads_as_pushed(
+            values in prop::collection::vec(prop::option::of("[ab]{0,2}|[a-z]{13,20}"), 0..40),
+            at in 0usize..40,
+        ) {
+            let mut t = TextColumn::new();
+            let mut copy = None;
+            for (i, v) in values.iter().enumerate() {
+                if i == at {
+                    copy = Some(t.snapshot());
+                }
+                t.push(v.as_deref());
+            }
+            let expected = Series::new("x".into(), values.clone());
+            prop_assert!(t.finish("x".into()).equals_missing(&expected));
+            if let Some(copy) = copy {
+                prop_assert!(copy.into_series().equals_missing(&expected.slice(0, at)));
+            }
+        }
     }
 }

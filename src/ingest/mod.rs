@@ -546,9 +546,9 @@ fn service_codes(
 ) -> Result<directory::ServiceDirectory, Error> {
     let mut out = directory::ServiceDirectory::default();
     if let Some(b) = builder {
-        let mut names = b.texts(col::SERVICE_NAME);
-        let mut departments = b.texts(col::DEPARTMENT);
-        for code in b.texts(col::SERVICE) {
+        let (names, departments) = (b.texts(col::SERVICE_NAME), b.texts(col::DEPARTMENT));
+        let (mut names, mut departments) = (names.iter(), departments.iter());
+        for code in b.texts(col::SERVICE).iter() {
             let (name, department) = (names.next().flatten(), departments.next().flatten());
             if let Some(code) = code {
                 out.add_in(code, name, department);
