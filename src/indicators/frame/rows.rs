@@ -110,22 +110,25 @@ pub fn rows(parts: Vec<LazyFrame>, perimeters: &Perimeters) -> Result<Vec<Indica
 
 /// Output rows of a frame holding the long-format columns (the staff counts optional).
 /// This is where the plans' results become the `IndicatorRow`s that disclosure control
-/// and publishing read. A family's frame is read in slices of [`ROWS_A_TASK`] rows on
-/// every core ([`slice_rows`]), then put back in order: on one core, the 560 000 figures
-/// of a national network kept the other core idle for a second and a half
-/// (docs/architecture.md, « Indicators as Polars plans »).
+/// and publishing read. The rows are made empty once, then filled in slices of
+/// [`ROWS_A_TASK`] on every core ([`fill_rows`]), each slice in its place: on one core,
+/// the 560 000 figures of a national network kept the other core idle for a second and a
+/// half (docs/architecture.md, « Indicators as Polars plans »); filled in place, no
+/// second buffer of the rows is held.
 pub fn to_rows(df: &DataFrame) -> Result<Vec<IndicatorRow>, Error> {
     use rayon::prelude::*;
-    let starts: Vec<usize> = (0..df.height()).step_by(ROWS_A_TASK).collect();
-    let slices: Vec<Vec<IndicatorRow>> = starts
-        .into_par_iter()
-        .with_max_len(1)
-        .map(|start| slice_rows(&df.slice(start as i64, ROWS_A_TASK)))
-        .collect::<Result<_, Error>>()?;
-    let mut rows = Vec::with_capacity(df.height());
-    for slice in slices {
-        rows.extend(slice);
+    let mut rows: Vec<IndicatorRow> = Vec::new();
+    if df.height() == 0 {
+        // Still checks that the frame has the long-format columns.
+        fill_rows(df, &mut rows)?;
+        return Ok(rows);
     }
+    // An empty row holds no text: nothing is allocated before it is filled.
+    rows.resize_with(df.height(), IndicatorRow::default);
+    rows.par_chunks_mut(ROWS_A_TASK)
+        .with_max_len(1)
+        .enumerate()
+        .try_for_each(|(k, out)| fill_rows(&df.slice((k * ROWS_A_TASK) as i64, out.len()), out))?;
     Ok(rows)
 }
 
@@ -133,10 +136,13 @@ pub fn to_rows(df: &DataFrame) -> Result<Vec<IndicatorRow>, Error> {
 /// fairly between the cores.
 pub(super) const ROWS_A_TASK: usize = 8_192;
 
-/// The rows of a slice of [`to_rows`], in its order. Each text is made once and moved
-/// into its row. One iteration per output figure: nothing is computed here.
-fn slice_rows(df: &DataFrame) -> Result<Vec<IndicatorRow>, Error> {
-    let s = |name: &str| -> Result<std::vec::IntoIter<Option<String>>, Error> {
+/// Fills `out` with the rows of `df` (a slice of [`to_rows`], as many rows as `out`), in
+/// its order. Each text is made once and moved into its row. One iteration per output
+/// figure: nothing is computed here.
+fn fill_rows(df: &DataFrame, out: &mut [IndicatorRow]) -> Result<(), Error> {
+    type Texts = std::vec::IntoIter<Option<String>>;
+    type Numbers = std::vec::IntoIter<Option<f64>>;
+    let s = |name: &str| -> Result<Texts, Error> {
         Ok(df
             .column(name)?
             .cast(&DataType::String)?
@@ -146,27 +152,29 @@ fn slice_rows(df: &DataFrame) -> Result<Vec<IndicatorRow>, Error> {
             .collect::<Vec<_>>()
             .into_iter())
     };
-    let f = |name: &str| -> Result<Vec<Option<f64>>, Error> {
+    let f = |name: &str| -> Result<Numbers, Error> {
         Ok(df
             .column(name)?
             .cast(&DataType::Float64)?
             .f64()?
             .iter()
-            .collect())
+            .collect::<Vec<_>>()
+            .into_iter())
     };
-    let f_opt = |name: &str| -> Result<Vec<Option<f64>>, Error> {
+    let f_opt = |name: &str| -> Result<Numbers, Error> {
         if df.column(name).is_ok() {
             f(name)
         } else {
-            Ok(vec![None; df.height()])
+            Ok(vec![None; df.height()].into_iter())
         }
     };
-    let period: Vec<Option<i32>> = df
+    let mut period = df
         .column(out::PERIOD)?
         .cast(&DataType::Int32)?
         .i32()?
         .iter()
-        .collect();
+        .collect::<Vec<_>>()
+        .into_iter();
     let (mut ind, mut level, mut code, mut org, mut svc, mut name) = (
         s(out::INDICATOR)?,
         s(out::LEVEL)?,
@@ -177,32 +185,47 @@ fn slice_rows(df: &DataFrame) -> Result<Vec<IndicatorRow>, Error> {
     );
     let (mut dim, mut modality, mut unit) =
         (s(out::BREAKDOWN)?, s(out::BREAKDOWN_VALUE)?, s(out::UNIT)?);
-    let (n, d, v) = (f(out::NUMERATOR)?, f(out::DENOMINATOR)?, f(out::VALUE)?);
-    let (sn, sd) = (f_opt(k::STAFF_NUM)?, f_opt(k::STAFF_DEN)?);
-    // Every column has the frame's height: each `next` gives a value.
-    let next = |it: &mut std::vec::IntoIter<Option<String>>| it.next().flatten();
-    let mut rows = Vec::with_capacity(df.height());
-    for i in 0..df.height() {
-        rows.push(IndicatorRow {
-            indicateur: next(&mut ind).unwrap_or_default(),
-            periode: period[i].unwrap_or_default(),
-            niveau_territoire: next(&mut level).unwrap_or_default(),
-            code_territoire: next(&mut code),
-            organisation: next(&mut org),
-            service: next(&mut svc),
-            nom_service: next(&mut name),
-            ventilation: next(&mut dim),
-            modalite: next(&mut modality),
-            numerateur: n[i],
-            denominateur: d[i],
-            valeur: v[i],
-            unite: next(&mut unit).unwrap_or_default(),
-            effectif_numerateur: sn[i],
-            effectif_denominateur: sd[i],
+    let (mut n, mut d, mut v) = (f(out::NUMERATOR)?, f(out::DENOMINATOR)?, f(out::VALUE)?);
+    let (mut sn, mut sd) = (f_opt(k::STAFF_NUM)?, f_opt(k::STAFF_DEN)?);
+    // Every column has the frame's height, which is `out`'s: each `next` gives a value.
+    let text = |it: &mut Texts| it.next().flatten();
+    let number = |it: &mut Numbers| it.next().flatten();
+    for row in out.iter_mut() {
+        *row = IndicatorRow {
+            indicateur: text(&mut ind).unwrap_or_default(),
+            periode: period.next().flatten().unwrap_or_default(),
+            niveau_territoire: text(&mut level).unwrap_or_default(),
+            code_territoire: text(&mut code),
+            organisation: text(&mut org),
+            service: text(&mut svc),
+            nom_service: text(&mut name),
+            ventilation: text(&mut dim),
+            modalite: text(&mut modality),
+            numerateur: number(&mut n),
+            denominateur: number(&mut d),
+            valeur: number(&mut v),
+            unite: text(&mut unit).unwrap_or_default(),
+            effectif_numerateur: number(&mut sn),
+            effectif_denominateur: number(&mut sd),
             ..Default::default()
-        });
+        };
     }
-    Ok(rows)
+    debug_assert!(
+        [
+            ind.len(),
+            level.len(),
+            code.len(),
+            org.len(),
+            svc.len(),
+            name.len()
+        ]
+        .into_iter()
+        .chain([dim.len(), modality.len(), unit.len(), period.len()])
+        .chain([n.len(), d.len(), v.len(), sn.len(), sd.len()])
+        .all(|left| left == 0),
+        "every column of the slice read once per row"
+    );
+    Ok(())
 }
 
 /// Sorts rows in the order of the long-format table, stably (ties keep their order):

@@ -174,14 +174,23 @@ fn rows_of_a_frame_in_slices_keep_order_and_fields() {
                 out::TERRITORY.into(),
                 texts(&|i| (i % 3 != 0).then(|| format!("{:02}", i % 95))),
             ),
-            Column::new(out::ORGANISATION.into(), texts(&|_| None)),
+            Column::new(
+                out::ORGANISATION.into(),
+                texts(&|i| (i % 4 != 0).then(|| format!("O{}", i % 11))),
+            ),
             Column::new(out::SERVICE.into(), texts(&|i| Some(format!("S{i}")))),
             Column::new(
                 out::SERVICE_NAME.into(),
                 texts(&|i| Some(format!("Service {i}"))),
             ),
-            Column::new(out::BREAKDOWN.into(), texts(&|_| None)),
-            Column::new(out::BREAKDOWN_VALUE.into(), texts(&|_| None)),
+            Column::new(
+                out::BREAKDOWN.into(),
+                texts(&|i| (i % 5 != 1).then(|| format!("dim{}", i % 2))),
+            ),
+            Column::new(
+                out::BREAKDOWN_VALUE.into(),
+                texts(&|i| (i % 6 != 2).then(|| format!("m{i}"))),
+            ),
             Column::new(out::UNIT.into(), texts(&|_| Some("personnes".into()))),
             Column::new(
                 out::NUMERATOR.into(),
@@ -210,7 +219,9 @@ fn rows_of_a_frame_in_slices_keep_order_and_fields() {
             r.code_territoire,
             (i % 3 != 0).then(|| format!("{:02}", i % 95))
         );
-        assert_eq!(r.organisation, None);
+        assert_eq!(r.organisation, (i % 4 != 0).then(|| format!("O{}", i % 11)));
+        assert_eq!(r.ventilation, (i % 5 != 1).then(|| format!("dim{}", i % 2)));
+        assert_eq!(r.modalite, (i % 6 != 2).then(|| format!("m{i}")));
         assert_eq!(r.service.as_deref(), Some(format!("S{i}").as_str()));
         assert_eq!(
             r.nom_service.as_deref(),
@@ -226,4 +237,30 @@ fn rows_of_a_frame_in_slices_keep_order_and_fields() {
         );
     }
     assert!(to_rows(&df.slice(0, 0)).unwrap().is_empty());
+    // Staff counts, when the frame has them, land in their rows too.
+    let mut staffed = df.clone();
+    staffed
+        .with_column(Column::new(
+            k::STAFF_NUM.into(),
+            (0..n)
+                .map(|i| (i % 7 != 3).then_some(i as f64 + 0.5))
+                .collect::<Vec<_>>(),
+        ))
+        .unwrap();
+    staffed
+        .with_column(Column::new(
+            k::STAFF_DEN.into(),
+            (0..n).map(|i| 3.0 * i as f64).collect::<Vec<_>>(),
+        ))
+        .unwrap();
+    for (i, r) in to_rows(&staffed).unwrap().iter().enumerate() {
+        assert_eq!(
+            r.effectif_numerateur,
+            (i % 7 != 3).then_some(i as f64 + 0.5)
+        );
+        assert_eq!(r.effectif_denominateur, Some(3.0 * i as f64));
+        assert_eq!(r.service.as_deref(), Some(format!("S{i}").as_str()));
+    }
+    // A frame without the long-format columns is an error, even empty.
+    assert!(to_rows(&DataFrame::empty()).is_err());
 }

@@ -401,3 +401,26 @@ fn a_removal_stopped_at_any_file_leaves_a_folder_still_ours() {
     assert!(!root.join("ordre").exists());
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// More files than are held open at once: flushed in batches while written, the rest at
+/// the commit; every file is there with its bytes and the folder is the tool's own.
+#[test]
+fn more_files_than_one_batch_are_all_published() {
+    let target = tmp("lots").join("sortie");
+    let names: Vec<String> = (0..2 * FILES_SYNCED_AT_ONCE + 5)
+        .map(|i| format!("rapport-departements/page-{i}.html"))
+        .collect();
+    let bodies: Vec<Vec<u8>> = (0..names.len())
+        .map(|i| format!("page {i}").into_bytes())
+        .collect();
+    let files: Vec<(&str, &[u8])> = names
+        .iter()
+        .zip(&bodies)
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    publish(&target, &files).unwrap();
+    for (n, b) in &files {
+        assert_eq!(std::fs::read(target.join(n)).unwrap(), *b);
+    }
+    assert!(matches!(inspect(&target).unwrap(), Contents::Ours));
+}
