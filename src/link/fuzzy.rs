@@ -129,9 +129,10 @@ fn compare_block(
             }
             // One birth-date control but other birth months: day and month swapped. A
             // slip of the pen where one child is followed; two children followed in no
-            // common département are namesakes born on the mirrored day.
+            // common département are namesakes born on the mirrored day, unless all
+            // their names agree, their mother's own among them.
             let mirror = matches!((pa.month(), pb.month()), (Some(x), Some(y)) if x != y);
-            if mirror && spans.apart(a, b) {
+            if mirror && spans.apart(a, b) && !same_names_and_own_mother(pa, pb, records) {
                 mirrored += 1;
                 continue;
             }
@@ -194,6 +195,23 @@ fn compare_block(
         }
     }
     (compared, refused, mirrored, found)
+}
+
+/// Both mothers' names known and equal, and neither the one nor the other child's
+/// surname: a name the child does not carry, so a namesake's mother rarely shares it (a
+/// single mother's child carries her name, a mother written under her married name
+/// carries the child's: both say nothing of the mother).
+fn same_own_mother(pa: &Profile, pb: &Profile) -> bool {
+    matches!((pa.mother(), pb.mother()), (Some(x), Some(y))
+        if x == y && pa.surname() != Some(x) && pb.surname() != Some(x))
+}
+
+/// The same surname and first name, and the same mother's own name ([`same_own_mother`]).
+fn same_names_and_own_mother(pa: &Profile, pb: &Profile, records: &Records) -> bool {
+    same_own_mother(pa, pb)
+        && pa.surname().is_some()
+        && pa.surname() == pb.surname()
+        && matches!((pa.first_name(records), pb.first_name(records)), (Some(x), Some(y)) if x == y)
 }
 
 /// Similarity under which no pair is taken, even one whose fields agree ([`fieldwise`]).
@@ -460,7 +478,10 @@ fn needed_similarity(
             return None;
         }
     }
-    if first_names.is_some_and(|f| f < 1.0) {
+    // Surname and first name both one slip off: two differences, unless the mother's
+    // own name is known on both sides and the same (a namesake born the same day rarely
+    // shares it too).
+    if first_names.is_some_and(|f| f < 1.0) && !same_own_mother(pa, pb) {
         needed = needed.max(SURNAME_AND_FIRST_NAME_THRESHOLD);
     }
     Some(needed)

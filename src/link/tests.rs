@@ -179,9 +179,16 @@ fn mothers_names_and_surname_encodings_weigh_on_a_fuzzy_link() {
         Option<&'a str>,
         bool,
     );
-    let cases: [Case; 8] = [
+    let cases: [Case; 11] = [
         // Same mother: a first name one slip away (Dice 0,50) needs only the threshold.
         (&other_first, "n1", &close, Some("m1"), Some("m1"), true),
+        // Surname and first name both one slip off: two differences, 0,80…
+        (&other_first, "n2", &close2, None, None, false),
+        // …unless the mother's own name is known on both sides and the same…
+        (&other_first, "n2", &close2, Some("m1"), Some("m1"), true),
+        // …not a mother who carries one of the children's surnames (a single mother's
+        // child, or her married name): that says nothing of her.
+        (&other_first, "n2", &close2, Some("n2"), Some("n2"), false),
         // Mothers known and different: another mother unless ≥ 0,90.
         (&first, "n1", &close, Some("m1"), Some("m2"), false),
         // B's mother is written under A's surname (her married name): not a
@@ -534,13 +541,18 @@ fn mirrored_birth_dates_link_where_one_child_is_followed() {
     // Same names and birth-date control, birth months 3 and 7: day and month swapped.
     let k = SecretKey::from_bytes([1; 32]);
     let first = Clk::encode_first_name(&k, "LUCAS").map(|c| c.to_hex());
-    let pair = |departments: Option<[Option<&str>; 2]>| {
+    let other = Clk::encode_first_name(&k, "LUCA").map(|c| c.to_hex());
+    let pair_of = |departments: Option<[Option<&str>; 2]>,
+                   mothers: [Option<&str>; 2],
+                   first_b: &Option<String>| {
         let mut df = df![
             "service" => ["A", "B"],
             "pseudonyme_1" => [Some("k1"), Some("k2")],
             "clk" => [clk("LUCAS", "GARCIA", 7), clk("LUCAS", "GARCIA", 7)],
-            "clk_prenom" => [first.clone(), first.clone()],
+            "clk_prenom" => [first.clone(), first_b.clone()],
             "controle_naissance" => [Some("d"), Some("d")],
+            "controle_nom" => [Some("n"), Some("n")],
+            "controle_mere" => mothers,
             "mois_naissance" => [Some(3i32), Some(7)],
             "sexe" => [Some("M"), Some("M")],
             "bloc_1" => [Some("b"), Some("b")],
@@ -552,6 +564,7 @@ fn mirrored_birth_dates_link_where_one_child_is_followed() {
         }
         same_person(&df)
     };
+    let pair = |departments| pair_of(departments, [None, None], &first);
     // Followed in one département: a slip of the pen, one child.
     assert!(pair(Some([Some("08"), Some("08")])).0);
     // In two départements, none in common: namesakes born on the mirrored day.
@@ -561,4 +574,12 @@ fn mirrored_birth_dates_link_where_one_child_is_followed() {
     // Where a département is unknown, or no directory gives them: as before.
     assert!(pair(Some([Some("08"), None])).0);
     assert!(pair(None).0);
+    // Apart, but every name agrees, the mother's own among them: one child.
+    let apart = Some([Some("08"), Some("50")]);
+    assert!(pair_of(apart, [Some("m"), Some("m")], &first).0);
+    // Not when the mother carries the children's surname (it says nothing of her), nor
+    // when she is known on one side only, nor when the first names differ.
+    assert!(!pair_of(apart, [Some("n"), Some("n")], &first).0);
+    assert!(!pair_of(apart, [Some("m"), None], &first).0);
+    assert!(!pair_of(apart, [Some("m"), Some("m")], &other).0);
 }
