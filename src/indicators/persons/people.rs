@@ -89,7 +89,11 @@ impl People {
             };
             by_band.push(n(BAND)?);
             by_sex.push(n(SEX)?);
-            crate::memory::release_freed();
+            // No walk of the allocator's lists here: a year's frames are freed on
+            // Polars' threads and reused by the next year's, and the walk after each
+            // family gives them back (a walk a year cost about half a second of the
+            // stage and pages faulted in again, for a peak well under linkage's:
+            // docs/architecture.md, « Benchmarks »).
         }
         let stack = |parts: Vec<DataFrame>| -> Result<DataFrame, Error> {
             let lazy: Vec<LazyFrame> = parts.into_iter().map(DataFrame::lazy).collect();
