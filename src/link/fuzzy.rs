@@ -8,7 +8,6 @@
 
 use std::collections::HashMap;
 
-use polars::prelude::PlHashMap;
 use rayon::prelude::*;
 
 use super::columns::Texts;
@@ -16,12 +15,12 @@ use super::{
     DIFFERENT_DATES_THRESHOLD, DIFFERENT_FIRST_NAME, DIFFERENT_FIRST_NAME_SAME_MOTHER_THRESHOLD,
     DIFFERENT_FIRST_NAME_THRESHOLD, FIRST_NAME_THRESHOLD, MOTHER_MISMATCH_THRESHOLD, Records,
     Report, SHARED_KEY_SURNAME_THRESHOLD, SURNAME_AND_FIRST_NAME_THRESHOLD, SURNAME_TYPO_THRESHOLD,
-    Settings, UnionFind, one_slip, shortened,
+    Settings, UnionFind, shortened,
 };
-use crate::pseudonymise::bloom::Clk;
-use crate::pseudonymise::letters;
 
+mod names;
 mod profiles;
+use names::{FirstNames, Letters, Spellings, first_name_relation, slip};
 use profiles::{Profile, Spans, profiles};
 
 /// Largest block compared (in clusters): at most `MAX_BLOCK²/2` pairs per block, so the
@@ -198,9 +197,11 @@ fn compare_block(
 }
 
 /// Both mothers' names known and equal, and neither the one nor the other child's
-/// surname: a name the child does not carry, so a namesake's mother rarely shares it (a
-/// single mother's child carries her name, a mother written under her married name
-/// carries the child's: both say nothing of the mother).
+/// surname: a name the child does not carry, which a namesake's mother shares less
+/// often than the child's own names (a single mother's child carries her name, a
+/// mother written under her married name carries the child's: both say nothing of the
+/// mother). Profiles keep one surname control, so a mother named after one part of a
+/// double surname still counts as her own name here.
 fn same_own_mother(pa: &Profile, pb: &Profile) -> bool {
     matches!((pa.mother(), pb.mother()), (Some(x), Some(y))
         if x == y && pa.surname() != Some(x) && pb.surname() != Some(x))
@@ -274,133 +275,6 @@ fn fieldwise(pa: &Profile, pb: &Profile, records: &Records, spellings: &Spelling
     }
 }
 
-/// What two names' letters say, whatever their order (`None`: unknown — an extract of an
-/// earlier version, an unreadable value).
-#[derive(Clone, Copy)]
-struct Letters {
-    /// Spelled with the same letters (their letter controls are equal).
-    same: Option<bool>,
-    /// At most one letter apart (their neighbourhoods meet).
-    near: Option<bool>,
-    /// One of the two spellings is rare in the extract ([`RARE_SPELLING`]): most likely
-    /// a slip of the pen rather than a name.
-    rare: bool,
-}
-
-impl Letters {
-    /// Whether one name is a misspelling of the other whatever their bigrams: the same
-    /// letters in another order, or one letter apart with one of the two spellings rare
-    /// (twins' first names are both names; a slip of the pen is met in one child).
-    fn misspelt(&self) -> bool {
-        self.same == Some(true) || (self.near == Some(true) && self.rare)
-    }
-
-    fn of(
-        (ca, na): (Option<&str>, Option<&[u8]>),
-        (cb, nb): (Option<&str>, Option<&[u8]>),
-        counts: &PlHashMap<&str, u32>,
-    ) -> Letters {
-        let same = ca.zip(cb).map(|(a, b)| a == b);
-        let near = na
-            .zip(nb)
-            .and_then(|(a, b)| letters::one_letter_apart(a, b));
-        let rare =
-            |c: Option<&str>| c.is_some_and(|c| counts.get(c).is_none_or(|&n| n <= RARE_SPELLING));
-        Letters {
-            same,
-            near,
-            rare: rare(ca) || rare(cb),
-        }
-    }
-}
-
-/// Clusters a spelling's letters may be met in and still be read as rare: a slip of
-/// the pen is carried by the records of one child (one cluster, two when the exact
-/// keys left them apart); a first name or a surname is carried by many children.
-const RARE_SPELLING: u32 = 2;
-
-/// How many clusters carry each first name's and each surname's letters (their letter
-/// controls), counted once over the profiles.
-pub(super) struct Spellings<'a> {
-    first: PlHashMap<&'a str, u32>,
-    surname: PlHashMap<&'a str, u32>,
-}
-
-impl<'a> Spellings<'a> {
-    fn count(profiles: &[Profile], records: &Records<'a>) -> Spellings<'a> {
-        let mut first: PlHashMap<&'a str, u32> = PlHashMap::default();
-        let mut surname: PlHashMap<&'a str, u32> = PlHashMap::default();
-        for p in profiles {
-            if let Some(c) = p.first_name_letters(records).0 {
-                *first.entry(c).or_default() += 1;
-            }
-            if let Some(c) = p.surname_letters(records).0 {
-                *surname.entry(c).or_default() += 1;
-            }
-        }
-        Spellings { first, surname }
-    }
-}
-
-/// [`one_slip`], knowing the two names' letters: two common spellings more than one
-/// letter apart are two names whatever their bigrams (`EMMA`, `EVA`: three bigrams lost,
-/// two gained), a rare one is still a slip; without the neighbourhoods, the bigrams a
-/// transposition changes (three lost, three gained) with other letters are two slips.
-fn slip(e: (u32, u32), letters: Letters) -> bool {
-    // One name's bigrams all in the other's (a doubled letter, a compound name cut
-    // short): as the bigrams say, whatever the letters.
-    let contained = e.0.min(e.1) == 0;
-    one_slip(e)
-        && (contained
-            || match letters.near {
-                Some(true) => true,
-                // Two common names more than one letter apart are two names (twins); a
-                // rare spelling is a slip, and two slips can leave it that far.
-                Some(false) => letters.rare,
-                None => !(letters.same == Some(false) && e == TRANSPOSITION),
-            })
-}
-
-/// The bigrams one transposition changes: three lost, three gained
-/// ([`Clk::name_bigram_difference`]).
-const TRANSPOSITION: (u32, u32) = (3, 3);
-
-/// How two profiles' first names relate.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum FirstNames {
-    /// Same encoding, or one side unknown.
-    Same,
-    /// One slip apart ([`one_slip`]).
-    Slip,
-    /// The same letters in another order (a transposition), or a rare spelling one
-    /// letter from the other ([`Letters::misspelt`]): a slip, however few bigrams a
-    /// short name keeps.
-    Misspelt,
-    /// One is the other's first part: the usual first name of a compound one
-    /// ([`shortened`]).
-    Shortened,
-    /// Further apart: another child.
-    Other,
-}
-
-fn first_name_relation(fa: Option<&Clk>, fb: Option<&Clk>, letters: Letters) -> FirstNames {
-    match (fa, fb) {
-        (Some(x), Some(y)) if x != y => {
-            let e = x.name_bigram_difference(y);
-            if letters.misspelt() {
-                FirstNames::Misspelt
-            } else if slip(e, letters) {
-                FirstNames::Slip
-            } else if shortened(e) {
-                FirstNames::Shortened
-            } else {
-                FirstNames::Other
-            }
-        }
-        _ => FirstNames::Same,
-    }
-}
-
 /// The similarity a pair of profiles born the same day needs, from what else they
 /// share; `None`: never the same child (docs/architecture.md, Linkage). Another surname
 /// or another mother's name is a second child more often than a typo as the population
@@ -468,20 +342,31 @@ fn needed_similarity(
     // Without that key, a mistyped surname keeps most of its bigrams and is one slip
     // from the other; another family's is not, unless one surname is the other's first
     // part (a double surname shortened) and the mother is the same.
-    if let (Some(x), Some(y)) = (pa.surname_clk(records), pb.surname_clk(records))
-        && !letters.misspelt()
-    {
-        let e = x.name_bigram_difference(&y);
-        if x.dice(&y) < SURNAME_TYPO_THRESHOLD
-            || !(slip(e, letters) || (shortened(e) && mothers_same))
-        {
-            return None;
+    // Whether the surnames are known one slip apart (misspelt, or one slip by their
+    // bigrams), not a double surname shortened nor unknown encodings.
+    let mut surname_slip = false;
+    if let (Some(x), Some(y)) = (pa.surname_clk(records), pb.surname_clk(records)) {
+        if letters.misspelt() {
+            surname_slip = true;
+        } else {
+            let e = x.name_bigram_difference(&y);
+            if x.dice(&y) < SURNAME_TYPO_THRESHOLD
+                || !(slip(e, letters) || (shortened(e) && mothers_same))
+            {
+                return None;
+            }
+            surname_slip = slip(e, letters);
         }
     }
-    // Surname and first name both one slip off: two differences, unless the mother's
-    // own name is known on both sides and the same (a namesake born the same day rarely
-    // shares it too).
-    if first_names.is_some_and(|f| f < 1.0) && !same_own_mother(pa, pb) {
+    // Another surname and another first name: two differences, 0,80 — unless each is
+    // one slip from the other (not a usual first name, not a double surname shortened)
+    // and the mother's own name is known on both sides and the same: a namesake born
+    // the same day with a surname and a first name one slip away would also need a
+    // mother of the same maiden name.
+    let two_slips_one_mother = surname_slip
+        && matches!(relation, FirstNames::Slip | FirstNames::Misspelt)
+        && same_own_mother(pa, pb);
+    if first_names.is_some_and(|f| f < 1.0) && !two_slips_one_mother {
         needed = needed.max(SURNAME_AND_FIRST_NAME_THRESHOLD);
     }
     Some(needed)

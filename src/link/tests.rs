@@ -179,16 +179,17 @@ fn mothers_names_and_surname_encodings_weigh_on_a_fuzzy_link() {
         Option<&'a str>,
         bool,
     );
-    let cases: [Case; 11] = [
+    let cases: [Case; 12] = [
         // Same mother: a first name one slip away (Dice 0,50) needs only the threshold.
         (&other_first, "n1", &close, Some("m1"), Some("m1"), true),
         // Surname and first name both one slip off: two differences, 0,80…
         (&other_first, "n2", &close2, None, None, false),
         // …unless the mother's own name is known on both sides and the same…
         (&other_first, "n2", &close2, Some("m1"), Some("m1"), true),
-        // …not a mother who carries one of the children's surnames (a single mother's
-        // child, or her married name): that says nothing of her.
+        // …not a mother who carries either child's surname (a single mother's child,
+        // or her married name): that says nothing of her.
         (&other_first, "n2", &close2, Some("n2"), Some("n2"), false),
+        (&other_first, "n2", &close2, Some("n1"), Some("n1"), false),
         // Mothers known and different: another mother unless ≥ 0,90.
         (&first, "n1", &close, Some("m1"), Some("m2"), false),
         // B's mother is written under A's surname (her married name): not a
@@ -544,14 +545,15 @@ fn mirrored_birth_dates_link_where_one_child_is_followed() {
     let other = Clk::encode_first_name(&k, "LUCA").map(|c| c.to_hex());
     let pair_of = |departments: Option<[Option<&str>; 2]>,
                    mothers: [Option<&str>; 2],
-                   first_b: &Option<String>| {
+                   first_b: &Option<String>,
+                   surname_b: &str| {
         let mut df = df![
             "service" => ["A", "B"],
             "pseudonyme_1" => [Some("k1"), Some("k2")],
             "clk" => [clk("LUCAS", "GARCIA", 7), clk("LUCAS", "GARCIA", 7)],
             "clk_prenom" => [first.clone(), first_b.clone()],
             "controle_naissance" => [Some("d"), Some("d")],
-            "controle_nom" => [Some("n"), Some("n")],
+            "controle_nom" => [Some("n"), Some(surname_b)],
             "controle_mere" => mothers,
             "mois_naissance" => [Some(3i32), Some(7)],
             "sexe" => [Some("M"), Some("M")],
@@ -564,7 +566,7 @@ fn mirrored_birth_dates_link_where_one_child_is_followed() {
         }
         same_person(&df)
     };
-    let pair = |departments| pair_of(departments, [None, None], &first);
+    let pair = |departments| pair_of(departments, [None, None], &first, "n");
     // Followed in one département: a slip of the pen, one child.
     assert!(pair(Some([Some("08"), Some("08")])).0);
     // In two départements, none in common: namesakes born on the mirrored day.
@@ -576,10 +578,21 @@ fn mirrored_birth_dates_link_where_one_child_is_followed() {
     assert!(pair(None).0);
     // Apart, but every name agrees, the mother's own among them: one child.
     let apart = Some([Some("08"), Some("50")]);
-    assert!(pair_of(apart, [Some("m"), Some("m")], &first).0);
+    assert!(pair_of(apart, [Some("m"), Some("m")], &first, "n").0);
     // Not when the mother carries the children's surname (it says nothing of her), nor
-    // when she is known on one side only, nor when the first names differ.
-    assert!(!pair_of(apart, [Some("n"), Some("n")], &first).0);
-    assert!(!pair_of(apart, [Some("m"), None], &first).0);
-    assert!(!pair_of(apart, [Some("m"), Some("m")], &other).0);
+    // when she is known on one side only, nor when the first names or the surnames
+    // differ: each refused as namesakes born on the mirrored day.
+    for (mothers, first_b, surname_b) in [
+        ([Some("n"), Some("n")], &first, "n"),
+        ([Some("m"), None], &first, "n"),
+        ([Some("m"), Some("m")], &other, "n"),
+        ([Some("m"), Some("m")], &first, "n2"),
+    ] {
+        let (same, r) = pair_of(apart, mothers, first_b, surname_b);
+        assert!(!same, "{mothers:?} {surname_b}");
+        assert_eq!(
+            r.paires_refusees_dates_inversees, 1,
+            "{mothers:?} {surname_b}"
+        );
+    }
 }

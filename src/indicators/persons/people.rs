@@ -89,11 +89,11 @@ impl People {
             };
             by_band.push(n(BAND)?);
             by_sex.push(n(SEX)?);
-            // No walk of the allocator's lists here: a year's frames are freed on
-            // Polars' threads and reused by the next year's, and the walk after each
-            // family gives them back (a walk a year cost about half a second of the
-            // stage and pages faulted in again, for a peak well under linkage's:
-            // docs/architecture.md, « Benchmarks »).
+            // No walk of the allocator's lists here: what a year's plans free stays in
+            // glibc's arenas for the next year's plans, and the walk after each family
+            // gives it back. A walk a year cost 20–33 ms each and the pages faulted in
+            // again, for a stage peak well under linkage's (docs/architecture.md,
+            // « Benchmarks », fifteenth pass).
         }
         let stack = |parts: Vec<DataFrame>| -> Result<DataFrame, Error> {
             let lazy: Vec<LazyFrame> = parts.into_iter().map(DataFrame::lazy).collect();
