@@ -332,12 +332,30 @@ fn needed_similarity(
     if shared_key {
         // Same first name, birth month and mother's name: the exact pass refused the
         // link for the surname; a close encoding is a typo or a changed surname, and
-        // so is a misspelt surname, however many bigrams the slip changed.
-        return Some(if letters.misspelt() {
-            needed
-        } else {
-            needed.max(SHARED_KEY_SURNAME_THRESHOLD)
-        });
+        // so is a misspelt surname, however many bigrams the slip changed. Two common
+        // surnames that are neither one slip apart nor the one part of the other are a
+        // changed surname only if a mother's name explains it (a child recognised
+        // later changes from her name to the father's): otherwise another family's
+        // namesake, born the same day with the same first name and mother's name.
+        if letters.misspelt() {
+            return Some(needed);
+        }
+        if let (Some(x), Some(y)) = (pa.surname_clk(records), pb.surname_clk(records)) {
+            let e = x.name_bigram_difference(&y);
+            // A rare spelling, or one letter apart whatever the order of the letters, is
+            // a slip of the pen however many bigrams it changed.
+            let typo_or_part = letters.rare
+                || letters.near == Some(true)
+                || (x.dice(&y) >= SURNAME_TYPO_THRESHOLD && (slip(e, letters) || shortened(e)));
+            let mothers = [ma, mb];
+            let explained = mothers
+                .iter()
+                .any(|m| m.is_some() && (*m == sa || *m == sb));
+            if !typo_or_part && !explained {
+                return None;
+            }
+        }
+        return Some(needed.max(SHARED_KEY_SURNAME_THRESHOLD));
     }
     // Without that key, a mistyped surname keeps most of its bigrams and is one slip
     // from the other; another family's is not, unless one surname is the other's first
