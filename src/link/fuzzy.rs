@@ -343,10 +343,15 @@ fn needed_similarity(
         if let (Some(x), Some(y)) = (pa.surname_clk(records), pb.surname_clk(records)) {
             let e = x.name_bigram_difference(&y);
             // A rare spelling, or one letter apart whatever the order of the letters, is
-            // a slip of the pen however many bigrams it changed.
+            // a slip of the pen however many bigrams it changed; a surname whose bigrams
+            // all but one lie in the other, which has at least two more, is a part of it
+            // (a particle dropped, `DASILVA`/`SILVA`, a double surname cut short),
+            // however short.
+            let part = e.0.min(e.1) <= 1 && e.0.abs_diff(e.1) >= 2;
             let typo_or_part = letters.rare
                 || letters.near == Some(true)
-                || (x.dice(&y) >= SURNAME_TYPO_THRESHOLD && (slip(e, letters) || shortened(e)));
+                || part
+                || (x.dice(&y) >= SURNAME_TYPO_THRESHOLD && slip(e, letters));
             let mothers = [ma, mb];
             let explained = mothers
                 .iter()

@@ -83,7 +83,6 @@ fn persons(out: &DataFrame) -> Vec<String> {
         .collect()
 }
 
-/// Links two records; whether they became one person, and the report.
 /// Two records of services A and B born the same day, with their names' encodings and
 /// controls: A carries key 1 `k1` and surname control `n1`, B `key_b` and `surname_b`.
 fn pair_of_records(
@@ -108,6 +107,7 @@ fn pair_of_records(
     .unwrap()
 }
 
+/// Links two records; whether they became one person, and the report.
 fn same_person(df: &DataFrame) -> (bool, Report) {
     let (out, r) = link(df, &Settings::default()).unwrap();
     let p = persons(&out);
