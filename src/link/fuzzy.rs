@@ -90,9 +90,26 @@ fn common_ones_popcnt(a: &[u8], b: &[u8]) -> u32 {
     common_ones_portable(a, b)
 }
 
-/// Pairs compared in one block, pairs refused by their first names, pairs refused as
-/// namesakes born on the mirrored day, and the candidates found: (similarity, root,
-/// root).
+/// What one block gave: pairs compared, refused (by their first names, as namesakes born
+/// on the mirrored day, as a changed surname nothing explains) and the candidates found.
+#[derive(Default)]
+struct Compared {
+    compared: usize,
+    first_names: usize,
+    mirrored: usize,
+    changed_surnames: usize,
+    found: Vec<Candidate>,
+}
+
+/// Why [`needed_similarity`] refuses a pair whatever its encodings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    /// Another family's surname: neither one slip from the other nor a part of it.
+    Surname,
+    /// Sharing an exact key, a changed surname that no mother's name explains.
+    ChangedSurname,
+}
+
 fn compare_block(
     k: usize,
     members: &[u32],
@@ -101,11 +118,8 @@ fn compare_block(
     spans: &Spans,
     spellings: &Spellings,
     settings: &Settings,
-) -> (usize, usize, usize, Vec<Candidate>) {
-    let mut compared = 0;
-    let mut refused = 0;
-    let mut mirrored = 0;
-    let mut found = Vec::new();
+) -> Compared {
+    let mut out = Compared::default();
     for (x, &a) in members.iter().enumerate() {
         let pa = &profiles[a as usize];
         for &b in &members[x + 1..] {
@@ -117,7 +131,7 @@ fn compare_block(
             {
                 continue;
             }
-            compared += 1;
+            out.compared += 1;
             let d = dice(pa.clk, pa.ones, pb.clk, pb.ones);
             // Different birth dates (day and month in either order): only a
             // near-identical encoding may still be the same child with a mistyped
@@ -132,7 +146,10 @@ fn compare_block(
             // their names agree, their mother's own among them.
             let mirror = matches!((pa.month(), pb.month()), (Some(x), Some(y)) if x != y);
             if mirror && spans.apart(a, b) && !same_names_and_own_mother(pa, pb, records) {
-                mirrored += 1;
+                // Counted where the encodings alone would have linked them.
+                if d >= settings.threshold {
+                    out.mirrored += 1;
+                }
                 continue;
             }
             // Below the threshold, only a pair whose every field agrees or differs by one
@@ -170,8 +187,8 @@ fn compare_block(
                 && !(sexes_differ && relation != FirstNames::Same);
             // A pair below the threshold got here by agreeing field by field; the others
             // need what their differences call for.
-            let close_enough = d < settings.threshold
-                || needed_similarity(
+            let needed = (d >= settings.threshold).then(|| {
+                needed_similarity(
                     (pa, pb),
                     (records, spellings),
                     first_names,
@@ -179,9 +196,21 @@ fn compare_block(
                     spans.shared_key(a, b),
                     settings.threshold,
                 )
-                .is_some_and(|needed| d >= needed);
+            });
+            // A changed surname is counted where the encodings were close enough for
+            // the shared key's floor and the first names agreed: what linked before.
+            if needed == Some(Err(Refusal::ChangedSurname))
+                && first_name_ok
+                && d >= SHARED_KEY_SURNAME_THRESHOLD.max(settings.threshold)
+            {
+                out.changed_surnames += 1;
+            }
+            let close_enough = match needed {
+                None => true,
+                Some(n) => n.is_ok_and(|n| d >= n),
+            };
             if close_enough && d >= settings.threshold && !first_name_ok {
-                refused += 1;
+                out.first_names += 1;
             }
             if first_name_ok && close_enough {
                 let (lo, hi) = if pa.root < pb.root {
@@ -189,11 +218,11 @@ fn compare_block(
                 } else {
                     (pb.root, pa.root)
                 };
-                found.push((d, lo as usize, hi as usize));
+                out.found.push((d, lo as usize, hi as usize));
             }
         }
     }
-    (compared, refused, mirrored, found)
+    out
 }
 
 /// Both mothers' names known and equal, and neither the one nor the other child's
@@ -287,7 +316,7 @@ fn needed_similarity(
     relation: FirstNames,
     shared_key: bool,
     threshold: f64,
-) -> Option<f64> {
+) -> Result<f64, Refusal> {
     let (sa, sb) = (pa.surname(), pb.surname());
     let surnames_differ = matches!((sa, sb), (Some(x), Some(y)) if x != y);
     // Both mothers' names known and different, and neither is the other record's surname
@@ -322,7 +351,7 @@ fn needed_similarity(
         needed = needed.max(MOTHER_MISMATCH_THRESHOLD);
     }
     if !surnames_differ {
-        return Some(needed);
+        return Ok(needed);
     }
     let letters = Letters::of(
         pa.surname_letters(records),
@@ -338,7 +367,7 @@ fn needed_similarity(
         // later changes from her name to the father's): otherwise another family's
         // namesake, born the same day with the same first name and mother's name.
         if letters.misspelt() {
-            return Some(needed);
+            return Ok(needed);
         }
         if let (Some(x), Some(y)) = (pa.surname_clk(records), pb.surname_clk(records)) {
             let e = x.name_bigram_difference(&y);
@@ -357,10 +386,10 @@ fn needed_similarity(
                 .iter()
                 .any(|m| m.is_some() && (*m == sa || *m == sb));
             if !typo_or_part && !explained {
-                return None;
+                return Err(Refusal::ChangedSurname);
             }
         }
-        return Some(needed.max(SHARED_KEY_SURNAME_THRESHOLD));
+        return Ok(needed.max(SHARED_KEY_SURNAME_THRESHOLD));
     }
     // Without that key, a mistyped surname keeps most of its bigrams and is one slip
     // from the other; another family's is not, unless one surname is the other's first
@@ -376,7 +405,7 @@ fn needed_similarity(
             if x.dice(&y) < SURNAME_TYPO_THRESHOLD
                 || !(slip(e, letters) || (shortened(e) && mothers_same))
             {
-                return None;
+                return Err(Refusal::Surname);
             }
             surname_slip = slip(e, letters);
         }
@@ -392,7 +421,7 @@ fn needed_similarity(
     if first_names.is_some_and(|f| f < 1.0) && !two_slips_one_mother {
         needed = needed.max(SURNAME_AND_FIRST_NAME_THRESHOLD);
     }
-    Some(needed)
+    Ok(needed)
 }
 
 /// Runs the fuzzy pass over the clusters left by the exact keys.
@@ -451,16 +480,17 @@ pub(crate) fn pass(
             }
         }
     }
-    let results: Vec<(usize, usize, usize, Vec<Candidate>)> = work
+    let results: Vec<Compared> = work
         .par_iter()
         .map(|(k, m)| compare_block(*k, m, records, &all, &spans, &spellings, settings))
         .collect();
     let mut candidates: Vec<Candidate> = Vec::new();
-    for (compared, refused, mirrored, found) in results {
-        report.paires_refusees_dates_inversees += mirrored;
-        report.paires_comparees += compared;
-        report.paires_refusees_prenoms += refused;
-        candidates.extend(found);
+    for r in results {
+        report.paires_refusees_dates_inversees += r.mirrored;
+        report.paires_refusees_noms_changes += r.changed_surnames;
+        report.paires_comparees += r.compared;
+        report.paires_refusees_prenoms += r.first_names;
+        candidates.extend(r.found);
     }
     candidates.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
     accept(&candidates, uf, report);

@@ -104,8 +104,14 @@ pub struct Report {
     /// with another sex.
     pub paires_refusees_prenoms: usize,
     /// Pairs whose birth dates only swap day and month, refused because the two are
-    /// followed in known départements, none in common (namesakes, not a slip).
+    /// followed in known départements, none in common (namesakes, not a slip); counted
+    /// where their encodings reached the threshold (the others were not to link).
     pub paires_refusees_dates_inversees: usize,
+    /// Pairs sharing an exact key (same first name, birth month and mother's name) whose
+    /// surnames are neither one slip apart nor the one part of the other, and neither a
+    /// mother's name: another family's namesakes, refused although their encodings and
+    /// first names were close enough for a changed surname.
+    pub paires_refusees_noms_changes: usize,
     /// Pairs above the threshold not linked because one side was already linked.
     pub paires_ecartees: usize,
     pub seuil: f64,

@@ -502,14 +502,15 @@ fn mirrored_birth_dates_link_where_one_child_is_followed() {
     let k = SecretKey::from_bytes([1; 32]);
     let first = Clk::encode_first_name(&k, "LUCAS").map(|c| c.to_hex());
     let other = Clk::encode_first_name(&k, "LUCA").map(|c| c.to_hex());
-    let pair_of = |departments: Option<[Option<&str>; 2]>,
-                   mothers: [Option<&str>; 2],
-                   first_b: &Option<String>,
-                   surname_b: &str| {
+    let pair_with = |departments: Option<[Option<&str>; 2]>,
+                     mothers: [Option<&str>; 2],
+                     first_b: &Option<String>,
+                     surname_b: &str,
+                     clk_b: Option<String>| {
         let mut df = df![
             "service" => ["A", "B"],
             "pseudonyme_1" => [Some("k1"), Some("k2")],
-            "clk" => [clk("LUCAS", "GARCIA", 7), clk("LUCAS", "GARCIA", 7)],
+            "clk" => [clk("LUCAS", "GARCIA", 7), clk_b],
             "clk_prenom" => [first.clone(), first_b.clone()],
             "controle_naissance" => [Some("d"), Some("d")],
             "controle_nom" => [Some("n"), Some(surname_b)],
@@ -525,6 +526,15 @@ fn mirrored_birth_dates_link_where_one_child_is_followed() {
         }
         same_person(&df)
     };
+    let pair_of = |departments, mothers, first_b: &Option<String>, surname_b| {
+        pair_with(
+            departments,
+            mothers,
+            first_b,
+            surname_b,
+            clk("LUCAS", "GARCIA", 7),
+        )
+    };
     let pair = |departments| pair_of(departments, [None, None], &first, "n");
     // Followed in one département: a slip of the pen, one child.
     assert!(pair(Some([Some("08"), Some("08")])).0);
@@ -532,11 +542,17 @@ fn mirrored_birth_dates_link_where_one_child_is_followed() {
     let (same, r) = pair(Some([Some("08"), Some("50")]));
     assert!(!same);
     assert_eq!(r.paires_refusees_dates_inversees, 1);
+    // Counted only where the encodings were close enough to link: another child's,
+    // far below the threshold, is no refusal.
+    let apart = Some([Some("08"), Some("50")]);
+    let far = clk("NOAH", "MARTIN", 7);
+    let (same, r) = pair_with(apart, [None, None], &first, "n", far);
+    assert!(!same);
+    assert_eq!(r.paires_refusees_dates_inversees, 0);
     // Where a département is unknown, or no directory gives them: as before.
     assert!(pair(Some([Some("08"), None])).0);
     assert!(pair(None).0);
     // Apart, but every name agrees, the mother's own among them: one child.
-    let apart = Some([Some("08"), Some("50")]);
     assert!(pair_of(apart, [Some("m"), Some("m")], &first, "n").0);
     // Not when the mother carries the children's surname (it says nothing of her), nor
     // when she is known on one side only, nor when the first names or the surnames

@@ -54,6 +54,8 @@ fn mothers_names_and_surname_encodings_weigh_on_a_fuzzy_link() {
         );
         let (same, r) = same_person(&df);
         assert_eq!(same, linked, "case {i}: {r:?}");
+        // No shared key: a surname refused here is not a changed surname.
+        assert_eq!(r.paires_refusees_noms_changes, 0, "case {i}");
     }
 }
 
@@ -92,5 +94,11 @@ fn a_changed_surname_is_explained_by_the_mother() {
         let df = pair_of_records("k1", [&a, &b], [&first, &first], surnames, "n2", mothers);
         let (same, r) = same_person(&df);
         assert_eq!(same, linked, "case {i}: {r:?}");
+        // Each refusal is counted, and only the refusals.
+        assert_eq!(
+            r.paires_refusees_noms_changes,
+            usize::from(!linked),
+            "case {i}"
+        );
     }
 }
