@@ -141,17 +141,6 @@ pub fn run_with_progress(
         .map(|r| r.indicateur.as_str())
         .collect::<std::collections::BTreeSet<_>>()
         .len();
-    // A national run's figures and tables are millions of small allocations, freed on
-    // one core for two seconds or so after the last file was written: freed on every
-    // core instead, the figures in slices beside the tables.
-    let rows = std::mem::take(&mut results.rows);
-    rayon::join(
-        || {
-            use rayon::prelude::*;
-            rows.into_par_iter().with_min_len(1 << 14).for_each(drop);
-        },
-        || drop((ing, results, secrecy)),
-    );
     Ok(s)
 }
 
