@@ -97,17 +97,18 @@ struct Compared {
     compared: usize,
     first_names: usize,
     mirrored: usize,
-    changed_surnames: usize,
+    unexplained_surnames: usize,
     found: Vec<Candidate>,
 }
 
 /// Why [`needed_similarity`] refuses a pair whatever its encodings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Refusal {
     /// Another family's surname: neither one slip from the other nor a part of it.
     Surname,
-    /// Sharing an exact key, a changed surname that no mother's name explains.
-    ChangedSurname,
+    /// Sharing an exact key, a changed surname that no mother's name explains; `floor`
+    /// is the similarity it would have needed as a changed surname.
+    UnexplainedSurname { floor: f64 },
 }
 
 fn compare_block(
@@ -140,23 +141,21 @@ fn compare_block(
             if dates_differ && d < settings.threshold.max(DIFFERENT_DATES_THRESHOLD) {
                 continue;
             }
-            // One birth-date control but other birth months: day and month swapped. A
-            // slip of the pen where one child is followed; two children followed in no
-            // common département are namesakes born on the mirrored day, unless all
-            // their names agree, their mother's own among them.
-            let mirror = matches!((pa.month(), pb.month()), (Some(x), Some(y)) if x != y);
-            if mirror && spans.apart(a, b) && !same_names_and_own_mother(pa, pb, records) {
-                // Counted where the encodings alone would have linked them.
-                if d >= settings.threshold {
-                    out.mirrored += 1;
-                }
-                continue;
-            }
             // Below the threshold, only a pair whose every field agrees or differs by one
             // slip, with one side's mother missing, is still taken.
             if d < settings.threshold
                 && !(d >= FIELDWISE_FLOOR && fieldwise(pa, pb, records, spellings))
             {
+                continue;
+            }
+            // One birth-date control but other birth months: day and month swapped. A
+            // slip of the pen where one child is followed; two children followed in no
+            // common département are namesakes born on the mirrored day, unless all
+            // their names agree, their mother's own among them. Each is counted: the
+            // pair was close enough to link otherwise.
+            let mirror = matches!((pa.month(), pb.month()), (Some(x), Some(y)) if x != y);
+            if mirror && spans.apart(a, b) && !same_names_and_own_mother(pa, pb, records) {
+                out.mirrored += 1;
                 continue;
             }
             // Twins share everything but the first name: a first-name similarity at
@@ -197,18 +196,15 @@ fn compare_block(
                     settings.threshold,
                 )
             });
-            // A changed surname is counted where the encodings were close enough for
-            // the shared key's floor and the first names agreed: what linked before.
-            if needed == Some(Err(Refusal::ChangedSurname))
+            // An unexplained surname is counted where the encodings reached the floor
+            // a changed surname needs and the first names agreed: a candidate before.
+            if let Some(Err(Refusal::UnexplainedSurname { floor })) = needed
                 && first_name_ok
-                && d >= SHARED_KEY_SURNAME_THRESHOLD.max(settings.threshold)
+                && d >= floor
             {
-                out.changed_surnames += 1;
+                out.unexplained_surnames += 1;
             }
-            let close_enough = match needed {
-                None => true,
-                Some(n) => n.is_ok_and(|n| d >= n),
-            };
+            let close_enough = needed.is_none_or(|n| n.is_ok_and(|n| d >= n));
             if close_enough && d >= settings.threshold && !first_name_ok {
                 out.first_names += 1;
             }
@@ -305,7 +301,7 @@ fn fieldwise(pa: &Profile, pb: &Profile, records: &Records, spellings: &Spelling
 }
 
 /// The similarity a pair of profiles born the same day needs, from what else they
-/// share; `None`: never the same child (docs/architecture.md, Linkage). Another surname
+/// share; `Err`: never the same child, and why (docs/architecture.md, Linkage). Another surname
 /// or another mother's name is a second child more often than a typo as the population
 /// grows (namesakes born the same day), so the more disagrees, the closer the encodings
 /// must be.
@@ -386,7 +382,9 @@ fn needed_similarity(
                 .iter()
                 .any(|m| m.is_some() && (*m == sa || *m == sb));
             if !typo_or_part && !explained {
-                return Err(Refusal::ChangedSurname);
+                return Err(Refusal::UnexplainedSurname {
+                    floor: needed.max(SHARED_KEY_SURNAME_THRESHOLD),
+                });
             }
         }
         return Ok(needed.max(SHARED_KEY_SURNAME_THRESHOLD));
@@ -487,7 +485,7 @@ pub(crate) fn pass(
     let mut candidates: Vec<Candidate> = Vec::new();
     for r in results {
         report.paires_refusees_dates_inversees += r.mirrored;
-        report.paires_refusees_noms_changes += r.changed_surnames;
+        report.paires_refusees_noms_inexpliques += r.unexplained_surnames;
         report.paires_comparees += r.compared;
         report.paires_refusees_prenoms += r.first_names;
         candidates.extend(r.found);

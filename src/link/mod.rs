@@ -33,9 +33,10 @@ pub const SURNAME_MISMATCH_THRESHOLD: f64 = 0.9;
 /// children.
 pub const SURNAME_AND_FIRST_NAME_THRESHOLD: f64 = 0.8;
 /// Dice similarity a fuzzy link needs (at least) when the surnames differ but the two
-/// records share an exact key (same first name, birth month and mother's name): the exact
-/// pass refused that link ([`SURNAME_MISMATCH_THRESHOLD`]), the fuzzy pass takes it back
-/// only for a close encoding (a typo in the surname), not for a namesake.
+/// records share an exact key (with the default keys: same first name, birth month and
+/// mother's name): the exact pass refused that link ([`SURNAME_MISMATCH_THRESHOLD`]),
+/// the fuzzy pass takes it back only for a close encoding (a typo in the surname), not
+/// for a namesake.
 pub const SHARED_KEY_SURNAME_THRESHOLD: f64 = 0.85;
 /// Dice similarity a fuzzy link needs (at least) when both mothers' names are known and
 /// differ, neither being one of the two surnames (a married name): only a typo in her
@@ -105,13 +106,15 @@ pub struct Report {
     pub paires_refusees_prenoms: usize,
     /// Pairs whose birth dates only swap day and month, refused because the two are
     /// followed in known départements, none in common (namesakes, not a slip); counted
-    /// where their encodings reached the threshold (the others were not to link).
+    /// where the pair was otherwise close enough to link (encodings at the threshold,
+    /// or every field agreeing).
     pub paires_refusees_dates_inversees: usize,
-    /// Pairs sharing an exact key (same first name, birth month and mother's name) whose
-    /// surnames are neither one slip apart nor the one part of the other, and neither a
-    /// mother's name: another family's namesakes, refused although their encodings and
-    /// first names were close enough for a changed surname.
-    pub paires_refusees_noms_changes: usize,
+    /// Pairs sharing an exact key (with the default keys: same first name, birth month
+    /// and mother's name) whose surnames are neither one slip apart nor the one part of
+    /// the other, and neither a mother's name: another family's namesakes, refused
+    /// although their encodings reached what a changed surname needs and their first
+    /// names agreed.
+    pub paires_refusees_noms_inexpliques: usize,
     /// Pairs above the threshold not linked because one side was already linked.
     pub paires_ecartees: usize,
     pub seuil: f64,
