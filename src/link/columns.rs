@@ -9,6 +9,7 @@ use crate::error::Error;
 
 type TextArray = <StringType as PolarsDataType>::Array;
 type BytesArray = <BinaryType as PolarsDataType>::Array;
+type FlagArray = <BooleanType as PolarsDataType>::Array;
 
 /// The one array of a column, `None` for a table without rows; the table is rechunked
 /// before (`link` does), so a column of several chunks is an internal error.
@@ -44,6 +45,31 @@ impl<'a> Texts<'a> {
     /// The value of record `i`.
     pub fn get(&self, i: usize) -> Option<&'a str> {
         self.0.and_then(|a| a.get(i))
+    }
+}
+
+/// A yes-or-no column read in place; all nulls when the extract does not have it (an
+/// extract of an earlier version).
+#[derive(Clone, Copy)]
+pub(crate) struct Flags<'a>(Option<&'a FlagArray>);
+
+impl<'a> Flags<'a> {
+    /// Column `name`, or all nulls when absent.
+    pub fn optional(df: &'a DataFrame, name: &str) -> Result<Flags<'a>, Error> {
+        match df.column(name) {
+            Ok(c) => Ok(Flags(single(c.bool()?.downcast_iter().collect(), name)?)),
+            Err(_) => Ok(Flags(None)),
+        }
+    }
+
+    /// The value of record `i` (`None`: null, or no such column).
+    pub fn get(&self, i: usize) -> Option<bool> {
+        self.0.and_then(|a| a.get(i))
+    }
+
+    /// Whether record `i` says yes (null: no).
+    pub fn yes(&self, i: usize) -> bool {
+        self.get(i).unwrap_or(false)
     }
 }
 

@@ -173,6 +173,10 @@ fn compare_block(
                     pb.first_name_letters(records),
                     &spellings.first,
                 ),
+                [
+                    pa.compound_first_name(records),
+                    pb.compound_first_name(records),
+                ],
             );
             // Another first name and another sex: two children (a slip of the sex
             // alone, or of the first name alone, is still one).
@@ -226,10 +230,21 @@ fn compare_block(
 /// often than the child's own names (a single mother's child carries her name, a
 /// mother written under her married name carries the child's: both say nothing of the
 /// mother). Profiles keep one surname control, so a mother named after one part of a
-/// double surname still counts as her own name here.
+/// double surname still counts as her own name here: two records giving the same
+/// part agree on her, where two giving different parts do not disagree
+/// ([`mothers_in_surnames`]).
 fn same_own_mother(pa: &Profile, pb: &Profile) -> bool {
     matches!((pa.mother(), pb.mother()), (Some(x), Some(y))
         if x == y && pa.surname() != Some(x) && pb.surname() != Some(x))
+}
+
+/// Both mothers' names known and each one part of its own child's double surname
+/// (`DUMONT DIARRA` with `DIARRA`, `DUMMONT DIARRA` with `DUMONT`): one record gave her
+/// maiden name, the other her married one (the father's part, which the child carries),
+/// so two different names are not two mothers. A part on one side only says nothing of
+/// the other: `PETIT LAMBERT` with `LAMBERT` and `PETIT` with `MARTIN` are two mothers.
+fn mothers_in_surnames(pa: &Profile, pb: &Profile) -> bool {
+    pa.mother_in_surname() && pb.mother_in_surname()
 }
 
 /// The same surname and first name, and the same mother's own name ([`same_own_mother`]).
@@ -253,11 +268,14 @@ const FIELDWISE_FLOOR: f64 = 0.6;
 fn fieldwise(pa: &Profile, pb: &Profile, records: &Records, spellings: &Spellings) -> bool {
     let known_equal =
         |x: Option<u32>, y: Option<u32>| matches!((x, y), (Some(a), Some(b)) if a == b);
-    // The mother's name missing on one side, or written on one side as the other's
-    // surname (her married name, which the child carries): bits lost that do not tell
-    // two children apart.
+    // The mother's name missing on one side, written on one side as the other's
+    // surname (her married name, which the child carries), or on each side as one part
+    // of the child's double surname ([`mothers_in_surnames`]): bits lost that do not
+    // tell two children apart.
     let (ma, mb) = (pa.mother(), pb.mother());
-    let married = known_equal(ma, pb.surname()) || known_equal(mb, pa.surname());
+    let married = known_equal(ma, pb.surname())
+        || known_equal(mb, pa.surname())
+        || mothers_in_surnames(pa, pb);
     if !known_equal(pa.control(), pb.control())
         || !matches!((pa.sex(), pb.sex()), (Some(a), Some(b)) if a == b)
         || (ma.is_some() && mb.is_some() && !married)
@@ -316,17 +334,20 @@ fn needed_similarity(
     let (sa, sb) = (pa.surname(), pb.surname());
     let surnames_differ = matches!((sa, sb), (Some(x), Some(y)) if x != y);
     // Both mothers' names known and different, and neither is the other record's surname
-    // (a mother written under her married name, which the child carries): another
-    // mother, unless the encodings are near-identical (a typo in her name).
+    // (a mother written under her married name, which the child carries), nor each one
+    // part of its child's double surname ([`mothers_in_surnames`]): another mother,
+    // unless the encodings are near-identical (a typo in her name).
     let (ma, mb) = (pa.mother(), pb.mother());
+    let parts = mothers_in_surnames(pa, pb);
     let mothers_differ = match (ma, mb) {
-        (Some(x), Some(y)) => x != y && sb != Some(x) && sa != Some(y),
+        (Some(x), Some(y)) => x != y && sb != Some(x) && sa != Some(y) && !parts,
         _ => false,
     };
     let mothers_same = matches!((ma, mb), (Some(x), Some(y)) if x == y);
     let mut needed = threshold;
-    // Both mothers' names known and different, married name or not.
-    let mothers_known_apart = matches!((ma, mb), (Some(x), Some(y)) if x != y);
+    // Both mothers' names known and different, married name or not (two parts of a
+    // double surname are not two mothers).
+    let mothers_known_apart = matches!((ma, mb), (Some(x), Some(y)) if x != y) && !parts;
     if (relation == FirstNames::Shortened
         || (mothers_known_apart && relation != FirstNames::Misspelt))
         && first_names.is_some_and(|f| f < DIFFERENT_FIRST_NAME)

@@ -20,7 +20,7 @@ use crate::error::Error;
 use crate::pseudonymise::bloom::Clk;
 use crate::pseudonymise::{columns as pcol, pseudonym_columns};
 use crate::tables::columns as col;
-use columns::{Bytes, Texts};
+use columns::{Bytes, Flags, Texts};
 
 pub use crate::settings::LinkSettings as Settings;
 
@@ -174,6 +174,11 @@ pub(crate) struct Records<'a> {
     pub surnames: Texts<'a>,
     /// Mother's-name controls, comparable with the surname controls.
     pub mothers: Texts<'a>,
+    /// Whether each record's mother's name is one part of the child's double surname
+    /// (`mere_partie_du_nom`): it then tells nothing of her.
+    pub mother_parts: Flags<'a>,
+    /// Whether each record's first name is compound (`prenom_compose`).
+    pub compound_first_names: Flags<'a>,
     /// First-name encodings, still as bytes: decoded only for the fuzzy pass's profiles.
     pub first_names: Bytes<'a>,
     /// Surname encodings, still as bytes (as the first names').
@@ -349,6 +354,8 @@ pub fn link(extract: &DataFrame, settings: &Settings) -> Result<(DataFrame, Repo
         controls: Texts::optional(extract, pcol::BIRTH_CONTROL)?,
         surnames: Texts::optional(extract, pcol::SURNAME_CONTROL)?,
         mothers: Texts::optional(extract, pcol::MOTHER_CONTROL)?,
+        mother_parts: Flags::optional(extract, pcol::MOTHER_IN_SURNAME)?,
+        compound_first_names: Flags::optional(extract, pcol::COMPOUND_FIRST_NAME)?,
         first_names: Bytes::optional(extract, pcol::FIRST_NAME_CLK, None)?,
         surname_clks: Bytes::optional(extract, pcol::SURNAME_CLK, None)?,
         sexes: Texts::optional(extract, "sexe")?,

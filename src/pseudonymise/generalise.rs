@@ -7,6 +7,10 @@ use polars::prelude::PlHashMap as HashMap;
 
 use polars::prelude::*;
 
+use chrono::Datelike;
+
+use super::Settings;
+use super::rows::{Chunk, Identity};
 use crate::error::Error;
 
 /// Age reached at 31/12 of `year` by someone born in `birth_year`.
@@ -123,6 +127,49 @@ fn by_codes(df: &DataFrame, columns: &[&str]) -> Result<usize, Error> {
         *counts.entry(key).or_default() += 1;
     }
     Ok(counts.values().copied().min().unwrap_or(0))
+}
+
+/// The text columns of the generalised quasi-identifiers of a run, and the age bands'
+/// labels by age met so far (a handful of ages: one label formatted each).
+pub(super) struct Generalised {
+    pub(super) bands: StringChunkedBuilder,
+    pub(super) sexes: StringChunkedBuilder,
+    pub(super) labels: Vec<(i32, String)>,
+}
+
+impl Chunk {
+    /// The generalised quasi-identifiers of one identity: birth year and month, age at
+    /// the end of the reference year, age band, sex.
+    pub(super) fn push_generalised(
+        &mut self,
+        id: &Identity,
+        settings: &Settings,
+        out: &mut Generalised,
+    ) {
+        self.years.push(id.naissance.map(|d| d.year()));
+        self.months.push(id.naissance.map(|d| d.month() as i32));
+        let age = id
+            .naissance
+            .map(|d| age_at_year_end(d.year(), settings.reference_year));
+        self.ages.push(age);
+        match age {
+            Some(a) => {
+                let at = match out.labels.iter().position(|(b, _)| *b == a) {
+                    Some(at) => at,
+                    None => {
+                        let label = age_band(a, &settings.age_bands);
+                        out.labels.push((a, label));
+                        out.labels.len() - 1
+                    }
+                };
+                out.bands.append_value(&out.labels[at].1);
+            }
+            None => out.bands.append_null(),
+        }
+        let mut buf = [0u8; 4];
+        out.sexes
+            .append_option(id.sexe.map(|c| &*c.encode_utf8(&mut buf)));
+    }
 }
 
 #[cfg(test)]

@@ -50,50 +50,7 @@ pub const IDENTITY_COLUMNS: [&str; 5] = [
 pub use crate::settings::FREE_TEXT_FIELDS as FREE_TEXT_COLUMNS;
 
 /// Columns of the pseudonymised extract added by this stage.
-pub mod columns {
-    pub const BIRTH_YEAR: &str = "annee_naissance";
-    /// Residence reduced to the pipeline's territory level (département by default).
-    pub const RESIDENCE: &str = "territoire_residence";
-    pub const BIRTH_MONTH: &str = "mois_naissance";
-    pub const AGE: &str = "age_fin_periode";
-    pub const AGE_BAND: &str = "tranche_age_fin_periode";
-    /// `pseudonyme_1`, `pseudonyme_2`…: one per key of the key set, in order.
-    pub const PSEUDONYM_PREFIX: &str = "pseudonyme_";
-    /// Pseudonym of (service, numéro de dossier): links records within one service.
-    pub const FILE_PSEUDONYM: &str = "pseudonyme_dossier";
-    pub const CLK: &str = "clk";
-    /// Keyed control of the birth date (year, day and month in either order): two
-    /// records sharing an exact key but not this control are different children.
-    pub const BIRTH_CONTROL: &str = "controle_naissance";
-    /// Fingerprint of the collective's key the extract was made with.
-    pub const KEY_FINGERPRINT: &str = "empreinte_cle";
-    /// The key set, e.g. `prenom+mois_naissance+nom_mere|nom+prenom+date_naissance+sexe`.
-    pub const KEY_SET: &str = "jeu_de_cles";
-    /// Keyed control of the normalised surname.
-    pub const SURNAME_CONTROL: &str = "controle_nom";
-    /// Keyed control of the normalised mother's name, in the surname control's domain:
-    /// equal to [`SURNAME_CONTROL`] when the mother's name is the child's surname.
-    pub const MOTHER_CONTROL: &str = "controle_mere";
-    /// Keyed control of the normalised first name's letters in alphabetical order: two
-    /// spellings that only swap letters share it. A coarser function of the first name
-    /// than [`FIRST_NAME_CLK`] (whose bigrams hold its letters): it tells the
-    /// observatory nothing the extract did not hold.
-    pub const FIRST_NAME_LETTERS: &str = "controle_lettres_prenom";
-    /// The same for the surname (a coarser function of it than [`SURNAME_CONTROL`]).
-    pub const SURNAME_LETTERS: &str = "controle_lettres_nom";
-    /// Letter neighbourhood of the normalised first name ([`super::letters`]): keyed
-    /// 16-bit values of its letters and of every way to drop one, two bytes each.
-    pub const FIRST_NAME_NEIGHBOURS: &str = "voisins_lettres_prenom";
-    /// The same for the surname.
-    pub const SURNAME_NEIGHBOURS: &str = "voisins_lettres_nom";
-    /// Bloom encoding of the first name alone.
-    pub const FIRST_NAME_CLK: &str = "clk_prenom";
-    /// Bloom encoding of the surname alone.
-    pub const SURNAME_CLK: &str = "clk_nom";
-    /// `bloc_1`…`bloc_3`: keyed blocking keys for fuzzy linkage.
-    pub const BLOCK_PREFIX: &str = "bloc_";
-    pub const BLOCKS: usize = 3;
-}
+pub mod columns;
 
 pub use crate::settings::KEY_FIELDS;
 
@@ -244,6 +201,8 @@ fn pseudonymise_as(
         ages,
         bands,
         sexes,
+        mother_parts,
+        compound,
         ..
     } = merged;
     out.with_column(sexes.with_name("sexe".into()).into_column())?;
@@ -269,7 +228,12 @@ fn pseudonymise_as(
     out.with_column(Column::new(columns::BIRTH_MONTH.into(), months))?;
     out.with_column(Column::new(columns::AGE.into(), ages))?;
     out.with_column(bands.with_name(columns::AGE_BAND.into()).into_column())?;
-    with_pseudonyms(&mut out, text, encoded, key, settings)?;
+    with_pseudonyms(
+        &mut out,
+        (text, encoded, [mother_parts, compound]),
+        key,
+        settings,
+    )?;
     let qi = [
         "annee_naissance",
         "mois_naissance",
@@ -305,6 +269,8 @@ fn merge(
     );
     let mut bands = StringChunked::full_null(PlSmallStr::EMPTY, 0);
     let mut sexes = StringChunked::full_null(PlSmallStr::EMPTY, 0);
+    let mut mother_parts = Vec::with_capacity(n);
+    let mut compound = Vec::with_capacity(n);
     let mut encoded: Vec<BinaryChunked> = (0..ENCODINGS)
         .map(|_| BinaryChunked::full_null(PlSmallStr::EMPTY, 0))
         .collect();
@@ -325,6 +291,8 @@ fn merge(
         ages.extend(c.ages);
         bands.append(&c.bands)?;
         sexes.append(&c.sexes)?;
+        mother_parts.extend(c.mother_parts);
+        compound.extend(c.compound);
     }
     let merged = Chunk {
         text,
@@ -334,6 +302,8 @@ fn merge(
         ages,
         bands,
         sexes,
+        mother_parts,
+        compound,
         keys_computed: Vec::new(),
         encodings: 0,
         without_key: 0,
@@ -343,11 +313,15 @@ fn merge(
 
 /// Adds the pseudonym columns to `out`, in the order of the contract: key pseudonyms,
 /// file pseudonym, fuzzy encoding, birth control, key fingerprint and set, surname and
-/// mother's-name controls, first-name and surname encodings, blocking keys.
+/// mother's-name controls, whether the mother's name is a part of the surname and
+/// whether the first name is compound, first-name and surname encodings, blocking keys.
 fn with_pseudonyms(
     out: &mut DataFrame,
-    text: Vec<StringChunked>,
-    encoded: Vec<BinaryChunked>,
+    (text, encoded, [mother_parts, compound]): (
+        Vec<StringChunked>,
+        Vec<BinaryChunked>,
+        [Vec<Option<bool>>; 2],
+    ),
     key: &SecretKey,
     settings: &Settings,
 ) -> Result<(), Error> {
@@ -393,6 +367,8 @@ fn with_pseudonyms(
     out.with_column(constant(columns::KEY_SET, key_set.join("|")))?;
     out.with_column(fixed(SURNAME, columns::SURNAME_CONTROL))?;
     out.with_column(fixed(MOTHER, columns::MOTHER_CONTROL))?;
+    out.with_column(Column::new(columns::MOTHER_IN_SURNAME.into(), mother_parts))?;
+    out.with_column(Column::new(columns::COMPOUND_FIRST_NAME.into(), compound))?;
     out.with_column(fixed(FIRST_NAME_LETTERS, columns::FIRST_NAME_LETTERS))?;
     out.with_column(fixed(SURNAME_LETTERS, columns::SURNAME_LETTERS))?;
     out.with_column(binary(FIRST_NAME, columns::FIRST_NAME_CLK))?;
@@ -577,6 +553,8 @@ pub fn linkage_columns(df: &DataFrame) -> Vec<String> {
             columns::BIRTH_CONTROL,
             columns::SURNAME_CONTROL,
             columns::MOTHER_CONTROL,
+            columns::MOTHER_IN_SURNAME,
+            columns::COMPOUND_FIRST_NAME,
             columns::FIRST_NAME_LETTERS,
             columns::SURNAME_LETTERS,
             columns::FIRST_NAME_NEIGHBOURS,

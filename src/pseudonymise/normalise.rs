@@ -38,6 +38,67 @@ fn decomposed(s: &str) -> String {
     out
 }
 
+/// Whether `mother` (a name as [`name`] gives it) is one part of the double surname
+/// `surname` as written — its parts are what spaces and hyphens separate — or one slip
+/// from one (a letter substituted, added or dropped, or two neighbours swapped, in names
+/// of four letters or more). A mother's name written as one part of her child's double
+/// surname is her maiden name or her married one (the father's part): either way it
+/// says nothing of her that the surname does not (docs/architecture.md, « Twin guard
+/// and surname floors »). A surname of one part has none: `false`. Linear in the
+/// lengths, whatever a cell holds.
+pub fn is_part_of_double_surname(surname: &str, mother: &str) -> bool {
+    let separator = |c: char| c.is_whitespace() || c == '-';
+    if mother.is_empty() || !surname.contains(separator) {
+        return false;
+    }
+    let parts: Vec<String> = surname
+        .split(separator)
+        .map(name)
+        .filter(|p| !p.is_empty())
+        .collect();
+    parts.len() >= 2
+        && parts
+            .iter()
+            .any(|p| p == mother || (p.len().min(mother.len()) >= 4 && one_edit_apart(p, mother)))
+}
+
+/// Whether a first name as written is compound: two parts or more, separated by spaces
+/// or hyphens (`Jean-Baptiste`, `Marie Ève`), each with a letter. Its first part is the
+/// usual first name a record may give alone (`Jean`); a name of one part shortened is
+/// another name (`Gaël` is not `Gabriel`).
+pub fn is_compound(first_name: &str) -> bool {
+    first_name
+        .split(|c: char| c.is_whitespace() || c == '-')
+        .filter(|p| p.chars().any(char::is_alphabetic))
+        .nth(1)
+        .is_some()
+}
+
+/// Whether two names differ by at most one letter substituted, added or dropped, or
+/// two neighbours swapped (the optimal string alignment distance is at most 1), in one
+/// pass over their bytes (names as [`name`] gives them are ASCII).
+fn one_edit_apart(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let p = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    if p == short.len() {
+        return true;
+    }
+    if short.len() < long.len() {
+        // One letter added: the rest of the shorter is the longer after it.
+        return short[p..] == long[p + 1..];
+    }
+    // Same length: one letter substituted, or two neighbours swapped.
+    short[p + 1..] == long[p + 1..]
+        || (p + 1 < short.len()
+            && short[p] == long[p + 1]
+            && short[p + 1] == long[p]
+            && short[p + 2..] == long[p + 2..])
+}
+
 /// How much of a birth date a key uses.
 #[derive(Clone, Copy)]
 pub enum DatePart {
@@ -95,6 +156,45 @@ mod tests {
         // NFC and NFD spellings of the same name.
         assert_eq!(name("H\u{e9}l\u{e8}ne"), name("He\u{301}le\u{300}ne"));
         assert_eq!(name("H\u{e9}l\u{e8}ne"), "HELENE");
+    }
+
+    #[test]
+    fn a_mother_written_as_one_part_of_a_double_surname() {
+        let part = is_part_of_double_surname;
+        assert!(part("Dumont Diarra", "DIARRA"));
+        assert!(part("Dumont-Diarra", "DUMONT"));
+        // One slip in the surname's part, or in the mother's name.
+        assert!(part("Dummont Diarra", "DUMONT"));
+        assert!(part("Petit Fontaien", "FONTAINE"));
+        assert!(part("  Morin   Moreau ", "MOREAU"));
+        // Short parts only as written.
+        assert!(part("Roy Diarra", "ROY"));
+        assert!(!part("Roy Diarra", "RAY"));
+        // Not a part: another name, the whole surname, a surname of one part.
+        assert!(!part("Dumont Diarra", "DURAND"));
+        assert!(!part("Dumont Diarra", "DUMONTDIARRA"));
+        assert!(!part("Dumont", "DUMONT"));
+        assert!(!part("Martinez", "MARTIN"));
+        assert!(!part("Dumont Diarra", ""));
+        assert!(!part(" - ", "DUMONT"));
+    }
+
+    #[test]
+    fn compound_first_names() {
+        assert!(is_compound("Jean-Baptiste"));
+        assert!(is_compound(" marie ève "));
+        assert!(is_compound("Lou--Anne"));
+        assert!(!is_compound("Gabriel"));
+        assert!(!is_compound(" Léa - "));
+        assert!(!is_compound(""));
+    }
+
+    proptest::proptest! {
+        /// The one-pass test agrees with the optimal string alignment distance.
+        #[test]
+        fn one_edit_apart_is_an_alignment_distance_of_one(a in "[A-D]{0,7}", b in "[A-D]{0,7}") {
+            proptest::prop_assert_eq!(one_edit_apart(&a, &b), strsim::osa_distance(&a, &b) <= 1);
+        }
     }
 
     proptest::proptest! {

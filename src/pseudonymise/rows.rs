@@ -5,9 +5,10 @@ use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 
 use super::bloom::{Clk, TokenMemo};
+use super::generalise::Generalised;
 use super::keys::{SHORT_PSEUDONYM_CHARS, SecretKey, hex_array};
 use super::memo::{self, Memo};
-use super::{Rekey, Settings, columns, generalise, letters, normalise};
+use super::{Rekey, Settings, columns, letters, normalise};
 
 pub(super) mod names;
 use names::{NameMemo, Role};
@@ -297,6 +298,12 @@ pub(super) struct Chunk {
     pub(super) ages: Vec<Option<i32>>,
     pub(super) bands: StringChunked,
     pub(super) sexes: StringChunked,
+    /// Whether the mother's name is one part of the child's double surname
+    /// ([`normalise::is_part_of_double_surname`]; `None`: either name missing).
+    pub(super) mother_parts: Vec<Option<bool>>,
+    /// Whether the first name is compound ([`normalise::is_compound`]; `None`: no
+    /// first name).
+    pub(super) compound: Vec<Option<bool>>,
     pub(super) keys_computed: Vec<usize>,
     pub(super) encodings: usize,
     pub(super) without_key: usize,
@@ -328,6 +335,8 @@ pub(super) fn pseudonymise_chunk(
         ages: Vec::with_capacity(len),
         bands: StringChunked::full_null(PlSmallStr::EMPTY, 0),
         sexes: StringChunked::full_null(PlSmallStr::EMPTY, 0),
+        mother_parts: Vec::with_capacity(len),
+        compound: Vec::with_capacity(len),
         keys_computed: vec![0; tiers],
         encodings: 0,
         without_key: 0,
@@ -354,6 +363,19 @@ pub(super) fn pseudonymise_chunk(
             naissance: ids.births[i],
             sexe: ids.sexe[i].and_then(normalise::sex),
         };
+        chunk
+            .mother_parts
+            .push(match (ids.nom[i], &id.nom, &id.nom_mere) {
+                (Some(nom), Some(_), Some(mere)) => {
+                    Some(normalise::is_part_of_double_surname(nom, mere))
+                }
+                _ => None,
+            });
+        chunk.compound.push(
+            ids.prenom[i]
+                .filter(|_| id.prenom.is_some())
+                .map(normalise::is_compound),
+        );
         let mut keyed = key_pseudonyms(&id, &signer, settings, &mut text, &mut chunk, &mut scratch);
         match (ids.dossier[i], ids.service[i]) {
             (Some(d), Some(s)) if !d.trim().is_empty() => {
@@ -539,43 +561,5 @@ fn blocking_keys(
         } else {
             fixed[BLOCK + b].append_null();
         }
-    }
-}
-
-/// The text columns of the generalised quasi-identifiers of a run, and the age bands'
-/// labels by age met so far (a handful of ages: one label formatted each).
-struct Generalised {
-    bands: StringChunkedBuilder,
-    sexes: StringChunkedBuilder,
-    labels: Vec<(i32, String)>,
-}
-
-impl Chunk {
-    /// The generalised quasi-identifiers of one identity: birth year and month, age at
-    /// the end of the reference year, age band, sex.
-    fn push_generalised(&mut self, id: &Identity, settings: &Settings, out: &mut Generalised) {
-        self.years.push(id.naissance.map(|d| d.year()));
-        self.months.push(id.naissance.map(|d| d.month() as i32));
-        let age = id
-            .naissance
-            .map(|d| generalise::age_at_year_end(d.year(), settings.reference_year));
-        self.ages.push(age);
-        match age {
-            Some(a) => {
-                let at = match out.labels.iter().position(|(b, _)| *b == a) {
-                    Some(at) => at,
-                    None => {
-                        let label = generalise::age_band(a, &settings.age_bands);
-                        out.labels.push((a, label));
-                        out.labels.len() - 1
-                    }
-                };
-                out.bands.append_value(&out.labels[at].1);
-            }
-            None => out.bands.append_null(),
-        }
-        let mut buf = [0u8; 4];
-        out.sexes
-            .append_option(id.sexe.map(|c| &*c.encode_utf8(&mut buf)));
     }
 }

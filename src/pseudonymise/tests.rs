@@ -104,7 +104,9 @@ fn parallel_pseudonymisation_is_row_by_row_and_unchanged() {
         columns::FIRST_NAME_NEIGHBOURS,
         columns::SURNAME_NEIGHBOURS,
     ];
-    let since = [added.as_slice(), letters.as_slice()].concat();
+    // Not keyed, the same under every key: `a_mother_written_as_a_part_of_the_surname_is_marked`.
+    let parts = [columns::MOTHER_IN_SURNAME, columns::COMPOUND_FIRST_NAME];
+    let since = [added.as_slice(), letters.as_slice(), parts.as_slice()].concat();
     let report = serde_json::to_string(&report).unwrap();
     assert_eq!(
         format!(
@@ -201,6 +203,39 @@ fn letter_controls_are_shared_by_spellings_that_swap_letters() {
         text_col(&other, columns::FIRST_NAME_LETTERS).unwrap()[0],
         first[0]
     );
+}
+
+#[test]
+fn a_mother_written_as_a_part_of_the_surname_and_a_compound_first_name_are_marked() {
+    let names = df!(
+        "nom" => [Some("Dumont Diarra"), Some("Dummont-Diarra"), Some("Dumont"), Some("Petit Lambert"), None],
+        "nom_mere" => [Some("Diarra"), Some("Dumont"), Some("Dumont"), Some("Martin"), Some("Diarra")],
+        "prenom" => [Some("Jean-Baptiste"), Some("Jean"), Some("Marie Ève"), None, Some("-")],
+    )
+    .unwrap();
+    let mut df = accompaniments(5);
+    for c in ["nom", "nom_mere", "prenom"] {
+        df.with_column(names.column(c).unwrap().clone()).unwrap();
+    }
+    let flags = |out: &DataFrame, name: &str| -> Vec<Option<bool>> {
+        out.column(name).unwrap().bool().unwrap().iter().collect()
+    };
+    let key = SecretKey::from_bytes([5; 32]);
+    let (out, _) = pseudonymise(&df, &key, &Settings::new(2023)).unwrap();
+    let parts = vec![Some(true), Some(true), Some(false), Some(false), None];
+    // No first name, or one without a letter: null.
+    let compound = vec![Some(true), Some(false), Some(true), None, None];
+    assert_eq!(flags(&out, columns::MOTHER_IN_SURNAME), parts);
+    assert_eq!(flags(&out, columns::COMPOUND_FIRST_NAME), compound);
+    // Not keyed: the observatory's re-keying leaves them as they are.
+    let rekeyed = rekey(out, &SecretKey::from_bytes([6; 32])).unwrap();
+    assert_eq!(flags(&rekeyed, columns::MOTHER_IN_SURNAME), parts);
+    assert_eq!(flags(&rekeyed, columns::COMPOUND_FIRST_NAME), compound);
+    // And they are linkage columns (dropped once linked).
+    let linkage = linkage_columns(&rekeyed);
+    for c in [columns::MOTHER_IN_SURNAME, columns::COMPOUND_FIRST_NAME] {
+        assert!(linkage.contains(&c.to_string()), "{c}");
+    }
 }
 
 #[test]

@@ -113,16 +113,20 @@ pub(super) enum FirstNames {
     /// short name keeps.
     Misspelt,
     /// One is the other's first part: the usual first name of a compound one
-    /// ([`shortened`]).
+    /// ([`shortened`], the longer written as compound).
     Shortened,
     /// Further apart: another child.
     Other,
 }
 
+/// `compound`: whether each first name is written as compound. A name of one part
+/// that holds all the other's bigrams but one is another name (`GABRIEL`, `GAEL`;
+/// `MICHAEL`, `MAEL`; `WILLIAM`, `LIAM`), not its usual short form.
 pub(super) fn first_name_relation(
     fa: Option<&Clk>,
     fb: Option<&Clk>,
     letters: Letters,
+    compound: [bool; 2],
 ) -> FirstNames {
     match (fa, fb) {
         (Some(x), Some(y)) if x != y => {
@@ -131,7 +135,7 @@ pub(super) fn first_name_relation(
                 FirstNames::Misspelt
             } else if slip(e, letters) {
                 FirstNames::Slip
-            } else if shortened(e) {
+            } else if shortened(e) && compound[usize::from(e.0 <= e.1)] {
                 FirstNames::Shortened
             } else {
                 FirstNames::Other

@@ -35,8 +35,12 @@ pub(super) struct Profile<'a> {
     surname_clk: u32,
     /// First sex of the cluster's records, as a dense id.
     sex: u32,
-    /// First birth month of the cluster's records (1–12).
-    month: u32,
+    /// First birth month of the cluster's records (1–12; 0: none). One byte, so that
+    /// the flag below fits beside it in the profile's 72 bytes.
+    month: u8,
+    /// Whether the mother's name of `mother` is one part of its record's double
+    /// surname (`Records::mother_parts`).
+    mother_part: bool,
     /// Block of each blocking key ([`NONE`]: no value, alone, or block too large).
     pub(super) blocks: [u32; KEYS],
 }
@@ -63,13 +67,27 @@ impl Profile<'_> {
     }
 
     pub(super) fn month(&self) -> Option<u32> {
-        known(self.month)
+        (self.month != 0).then_some(u32::from(self.month))
+    }
+
+    /// Whether the mother's name is known and one part of the child's double surname
+    /// (her maiden name, or her married one: the father's part).
+    pub(super) fn mother_in_surname(&self) -> bool {
+        self.mother_part && self.mother().is_some()
     }
 
     /// The cluster's first-name encoding.
     pub(super) fn first_name(&self, records: &Records) -> Option<Clk> {
         let i = usize::try_from(known(self.first_name)?).ok()?;
         records.first_names.get(i).and_then(Clk::from_bytes)
+    }
+
+    /// Whether the first name of [`Profile::first_name`]'s record may be compound: not
+    /// where its record says it is not; where it does not say (an extract of an earlier
+    /// version, alone or stacked with newer ones), as linkage read it before.
+    pub(super) fn compound_first_name(&self, records: &Records) -> bool {
+        known(self.first_name)
+            .is_none_or(|i| records.compound_first_names.get(i as usize) != Some(false))
     }
 
     /// The cluster's surname encoding.
@@ -242,7 +260,8 @@ fn seed_profiles<'a>(
                 mother: NONE,
                 surname_clk: NONE,
                 sex: NONE,
-                month: NONE,
+                month: 0,
+                mother_part: false,
                 blocks: [NONE; KEYS],
             });
         }
@@ -289,6 +308,7 @@ fn fill_from_members<'a>(
             && let Some(m) = records.mothers.get(i)
         {
             p.mother = intern(&mut surname_ids, m);
+            p.mother_part = records.mother_parts.yes(i);
         }
         first_encoded(&mut p.first_name, &records.first_names, i);
         first_encoded(&mut p.surname_clk, &records.surname_clks, i);
@@ -297,10 +317,10 @@ fn fill_from_members<'a>(
         {
             p.sex = intern(&mut sex_ids, x);
         }
-        if p.month == NONE
+        if p.month == 0
             && let Some(m) = records.months.get(i).copied().flatten()
         {
-            p.month = m;
+            p.month = u8::try_from(m).unwrap_or(0);
         }
         if let Some(s) = records.services.get(i) {
             let s = intern(&mut service_ids, s);
