@@ -13,6 +13,7 @@ pub mod csv;
 pub mod grid;
 pub mod header;
 pub mod isolate;
+pub use isolate::reading_lanes;
 pub mod limits;
 pub mod prescan;
 pub mod values;
@@ -182,18 +183,20 @@ pub fn ingest_observed(
     // Reference tables keep one builder across files (a key given twice is reported and
     // left out, whichever file comes second): they are mapped in order after the reads.
     let rest = &jobs[n_services..];
-    let outcomes: Vec<(FileOutcome, Option<DataFrame>)> = rest
-        .par_iter()
-        .map(|job| {
-            if job.table == Table::Reference {
-                (FileOutcome::default(), None)
-            } else {
-                let read = file_alone(&env, job, transform);
-                tick();
-                read
-            }
-        })
-        .collect();
+    let read_all = || -> Vec<(FileOutcome, Option<DataFrame>)> {
+        rest.par_iter()
+            .map(|job| {
+                if job.table == Table::Reference {
+                    (FileOutcome::default(), None)
+                } else {
+                    let read = file_alone(&env, job, transform);
+                    tick();
+                    read
+                }
+            })
+            .collect()
+    };
+    let outcomes = isolate::in_reading_lanes(read_all);
     for (job, (outcome, frame)) in rest.iter().zip(outcomes) {
         let outcome = if job.table == Table::Reference {
             let builder = builders

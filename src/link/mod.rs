@@ -294,8 +294,10 @@ struct ShardLinks {
 /// their keys).
 fn exact_shard(rows: &[usize], values: Texts, records: &Records, verification: f64) -> ShardLinks {
     // Most groups keep one representative: held inline, a vector only for the others
-    // (one allocation per key value was 48 MB a key on a national network).
-    let mut groups: HashMap<&str, (usize, Vec<usize>)> = HashMap::with_capacity(rows.len());
+    // (one allocation per key value was 48 MB a key on a national network). Polars'
+    // fast hash, not SipHash: the keys are keyed pseudonyms, which no file can choose.
+    let mut groups: HashMap<&str, (usize, Vec<usize>), PlRandomState> =
+        HashMap::with_capacity_and_hasher(rows.len(), PlRandomState::default());
     let mut out = ShardLinks {
         pairs: Vec::new(),
         refused: 0,
@@ -444,7 +446,8 @@ fn file_links(
         return Ok(());
     }
     let values = Texts::read(extract, pcol::FILE_PSEUDONYM)?;
-    let mut first: HashMap<&str, usize> = HashMap::new();
+    // Keyed pseudonyms: Polars' fast hash, as in `exact_shard`.
+    let mut first: HashMap<&str, usize, PlRandomState> = HashMap::default();
     for (i, k) in any_key.iter_mut().enumerate() {
         let Some(v) = values.get(i) else { continue };
         *k = true;

@@ -136,10 +136,13 @@ impl Default for Memos {
 impl Memos {
     /// One memo per thread of the current thread pool.
     pub fn new() -> Memos {
+        Memos::for_threads(rayon::current_num_threads())
+    }
+
+    /// One memo per thread of a pool of `threads` (the reading's: `ingest::reading_lanes`).
+    pub fn for_threads(threads: usize) -> Memos {
         Memos {
-            slots: (0..rayon::current_num_threads())
-                .map(|_| Mutex::new(Memo::default()))
-                .collect(),
+            slots: (0..threads).map(|_| Mutex::new(Memo::default())).collect(),
             owner: OnceLock::new(),
         }
     }

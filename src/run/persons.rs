@@ -41,7 +41,7 @@ impl<'a> AsRead<'a> {
             key: std::sync::OnceLock::new(),
             observatory: std::sync::OnceLock::new(),
             reports: std::sync::Mutex::new(Vec::new()),
-            memos: pseudonymise::Memos::new(),
+            memos: pseudonymise::Memos::for_threads(ingest::reading_lanes()),
         }
     }
 

@@ -341,3 +341,29 @@ fn a_terminal_session_shows_the_progress() {
     assert!(err(&o).contains("Calcul des indicateurs :"), "{}", err(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_binary_reads_in_lanes_and_publishes_what_the_library_does() {
+    // The binary reads workbooks in child processes, with one reading thread more than
+    // the cores (`ingest::reading_lanes`); the library in process, one a core. Three
+    // cores here, so four files are read at once against the tests' pool: the published
+    // table must not depend on it.
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::temp_dir().join(format!("observatoire-lanes-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = Command::new(env!("CARGO_BIN_EXE_observatoire"))
+        .args(["executer", "pipelines/demo.toml", "--sortie"])
+        .arg(dir.join("sortie"))
+        .env("RAYON_NUM_THREADS", "3")
+        .current_dir(repo)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let name = observatoire::publish::paths::INDICATORS;
+    assert_eq!(
+        std::fs::read(dir.join("sortie").join(name)).unwrap(),
+        std::fs::read(crate::demo::demo_output().join(name)).unwrap(),
+        "{name}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
