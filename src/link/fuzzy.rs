@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use polars::prelude::PlRandomState;
 use rayon::prelude::*;
 
 use super::columns::Texts;
@@ -517,19 +518,27 @@ pub(crate) fn pass(
 
 /// One-to-one greedy assignment, best similarity first.
 fn accept(candidates: &[Candidate], uf: &mut UnionFind, report: &mut Report) {
-    let mut best_other: HashMap<usize, Vec<f64>> = HashMap::new();
+    // Clusters are numbered by their roots (record indices): Polars' fast hash for the
+    // similarities of each, a flag a record for the linked ones (SipHash over a few
+    // hundred thousand candidates held one core for half a second on a national network).
+    let mut best_other: HashMap<usize, Vec<f64>, PlRandomState> = HashMap::default();
     for (d, a, b) in candidates {
         best_other.entry(*a).or_default().push(*d);
         best_other.entry(*b).or_default().push(*d);
     }
-    let mut linked: std::collections::HashSet<usize> = std::collections::HashSet::new();
+    let roots = candidates
+        .iter()
+        .map(|c| c.1.max(c.2) + 1)
+        .max()
+        .unwrap_or(0);
+    let mut linked = vec![false; roots];
     for (d, a, b) in candidates {
-        if linked.contains(a) || linked.contains(b) {
+        if linked[*a] || linked[*b] {
             report.paires_ecartees += 1;
             continue;
         }
-        linked.insert(*a);
-        linked.insert(*b);
+        linked[*a] = true;
+        linked[*b] = true;
         uf.union(*a, *b);
         report.liens_flous += 1;
         let lo = (d * 20.0).floor() / 20.0;

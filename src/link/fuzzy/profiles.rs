@@ -362,11 +362,14 @@ fn keys_and_blocks<'a>(
     source: &[usize],
     out: &mut [Profile],
 ) -> (Vec<u32>, usize) {
-    // Exact-key pseudonyms of each profile's source record, `width` per profile.
+    // Exact-key pseudonyms of each profile's source record, `width` per profile. Each
+    // table is made at its final size: most values are distinct, and growing one to
+    // 770 000 entries moved them some twenty times.
     let width = keys.len();
     let mut flat = vec![NONE; out.len() * width];
     for (k, column) in keys.iter().enumerate() {
-        let mut ids: HashMap<&str, u32> = HashMap::default();
+        let mut ids: HashMap<&str, u32> =
+            HashMap::with_capacity_and_hasher(source.len(), Default::default());
         for (c, &i) in source.iter().enumerate() {
             if let Some(slot) = flat.get_mut(c * width + k) {
                 *slot = column.get(i).map_or(NONE, |v| intern(&mut ids, v));
@@ -393,7 +396,8 @@ fn keys_and_blocks<'a>(
         }
     };
     for k in 0..KEYS {
-        let mut ids: HashMap<(&[u8], &[u8]), u32> = HashMap::default();
+        let mut ids: HashMap<(&[u8], &[u8]), u32> =
+            HashMap::with_capacity_and_hasher(source.len(), Default::default());
         for (p, &i) in out.iter_mut().zip(source) {
             if let Some(v) = values(k, i) {
                 let next = ids.len() as u32;
