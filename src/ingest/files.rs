@@ -159,6 +159,17 @@ pub(super) type SheetGrid = (Option<String>, Grid, bool);
 /// The grids of a file's selected sheets, and the hidden sheets a wildcard passed over.
 pub(super) type FileSheets = (Vec<SheetGrid>, Vec<String>);
 
+/// Whether `path` is read as a workbook (through calamine, in a child process when
+/// reading is isolated): neither a CSV nor a Parquet file.
+pub(super) fn is_workbook(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_lowercase();
+    !matches!(ext.as_str(), "csv" | "txt" | "parquet")
+}
+
 pub(super) fn read_sheets(
     path: &Path,
     display: &str,

@@ -1,8 +1,8 @@
 //! Reading a workbook in a child process, so that an abort inside a library (an
 //! allocation that fails, a stack overflow, a bug) cannot take the run down. Owns the
 //! process-wide switch, the number of files read at once ([`reading_lanes`]), the hidden
-//! worker command, the child's memory limit and the
-//! compact binary encoding of the request (stdin) and of the grids or the error (stdout).
+//! worker command, the child's memory limit and the compact binary encoding of the
+//! request (stdin) and of the grids or the error (stdout).
 //!
 //! The binary turns isolation on in `main`; the library (its tests, the fuzz target) reads
 //! in process unless told otherwise. The child re-executes the same binary
@@ -54,20 +54,22 @@ pub fn own_peak_kb() -> u64 {
         .unwrap_or(0)
 }
 
-/// How many files are read at once: one a core, and one more when workbooks are read in
-/// child processes. A file's task waits for its child while the child parses, then maps
-/// what it sent while the child waits for the next request; with one task a core, a core
-/// idled whenever both tasks waited at once (docs/architecture.md, « Reading lanes »).
+/// The most files read at once: one a core, and one more when workbooks are read in
+/// child processes. A workbook's task waits for its child while the child parses, then
+/// maps what it sent while the child waits for the next request; with one task a core, a
+/// core idled whenever both tasks waited at once (docs/architecture.md, « Reading
+/// lanes »).
 pub fn reading_lanes() -> usize {
     let cores = rayon::current_num_threads().max(1);
     if enabled() { cores + 1 } else { cores }
 }
 
-/// Runs `read` in a thread pool of [`reading_lanes`] threads (in the current pool when
-/// that is its size, or when a pool cannot be made).
-pub(super) fn in_reading_lanes<R: Send>(read: impl FnOnce() -> R + Send) -> R {
+/// Runs `read` in a thread pool of [`reading_lanes`] threads when some of its files are
+/// workbooks read in child processes (`workbooks`); in the current pool otherwise (no
+/// task would wait), or when a pool cannot be made.
+pub(super) fn in_reading_lanes<R: Send>(workbooks: bool, read: impl FnOnce() -> R + Send) -> R {
     let lanes = reading_lanes();
-    if lanes == rayon::current_num_threads() {
+    if !workbooks || lanes == rayon::current_num_threads() {
         return read();
     }
     match rayon::ThreadPoolBuilder::new().num_threads(lanes).build() {

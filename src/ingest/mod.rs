@@ -196,7 +196,10 @@ pub fn ingest_observed(
             })
             .collect()
     };
-    let outcomes = isolate::in_reading_lanes(read_all);
+    let workbooks = rest
+        .iter()
+        .any(|j| j.table != Table::Reference && files::is_workbook(&j.path));
+    let outcomes = isolate::in_reading_lanes(workbooks, read_all);
     for (job, (outcome, frame)) in rest.iter().zip(outcomes) {
         let outcome = if job.table == Table::Reference {
             let builder = builders

@@ -541,7 +541,9 @@ pub fn pseudonym_columns(df: &DataFrame) -> Vec<String> {
 }
 
 /// The columns of `df` that only linkage reads: key and file pseudonyms, encodings,
-/// controls, blocking keys, key fingerprint and key set.
+/// controls, letter controls and neighbourhoods, the two marks read on the names as
+/// written (`prenom_compose`, `mere_partie_du_nom`), blocking keys, key fingerprint and
+/// key set.
 pub fn linkage_columns(df: &DataFrame) -> Vec<String> {
     let mut names = pseudonym_columns(df);
     names.extend(

@@ -47,12 +47,11 @@ fn decomposed(s: &str) -> String {
 /// and surname floors »). A surname of one part has none: `false`. Linear in the
 /// lengths, whatever a cell holds.
 pub fn is_part_of_double_surname(surname: &str, mother: &str) -> bool {
-    let separator = |c: char| c.is_whitespace() || c == '-';
-    if mother.is_empty() || !surname.contains(separator) {
+    if mother.is_empty() || !surname.contains(separates_parts) {
         return false;
     }
     let parts: Vec<String> = surname
-        .split(separator)
+        .split(separates_parts)
         .map(name)
         .filter(|p| !p.is_empty())
         .collect();
@@ -62,13 +61,24 @@ pub fn is_part_of_double_surname(surname: &str, mother: &str) -> bool {
             .any(|p| p == mother || (p.len().min(mother.len()) >= 4 && one_edit_apart(p, mother)))
 }
 
+/// Whether `c` separates the parts of a compound name as written: a space, or a hyphen
+/// or dash whatever the keyboard typed (`-`, the Unicode hyphens and dashes U+2010 to
+/// U+2015, the minus sign, the small and full-width hyphen-minus), which [`name`] removes.
+fn separates_parts(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '-' | '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}'
+        )
+}
+
 /// Whether a first name as written is compound: two parts or more, separated by spaces
-/// or hyphens (`Jean-Baptiste`, `Marie Ève`), each with a letter. Its first part is the
+/// or hyphens (`Jean-Baptiste`, `Marie Ève`; [`separates_parts`]), each with a letter. Its first part is the
 /// usual first name a record may give alone (`Jean`); a name of one part shortened is
 /// another name (`Gaël` is not `Gabriel`).
 pub fn is_compound(first_name: &str) -> bool {
     first_name
-        .split(|c: char| c.is_whitespace() || c == '-')
+        .split(separates_parts)
         .filter(|p| p.chars().any(char::is_alphabetic))
         .nth(1)
         .is_some()
@@ -177,6 +187,10 @@ mod tests {
         assert!(!part("Martinez", "MARTIN"));
         assert!(!part("Dumont Diarra", ""));
         assert!(!part(" - ", "DUMONT"));
+        // Whatever hyphen or dash the keyboard typed.
+        assert!(part("Dumont\u{2010}Diarra", "DIARRA"));
+        assert!(part("Dumont\u{2013}Diarra", "DUMONT"));
+        assert!(part("Dumont\u{FF0D}Diarra", "DIARRA"));
     }
 
     #[test]
@@ -187,6 +201,10 @@ mod tests {
         assert!(!is_compound("Gabriel"));
         assert!(!is_compound(" Léa - "));
         assert!(!is_compound(""));
+        assert!(is_compound("Jean\u{2010}Baptiste"));
+        assert!(is_compound("Jean\u{2011}Baptiste"));
+        assert!(is_compound("Marie\u{2014}Ève"));
+        assert!(is_compound("Jean\u{2212}Luc"));
     }
 
     proptest::proptest! {

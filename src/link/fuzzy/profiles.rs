@@ -363,8 +363,9 @@ fn keys_and_blocks<'a>(
     out: &mut [Profile],
 ) -> (Vec<u32>, usize) {
     // Exact-key pseudonyms of each profile's source record, `width` per profile. Each
-    // table is made at its final size: most values are distinct, and growing one to
-    // 770 000 entries moved them some twenty times.
+    // table is made at its final size: clusters left apart by the exact keys seldom
+    // share a key value, and a table grown to 770 000 entries by doubling is rebuilt
+    // some eighteen times on the way.
     let width = keys.len();
     let mut flat = vec![NONE; out.len() * width];
     for (k, column) in keys.iter().enumerate() {
@@ -396,8 +397,9 @@ fn keys_and_blocks<'a>(
         }
     };
     for k in 0..KEYS {
-        let mut ids: HashMap<(&[u8], &[u8]), u32> =
-            HashMap::with_capacity_and_hasher(source.len(), Default::default());
+        // Blocks share their values by design: grown as they fill, not sized for
+        // every profile.
+        let mut ids: HashMap<(&[u8], &[u8]), u32> = HashMap::default();
         for (p, &i) in out.iter_mut().zip(source) {
             if let Some(v) = values(k, i) {
                 let next = ids.len() as u32;
