@@ -73,9 +73,9 @@ fn separates_parts(c: char) -> bool {
 }
 
 /// Whether a first name as written is compound: two parts or more, separated by spaces
-/// or hyphens (`Jean-Baptiste`, `Marie Ève`; [`separates_parts`]), each with a letter. Its first part is the
-/// usual first name a record may give alone (`Jean`); a name of one part shortened is
-/// another name (`Gaël` is not `Gabriel`).
+/// or hyphens (`Jean-Baptiste`, `Marie Ève`; [`separates_parts`]), each with a letter.
+/// Its first part is the usual first name a record may give alone (`Jean`); a name of
+/// one part shortened is another name (`Gaël` is not `Gabriel`).
 pub fn is_compound(first_name: &str) -> bool {
     first_name
         .split(separates_parts)

@@ -104,7 +104,8 @@ fn parallel_pseudonymisation_is_row_by_row_and_unchanged() {
         columns::FIRST_NAME_NEIGHBOURS,
         columns::SURNAME_NEIGHBOURS,
     ];
-    // Not keyed, the same under every key: `a_mother_written_as_a_part_of_the_surname_and_a_compound_first_name_are_marked`.
+    // Not keyed, the same under every key:
+    // `a_mother_written_as_a_part_of_the_surname_and_a_compound_first_name_are_marked`.
     let parts = [columns::MOTHER_IN_SURNAME, columns::COMPOUND_FIRST_NAME];
     let since = [added.as_slice(), letters.as_slice(), parts.as_slice()].concat();
     let report = serde_json::to_string(&report).unwrap();
