@@ -73,7 +73,11 @@ pub(super) fn read_parquet(
             kind: SourceErrorKind::NotAnExtract(format!("la colonne « {missing} » manque")),
         });
     }
-    Ok(df)
+    typed::typed(df, table).map_err(|detail| SourceError {
+        file: display.into(),
+        sheet: None,
+        kind: SourceErrorKind::NotAnExtract(detail),
+    })
 }
 
 pub(super) fn display_path(pipeline: &Pipeline, path: &Path) -> String {

@@ -31,6 +31,7 @@ mod reference;
 mod rows;
 mod sheet;
 mod stack;
+mod typed;
 mod wide;
 
 use std::collections::BTreeMap;

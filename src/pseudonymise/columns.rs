@@ -51,3 +51,40 @@ pub const SURNAME_CLK: &str = "clk_nom";
 /// `bloc_1`…`bloc_3`: keyed blocking keys for fuzzy linkage.
 pub const BLOCK_PREFIX: &str = "bloc_";
 pub const BLOCKS: usize = 3;
+
+/// How a column this stage adds is stored in an extract: what ingest checks a partner's
+/// Parquet extract against before any stage reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stored {
+    /// Keyed pseudonyms and controls, codes (residence, age band, key set).
+    Text,
+    /// Birth year, birth month, age.
+    Integer,
+    /// The two marks read on the names as written.
+    Flag,
+    /// A Bloom encoding: bytes, or hexadecimal text (an extract of an earlier version).
+    Encoding,
+    /// A letter neighbourhood: bytes; any other type is read as absent and counted
+    /// (`encodings_as_binary`).
+    Neighbourhood,
+}
+
+/// The stored form of an extract column this stage adds; `None` for any other column.
+pub fn stored(name: &str) -> Option<Stored> {
+    let numbered = |prefix: &str| {
+        name.strip_prefix(prefix)
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    match name {
+        BIRTH_YEAR | BIRTH_MONTH | AGE => Some(Stored::Integer),
+        RESIDENCE | AGE_BAND | FILE_PSEUDONYM | BIRTH_CONTROL | KEY_FINGERPRINT | KEY_SET
+        | SURNAME_CONTROL | MOTHER_CONTROL | FIRST_NAME_LETTERS | SURNAME_LETTERS => {
+            Some(Stored::Text)
+        }
+        MOTHER_IN_SURNAME | COMPOUND_FIRST_NAME => Some(Stored::Flag),
+        CLK | FIRST_NAME_CLK | SURNAME_CLK => Some(Stored::Encoding),
+        FIRST_NAME_NEIGHBOURS | SURNAME_NEIGHBOURS => Some(Stored::Neighbourhood),
+        _ if numbered(PSEUDONYM_PREFIX) || numbered(BLOCK_PREFIX) => Some(Stored::Text),
+        _ => None,
+    }
+}

@@ -315,6 +315,60 @@ fn partner_extract_then_observatory_gives_the_same_figures_as_one_run() {
         "{:?}",
         summary.privacy
     );
+    // An extract rewritten by another tool: dates with a time of day, whole numbers
+    // stored as decimals (another tool's integers with missing values). Converted
+    // without loss, it gives the same figures.
+    let mut retyped = extract.clone();
+    let start = retyped
+        .column("date_debut")
+        .unwrap()
+        .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+        .unwrap();
+    let years = retyped
+        .column(pseudonymise::columns::BIRTH_YEAR)
+        .unwrap()
+        .cast(&DataType::Float64)
+        .unwrap();
+    retyped.with_column(start).unwrap();
+    retyped.with_column(years).unwrap();
+    let mut f =
+        std::fs::File::create(dir.join("partenaire/extrait/accompagnements.parquet")).unwrap();
+    ParquetWriter::new(&mut f).finish(&mut retyped).unwrap();
+    run::run(&o, &dir.join("observatoire-autre-outil")).unwrap();
+    let c = read(&dir.join("observatoire-autre-outil").join(paths::INDICATORS));
+    assert!(
+        a.equals_missing(&c),
+        "a lossless conversion keeps every figure"
+    );
+    // Dates written as text, or a mark written as text, are refused with the column
+    // named (before, every date became null and every record left the figures without
+    // a word).
+    for (column, as_text) in [
+        ("date_fin", true),
+        (pseudonymise::columns::MOTHER_IN_SURNAME, true),
+        (pseudonymise::columns::BIRTH_MONTH, false),
+    ] {
+        let mut wrong = extract.clone();
+        let c = wrong.column(column).unwrap();
+        let changed = if as_text {
+            c.cast(&DataType::String).unwrap()
+        } else {
+            // Months with a fraction.
+            (c.cast(&DataType::Float64).unwrap().as_materialized_series() + 0.5).into_column()
+        };
+        wrong.with_column(changed).unwrap();
+        let mut f =
+            std::fs::File::create(dir.join("partenaire/extrait/accompagnements.parquet")).unwrap();
+        ParquetWriter::new(&mut f).finish(&mut wrong).unwrap();
+        match run::run(&o, &dir.join("observatoire-refus")) {
+            Err(Error::Source(e)) => {
+                let text = e.to_string();
+                assert!(text.contains(&format!("« {column} » contient")), "{text}");
+                assert!(text.contains("accompagnements.parquet"), "{text}");
+            }
+            other => panic!("{column}: {:?}", other.map(|_| ())),
+        }
+    }
     // An extract still holding names is refused at the observatory.
     let mut with_names = extract.clone();
     with_names
