@@ -6,12 +6,13 @@ use super::*;
 
 /// Reads a Parquet source: a partner's pseudonymised extract (`accompagnements`) or a
 /// canonical table written by `partenaire`. An extract holding direct identifiers is
-/// refused.
+/// refused. Columns are checked by type ([`super::typed`]); the columns no stage reads
+/// come back beside the table, to be reported.
 pub(super) fn read_parquet(
     path: &Path,
     display: &str,
     table: Table,
-) -> Result<DataFrame, SourceError> {
+) -> Result<(DataFrame, Vec<String>), SourceError> {
     let err = |detail: String| SourceError {
         file: display.to_string(),
         sheet: None,
@@ -258,4 +259,28 @@ pub(super) fn read_services(
         acc.absorb(job, outcome)?;
     }
     Ok(())
+}
+
+/// Nothing silent: the columns of a Parquet source that no stage reads are reported by
+/// name (never their values), as a sheet's unused columns are.
+pub(super) fn unused_parquet_columns(display: &str, table: Table, unused: &[String]) -> Issue {
+    let names: Vec<String> = unused
+        .iter()
+        .map(|n| format!("« {} »", shorten(n, 40)))
+        .collect();
+    Issue {
+        fichier: display.to_string(),
+        feuille: None,
+        cellule: None,
+        colonne: None,
+        champ: None,
+        code: "colonnes_non_utilisees".into(),
+        gravite: Severity::Info,
+        message: format!(
+            "{} colonne(s) de ce fichier Parquet ne correspondent à aucun champ de la table {} ni à une colonne d'extrait, et ne sont pas lues : {}",
+            names.len(),
+            table.id(),
+            names.join(", ")
+        ),
+    }
 }

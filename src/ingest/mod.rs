@@ -453,7 +453,11 @@ fn ingest_file(env: &JobEnv, job: &FileJob, builder: &mut TableBuilder) -> FileO
         .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
     if is_parquet {
         match read_parquet(&job.path, display, job.table) {
-            Ok(df) => {
+            Ok((df, unused)) => {
+                if !unused.is_empty() {
+                    out.issues
+                        .push(unused_parquet_columns(display, job.table, &unused));
+                }
                 out.stats.push(SourceStats {
                     source: job.source_name.clone(),
                     fichier: display.clone(),

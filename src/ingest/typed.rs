@@ -109,9 +109,20 @@ fn refused(name: &str, dtype: &DataType, want: Expected) -> String {
     )
 }
 
-/// `df` with every checked column of its kind (converted where nothing is lost), or why
-/// it is refused (the first column in the file's order that cannot be).
-pub(super) fn typed(mut df: DataFrame, table: Table) -> Result<DataFrame, String> {
+/// `df` with every checked column of its kind (converted where nothing is lost), and
+/// the columns no stage reads (reported, as a sheet's unused columns are); or why it is
+/// refused (the first column in the file's order that cannot be).
+pub(super) fn typed(mut df: DataFrame, table: Table) -> Result<(DataFrame, Vec<String>), String> {
+    let unused: Vec<String> = df
+        .columns()
+        .iter()
+        .map(|c| c.name().as_str())
+        .filter(|n| {
+            expected(table, n).is_none()
+                && !(table == Table::Accompaniments && stored(n) == Some(Stored::Neighbourhood))
+        })
+        .map(str::to_string)
+        .collect();
     let checked: Vec<(String, Expected)> = df
         .columns()
         .iter()
@@ -158,7 +169,7 @@ pub(super) fn typed(mut df: DataFrame, table: Table) -> Result<DataFrame, String
                 .map_err(|_| refused(&name, &dtype, want))?;
         }
     }
-    Ok(df)
+    Ok((df, unused))
 }
 
 /// Decimals that are all whole numbers within the integers' range (another tool's
@@ -198,7 +209,8 @@ mod tests {
             Column::full_null(col::END.into(), 2, &DataType::Null),
             Column::new("autre".into(), [1.5f64, 2.5]),
         ]);
-        let out = typed(df, Table::Accompaniments).unwrap();
+        let (out, unused) = typed(df, Table::Accompaniments).unwrap();
+        assert_eq!(unused, ["autre"]);
         assert_eq!(out.column(col::START).unwrap().dtype(), &DataType::Date);
         assert_eq!(
             out.column(col::START).unwrap().get(0).unwrap(),
@@ -282,7 +294,8 @@ mod tests {
             Column::new(pcol::FIRST_NAME_NEIGHBOURS.into(), [3i64]),
             Column::new(pcol::COMPOUND_FIRST_NAME.into(), [Some(true)]),
         ]);
-        let out = typed(df.clone(), Table::Accompaniments).unwrap();
+        let (out, unused) = typed(df.clone(), Table::Accompaniments).unwrap();
         assert!(out.equals_missing(&df));
+        assert!(unused.is_empty(), "{unused:?}");
     }
 }

@@ -331,6 +331,13 @@ fn partner_extract_then_observatory_gives_the_same_figures_as_one_run() {
         .unwrap();
     retyped.with_column(start).unwrap();
     retyped.with_column(years).unwrap();
+    // A column no stage reads is reported by its name, never dropped without a word.
+    retyped
+        .with_column(Column::new(
+            "commentaire".into(),
+            vec!["SECRET"; extract.height()],
+        ))
+        .unwrap();
     let mut f =
         std::fs::File::create(dir.join("partenaire/extrait/accompagnements.parquet")).unwrap();
     ParquetWriter::new(&mut f).finish(&mut retyped).unwrap();
@@ -340,6 +347,18 @@ fn partner_extract_then_observatory_gives_the_same_figures_as_one_run() {
         a.equals_missing(&c),
         "a lossless conversion keeps every figure"
     );
+    let unused_in = |out: &str| -> Vec<String> {
+        let text = std::fs::read_to_string(dir.join(out).join("validation/problemes.csv")).unwrap();
+        text.lines()
+            .filter(|l| l.contains("colonnes_non_utilisees") && l.contains(".parquet"))
+            .map(str::to_string)
+            .collect()
+    };
+    let reported = unused_in("observatoire-autre-outil");
+    assert_eq!(reported.len(), 1, "{reported:?}");
+    assert!(reported[0].contains("« commentaire »"), "{reported:?}");
+    assert!(!reported[0].contains("SECRET"), "{reported:?}");
+    assert_eq!(unused_in("observatoire"), Vec::<String>::new());
     // Dates written as text, or a mark written as text, are refused with the column
     // named (before, every date became null and every record left the figures without
     // a word).
