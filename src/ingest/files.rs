@@ -81,6 +81,40 @@ pub(super) fn read_parquet(
     })
 }
 
+/// A Parquet source read, typed and its rows checked ([`super::parquet_rows`]): the rows
+/// kept, the issues (unused columns, rejected rows) and the row accounting.
+pub(super) fn parquet_file(
+    job: &FileJob,
+    known: Option<&directory::ServiceDirectory>,
+) -> Result<(DataFrame, Vec<Issue>, SourceStats), SourceError> {
+    let display = &job.display;
+    let (df, unused) = read_parquet(&job.path, display, job.table)?;
+    let mut issues = Vec::new();
+    if !unused.is_empty() {
+        issues.push(unused_parquet_columns(display, job.table, &unused));
+    }
+    let read = df.height();
+    let vetted = parquet_rows::vet(df, job.table, display, known).map_err(|e| SourceError {
+        file: display.clone(),
+        sheet: None,
+        kind: SourceErrorKind::Corrupt(e.to_string()),
+    })?;
+    issues.extend(vetted.issues);
+    let stats = SourceStats {
+        source: job.source_name.clone(),
+        fichier: display.clone(),
+        feuille: None,
+        table: job.table.id().to_string(),
+        lignes_entete: vec![],
+        lignes_lues: read,
+        lignes_acceptees: vetted.df.height(),
+        lignes_rejetees: vetted.rejected,
+        lignes_produites: vetted.df.height(),
+        ..Default::default()
+    };
+    Ok((vetted.df, issues, stats))
+}
+
 pub(super) fn display_path(pipeline: &Pipeline, path: &Path) -> String {
     // Paths are shown relative to the pipeline's directory when possible.
     path.strip_prefix(&pipeline.base_dir)

@@ -27,6 +27,7 @@ mod files;
 mod markers;
 mod names;
 mod open_ends;
+mod parquet_rows;
 mod reference;
 mod rows;
 mod sheet;
@@ -452,23 +453,10 @@ fn ingest_file(env: &JobEnv, job: &FileJob, builder: &mut TableBuilder) -> FileO
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
     if is_parquet {
-        match read_parquet(&job.path, display, job.table) {
-            Ok((df, unused)) => {
-                if !unused.is_empty() {
-                    out.issues
-                        .push(unused_parquet_columns(display, job.table, &unused));
-                }
-                out.stats.push(SourceStats {
-                    source: job.source_name.clone(),
-                    fichier: display.clone(),
-                    feuille: None,
-                    table: job.table.id().to_string(),
-                    lignes_entete: vec![],
-                    lignes_lues: df.height(),
-                    lignes_acceptees: df.height(),
-                    lignes_produites: df.height(),
-                    ..Default::default()
-                });
+        match parquet_file(job, env.known_services) {
+            Ok((df, issues, stats)) => {
+                out.issues.extend(issues);
+                out.stats.push(stats);
                 out.parquet = Some(df);
             }
             Err(e) => fail(&mut out, several_files, e),

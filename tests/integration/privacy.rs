@@ -359,6 +359,47 @@ fn partner_extract_then_observatory_gives_the_same_figures_as_one_run() {
     assert!(reported[0].contains("« commentaire »"), "{reported:?}");
     assert!(!reported[0].contains("SECRET"), "{reported:?}");
     assert_eq!(unused_in("observatoire"), Vec::<String>::new());
+    // A row whose service the observatory's services table does not know is rejected and
+    // counted, as a sheet's row is (before, it counted in the network's figures and in
+    // no département's, without a word); the others are kept.
+    let mut elsewhere = extract.clone();
+    let services: StringChunked = elsewhere
+        .column("service")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            if i == 0 {
+                Some("SERVICE-D-AILLEURS")
+            } else {
+                v
+            }
+        })
+        .collect();
+    elsewhere
+        .with_column(services.with_name("service".into()).into_column())
+        .unwrap();
+    let mut f =
+        std::fs::File::create(dir.join("partenaire/extrait/accompagnements.parquet")).unwrap();
+    ParquetWriter::new(&mut f).finish(&mut elsewhere).unwrap();
+    run::run(&o, &dir.join("observatoire-service-inconnu")).unwrap();
+    let problems =
+        std::fs::read_to_string(dir.join("observatoire-service-inconnu/validation/problemes.csv"))
+            .unwrap();
+    let unknown: Vec<&str> = problems
+        .lines()
+        .filter(|l| l.contains("service_inconnu") && l.contains("accompagnements.parquet"))
+        .collect();
+    assert_eq!(unknown.len(), 1, "{problems}");
+    assert!(
+        unknown[0].contains("1 ligne(s) rejetée(s)"),
+        "{}",
+        unknown[0]
+    );
+    assert!(unknown[0].contains("ligne 1"), "{}", unknown[0]);
+    assert!(!unknown[0].contains("D-AILLEURS"), "{}", unknown[0]);
     // Dates written as text, or a mark written as text, are refused with the column
     // named (before, every date became null and every record left the figures without
     // a word).
