@@ -47,7 +47,9 @@ pub(super) fn vet(
     let mut reason_of: Vec<Option<usize>> = vec![None; height];
     let mut reasons: Vec<Reason> = Vec::new();
     for f in table.fields() {
-        if !f.required || f.identifying {
+        // The services table keeps rows a sheet would not require values of (a service
+        // without a capacity, kept by the capacities' join): read as before.
+        if !f.required || f.identifying || table == Table::Services {
             continue;
         }
         let Ok(c) = df.column(f.name) else { continue };
@@ -70,8 +72,9 @@ pub(super) fn vet(
         }
     }
     let mut df = df;
-    if let Some(known) = known.filter(|k| table != Table::Services && !k.is_empty())
-        && let Some(codes) = services(&df, known, &mut reasons, &mut reason_of)?
+    if let Some(known) = known.filter(|k| {
+        table != Table::Services && table.field(col::SERVICE).is_some() && !k.is_empty()
+    }) && let Some(codes) = services(&df, known, &mut reasons, &mut reason_of)?
     {
         df.with_column(codes.with_name(col::SERVICE.into()).into_column())?;
     }
